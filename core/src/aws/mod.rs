@@ -1,0 +1,141 @@
+//! AWS access: one `SdkConfig` for all services, one small module per service.
+//!
+//! No AWS SDK type leaves this module tree: each service module turns SDK results into the
+//! core's own types and SDK errors into `StackError::Aws` (service, operation, object, code).
+
+use std::collections::BTreeMap;
+
+/// The provider block's AWS settings, as the provider decoded them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AwsSettings {
+    /// Else `AWS_REGION` / the profile's region, as the AWS CLI does.
+    pub region: Option<String>,
+    pub profile: Option<String>,
+    /// One endpoint for every service (a local emulator); else `AWS_ENDPOINT_URL`.
+    pub endpoint_url: Option<String>,
+    /// Tags on every object, under the stack's own tags.
+    pub default_tags: BTreeMap<String, String>,
+    /// Attempts per call, including the first (SDK standard retry mode).
+    pub max_retries: Option<u32>,
+}
+
+use aws_config::retry::RetryConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+use crate::error::StackError;
+
+/// Default attempts per call (first try + retries) when the provider block sets none.
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 8;
+
+/// One client per service, all built from the same `SdkConfig`. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Clients {
+    pub region: String,
+    pub ec2: aws_sdk_ec2::Client,
+    pub rds: aws_sdk_rds::Client,
+    pub efs: aws_sdk_efs::Client,
+    pub elbv2: aws_sdk_elasticloadbalancingv2::Client,
+    pub autoscaling: aws_sdk_autoscaling::Client,
+    pub route53: aws_sdk_route53::Client,
+}
+
+impl Clients {
+    /// Load the standard AWS chain (env, profile, IMDS…) with the provider's overrides.
+    /// Retries use the SDK's standard mode: jittered exponential backoff on throttling, 5xx and
+    /// transient I/O errors, bounded by `max_retries` attempts.
+    pub async fn connect(settings: &AwsSettings) -> Result<Clients, StackError> {
+        let config = load_sdk_config(settings).await?;
+        let region = config
+            .region()
+            .map(|r| r.to_string())
+            .ok_or_else(|| {
+                StackError::Config(
+                    "no AWS region: set `region` in the provider block, or AWS_REGION".into(),
+                )
+            })?;
+        Ok(Clients {
+            region,
+            ec2: aws_sdk_ec2::Client::new(&config),
+            rds: aws_sdk_rds::Client::new(&config),
+            efs: aws_sdk_efs::Client::new(&config),
+            elbv2: aws_sdk_elasticloadbalancingv2::Client::new(&config),
+            autoscaling: aws_sdk_autoscaling::Client::new(&config),
+            route53: aws_sdk_route53::Client::new(&config),
+        })
+    }
+}
+
+async fn load_sdk_config(settings: &AwsSettings) -> Result<SdkConfig, StackError> {
+    let attempts = settings.max_retries.unwrap_or(DEFAULT_MAX_ATTEMPTS).max(1);
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(RetryConfig::standard().with_max_attempts(attempts));
+    if let Some(region) = &settings.region {
+        loader = loader.region(Region::new(region.clone()));
+    }
+    if let Some(profile) = &settings.profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(endpoint) = &settings.endpoint_url {
+        loader = loader.endpoint_url(endpoint);
+    }
+    Ok(loader.load().await)
+}
+
+/// Turn an SDK error into the core's error, keeping the AWS error code.
+pub fn aws_error<E, R>(
+    service: &'static str,
+    operation: &'static str,
+    resource: impl Into<String>,
+    err: SdkError<E, R>,
+) -> StackError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    let (code, message) = match &err {
+        SdkError::ServiceError(service_err) => {
+            let inner = service_err.err();
+            (
+                inner.code().map(str::to_string),
+                inner
+                    .message()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| inner.to_string()),
+            )
+        }
+        other => (None, describe_sdk_failure(other)),
+    };
+    StackError::Aws {
+        service,
+        operation,
+        resource: resource.into(),
+        code,
+        message,
+    }
+}
+
+/// Non-service failures (timeouts, dispatch, bad responses), with their cause chain, so
+/// "connection refused" on a wrong endpoint reaches the user.
+fn describe_sdk_failure(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// True when the error is AWS saying the object does not exist (any service's spelling).
+pub fn is_not_found(err: &StackError) -> bool {
+    err.aws_code().is_some_and(|code| {
+        code.ends_with(".NotFound")
+            || code.ends_with("NotFound")
+            || code.ends_with("NotFoundFault")
+            || code == "NoSuchHostedZone"
+            || code == "ValidationError" && err.to_string().contains("not found")
+    })
+}

@@ -1,0 +1,318 @@
+//! What the user asked for: the stack's desired shape with every default applied.
+//!
+//! `StackSpec` is the core's view of a `wordpress_ha_stack` configuration. It knows nothing of
+//! Terraform: the provider builds it from the decoded configuration (a missing block becomes the
+//! block's `Default`), and the defaults below are the single source both for planning and for the
+//! schema's documentation.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// Default values of every optional attribute, named so the provider's schema can quote them.
+pub mod defaults {
+    pub const VPC_CIDR: &str = "10.0.0.0/16";
+    pub const NAT_GATEWAYS: &str = "one_per_az";
+    pub const BASTION_ENABLED: bool = true;
+    pub const BASTION_INSTANCE_TYPE: &str = "t3.micro";
+    pub const WORDPRESS_IMAGE: &str = "wordpress:6-apache";
+    pub const WORDPRESS_INSTANCE_TYPE: &str = "t3.small";
+    pub const MIN_SIZE: i64 = 2;
+    pub const MAX_SIZE: i64 = 4;
+    pub const TARGET_CPU_UTILIZATION: f64 = 60.0;
+    pub const HEALTH_CHECK_GRACE_PERIOD: i64 = 300;
+    pub const DB_INSTANCE_CLASS: &str = "db.t3.micro";
+    pub const DB_ENGINE_VERSION: &str = "8.0";
+    pub const DB_ALLOCATED_STORAGE: i64 = 20;
+    pub const DB_MAX_ALLOCATED_STORAGE: i64 = 100;
+    pub const DB_MULTI_AZ: bool = true;
+    pub const DB_NAME: &str = "wordpress";
+    pub const DB_USERNAME: &str = "wordpress";
+    pub const DB_BACKUP_RETENTION_DAYS: i64 = 7;
+    pub const DB_DELETION_PROTECTION: bool = false;
+    pub const DB_SKIP_FINAL_SNAPSHOT: bool = false;
+    pub const EFS_THROUGHPUT_MODE: &str = "elastic";
+    pub const EFS_PERFORMANCE_MODE: &str = "generalPurpose";
+    /// A static file the user data writes into the web root before WordPress is installed, so
+    /// the target group sees 200 while `/` still redirects to the installer (302).
+    pub const HEALTH_CHECK_PATH: &str = "/healthz.html";
+    pub const IDLE_TIMEOUT: i64 = 60;
+}
+
+/// The whole desired stack.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StackSpec {
+    /// Short name, `[a-z][a-z0-9-]*`, prefixing every AWS name.
+    pub name: String,
+    /// User tags, merged over the provider's default tags on every object.
+    pub tags: BTreeMap<String, String>,
+    pub network: NetworkSpec,
+    pub bastion: BastionSpec,
+    pub wordpress: WordpressSpec,
+    pub autoscaling: AutoscalingSpec,
+    pub database: DatabaseSpec,
+    pub storage: StorageSpec,
+    pub load_balancer: LoadBalancerSpec,
+    pub dns: Option<DnsSpec>,
+    pub timeouts: Timeouts,
+}
+
+impl StackSpec {
+    /// A spec with every block at its defaults.
+    pub fn with_name(name: impl Into<String>) -> Self {
+        StackSpec {
+            name: name.into(),
+            tags: BTreeMap::new(),
+            network: NetworkSpec::default(),
+            bastion: BastionSpec::default(),
+            wordpress: WordpressSpec::default(),
+            autoscaling: AutoscalingSpec::default(),
+            database: DatabaseSpec::default(),
+            storage: StorageSpec::default(),
+            load_balancer: LoadBalancerSpec::default(),
+            dns: None,
+            timeouts: Timeouts::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NatMode {
+    /// One NAT Gateway in every AZ: an AZ outage never cuts the others off the internet.
+    OnePerAz,
+    /// One NAT Gateway for all AZs: cheaper, not AZ-redundant.
+    Single,
+}
+
+impl NatMode {
+    pub const ALL: [&'static str; 2] = ["one_per_az", "single"];
+
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "one_per_az" => Some(NatMode::OnePerAz),
+            "single" => Some(NatMode::Single),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NatMode::OnePerAz => "one_per_az",
+            NatMode::Single => "single",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NetworkSpec {
+    pub vpc_cidr: String,
+    /// `None` until resolved: the provider fills in the region's first two zones at plan time.
+    pub availability_zones: Option<Vec<String>>,
+    pub nat_gateways: NatMode,
+}
+
+impl Default for NetworkSpec {
+    fn default() -> Self {
+        NetworkSpec {
+            vpc_cidr: defaults::VPC_CIDR.to_string(),
+            availability_zones: None,
+            nat_gateways: NatMode::OnePerAz,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BastionSpec {
+    pub enabled: bool,
+    pub instance_type: String,
+    /// Empty means no SSH ingress at all.
+    pub allowed_ssh_cidrs: Vec<String>,
+    pub key_name: Option<String>,
+    /// `None` means "the latest Amazon Linux 2023 x86_64", resolved at apply.
+    pub ami_id: Option<String>,
+}
+
+impl Default for BastionSpec {
+    fn default() -> Self {
+        BastionSpec {
+            enabled: defaults::BASTION_ENABLED,
+            instance_type: defaults::BASTION_INSTANCE_TYPE.to_string(),
+            allowed_ssh_cidrs: Vec::new(),
+            key_name: None,
+            ami_id: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WordpressSpec {
+    pub image: String,
+    pub instance_type: String,
+    pub ami_id: Option<String>,
+    pub key_name: Option<String>,
+    /// Extra PHP appended to wp-config.php through `WORDPRESS_CONFIG_EXTRA`.
+    pub config_extra: Option<String>,
+}
+
+impl Default for WordpressSpec {
+    fn default() -> Self {
+        WordpressSpec {
+            image: defaults::WORDPRESS_IMAGE.to_string(),
+            instance_type: defaults::WORDPRESS_INSTANCE_TYPE.to_string(),
+            ami_id: None,
+            key_name: None,
+            config_extra: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AutoscalingSpec {
+    pub min_size: i64,
+    pub max_size: i64,
+    /// `None` lets the ASG (and its scaling policy) own the desired capacity.
+    pub desired_capacity: Option<i64>,
+    pub target_cpu_utilization: f64,
+    pub health_check_grace_period: i64,
+}
+
+impl Default for AutoscalingSpec {
+    fn default() -> Self {
+        AutoscalingSpec {
+            min_size: defaults::MIN_SIZE,
+            max_size: defaults::MAX_SIZE,
+            desired_capacity: None,
+            target_cpu_utilization: defaults::TARGET_CPU_UTILIZATION,
+            health_check_grace_period: defaults::HEALTH_CHECK_GRACE_PERIOD,
+        }
+    }
+}
+
+/// A secret string whose `Debug` never shows the value, so it cannot leak through logs.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+    /// The only way to the value: call sites are easy to audit with `grep expose`.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DatabaseSpec {
+    pub instance_class: String,
+    pub engine_version: String,
+    pub allocated_storage: i64,
+    pub max_allocated_storage: i64,
+    pub multi_az: bool,
+    pub db_name: String,
+    pub username: String,
+    /// `None` means "generate one at apply".
+    pub password: Option<Secret>,
+    pub backup_retention_days: i64,
+    pub deletion_protection: bool,
+    pub skip_final_snapshot: bool,
+}
+
+impl Default for DatabaseSpec {
+    fn default() -> Self {
+        DatabaseSpec {
+            instance_class: defaults::DB_INSTANCE_CLASS.to_string(),
+            engine_version: defaults::DB_ENGINE_VERSION.to_string(),
+            allocated_storage: defaults::DB_ALLOCATED_STORAGE,
+            max_allocated_storage: defaults::DB_MAX_ALLOCATED_STORAGE,
+            multi_az: defaults::DB_MULTI_AZ,
+            db_name: defaults::DB_NAME.to_string(),
+            username: defaults::DB_USERNAME.to_string(),
+            password: None,
+            backup_retention_days: defaults::DB_BACKUP_RETENTION_DAYS,
+            deletion_protection: defaults::DB_DELETION_PROTECTION,
+            skip_final_snapshot: defaults::DB_SKIP_FINAL_SNAPSHOT,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StorageSpec {
+    /// `elastic`, `bursting` or `provisioned` (EFS's own spelling).
+    pub throughput_mode: String,
+    pub provisioned_throughput_mibps: Option<f64>,
+    /// `generalPurpose` or `maxIO` (EFS's own spelling).
+    pub performance_mode: String,
+}
+
+impl StorageSpec {
+    pub const THROUGHPUT_MODES: [&'static str; 3] = ["elastic", "bursting", "provisioned"];
+    pub const PERFORMANCE_MODES: [&'static str; 2] = ["generalPurpose", "maxIO"];
+}
+
+impl Default for StorageSpec {
+    fn default() -> Self {
+        StorageSpec {
+            throughput_mode: defaults::EFS_THROUGHPUT_MODE.to_string(),
+            provisioned_throughput_mibps: None,
+            performance_mode: defaults::EFS_PERFORMANCE_MODE.to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoadBalancerSpec {
+    /// ACM certificate: adds an HTTPS listener and turns HTTP into a redirect.
+    pub certificate_arn: Option<String>,
+    pub health_check_path: String,
+    pub idle_timeout: i64,
+}
+
+impl Default for LoadBalancerSpec {
+    fn default() -> Self {
+        LoadBalancerSpec {
+            certificate_arn: None,
+            health_check_path: defaults::HEALTH_CHECK_PATH.to_string(),
+            idle_timeout: defaults::IDLE_TIMEOUT,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DnsSpec {
+    pub zone_id: String,
+    pub record_name: String,
+}
+
+/// Bounds on each lifecycle operation; `None` means the operation's built-in default.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Timeouts {
+    pub create: Option<Duration>,
+    pub update: Option<Duration>,
+    pub delete: Option<Duration>,
+}
+
+impl Timeouts {
+    pub const DEFAULT_CREATE: Duration = Duration::from_secs(60 * 60);
+    pub const DEFAULT_UPDATE: Duration = Duration::from_secs(60 * 60);
+    pub const DEFAULT_DELETE: Duration = Duration::from_secs(45 * 60);
+
+    pub fn create_or_default(&self) -> Duration {
+        self.create.unwrap_or(Self::DEFAULT_CREATE)
+    }
+    pub fn update_or_default(&self) -> Duration {
+        self.update.unwrap_or(Self::DEFAULT_UPDATE)
+    }
+    pub fn delete_or_default(&self) -> Duration {
+        self.delete.unwrap_or(Self::DEFAULT_DELETE)
+    }
+}
