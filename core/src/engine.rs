@@ -1,39 +1,61 @@
 //! The stack engine: the one entry point the provider calls for every lifecycle operation.
 //!
-//! CONTRACT (the provider relies on exactly these signatures; the bodies are owned by the
-//! orchestration work and will grow tier by tier):
+//! CONTRACT (the provider relies on exactly these signatures):
 //! - `Engine::connect` loads one `SdkConfig` from the provider settings;
 //! - `availability_zones` lists the region's zones (plan-time default and validation);
 //! - `apply` creates or updates a stack towards `spec`, resuming from `prior`;
 //! - `read` refreshes every owned object; `Ok(None)` when the stack is gone;
 //! - `destroy` deletes everything, reverse order, then sweeps by tag;
 //! - `import` rebuilds the state of a stack from its tags.
+//!
 //! Failures of apply/destroy carry the partial state (`PartialFailure`).
+//!
+//! How: the tiers (`tiers::all_steps`) lay out one dependency graph of steps; `apply` runs
+//! their `create` actions through `graph::run`, `destroy` their `delete` actions over the
+//! reversed graph, and `read`/`import` run every tier's `refresh` concurrently into a fresh
+//! state. All of them share one `StepContext` holding the state being built, so whatever
+//! happens, the state returned lists exactly what was recorded.
 
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::aws::AwsSettings;
+use crate::aws::{ec2, AwsSettings, Clients};
 use crate::error::{PartialFailure, Result, StackError};
+use crate::graph::{self, Node};
+use crate::naming::COMPLETE_TAG;
 use crate::spec::StackSpec;
-use crate::state::StackState;
+use crate::state::logical::{self, qualified};
+use crate::state::{StackOutputs, StackState};
+use crate::tiers::{self, security, Operation, StackPlan, StepContext};
+
+/// Bound on a refresh or an import (they only describe).
+const READ_TIMEOUT: Duration = Duration::from_secs(5 * 60);
+/// Zones used when the configuration names none.
+const DEFAULT_ZONE_COUNT: usize = 2;
 
 pub struct Engine {
     settings: AwsSettings,
+    clients: Clients,
 }
 
 impl Engine {
     pub async fn connect(settings: AwsSettings) -> Result<Engine> {
-        Ok(Engine { settings })
+        let clients = Clients::connect(&settings).await?;
+        Ok(Engine { settings, clients })
     }
 
     /// The region every call goes to.
     pub fn region(&self) -> Option<&str> {
-        self.settings.region.as_deref()
+        Some(self.clients.region.as_str())
     }
 
     /// The region's availability zones, sorted by name.
     pub async fn availability_zones(&self) -> Result<Vec<String>> {
-        Err(StackError::Internal("availability_zones: not built yet".into()))
+        ec2::availability_zones(&self.clients.ec2).await
     }
 
     /// Create or update the stack towards `spec`. `prior` is `None` on create.
@@ -43,33 +65,247 @@ impl Engine {
         prior: Option<&StackState>,
         cancel: &CancellationToken,
     ) -> std::result::Result<StackState, PartialFailure> {
-        let _ = cancel;
-        Err(PartialFailure {
-            state: Box::new(prior.cloned().unwrap_or_else(|| StackState::new(spec.clone()))),
-            error: StackError::Internal("apply: not built yet".into()),
-        })
+        let mut initial = match prior {
+            Some(prior) => StackState { spec: spec.clone(), ..prior.clone() },
+            None => StackState::new(spec.clone()),
+        };
+        let fail = |state: StackState, error| PartialFailure { state: Box::new(state), error };
+        let zones = match self.resolve_zones(spec).await {
+            Ok(zones) => zones,
+            Err(error) => return Err(fail(initial, error)),
+        };
+        initial.spec.network.availability_zones = Some(zones.clone());
+        if prior.is_none() {
+            if let Err(error) = self.refuse_complete_stack(&spec.name).await {
+                return Err(fail(initial, error));
+            }
+        }
+        let timeout = match prior {
+            Some(_) => spec.timeouts.update_or_default(),
+            None => spec.timeouts.create_or_default(),
+        };
+        let plan = StackPlan { spec: initial.spec.clone(), zones };
+        let run = cancel.child_token();
+        let ctx = self.context(Operation::Apply, plan, timeout, run.clone(), initial);
+        let steps = tiers::all_steps(&ctx.plan);
+        let nodes = steps
+            .into_iter()
+            .map(|s| Node::new(s.id, s.deps, (s.create)(ctx.clone())))
+            .collect();
+        let outcome = run_bounded(nodes, &run, ctx.bounds().deadline, "applying the stack").await;
+        let outcome = match outcome {
+            Ok(()) => self.mark_complete(&ctx).await,
+            Err(error) => Err(error),
+        };
+        let state = finished_state(&ctx);
+        match outcome {
+            Ok(()) => {
+                tracing::info!(stack = %spec.name, objects = state.resources.len(), "stack applied");
+                Ok(state)
+            }
+            Err(error) => Err(fail(state, error)),
+        }
     }
 
     /// Refresh every owned object. `Ok(None)` means the stack no longer exists.
     pub async fn read(&self, prior: &StackState) -> Result<Option<StackState>> {
-        Ok(Some(prior.clone()))
+        let zones = prior.spec.network.availability_zones.clone().unwrap_or_default();
+        let fresh = StackState {
+            spec: prior.spec.clone(),
+            resources: BTreeMap::new(),
+            outputs: StackOutputs::default(),
+            secrets: prior.secrets.clone(),
+        };
+        let plan = StackPlan { spec: prior.spec.clone(), zones };
+        let ctx = self.context(Operation::Refresh, plan, READ_TIMEOUT, CancellationToken::new(), fresh);
+        tiers::refresh_all(&ctx).await?;
+        let state = finished_state(&ctx);
+        if state.resources.is_empty() {
+            tracing::info!(stack = %prior.spec.name, "stack is gone");
+            return Ok(None);
+        }
+        Ok(Some(state))
     }
 
     /// Delete every object of the stack. On failure the state lists what still exists.
-    pub async fn destroy(
-        &self,
-        prior: &StackState,
-        cancel: &CancellationToken,
-    ) -> std::result::Result<(), PartialFailure> {
-        let _ = cancel;
-        Err(PartialFailure {
-            state: Box::new(prior.clone()),
-            error: StackError::Internal("destroy: not built yet".into()),
-        })
+    pub async fn destroy(&self, prior: &StackState, cancel: &CancellationToken) -> std::result::Result<(), PartialFailure> {
+        let zones = prior.spec.network.availability_zones.clone().unwrap_or_default();
+        let plan = StackPlan { spec: prior.spec.clone(), zones };
+        let run = cancel.child_token();
+        let timeout = prior.spec.timeouts.delete_or_default();
+        let ctx = self.context(Operation::Destroy, plan, timeout, run.clone(), prior.clone());
+        let steps = tiers::all_steps(&ctx.plan);
+        let edges: Vec<(String, Vec<String>)> = steps.iter().map(|s| (s.id.clone(), s.deps.clone())).collect();
+        let mut reversed: BTreeMap<String, Vec<String>> = graph::reverse_edges(&edges).into_iter().collect();
+        let nodes = steps
+            .into_iter()
+            .map(|s| {
+                let deps = reversed.remove(&s.id).unwrap_or_default();
+                Node::new(s.id, deps, (s.delete)(ctx.clone()))
+            })
+            .collect();
+        let mut outcome = run_bounded(nodes, &run, ctx.bounds().deadline, "destroying the stack").await;
+        if outcome.is_ok() {
+            outcome = tiers::sweep::sweep_all(&ctx).await;
+        }
+        match outcome {
+            Ok(()) => {
+                tracing::info!(stack = %prior.spec.name, "stack destroyed");
+                Ok(())
+            }
+            Err(error) => Err(PartialFailure {
+                state: Box::new(finished_state(&ctx)),
+                error,
+            }),
+        }
     }
 
     /// Rebuild the state of the stack named `name` from the objects tagged for it.
     pub async fn import(&self, name: &str) -> Result<StackState> {
-        Err(StackError::Internal(format!("import {name}: not built yet")))
+        let spec = StackSpec::with_name(name);
+        let plan = StackPlan { spec: spec.clone(), zones: Vec::new() };
+        let ctx = self.context(Operation::Import, plan, READ_TIMEOUT, CancellationToken::new(), StackState::new(spec));
+        tiers::refresh_all(&ctx).await?;
+        let state = finished_state(&ctx);
+        if state.resource(logical::VPC).is_none() {
+            return Err(StackError::Refused {
+                what: format!("no stack named {name:?} in region {}: no VPC carries its tag", self.clients.region),
+            });
+        }
+        Ok(state)
+    }
+
+    fn context(
+        &self,
+        operation: Operation,
+        plan: StackPlan,
+        timeout: Duration,
+        cancel: CancellationToken,
+        state: StackState,
+    ) -> Arc<StepContext> {
+        Arc::new(StepContext::new(
+            self.clients.clone(),
+            operation,
+            plan,
+            self.settings.default_tags.clone(),
+            Instant::now() + timeout,
+            cancel,
+            state,
+        ))
+    }
+
+    /// The configured zones, else the region's first two.
+    async fn resolve_zones(&self, spec: &StackSpec) -> Result<Vec<String>> {
+        if let Some(zones) = &spec.network.availability_zones {
+            return Ok(zones.clone());
+        }
+        let zones = self.availability_zones().await?;
+        if zones.len() < DEFAULT_ZONE_COUNT {
+            return Err(StackError::Refused {
+                what: format!("region {} has fewer than {DEFAULT_ZONE_COUNT} available zones", self.clients.region),
+            });
+        }
+        Ok(zones.into_iter().take(DEFAULT_ZONE_COUNT).collect())
+    }
+
+    /// A create must not adopt a finished stack of the same name (someone else's, or one
+    /// whose state was lost): that one is to be imported. An unfinished one is adopted.
+    async fn refuse_complete_stack(&self, name: &str) -> Result<()> {
+        let vpcs = ec2::stack_vpcs(&self.clients.ec2, name).await?;
+        if vpcs.iter().any(|v| v.tags.get(COMPLETE_TAG).map(String::as_str) == Some("true")) {
+            return Err(StackError::AlreadyExists { name: name.to_string() });
+        }
+        Ok(())
+    }
+
+    /// Tag the VPC: every object of the stack exists.
+    async fn mark_complete(&self, ctx: &StepContext) -> Result<()> {
+        let vpc = ctx.require(logical::VPC)?;
+        let tag = BTreeMap::from([(COMPLETE_TAG.to_string(), "true".to_string())]);
+        ec2::create_tags(&self.clients.ec2, &vpc, &tag).await
+    }
+}
+
+/// Run the graph, cancelling it at `deadline` (waiters stop on their own; a step stuck in a
+/// call is dropped, its recorded ids kept).
+async fn run_bounded(nodes: Vec<Node>, cancel: &CancellationToken, deadline: Instant, during: &str) -> Result<()> {
+    let started = Instant::now();
+    match tokio::time::timeout_at(deadline, graph::run(nodes, cancel)).await {
+        Ok(result) => result.map(|report| {
+            tracing::debug!(steps = report.timings.len(), "graph finished");
+        }),
+        Err(_) => {
+            cancel.cancel();
+            Err(StackError::WaitTimeout {
+                resource: during.to_string(),
+                target: "done".into(),
+                after: started.elapsed(),
+            })
+        }
+    }
+}
+
+/// The context's state with the outputs derived from `resources` filled in.
+fn finished_state(ctx: &StepContext) -> StackState {
+    let mut state = ctx.snapshot();
+    let zones = state
+        .spec
+        .network
+        .availability_zones
+        .clone()
+        .unwrap_or_else(|| ctx.zones().to_vec());
+    derive_outputs(&mut state, &zones);
+    state
+}
+
+/// The computed lists and maps that are just ids from `resources`, in zone order.
+pub fn derive_outputs(state: &mut StackState, zones: &[String]) {
+    let ids = |kind: &str| -> Vec<String> {
+        zones
+            .iter()
+            .filter_map(|az| state.resources.get(&qualified(kind, az)).cloned())
+            .collect()
+    };
+    let public = ids(logical::PUBLIC_SUBNET);
+    let private = ids(logical::PRIVATE_SUBNET);
+    let nats = ids(logical::NAT_GATEWAY);
+    let groups: BTreeMap<String, String> = security::TIERS
+        .iter()
+        .filter_map(|tier| {
+            let id = state.resources.get(&qualified(logical::SECURITY_GROUP, tier))?;
+            Some((tier.to_string(), id.clone()))
+        })
+        .collect();
+    state.outputs.vpc_id = state.resources.get(logical::VPC).cloned();
+    state.outputs.public_subnet_ids = public;
+    state.outputs.private_subnet_ids = private;
+    state.outputs.nat_gateway_ids = nats;
+    state.outputs.security_group_ids = groups;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outputs_follow_zone_order_and_skip_missing_objects() {
+        let mut state = StackState::new(StackSpec::with_name("blog"));
+        let zones = vec!["us-east-1b".to_string(), "us-east-1a".to_string()];
+        for (key, id) in [
+            ("vpc", "vpc-1"),
+            ("public_subnet:us-east-1a", "subnet-a"),
+            ("public_subnet:us-east-1b", "subnet-b"),
+            ("private_subnet:us-east-1b", "subnet-pb"),
+            ("nat_gateway:us-east-1b", "nat-b"),
+            ("security_group:db", "sg-db"),
+        ] {
+            state.resources.insert(key.into(), id.into());
+        }
+        derive_outputs(&mut state, &zones);
+        assert_eq!(state.outputs.vpc_id.as_deref(), Some("vpc-1"));
+        assert_eq!(state.outputs.public_subnet_ids, vec!["subnet-b", "subnet-a"]);
+        assert_eq!(state.outputs.private_subnet_ids, vec!["subnet-pb"]);
+        assert_eq!(state.outputs.nat_gateway_ids, vec!["nat-b"]);
+        assert_eq!(state.outputs.security_group_ids.len(), 1);
     }
 }

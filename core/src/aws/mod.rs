@@ -3,7 +3,17 @@
 //! No AWS SDK type leaves this module tree: each service module turns SDK results into the
 //! core's own types and SDK errors into `StackError::Aws` (service, operation, object, code).
 
+pub mod autoscaling;
+pub mod efs;
+pub mod elbv2;
+pub mod launch_template;
+pub mod not_found;
+pub mod rds;
+pub mod route53;
+
 use std::collections::BTreeMap;
+
+pub mod ec2;
 
 /// The provider block's AWS settings, as the provider decoded them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

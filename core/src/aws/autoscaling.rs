@@ -1,0 +1,380 @@
+//! EC2 Auto Scaling: the group that runs the WordPress instances, its CPU target-tracking
+//! policy, and instance refreshes when the launch template changes.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_autoscaling::types::{
+    AutoScalingGroup as SdkGroup, Filter, LaunchTemplateSpecification, MetricType,
+    PredefinedMetricSpecification, RefreshPreferences, Tag, TargetTrackingConfiguration,
+};
+
+use crate::aws::not_found::ok_if_not_found;
+use crate::aws::{aws_error, Clients};
+use crate::error::Result;
+use crate::wait::{self, Bounds, Poll};
+
+const SERVICE: &str = "autoscaling";
+/// Instances count as healthy when the target group says so, not merely when EC2 does.
+pub const HEALTH_CHECK_TYPE: &str = "ELB";
+/// An instance refresh replaces at most 10% of the group at a time.
+pub const REFRESH_MIN_HEALTHY_PERCENTAGE: i32 = 90;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AutoScalingGroup {
+    pub name: String,
+    pub min_size: i64,
+    pub max_size: i64,
+    pub desired_capacity: i64,
+    pub launch_template_id: Option<String>,
+    /// As given to the group: a number, or `$Latest`/`$Default` when set by someone else.
+    pub launch_template_version: Option<String>,
+    pub subnet_ids: Vec<String>,
+    pub target_group_arns: Vec<String>,
+    pub health_check_type: Option<String>,
+    pub health_check_grace_period: Option<i64>,
+    /// `Some("Delete in progress")` while a delete runs.
+    pub status: Option<String>,
+    pub instance_ids: Vec<String>,
+    pub tags: BTreeMap<String, String>,
+}
+
+/// The group as the stack wants it.
+#[derive(Debug, Clone)]
+pub struct GroupRequest<'a> {
+    pub name: &'a str,
+    pub launch_template_id: &'a str,
+    /// An explicit version number: `$Latest` would change instances behind the user's back.
+    pub launch_template_version: i64,
+    pub min_size: i64,
+    pub max_size: i64,
+    /// `None` lets the scaling policy own it (on create: `min_size`).
+    pub desired_capacity: Option<i64>,
+    pub subnet_ids: &'a [String],
+    pub target_group_arns: &'a [String],
+    pub health_check_grace_period: i64,
+    /// Propagated to every instance at launch.
+    pub tags: &'a BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScalingPolicy {
+    pub name: String,
+    pub arn: Option<String>,
+    pub metric: Option<String>,
+    pub target_value: Option<f64>,
+}
+
+fn i32_of(value: i64) -> i32 {
+    i32::try_from(value).unwrap_or(i32::MAX)
+}
+
+fn group_from(group: &SdkGroup) -> AutoScalingGroup {
+    let template = group.launch_template();
+    AutoScalingGroup {
+        name: group.auto_scaling_group_name().unwrap_or_default().to_string(),
+        min_size: group.min_size().map(i64::from).unwrap_or_default(),
+        max_size: group.max_size().map(i64::from).unwrap_or_default(),
+        desired_capacity: group.desired_capacity().map(i64::from).unwrap_or_default(),
+        launch_template_id: template.and_then(|t| t.launch_template_id()).map(str::to_string),
+        launch_template_version: template.and_then(|t| t.version()).map(str::to_string),
+        subnet_ids: group
+            .vpc_zone_identifier()
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect(),
+        target_group_arns: group.target_group_arns().to_vec(),
+        health_check_type: group.health_check_type().map(str::to_string),
+        health_check_grace_period: group.health_check_grace_period().map(i64::from),
+        status: group.status().map(str::to_string),
+        instance_ids: group
+            .instances()
+            .iter()
+            .filter_map(|i| i.instance_id())
+            .map(str::to_string)
+            .collect(),
+        tags: group
+            .tags()
+            .iter()
+            .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string())))
+            .collect(),
+    }
+}
+
+fn group_tags(group: &str, tags: &BTreeMap<String, String>) -> Vec<Tag> {
+    tags.iter()
+        .map(|(k, v)| {
+            Tag::builder()
+                .resource_id(group)
+                .resource_type("auto-scaling-group")
+                .key(k)
+                .value(v)
+                .propagate_at_launch(true)
+                .build()
+        })
+        .collect()
+}
+
+fn template_spec(id: &str, version: i64) -> LaunchTemplateSpecification {
+    LaunchTemplateSpecification::builder()
+        .launch_template_id(id)
+        .version(version.to_string())
+        .build()
+}
+
+/// The group `name`, or `None` (also while AWS finishes deleting it, it is reported).
+pub async fn describe_group(clients: &Clients, name: &str) -> Result<Option<AutoScalingGroup>> {
+    let output = clients
+        .autoscaling
+        .describe_auto_scaling_groups()
+        .auto_scaling_group_names(name)
+        .send()
+        .await
+        .map_err(|e| aws_error(SERVICE, "DescribeAutoScalingGroups", name, e))?;
+    Ok(output.auto_scaling_groups().first().map(group_from))
+}
+
+/// Every group carrying `tag_key = tag_value`. The tagging API does not see ASGs, so ask
+/// Auto Scaling itself (filter on the server, check again here since moto's filter is loose).
+pub async fn list_groups_tagged(clients: &Clients, tag_key: &str, tag_value: &str) -> Result<Vec<AutoScalingGroup>> {
+    let mut found = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let output = clients
+            .autoscaling
+            .describe_auto_scaling_groups()
+            .filters(
+                Filter::builder()
+                    .name(format!("tag:{tag_key}"))
+                    .values(tag_value)
+                    .build(),
+            )
+            .set_next_token(token.clone())
+            .send()
+            .await
+            .map_err(|e| aws_error(SERVICE, "DescribeAutoScalingGroups", format!("groups tagged {tag_key}={tag_value}"), e))?;
+        found.extend(
+            output
+                .auto_scaling_groups()
+                .iter()
+                .map(group_from)
+                .filter(|g| g.tags.get(tag_key).map(String::as_str) == Some(tag_value)),
+        );
+        match output.next_token() {
+            Some(next) if !next.is_empty() => token = Some(next.to_string()),
+            _ => return Ok(found),
+        }
+    }
+}
+
+pub async fn create_group(clients: &Clients, request: &GroupRequest<'_>) -> Result<()> {
+    clients
+        .autoscaling
+        .create_auto_scaling_group()
+        .auto_scaling_group_name(request.name)
+        .launch_template(template_spec(request.launch_template_id, request.launch_template_version))
+        .min_size(i32_of(request.min_size))
+        .max_size(i32_of(request.max_size))
+        .desired_capacity(i32_of(request.desired_capacity.unwrap_or(request.min_size)))
+        .vpc_zone_identifier(request.subnet_ids.join(","))
+        .set_target_group_arns(Some(request.target_group_arns.to_vec()))
+        .health_check_type(HEALTH_CHECK_TYPE)
+        .health_check_grace_period(i32_of(request.health_check_grace_period))
+        .set_tags(Some(group_tags(request.name, request.tags)))
+        .send()
+        .await
+        .map_err(|e| aws_error(SERVICE, "CreateAutoScalingGroup", request.name, e))?;
+    Ok(())
+}
+
+/// Bring a live group to `request` (template version, sizes, subnets, health checks).
+pub async fn update_group(clients: &Clients, request: &GroupRequest<'_>) -> Result<()> {
+    clients
+        .autoscaling
+        .update_auto_scaling_group()
+        .auto_scaling_group_name(request.name)
+        .launch_template(template_spec(request.launch_template_id, request.launch_template_version))
+        .min_size(i32_of(request.min_size))
+        .max_size(i32_of(request.max_size))
+        .set_desired_capacity(request.desired_capacity.map(i32_of))
+        .vpc_zone_identifier(request.subnet_ids.join(","))
+        .health_check_type(HEALTH_CHECK_TYPE)
+        .health_check_grace_period(i32_of(request.health_check_grace_period))
+        .send()
+        .await
+        .map_err(|e| aws_error(SERVICE, "UpdateAutoScalingGroup", request.name, e))?;
+    Ok(())
+}
+
+/// Attach target groups the group lacks (drift).
+pub async fn attach_target_groups(clients: &Clients, group: &str, arns: &[String]) -> Result<()> {
+    clients
+        .autoscaling
+        .attach_load_balancer_target_groups()
+        .auto_scaling_group_name(group)
+        .set_target_group_arns(Some(arns.to_vec()))
+        .send()
+        .await
+        .map_err(|e| aws_error(SERVICE, "AttachLoadBalancerTargetGroups", group, e))?;
+    Ok(())
+}
+
+/// Put the stack's tags back on the group (propagated to instances launched from now on).
+pub async fn put_tags(clients: &Clients, group: &str, tags: &BTreeMap<String, String>) -> Result<()> {
+    clients
+        .autoscaling
+        .create_or_update_tags()
+        .set_tags(Some(group_tags(group, tags)))
+        .send()
+        .await
+        .map_err(|e| aws_error(SERVICE, "CreateOrUpdateTags", group, e))?;
+    Ok(())
+}
+
+/// Delete the group and its instances at once (`ForceDelete`). Already gone is success.
+pub async fn delete_group(clients: &Clients, name: &str) -> Result<()> {
+    let result = clients
+        .autoscaling
+        .delete_auto_scaling_group()
+        .auto_scaling_group_name(name)
+        .force_delete(true)
+        .send()
+        .await;
+    match result {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let error = aws_error(SERVICE, "DeleteAutoScalingGroup", name, e);
+            // Auto Scaling says "ValidationError: AutoScalingGroup name not found".
+            if error.aws_code() == Some("ValidationError") && error.to_string().contains("not found") {
+                return Ok(());
+            }
+            ok_if_not_found(error)
+        }
+    }
+}
+
+/// Wait until the group is gone (its instances are terminated first on AWS).
+pub async fn wait_group_deleted(clients: &Clients, bounds: &Bounds, name: &str) -> Result<()> {
+    wait::until(bounds, &format!("auto scaling group {name}"), "deleted", || async {
+        Ok(match describe_group(clients, name).await? {
+            None => Poll::Ready(()),
+            Some(group) => Poll::Pending(group.status.unwrap_or_else(|| "still listed".to_string())),
+        })
+    })
+    .await
+}
+
+/// Wait until the group reports at least `min_size` instances.
+pub async fn wait_group_in_service(clients: &Clients, bounds: &Bounds, name: &str) -> Result<AutoScalingGroup> {
+    wait::until(bounds, &format!("auto scaling group {name}"), "in service", || async {
+        Ok(match describe_group(clients, name).await? {
+            Some(group) if group.instance_ids.len() as i64 >= group.min_size => Poll::Ready(group),
+            Some(group) => Poll::Pending(format!(
+                "{} of {} instances",
+                group.instance_ids.len(),
+                group.min_size
+            )),
+            None => Poll::Pending("not visible yet".to_string()),
+        })
+    })
+    .await
+}
+
+/// Create or update the target-tracking policy keeping average CPU at `target_percent`.
+pub async fn put_cpu_target_policy(
+    clients: &Clients,
+    group: &str,
+    policy_name: &str,
+    target_percent: f64,
+) -> Result<Option<String>> {
+    let output = clients
+        .autoscaling
+        .put_scaling_policy()
+        .auto_scaling_group_name(group)
+        .policy_name(policy_name)
+        .policy_type("TargetTrackingScaling")
+        .target_tracking_configuration(
+            TargetTrackingConfiguration::builder()
+                .predefined_metric_specification(
+                    PredefinedMetricSpecification::builder()
+                        .predefined_metric_type(MetricType::AsgAverageCpuUtilization)
+                        .build(),
+                )
+                .target_value(target_percent)
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(|e| aws_error(SERVICE, "PutScalingPolicy", format!("{group}/{policy_name}"), e))?;
+    Ok(output.policy_arn().map(str::to_string))
+}
+
+/// The policy `policy_name` of `group`, or `None`.
+pub async fn describe_policy(clients: &Clients, group: &str, policy_name: &str) -> Result<Option<ScalingPolicy>> {
+    let output = clients
+        .autoscaling
+        .describe_policies()
+        .auto_scaling_group_name(group)
+        .policy_names(policy_name)
+        .send()
+        .await
+        .map_err(|e| aws_error(SERVICE, "DescribePolicies", format!("{group}/{policy_name}"), e))?;
+    Ok(output
+        .scaling_policies()
+        .iter()
+        .find(|p| p.policy_name() == Some(policy_name))
+        .map(|p| {
+            let tracking = p.target_tracking_configuration();
+            ScalingPolicy {
+                name: policy_name.to_string(),
+                arn: p.policy_arn().map(str::to_string),
+                metric: tracking
+                    .and_then(|t| t.predefined_metric_specification())
+                    .and_then(|m| m.predefined_metric_type())
+                    .map(|t| t.as_str().to_string()),
+                target_value: tracking.and_then(|t| t.target_value()),
+            }
+        }))
+}
+
+/// Replace the group's instances with ones from its current template, keeping 90% healthy.
+/// Returns the refresh id, or `None` when the service does not offer instance refreshes
+/// (local emulators): the new template then applies to instances launched from now on.
+pub async fn start_instance_refresh(clients: &Clients, group: &str, warmup_seconds: i64) -> Result<Option<String>> {
+    let result = clients
+        .autoscaling
+        .start_instance_refresh()
+        .auto_scaling_group_name(group)
+        .preferences(
+            RefreshPreferences::builder()
+                .min_healthy_percentage(REFRESH_MIN_HEALTHY_PERCENTAGE)
+                .instance_warmup(i32_of(warmup_seconds))
+                .skip_matching(true)
+                .build(),
+        )
+        .send()
+        .await;
+    match result {
+        Ok(output) => Ok(output.instance_refresh_id().map(str::to_string)),
+        Err(e) => {
+            let error = aws_error(SERVICE, "StartInstanceRefresh", group, e);
+            match error.aws_code() {
+                // One is already running: it will pick the latest template version anyway.
+                Some("InstanceRefreshInProgress") => Ok(None),
+                Some(code) if is_unsupported(code) => {
+                    tracing::warn!(group, error = %error, "instance refresh not offered by this endpoint");
+                    Ok(None)
+                }
+                None if error.to_string().contains("not yet implemented") => Ok(None),
+                _ => Err(error),
+            }
+        }
+    }
+}
+
+/// Codes an endpoint gives for an operation it does not implement.
+fn is_unsupported(code: &str) -> bool {
+    matches!(code, "InvalidAction" | "NotImplemented" | "UnsupportedOperation")
+}

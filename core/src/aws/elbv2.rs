@@ -1,0 +1,572 @@
+//! Elastic Load Balancing v2: the stack's Application Load Balancer, its target group and
+//! listeners.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_elasticloadbalancingv2::types::{
+    Action, ActionTypeEnum, Certificate, ForwardActionConfig, Listener as SdkListener,
+    LoadBalancer as SdkLoadBalancer, LoadBalancerAttribute, LoadBalancerSchemeEnum, LoadBalancerStateEnum,
+    LoadBalancerTypeEnum, Matcher, ProtocolEnum, RedirectActionConfig, RedirectActionStatusCodeEnum, Tag,
+    TargetGroup as SdkTargetGroup, TargetGroupTuple, TargetTypeEnum,
+};
+
+use crate::aws::not_found::{none_if_not_found, ok_if_not_found};
+use crate::aws::{aws_error, Clients};
+use crate::error::{Result, StackError};
+use crate::wait::{self, Bounds, Poll};
+
+const SERVICE: &str = "elasticloadbalancingv2";
+const IDLE_TIMEOUT_KEY: &str = "idle_timeout.timeout_seconds";
+/// TLS 1.3 with TLS 1.2 fallback: AWS's recommended policy for HTTPS listeners.
+pub const TLS_POLICY: &str = "ELBSecurityPolicy-TLS13-1-2-2021-06";
+/// The health check must answer exactly this (the static file answers 200, the installer 302).
+pub const HEALTHY_HTTP_CODES: &str = "200";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadBalancer {
+    pub arn: String,
+    pub name: String,
+    pub dns_name: String,
+    /// The Route 53 hosted zone of the ALB's DNS name (alias records point at it).
+    pub canonical_zone_id: String,
+    /// `provisioning`, `active`, `failed`…
+    pub state: String,
+    pub internet_facing: bool,
+    pub vpc_id: Option<String>,
+    pub subnet_ids: Vec<String>,
+    pub security_group_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetGroup {
+    pub arn: String,
+    pub name: String,
+    pub port: Option<i64>,
+    pub protocol: Option<String>,
+    pub vpc_id: Option<String>,
+    pub health_check_path: Option<String>,
+    pub matcher: Option<String>,
+    pub load_balancer_arns: Vec<String>,
+}
+
+/// What a listener does with a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ListenerAction {
+    Forward { target_group_arn: String },
+    /// Permanent (301) redirect to the same URL on HTTPS 443.
+    RedirectToHttps,
+    /// Anything this provider never configures (drift to repair).
+    Other(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listener {
+    pub arn: String,
+    pub port: Option<i64>,
+    pub protocol: Option<String>,
+    pub certificate_arn: Option<String>,
+    pub ssl_policy: Option<String>,
+    pub action: Option<ListenerAction>,
+}
+
+/// A listener as the stack wants it: HTTP, or HTTPS with a certificate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListenerRequest {
+    pub port: i64,
+    /// `Some` makes an HTTPS listener with [`TLS_POLICY`].
+    pub certificate_arn: Option<String>,
+    pub action: ListenerAction,
+}
+
+impl ListenerRequest {
+    pub fn protocol(&self) -> &'static str {
+        if self.certificate_arn.is_some() {
+            "HTTPS"
+        } else {
+            "HTTP"
+        }
+    }
+
+    /// Whether `listener` already does what this request asks.
+    pub fn is_met_by(&self, listener: &Listener) -> bool {
+        listener.port == Some(self.port)
+            && listener.protocol.as_deref() == Some(self.protocol())
+            && listener.certificate_arn == self.certificate_arn
+            && (self.certificate_arn.is_none() || listener.ssl_policy.as_deref() == Some(TLS_POLICY))
+            && listener.action.as_ref() == Some(&self.action)
+    }
+}
+
+fn elb_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
+    tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()
+}
+
+fn load_balancer_from(lb: &SdkLoadBalancer) -> LoadBalancer {
+    LoadBalancer {
+        arn: lb.load_balancer_arn().unwrap_or_default().to_string(),
+        name: lb.load_balancer_name().unwrap_or_default().to_string(),
+        dns_name: lb.dns_name().unwrap_or_default().to_string(),
+        canonical_zone_id: lb.canonical_hosted_zone_id().unwrap_or_default().to_string(),
+        state: lb
+            .state()
+            .and_then(|s| s.code())
+            .map(|c| c.as_str().to_string())
+            .unwrap_or_else(|| "unknown".to_string()),
+        internet_facing: lb.scheme() == Some(&LoadBalancerSchemeEnum::InternetFacing),
+        vpc_id: lb.vpc_id().map(str::to_string),
+        subnet_ids: lb
+            .availability_zones()
+            .iter()
+            .filter_map(|az| az.subnet_id())
+            .map(str::to_string)
+            .collect(),
+        security_group_ids: lb.security_groups().to_vec(),
+    }
+}
+
+fn target_group_from(tg: &SdkTargetGroup) -> TargetGroup {
+    TargetGroup {
+        arn: tg.target_group_arn().unwrap_or_default().to_string(),
+        name: tg.target_group_name().unwrap_or_default().to_string(),
+        port: tg.port().map(i64::from),
+        protocol: tg.protocol().map(|p| p.as_str().to_string()),
+        vpc_id: tg.vpc_id().map(str::to_string),
+        health_check_path: tg.health_check_path().map(str::to_string),
+        matcher: tg.matcher().and_then(|m| m.http_code()).map(str::to_string),
+        load_balancer_arns: tg.load_balancer_arns().to_vec(),
+    }
+}
+
+fn action_from(action: &Action) -> ListenerAction {
+    match action.r#type() {
+        Some(ActionTypeEnum::Forward) => {
+            let direct = action.target_group_arn().map(str::to_string);
+            let weighted = action
+                .forward_config()
+                .and_then(|f| f.target_groups().first())
+                .and_then(|t| t.target_group_arn())
+                .map(str::to_string);
+            match direct.or(weighted) {
+                Some(target_group_arn) => ListenerAction::Forward { target_group_arn },
+                None => ListenerAction::Other("forward without a target group".to_string()),
+            }
+        }
+        Some(ActionTypeEnum::Redirect) => match action.redirect_config() {
+            Some(redirect)
+                if redirect.protocol() == Some("HTTPS")
+                    && redirect.port() == Some("443")
+                    && redirect.status_code() == Some(&RedirectActionStatusCodeEnum::Http301) =>
+            {
+                ListenerAction::RedirectToHttps
+            }
+            _ => ListenerAction::Other("redirect elsewhere".to_string()),
+        },
+        other => ListenerAction::Other(other.map(|t| t.as_str().to_string()).unwrap_or_default()),
+    }
+}
+
+fn listener_from(listener: &SdkListener) -> Listener {
+    Listener {
+        arn: listener.listener_arn().unwrap_or_default().to_string(),
+        port: listener.port().map(i64::from),
+        protocol: listener.protocol().map(|p| p.as_str().to_string()),
+        certificate_arn: listener
+            .certificates()
+            .first()
+            .and_then(|c| c.certificate_arn())
+            .map(str::to_string),
+        ssl_policy: listener.ssl_policy().map(str::to_string),
+        action: listener.default_actions().first().map(action_from),
+    }
+}
+
+fn sdk_action(action: &ListenerAction) -> Result<Action> {
+    match action {
+        ListenerAction::Forward { target_group_arn } => Ok(Action::builder()
+            .r#type(ActionTypeEnum::Forward)
+            .target_group_arn(target_group_arn)
+            .forward_config(
+                ForwardActionConfig::builder()
+                    .target_groups(TargetGroupTuple::builder().target_group_arn(target_group_arn).build())
+                    .build(),
+            )
+            .build()),
+        ListenerAction::RedirectToHttps => Ok(Action::builder()
+            .r#type(ActionTypeEnum::Redirect)
+            .redirect_config(
+                RedirectActionConfig::builder()
+                    .protocol("HTTPS")
+                    .port("443")
+                    .host("#{host}")
+                    .path("/#{path}")
+                    .query("#{query}")
+                    .status_code(RedirectActionStatusCodeEnum::Http301)
+                    .build(),
+            )
+            .build()),
+        ListenerAction::Other(kind) => Err(StackError::Internal(format!(
+            "listener action {kind:?} is never configured by this provider"
+        ))),
+    }
+}
+
+fn single<T>(items: Vec<T>) -> Option<T> {
+    items.into_iter().next()
+}
+
+// ---- load balancer ----
+
+/// The load balancer named `name`, or `None`.
+pub async fn find_load_balancer(clients: &Clients, name: &str) -> Result<Option<LoadBalancer>> {
+    let result = clients.elbv2.describe_load_balancers().names(name).send().await;
+    match result {
+        Ok(output) => Ok(single(output.load_balancers().iter().map(load_balancer_from).collect())),
+        Err(e) => none_if_not_found(aws_error(SERVICE, "DescribeLoadBalancers", name, e)),
+    }
+}
+
+/// The load balancer `arn`, or `None`.
+pub async fn describe_load_balancer(clients: &Clients, arn: &str) -> Result<Option<LoadBalancer>> {
+    let result = clients.elbv2.describe_load_balancers().load_balancer_arns(arn).send().await;
+    match result {
+        Ok(output) => Ok(single(output.load_balancers().iter().map(load_balancer_from).collect())),
+        Err(e) => none_if_not_found(aws_error(SERVICE, "DescribeLoadBalancers", arn, e)),
+    }
+}
+
+/// An internet-facing ALB in `subnet_ids` behind `security_group_ids`.
+pub async fn create_load_balancer(
+    clients: &Clients,
+    name: &str,
+    subnet_ids: &[String],
+    security_group_ids: &[String],
+    tags: &BTreeMap<String, String>,
+) -> Result<LoadBalancer> {
+    let output = clients
+        .elbv2
+        .create_load_balancer()
+        .name(name)
+        .r#type(LoadBalancerTypeEnum::Application)
+        .scheme(LoadBalancerSchemeEnum::InternetFacing)
+        .set_subnets(Some(subnet_ids.to_vec()))
+        .set_security_groups(Some(security_group_ids.to_vec()))
+        .set_tags(Some(elb_tags(tags)))
+        .send()
+        .await
+        .map_err(|e| aws_error(SERVICE, "CreateLoadBalancer", name, e))?;
+    single(output.load_balancers().iter().map(load_balancer_from).collect())
+        .ok_or_else(|| StackError::Internal(format!("CreateLoadBalancer {name} returned no load balancer")))
+}
+
+pub async fn set_load_balancer_security_groups(clients: &Clients, arn: &str, group_ids: &[String]) -> Result<()> {
+    clients
+        .elbv2
+        .set_security_groups()
+        .load_balancer_arn(arn)
+        .set_security_groups(Some(group_ids.to_vec()))
+        .send()
+        .await
+        .map_err(|e| aws_error(SERVICE, "SetSecurityGroups", arn, e))?;
+    Ok(())
+}
+
+pub async fn set_load_balancer_subnets(clients: &Clients, arn: &str, subnet_ids: &[String]) -> Result<()> {
+    clients
+        .elbv2
+        .set_subnets()
+        .load_balancer_arn(arn)
+        .set_subnets(Some(subnet_ids.to_vec()))
+        .send()
+        .await
+        .map_err(|e| aws_error(SERVICE, "SetSubnets", arn, e))?;
+    Ok(())
+}
+
+/// The connection idle timeout in seconds, when AWS reports one.
+pub async fn idle_timeout(clients: &Clients, arn: &str) -> Result<Option<i64>> {
+    let output = clients
+        .elbv2
+        .describe_load_balancer_attributes()
+        .load_balancer_arn(arn)
+        .send()
+        .await
+        .map_err(|e| aws_error(SERVICE, "DescribeLoadBalancerAttributes", arn, e))?;
+    Ok(output
+        .attributes()
+        .iter()
+        .find(|a| a.key() == Some(IDLE_TIMEOUT_KEY))
+        .and_then(|a| a.value())
+        .and_then(|v| v.parse().ok()))
+}
+
+pub async fn set_idle_timeout(clients: &Clients, arn: &str, seconds: i64) -> Result<()> {
+    clients
+        .elbv2
+        .modify_load_balancer_attributes()
+        .load_balancer_arn(arn)
+        .attributes(
+            LoadBalancerAttribute::builder()
+                .key(IDLE_TIMEOUT_KEY)
+                .value(seconds.to_string())
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(|e| aws_error(SERVICE, "ModifyLoadBalancerAttributes", arn, e))?;
+    Ok(())
+}
+
+/// Delete the load balancer (its listeners go with it). Already gone is success.
+pub async fn delete_load_balancer(clients: &Clients, arn: &str) -> Result<()> {
+    let result = clients.elbv2.delete_load_balancer().load_balancer_arn(arn).send().await;
+    match result {
+        Ok(_) => Ok(()),
+        Err(e) => ok_if_not_found(aws_error(SERVICE, "DeleteLoadBalancer", arn, e)),
+    }
+}
+
+/// Wait until the load balancer is `active` (it is `provisioning` for minutes on AWS).
+pub async fn wait_load_balancer_active(clients: &Clients, bounds: &Bounds, arn: &str) -> Result<LoadBalancer> {
+    wait::until(bounds, &format!("load balancer {arn}"), "active", || async {
+        Ok(match describe_load_balancer(clients, arn).await? {
+            Some(lb) => match LoadBalancerStateEnum::from(lb.state.as_str()) {
+                LoadBalancerStateEnum::Active => Poll::Ready(lb),
+                LoadBalancerStateEnum::Failed => Poll::Failed(lb.state),
+                _ => Poll::Pending(lb.state),
+            },
+            None => Poll::Pending("not visible yet".to_string()),
+        })
+    })
+    .await
+}
+
+/// Wait until the load balancer no longer exists.
+pub async fn wait_load_balancer_deleted(clients: &Clients, bounds: &Bounds, arn: &str) -> Result<()> {
+    wait::until(bounds, &format!("load balancer {arn}"), "deleted", || async {
+        Ok(match describe_load_balancer(clients, arn).await? {
+            None => Poll::Ready(()),
+            Some(lb) => Poll::Pending(lb.state),
+        })
+    })
+    .await
+}
+
+// ---- target group ----
+
+/// The target group named `name`, or `None`.
+pub async fn find_target_group(clients: &Clients, name: &str) -> Result<Option<TargetGroup>> {
+    let result = clients.elbv2.describe_target_groups().names(name).send().await;
+    match result {
+        Ok(output) => Ok(single(output.target_groups().iter().map(target_group_from).collect())),
+        Err(e) => none_if_not_found(aws_error(SERVICE, "DescribeTargetGroups", name, e)),
+    }
+}
+
+/// The target group `arn`, or `None`.
+pub async fn describe_target_group(clients: &Clients, arn: &str) -> Result<Option<TargetGroup>> {
+    let result = clients.elbv2.describe_target_groups().target_group_arns(arn).send().await;
+    match result {
+        Ok(output) => Ok(single(output.target_groups().iter().map(target_group_from).collect())),
+        Err(e) => none_if_not_found(aws_error(SERVICE, "DescribeTargetGroups", arn, e)),
+    }
+}
+
+/// HTTP 80 instance targets in `vpc_id`, healthy when `health_check_path` answers 200.
+pub async fn create_target_group(
+    clients: &Clients,
+    name: &str,
+    vpc_id: &str,
+    health_check_path: &str,
+    tags: &BTreeMap<String, String>,
+) -> Result<TargetGroup> {
+    let output = clients
+        .elbv2
+        .create_target_group()
+        .name(name)
+        .protocol(ProtocolEnum::Http)
+        .port(80)
+        .vpc_id(vpc_id)
+        .target_type(TargetTypeEnum::Instance)
+        .health_check_enabled(true)
+        .health_check_protocol(ProtocolEnum::Http)
+        .health_check_path(health_check_path)
+        .health_check_interval_seconds(15)
+        .healthy_threshold_count(2)
+        .unhealthy_threshold_count(3)
+        .matcher(Matcher::builder().http_code(HEALTHY_HTTP_CODES).build())
+        .set_tags(Some(elb_tags(tags)))
+        .send()
+        .await
+        .map_err(|e| aws_error(SERVICE, "CreateTargetGroup", name, e))?;
+    single(output.target_groups().iter().map(target_group_from).collect())
+        .ok_or_else(|| StackError::Internal(format!("CreateTargetGroup {name} returned no target group")))
+}
+
+/// Put the health check back on `path` answering 200 (repairs drift, follows the spec).
+pub async fn set_health_check(clients: &Clients, arn: &str, path: &str) -> Result<()> {
+    clients
+        .elbv2
+        .modify_target_group()
+        .target_group_arn(arn)
+        .health_check_path(path)
+        .matcher(Matcher::builder().http_code(HEALTHY_HTTP_CODES).build())
+        .send()
+        .await
+        .map_err(|e| aws_error(SERVICE, "ModifyTargetGroup", arn, e))?;
+    Ok(())
+}
+
+/// Delete the target group (after the listeners that use it). Already gone is success.
+pub async fn delete_target_group(clients: &Clients, arn: &str) -> Result<()> {
+    let result = clients.elbv2.delete_target_group().target_group_arn(arn).send().await;
+    match result {
+        Ok(_) => Ok(()),
+        Err(e) => ok_if_not_found(aws_error(SERVICE, "DeleteTargetGroup", arn, e)),
+    }
+}
+
+// ---- listeners ----
+
+/// The listeners of a load balancer (none when it is gone).
+pub async fn listeners(clients: &Clients, load_balancer_arn: &str) -> Result<Vec<Listener>> {
+    let result = clients
+        .elbv2
+        .describe_listeners()
+        .load_balancer_arn(load_balancer_arn)
+        .send()
+        .await;
+    match result {
+        Ok(output) => Ok(output.listeners().iter().map(listener_from).collect()),
+        Err(e) => none_if_not_found(aws_error(SERVICE, "DescribeListeners", load_balancer_arn, e))
+            .map(Option::unwrap_or_default),
+    }
+}
+
+pub async fn create_listener(
+    clients: &Clients,
+    load_balancer_arn: &str,
+    request: &ListenerRequest,
+    tags: &BTreeMap<String, String>,
+) -> Result<Listener> {
+    let https = request.certificate_arn.is_some();
+    let output = clients
+        .elbv2
+        .create_listener()
+        .load_balancer_arn(load_balancer_arn)
+        .port(i32::try_from(request.port).unwrap_or(80))
+        .protocol(ProtocolEnum::from(request.protocol()))
+        .set_ssl_policy(https.then(|| TLS_POLICY.to_string()))
+        .set_certificates(
+            request
+                .certificate_arn
+                .as_ref()
+                .map(|arn| vec![Certificate::builder().certificate_arn(arn).build()]),
+        )
+        .default_actions(sdk_action(&request.action)?)
+        .set_tags(Some(elb_tags(tags)))
+        .send()
+        .await
+        .map_err(|e| {
+            aws_error(SERVICE, "CreateListener", format!("{} listener of {load_balancer_arn}", request.protocol()), e)
+        })?;
+    single(output.listeners().iter().map(listener_from).collect())
+        .ok_or_else(|| StackError::Internal(format!("CreateListener on {load_balancer_arn} returned no listener")))
+}
+
+/// Bring an existing listener to `request` (protocol, certificate, policy, action).
+pub async fn modify_listener(clients: &Clients, listener_arn: &str, request: &ListenerRequest) -> Result<()> {
+    let https = request.certificate_arn.is_some();
+    clients
+        .elbv2
+        .modify_listener()
+        .listener_arn(listener_arn)
+        .port(i32::try_from(request.port).unwrap_or(80))
+        .protocol(ProtocolEnum::from(request.protocol()))
+        .set_ssl_policy(https.then(|| TLS_POLICY.to_string()))
+        .set_certificates(
+            request
+                .certificate_arn
+                .as_ref()
+                .map(|arn| vec![Certificate::builder().certificate_arn(arn).build()]),
+        )
+        .default_actions(sdk_action(&request.action)?)
+        .send()
+        .await
+        .map_err(|e| aws_error(SERVICE, "ModifyListener", listener_arn, e))?;
+    Ok(())
+}
+
+/// Delete a listener. Already gone is success.
+pub async fn delete_listener(clients: &Clients, listener_arn: &str) -> Result<()> {
+    let result = clients.elbv2.delete_listener().listener_arn(listener_arn).send().await;
+    match result {
+        Ok(_) => Ok(()),
+        Err(e) => ok_if_not_found(aws_error(SERVICE, "DeleteListener", listener_arn, e)),
+    }
+}
+
+// ---- tags and listings (find by tag) ----
+
+/// Every load balancer of the region.
+pub async fn list_load_balancers(clients: &Clients) -> Result<Vec<LoadBalancer>> {
+    let mut found = Vec::new();
+    let mut marker: Option<String> = None;
+    loop {
+        let output = clients
+            .elbv2
+            .describe_load_balancers()
+            .set_marker(marker.clone())
+            .send()
+            .await
+            .map_err(|e| aws_error(SERVICE, "DescribeLoadBalancers", "all load balancers", e))?;
+        found.extend(output.load_balancers().iter().map(load_balancer_from));
+        match output.next_marker() {
+            Some(next) if !next.is_empty() => marker = Some(next.to_string()),
+            _ => return Ok(found),
+        }
+    }
+}
+
+/// Every target group of the region.
+pub async fn list_target_groups(clients: &Clients) -> Result<Vec<TargetGroup>> {
+    let mut found = Vec::new();
+    let mut marker: Option<String> = None;
+    loop {
+        let output = clients
+            .elbv2
+            .describe_target_groups()
+            .set_marker(marker.clone())
+            .send()
+            .await
+            .map_err(|e| aws_error(SERVICE, "DescribeTargetGroups", "all target groups", e))?;
+        found.extend(output.target_groups().iter().map(target_group_from));
+        match output.next_marker() {
+            Some(next) if !next.is_empty() => marker = Some(next.to_string()),
+            _ => return Ok(found),
+        }
+    }
+}
+
+/// ARN → tags, for up to any number of ARNs (DescribeTags takes 20 at a time).
+pub async fn tags_of(clients: &Clients, arns: &[String]) -> Result<BTreeMap<String, BTreeMap<String, String>>> {
+    let mut tags = BTreeMap::new();
+    for chunk in arns.chunks(20) {
+        let output = clients
+            .elbv2
+            .describe_tags()
+            .set_resource_arns(Some(chunk.to_vec()))
+            .send()
+            .await
+            .map_err(|e| aws_error(SERVICE, "DescribeTags", chunk.join(", "), e))?;
+        for description in output.tag_descriptions() {
+            let Some(arn) = description.resource_arn() else { continue };
+            let map = description
+                .tags()
+                .iter()
+                .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string())))
+                .collect();
+            tags.insert(arn.to_string(), map);
+        }
+    }
+    Ok(tags)
+}

@@ -1,0 +1,430 @@
+//! Amazon RDS: the stack's MySQL instance and its DB subnet group.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_rds::types::{DbInstance as SdkDbInstance, DbSubnetGroup as SdkDbSubnetGroup, Tag};
+
+use crate::aws::not_found::{none_if_not_found, ok_if_not_found};
+use crate::aws::{aws_error, Clients};
+use crate::error::Result;
+use crate::spec::Secret;
+use crate::wait::{self, Bounds, Poll};
+
+const SERVICE: &str = "rds";
+const ENGINE: &str = "mysql";
+/// gp3: baseline 3000 IOPS whatever the size, and storage autoscaling works with it.
+const STORAGE_TYPE: &str = "gp3";
+
+/// RDS states an instance never leaves by itself: waiting longer will not help.
+const TERMINAL_STATES: [&str; 6] = [
+    "failed",
+    "incompatible-parameters",
+    "incompatible-network",
+    "incompatible-restore",
+    "inaccessible-encryption-credentials",
+    "storage-full",
+];
+
+/// What the core needs to know of a DB instance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DbInstance {
+    pub identifier: String,
+    pub arn: Option<String>,
+    pub status: String,
+    pub instance_class: String,
+    pub engine: String,
+    pub engine_version: String,
+    pub allocated_storage: i64,
+    /// `None` when storage autoscaling is off.
+    pub max_allocated_storage: Option<i64>,
+    pub multi_az: bool,
+    pub storage_encrypted: bool,
+    pub publicly_accessible: bool,
+    pub backup_retention_days: i64,
+    pub deletion_protection: bool,
+    pub db_name: Option<String>,
+    pub username: Option<String>,
+    pub address: Option<String>,
+    pub port: Option<i64>,
+    pub subnet_group: Option<String>,
+    pub security_group_ids: Vec<String>,
+    pub tags: BTreeMap<String, String>,
+}
+
+impl DbInstance {
+    /// `address:port`, as WordPress's `DB_HOST` takes it.
+    pub fn endpoint(&self) -> Option<String> {
+        match (&self.address, self.port) {
+            (Some(address), Some(port)) => Some(format!("{address}:{port}")),
+            (Some(address), None) => Some(address.clone()),
+            _ => None,
+        }
+    }
+}
+
+/// A new MySQL instance: encrypted, private, in the stack's subnet group and `db` group.
+#[derive(Debug, Clone)]
+pub struct DbInstanceRequest<'a> {
+    pub identifier: &'a str,
+    pub instance_class: &'a str,
+    pub engine_version: &'a str,
+    pub allocated_storage: i64,
+    pub max_allocated_storage: i64,
+    pub multi_az: bool,
+    pub db_name: &'a str,
+    pub username: &'a str,
+    pub password: &'a Secret,
+    pub backup_retention_days: i64,
+    pub deletion_protection: bool,
+    pub subnet_group: &'a str,
+    pub security_group_ids: &'a [String],
+    pub tags: &'a BTreeMap<String, String>,
+}
+
+/// In-place changes to a live instance; `None` leaves an attribute alone.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DbModification {
+    pub instance_class: Option<String>,
+    pub engine_version: Option<String>,
+    pub allocated_storage: Option<i64>,
+    pub max_allocated_storage: Option<i64>,
+    pub multi_az: Option<bool>,
+    pub backup_retention_days: Option<i64>,
+    pub deletion_protection: Option<bool>,
+    pub password: Option<Secret>,
+    pub security_group_ids: Option<Vec<String>>,
+}
+
+impl DbModification {
+    pub fn is_empty(&self) -> bool {
+        *self == DbModification::default()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DbSubnetGroup {
+    pub name: String,
+    pub vpc_id: Option<String>,
+    pub subnet_ids: Vec<String>,
+}
+
+fn rds_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
+    tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()
+}
+
+fn to_i64(value: Option<i32>) -> i64 {
+    value.map(i64::from).unwrap_or_default()
+}
+
+fn instance_from(db: &SdkDbInstance) -> DbInstance {
+    DbInstance {
+        identifier: db.db_instance_identifier().unwrap_or_default().to_string(),
+        arn: db.db_instance_arn().map(str::to_string),
+        status: db.db_instance_status().unwrap_or("unknown").to_string(),
+        instance_class: db.db_instance_class().unwrap_or_default().to_string(),
+        engine: db.engine().unwrap_or_default().to_string(),
+        engine_version: db.engine_version().unwrap_or_default().to_string(),
+        allocated_storage: to_i64(db.allocated_storage()),
+        max_allocated_storage: db.max_allocated_storage().map(i64::from),
+        multi_az: db.multi_az().unwrap_or(false),
+        storage_encrypted: db.storage_encrypted().unwrap_or(false),
+        publicly_accessible: db.publicly_accessible().unwrap_or(false),
+        backup_retention_days: to_i64(db.backup_retention_period()),
+        deletion_protection: db.deletion_protection().unwrap_or(false),
+        db_name: db.db_name().map(str::to_string),
+        username: db.master_username().map(str::to_string),
+        address: db.endpoint().and_then(|e| e.address()).map(str::to_string),
+        port: db.endpoint().and_then(|e| e.port()).map(i64::from),
+        subnet_group: db
+            .db_subnet_group()
+            .and_then(|g| g.db_subnet_group_name())
+            .map(str::to_string),
+        security_group_ids: db
+            .vpc_security_groups()
+            .iter()
+            .filter_map(|g| g.vpc_security_group_id())
+            .map(str::to_string)
+            .collect(),
+        tags: db
+            .tag_list()
+            .iter()
+            .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string())))
+            .collect(),
+    }
+}
+
+fn subnet_group_from(group: &SdkDbSubnetGroup) -> DbSubnetGroup {
+    DbSubnetGroup {
+        name: group.db_subnet_group_name().unwrap_or_default().to_string(),
+        vpc_id: group.vpc_id().map(str::to_string),
+        subnet_ids: group
+            .subnets()
+            .iter()
+            .filter_map(|s| s.subnet_identifier())
+            .map(str::to_string)
+            .collect(),
+    }
+}
+
+fn i32_of(value: i64) -> i32 {
+    i32::try_from(value).unwrap_or(i32::MAX)
+}
+
+/// The instance `identifier`, or `None` when it does not exist.
+pub async fn describe_db_instance(clients: &Clients, identifier: &str) -> Result<Option<DbInstance>> {
+    let result = clients
+        .rds
+        .describe_db_instances()
+        .db_instance_identifier(identifier)
+        .send()
+        .await;
+    match result {
+        Ok(output) => Ok(output.db_instances().first().map(instance_from)),
+        Err(e) => none_if_not_found(aws_error(SERVICE, "DescribeDBInstances", identifier, e)),
+    }
+}
+
+/// Every DB instance of the region carrying `tag_key = tag_value` (sweeps, import).
+pub async fn list_db_instances_tagged(clients: &Clients, tag_key: &str, tag_value: &str) -> Result<Vec<DbInstance>> {
+    let mut found = Vec::new();
+    let mut marker: Option<String> = None;
+    loop {
+        let output = clients
+            .rds
+            .describe_db_instances()
+            .set_marker(marker.clone())
+            .send()
+            .await
+            .map_err(|e| aws_error(SERVICE, "DescribeDBInstances", "all DB instances", e))?;
+        found.extend(
+            output
+                .db_instances()
+                .iter()
+                .map(instance_from)
+                .filter(|db| db.tags.get(tag_key).map(String::as_str) == Some(tag_value)),
+        );
+        match output.marker() {
+            Some(next) if !next.is_empty() => marker = Some(next.to_string()),
+            _ => return Ok(found),
+        }
+    }
+}
+
+/// Start creating the instance; wait for it with [`wait_db_instance_available`].
+pub async fn create_db_instance(clients: &Clients, request: &DbInstanceRequest<'_>) -> Result<DbInstance> {
+    let output = clients
+        .rds
+        .create_db_instance()
+        .db_instance_identifier(request.identifier)
+        .engine(ENGINE)
+        .engine_version(request.engine_version)
+        .db_instance_class(request.instance_class)
+        .allocated_storage(i32_of(request.allocated_storage))
+        .max_allocated_storage(i32_of(request.max_allocated_storage))
+        .storage_type(STORAGE_TYPE)
+        .storage_encrypted(true)
+        .publicly_accessible(false)
+        .multi_az(request.multi_az)
+        .db_name(request.db_name)
+        .master_username(request.username)
+        .master_user_password(request.password.expose())
+        .backup_retention_period(i32_of(request.backup_retention_days))
+        .deletion_protection(request.deletion_protection)
+        .db_subnet_group_name(request.subnet_group)
+        .set_vpc_security_group_ids(Some(request.security_group_ids.to_vec()))
+        .copy_tags_to_snapshot(true)
+        .auto_minor_version_upgrade(true)
+        .set_tags(Some(rds_tags(request.tags)))
+        .send()
+        .await
+        .map_err(|e| aws_error(SERVICE, "CreateDBInstance", request.identifier, e))?;
+    output
+        .db_instance()
+        .map(instance_from)
+        .ok_or_else(|| crate::error::StackError::Internal(format!("CreateDBInstance {} returned no instance", request.identifier)))
+}
+
+/// Apply `change` at once (not in the next maintenance window): the user asked for it now.
+pub async fn modify_db_instance(clients: &Clients, identifier: &str, change: &DbModification) -> Result<()> {
+    if change.is_empty() {
+        return Ok(());
+    }
+    clients
+        .rds
+        .modify_db_instance()
+        .db_instance_identifier(identifier)
+        .apply_immediately(true)
+        .set_db_instance_class(change.instance_class.clone())
+        .set_engine_version(change.engine_version.clone())
+        .set_allow_major_version_upgrade(change.engine_version.as_ref().map(|_| true))
+        .set_allocated_storage(change.allocated_storage.map(i32_of))
+        .set_max_allocated_storage(change.max_allocated_storage.map(i32_of))
+        .set_multi_az(change.multi_az)
+        .set_backup_retention_period(change.backup_retention_days.map(i32_of))
+        .set_deletion_protection(change.deletion_protection)
+        .set_master_user_password(change.password.as_ref().map(|p| p.expose().to_string()))
+        .set_vpc_security_group_ids(change.security_group_ids.clone())
+        .send()
+        .await
+        .map_err(|e| aws_error(SERVICE, "ModifyDBInstance", identifier, e))?;
+    Ok(())
+}
+
+/// Delete the instance, taking `final_snapshot` first when given. Already gone is success.
+pub async fn delete_db_instance(clients: &Clients, identifier: &str, final_snapshot: Option<&str>) -> Result<()> {
+    let result = clients
+        .rds
+        .delete_db_instance()
+        .db_instance_identifier(identifier)
+        .skip_final_snapshot(final_snapshot.is_none())
+        .set_final_db_snapshot_identifier(final_snapshot.map(str::to_string))
+        .delete_automated_backups(true)
+        .send()
+        .await;
+    match result {
+        Ok(_) => Ok(()),
+        Err(e) => ok_if_not_found(aws_error(SERVICE, "DeleteDBInstance", identifier, e)),
+    }
+}
+
+/// Whether a DB snapshot of that identifier exists (the final snapshot of a delete).
+pub async fn snapshot_exists(clients: &Clients, snapshot_identifier: &str) -> Result<bool> {
+    let result = clients
+        .rds
+        .describe_db_snapshots()
+        .db_snapshot_identifier(snapshot_identifier)
+        .send()
+        .await;
+    match result {
+        Ok(output) => Ok(!output.db_snapshots().is_empty()),
+        Err(e) => none_if_not_found::<()>(aws_error(SERVICE, "DescribeDBSnapshots", snapshot_identifier, e))
+            .map(|_| false),
+    }
+}
+
+/// Delete a DB snapshot (tests clean up the final snapshots they cause).
+pub async fn delete_snapshot(clients: &Clients, snapshot_identifier: &str) -> Result<()> {
+    let result = clients
+        .rds
+        .delete_db_snapshot()
+        .db_snapshot_identifier(snapshot_identifier)
+        .send()
+        .await;
+    match result {
+        Ok(_) => Ok(()),
+        Err(e) => ok_if_not_found(aws_error(SERVICE, "DeleteDBSnapshot", snapshot_identifier, e)),
+    }
+}
+
+fn status_poll(db: DbInstance) -> Poll<DbInstance> {
+    match db.status.as_str() {
+        "available" => Poll::Ready(db),
+        state if TERMINAL_STATES.contains(&state) => Poll::Failed(state.to_string()),
+        state => Poll::Pending(state.to_string()),
+    }
+}
+
+/// Wait until the instance is `available` (creating, modifying and backing-up are not).
+pub async fn wait_db_instance_available(clients: &Clients, bounds: &Bounds, identifier: &str) -> Result<DbInstance> {
+    wait::until(bounds, &format!("DB instance {identifier}"), "available", || async {
+        Ok(match describe_db_instance(clients, identifier).await? {
+            Some(db) => status_poll(db),
+            None => Poll::Pending("not visible yet".to_string()),
+        })
+    })
+    .await
+}
+
+/// Wait until the instance no longer exists.
+pub async fn wait_db_instance_deleted(clients: &Clients, bounds: &Bounds, identifier: &str) -> Result<()> {
+    wait::until(bounds, &format!("DB instance {identifier}"), "deleted", || async {
+        Ok(match describe_db_instance(clients, identifier).await? {
+            None => Poll::Ready(()),
+            Some(db) => Poll::Pending(db.status),
+        })
+    })
+    .await
+}
+
+/// The subnet group `name`, or `None`.
+pub async fn describe_db_subnet_group(clients: &Clients, name: &str) -> Result<Option<DbSubnetGroup>> {
+    let result = clients
+        .rds
+        .describe_db_subnet_groups()
+        .db_subnet_group_name(name)
+        .send()
+        .await;
+    match result {
+        Ok(output) => Ok(output.db_subnet_groups().first().map(subnet_group_from)),
+        Err(e) => none_if_not_found(aws_error(SERVICE, "DescribeDBSubnetGroups", name, e)),
+    }
+}
+
+pub async fn create_db_subnet_group(
+    clients: &Clients,
+    name: &str,
+    subnet_ids: &[String],
+    tags: &BTreeMap<String, String>,
+) -> Result<DbSubnetGroup> {
+    let output = clients
+        .rds
+        .create_db_subnet_group()
+        .db_subnet_group_name(name)
+        .db_subnet_group_description(format!("Private subnets of the WordPress stack ({name})"))
+        .set_subnet_ids(Some(subnet_ids.to_vec()))
+        .set_tags(Some(rds_tags(tags)))
+        .send()
+        .await
+        .map_err(|e| aws_error(SERVICE, "CreateDBSubnetGroup", name, e))?;
+    Ok(output
+        .db_subnet_group()
+        .map(subnet_group_from)
+        .unwrap_or_else(|| DbSubnetGroup {
+            name: name.to_string(),
+            vpc_id: None,
+            subnet_ids: subnet_ids.to_vec(),
+        }))
+}
+
+/// Put the group back over exactly `subnet_ids` (repairs drift).
+pub async fn modify_db_subnet_group(clients: &Clients, name: &str, subnet_ids: &[String]) -> Result<()> {
+    clients
+        .rds
+        .modify_db_subnet_group()
+        .db_subnet_group_name(name)
+        .set_subnet_ids(Some(subnet_ids.to_vec()))
+        .send()
+        .await
+        .map_err(|e| aws_error(SERVICE, "ModifyDBSubnetGroup", name, e))?;
+    Ok(())
+}
+
+/// Delete the subnet group (after its instance). Already gone is success.
+pub async fn delete_db_subnet_group(clients: &Clients, name: &str) -> Result<()> {
+    let result = clients
+        .rds
+        .delete_db_subnet_group()
+        .db_subnet_group_name(name)
+        .send()
+        .await;
+    match result {
+        Ok(_) => Ok(()),
+        Err(e) => ok_if_not_found(aws_error(SERVICE, "DeleteDBSubnetGroup", name, e)),
+    }
+}
+
+/// The tags of an RDS object by ARN (the subnet group's description carries none).
+pub async fn tags_of(clients: &Clients, arn: &str) -> Result<BTreeMap<String, String>> {
+    let output = clients
+        .rds
+        .list_tags_for_resource()
+        .resource_name(arn)
+        .send()
+        .await
+        .map_err(|e| aws_error(SERVICE, "ListTagsForResource", arn, e))?;
+    Ok(output
+        .tag_list()
+        .iter()
+        .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string())))
+        .collect())
+}

@@ -1,0 +1,206 @@
+//! Route 53: the alias record that puts the stack behind the user's own name.
+
+use aws_sdk_route53::types::{
+    AliasTarget, Change, ChangeAction, ChangeBatch, ChangeStatus, ResourceRecordSet, RrType,
+};
+
+use crate::aws::{aws_error, Clients};
+use crate::error::{Result, StackError};
+use crate::wait::{self, Bounds, Poll};
+
+const SERVICE: &str = "route53";
+
+/// An alias A record: `name` answers with the addresses of `dns_name` (an ALB).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AliasRecord {
+    /// Fully qualified, without the trailing dot.
+    pub name: String,
+    pub target_dns_name: String,
+    pub target_zone_id: String,
+    pub evaluate_target_health: bool,
+}
+
+impl AliasRecord {
+    /// Whether this record already points where `other` wants it to (DNS names compare
+    /// without case and trailing dot; AWS may prefix `dualstack.`).
+    pub fn points_like(&self, other: &AliasRecord) -> bool {
+        normalize(&self.name) == normalize(&other.name)
+            && strip_dualstack(&normalize(&self.target_dns_name)) == strip_dualstack(&normalize(&other.target_dns_name))
+            && self.target_zone_id == other.target_zone_id
+            && self.evaluate_target_health == other.evaluate_target_health
+    }
+}
+
+/// `example.com.` and `Example.COM` are the same name.
+pub fn normalize(name: &str) -> String {
+    name.trim_end_matches('.').to_ascii_lowercase()
+}
+
+fn strip_dualstack(name: &str) -> &str {
+    name.strip_prefix("dualstack.").unwrap_or(name)
+}
+
+/// `/hostedzone/Z123` and `Z123` name the same zone; the API wants the bare id.
+pub fn bare_zone_id(zone_id: &str) -> &str {
+    zone_id.rsplit('/').next().unwrap_or(zone_id)
+}
+
+fn build_error(what: &str, e: impl std::fmt::Display) -> StackError {
+    StackError::Internal(format!("Route 53 {what}: {e}"))
+}
+
+fn record_set(record: &AliasRecord) -> Result<ResourceRecordSet> {
+    ResourceRecordSet::builder()
+        .name(&record.name)
+        .r#type(RrType::A)
+        .alias_target(
+            AliasTarget::builder()
+                .dns_name(&record.target_dns_name)
+                .hosted_zone_id(&record.target_zone_id)
+                .evaluate_target_health(record.evaluate_target_health)
+                .build()
+                .map_err(|e| build_error("alias target", e))?,
+        )
+        .build()
+        .map_err(|e| build_error("record set", e))
+}
+
+/// Whether the hosted zone exists (a typo'd `zone_id` should fail before anything is built).
+pub async fn zone_exists(clients: &Clients, zone_id: &str) -> Result<bool> {
+    let zone = bare_zone_id(zone_id);
+    match clients.route53.get_hosted_zone().id(zone).send().await {
+        Ok(_) => Ok(true),
+        Err(e) => {
+            let error = aws_error(SERVICE, "GetHostedZone", zone, e);
+            if error.aws_code() == Some("NoSuchHostedZone") {
+                Ok(false)
+            } else {
+                Err(error)
+            }
+        }
+    }
+}
+
+/// The A alias record `name` in `zone_id`, or `None` (also when it is a plain A record).
+pub async fn find_alias(clients: &Clients, zone_id: &str, name: &str) -> Result<Option<AliasRecord>> {
+    let zone = bare_zone_id(zone_id);
+    let output = clients
+        .route53
+        .list_resource_record_sets()
+        .hosted_zone_id(zone)
+        .start_record_name(name)
+        .start_record_type(RrType::A)
+        .max_items(1)
+        .send()
+        .await
+        .map_err(|e| aws_error(SERVICE, "ListResourceRecordSets", format!("{name} in {zone}"), e))?;
+    Ok(output
+        .resource_record_sets()
+        .iter()
+        .filter(|set| normalize(set.name()) == normalize(name) && *set.r#type() == RrType::A)
+        .find_map(|set| {
+            let alias = set.alias_target()?;
+            Some(AliasRecord {
+                name: normalize(set.name()),
+                target_dns_name: normalize(alias.dns_name()),
+                target_zone_id: alias.hosted_zone_id().to_string(),
+                evaluate_target_health: alias.evaluate_target_health(),
+            })
+        }))
+}
+
+async fn change(clients: &Clients, zone_id: &str, action: ChangeAction, record: &AliasRecord) -> Result<String> {
+    let zone = bare_zone_id(zone_id);
+    let operation = format!("{} {}", action.as_str(), record.name);
+    let batch = ChangeBatch::builder()
+        .comment("terraform-provider-wordpress")
+        .changes(
+            Change::builder()
+                .action(action)
+                .resource_record_set(record_set(record)?)
+                .build()
+                .map_err(|e| build_error("change", e))?,
+        )
+        .build()
+        .map_err(|e| build_error("change batch", e))?;
+    let output = clients
+        .route53
+        .change_resource_record_sets()
+        .hosted_zone_id(zone)
+        .change_batch(batch)
+        .send()
+        .await
+        .map_err(|e| aws_error(SERVICE, "ChangeResourceRecordSets", format!("{operation} in {zone}"), e))?;
+    Ok(output.change_info().map(|c| c.id().to_string()).unwrap_or_default())
+}
+
+/// Create or overwrite the record. Returns the change id to wait on.
+pub async fn upsert_alias(clients: &Clients, zone_id: &str, record: &AliasRecord) -> Result<String> {
+    change(clients, zone_id, ChangeAction::Upsert, record).await
+}
+
+/// Delete the record if it still exists (DELETE must repeat its current value exactly).
+pub async fn delete_alias(clients: &Clients, zone_id: &str, name: &str) -> Result<Option<String>> {
+    let Some(current) = find_alias(clients, zone_id, name).await? else {
+        return Ok(None);
+    };
+    match change(clients, zone_id, ChangeAction::Delete, &current).await {
+        Ok(change_id) => Ok(Some(change_id)),
+        // Deleted by someone else between the read and the delete.
+        Err(error) if error.aws_code() == Some("InvalidChangeBatch") && error.to_string().contains("not found") => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
+/// Wait until Route 53 reports the change `INSYNC` on all its name servers.
+pub async fn wait_change_in_sync(clients: &Clients, bounds: &Bounds, change_id: &str) -> Result<()> {
+    if change_id.is_empty() {
+        return Ok(());
+    }
+    let id = bare_zone_id(change_id);
+    wait::until(bounds, &format!("Route 53 change {id}"), "INSYNC", || async {
+        let output = clients
+            .route53
+            .get_change()
+            .id(id)
+            .send()
+            .await
+            .map_err(|e| aws_error(SERVICE, "GetChange", id, e))?;
+        Ok(match output.change_info().map(|c| c.status()) {
+            Some(ChangeStatus::Insync) => Poll::Ready(()),
+            Some(status) => Poll::Pending(status.as_str().to_string()),
+            None => Poll::Pending("no status".to_string()),
+        })
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(name: &str, target: &str) -> AliasRecord {
+        AliasRecord {
+            name: name.to_string(),
+            target_dns_name: target.to_string(),
+            target_zone_id: "Z35SXDOTRQ7X7K".to_string(),
+            evaluate_target_health: true,
+        }
+    }
+
+    #[test]
+    fn alias_comparison_ignores_case_trailing_dot_and_dualstack() {
+        let wanted = record("blog.example.com", "blog-alb-1.us-east-1.elb.amazonaws.com");
+        let seen = record("Blog.Example.com.", "dualstack.blog-alb-1.us-east-1.elb.amazonaws.com.");
+        assert!(seen.points_like(&wanted));
+        let elsewhere = record("blog.example.com", "other-alb.us-east-1.elb.amazonaws.com");
+        assert!(!elsewhere.points_like(&wanted));
+    }
+
+    #[test]
+    fn zone_ids_lose_their_path_prefix() {
+        assert_eq!(bare_zone_id("/hostedzone/Z123"), "Z123");
+        assert_eq!(bare_zone_id("Z123"), "Z123");
+        assert_eq!(bare_zone_id("/change/C42"), "C42");
+    }
+}

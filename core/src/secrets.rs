@@ -1,0 +1,170 @@
+//! Secrets generated once per stack: the database password (when the user gives none) and
+//! WordPress's authentication keys and salts.
+//!
+//! Both are drawn from the OS-seeded CSPRNG and kept in the stack's state, so every apply and
+//! every instance sees the same values: a password that changed per apply would lock WordPress
+//! out, keys that differed per instance would log users out on every other request.
+//!
+//! Alphabets avoid what RDS refuses (`/ " @` and space) and what would need escaping in the
+//! user data's shell, PHP or YAML quoting, so no layer has to escape them.
+
+use std::collections::BTreeMap;
+
+use rand::seq::IndexedRandom;
+
+use crate::spec::{Secret, StackSpec};
+use crate::state::StackSecrets;
+
+/// RDS MySQL's master password bounds.
+pub const DB_PASSWORD_MIN_LEN: usize = 8;
+pub const DB_PASSWORD_MAX_LEN: usize = 41;
+/// Characters RDS refuses in a master password (besides non-printable ones).
+pub const DB_PASSWORD_FORBIDDEN: [char; 4] = ['/', '"', '@', ' '];
+/// Length of generated passwords: ~190 bits over the alphabet below.
+pub const GENERATED_DB_PASSWORD_LEN: usize = 32;
+/// Length of each generated WordPress key or salt (what wordpress.org's generator gives).
+pub const WORDPRESS_KEY_LEN: usize = 64;
+
+/// The eight constants of wp-config.php, in WordPress's order.
+pub const WORDPRESS_KEY_NAMES: [&str; 8] = [
+    "AUTH_KEY",
+    "SECURE_AUTH_KEY",
+    "LOGGED_IN_KEY",
+    "NONCE_KEY",
+    "AUTH_SALT",
+    "SECURE_AUTH_SALT",
+    "LOGGED_IN_SALT",
+    "NONCE_SALT",
+];
+
+const LETTERS_AND_DIGITS: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+/// Punctuation accepted by RDS and inert everywhere the user data puts a secret: sh and PHP
+/// quotes, YAML scalars (no `# ! * & % { [ ,`), systemd and Docker env files (no `%`).
+const SAFE_PUNCTUATION: &str = "-_.+=~^";
+
+fn alphabet() -> Vec<char> {
+    LETTERS_AND_DIGITS.chars().chain(SAFE_PUNCTUATION.chars()).collect()
+}
+
+fn random_string(length: usize) -> String {
+    let chars = alphabet();
+    let mut rng = rand::rng();
+    (0..length).filter_map(|_| chars.choose(&mut rng).copied()).collect()
+}
+
+/// Whether RDS accepts `password` as a MySQL master password.
+pub fn is_valid_db_password(password: &str) -> bool {
+    let length = password.chars().count();
+    (DB_PASSWORD_MIN_LEN..=DB_PASSWORD_MAX_LEN).contains(&length)
+        && password
+            .chars()
+            .all(|c| c.is_ascii_graphic() && !DB_PASSWORD_FORBIDDEN.contains(&c))
+}
+
+/// A fresh, strong, RDS-valid password with at least one letter, digit and symbol each.
+pub fn generate_db_password() -> Secret {
+    loop {
+        let candidate = random_string(GENERATED_DB_PASSWORD_LEN);
+        let has = |class: fn(&char) -> bool| candidate.chars().any(|c| class(&c));
+        if has(char::is_ascii_alphabetic) && has(char::is_ascii_digit) && has(char::is_ascii_punctuation) {
+            return Secret::new(candidate);
+        }
+    }
+}
+
+/// A fresh set of the eight WordPress keys and salts.
+pub fn generate_wordpress_keys() -> BTreeMap<String, Secret> {
+    WORDPRESS_KEY_NAMES
+        .iter()
+        .map(|name| (name.to_string(), Secret::new(random_string(WORDPRESS_KEY_LEN))))
+        .collect()
+}
+
+/// The password the database must have: the user's when given, else the one this stack
+/// generated before, else a new one.
+pub fn effective_db_password(wanted: &StackSpec, previous: Option<&Secret>) -> Secret {
+    wanted
+        .database
+        .password
+        .clone()
+        .or_else(|| previous.cloned())
+        .unwrap_or_else(generate_db_password)
+}
+
+/// Keep the stack's keys, adding any that are missing (a state from an older version).
+pub fn ensure_wordpress_keys(secrets: &mut StackSecrets) {
+    let missing: Vec<&str> = WORDPRESS_KEY_NAMES
+        .iter()
+        .copied()
+        .filter(|name| !secrets.wordpress_keys.contains_key(*name))
+        .collect();
+    for name in missing {
+        secrets
+            .wordpress_keys
+            .insert(name.to_string(), Secret::new(random_string(WORDPRESS_KEY_LEN)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    #[test]
+    fn generated_passwords_are_rds_valid_and_differ() {
+        let passwords: BTreeSet<String> = (0..200).map(|_| generate_db_password().expose().to_string()).collect();
+        assert_eq!(passwords.len(), 200, "passwords repeat");
+        for password in &passwords {
+            assert!(is_valid_db_password(password), "{password}");
+            assert_eq!(password.len(), GENERATED_DB_PASSWORD_LEN);
+            assert!(!password.contains(['\'', '\\', '$', '`']), "needs shell quoting: {password}");
+        }
+    }
+
+    #[test]
+    fn rds_rules_refuse_what_rds_refuses() {
+        assert!(is_valid_db_password("abcdEFGH12"));
+        assert!(!is_valid_db_password("short7!"));
+        assert!(!is_valid_db_password(&"a".repeat(42)));
+        for bad in ["pass/word123", "pass\"word123", "pass@word123", "pass word123", "pässword123"] {
+            assert!(!is_valid_db_password(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn user_password_wins_then_the_stack_keeps_its_own() {
+        let mut spec = StackSpec::with_name("blog");
+        let previous = Secret::new("previously-generated-1");
+        assert_eq!(effective_db_password(&spec, Some(&previous)), previous);
+        let fresh = effective_db_password(&spec, None);
+        assert!(is_valid_db_password(fresh.expose()));
+        assert_ne!(fresh, previous);
+        spec.database.password = Some(Secret::new("users-own-password-9"));
+        assert_eq!(effective_db_password(&spec, Some(&previous)).expose(), "users-own-password-9");
+    }
+
+    #[test]
+    fn wordpress_keys_are_complete_distinct_and_kept() {
+        let keys = generate_wordpress_keys();
+        assert_eq!(keys.len(), 8);
+        let values: BTreeSet<&str> = keys.values().map(Secret::expose).collect();
+        assert_eq!(values.len(), 8, "keys must differ from each other");
+        assert!(values.iter().all(|v| v.len() == WORDPRESS_KEY_LEN));
+
+        let mut secrets = StackSecrets { wordpress_keys: keys.clone() };
+        ensure_wordpress_keys(&mut secrets);
+        assert_eq!(secrets.wordpress_keys, keys, "existing keys must never be regenerated");
+
+        secrets.wordpress_keys.remove("NONCE_SALT");
+        ensure_wordpress_keys(&mut secrets);
+        assert_eq!(secrets.wordpress_keys.len(), 8);
+        assert_eq!(secrets.wordpress_keys["AUTH_KEY"], keys["AUTH_KEY"]);
+    }
+
+    #[test]
+    fn secrets_never_show_in_debug_output() {
+        let password = generate_db_password();
+        assert!(!format!("{password:?}").contains(password.expose()));
+    }
+}

@@ -1,0 +1,515 @@
+//! The app tier: the launch template WordPress instances boot from, the Auto Scaling group
+//! that runs them in the private subnets behind the target group, and its CPU policy.
+//!
+//! The group always names an explicit template version (never `$Latest`), so a template
+//! change reaches instances only through this step: it moves the group to the new version
+//! and starts an instance refresh that keeps 90% of the capacity healthy while it replaces
+//! instances.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use super::{database, load_balancer, step, storage, StackPlan, Step, StepContext};
+use crate::aws::autoscaling::{self, AutoScalingGroup, GroupRequest};
+use crate::aws::ec2;
+use crate::aws::launch_template::{self, LaunchTemplate, TemplateData};
+use crate::error::{Result, StackError};
+use crate::secrets;
+use crate::spec::{AutoscalingSpec, Secret, WordpressSpec};
+use crate::state::logical;
+use crate::userdata::{self, UserDataInput};
+
+/// Step ids of this tier.
+pub mod steps {
+    pub const LAUNCH_TEMPLATE: &str = "app.launch_template";
+    pub const AUTOSCALING_GROUP: &str = "app.autoscaling_group";
+    pub const SCALING_POLICY: &str = "app.cpu_policy";
+}
+
+const APP_GROUP: &str = "app";
+const MYSQL_PORT: u16 = 3306;
+
+/// `<name>-app`.
+pub fn launch_template_name(stack: &str) -> String {
+    format!("{stack}-app")
+}
+
+/// `<name>-asg`.
+pub fn group_name(stack: &str) -> String {
+    format!("{stack}-asg")
+}
+
+/// `<name>-cpu-target`.
+pub fn policy_name(stack: &str) -> String {
+    format!("{stack}-cpu-target")
+}
+
+pub fn steps(plan: &StackPlan) -> Vec<Step> {
+    let template_deps = [
+        step::SECURITY_GROUPS.to_string(),
+        storage::steps::FILE_SYSTEM.to_string(),
+        database::steps::INSTANCE.to_string(),
+    ];
+    // Instances mount EFS and pull the image at boot: their zone's mount target and NAT route
+    // must exist first.
+    let mut group_deps = vec![
+        steps::LAUNCH_TEMPLATE.to_string(),
+        load_balancer::steps::TARGET_GROUP.to_string(),
+    ];
+    group_deps.extend(step::all_private_subnets(&plan.zones));
+    group_deps.extend(step::all_private_routes(&plan.zones));
+    group_deps.extend(storage::steps::all_mount_targets(&plan.zones));
+    vec![
+        Step::new(steps::LAUNCH_TEMPLATE, template_deps)
+            .create(|ctx| async move { converge_launch_template(&ctx).await })
+            .delete(|ctx| async move { delete_launch_template(&ctx).await }),
+        Step::new(steps::AUTOSCALING_GROUP, group_deps)
+            .create(|ctx| async move { converge_group(&ctx).await })
+            .delete(|ctx| async move { delete_group(&ctx).await }),
+        Step::new(steps::SCALING_POLICY, [steps::AUTOSCALING_GROUP])
+            .create(|ctx| async move { converge_policy(&ctx).await })
+            // Deleting the group deletes its policies: nothing to call, only to forget.
+            .delete(|ctx| async move {
+                ctx.forget(logical::SCALING_POLICY);
+                Ok(())
+            }),
+    ]
+}
+
+// ---- launch template ----
+
+/// The AMI and its root device: the spec's, else the latest Amazon Linux 2023 (the same
+/// resolver as the bastion's). The resolved id is kept in the state's spec so later applies
+/// do not move to a newer image behind the user's back.
+async fn resolve_image(ctx: &StepContext) -> Result<ec2::Image> {
+    let image = match &ctx.spec().wordpress.ami_id {
+        Some(id) => ec2::image(&ctx.clients.ec2, id).await?,
+        None => ec2::latest_al2023_image(&ctx.clients.ec2).await?,
+    };
+    let id = image.id.clone();
+    ctx.update_state(|s| s.spec.wordpress.ami_id = Some(id));
+    Ok(image)
+}
+
+/// The database's host and port, as the database step recorded them.
+fn database_host(ctx: &StepContext) -> Result<(String, u16)> {
+    let outputs = ctx.snapshot().outputs;
+    let host = outputs
+        .db_address
+        .ok_or_else(|| StackError::Internal("the DB address was not recorded by the database step".into()))?;
+    let port = outputs
+        .db_endpoint
+        .as_deref()
+        .and_then(|e| e.rsplit_once(':'))
+        .and_then(|(_, port)| port.parse().ok())
+        .unwrap_or(MYSQL_PORT);
+    Ok((host, port))
+}
+
+/// The secrets every instance shares: the effective DB password and the WordPress keys
+/// (generated now if this stack has none yet, then kept).
+fn shared_secrets(ctx: &StepContext) -> Result<(Secret, BTreeMap<String, Secret>)> {
+    ctx.update_state(|s| {
+        secrets::ensure_wordpress_keys(&mut s.secrets);
+        let password = s.spec.database.password.clone().ok_or_else(|| {
+            StackError::Internal("the DB password was not settled by the database step".into())
+        })?;
+        Ok((password, s.secrets.wordpress_keys.clone()))
+    })
+}
+
+async fn wanted_template_data(ctx: &StepContext) -> Result<TemplateData> {
+    let spec = ctx.spec();
+    let image = resolve_image(ctx).await?;
+    let (db_host, db_port) = database_host(ctx)?;
+    let (password, keys) = shared_secrets(ctx)?;
+    let efs_id = ctx.require(logical::EFS_FILE_SYSTEM)?;
+    let group_id = ctx.require(&logical::qualified(logical::SECURITY_GROUP, APP_GROUP))?;
+    let user_data = userdata::render_base64(&UserDataInput {
+        stack_name: ctx.stack(),
+        region: &ctx.clients.region,
+        efs_id: &efs_id,
+        db_host: &db_host,
+        db_port,
+        db_name: &spec.database.db_name,
+        db_user: &spec.database.username,
+        db_password: &password,
+        wordpress_keys: &keys,
+        image: &spec.wordpress.image,
+        config_extra: spec.wordpress.config_extra.as_deref(),
+        health_check_path: &spec.load_balancer.health_check_path,
+    });
+    let instance_name = ctx.name(APP_GROUP, None);
+    Ok(TemplateData::hardened(
+        &image.id,
+        &image.root_device_name,
+        &spec.wordpress.instance_type,
+        &group_id,
+        spec.wordpress.key_name.as_deref(),
+        user_data,
+        ctx.tags(&instance_name),
+    ))
+}
+
+async fn find_launch_template(ctx: &StepContext) -> Result<Option<LaunchTemplate>> {
+    if let Some(id) = ctx.resource(logical::LAUNCH_TEMPLATE) {
+        if let Some(template) = launch_template::describe(&ctx.clients, &id).await? {
+            return Ok(Some(template));
+        }
+    }
+    launch_template::find_by_name(&ctx.clients, &launch_template_name(ctx.stack())).await
+}
+
+/// Create the template, or add a version when the latest one says something else. Returns
+/// the template id and the version the group must use.
+async fn converge_launch_template(ctx: &Arc<StepContext>) -> Result<()> {
+    let wanted = wanted_template_data(ctx).await?;
+    let (id, version) = match find_launch_template(ctx).await? {
+        Some(template) => {
+            ctx.record(logical::LAUNCH_TEMPLATE, &template.id);
+            let version = version_saying(ctx, &template, &wanted).await?;
+            (template.id, version)
+        }
+        None => {
+            let name = launch_template_name(ctx.stack());
+            let token = ctx.client_token("app-launch-template");
+            let template = launch_template::create(&ctx.clients, &name, &wanted, &ctx.tags(&name), &token).await?;
+            tracing::info!(launch_template = %template.id, "created launch template");
+            ctx.record(logical::LAUNCH_TEMPLATE, &template.id);
+            (template.id, template.latest_version.unwrap_or(1))
+        }
+    };
+    ctx.update_outputs(|o| {
+        o.launch_template_id = Some(id);
+        o.launch_template_version = Some(version);
+    });
+    Ok(())
+}
+
+async fn version_saying(ctx: &StepContext, template: &LaunchTemplate, wanted: &TemplateData) -> Result<i64> {
+    if let Some(latest) = template.latest_version {
+        let current = launch_template::describe_version(&ctx.clients, &template.id, latest).await?;
+        if current.is_some_and(|v| v.data == *wanted) {
+            return Ok(latest);
+        }
+    }
+    let version = launch_template::create_version(&ctx.clients, &template.id, wanted).await?;
+    tracing::info!(launch_template = %template.id, version, "created launch template version");
+    Ok(version)
+}
+
+async fn delete_launch_template(ctx: &Arc<StepContext>) -> Result<()> {
+    if let Some(template) = find_launch_template(ctx).await? {
+        launch_template::delete(&ctx.clients, &template.id).await?;
+        tracing::info!(launch_template = %template.id, "deleted launch template");
+    }
+    ctx.forget(logical::LAUNCH_TEMPLATE);
+    ctx.update_outputs(|o| {
+        o.launch_template_id = None;
+        o.launch_template_version = None;
+    });
+    Ok(())
+}
+
+// ---- auto scaling group ----
+
+/// What must change on a live group to match `wanted`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GroupChanges {
+    /// Sizes, template version, subnets or health checks differ: UpdateAutoScalingGroup.
+    pub update: bool,
+    /// The template version moves: replace the running instances too.
+    pub refresh_instances: bool,
+    /// The target group is not attached.
+    pub attach_target_group: bool,
+}
+
+pub fn group_changes(observed: &AutoScalingGroup, wanted: &GroupRequest<'_>) -> GroupChanges {
+    let wanted_version = wanted.launch_template_version.to_string();
+    let version_moves = observed.launch_template_version.as_deref() != Some(wanted_version.as_str())
+        || observed.launch_template_id.as_deref() != Some(wanted.launch_template_id);
+    let mut observed_subnets = observed.subnet_ids.clone();
+    observed_subnets.sort();
+    let mut wanted_subnets = wanted.subnet_ids.to_vec();
+    wanted_subnets.sort();
+    let update = version_moves
+        || observed.min_size != wanted.min_size
+        || observed.max_size != wanted.max_size
+        || wanted.desired_capacity.is_some_and(|d| d != observed.desired_capacity)
+        || observed_subnets != wanted_subnets
+        || observed.health_check_type.as_deref() != Some(autoscaling::HEALTH_CHECK_TYPE)
+        || observed.health_check_grace_period != Some(wanted.health_check_grace_period);
+    GroupChanges {
+        update,
+        refresh_instances: version_moves && observed.launch_template_version.is_some(),
+        attach_target_group: wanted
+            .target_group_arns
+            .iter()
+            .any(|arn| !observed.target_group_arns.contains(arn)),
+    }
+}
+
+fn private_subnet_ids(ctx: &StepContext) -> Result<Vec<String>> {
+    ctx.zones()
+        .iter()
+        .map(|az| ctx.require(&logical::qualified(logical::PRIVATE_SUBNET, az)))
+        .collect()
+}
+
+async fn converge_group(ctx: &Arc<StepContext>) -> Result<()> {
+    let name = group_name(ctx.stack());
+    let spec = &ctx.spec().autoscaling;
+    let template_id = ctx.require(logical::LAUNCH_TEMPLATE)?;
+    let version = ctx
+        .snapshot()
+        .outputs
+        .launch_template_version
+        .ok_or_else(|| StackError::Internal("the launch template step recorded no version".into()))?;
+    let subnets = private_subnet_ids(ctx)?;
+    let target_groups = vec![ctx.require(logical::TARGET_GROUP)?];
+    let tags = ctx.tags(&ctx.name(APP_GROUP, None));
+    let request = GroupRequest {
+        name: &name,
+        launch_template_id: &template_id,
+        launch_template_version: version,
+        min_size: spec.min_size,
+        max_size: spec.max_size,
+        desired_capacity: spec.desired_capacity,
+        subnet_ids: &subnets,
+        target_group_arns: &target_groups,
+        health_check_grace_period: spec.health_check_grace_period,
+        tags: &tags,
+    };
+    let existing = match autoscaling::describe_group(&ctx.clients, &name).await? {
+        // A group still being deleted (a destroy that died) cannot be updated: let it go.
+        Some(group) if group.status.is_some() => {
+            autoscaling::wait_group_deleted(&ctx.clients, ctx.bounds(), &name).await?;
+            None
+        }
+        other => other,
+    };
+    match existing {
+        Some(group) => update_group(ctx, &group, &request).await?,
+        None => {
+            autoscaling::create_group(&ctx.clients, &request).await?;
+            tracing::info!(group = %name, "created auto scaling group");
+        }
+    }
+    ctx.record(logical::AUTOSCALING_GROUP, &name);
+    ctx.update_outputs(|o| o.asg_name = Some(name.clone()));
+    autoscaling::wait_group_in_service(&ctx.clients, ctx.bounds(), &name).await?;
+    Ok(())
+}
+
+async fn update_group(ctx: &StepContext, group: &AutoScalingGroup, request: &GroupRequest<'_>) -> Result<()> {
+    let changes = group_changes(group, request);
+    if changes.update {
+        tracing::info!(group = %request.name, version = request.launch_template_version, "updating auto scaling group");
+        autoscaling::update_group(&ctx.clients, request).await?;
+    }
+    if changes.attach_target_group {
+        autoscaling::attach_target_groups(&ctx.clients, request.name, request.target_group_arns).await?;
+    }
+    if group.tags != *request.tags {
+        autoscaling::put_tags(&ctx.clients, request.name, request.tags).await?;
+    }
+    if changes.refresh_instances {
+        let refresh =
+            autoscaling::start_instance_refresh(&ctx.clients, request.name, request.health_check_grace_period).await?;
+        tracing::info!(group = %request.name, refresh = ?refresh, "instance refresh started for the new template version");
+    }
+    Ok(())
+}
+
+async fn delete_group(ctx: &Arc<StepContext>) -> Result<()> {
+    let name = ctx
+        .resource(logical::AUTOSCALING_GROUP)
+        .unwrap_or_else(|| group_name(ctx.stack()));
+    if autoscaling::describe_group(&ctx.clients, &name).await?.is_some() {
+        autoscaling::delete_group(&ctx.clients, &name).await?;
+        tracing::info!(group = %name, "deleting auto scaling group and its instances");
+        autoscaling::wait_group_deleted(&ctx.clients, ctx.bounds(), &name).await?;
+    }
+    ctx.forget(logical::AUTOSCALING_GROUP);
+    ctx.update_outputs(|o| o.asg_name = None);
+    Ok(())
+}
+
+// ---- scaling policy ----
+
+async fn converge_policy(ctx: &Arc<StepContext>) -> Result<()> {
+    let group = ctx.require(logical::AUTOSCALING_GROUP)?;
+    let name = policy_name(ctx.stack());
+    let target = ctx.spec().autoscaling.target_cpu_utilization;
+    let current = autoscaling::describe_policy(&ctx.clients, &group, &name).await?;
+    let arn = match current {
+        Some(policy) if policy.target_value == Some(target) => policy.arn,
+        _ => {
+            let arn = autoscaling::put_cpu_target_policy(&ctx.clients, &group, &name, target).await?;
+            tracing::info!(policy = %name, target, "put CPU target-tracking policy");
+            arn
+        }
+    };
+    ctx.record(logical::SCALING_POLICY, arn.unwrap_or(name));
+    Ok(())
+}
+
+// ---- refresh ----
+
+/// Record the template, group and policy, and write observed settings into the state's spec.
+pub async fn refresh(ctx: &StepContext) -> Result<()> {
+    let group = autoscaling::describe_group(&ctx.clients, &group_name(ctx.stack()))
+        .await?
+        .filter(|g| g.status.is_none());
+    if let Some(template) = launch_template::find_by_name(&ctx.clients, &launch_template_name(ctx.stack())).await? {
+        refresh_template(ctx, &template, group.as_ref()).await?;
+    }
+    let Some(group) = group else {
+        return Ok(());
+    };
+    ctx.record(logical::AUTOSCALING_GROUP, &group.name);
+    ctx.update_outputs(|o| o.asg_name = Some(group.name.clone()));
+    ctx.update_state(|s| observe_group(&mut s.spec.autoscaling, &group));
+    if let Some(policy) = autoscaling::describe_policy(&ctx.clients, &group.name, &policy_name(ctx.stack())).await? {
+        ctx.record(logical::SCALING_POLICY, policy.arn.clone().unwrap_or(policy.name.clone()));
+        if let Some(target) = policy.target_value {
+            ctx.update_state(|s| s.spec.autoscaling.target_cpu_utilization = target);
+        }
+    }
+    Ok(())
+}
+
+async fn refresh_template(ctx: &StepContext, template: &LaunchTemplate, group: Option<&AutoScalingGroup>) -> Result<()> {
+    ctx.record(logical::LAUNCH_TEMPLATE, &template.id);
+    // The version in use is the group's when it names a number, else the template's default.
+    let in_use = group
+        .and_then(|g| g.launch_template_version.as_deref())
+        .and_then(|v| v.parse::<i64>().ok())
+        .or(template.default_version)
+        .or(template.latest_version);
+    ctx.update_outputs(|o| {
+        o.launch_template_id = Some(template.id.clone());
+        o.launch_template_version = in_use;
+    });
+    if let Some(version) = in_use {
+        if let Some(found) = launch_template::describe_version(&ctx.clients, &template.id, version).await? {
+            ctx.update_state(|s| observe_template(&mut s.spec.wordpress, &found.data));
+        }
+    }
+    Ok(())
+}
+
+/// Sizes as AWS reports them; the desired capacity only when the spec pins it.
+pub fn observe_group(spec: &mut AutoscalingSpec, group: &AutoScalingGroup) {
+    spec.min_size = group.min_size;
+    spec.max_size = group.max_size;
+    if spec.desired_capacity.is_some() {
+        spec.desired_capacity = Some(group.desired_capacity);
+    }
+    if let Some(grace) = group.health_check_grace_period {
+        spec.health_check_grace_period = grace;
+    }
+}
+
+/// What the template in use says about the instances.
+pub fn observe_template(spec: &mut WordpressSpec, data: &TemplateData) {
+    if !data.image_id.is_empty() {
+        spec.ami_id = Some(data.image_id.clone());
+    }
+    if !data.instance_type.is_empty() {
+        spec.instance_type = data.instance_type.clone();
+    }
+    spec.key_name = data.key_name.clone();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn observed() -> AutoScalingGroup {
+        AutoScalingGroup {
+            name: "blog-asg".into(),
+            min_size: 2,
+            max_size: 4,
+            desired_capacity: 2,
+            launch_template_id: Some("lt-1".into()),
+            launch_template_version: Some("1".into()),
+            subnet_ids: vec!["subnet-b".into(), "subnet-a".into()],
+            target_group_arns: vec!["tg".into()],
+            health_check_type: Some("ELB".into()),
+            health_check_grace_period: Some(300),
+            status: None,
+            instance_ids: vec!["i-1".into(), "i-2".into()],
+            tags: BTreeMap::new(),
+        }
+    }
+
+    fn request<'a>(version: i64, subnets: &'a [String], tgs: &'a [String], tags: &'a BTreeMap<String, String>) -> GroupRequest<'a> {
+        GroupRequest {
+            name: "blog-asg",
+            launch_template_id: "lt-1",
+            launch_template_version: version,
+            min_size: 2,
+            max_size: 4,
+            desired_capacity: None,
+            subnet_ids: subnets,
+            target_group_arns: tgs,
+            health_check_grace_period: 300,
+            tags,
+        }
+    }
+
+    #[test]
+    fn a_matching_group_needs_nothing() {
+        let subnets = vec!["subnet-a".to_string(), "subnet-b".to_string()];
+        let tgs = vec!["tg".to_string()];
+        let tags = BTreeMap::new();
+        let changes = group_changes(&observed(), &request(1, &subnets, &tgs, &tags));
+        assert_eq!(
+            changes,
+            GroupChanges { update: false, refresh_instances: false, attach_target_group: false }
+        );
+    }
+
+    #[test]
+    fn a_new_template_version_updates_and_refreshes() {
+        let subnets = vec!["subnet-a".to_string(), "subnet-b".to_string()];
+        let tgs = vec!["tg".to_string()];
+        let tags = BTreeMap::new();
+        let changes = group_changes(&observed(), &request(2, &subnets, &tgs, &tags));
+        assert!(changes.update && changes.refresh_instances);
+    }
+
+    #[test]
+    fn size_drift_updates_without_refreshing() {
+        let subnets = vec!["subnet-a".to_string(), "subnet-b".to_string()];
+        let tgs = vec!["tg".to_string(), "tg-2".to_string()];
+        let tags = BTreeMap::new();
+        let mut group = observed();
+        group.max_size = 9;
+        let changes = group_changes(&group, &request(1, &subnets, &tgs, &tags));
+        assert!(changes.update);
+        assert!(!changes.refresh_instances);
+        assert!(changes.attach_target_group);
+    }
+
+    #[test]
+    fn observed_desired_capacity_only_when_pinned() {
+        let mut spec = AutoscalingSpec::default();
+        let mut group = observed();
+        group.desired_capacity = 3;
+        group.max_size = 6;
+        observe_group(&mut spec, &group);
+        assert_eq!(spec.max_size, 6);
+        assert_eq!(spec.desired_capacity, None);
+        spec.desired_capacity = Some(2);
+        observe_group(&mut spec, &group);
+        assert_eq!(spec.desired_capacity, Some(3));
+    }
+
+    #[test]
+    fn names_follow_the_convention() {
+        assert_eq!(launch_template_name("blog"), "blog-app");
+        assert_eq!(group_name("blog"), "blog-asg");
+    }
+}

@@ -1,0 +1,149 @@
+//! The bastion tier: one SSH jump host in the first zone's public subnet, with a public IP,
+//! IMDSv2 required (hop limit 1), an encrypted gp3 root volume and the `bastion` group.
+//!
+//! The instance is found by its `Name` (`<stack>-bastion`) among the stack's live instances.
+//! A change of AMI, type or key pair launches a new instance first, then terminates the old
+//! one. With `bastion.enabled = false` the step removes the instance.
+
+use super::{step, StackPlan, Step, StepContext};
+use crate::aws::ec2::{self, Image, Instance, InstanceRequest};
+use crate::error::Result;
+use crate::state::logical::{self, qualified};
+use crate::wait::{self, Poll};
+
+/// Amazon Linux 2023's own root snapshot size; never smaller than the image's.
+const MIN_ROOT_GIB: i32 = 8;
+
+pub fn steps(plan: &StackPlan) -> Vec<Step> {
+    let Some(first_zone) = plan.zones.first() else { return Vec::new() };
+    let deps = [step::public_subnet(first_zone), step::SECURITY_GROUPS.into(), step::PUBLIC_ROUTES.into()];
+    vec![Step::new(step::BASTION, deps)
+        .create(|ctx| async move { ensure_bastion(&ctx).await })
+        .delete(|ctx| async move { remove_bastion(&ctx).await })]
+}
+
+fn bastion_name(ctx: &StepContext) -> String {
+    ctx.name("bastion", None)
+}
+
+async fn resolve_image(ctx: &StepContext) -> Result<Image> {
+    match &ctx.spec().bastion.ami_id {
+        Some(id) => ec2::image(&ctx.clients.ec2, id).await,
+        None => ec2::latest_al2023_image(&ctx.clients.ec2).await,
+    }
+}
+
+async fn ensure_bastion(ctx: &StepContext) -> Result<()> {
+    if !ctx.spec().bastion.enabled {
+        return remove_bastion(ctx).await;
+    }
+    let ec2 = &ctx.clients.ec2;
+    let first_zone = ctx.zones().first().cloned().unwrap_or_default();
+    let subnet = ctx.require(&qualified(logical::PUBLIC_SUBNET, &first_zone))?;
+    let group = ctx.require(&qualified(logical::SECURITY_GROUP, "bastion"))?;
+    let (image, live) = tokio::try_join!(resolve_image(ctx), live_bastions(ctx))?;
+    // The resolved AMI is the computed `ami_id`: kept, so a newer AMI never replaces it silently.
+    ctx.update_state(|s| s.spec.bastion.ami_id = Some(image.id.clone()));
+
+    let spec = &ctx.spec().bastion;
+    let matches = |i: &Instance| {
+        i.image_id == image.id
+            && i.instance_type == spec.instance_type
+            && i.key_name == spec.key_name
+            && i.subnet_id == subnet
+            && i.security_group_ids.contains(&group)
+    };
+    let id = match live.iter().find(|i| matches(i)) {
+        Some(instance) => instance.id.clone(),
+        None => {
+            let name = bastion_name(ctx);
+            let fingerprint = format!("bastion:{}:{}:{:?}", image.id, spec.instance_type, spec.key_name);
+            let request = InstanceRequest {
+                image: &image,
+                instance_type: &spec.instance_type,
+                subnet_id: &subnet,
+                security_group_id: &group,
+                key_name: spec.key_name.as_deref(),
+                public_ip: true,
+                root_volume_gib: Some(image.root_volume_gib.unwrap_or(MIN_ROOT_GIB).max(MIN_ROOT_GIB)),
+                client_token: &ctx.client_token(&fingerprint),
+                tags: &ctx.tags(&name),
+            };
+            let id = ec2::run_instance(ec2, &request).await?;
+            tracing::info!(instance = %id, "bastion launched");
+            id
+        }
+    };
+    ctx.record(logical::BASTION_INSTANCE, &id);
+    let running = wait_state(ctx, &id, "running").await?;
+    ctx.update_outputs(|o| o.bastion_public_ip = running.and_then(|i| i.public_ip));
+    for old in live.iter().filter(|i| i.id != id) {
+        ec2::terminate_instance(ec2, &old.id).await?;
+        tracing::info!(instance = %old.id, "previous bastion terminated");
+    }
+    Ok(())
+}
+
+async fn live_bastions(ctx: &StepContext) -> Result<Vec<Instance>> {
+    let name = bastion_name(ctx);
+    let all = ec2::stack_instances(&ctx.clients.ec2, ctx.stack(), Some(&name)).await?;
+    Ok(all.into_iter().filter(Instance::is_live).collect())
+}
+
+/// Wait for `running` (returns the instance) or `terminated` (returns `None`).
+async fn wait_state(ctx: &StepContext, id: &str, target: &str) -> Result<Option<Instance>> {
+    let ec2 = &ctx.clients.ec2;
+    wait::until(ctx.bounds(), &format!("instance {id}"), target, || async {
+        let observed = ec2::instance(ec2, id).await?;
+        Ok(match observed {
+            None if target == "terminated" => Poll::Ready(None),
+            None => Poll::Pending("not yet visible".into()),
+            Some(i) if i.state == target => Poll::Ready(Some(i)),
+            Some(i) if target == "running" && !i.is_live() => Poll::Failed(i.state),
+            Some(i) => Poll::Pending(i.state),
+        })
+    })
+    .await
+}
+
+/// Terminate the recorded bastion and any other live one of the stack, waiting each out (its
+/// network interface holds the subnet and the security group until then).
+async fn remove_bastion(ctx: &StepContext) -> Result<()> {
+    let ec2 = &ctx.clients.ec2;
+    let mut ids: Vec<String> = live_bastions(ctx).await?.into_iter().map(|i| i.id).collect();
+    if let Some(recorded) = ctx.resource(logical::BASTION_INSTANCE) {
+        if !ids.contains(&recorded) {
+            ids.push(recorded);
+        }
+    }
+    for id in &ids {
+        ec2::terminate_instance(ec2, id).await?;
+    }
+    for id in &ids {
+        wait_state(ctx, id, "terminated").await?;
+        tracing::info!(instance = %id, "bastion terminated");
+    }
+    ctx.forget(logical::BASTION_INSTANCE);
+    ctx.update_outputs(|o| o.bastion_public_ip = None);
+    Ok(())
+}
+
+/// Record the live bastion and read its attributes back into the spec.
+pub async fn refresh(ctx: &StepContext) -> Result<()> {
+    let live = live_bastions(ctx).await?;
+    let Some(instance) = live.first() else {
+        if ctx.is_import() {
+            ctx.update_state(|s| s.spec.bastion.enabled = false);
+        }
+        return Ok(());
+    };
+    ctx.record(logical::BASTION_INSTANCE, &instance.id);
+    ctx.update_outputs(|o| o.bastion_public_ip = instance.public_ip.clone());
+    ctx.update_state(|s| {
+        s.spec.bastion.enabled = true;
+        s.spec.bastion.instance_type = instance.instance_type.clone();
+        s.spec.bastion.key_name = instance.key_name.clone();
+        s.spec.bastion.ami_id = Some(instance.image_id.clone());
+    });
+    Ok(())
+}

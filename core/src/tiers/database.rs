@@ -1,0 +1,367 @@
+//! The database tier: a DB subnet group over the private subnets and the RDS MySQL instance
+//! (encrypted, private, Multi-AZ as asked, storage autoscaling, backups, final snapshot).
+//!
+//! The instance is the slowest object of the stack on AWS (10–20 minutes Multi-AZ): it waits
+//! only for its subnet group and the security groups, so it starts as early as possible.
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use super::{step, StackPlan, Step, StepContext};
+use crate::aws::rds::{self, DbInstance, DbInstanceRequest, DbModification};
+use crate::error::{Result, StackError};
+use crate::secrets;
+use crate::spec::{DatabaseSpec, Secret};
+use crate::state::logical;
+
+/// Step ids of this tier.
+pub mod steps {
+    pub const SUBNET_GROUP: &str = "database.subnet_group";
+    pub const INSTANCE: &str = "database.instance";
+}
+
+/// The security group tier whose group guards the instance.
+const DB_GROUP: &str = "db";
+
+/// `<name>-db-subnets`.
+pub fn subnet_group_name(stack: &str) -> String {
+    format!("{stack}-db-subnets")
+}
+
+/// `<name>-db`.
+pub fn instance_identifier(stack: &str) -> String {
+    format!("{stack}-db")
+}
+
+/// `<name>-final-<unix seconds>`: unique per delete, valid as an RDS identifier.
+pub fn final_snapshot_identifier(stack: &str, now: SystemTime) -> String {
+    let seconds = now.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default();
+    format!("{stack}-final-{seconds}")
+}
+
+pub fn steps(plan: &StackPlan) -> Vec<Step> {
+    let subnet_deps = step::all_private_subnets(&plan.zones);
+    vec![
+        Step::new(steps::SUBNET_GROUP, subnet_deps)
+            .create(|ctx| async move { converge_subnet_group(&ctx).await })
+            .delete(|ctx| async move { delete_subnet_group(&ctx).await }),
+        Step::new(steps::INSTANCE, [steps::SUBNET_GROUP, step::SECURITY_GROUPS])
+            .create(|ctx| async move { converge_instance(&ctx).await })
+            .delete(|ctx| async move { delete_instance(&ctx).await }),
+    ]
+}
+
+fn private_subnet_ids(ctx: &StepContext) -> Result<Vec<String>> {
+    ctx.zones()
+        .iter()
+        .map(|az| ctx.require(&logical::qualified(logical::PRIVATE_SUBNET, az)))
+        .collect()
+}
+
+fn sorted(mut ids: Vec<String>) -> Vec<String> {
+    ids.sort();
+    ids
+}
+
+async fn converge_subnet_group(ctx: &Arc<StepContext>) -> Result<()> {
+    let name = subnet_group_name(ctx.stack());
+    let subnets = private_subnet_ids(ctx)?;
+    match rds::describe_db_subnet_group(&ctx.clients, &name).await? {
+        Some(group) if sorted(group.subnet_ids.clone()) != sorted(subnets.clone()) => {
+            tracing::info!(subnet_group = %name, "putting the DB subnet group back over the private subnets");
+            rds::modify_db_subnet_group(&ctx.clients, &name, &subnets).await?;
+        }
+        Some(_) => {}
+        None => {
+            rds::create_db_subnet_group(&ctx.clients, &name, &subnets, &ctx.tags(&name)).await?;
+            tracing::info!(subnet_group = %name, "created DB subnet group");
+        }
+    }
+    ctx.record(logical::DB_SUBNET_GROUP, &name);
+    Ok(())
+}
+
+async fn delete_subnet_group(ctx: &Arc<StepContext>) -> Result<()> {
+    let name = ctx
+        .resource(logical::DB_SUBNET_GROUP)
+        .unwrap_or_else(|| subnet_group_name(ctx.stack()));
+    rds::delete_db_subnet_group(&ctx.clients, &name).await?;
+    tracing::info!(subnet_group = %name, "deleted DB subnet group");
+    ctx.forget(logical::DB_SUBNET_GROUP);
+    Ok(())
+}
+
+/// The password the instance must have, kept in the state's spec from now on. Returns it and
+/// whether it may differ from the one a live instance has, so it must be set on AWS: the
+/// user changed it, or the state does not know it (an imported stack; RDS never reads it back).
+fn settle_password(ctx: &StepContext) -> (Secret, bool) {
+    let previous = ctx.update_state(|state| state.spec.database.password.clone());
+    let password = secrets::effective_db_password(ctx.spec(), previous.as_ref());
+    let changed = previous.as_ref() != Some(&password);
+    ctx.update_state(|state| state.spec.database.password = Some(password.clone()));
+    (password, changed)
+}
+
+/// Whether the engine version AWS reports satisfies the spec's (`8.0` is met by `8.0.39`).
+pub fn engine_version_matches(observed: &str, wanted: &str) -> bool {
+    observed == wanted || observed.starts_with(&format!("{wanted}."))
+}
+
+/// The in-place changes that bring `observed` to `wanted`. Storage only grows: RDS cannot
+/// shrink it, and storage autoscaling may have grown it past the spec.
+pub fn modification_for(
+    observed: &DbInstance,
+    wanted: &DatabaseSpec,
+    db_group_id: &str,
+    new_password: Option<Secret>,
+) -> DbModification {
+    let differs = |same: bool| !same;
+    DbModification {
+        instance_class: differs(observed.instance_class == wanted.instance_class).then(|| wanted.instance_class.clone()),
+        engine_version: differs(engine_version_matches(&observed.engine_version, &wanted.engine_version))
+            .then(|| wanted.engine_version.clone()),
+        allocated_storage: (wanted.allocated_storage > observed.allocated_storage).then_some(wanted.allocated_storage),
+        max_allocated_storage: differs(observed.max_allocated_storage == Some(wanted.max_allocated_storage))
+            .then_some(wanted.max_allocated_storage),
+        multi_az: differs(observed.multi_az == wanted.multi_az).then_some(wanted.multi_az),
+        backup_retention_days: differs(observed.backup_retention_days == wanted.backup_retention_days)
+            .then_some(wanted.backup_retention_days),
+        deletion_protection: differs(observed.deletion_protection == wanted.deletion_protection)
+            .then_some(wanted.deletion_protection),
+        password: new_password,
+        security_group_ids: differs(observed.security_group_ids == [db_group_id.to_string()])
+            .then(|| vec![db_group_id.to_string()]),
+    }
+}
+
+async fn converge_instance(ctx: &Arc<StepContext>) -> Result<()> {
+    let identifier = instance_identifier(ctx.stack());
+    let group_id = ctx.require(&logical::qualified(logical::SECURITY_GROUP, DB_GROUP))?;
+    let (password, password_changed) = settle_password(ctx);
+    match rds::describe_db_instance(&ctx.clients, &identifier).await? {
+        Some(_) => {
+            ctx.record(logical::DB_INSTANCE, &identifier);
+            let observed = rds::wait_db_instance_available(&ctx.clients, ctx.bounds(), &identifier).await?;
+            let change = modification_for(
+                &observed,
+                &ctx.spec().database,
+                &group_id,
+                password_changed.then(|| password.clone()),
+            );
+            if !change.is_empty() {
+                tracing::info!(db_instance = %identifier, "modifying DB instance");
+                rds::modify_db_instance(&ctx.clients, &identifier, &change).await?;
+            }
+        }
+        None => {
+            create_instance(ctx, &identifier, &group_id, &password).await?;
+            ctx.record(logical::DB_INSTANCE, &identifier);
+        }
+    }
+    let ready = rds::wait_db_instance_available(&ctx.clients, ctx.bounds(), &identifier).await?;
+    record_endpoint(ctx, &ready);
+    Ok(())
+}
+
+async fn create_instance(ctx: &StepContext, identifier: &str, group_id: &str, password: &Secret) -> Result<()> {
+    let spec = &ctx.spec().database;
+    let subnet_group = ctx.require(logical::DB_SUBNET_GROUP)?;
+    let groups = vec![group_id.to_string()];
+    let tags = ctx.tags(identifier);
+    rds::create_db_instance(
+        &ctx.clients,
+        &DbInstanceRequest {
+            identifier,
+            instance_class: &spec.instance_class,
+            engine_version: &spec.engine_version,
+            allocated_storage: spec.allocated_storage,
+            max_allocated_storage: spec.max_allocated_storage,
+            multi_az: spec.multi_az,
+            db_name: &spec.db_name,
+            username: &spec.username,
+            password,
+            backup_retention_days: spec.backup_retention_days,
+            deletion_protection: spec.deletion_protection,
+            subnet_group: &subnet_group,
+            security_group_ids: &groups,
+            tags: &tags,
+        },
+    )
+    .await?;
+    tracing::info!(db_instance = %identifier, "creating DB instance");
+    Ok(())
+}
+
+fn record_endpoint(ctx: &StepContext, db: &DbInstance) {
+    ctx.update_outputs(|o| {
+        o.db_endpoint = db.endpoint();
+        o.db_address = db.address.clone();
+    });
+}
+
+async fn delete_instance(ctx: &Arc<StepContext>) -> Result<()> {
+    let identifier = ctx
+        .resource(logical::DB_INSTANCE)
+        .unwrap_or_else(|| instance_identifier(ctx.stack()));
+    let Some(db) = rds::describe_db_instance(&ctx.clients, &identifier).await? else {
+        ctx.forget(logical::DB_INSTANCE);
+        return Ok(());
+    };
+    if db.deletion_protection || ctx.spec().database.deletion_protection {
+        return Err(StackError::Refused {
+            what: format!(
+                "DB instance {identifier} has deletion protection: set database.deletion_protection = false and apply before destroying the stack"
+            ),
+        });
+    }
+    let snapshot = (!ctx.spec().database.skip_final_snapshot)
+        .then(|| final_snapshot_identifier(ctx.stack(), SystemTime::now()));
+    if db.status != "deleting" {
+        rds::delete_db_instance(&ctx.clients, &identifier, snapshot.as_deref()).await?;
+        tracing::info!(db_instance = %identifier, final_snapshot = ?snapshot, "deleting DB instance");
+    }
+    rds::wait_db_instance_deleted(&ctx.clients, ctx.bounds(), &identifier).await?;
+    ctx.forget(logical::DB_INSTANCE);
+    ctx.update_outputs(|o| {
+        o.db_endpoint = None;
+        o.db_address = None;
+    });
+    Ok(())
+}
+
+/// Record the subnet group and instance, and write observed settings into the state's spec.
+pub async fn refresh(ctx: &StepContext) -> Result<()> {
+    let group_name = subnet_group_name(ctx.stack());
+    if rds::describe_db_subnet_group(&ctx.clients, &group_name).await?.is_some() {
+        ctx.record(logical::DB_SUBNET_GROUP, &group_name);
+    }
+    let identifier = instance_identifier(ctx.stack());
+    if let Some(db) = rds::describe_db_instance(&ctx.clients, &identifier).await? {
+        if db.status == "deleting" {
+            return Ok(());
+        }
+        ctx.record(logical::DB_INSTANCE, &identifier);
+        record_endpoint(ctx, &db);
+        ctx.update_state(|state| observe_database(&mut state.spec.database, &db));
+    }
+    Ok(())
+}
+
+/// Write what AWS reports into the spec, so the next plan shows (and repairs) the difference.
+/// The password cannot be read back; allocated storage may legitimately have grown.
+pub fn observe_database(spec: &mut DatabaseSpec, db: &DbInstance) {
+    spec.instance_class = db.instance_class.clone();
+    if !engine_version_matches(&db.engine_version, &spec.engine_version) {
+        spec.engine_version = db.engine_version.clone();
+    }
+    if db.allocated_storage < spec.allocated_storage {
+        spec.allocated_storage = db.allocated_storage;
+    }
+    if let Some(max) = db.max_allocated_storage {
+        spec.max_allocated_storage = max;
+    }
+    spec.multi_az = db.multi_az;
+    spec.backup_retention_days = db.backup_retention_days;
+    spec.deletion_protection = db.deletion_protection;
+    if let Some(name) = &db.db_name {
+        spec.db_name = name.clone();
+    }
+    if let Some(username) = &db.username {
+        spec.username = username.clone();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::time::Duration;
+
+    use super::*;
+
+    fn observed() -> DbInstance {
+        let spec = DatabaseSpec::default();
+        DbInstance {
+            identifier: "blog-db".into(),
+            arn: None,
+            status: "available".into(),
+            instance_class: spec.instance_class.clone(),
+            engine: "mysql".into(),
+            engine_version: "8.0.39".into(),
+            allocated_storage: spec.allocated_storage,
+            max_allocated_storage: Some(spec.max_allocated_storage),
+            multi_az: spec.multi_az,
+            storage_encrypted: true,
+            publicly_accessible: false,
+            backup_retention_days: spec.backup_retention_days,
+            deletion_protection: spec.deletion_protection,
+            db_name: Some(spec.db_name.clone()),
+            username: Some(spec.username.clone()),
+            address: Some("blog-db.abc.us-east-1.rds.amazonaws.com".into()),
+            port: Some(3306),
+            subnet_group: Some("blog-db-subnets".into()),
+            security_group_ids: vec!["sg-db".into()],
+            tags: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn names_follow_the_convention() {
+        assert_eq!(subnet_group_name("blog"), "blog-db-subnets");
+        assert_eq!(instance_identifier("blog"), "blog-db");
+        let at = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        assert_eq!(final_snapshot_identifier("blog", at), "blog-final-1800000000");
+    }
+
+    #[test]
+    fn an_instance_matching_the_spec_needs_no_change() {
+        let change = modification_for(&observed(), &DatabaseSpec::default(), "sg-db", None);
+        assert!(change.is_empty(), "{change:?}");
+    }
+
+    #[test]
+    fn drifted_settings_are_put_back() {
+        let mut db = observed();
+        db.instance_class = "db.t3.large".into();
+        db.multi_az = false;
+        db.security_group_ids = vec!["sg-other".into()];
+        db.max_allocated_storage = None;
+        let change = modification_for(&db, &DatabaseSpec::default(), "sg-db", None);
+        assert_eq!(change.instance_class.as_deref(), Some("db.t3.micro"));
+        assert_eq!(change.multi_az, Some(true));
+        assert_eq!(change.security_group_ids, Some(vec!["sg-db".to_string()]));
+        assert_eq!(change.max_allocated_storage, Some(100));
+        assert_eq!(change.engine_version, None, "8.0.39 satisfies 8.0");
+    }
+
+    #[test]
+    fn storage_never_shrinks() {
+        let mut db = observed();
+        db.allocated_storage = 50; // grown by storage autoscaling
+        assert_eq!(modification_for(&db, &DatabaseSpec::default(), "sg-db", None).allocated_storage, None);
+        let mut bigger = DatabaseSpec::default();
+        bigger.allocated_storage = 80;
+        assert_eq!(modification_for(&db, &bigger, "sg-db", None).allocated_storage, Some(80));
+    }
+
+    #[test]
+    fn a_new_password_is_sent_only_when_it_changed() {
+        let change = modification_for(&observed(), &DatabaseSpec::default(), "sg-db", Some(Secret::new("n3w-password")));
+        assert_eq!(change.password.as_ref().map(Secret::expose), Some("n3w-password"));
+    }
+
+    #[test]
+    fn observation_reports_drift_but_not_autoscaled_storage() {
+        let mut spec = DatabaseSpec::default();
+        let mut db = observed();
+        db.instance_class = "db.m5.large".into();
+        db.allocated_storage = 60;
+        db.engine_version = "8.4.3".into();
+        observe_database(&mut spec, &db);
+        assert_eq!(spec.instance_class, "db.m5.large");
+        assert_eq!(spec.allocated_storage, 20);
+        assert_eq!(spec.engine_version, "8.4.3");
+        let mut same = DatabaseSpec::default();
+        observe_database(&mut same, &observed());
+        assert_eq!(same, DatabaseSpec::default());
+    }
+}

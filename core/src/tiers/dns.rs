@@ -1,0 +1,182 @@
+//! The DNS tier: when `dns` is set, a Route 53 alias A record `record_name` → the ALB.
+//!
+//! The step exists whether or not `dns` is set, so that removing the block deletes the record
+//! the stack made before. The record's id in `resources` is `<zone id>/<record name>`: enough
+//! to find it again, even after the block is gone from the spec.
+
+use std::sync::Arc;
+
+use super::load_balancer;
+use super::{StackPlan, Step, StepContext};
+use crate::aws::elbv2;
+use crate::aws::route53::{self, AliasRecord};
+use crate::error::{Result, StackError};
+use crate::spec::{DnsSpec, StackSpec};
+use crate::state::logical;
+
+/// Step ids of this tier.
+pub mod steps {
+    pub const RECORD: &str = "dns.record";
+}
+
+/// What users open: the record name when DNS is set, else the ALB's name; HTTPS when the
+/// load balancer has a certificate.
+pub fn stack_url(spec: &StackSpec, alb_dns_name: &str) -> String {
+    let scheme = if spec.load_balancer.certificate_arn.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    let host = match &spec.dns {
+        Some(dns) => route53::normalize(&dns.record_name),
+        None => alb_dns_name.to_string(),
+    };
+    format!("{scheme}://{host}")
+}
+
+/// `<zone id>/<record name>`: the record's id in the state.
+pub fn record_id(dns: &DnsSpec) -> String {
+    format!("{}/{}", route53::bare_zone_id(&dns.zone_id), route53::normalize(&dns.record_name))
+}
+
+/// The zone id and record name of a recorded id.
+pub fn parse_record_id(id: &str) -> Option<(&str, &str)> {
+    id.split_once('/').filter(|(zone, name)| !zone.is_empty() && !name.is_empty())
+}
+
+pub fn steps(_plan: &StackPlan) -> Vec<Step> {
+    vec![Step::new(steps::RECORD, [load_balancer::steps::LOAD_BALANCER])
+        .create(|ctx| async move { converge_record(&ctx).await })
+        .delete(|ctx| async move { delete_record(&ctx).await })]
+}
+
+async fn converge_record(ctx: &Arc<StepContext>) -> Result<()> {
+    let wanted_id = ctx.spec().dns.as_ref().map(record_id);
+    // A record made for another name (or when DNS was set and no longer is) goes first.
+    if let Some(previous) = ctx.resource(logical::DNS_RECORD) {
+        if Some(&previous) != wanted_id.as_ref() {
+            delete_recorded(ctx, &previous).await?;
+        }
+    }
+    let Some(dns) = ctx.spec().dns.clone() else {
+        return Ok(());
+    };
+    let alb_dns_name = ctx.snapshot().outputs.alb_dns_name.ok_or_else(|| {
+        StackError::Internal("the ALB's DNS name was not recorded by the load balancer step".into())
+    })?;
+    let alb_zone_id = ctx
+        .snapshot()
+        .outputs
+        .alb_zone_id
+        .ok_or_else(|| StackError::Internal("the ALB's zone id was not recorded by the load balancer step".into()))?;
+    if !route53::zone_exists(&ctx.clients, &dns.zone_id).await? {
+        return Err(StackError::Refused {
+            what: format!("hosted zone {} does not exist: check dns.zone_id", dns.zone_id),
+        });
+    }
+    let wanted = AliasRecord {
+        name: route53::normalize(&dns.record_name),
+        target_dns_name: alb_dns_name.clone(),
+        target_zone_id: alb_zone_id,
+        evaluate_target_health: true,
+    };
+    let current = route53::find_alias(&ctx.clients, &dns.zone_id, &wanted.name).await?;
+    if !current.is_some_and(|c| c.points_like(&wanted)) {
+        let change = route53::upsert_alias(&ctx.clients, &dns.zone_id, &wanted).await?;
+        tracing::info!(record = %wanted.name, target = %alb_dns_name, "upserted alias record");
+        ctx.record(logical::DNS_RECORD, record_id(&dns));
+        route53::wait_change_in_sync(&ctx.clients, ctx.bounds(), &change).await?;
+    }
+    ctx.record(logical::DNS_RECORD, record_id(&dns));
+    let url = stack_url(ctx.spec(), &alb_dns_name);
+    ctx.update_outputs(|o| o.url = Some(url));
+    Ok(())
+}
+
+async fn delete_recorded(ctx: &StepContext, id: &str) -> Result<()> {
+    if let Some((zone, name)) = parse_record_id(id) {
+        if let Some(change) = route53::delete_alias(&ctx.clients, zone, name).await? {
+            tracing::info!(record = %name, "deleted alias record");
+            route53::wait_change_in_sync(&ctx.clients, ctx.bounds(), &change).await?;
+        }
+    }
+    ctx.forget(logical::DNS_RECORD);
+    Ok(())
+}
+
+async fn delete_record(ctx: &Arc<StepContext>) -> Result<()> {
+    let id = ctx
+        .resource(logical::DNS_RECORD)
+        .or_else(|| ctx.spec().dns.as_ref().map(record_id));
+    match id {
+        Some(id) => delete_recorded(ctx, &id).await,
+        None => Ok(()),
+    }
+}
+
+/// Record the alias when it exists and still points at this stack's ALB. Route 53 records
+/// carry no tags: the spec's `dns` block says where to look.
+pub async fn refresh(ctx: &StepContext) -> Result<()> {
+    let Some(dns) = ctx.spec().dns.clone() else {
+        return Ok(());
+    };
+    let Some(record) = route53::find_alias(&ctx.clients, &dns.zone_id, &dns.record_name).await? else {
+        return Ok(());
+    };
+    let alb_name = load_balancer::load_balancer_name(ctx.stack());
+    let Some(lb) = elbv2::find_load_balancer(&ctx.clients, &alb_name).await? else {
+        return Ok(());
+    };
+    let ours = AliasRecord {
+        name: route53::normalize(&dns.record_name),
+        target_dns_name: route53::normalize(&lb.dns_name),
+        target_zone_id: lb.canonical_zone_id,
+        evaluate_target_health: record.evaluate_target_health,
+    };
+    if record.points_like(&ours) {
+        ctx.record(logical::DNS_RECORD, record_id(&dns));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec_with(dns: Option<DnsSpec>, certificate: Option<&str>) -> StackSpec {
+        let mut spec = StackSpec::with_name("blog");
+        spec.dns = dns;
+        spec.load_balancer.certificate_arn = certificate.map(str::to_string);
+        spec
+    }
+
+    fn blog_dns() -> DnsSpec {
+        DnsSpec {
+            zone_id: "/hostedzone/Z0123".into(),
+            record_name: "Blog.Example.com.".into(),
+        }
+    }
+
+    #[test]
+    fn url_uses_the_record_name_when_dns_is_set() {
+        assert_eq!(stack_url(&spec_with(Some(blog_dns()), None), "alb.example"), "http://blog.example.com");
+        assert_eq!(
+            stack_url(&spec_with(Some(blog_dns()), Some("arn:cert")), "alb.example"),
+            "https://blog.example.com"
+        );
+    }
+
+    #[test]
+    fn url_falls_back_to_the_alb() {
+        assert_eq!(stack_url(&spec_with(None, None), "blog-alb-1.elb.amazonaws.com"), "http://blog-alb-1.elb.amazonaws.com");
+        assert_eq!(stack_url(&spec_with(None, Some("arn:cert")), "x.elb"), "https://x.elb");
+    }
+
+    #[test]
+    fn record_ids_round_trip() {
+        let id = record_id(&blog_dns());
+        assert_eq!(id, "Z0123/blog.example.com");
+        assert_eq!(parse_record_id(&id), Some(("Z0123", "blog.example.com")));
+        assert_eq!(parse_record_id("garbage"), None);
+    }
+}

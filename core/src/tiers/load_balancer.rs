@@ -1,0 +1,341 @@
+//! The load-balancing tier: an internet-facing ALB in the public subnets, a target group on
+//! HTTP 80 whose health check answers before WordPress is installed, and the listeners
+//! (HTTP forwarding; or with a certificate, HTTPS forwarding and HTTP redirecting to it).
+
+use std::sync::Arc;
+
+use super::{dns, step, StackPlan, Step, StepContext};
+use crate::aws::elbv2::{self, ListenerAction, ListenerRequest, LoadBalancer, TargetGroup};
+use crate::error::Result;
+use crate::naming::{bounded_name, ELB_NAME_LIMIT};
+use crate::spec::LoadBalancerSpec;
+use crate::state::logical;
+use crate::wait;
+
+/// Step ids of this tier.
+pub mod steps {
+    pub const LOAD_BALANCER: &str = "load_balancer.alb";
+    pub const TARGET_GROUP: &str = "load_balancer.target_group";
+    pub const LISTENERS: &str = "load_balancer.listeners";
+}
+
+const ALB_GROUP: &str = "alb";
+const HTTP_PORT: i64 = 80;
+const HTTPS_PORT: i64 = 443;
+
+/// `<name>-alb`, cut to ELB's 32 characters.
+pub fn load_balancer_name(stack: &str) -> String {
+    bounded_name(stack, "alb", ELB_NAME_LIMIT)
+}
+
+/// `<name>-tg`, cut to ELB's 32 characters.
+pub fn target_group_name(stack: &str) -> String {
+    bounded_name(stack, "tg", ELB_NAME_LIMIT)
+}
+
+pub fn steps(plan: &StackPlan) -> Vec<Step> {
+    let mut alb_deps = step::all_public_subnets(&plan.zones);
+    // An internet-facing ALB is refused in a VPC without an attached internet gateway.
+    alb_deps.push(step::INTERNET_GATEWAY.to_string());
+    alb_deps.push(step::SECURITY_GROUPS.to_string());
+    vec![
+        Step::new(steps::LOAD_BALANCER, alb_deps)
+            .create(|ctx| async move { converge_load_balancer(&ctx).await })
+            .delete(|ctx| async move { delete_load_balancer(&ctx).await }),
+        Step::new(steps::TARGET_GROUP, [step::VPC])
+            .create(|ctx| async move { converge_target_group(&ctx).await })
+            .delete(|ctx| async move { delete_target_group(&ctx).await }),
+        Step::new(steps::LISTENERS, [steps::LOAD_BALANCER, steps::TARGET_GROUP])
+            .create(|ctx| async move { converge_listeners(&ctx).await })
+            .delete(|ctx| async move { delete_listeners(&ctx).await }),
+    ]
+}
+
+/// The listeners the spec wants: `(logical name, request)`.
+pub fn wanted_listeners(spec: &LoadBalancerSpec, target_group_arn: &str) -> Vec<(&'static str, ListenerRequest)> {
+    let forward = ListenerAction::Forward {
+        target_group_arn: target_group_arn.to_string(),
+    };
+    match &spec.certificate_arn {
+        None => vec![(
+            logical::HTTP_LISTENER,
+            ListenerRequest {
+                port: HTTP_PORT,
+                certificate_arn: None,
+                action: forward,
+            },
+        )],
+        Some(certificate) => vec![
+            (
+                logical::HTTPS_LISTENER,
+                ListenerRequest {
+                    port: HTTPS_PORT,
+                    certificate_arn: Some(certificate.clone()),
+                    action: forward,
+                },
+            ),
+            (
+                logical::HTTP_LISTENER,
+                ListenerRequest {
+                    port: HTTP_PORT,
+                    certificate_arn: None,
+                    action: ListenerAction::RedirectToHttps,
+                },
+            ),
+        ],
+    }
+}
+
+async fn find_load_balancer(ctx: &StepContext) -> Result<Option<LoadBalancer>> {
+    if let Some(arn) = ctx.resource(logical::LOAD_BALANCER) {
+        if let Some(lb) = elbv2::describe_load_balancer(&ctx.clients, &arn).await? {
+            return Ok(Some(lb));
+        }
+    }
+    elbv2::find_load_balancer(&ctx.clients, &load_balancer_name(ctx.stack())).await
+}
+
+async fn find_target_group(ctx: &StepContext) -> Result<Option<TargetGroup>> {
+    if let Some(arn) = ctx.resource(logical::TARGET_GROUP) {
+        if let Some(tg) = elbv2::describe_target_group(&ctx.clients, &arn).await? {
+            return Ok(Some(tg));
+        }
+    }
+    elbv2::find_target_group(&ctx.clients, &target_group_name(ctx.stack())).await
+}
+
+fn public_subnet_ids(ctx: &StepContext) -> Result<Vec<String>> {
+    ctx.zones()
+        .iter()
+        .map(|az| ctx.require(&logical::qualified(logical::PUBLIC_SUBNET, az)))
+        .collect()
+}
+
+fn same_set(a: &[String], b: &[String]) -> bool {
+    let mut a = a.to_vec();
+    let mut b = b.to_vec();
+    a.sort();
+    b.sort();
+    a == b
+}
+
+async fn converge_load_balancer(ctx: &Arc<StepContext>) -> Result<()> {
+    let subnets = public_subnet_ids(ctx)?;
+    let groups = vec![ctx.require(&logical::qualified(logical::SECURITY_GROUP, ALB_GROUP))?];
+    let lb = match find_load_balancer(ctx).await? {
+        Some(lb) => {
+            repair_load_balancer(ctx, &lb, &subnets, &groups).await?;
+            lb
+        }
+        None => {
+            let name = load_balancer_name(ctx.stack());
+            let lb = elbv2::create_load_balancer(&ctx.clients, &name, &subnets, &groups, &ctx.tags(&name)).await?;
+            tracing::info!(load_balancer = %lb.arn, "created load balancer");
+            lb
+        }
+    };
+    ctx.record(logical::LOAD_BALANCER, &lb.arn);
+    record_load_balancer_outputs(ctx, &lb);
+    let idle_timeout = ctx.spec().load_balancer.idle_timeout;
+    if elbv2::idle_timeout(&ctx.clients, &lb.arn).await? != Some(idle_timeout) {
+        elbv2::set_idle_timeout(&ctx.clients, &lb.arn, idle_timeout).await?;
+    }
+    elbv2::wait_load_balancer_active(&ctx.clients, ctx.bounds(), &lb.arn).await?;
+    Ok(())
+}
+
+async fn repair_load_balancer(ctx: &StepContext, lb: &LoadBalancer, subnets: &[String], groups: &[String]) -> Result<()> {
+    if !same_set(&lb.security_group_ids, groups) {
+        tracing::info!(load_balancer = %lb.arn, "restoring the load balancer's security group");
+        elbv2::set_load_balancer_security_groups(&ctx.clients, &lb.arn, groups).await?;
+    }
+    if !same_set(&lb.subnet_ids, subnets) {
+        tracing::info!(load_balancer = %lb.arn, "putting the load balancer back in the public subnets");
+        elbv2::set_load_balancer_subnets(&ctx.clients, &lb.arn, subnets).await?;
+    }
+    Ok(())
+}
+
+fn record_load_balancer_outputs(ctx: &StepContext, lb: &LoadBalancer) {
+    let url = dns::stack_url(ctx.spec(), &lb.dns_name);
+    ctx.update_outputs(|o| {
+        o.alb_dns_name = Some(lb.dns_name.clone());
+        o.alb_zone_id = Some(lb.canonical_zone_id.clone());
+        o.url = Some(url);
+    });
+}
+
+async fn delete_load_balancer(ctx: &Arc<StepContext>) -> Result<()> {
+    if let Some(lb) = find_load_balancer(ctx).await? {
+        elbv2::delete_load_balancer(&ctx.clients, &lb.arn).await?;
+        tracing::info!(load_balancer = %lb.arn, "deleting load balancer");
+        elbv2::wait_load_balancer_deleted(&ctx.clients, ctx.bounds(), &lb.arn).await?;
+    }
+    ctx.forget(logical::LOAD_BALANCER);
+    ctx.update_outputs(|o| {
+        o.alb_dns_name = None;
+        o.alb_zone_id = None;
+        o.url = None;
+    });
+    Ok(())
+}
+
+async fn converge_target_group(ctx: &Arc<StepContext>) -> Result<()> {
+    let path = &ctx.spec().load_balancer.health_check_path;
+    let tg = match find_target_group(ctx).await? {
+        Some(tg) => {
+            if tg.health_check_path.as_deref() != Some(path.as_str())
+                || tg.matcher.as_deref() != Some(elbv2::HEALTHY_HTTP_CODES)
+            {
+                tracing::info!(target_group = %tg.arn, %path, "setting the target group's health check");
+                elbv2::set_health_check(&ctx.clients, &tg.arn, path).await?;
+            }
+            tg
+        }
+        None => {
+            let name = target_group_name(ctx.stack());
+            let vpc = ctx.require(logical::VPC)?;
+            let tg = elbv2::create_target_group(&ctx.clients, &name, &vpc, path, &ctx.tags(&name)).await?;
+            tracing::info!(target_group = %tg.arn, "created target group");
+            tg
+        }
+    };
+    ctx.record(logical::TARGET_GROUP, &tg.arn);
+    Ok(())
+}
+
+async fn delete_target_group(ctx: &Arc<StepContext>) -> Result<()> {
+    if let Some(tg) = find_target_group(ctx).await? {
+        // Still in use for a moment after its listeners and ASG are gone.
+        wait::retrying(
+            ctx.bounds(),
+            &format!("delete target group {}", tg.arn),
+            |e| e.aws_code() == Some("ResourceInUse"),
+            || elbv2::delete_target_group(&ctx.clients, &tg.arn),
+        )
+        .await?;
+        tracing::info!(target_group = %tg.arn, "deleted target group");
+    }
+    ctx.forget(logical::TARGET_GROUP);
+    Ok(())
+}
+
+async fn converge_listeners(ctx: &Arc<StepContext>) -> Result<()> {
+    let lb_arn = ctx.require(logical::LOAD_BALANCER)?;
+    let tg_arn = ctx.require(logical::TARGET_GROUP)?;
+    let wanted = wanted_listeners(&ctx.spec().load_balancer, &tg_arn);
+    let existing = elbv2::listeners(&ctx.clients, &lb_arn).await?;
+    for listener in &existing {
+        let is_wanted = wanted.iter().any(|(_, request)| listener.port == Some(request.port));
+        if !is_wanted {
+            tracing::info!(listener = %listener.arn, port = ?listener.port, "deleting listener the stack does not want");
+            elbv2::delete_listener(&ctx.clients, &listener.arn).await?;
+        }
+    }
+    if !wanted.iter().any(|(name, _)| *name == logical::HTTPS_LISTENER) {
+        ctx.forget(logical::HTTPS_LISTENER);
+    }
+    for (logical_name, request) in &wanted {
+        let arn = match existing.iter().find(|l| l.port == Some(request.port)) {
+            Some(listener) if request.is_met_by(listener) => listener.arn.clone(),
+            Some(listener) => {
+                tracing::info!(listener = %listener.arn, "updating listener");
+                elbv2::modify_listener(&ctx.clients, &listener.arn, request).await?;
+                listener.arn.clone()
+            }
+            None => {
+                let name = ctx.name(&format!("{}-listener", request.protocol().to_ascii_lowercase()), None);
+                let listener = elbv2::create_listener(&ctx.clients, &lb_arn, request, &ctx.tags(&name)).await?;
+                tracing::info!(listener = %listener.arn, port = request.port, "created listener");
+                listener.arn
+            }
+        };
+        ctx.record(*logical_name, arn);
+    }
+    Ok(())
+}
+
+async fn delete_listeners(ctx: &Arc<StepContext>) -> Result<()> {
+    if let Some(lb) = find_load_balancer(ctx).await? {
+        for listener in elbv2::listeners(&ctx.clients, &lb.arn).await? {
+            elbv2::delete_listener(&ctx.clients, &listener.arn).await?;
+            tracing::info!(listener = %listener.arn, "deleted listener");
+        }
+    }
+    ctx.forget(logical::HTTP_LISTENER);
+    ctx.forget(logical::HTTPS_LISTENER);
+    Ok(())
+}
+
+/// Record the ALB, target group and listeners, and write observed settings into the spec.
+pub async fn refresh(ctx: &StepContext) -> Result<()> {
+    let name = load_balancer_name(ctx.stack());
+    if let Some(tg) = elbv2::find_target_group(&ctx.clients, &target_group_name(ctx.stack())).await? {
+        ctx.record(logical::TARGET_GROUP, &tg.arn);
+        if let Some(path) = tg.health_check_path {
+            ctx.update_state(|s| s.spec.load_balancer.health_check_path = path);
+        }
+    }
+    let Some(lb) = elbv2::find_load_balancer(&ctx.clients, &name).await? else {
+        return Ok(());
+    };
+    ctx.record(logical::LOAD_BALANCER, &lb.arn);
+    record_load_balancer_outputs(ctx, &lb);
+    if let Some(seconds) = elbv2::idle_timeout(&ctx.clients, &lb.arn).await? {
+        ctx.update_state(|s| s.spec.load_balancer.idle_timeout = seconds);
+    }
+    let listeners = elbv2::listeners(&ctx.clients, &lb.arn).await?;
+    let https = listeners.iter().find(|l| l.port == Some(HTTPS_PORT));
+    let http = listeners.iter().find(|l| l.port == Some(HTTP_PORT));
+    if let Some(listener) = http {
+        ctx.record(logical::HTTP_LISTENER, &listener.arn);
+    }
+    if let Some(listener) = https {
+        ctx.record(logical::HTTPS_LISTENER, &listener.arn);
+    }
+    let certificate = https.and_then(|l| l.certificate_arn.clone());
+    ctx.update_state(|s| s.spec.load_balancer.certificate_arn = certificate);
+    // The URL depends on the observed certificate too.
+    let url = dns::stack_url(&ctx.snapshot().spec, &lb.dns_name);
+    ctx.update_outputs(|o| o.url = Some(url));
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_fit_elb_limits() {
+        let long = "a-rather-long-stack-name";
+        assert!(load_balancer_name(long).len() <= ELB_NAME_LIMIT);
+        assert!(target_group_name(long).len() <= ELB_NAME_LIMIT);
+        assert_eq!(load_balancer_name("blog"), "blog-alb");
+        assert_eq!(target_group_name("blog"), "blog-tg");
+    }
+
+    #[test]
+    fn without_a_certificate_http_forwards() {
+        let wanted = wanted_listeners(&LoadBalancerSpec::default(), "tg-arn");
+        assert_eq!(wanted.len(), 1);
+        let (name, request) = &wanted[0];
+        assert_eq!(*name, logical::HTTP_LISTENER);
+        assert_eq!(request.protocol(), "HTTP");
+        assert_eq!(request.action, ListenerAction::Forward { target_group_arn: "tg-arn".into() });
+    }
+
+    #[test]
+    fn with_a_certificate_https_forwards_and_http_redirects() {
+        let spec = LoadBalancerSpec {
+            certificate_arn: Some("arn:aws:acm:us-east-1:123:certificate/abc".into()),
+            ..LoadBalancerSpec::default()
+        };
+        let wanted = wanted_listeners(&spec, "tg-arn");
+        let https = &wanted.iter().find(|(n, _)| *n == logical::HTTPS_LISTENER).unwrap().1;
+        assert_eq!((https.port, https.protocol()), (443, "HTTPS"));
+        assert!(matches!(https.action, ListenerAction::Forward { .. }));
+        let http = &wanted.iter().find(|(n, _)| *n == logical::HTTP_LISTENER).unwrap().1;
+        assert_eq!((http.port, http.protocol()), (80, "HTTP"));
+        assert_eq!(http.action, ListenerAction::RedirectToHttps);
+    }
+}

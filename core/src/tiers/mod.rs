@@ -1,0 +1,347 @@
+//! The stack's tiers and the conventions every tier follows.
+//!
+//! # Steps and the graph
+//! A tier contributes [`Step`]s to one dependency graph (see `graph.rs`). A step is a small
+//! unit of the stack (`network.vpc`, `network.nat:us-east-1a`, `storage.file_system`…) with
+//! - `id`: `"<tier>.<object>"`, per-AZ steps `"<tier>.<object>:<az>"` (ids of the EC2 tiers
+//!   are in [`step`]; a tier names its own with the same rule);
+//! - `deps`: the step ids that must have succeeded first. Depend on the narrowest thing that
+//!   works (a mount target needs the private subnet of its AZ and `security.groups`, not the
+//!   whole network), so independent branches run at the same time;
+//! - `create`: converge the object(s) towards the spec (find-or-create, update in place, or
+//!   remove when the spec no longer wants it), record ids, wait until usable;
+//! - `delete`: delete what the step owns and wait it out. Destroy runs the SAME graph with
+//!   every edge reversed, so deleting a step waits for the deletion of everything that depended
+//!   on it (mount targets before subnets, NAT before its EIP's step if split…).
+//!
+//! A tier module exposes `pub fn steps(plan: &StackPlan) -> Vec<Step>` and
+//! `pub async fn refresh(ctx: &StepContext) -> Result<()>`, and is registered in
+//! [`all_steps`] and [`refresh_all`] below.
+//!
+//! # Recording
+//! Every step records each id in the shared state **as soon as AWS returns it, before
+//! waiting** (`ctx.record(logical, id)`), so a failure or Ctrl-C later still hands Terraform
+//! every id. Logical names come from `state::logical`; per-AZ objects use
+//! `logical::qualified(kind, az)`, security groups `qualified(SECURITY_GROUP, tier)`.
+//! Other steps read ids recorded by their dependencies with `ctx.require(logical)`. Deletes
+//! call `ctx.forget(logical)` once the object is gone. Computed attributes go in with
+//! `ctx.update_outputs(|o| …)`; the engine derives the list/map outputs of the EC2 tiers
+//! (`vpc_id`, subnet/NAT id lists, `security_group_ids`) from `resources` itself.
+//!
+//! # Find-or-create (crash safety)
+//! Before creating, look for the object: first the id recorded in state (still there?),
+//! then by tags: `naming::STACK_TAG = ctx.stack()` and `Name = ctx.name(role, az)` (or the
+//! service's own unique name: DB identifier, ALB name, ASG name…). Only when nothing is found
+//! create it, tagged with `ctx.tags(&name)`, passing `ctx.client_token(role)` where the API
+//! takes an idempotency token. A resumed apply thus adopts what a killed one left behind.
+//!
+//! # Waiting and errors
+//! Wait with `wait::until(&ctx.bounds(), …)`: bounded by the operation's timeout and
+//! interrupted by the cancel token. AWS failures are `StackError::Aws` built by
+//! `aws::aws_error` inside the `aws/<service>.rs` module; no SDK type is used in a tier.
+//! Log `tracing::info!` once per object created or deleted, with its id.
+//!
+//! # Refresh (read and import)
+//! `refresh` looks up the tier's objects by the stack tag (one batched Describe per object
+//! kind, not one per id), records every one that exists (a fresh state is being built, so
+//! anything not recorded is gone), sets outputs, and writes observed values of spec
+//! attributes into the state's spec through `ctx.update_state` (drift, and import).
+
+pub mod app;
+pub mod bastion;
+pub mod database;
+pub mod dns;
+pub mod load_balancer;
+pub mod network;
+pub mod security;
+pub mod service_sweep;
+pub mod storage;
+pub mod sweep;
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use futures::future::BoxFuture;
+use futures::FutureExt;
+use sha2::{Digest, Sha256};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use crate::aws::Clients;
+use crate::error::{Result, StackError};
+use crate::naming;
+use crate::spec::StackSpec;
+use crate::state::{logical, StackOutputs, StackState};
+use crate::wait::Bounds;
+
+/// Step ids of the EC2 tiers, for other tiers' `deps`.
+pub mod step {
+    pub const VPC: &str = "network.vpc";
+    pub const INTERNET_GATEWAY: &str = "network.internet_gateway";
+    /// Public route table, its default route to the IGW, and its subnet associations.
+    pub const PUBLIC_ROUTES: &str = "network.public_routes";
+    /// All five security groups with their rules.
+    pub const SECURITY_GROUPS: &str = "security.groups";
+    pub const BASTION: &str = "bastion.instance";
+
+    pub fn public_subnet(az: &str) -> String {
+        format!("network.public_subnet:{az}")
+    }
+    pub fn private_subnet(az: &str) -> String {
+        format!("network.private_subnet:{az}")
+    }
+    /// EIP + NAT gateway of a zone (only the first zone's exists in `single` mode).
+    pub fn nat(az: &str) -> String {
+        format!("network.nat:{az}")
+    }
+    /// The zone's private route table, default route to its NAT, and association.
+    pub fn private_routes(az: &str) -> String {
+        format!("network.private_routes:{az}")
+    }
+    pub fn all_public_subnets(zones: &[String]) -> Vec<String> {
+        zones.iter().map(|az| public_subnet(az)).collect()
+    }
+    pub fn all_private_subnets(zones: &[String]) -> Vec<String> {
+        zones.iter().map(|az| private_subnet(az)).collect()
+    }
+    /// Everything that gives the private subnets their way out (instances that pull images).
+    pub fn all_private_routes(zones: &[String]) -> Vec<String> {
+        zones.iter().map(|az| private_routes(az)).collect()
+    }
+}
+
+/// What the tiers need to lay out their steps: the spec and its resolved zones.
+#[derive(Debug, Clone)]
+pub struct StackPlan {
+    pub spec: StackSpec,
+    /// `spec.network.availability_zones` resolved (the region's first two by default).
+    pub zones: Vec<String>,
+}
+
+impl StackPlan {
+    /// The zone whose NAT gateway serves `az`: its own, or the first zone's in `single` mode.
+    pub fn nat_zone_for<'a>(&'a self, az: &'a str) -> &'a str {
+        match self.spec.network.nat_gateways {
+            crate::spec::NatMode::OnePerAz => az,
+            crate::spec::NatMode::Single => self.zones.first().map(String::as_str).unwrap_or(az),
+        }
+    }
+    /// Zones that hold a NAT gateway.
+    pub fn nat_zones(&self) -> Vec<String> {
+        match self.spec.network.nat_gateways {
+            crate::spec::NatMode::OnePerAz => self.zones.clone(),
+            crate::spec::NatMode::Single => self.zones.iter().take(1).cloned().collect(),
+        }
+    }
+}
+
+pub type StepFuture = BoxFuture<'static, Result<()>>;
+pub type StepAction = Box<dyn FnOnce(Arc<StepContext>) -> StepFuture + Send>;
+
+/// One node of the stack's graph: what it waits for, how to create it, how to delete it.
+pub struct Step {
+    pub id: String,
+    pub deps: Vec<String>,
+    pub create: StepAction,
+    pub delete: StepAction,
+}
+
+impl Step {
+    /// A step doing nothing yet; chain `.create(..)` and `.delete(..)`.
+    pub fn new<D: Into<String>>(id: impl Into<String>, deps: impl IntoIterator<Item = D>) -> Step {
+        Step {
+            id: id.into(),
+            deps: deps.into_iter().map(Into::into).collect(),
+            create: Box::new(|_| async { Ok(()) }.boxed()),
+            delete: Box::new(|_| async { Ok(()) }.boxed()),
+        }
+    }
+
+    pub fn create<F, Fut>(mut self, action: F) -> Step
+    where
+        F: FnOnce(Arc<StepContext>) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<()>> + Send + 'static,
+    {
+        self.create = Box::new(move |ctx| action(ctx).boxed());
+        self
+    }
+
+    pub fn delete<F, Fut>(mut self, action: F) -> Step
+    where
+        F: FnOnce(Arc<StepContext>) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<()>> + Send + 'static,
+    {
+        self.delete = Box::new(move |ctx| action(ctx).boxed());
+        self
+    }
+}
+
+/// Every tier's steps for this plan, in one list (the engine builds the graph from it).
+pub fn all_steps(plan: &StackPlan) -> Vec<Step> {
+    let mut steps = network::steps(plan);
+    steps.extend(security::steps(plan));
+    steps.extend(bastion::steps(plan));
+    steps.extend(storage::steps(plan));
+    steps.extend(database::steps(plan));
+    steps.extend(load_balancer::steps(plan));
+    steps.extend(app::steps(plan));
+    steps.extend(dns::steps(plan));
+    steps
+}
+
+/// Refresh every tier concurrently into `ctx`'s state.
+pub async fn refresh_all(ctx: &StepContext) -> Result<()> {
+    let (network, security, bastion) = tokio::join!(
+        network::refresh(ctx),
+        security::refresh(ctx),
+        bastion::refresh(ctx)
+    );
+    network?;
+    security?;
+    bastion?;
+    let (storage, database, load_balancer, app, dns) = tokio::join!(
+        storage::refresh(ctx),
+        database::refresh(ctx),
+        load_balancer::refresh(ctx),
+        app::refresh(ctx),
+        dns::refresh(ctx)
+    );
+    storage?;
+    database?;
+    load_balancer?;
+    app?;
+    dns?;
+    Ok(())
+}
+
+/// Which lifecycle operation a context serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    Apply,
+    /// Read: the prior state's spec is known; observations go into a fresh state.
+    Refresh,
+    /// Like `Refresh`, but nothing is known but the name: observations rebuild the spec.
+    Import,
+    Destroy,
+}
+
+/// What every step gets: AWS clients, the plan, tags, bounds, and the shared state.
+pub struct StepContext {
+    pub clients: Clients,
+    pub plan: StackPlan,
+    pub operation: Operation,
+    default_tags: BTreeMap<String, String>,
+    bounds: Bounds,
+    state: Mutex<StackState>,
+}
+
+impl StepContext {
+    pub fn new(
+        clients: Clients,
+        operation: Operation,
+        plan: StackPlan,
+        default_tags: BTreeMap<String, String>,
+        deadline: Instant,
+        cancel: CancellationToken,
+        state: StackState,
+    ) -> StepContext {
+        StepContext {
+            clients,
+            plan,
+            operation,
+            default_tags,
+            bounds: Bounds::new(deadline, cancel),
+            state: Mutex::new(state),
+        }
+    }
+
+    /// True when refreshing for `terraform import`: the spec must be rebuilt from AWS.
+    pub fn is_import(&self) -> bool {
+        self.operation == Operation::Import
+    }
+    pub fn spec(&self) -> &StackSpec {
+        &self.plan.spec
+    }
+    pub fn zones(&self) -> &[String] {
+        &self.plan.zones
+    }
+    /// The stack's name: the value of `naming::STACK_TAG` on every object.
+    pub fn stack(&self) -> &str {
+        &self.plan.spec.name
+    }
+    /// `<stack>-<role>[-<az>]`.
+    pub fn name(&self, role: &str, az: Option<&str>) -> String {
+        naming::object_name(self.stack(), role, az)
+    }
+    /// Default tags, then the stack's tags, then ownership and `Name`.
+    pub fn tags(&self, object_name: &str) -> BTreeMap<String, String> {
+        naming::object_tags(&self.default_tags, &self.plan.spec.tags, self.stack(), object_name)
+    }
+    pub fn default_tags(&self) -> &BTreeMap<String, String> {
+        &self.default_tags
+    }
+    pub fn bounds(&self) -> &Bounds {
+        &self.bounds
+    }
+    pub fn cancel(&self) -> &CancellationToken {
+        &self.bounds.cancel
+    }
+
+    /// An idempotency token for the object `role` of this stack: the same on every retry and
+    /// resume, different for a stack recreated under the same name (it includes the VPC id,
+    /// when one is recorded) because EC2 keeps answering a reused token with the old object.
+    pub fn client_token(&self, role: &str) -> String {
+        let vpc = self.resource(logical::VPC).unwrap_or_default();
+        let digest = Sha256::digest(format!("{}\n{}\n{}", self.stack(), role, vpc).as_bytes());
+        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        // EC2 tokens: at most 64 ASCII characters.
+        format!("wpha-{}", &hex[..48])
+    }
+
+    fn lock(&self) -> MutexGuard<'_, StackState> {
+        // A step that panicked mid-update leaves a map that is still a valid map.
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Record that the stack owns `id` under `logical_name`.
+    pub fn record(&self, logical_name: impl Into<String>, id: impl Into<String>) {
+        self.lock().resources.insert(logical_name.into(), id.into());
+    }
+    /// The object is gone: drop it from the state.
+    pub fn forget(&self, logical_name: &str) {
+        self.lock().resources.remove(logical_name);
+    }
+    pub fn resource(&self, logical_name: &str) -> Option<String> {
+        self.lock().resources.get(logical_name).cloned()
+    }
+    /// An id a dependency must have recorded; its absence is a bug in the graph.
+    pub fn require(&self, logical_name: &str) -> Result<String> {
+        self.resource(logical_name).ok_or_else(|| {
+            StackError::Internal(format!("{logical_name} was not recorded by the step that creates it"))
+        })
+    }
+    /// Every recorded `(logical name, id)` whose name starts with `prefix`.
+    pub fn resources_with_prefix(&self, prefix: &str) -> Vec<(String, String)> {
+        self.lock()
+            .resources
+            .iter()
+            .filter(|(k, _)| k.starts_with(prefix))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+    pub fn update_outputs(&self, change: impl FnOnce(&mut StackOutputs)) {
+        change(&mut self.lock().outputs);
+    }
+    /// Any other change to the state (spec drift on refresh, secrets).
+    pub fn update_state<T>(&self, change: impl FnOnce(&mut StackState) -> T) -> T {
+        change(&mut self.lock())
+    }
+    /// A copy of the state as it is now.
+    pub fn snapshot(&self) -> StackState {
+        self.lock().clone()
+    }
+}
+
+/// The step context behind an `Arc`, as the graph's futures need it.
+pub type SharedContext = Arc<StepContext>;

@@ -1,0 +1,587 @@
+//! The network tier: VPC, a public and a private subnet per zone, internet gateway, public
+//! route table, EIP + NAT gateway per zone (or one), and a private route table per zone whose
+//! default route goes through its zone's NAT gateway (or the single one).
+//!
+//! Objects are found by their `Name` tag (`<stack>-vpc`, `<stack>-public-<az>`,
+//! `<stack>-private-<az>`, `<stack>-igw`, `<stack>-public`, `<stack>-nat-<az>`,
+//! `<stack>-private-rt-<az>`) among the objects carrying the stack tag.
+
+use super::{step, StackPlan, Step, StepContext};
+use crate::aws::ec2::{self, RouteTable, RouteTarget, Tags};
+use crate::cidr;
+use crate::error::{Result, StackError};
+use crate::spec::NatMode;
+use crate::state::logical::{self, qualified};
+use crate::wait::{self, Poll};
+
+/// Removes the NAT gateways a switch to `single` left behind, once every private route
+/// points at the remaining one.
+const NAT_CLEANUP: &str = "network.nat_cleanup";
+
+pub fn steps(plan: &StackPlan) -> Vec<Step> {
+    let mut steps = vec![
+        Step::new(step::VPC, Vec::<String>::new())
+            .create(|ctx| async move { ensure_vpc(&ctx).await })
+            .delete(|ctx| async move { delete_vpc(&ctx).await }),
+        Step::new(step::INTERNET_GATEWAY, [step::VPC])
+            .create(|ctx| async move { ensure_internet_gateway(&ctx).await })
+            .delete(|ctx| async move { delete_internet_gateway(&ctx).await }),
+    ];
+    for (index, az) in plan.zones.iter().enumerate() {
+        for kind in [SubnetKind::Public, SubnetKind::Private] {
+            let zone = az.clone();
+            let id = match kind {
+                SubnetKind::Public => step::public_subnet(az),
+                SubnetKind::Private => step::private_subnet(az),
+            };
+            steps.push(
+                Step::new(id, [step::VPC])
+                    .create(move |ctx| async move { ensure_subnet(&ctx, kind, index, &zone).await })
+                    .delete({
+                        let zone = az.clone();
+                        move |ctx| async move { delete_subnet(&ctx, kind, &zone).await }
+                    }),
+            );
+        }
+    }
+    let mut public_deps = step::all_public_subnets(&plan.zones);
+    public_deps.push(step::INTERNET_GATEWAY.to_string());
+    steps.push(
+        Step::new(step::PUBLIC_ROUTES, public_deps)
+            .create(|ctx| async move { ensure_public_routes(&ctx).await })
+            .delete(|ctx| async move { delete_public_routes(&ctx).await }),
+    );
+    for az in plan.nat_zones() {
+        let zone = az.clone();
+        let gone = az.clone();
+        steps.push(
+            Step::new(step::nat(&az), [step::public_subnet(&az), step::INTERNET_GATEWAY.to_string()])
+                .create(move |ctx| async move { ensure_nat(&ctx, &zone).await })
+                .delete(move |ctx| async move { delete_nat(&ctx, &gone).await }),
+        );
+    }
+    for az in &plan.zones {
+        let zone = az.clone();
+        let gone = az.clone();
+        let nat_zone = plan.nat_zone_for(az).to_string();
+        steps.push(
+            Step::new(step::private_routes(az), [step::nat(&nat_zone), step::private_subnet(az)])
+                .create(move |ctx| async move { ensure_private_routes(&ctx, &zone).await })
+                .delete(move |ctx| async move { delete_private_routes(&ctx, &gone).await }),
+        );
+    }
+    steps.push(
+        Step::new(NAT_CLEANUP, step::all_private_routes(&plan.zones))
+            .create(|ctx| async move { remove_unwanted_nats(&ctx).await }),
+    );
+    steps
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SubnetKind {
+    Public,
+    Private,
+}
+
+impl SubnetKind {
+    fn role(self) -> &'static str {
+        match self {
+            SubnetKind::Public => "public",
+            SubnetKind::Private => "private",
+        }
+    }
+    fn logical(self) -> &'static str {
+        match self {
+            SubnetKind::Public => logical::PUBLIC_SUBNET,
+            SubnetKind::Private => logical::PRIVATE_SUBNET,
+        }
+    }
+}
+
+fn nat_name(ctx: &StepContext, az: &str) -> String {
+    ctx.name("nat", Some(az))
+}
+fn private_table_name(ctx: &StepContext, az: &str) -> String {
+    ctx.name("private-rt", Some(az))
+}
+
+/// Add the tags the object should carry but does not (a tag removed out of band).
+async fn ensure_tags(ctx: &StepContext, id: &str, observed: &Tags, name: &str) -> Result<()> {
+    let wanted = ctx.tags(name);
+    let missing: Tags =
+        wanted.into_iter().filter(|(k, v)| observed.get(k) != Some(v)).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    tracing::info!(id, keys = ?missing.keys().collect::<Vec<_>>(), "restoring tags");
+    ec2::create_tags(&ctx.clients.ec2, id, &missing).await
+}
+
+fn is_dependency_violation(error: &StackError) -> bool {
+    matches!(
+        error.aws_code(),
+        Some("DependencyViolation" | "InvalidIPAddress.InUse" | "AuthFailure")
+    )
+}
+
+/// Delete with retries while AWS still sees dependents (ENIs draining after ALB/NAT/EFS).
+pub(crate) async fn retry_dependency<F, Fut>(ctx: &StepContext, what: &str, attempt: F) -> Result<()>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<()>>,
+{
+    wait::retrying(ctx.bounds(), what, is_dependency_violation, attempt).await
+}
+
+// ---------------------------------------------------------------------------------------------
+// VPC
+
+/// The stack's VPC: the recorded one if it still exists, else the one tagged for the stack.
+pub(crate) fn pick_vpc(ctx: &StepContext, vpcs: Vec<ec2::Vpc>) -> Option<ec2::Vpc> {
+    let recorded = ctx.resource(logical::VPC);
+    let name = ctx.name("vpc", None);
+    let mut vpcs = vpcs;
+    vpcs.sort_by_key(|v| {
+        (
+            Some(&v.id) != recorded.as_ref(),
+            v.tags.get("Name") != Some(&name),
+            v.id.clone(),
+        )
+    });
+    vpcs.into_iter().next()
+}
+
+async fn ensure_vpc(ctx: &StepContext) -> Result<()> {
+    let ec2 = &ctx.clients.ec2;
+    let name = ctx.name("vpc", None);
+    let wanted_cidr = &ctx.spec().network.vpc_cidr;
+    match pick_vpc(ctx, ec2::stack_vpcs(ec2, ctx.stack()).await?) {
+        Some(vpc) => {
+            if &vpc.cidr != wanted_cidr {
+                return Err(StackError::Refused {
+                    what: format!(
+                        "VPC {} of stack {} has CIDR {} but the configuration asks for {}; changing vpc_cidr replaces the stack",
+                        vpc.id, ctx.stack(), vpc.cidr, wanted_cidr
+                    ),
+                });
+            }
+            ctx.record(logical::VPC, &vpc.id);
+            ensure_tags(ctx, &vpc.id, &vpc.tags, &name).await?;
+        }
+        None => {
+            let id = ec2::create_vpc(ec2, wanted_cidr, &ctx.tags(&name)).await?;
+            ctx.record(logical::VPC, &id);
+            tracing::info!(vpc = %id, cidr = %wanted_cidr, "VPC created");
+            ec2::enable_vpc_dns(ec2, &id).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn delete_vpc(ctx: &StepContext) -> Result<()> {
+    let Some(id) = ctx.resource(logical::VPC) else { return Ok(()) };
+    retry_dependency(ctx, &format!("delete VPC {id}"), || ec2::delete_vpc(&ctx.clients.ec2, &id)).await?;
+    tracing::info!(vpc = %id, "VPC deleted");
+    ctx.forget(logical::VPC);
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Subnets
+
+async fn ensure_subnet(ctx: &StepContext, kind: SubnetKind, index: usize, az: &str) -> Result<()> {
+    let ec2 = &ctx.clients.ec2;
+    let vpc_id = ctx.require(logical::VPC)?;
+    let layout = cidr::carve(&ctx.spec().network.vpc_cidr, ctx.zones().len())
+        .map_err(|e| StackError::Refused { what: e.to_string() })?;
+    let zone_subnets = layout
+        .get(index)
+        .ok_or_else(|| StackError::Internal(format!("no subnet layout for zone {index}")))?;
+    let cidr = match kind {
+        SubnetKind::Public => zone_subnets.public,
+        SubnetKind::Private => zone_subnets.private,
+    }
+    .to_string();
+    let name = ctx.name(kind.role(), Some(az));
+    let key = qualified(kind.logical(), az);
+    let existing = ec2::stack_subnets(ec2, ctx.stack())
+        .await?
+        .into_iter()
+        .find(|s| s.vpc_id == vpc_id && s.zone == az && s.cidr == cidr);
+    match existing {
+        Some(subnet) => {
+            ctx.record(key, &subnet.id);
+            ensure_tags(ctx, &subnet.id, &subnet.tags, &name).await?;
+        }
+        None => {
+            let id = ec2::create_subnet(ec2, &vpc_id, az, &cidr, &ctx.tags(&name)).await?;
+            ctx.record(key, &id);
+            tracing::info!(subnet = %id, cidr = %cidr, zone = az, "subnet created");
+        }
+    }
+    Ok(())
+}
+
+async fn delete_subnet(ctx: &StepContext, kind: SubnetKind, az: &str) -> Result<()> {
+    let key = qualified(kind.logical(), az);
+    let Some(id) = ctx.resource(&key) else { return Ok(()) };
+    retry_dependency(ctx, &format!("delete subnet {id}"), || ec2::delete_subnet(&ctx.clients.ec2, &id)).await?;
+    tracing::info!(subnet = %id, "subnet deleted");
+    ctx.forget(&key);
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Internet gateway and public routes
+
+async fn ensure_internet_gateway(ctx: &StepContext) -> Result<()> {
+    let ec2 = &ctx.clients.ec2;
+    let vpc_id = ctx.require(logical::VPC)?;
+    let name = ctx.name("igw", None);
+    let gateways = ec2::stack_internet_gateways(ec2, ctx.stack()).await?;
+    let existing = gateways
+        .iter()
+        .find(|g| g.attached_vpcs.contains(&vpc_id))
+        .or_else(|| gateways.iter().find(|g| g.attached_vpcs.is_empty() && g.tags.get("Name") == Some(&name)));
+    let (id, attached) = match existing {
+        Some(gateway) => {
+            ensure_tags(ctx, &gateway.id, &gateway.tags, &name).await?;
+            (gateway.id.clone(), gateway.attached_vpcs.contains(&vpc_id))
+        }
+        None => {
+            let id = ec2::create_internet_gateway(ec2, &ctx.tags(&name)).await?;
+            tracing::info!(internet_gateway = %id, "internet gateway created");
+            (id, false)
+        }
+    };
+    ctx.record(logical::INTERNET_GATEWAY, &id);
+    if !attached {
+        ec2::attach_internet_gateway(ec2, &id, &vpc_id).await?;
+        tracing::info!(internet_gateway = %id, vpc = %vpc_id, "internet gateway attached");
+    }
+    Ok(())
+}
+
+async fn delete_internet_gateway(ctx: &StepContext) -> Result<()> {
+    let Some(id) = ctx.resource(logical::INTERNET_GATEWAY) else { return Ok(()) };
+    let ec2 = &ctx.clients.ec2;
+    if let Some(vpc_id) = ctx.resource(logical::VPC) {
+        // Refused while public addresses (NAT, bastion, ALB) are still mapped in the VPC.
+        retry_dependency(ctx, &format!("detach internet gateway {id}"), || {
+            ec2::detach_internet_gateway(ec2, &id, &vpc_id)
+        })
+        .await?;
+    }
+    retry_dependency(ctx, &format!("delete internet gateway {id}"), || ec2::delete_internet_gateway(ec2, &id)).await?;
+    tracing::info!(internet_gateway = %id, "internet gateway deleted");
+    ctx.forget(logical::INTERNET_GATEWAY);
+    Ok(())
+}
+
+/// The route table named `name` in the stack's VPC, created when missing.
+async fn find_or_create_table(ctx: &StepContext, name: &str, logical_name: &str) -> Result<RouteTable> {
+    let ec2 = &ctx.clients.ec2;
+    let vpc_id = ctx.require(logical::VPC)?;
+    let tables = ec2::stack_route_tables(ec2, ctx.stack()).await?;
+    let table = match tables.into_iter().find(|t| t.vpc_id == vpc_id && t.tags.get("Name").map(String::as_str) == Some(name)) {
+        Some(table) => {
+            ensure_tags(ctx, &table.id, &table.tags, name).await?;
+            table
+        }
+        None => {
+            let id = ec2::create_route_table(ec2, &vpc_id, &ctx.tags(name)).await?;
+            tracing::info!(route_table = %id, name, "route table created");
+            RouteTable {
+                id,
+                vpc_id,
+                routes: Vec::new(),
+                associations: Vec::new(),
+                tags: ctx.tags(name),
+            }
+        }
+    };
+    ctx.record(logical_name, &table.id);
+    Ok(table)
+}
+
+async fn ensure_public_routes(ctx: &StepContext) -> Result<()> {
+    let ec2 = &ctx.clients.ec2;
+    let igw = ctx.require(logical::INTERNET_GATEWAY)?;
+    let table = find_or_create_table(ctx, &ctx.name("public", None), logical::PUBLIC_ROUTE_TABLE).await?;
+    ec2::ensure_default_route(ec2, &table, RouteTarget::Gateway(&igw)).await?;
+    for az in ctx.zones() {
+        let subnet = ctx.require(&qualified(logical::PUBLIC_SUBNET, az))?;
+        let association = ec2::associate_subnet(ec2, &table, &subnet).await?;
+        ctx.record(qualified(logical::PUBLIC_ROUTE_TABLE_ASSOCIATION, az), association);
+    }
+    Ok(())
+}
+
+async fn delete_table(ctx: &StepContext, table_key: &str, association_keys: &[String]) -> Result<()> {
+    let ec2 = &ctx.clients.ec2;
+    for key in association_keys {
+        if let Some(association) = ctx.resource(key) {
+            ec2::disassociate_route_table(ec2, &association).await?;
+            ctx.forget(key);
+        }
+    }
+    let Some(id) = ctx.resource(table_key) else { return Ok(()) };
+    retry_dependency(ctx, &format!("delete route table {id}"), || ec2::delete_route_table(ec2, &id)).await?;
+    tracing::info!(route_table = %id, "route table deleted");
+    ctx.forget(table_key);
+    Ok(())
+}
+
+async fn delete_public_routes(ctx: &StepContext) -> Result<()> {
+    let associations: Vec<String> =
+        ctx.zones().iter().map(|az| qualified(logical::PUBLIC_ROUTE_TABLE_ASSOCIATION, az)).collect();
+    delete_table(ctx, logical::PUBLIC_ROUTE_TABLE, &associations).await
+}
+
+// ---------------------------------------------------------------------------------------------
+// NAT gateways
+
+async fn ensure_nat(ctx: &StepContext, az: &str) -> Result<()> {
+    let ec2 = &ctx.clients.ec2;
+    let subnet = ctx.require(&qualified(logical::PUBLIC_SUBNET, az))?;
+    let name = nat_name(ctx, az);
+    let (addresses, gateways) =
+        tokio::try_join!(ec2::stack_addresses(ec2, ctx.stack()), ec2::stack_nat_gateways(ec2, ctx.stack()))?;
+
+    let live = gateways.iter().find(|n| n.is_live() && n.subnet_id == subnet);
+    let allocation = match live.and_then(|n| n.allocation_ids.first()) {
+        Some(allocation) => allocation.clone(),
+        None => match addresses.iter().find(|a| a.tags.get("Name") == Some(&name)) {
+            Some(address) => address.allocation_id.clone(),
+            None => {
+                let id = ec2::allocate_address(ec2, &ctx.tags(&name)).await?;
+                tracing::info!(allocation = %id, zone = az, "elastic IP allocated");
+                id
+            }
+        },
+    };
+    ctx.record(qualified(logical::NAT_EIP, az), &allocation);
+
+    let nat_id = match live {
+        Some(nat) => {
+            ensure_tags(ctx, &nat.id, &nat.tags, &name).await?;
+            nat.id.clone()
+        }
+        None => {
+            let token = ctx.client_token(&format!("nat-{az}"));
+            let id = ec2::create_nat_gateway(ec2, &subnet, &allocation, &token, &ctx.tags(&name)).await?;
+            tracing::info!(nat_gateway = %id, zone = az, "NAT gateway created");
+            id
+        }
+    };
+    ctx.record(qualified(logical::NAT_GATEWAY, az), &nat_id);
+    wait_nat(ctx, &nat_id, "available").await
+}
+
+/// Wait for a NAT gateway to reach `target` (`available`, or `deleted`, which also covers
+/// one that is no longer listed).
+async fn wait_nat(ctx: &StepContext, nat_id: &str, target: &str) -> Result<()> {
+    let ec2 = &ctx.clients.ec2;
+    wait::until(ctx.bounds(), &format!("NAT gateway {nat_id}"), target, || async {
+        let state = ec2::nat_gateway(ec2, nat_id).await?;
+        Ok(match state {
+            None if target == "deleted" => Poll::Ready(()),
+            None => Poll::Pending("not yet visible".into()),
+            Some(nat) if nat.state == target => Poll::Ready(()),
+            Some(nat) if nat.state == "failed" && target != "deleted" => {
+                Poll::Failed(format!("failed: {}", nat.failure.unwrap_or_default()))
+            }
+            Some(nat) if target == "available" && matches!(nat.state.as_str(), "deleting" | "deleted") => {
+                Poll::Failed(nat.state)
+            }
+            Some(nat) => Poll::Pending(nat.state),
+        })
+    })
+    .await
+}
+
+async fn delete_nat(ctx: &StepContext, az: &str) -> Result<()> {
+    let ec2 = &ctx.clients.ec2;
+    let nat_key = qualified(logical::NAT_GATEWAY, az);
+    let eip_key = qualified(logical::NAT_EIP, az);
+    if let Some(nat_id) = ctx.resource(&nat_key) {
+        ec2::delete_nat_gateway(ec2, &nat_id).await?;
+        // The EIP stays associated until the NAT gateway is fully deleted.
+        wait_nat(ctx, &nat_id, "deleted").await?;
+        tracing::info!(nat_gateway = %nat_id, "NAT gateway deleted");
+        ctx.forget(&nat_key);
+    }
+    if let Some(allocation) = ctx.resource(&eip_key) {
+        retry_dependency(ctx, &format!("release elastic IP {allocation}"), || {
+            ec2::release_address(ec2, &allocation)
+        })
+        .await?;
+        tracing::info!(allocation = %allocation, "elastic IP released");
+        ctx.forget(&eip_key);
+    }
+    Ok(())
+}
+
+/// After a switch to `single`: the NATs of the other zones, once no route uses them.
+async fn remove_unwanted_nats(ctx: &StepContext) -> Result<()> {
+    if ctx.spec().network.nat_gateways == NatMode::OnePerAz {
+        return Ok(());
+    }
+    let wanted = ctx.plan.nat_zones();
+    let recorded = ctx.resources_with_prefix(&format!("{}:", logical::NAT_GATEWAY));
+    let recorded_eips = ctx.resources_with_prefix(&format!("{}:", logical::NAT_EIP));
+    let mut zones: Vec<String> = recorded
+        .iter()
+        .chain(recorded_eips.iter())
+        .filter_map(|(key, _)| key.split_once(':').map(|(_, az)| az.to_string()))
+        .filter(|az| !wanted.contains(az))
+        .collect();
+    zones.sort();
+    zones.dedup();
+    for az in zones {
+        delete_nat(ctx, &az).await?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Private routes
+
+async fn ensure_private_routes(ctx: &StepContext, az: &str) -> Result<()> {
+    let ec2 = &ctx.clients.ec2;
+    let nat_zone = ctx.plan.nat_zone_for(az).to_string();
+    let nat = ctx.require(&qualified(logical::NAT_GATEWAY, &nat_zone))?;
+    let subnet = ctx.require(&qualified(logical::PRIVATE_SUBNET, az))?;
+    let table =
+        find_or_create_table(ctx, &private_table_name(ctx, az), &qualified(logical::PRIVATE_ROUTE_TABLE, az)).await?;
+    ec2::ensure_default_route(ec2, &table, RouteTarget::NatGateway(&nat)).await?;
+    let association = ec2::associate_subnet(ec2, &table, &subnet).await?;
+    ctx.record(qualified(logical::PRIVATE_ROUTE_TABLE_ASSOCIATION, az), association);
+    Ok(())
+}
+
+async fn delete_private_routes(ctx: &StepContext, az: &str) -> Result<()> {
+    let association = [qualified(logical::PRIVATE_ROUTE_TABLE_ASSOCIATION, az)];
+    delete_table(ctx, &qualified(logical::PRIVATE_ROUTE_TABLE, az), &association).await
+}
+
+// ---------------------------------------------------------------------------------------------
+// Refresh
+
+/// Observe the network tier by the stack tag (six concurrent calls) and record what exists.
+pub async fn refresh(ctx: &StepContext) -> Result<()> {
+    let ec2 = &ctx.clients.ec2;
+    let stack = ctx.stack();
+    let (vpcs, subnets, gateways, tables, addresses, nats) = tokio::try_join!(
+        ec2::stack_vpcs(ec2, stack),
+        ec2::stack_subnets(ec2, stack),
+        ec2::stack_internet_gateways(ec2, stack),
+        ec2::stack_route_tables(ec2, stack),
+        ec2::stack_addresses(ec2, stack),
+        ec2::stack_nat_gateways(ec2, stack),
+    )?;
+    let Some(vpc) = pick_vpc(ctx, vpcs) else { return Ok(()) };
+    ctx.record(logical::VPC, &vpc.id);
+    ctx.update_state(|s| s.spec.network.vpc_cidr = vpc.cidr.clone());
+
+    let zones = observe_zones(ctx, &vpc.id, &subnets);
+    record_subnets(ctx, &vpc.id, &subnets, &zones);
+    if let Some(gateway) = gateways.iter().find(|g| g.attached_vpcs.contains(&vpc.id)) {
+        ctx.record(logical::INTERNET_GATEWAY, &gateway.id);
+    }
+    let live_nats: Vec<&ec2::NatGateway> = nats.iter().filter(|n| n.is_live()).collect();
+    let nat_zone_of = |nat: &ec2::NatGateway| {
+        subnets.iter().find(|s| s.id == nat.subnet_id).map(|s| s.zone.clone())
+    };
+    for nat in &live_nats {
+        if let Some(az) = nat_zone_of(nat) {
+            ctx.record(qualified(logical::NAT_GATEWAY, &az), &nat.id);
+        }
+    }
+    for az in &zones {
+        let name = nat_name(ctx, az);
+        if let Some(address) = addresses.iter().find(|a| a.tags.get("Name") == Some(&name)) {
+            ctx.record(qualified(logical::NAT_EIP, az), &address.allocation_id);
+        }
+    }
+    record_route_tables(ctx, &vpc.id, &tables, &zones);
+    observe_nat_mode(ctx, live_nats.len(), zones.len());
+    Ok(())
+}
+
+/// The stack's zones in layout order: the spec's when known, else (import) the zones of the
+/// public subnets sorted by address, which is the carving order.
+fn observe_zones(ctx: &StepContext, vpc_id: &str, subnets: &[ec2::Subnet]) -> Vec<String> {
+    if !ctx.zones().is_empty() && !ctx.is_import() {
+        return ctx.zones().to_vec();
+    }
+    let mut public: Vec<(u32, String)> = subnets
+        .iter()
+        .filter(|s| s.vpc_id == vpc_id && s.tags.get("Name") == Some(&ctx.name("public", Some(&s.zone))))
+        .filter_map(|s| {
+            let net: ipnet::Ipv4Net = s.cidr.parse().ok()?;
+            Some((u32::from(net.network()), s.zone.clone()))
+        })
+        .collect();
+    public.sort();
+    let zones: Vec<String> = public.into_iter().map(|(_, az)| az).collect();
+    ctx.update_state(|s| s.spec.network.availability_zones = Some(zones.clone()));
+    zones
+}
+
+fn record_subnets(ctx: &StepContext, vpc_id: &str, subnets: &[ec2::Subnet], zones: &[String]) {
+    for az in zones {
+        for kind in [SubnetKind::Public, SubnetKind::Private] {
+            let name = ctx.name(kind.role(), Some(az));
+            let found = subnets
+                .iter()
+                .find(|s| s.vpc_id == vpc_id && &s.zone == az && s.tags.get("Name") == Some(&name));
+            if let Some(subnet) = found {
+                ctx.record(qualified(kind.logical(), az), &subnet.id);
+            }
+        }
+    }
+}
+
+/// Route tables count as present only with their default route in place, so a route deleted
+/// out of band shows up as a missing object and the next apply restores it.
+fn record_route_tables(ctx: &StepContext, vpc_id: &str, tables: &[RouteTable], zones: &[String]) {
+    let named = |name: &str| {
+        tables
+            .iter()
+            .find(|t| t.vpc_id == vpc_id && t.tags.get("Name").map(String::as_str) == Some(name))
+    };
+    let routed = |t: &RouteTable, nat: bool| {
+        t.default_route().is_some_and(|r| if nat { r.nat_gateway_id.is_some() } else { r.gateway_id.is_some() })
+    };
+    if let Some(table) = named(&ctx.name("public", None)).filter(|t| routed(t, false)) {
+        ctx.record(logical::PUBLIC_ROUTE_TABLE, &table.id);
+        record_associations(ctx, table, zones, logical::PUBLIC_SUBNET, logical::PUBLIC_ROUTE_TABLE_ASSOCIATION);
+    }
+    for az in zones {
+        if let Some(table) = named(&private_table_name(ctx, az)).filter(|t| routed(t, true)) {
+            ctx.record(qualified(logical::PRIVATE_ROUTE_TABLE, az), &table.id);
+            let zone = std::slice::from_ref(az);
+            record_associations(ctx, table, zone, logical::PRIVATE_SUBNET, logical::PRIVATE_ROUTE_TABLE_ASSOCIATION);
+        }
+    }
+}
+
+fn record_associations(ctx: &StepContext, table: &RouteTable, zones: &[String], subnet_kind: &str, kind: &str) {
+    for az in zones {
+        let Some(subnet) = ctx.resource(&qualified(subnet_kind, az)) else { continue };
+        if let Some((association, _)) = table.associations.iter().find(|(_, s)| *s == subnet) {
+            ctx.record(qualified(kind, az), association);
+        }
+    }
+}
+
+/// Several live NAT gateways mean `one_per_az`, one for several zones means `single`.
+fn observe_nat_mode(ctx: &StepContext, live_nats: usize, zones: usize) {
+    let observed = match live_nats {
+        0 => return,
+        1 if zones > 1 => NatMode::Single,
+        _ => NatMode::OnePerAz,
+    };
+    ctx.update_state(|s| s.spec.network.nat_gateways = observed);
+}

@@ -1,0 +1,117 @@
+//! The part of a destroy's sweep that is not EC2: whatever Auto Scaling group, load balancer,
+//! target group, DB instance, DB subnet group or EFS file system still carries the stack tag
+//! (or the stack's fixed name) is deleted and waited out, before the EC2 sweep removes the
+//! security groups and subnets these objects sit in.
+//!
+//! Each service is asked directly: moto's tagging API misses Auto Scaling groups, and asking
+//! the services works the same on AWS.
+
+use super::{app, database, storage, StepContext};
+use crate::aws::{autoscaling, efs, elbv2, rds};
+use crate::error::{Result, StackError};
+use crate::naming::STACK_TAG;
+use crate::wait;
+
+/// Sweep every non-EC2 service. The order matters: the group first (it would relaunch
+/// instances the EC2 sweep terminates), then what the group and the instances use.
+pub async fn sweep_services(ctx: &StepContext) -> Result<()> {
+    sweep_groups(ctx).await?;
+    let (balancers, databases, file_systems) =
+        tokio::join!(sweep_load_balancing(ctx), sweep_databases(ctx), sweep_file_systems(ctx));
+    balancers?;
+    databases?;
+    file_systems?;
+    Ok(())
+}
+
+async fn sweep_groups(ctx: &StepContext) -> Result<()> {
+    let mut names: Vec<String> = autoscaling::list_groups_tagged(&ctx.clients, STACK_TAG, ctx.stack())
+        .await?
+        .into_iter()
+        .map(|g| g.name)
+        .collect();
+    let fixed = app::group_name(ctx.stack());
+    if !names.contains(&fixed) && autoscaling::describe_group(&ctx.clients, &fixed).await?.is_some() {
+        names.push(fixed);
+    }
+    for name in names {
+        autoscaling::delete_group(&ctx.clients, &name).await?;
+        autoscaling::wait_group_deleted(&ctx.clients, ctx.bounds(), &name).await?;
+        tracing::info!(group = %name, "swept");
+    }
+    Ok(())
+}
+
+fn is_ours(tags: Option<&std::collections::BTreeMap<String, String>>, stack: &str) -> bool {
+    tags.and_then(|t| t.get(STACK_TAG)).map(String::as_str) == Some(stack)
+}
+
+async fn sweep_load_balancing(ctx: &StepContext) -> Result<()> {
+    let balancers = elbv2::list_load_balancers(&ctx.clients).await?;
+    let arns: Vec<String> = balancers.iter().map(|lb| lb.arn.clone()).collect();
+    let tags = elbv2::tags_of(&ctx.clients, &arns).await?;
+    for lb in balancers.iter().filter(|lb| is_ours(tags.get(&lb.arn), ctx.stack())) {
+        elbv2::delete_load_balancer(&ctx.clients, &lb.arn).await?;
+        elbv2::wait_load_balancer_deleted(&ctx.clients, ctx.bounds(), &lb.arn).await?;
+        tracing::info!(load_balancer = %lb.arn, "swept");
+    }
+    let groups = elbv2::list_target_groups(&ctx.clients).await?;
+    let arns: Vec<String> = groups.iter().map(|tg| tg.arn.clone()).collect();
+    let tags = elbv2::tags_of(&ctx.clients, &arns).await?;
+    for tg in groups.iter().filter(|tg| is_ours(tags.get(&tg.arn), ctx.stack())) {
+        wait::retrying(
+            ctx.bounds(),
+            &format!("delete target group {}", tg.arn),
+            |e| e.aws_code() == Some("ResourceInUse"),
+            || elbv2::delete_target_group(&ctx.clients, &tg.arn),
+        )
+        .await?;
+        tracing::info!(target_group = %tg.arn, "swept");
+    }
+    Ok(())
+}
+
+async fn sweep_databases(ctx: &StepContext) -> Result<()> {
+    let spec = &ctx.spec().database;
+    for db in rds::list_db_instances_tagged(&ctx.clients, STACK_TAG, ctx.stack()).await? {
+        if db.deletion_protection {
+            return Err(StackError::Refused {
+                what: format!(
+                    "DB instance {} has deletion protection: turn it off before destroying the stack",
+                    db.identifier
+                ),
+            });
+        }
+        if db.status != "deleting" {
+            let snapshot = (!spec.skip_final_snapshot)
+                .then(|| database::final_snapshot_identifier(ctx.stack(), std::time::SystemTime::now()));
+            rds::delete_db_instance(&ctx.clients, &db.identifier, snapshot.as_deref()).await?;
+        }
+        rds::wait_db_instance_deleted(&ctx.clients, ctx.bounds(), &db.identifier).await?;
+        tracing::info!(db_instance = %db.identifier, "swept");
+    }
+    let group = database::subnet_group_name(ctx.stack());
+    if rds::describe_db_subnet_group(&ctx.clients, &group).await?.is_some() {
+        rds::delete_db_subnet_group(&ctx.clients, &group).await?;
+        tracing::info!(subnet_group = %group, "swept");
+    }
+    Ok(())
+}
+
+async fn sweep_file_systems(ctx: &StepContext) -> Result<()> {
+    let token = storage::creation_token(ctx.stack());
+    let file_systems = efs::list_file_systems(&ctx.clients).await?;
+    let ours = file_systems
+        .iter()
+        .filter(|fs| fs.creation_token == token || fs.tags.get(STACK_TAG).map(String::as_str) == Some(ctx.stack()));
+    for fs in ours {
+        for target in efs::mount_targets(&ctx.clients, &fs.id).await? {
+            efs::delete_mount_target(&ctx.clients, &target.id).await?;
+        }
+        efs::wait_mount_targets_gone(&ctx.clients, ctx.bounds(), &fs.id).await?;
+        efs::delete_file_system(&ctx.clients, &fs.id).await?;
+        efs::wait_file_system_deleted(&ctx.clients, ctx.bounds(), &fs.id).await?;
+        tracing::info!(file_system = %fs.id, "swept");
+    }
+    Ok(())
+}

@@ -1,0 +1,150 @@
+//! The sweep that ends a destroy: whatever EC2 object still carries the stack tag (an apply
+//! killed before it recorded an id, an object created out of band) is deleted, in dependency
+//! order, then EC2's tag inventory (DescribeTags, which unlike moto's tagging API sees EIPs
+//! and launch templates) must show nothing live.
+
+use futures::future::try_join_all;
+
+use super::network::retry_dependency;
+use super::security::revoke_cross_references;
+use super::StepContext;
+use crate::aws::ec2::{self, TaggedObject};
+use crate::aws::launch_template;
+use crate::error::{Result, StackError};
+use crate::wait::{self, Poll};
+
+/// Sweep every service the core knows, then check that nothing tagged is left.
+pub async fn sweep_all(ctx: &StepContext) -> Result<()> {
+    super::service_sweep::sweep_services(ctx).await?;
+    sweep_ec2(ctx).await?;
+    let left = live_tagged_objects(ctx).await?;
+    if left.is_empty() {
+        return Ok(());
+    }
+    for object in &left {
+        ctx.record(format!("{}:{}", object.kind, object.id), &object.id);
+    }
+    Err(StackError::Refused {
+        what: format!(
+            "objects tagged for stack {} survived the destroy: {}",
+            ctx.stack(),
+            left.iter().map(|o| format!("{} {}", o.kind, o.id)).collect::<Vec<_>>().join(", ")
+        ),
+    })
+}
+
+/// EC2 objects of the stack, deleted kind by kind: instances, launch templates, NAT
+/// gateways, addresses, route tables, internet gateways, security groups, subnets, VPCs.
+pub async fn sweep_ec2(ctx: &StepContext) -> Result<()> {
+    let ec2 = &ctx.clients.ec2;
+    let stack = ctx.stack();
+
+    let instances: Vec<ec2::Instance> =
+        ec2::stack_instances(ec2, stack, None).await?.into_iter().filter(ec2::Instance::is_live).collect();
+    try_join_all(instances.iter().map(|i| terminate_and_wait(ctx, &i.id))).await?;
+
+    let templates = launch_template::list_tagged(&ctx.clients, crate::naming::STACK_TAG, stack).await?;
+    for template in &templates {
+        launch_template::delete(&ctx.clients, &template.id).await?;
+        tracing::info!(launch_template = %template.id, "swept");
+    }
+
+    let nats: Vec<ec2::NatGateway> =
+        ec2::stack_nat_gateways(ec2, stack).await?.into_iter().filter(ec2::NatGateway::is_live).collect();
+    try_join_all(nats.iter().map(|n| delete_nat_and_wait(ctx, &n.id))).await?;
+
+    for address in ec2::stack_addresses(ec2, stack).await? {
+        let id = address.allocation_id;
+        retry_dependency(ctx, &format!("release elastic IP {id}"), || ec2::release_address(ec2, &id)).await?;
+        tracing::info!(allocation = %id, "swept");
+    }
+
+    for table in ec2::stack_route_tables(ec2, stack).await? {
+        for (association, _) in &table.associations {
+            ec2::disassociate_route_table(ec2, association).await?;
+        }
+        retry_dependency(ctx, &format!("delete route table {}", table.id), || {
+            ec2::delete_route_table(ec2, &table.id)
+        })
+        .await?;
+        tracing::info!(route_table = %table.id, "swept");
+    }
+
+    for gateway in ec2::stack_internet_gateways(ec2, stack).await? {
+        for vpc in &gateway.attached_vpcs {
+            retry_dependency(ctx, &format!("detach internet gateway {}", gateway.id), || {
+                ec2::detach_internet_gateway(ec2, &gateway.id, vpc)
+            })
+            .await?;
+        }
+        ec2::delete_internet_gateway(ec2, &gateway.id).await?;
+        tracing::info!(internet_gateway = %gateway.id, "swept");
+    }
+
+    let groups = ec2::stack_security_groups(ec2, stack).await?;
+    revoke_cross_references(ctx, &groups).await?;
+    for group in &groups {
+        retry_dependency(ctx, &format!("delete security group {}", group.id), || {
+            ec2::delete_security_group(ec2, &group.id)
+        })
+        .await?;
+        tracing::info!(security_group = %group.id, "swept");
+    }
+
+    for subnet in ec2::stack_subnets(ec2, stack).await? {
+        retry_dependency(ctx, &format!("delete subnet {}", subnet.id), || ec2::delete_subnet(ec2, &subnet.id)).await?;
+        tracing::info!(subnet = %subnet.id, "swept");
+    }
+
+    for vpc in ec2::stack_vpcs(ec2, stack).await? {
+        retry_dependency(ctx, &format!("delete VPC {}", vpc.id), || ec2::delete_vpc(ec2, &vpc.id)).await?;
+        tracing::info!(vpc = %vpc.id, "swept");
+    }
+    Ok(())
+}
+
+async fn terminate_and_wait(ctx: &StepContext, id: &str) -> Result<()> {
+    let ec2 = &ctx.clients.ec2;
+    ec2::terminate_instance(ec2, id).await?;
+    wait::until(ctx.bounds(), &format!("instance {id}"), "terminated", || async {
+        Ok(match ec2::instance(ec2, id).await? {
+            Some(i) if i.state != "terminated" => Poll::Pending(i.state),
+            _ => Poll::Ready(()),
+        })
+    })
+    .await?;
+    tracing::info!(instance = %id, "swept");
+    Ok(())
+}
+
+async fn delete_nat_and_wait(ctx: &StepContext, id: &str) -> Result<()> {
+    let ec2 = &ctx.clients.ec2;
+    ec2::delete_nat_gateway(ec2, id).await?;
+    wait::until(ctx.bounds(), &format!("NAT gateway {id}"), "deleted", || async {
+        Ok(match ec2::nat_gateway(ec2, id).await? {
+            Some(n) if n.state != "deleted" => Poll::Pending(n.state),
+            _ => Poll::Ready(()),
+        })
+    })
+    .await?;
+    tracing::info!(nat_gateway = %id, "swept");
+    Ok(())
+}
+
+/// Tagged EC2 objects that still exist: terminated instances and deleted NAT gateways keep
+/// their tags for a while and do not count.
+pub async fn live_tagged_objects(ctx: &StepContext) -> Result<Vec<TaggedObject>> {
+    let ec2 = &ctx.clients.ec2;
+    let stack = ctx.stack();
+    let (tagged, instances, nats) = tokio::try_join!(
+        ec2::tagged_objects(ec2, stack),
+        ec2::stack_instances(ec2, stack, None),
+        ec2::stack_nat_gateways(ec2, stack),
+    )?;
+    let dead = |object: &TaggedObject| match object.kind.as_str() {
+        "instance" => instances.iter().any(|i| i.id == object.id && !i.is_live()),
+        "natgateway" => nats.iter().any(|n| n.id == object.id && !n.is_live()),
+        _ => false,
+    };
+    Ok(tagged.into_iter().filter(|o| !dead(o)).collect())
+}

@@ -1,0 +1,288 @@
+//! The user data of the WordPress instances: a cloud-init document for Amazon Linux 2023 that
+//! writes a boot script and runs it. The script installs Docker and the EFS client, mounts the
+//! stack's EFS file system (TLS, `_netdev`, retried until the mount target answers), and runs
+//! the WordPress image with `wp-content` on EFS, the database on RDS, and the stack's shared
+//! keys and salts.
+//!
+//! `render` is a pure function of its input, so the launch template only changes (and the ASG
+//! only refreshes its instances) when the stack's spec or secrets change.
+//!
+//! # Quoting
+//! Every value from the user or AWS reaches the script through `shell_quote`, as a literal in
+//! single quotes; values that are not plain printable ASCII become bash `$'…'` strings with
+//! byte escapes. So the document is pure ASCII, which keeps the YAML block scalar holding the
+//! script exact (YAML would fold a `\r` or U+2028 into a line break), and nothing in a value
+//! is ever expanded by the shell.
+//!
+//! The container's environment goes through a Docker `--env-file`, which has no quoting and
+//! ends a value at the line's end: line breaks and NULs are dropped from its values (input
+//! validation and secret generation never produce them). `WORDPRESS_CONFIG_EXTRA` carries the
+//! user's PHP base64-encoded inside a one-line `eval`, so any PHP (quotes, newlines, `$`)
+//! arrives intact.
+
+use std::collections::BTreeMap;
+
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
+
+use crate::secrets::WORDPRESS_KEY_NAMES;
+use crate::spec::Secret;
+
+/// Where the boot script lands on the instance.
+pub const BOOT_SCRIPT_PATH: &str = "/usr/local/sbin/wordpress-ha-boot";
+/// Environment variable that redirects the script's file system paths to a scratch root, for
+/// tests only; unset on instances.
+pub const TEST_ROOT_VARIABLE: &str = "WORDPRESS_HA_TEST_ROOT";
+
+/// EC2 refuses user data over 16 KiB (before base64).
+pub const USER_DATA_MAX_BYTES: usize = 16 * 1024;
+/// The most PHP `config_extra` may hold: base64 makes it 4/3 larger, and the rest of the
+/// document takes about 7 KiB, so this keeps the whole under `USER_DATA_MAX_BYTES`.
+pub const CONFIG_EXTRA_MAX_BYTES: usize = 6 * 1024;
+
+/// The script body; `render` puts the stack's values in place of this marker line.
+const SCRIPT_TEMPLATE: &str = include_str!("userdata/boot.sh");
+const VALUES_MARKER: &str = "# @@RENDERED_VALUES@@";
+
+/// Makes WordPress behind the ALB see HTTPS requests as HTTPS, so it does not redirect-loop.
+/// Double-quoted PHP strings (no `$` inside them) keep the script's single quoting readable.
+pub const FORWARDED_PROTO_PHP: &str = r#"if (isset($_SERVER["HTTP_X_FORWARDED_PROTO"]) && $_SERVER["HTTP_X_FORWARDED_PROTO"] === "https") { $_SERVER["HTTPS"] = "on"; }"#;
+
+/// Everything the instances need to know, gathered by the app tier from the spec, the other
+/// tiers' results and the stack's secrets.
+#[derive(Debug, Clone, Copy)]
+pub struct UserDataInput<'a> {
+    /// The stack's name (labels the container, prefixes log lines).
+    pub stack_name: &'a str,
+    pub region: &'a str,
+    /// `fs-…`: the stack's EFS file system.
+    pub efs_id: &'a str,
+    /// The RDS endpoint's address (host name, no port).
+    pub db_host: &'a str,
+    pub db_port: u16,
+    pub db_name: &'a str,
+    pub db_user: &'a str,
+    pub db_password: &'a Secret,
+    /// `AUTH_KEY` … `NONCE_SALT` (see `secrets::WORDPRESS_KEY_NAMES`); entries with other
+    /// names are ignored, missing ones are left to the image (which would then differ per
+    /// instance: always pass all eight).
+    pub wordpress_keys: &'a BTreeMap<String, Secret>,
+    pub image: &'a str,
+    /// PHP statements appended to wp-config.php.
+    pub config_extra: Option<&'a str>,
+    /// The target group's health check path; a static file is served there when it names one.
+    pub health_check_path: &'a str,
+}
+
+/// The cloud-init document (`#cloud-config`).
+pub fn render(input: &UserDataInput) -> String {
+    let script = boot_script(input);
+    let mut document = String::from(
+        "#cloud-config\n\
+         # WordPress HA stack instance, rendered by terraform-provider-wordpress.\n\
+         write_files:\n",
+    );
+    document.push_str(&format!("  - path: {BOOT_SCRIPT_PATH}\n"));
+    document.push_str("    owner: root:root\n");
+    // Root-only: the script holds the database password and the keys.
+    document.push_str("    permissions: '0700'\n");
+    document.push_str("    content: |\n");
+    for line in script.lines() {
+        if line.is_empty() {
+            document.push('\n');
+        } else {
+            document.push_str("      ");
+            document.push_str(line);
+            document.push('\n');
+        }
+    }
+    document.push_str(&format!("runcmd:\n  - [{BOOT_SCRIPT_PATH}]\n"));
+    document
+}
+
+/// `render`, base64-encoded as EC2 launch templates take user data.
+pub fn render_base64(input: &UserDataInput) -> String {
+    BASE64.encode(render(input))
+}
+
+/// The boot script alone, exactly as the document's `write_files` entry carries it.
+pub fn boot_script(input: &UserDataInput) -> String {
+    SCRIPT_TEMPLATE.replacen(VALUES_MARKER, &rendered_values(input), 1)
+}
+
+/// The readonly variables at the top of the script: the only place values enter it.
+fn rendered_values(input: &UserDataInput) -> String {
+    let health_check_path = static_health_check_path(input.health_check_path).unwrap_or("");
+    let values = [
+        ("STACK_NAME", input.stack_name.to_string()),
+        ("STACK_REGION", input.region.to_string()),
+        ("EFS_ID", input.efs_id.to_string()),
+        ("IMAGE", input.image.to_string()),
+        ("HEALTH_CHECK_PATH", health_check_path.to_string()),
+        ("CONTAINER_ENV", container_env(input)),
+    ];
+    let mut block = String::from("# Values rendered from the stack's spec and secrets.\n");
+    for (name, value) in values {
+        block.push_str(&format!("readonly {name}={}\n", shell_quote(&value)));
+    }
+    block.trim_end().to_string()
+}
+
+/// The container's `--env-file` content: one `NAME=value` line per variable.
+pub fn container_env(input: &UserDataInput) -> String {
+    let mut lines = vec![
+        env_line(
+            "WORDPRESS_DB_HOST",
+            &format!("{}:{}", input.db_host, input.db_port),
+        ),
+        env_line("WORDPRESS_DB_NAME", input.db_name),
+        env_line("WORDPRESS_DB_USER", input.db_user),
+        env_line("WORDPRESS_DB_PASSWORD", input.db_password.expose()),
+    ];
+    for name in WORDPRESS_KEY_NAMES {
+        if let Some(value) = input.wordpress_keys.get(name) {
+            lines.push(env_line(&format!("WORDPRESS_{name}"), value.expose()));
+        }
+    }
+    lines.push(env_line(
+        "WORDPRESS_CONFIG_EXTRA",
+        &config_extra_php(input.config_extra),
+    ));
+    lines.join("\n")
+}
+
+/// One env-file line; a value cannot span lines there, so line breaks and NULs are dropped.
+fn env_line(name: &str, value: &str) -> String {
+    let single_line: String = value
+        .chars()
+        .filter(|c| !matches!(c, '\n' | '\r' | '\0'))
+        .collect();
+    format!("{name}={single_line}")
+}
+
+/// The one-line PHP for `WORDPRESS_CONFIG_EXTRA`: the X-Forwarded-Proto fix, then the user's
+/// PHP, base64-encoded so that no character of it needs escaping anywhere on the way.
+pub fn config_extra_php(config_extra: Option<&str>) -> String {
+    match config_extra.filter(|extra| !extra.trim().is_empty()) {
+        Some(extra) => format!(
+            "{FORWARDED_PROTO_PHP} eval(base64_decode(\"{}\"));",
+            BASE64.encode(extra)
+        ),
+        None => FORWARDED_PROTO_PHP.to_string(),
+    }
+}
+
+/// The health check path when it names a static file the script can provide (`/healthz.html`,
+/// `/status/ok.txt`); `None` for paths WordPress itself must answer (`/`, `/wp-login.php`,
+/// anything with a query), which are left to WordPress.
+pub fn static_health_check_path(path: &str) -> Option<&str> {
+    let segments: Vec<&str> = path.strip_prefix('/')?.split('/').collect();
+    let segment_ok = |segment: &&str| {
+        !segment.is_empty()
+            && *segment != "."
+            && *segment != ".."
+            && segment
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+    };
+    let file_name = segments.last()?;
+    let serves_php = file_name.to_ascii_lowercase().ends_with(".php");
+    (segments.iter().all(segment_ok) && !serves_php).then_some(path)
+}
+
+/// A bash word that expands to exactly `value`, never to anything else.
+pub fn shell_quote(value: &str) -> String {
+    let plain = value
+        .chars()
+        .all(|c| c == '\n' || c == '\t' || (' '..='~').contains(&c));
+    if plain {
+        return format!("'{}'", value.replace('\'', r"'\''"));
+    }
+    let mut quoted = String::from("$'");
+    let mut utf8 = [0u8; 4];
+    for c in value.chars() {
+        match c {
+            '\\' => quoted.push_str(r"\\"),
+            '\'' => quoted.push_str(r"\'"),
+            '\n' => quoted.push_str(r"\n"),
+            ' '..='~' => quoted.push(c),
+            _ => {
+                for byte in c.encode_utf8(&mut utf8).bytes() {
+                    quoted.push_str(&format!("\\x{byte:02x}"));
+                }
+            }
+        }
+    }
+    quoted.push('\'');
+    quoted
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_values_are_single_quoted() {
+        assert_eq!(shell_quote("fs-123"), "'fs-123'");
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
+        assert_eq!(
+            shell_quote("$(reboot) `id` \"x\""),
+            "'$(reboot) `id` \"x\"'"
+        );
+        assert_eq!(shell_quote(""), "''");
+    }
+
+    #[test]
+    fn other_characters_become_byte_escapes_so_the_document_stays_ascii() {
+        assert_eq!(shell_quote("a\rb"), r"$'a\x0db'");
+        assert_eq!(shell_quote("caf\u{e9} 'x' \\"), r"$'caf\xc3\xa9 \'x\' \\'");
+        assert_eq!(shell_quote("\u{2028}"), r"$'\xe2\x80\xa8'");
+        assert!(shell_quote("\u{0}\u{7f}\u{85}\u{feff}").is_ascii());
+    }
+
+    #[test]
+    fn only_static_file_paths_get_a_health_check_file() {
+        for path in [
+            "/healthz.html",
+            "/status/ok.txt",
+            "/wp-content/health-check.html",
+            "/ping",
+        ] {
+            assert_eq!(static_health_check_path(path), Some(path));
+        }
+        for path in [
+            "/",
+            "",
+            "healthz.html",
+            "/wp-login.php",
+            "/x/../etc/passwd",
+            "/a?b=1",
+            "/a//b",
+            "/index.PHP",
+            "/a:b",
+        ] {
+            assert_eq!(static_health_check_path(path), None, "{path}");
+        }
+    }
+
+    #[test]
+    fn config_extra_is_one_line_and_carries_the_users_php_exactly() {
+        assert_eq!(config_extra_php(None), FORWARDED_PROTO_PHP);
+        assert_eq!(config_extra_php(Some("  \n")), FORWARDED_PROTO_PHP);
+        let extra = "define('WP_DEBUG', true);\n$x = \"$(id)\";";
+        let php = config_extra_php(Some(extra));
+        assert!(!php.contains('\n'));
+        assert!(php.starts_with(FORWARDED_PROTO_PHP));
+        let encoded = php
+            .split("base64_decode(\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("encoded extra");
+        assert_eq!(BASE64.decode(encoded).expect("base64"), extra.as_bytes());
+    }
+
+    #[test]
+    fn env_file_values_never_span_lines() {
+        assert_eq!(env_line("A", "x\ny\rz\0"), "A=xyz");
+    }
+}

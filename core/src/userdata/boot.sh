@@ -1,0 +1,139 @@
+#!/bin/bash
+# Boot script of a WordPress HA stack instance (Amazon Linux 2023), rendered by
+# terraform-provider-wordpress: installs Docker and the EFS client, mounts the stack's EFS
+# file system, and runs WordPress in Docker with wp-content on EFS and the database on RDS.
+# Safe to run again: the fstab line is never duplicated and the container is replaced, not doubled.
+
+# Rendered values are single-quoted literals on purpose: nothing in them may ever expand.
+# shellcheck disable=SC2016
+set -euo pipefail
+umask 022
+
+# Tests run this script against a scratch directory; on an instance it is unset, so every path
+# below is the real one.
+ROOT="${WORDPRESS_HA_TEST_ROOT:-}"
+
+# @@RENDERED_VALUES@@
+
+readonly CONTAINER_NAME=wordpress
+readonly EFS_MOUNT_POINT="$ROOT/mnt/efs"
+readonly WP_CONTENT_DIR="$EFS_MOUNT_POINT/wp-content"
+readonly CONFIG_DIR="$ROOT/etc/wordpress-ha"
+readonly ENV_FILE="$CONFIG_DIR/wordpress.env"
+readonly HEALTH_CHECK_FILE="$CONFIG_DIR/health-check.html"
+readonly FSTAB="$ROOT/etc/fstab"
+# Encryption in transit through the EFS mount helper; _netdev waits for the network at boot.
+readonly FSTAB_LINE="$EFS_ID:/ $EFS_MOUNT_POINT efs _netdev,noresvport,tls 0 0"
+# The www-data user of the official wordpress image.
+readonly WWW_DATA_UID=33
+# A new mount target can take minutes to answer: 60 tries, 10 s apart.
+readonly MOUNT_ATTEMPTS=60
+readonly MOUNT_RETRY_SECONDS=10
+
+# The EFS helper's botocore fallback and any AWS tool use the stack's region.
+export AWS_REGION="$STACK_REGION" AWS_DEFAULT_REGION="$STACK_REGION"
+
+log() {
+  printf '[wordpress-ha %s] %s\n' "$STACK_NAME" "$*" >&2
+}
+
+# retry ATTEMPTS DELAY COMMAND...: run COMMAND until it succeeds, at most ATTEMPTS times.
+retry() {
+  local attempts="$1" delay="$2" attempt
+  shift 2
+  for ((attempt = 1; attempt <= attempts; attempt++)); do
+    if "$@"; then
+      return 0
+    fi
+    log "attempt $attempt/$attempts of '$*' failed"
+    if ((attempt < attempts)); then
+      sleep "$delay"
+    fi
+  done
+  log "giving up on '$*'"
+  return 1
+}
+
+install_packages() {
+  log "installing docker and amazon-efs-utils"
+  retry 5 15 dnf install -y docker amazon-efs-utils
+}
+
+start_docker() {
+  systemctl enable --now docker
+}
+
+ensure_fstab_entry() {
+  if grep -qxF -- "$FSTAB_LINE" "$FSTAB" 2>/dev/null; then
+    return 0
+  fi
+  printf '%s\n' "$FSTAB_LINE" >>"$FSTAB"
+}
+
+mount_efs_once() {
+  mountpoint -q "$EFS_MOUNT_POINT" || mount "$EFS_MOUNT_POINT"
+}
+
+mount_efs() {
+  log "mounting $EFS_ID at $EFS_MOUNT_POINT"
+  mkdir -p "$EFS_MOUNT_POINT"
+  ensure_fstab_entry
+  retry "$MOUNT_ATTEMPTS" "$MOUNT_RETRY_SECONDS" mount_efs_once
+}
+
+prepare_wp_content() {
+  mkdir -p "$WP_CONTENT_DIR"
+  chown "$WWW_DATA_UID:$WWW_DATA_UID" "$WP_CONTENT_DIR"
+}
+
+# Secrets go to a root-only file, replaced atomically so a half-written file is never used.
+write_container_env() {
+  install -d -m 0755 "$CONFIG_DIR"
+  local staged
+  staged="$(mktemp "$ENV_FILE.XXXXXX")"
+  chmod 0600 "$staged"
+  printf '%s\n' "$CONTAINER_ENV" >"$staged"
+  mv -f "$staged" "$ENV_FILE"
+}
+
+# A static page for the load balancer's health check: it answers 200 before WordPress is
+# installed, while / still redirects to the installer.
+write_health_check_file() {
+  if [[ -z "$HEALTH_CHECK_PATH" ]]; then
+    return 0
+  fi
+  printf 'OK\n' >"$HEALTH_CHECK_FILE"
+  chmod 0644 "$HEALTH_CHECK_FILE"
+}
+
+run_wordpress() {
+  local args=(
+    -d --name "$CONTAINER_NAME" --restart always -p 80:80
+    --env-file "$ENV_FILE"
+    -v "$WP_CONTENT_DIR:/var/www/html/wp-content"
+    --log-driver journald --log-opt "tag=$CONTAINER_NAME"
+    --label "wordpress-ha.stack=$STACK_NAME"
+  )
+  if [[ -n "$HEALTH_CHECK_PATH" ]]; then
+    args+=(-v "$HEALTH_CHECK_FILE:/var/www/html$HEALTH_CHECK_PATH:ro")
+  fi
+  retry 10 15 docker pull "$IMAGE"
+  if docker container inspect "$CONTAINER_NAME" >/dev/null 2>&1; then
+    log "replacing the existing $CONTAINER_NAME container"
+    docker rm --force "$CONTAINER_NAME" >/dev/null
+  fi
+  docker run "${args[@]}" "$IMAGE"
+}
+
+main() {
+  install_packages
+  start_docker
+  mount_efs
+  prepare_wp_content
+  write_container_env
+  write_health_check_file
+  run_wordpress
+  log "WordPress is running"
+}
+
+main "$@"

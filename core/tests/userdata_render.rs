@@ -1,0 +1,168 @@
+//! The rendered user data is a valid cloud-config whose script passes shellcheck, survives the
+//! YAML round trip byte for byte, and names what the instance needs.
+
+mod userdata_support;
+
+use std::process::Command;
+
+use stack_core::secrets::WORDPRESS_KEY_NAMES;
+use stack_core::userdata::{
+    self, render, render_base64, BOOT_SCRIPT_PATH, CONFIG_EXTRA_MAX_BYTES, USER_DATA_MAX_BYTES,
+};
+use userdata_support::{
+    extract_script, parse_like_cloud_init, require_tool, run_with_stdin, write_file, Fixture,
+};
+
+fn cloud_init_schema_accepts(document: &str) {
+    require_tool("cloud-init");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("user-data.yaml");
+    write_file(&file, document);
+    let output = Command::new("cloud-init")
+        .args(["schema", "--config-file"])
+        .arg(&file)
+        .output()
+        .expect("run cloud-init");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success() && stdout.contains("Valid cloud-config"),
+        "cloud-init schema refused the document:\n{stdout}\n{}\n--- document ---\n{document}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+fn shellcheck_accepts(script: &str) {
+    require_tool("shellcheck");
+    let output = run_with_stdin(
+        "shellcheck",
+        &["--shell=bash", "--severity=style", "-"],
+        script,
+    );
+    assert!(
+        output.status.success(),
+        "shellcheck found problems:\n{}\n--- script ---\n{script}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+}
+
+#[test]
+fn the_document_passes_cloud_init_schema() {
+    cloud_init_schema_accepts(&render(&Fixture::ordinary().input()));
+}
+
+#[test]
+fn the_document_with_hostile_values_still_passes_cloud_init_schema() {
+    cloud_init_schema_accepts(&render(&Fixture::hostile().input()));
+}
+
+#[test]
+fn the_script_passes_shellcheck() {
+    let mut fixture = Fixture::ordinary();
+    shellcheck_accepts(&extract_script(&render(&fixture.input())));
+    fixture.config_extra = None;
+    fixture.health_check_path = "/".into();
+    shellcheck_accepts(&extract_script(&render(&fixture.input())));
+    shellcheck_accepts(&extract_script(&render(&Fixture::hostile().input())));
+}
+
+#[test]
+fn cloud_init_reads_back_exactly_the_script_rendered_even_from_hostile_values() {
+    for fixture in [Fixture::ordinary(), Fixture::hostile()] {
+        let input = fixture.input();
+        let document = render(&input);
+        assert!(document.is_ascii(), "the document must be pure ASCII");
+        let parsed = parse_like_cloud_init(&document);
+        assert_eq!(parsed["write_files"][0]["path"], BOOT_SCRIPT_PATH);
+        assert_eq!(parsed["write_files"][0]["permissions"], "0700");
+        assert_eq!(parsed["runcmd"], serde_json::json!([[BOOT_SCRIPT_PATH]]));
+        assert_eq!(
+            parsed.as_object().map(|o| o.len()),
+            Some(2),
+            "only write_files and runcmd: {parsed}"
+        );
+        assert_eq!(extract_script(&document), userdata::boot_script(&input));
+    }
+}
+
+#[test]
+fn the_document_names_the_efs_id_the_db_endpoint_and_every_key() {
+    let fixture = Fixture::ordinary();
+    let document = render(&fixture.input());
+    assert!(document.starts_with("#cloud-config\n"));
+    assert!(
+        document.contains(&format!("readonly EFS_ID='{}'", fixture.efs_id)),
+        "{document}"
+    );
+    assert!(
+        document.contains(&format!("WORDPRESS_DB_HOST={}:3306", fixture.db_host)),
+        "{document}"
+    );
+    assert!(document.contains("WORDPRESS_DB_NAME=wordpress"));
+    assert!(document.contains("WORDPRESS_DB_USER=wordpress"));
+    assert!(document.contains(&format!(
+        "WORDPRESS_DB_PASSWORD={}",
+        fixture.db_password.expose()
+    )));
+    for name in WORDPRESS_KEY_NAMES {
+        let value = fixture.wordpress_keys[name].expose();
+        assert!(
+            document.contains(&format!("WORDPRESS_{name}={value}\n")),
+            "missing {name}"
+        );
+    }
+    assert!(document.contains("readonly IMAGE='wordpress:6-apache'"));
+    assert!(document.contains("HTTP_X_FORWARDED_PROTO"));
+}
+
+#[test]
+fn rendering_is_deterministic_and_follows_its_input() {
+    let fixture = Fixture::ordinary();
+    assert_eq!(render(&fixture.input()), render(&fixture.input()));
+    let mut other = Fixture::ordinary();
+    other.efs_id = "fs-0fedcba9876543210".into();
+    assert_ne!(render(&fixture.input()), render(&other.input()));
+}
+
+#[test]
+fn base64_user_data_decodes_to_the_document() {
+    use base64::Engine as _;
+    let input = Fixture::ordinary();
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(render_base64(&input.input()))
+        .expect("base64");
+    assert_eq!(
+        String::from_utf8(decoded).expect("utf8"),
+        render(&input.input())
+    );
+}
+
+#[test]
+fn the_rendered_document_matches_its_snapshot() {
+    insta::assert_snapshot!(render(&Fixture::ordinary().input()));
+}
+
+#[test]
+fn the_largest_valid_input_still_fits_ec2_user_data_limit() {
+    let mut fixture = Fixture::ordinary();
+    fixture.stack_name = "a".repeat(20);
+    fixture.db_host = format!(
+        "{}.cluster-abcdefghijkl.ap-southeast-4.rds.amazonaws.com",
+        "a".repeat(63)
+    );
+    fixture.db_name = "d".repeat(64);
+    fixture.db_user = "u".repeat(16);
+    fixture.db_password = stack_core::spec::Secret::new("p".repeat(41));
+    fixture.image = format!(
+        "{}.example.com/{}:{}",
+        "r".repeat(60),
+        "i".repeat(60),
+        "t".repeat(128)
+    );
+    fixture.config_extra = Some("x".repeat(CONFIG_EXTRA_MAX_BYTES));
+    fixture.health_check_path = format!("/{}.html", "h".repeat(200));
+    let size = render(&fixture.input()).len();
+    assert!(
+        size <= USER_DATA_MAX_BYTES,
+        "{size} bytes > {USER_DATA_MAX_BYTES}"
+    );
+}

@@ -1,0 +1,158 @@
+//! Shared by the user-data tests: sample inputs (ordinary and hostile), the external tools the
+//! tests need (which must fail loudly, never skip, when missing), and reading the rendered
+//! document back the way cloud-init does.
+
+#![allow(dead_code)] // each test binary uses a different part of this module
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use stack_core::secrets::WORDPRESS_KEY_NAMES;
+use stack_core::spec::Secret;
+use stack_core::userdata::UserDataInput;
+
+/// Owned values behind a `UserDataInput`.
+pub struct Fixture {
+    pub stack_name: String,
+    pub region: String,
+    pub efs_id: String,
+    pub db_host: String,
+    pub db_port: u16,
+    pub db_name: String,
+    pub db_user: String,
+    pub db_password: Secret,
+    pub wordpress_keys: BTreeMap<String, Secret>,
+    pub image: String,
+    pub config_extra: Option<String>,
+    pub health_check_path: String,
+}
+
+impl Fixture {
+    /// What a real stack would pass: AWS-shaped ids, generated-looking secrets.
+    pub fn ordinary() -> Self {
+        Fixture {
+            stack_name: "blog".into(),
+            region: "us-east-1".into(),
+            efs_id: "fs-0123456789abcdef0".into(),
+            db_host: "blog-db.c9akciq32.us-east-1.rds.amazonaws.com".into(),
+            db_port: 3306,
+            db_name: "wordpress".into(),
+            db_user: "wordpress".into(),
+            db_password: Secret::new("Xk2-vQ9_pLm~7Rt^Wz=4+aBc"),
+            wordpress_keys: WORDPRESS_KEY_NAMES
+                .iter()
+                .enumerate()
+                .map(|(i, name)| {
+                    (
+                        name.to_string(),
+                        Secret::new(format!("key-{i}-{}", "Ab9.".repeat(15))),
+                    )
+                })
+                .collect(),
+            image: "wordpress:6-apache".into(),
+            config_extra: Some("define('WP_MEMORY_LIMIT', '256M');".into()),
+            health_check_path: "/healthz.html".into(),
+        }
+    }
+
+    /// Values built to break out of every layer: shell quotes and expansions, YAML markers,
+    /// env-file lines, PHP quotes, and characters YAML would turn into line breaks.
+    pub fn hostile() -> Self {
+        let mut fixture = Fixture::ordinary();
+        fixture.stack_name = "x'; touch PWNED-name; echo '".into();
+        fixture.efs_id = "fs-1$(touch PWNED-efs)`touch PWNED-tick`".into();
+        fixture.db_host = "db\"$(touch PWNED-host)\n- runcmd: [reboot]".into();
+        fixture.db_name = "wp${IFS}name".into();
+        fixture.db_user = "it's \\ me".into();
+        fixture.db_password = Secret::new("p'a\"s$s`w\\o!r#d\u{2028}é");
+        fixture.wordpress_keys.insert(
+            "AUTH_KEY".into(),
+            Secret::new("k'$(touch PWNED-key)\rEVIL=1"),
+        );
+        fixture.image = "wordpress:6-apache; touch PWNED-image".into();
+        fixture.config_extra = Some(
+            "define('A', \"it's $HOME `id`\");\n?>\n#cloud-config\n  runcmd: [reboot]\r\n$(touch PWNED-php)\n// caf\u{e9} \u{85}end"
+                .into(),
+        );
+        fixture.health_check_path = "/health'check.html".into();
+        fixture
+    }
+
+    pub fn input(&self) -> UserDataInput<'_> {
+        UserDataInput {
+            stack_name: &self.stack_name,
+            region: &self.region,
+            efs_id: &self.efs_id,
+            db_host: &self.db_host,
+            db_port: self.db_port,
+            db_name: &self.db_name,
+            db_user: &self.db_user,
+            db_password: &self.db_password,
+            wordpress_keys: &self.wordpress_keys,
+            image: &self.image,
+            config_extra: self.config_extra.as_deref(),
+            health_check_path: &self.health_check_path,
+        }
+    }
+}
+
+/// Fails the test (never skips it) when a tool the project's bootstrap installs is missing.
+pub fn require_tool(tool: &str) {
+    let found = Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {tool}"))
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    assert!(
+        found,
+        "`{tool}` is not installed: run scripts/bootstrap (it installs the Debian packages shellcheck and cloud-init) and retry"
+    );
+}
+
+/// Runs `program` with `input` on stdin.
+pub fn run_with_stdin(program: &str, args: &[&str], input: &str) -> Output {
+    let mut child = Command::new(program)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {program}: {e}"));
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("write stdin");
+    child.wait_with_output().expect("wait")
+}
+
+/// The document as cloud-init reads it (PyYAML, which cloud-init itself uses), as JSON:
+/// `{"write_files": [...], "runcmd": [...]}`.
+pub fn parse_like_cloud_init(document: &str) -> serde_json::Value {
+    require_tool("python3");
+    let program = "import json, sys, yaml; print(json.dumps(yaml.safe_load(sys.stdin.read())))";
+    let output = run_with_stdin("python3", &["-c", program], document);
+    assert!(
+        output.status.success(),
+        "PyYAML could not read the document (is python3-yaml installed? run scripts/bootstrap):\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("json from python")
+}
+
+/// The boot script carried by the document's `write_files` entry.
+pub fn extract_script(document: &str) -> String {
+    let parsed = parse_like_cloud_init(document);
+    parsed["write_files"][0]["content"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no write_files[0].content in {parsed}"))
+        .to_string()
+}
+
+pub fn write_file(path: &Path, content: &str) {
+    std::fs::write(path, content).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+}

@@ -1,0 +1,359 @@
+//! Schemas as the provider declares them: [`Schema`] (a versioned [`Block`]), [`Attribute`]s
+//! and [`NestedBlock`]s, with builders, conversion to the protocol's messages, and
+//! [`Block::value_type`], the object type Terraform uses for configuration, plan and state.
+//!
+//! ```
+//! use tfprovider::schema::{Attribute, Block, NestedBlock, Nesting, Schema};
+//! use tfprovider::value::Type;
+//! let schema = Schema::new(
+//!     1,
+//!     Block::new("A stack.")
+//!         .attribute(Attribute::required("name", Type::String, "Stack name."))
+//!         .attribute(Attribute::computed("id", Type::String, "Same as name."))
+//!         .block(NestedBlock::new(
+//!             "network",
+//!             Nesting::Single,
+//!             Block::new("Network tier.")
+//!                 .attribute(Attribute::optional_computed("vpc_cidr", Type::String, "VPC CIDR.")),
+//!         )),
+//! );
+//! assert!(matches!(schema.value_type(), Type::Object(attrs) if attrs.contains_key("network")));
+//! ```
+//!
+//! Descriptions are sent as Markdown.
+
+use std::collections::BTreeMap;
+
+use crate::proto::tfplugin6 as pb;
+use crate::value::Type;
+
+/// A resource's or the provider's schema.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Schema {
+    /// Bumped when the state's shape changes; Terraform then calls UpgradeResourceState
+    /// with the old version.
+    pub version: i64,
+    pub block: Block,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Block {
+    pub attributes: Vec<Attribute>,
+    pub blocks: Vec<NestedBlock>,
+    pub description: String,
+    pub deprecated: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attribute {
+    pub name: String,
+    pub ty: Type,
+    pub description: String,
+    pub required: bool,
+    pub optional: bool,
+    pub computed: bool,
+    pub sensitive: bool,
+    pub deprecated: bool,
+}
+
+/// How a nested block appears in configuration and in values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Nesting {
+    /// At most one block; its value is an object, or null when absent.
+    Single,
+    /// Like `Single`, but the value is never null: absent means every attribute null.
+    Group,
+    /// Blocks in order; a list of objects (empty, never null, when absent).
+    List,
+    /// Unordered blocks; a set of objects (empty, never null, when absent).
+    Set,
+    /// Labelled blocks; a map of objects keyed by label.
+    Map,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NestedBlock {
+    pub type_name: String,
+    pub nesting: Nesting,
+    pub block: Block,
+    pub min_items: i64,
+    pub max_items: i64,
+}
+
+impl Schema {
+    pub fn new(version: i64, block: Block) -> Schema {
+        Schema { version, block }
+    }
+
+    /// The object type of this schema's values.
+    pub fn value_type(&self) -> Type {
+        self.block.value_type()
+    }
+
+    pub fn to_proto(&self) -> pb::Schema {
+        pb::Schema {
+            version: self.version,
+            block: Some(self.block.to_proto(self.version)),
+        }
+    }
+}
+
+impl Block {
+    pub fn new(description: impl Into<String>) -> Block {
+        Block {
+            description: description.into(),
+            ..Block::default()
+        }
+    }
+
+    pub fn attribute(mut self, attribute: Attribute) -> Block {
+        self.attributes.push(attribute);
+        self
+    }
+
+    pub fn block(mut self, block: NestedBlock) -> Block {
+        self.blocks.push(block);
+        self
+    }
+
+    pub fn deprecated(mut self) -> Block {
+        self.deprecated = true;
+        self
+    }
+
+    /// The attribute named `name`, if declared directly in this block.
+    pub fn find_attribute(&self, name: &str) -> Option<&Attribute> {
+        self.attributes.iter().find(|attribute| attribute.name == name)
+    }
+
+    /// The nested block named `name`, if declared directly in this block.
+    pub fn find_block(&self, name: &str) -> Option<&NestedBlock> {
+        self.blocks.iter().find(|block| block.type_name == name)
+    }
+
+    /// The object type holding every attribute and nested block of this block.
+    pub fn value_type(&self) -> Type {
+        let attributes = self
+            .attributes
+            .iter()
+            .map(|attribute| (attribute.name.clone(), attribute.ty.clone()));
+        let blocks = self
+            .blocks
+            .iter()
+            .map(|block| (block.type_name.clone(), block.value_type()));
+        Type::Object(attributes.chain(blocks).collect::<BTreeMap<_, _>>())
+    }
+
+    fn to_proto(&self, version: i64) -> pb::schema::Block {
+        pb::schema::Block {
+            version,
+            attributes: self.attributes.iter().map(Attribute::to_proto).collect(),
+            block_types: self.blocks.iter().map(NestedBlock::to_proto).collect(),
+            description: self.description.clone(),
+            description_kind: pb::StringKind::Markdown as i32,
+            deprecated: self.deprecated,
+        }
+    }
+}
+
+impl Attribute {
+    fn new(name: impl Into<String>, ty: Type, description: impl Into<String>) -> Attribute {
+        Attribute {
+            name: name.into(),
+            ty,
+            description: description.into(),
+            required: false,
+            optional: false,
+            computed: false,
+            sensitive: false,
+            deprecated: false,
+        }
+    }
+
+    /// Must be set in configuration.
+    pub fn required(name: impl Into<String>, ty: Type, description: impl Into<String>) -> Attribute {
+        Attribute {
+            required: true,
+            ..Attribute::new(name, ty, description)
+        }
+    }
+
+    /// May be set in configuration; null when not set.
+    pub fn optional(name: impl Into<String>, ty: Type, description: impl Into<String>) -> Attribute {
+        Attribute {
+            optional: true,
+            ..Attribute::new(name, ty, description)
+        }
+    }
+
+    /// Set by the provider only.
+    pub fn computed(name: impl Into<String>, ty: Type, description: impl Into<String>) -> Attribute {
+        Attribute {
+            computed: true,
+            ..Attribute::new(name, ty, description)
+        }
+    }
+
+    /// May be set in configuration; the provider fills it (e.g. a default) when not set.
+    pub fn optional_computed(
+        name: impl Into<String>,
+        ty: Type,
+        description: impl Into<String>,
+    ) -> Attribute {
+        Attribute {
+            optional: true,
+            computed: true,
+            ..Attribute::new(name, ty, description)
+        }
+    }
+
+    /// Hidden in plan output and logs.
+    pub fn sensitive(mut self) -> Attribute {
+        self.sensitive = true;
+        self
+    }
+
+    pub fn deprecated(mut self) -> Attribute {
+        self.deprecated = true;
+        self
+    }
+
+    fn to_proto(&self) -> pb::schema::Attribute {
+        pb::schema::Attribute {
+            name: self.name.clone(),
+            r#type: self.ty.to_json_bytes(),
+            nested_type: None,
+            description: self.description.clone(),
+            required: self.required,
+            optional: self.optional,
+            computed: self.computed,
+            sensitive: self.sensitive,
+            description_kind: pb::StringKind::Markdown as i32,
+            deprecated: self.deprecated,
+            write_only: false,
+        }
+    }
+}
+
+impl NestedBlock {
+    /// A nested block with no item limits (SINGLE and GROUP blocks hold at most one anyway).
+    pub fn new(type_name: impl Into<String>, nesting: Nesting, block: Block) -> NestedBlock {
+        NestedBlock {
+            type_name: type_name.into(),
+            nesting,
+            block,
+            min_items: 0,
+            max_items: 0,
+        }
+    }
+
+    /// Item limits for LIST and SET blocks (0 = unlimited). Terraform itself checks them.
+    pub fn items(mut self, min_items: i64, max_items: i64) -> NestedBlock {
+        self.min_items = min_items;
+        self.max_items = max_items;
+        self
+    }
+
+    /// The type of this block's value inside its parent object.
+    pub fn value_type(&self) -> Type {
+        let object = self.block.value_type();
+        match self.nesting {
+            Nesting::Single | Nesting::Group => object,
+            Nesting::List => Type::list(object),
+            Nesting::Set => Type::set(object),
+            Nesting::Map => Type::map(object),
+        }
+    }
+
+    fn to_proto(&self) -> pb::schema::NestedBlock {
+        use pb::schema::nested_block::NestingMode;
+        let nesting = match self.nesting {
+            Nesting::Single => NestingMode::Single,
+            Nesting::Group => NestingMode::Group,
+            Nesting::List => NestingMode::List,
+            Nesting::Set => NestingMode::Set,
+            Nesting::Map => NestingMode::Map,
+        };
+        pb::schema::NestedBlock {
+            type_name: self.type_name.clone(),
+            block: Some(self.block.to_proto(0)),
+            nesting: nesting as i32,
+            min_items: self.min_items,
+            max_items: self.max_items,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Schema {
+        Schema::new(
+            2,
+            Block::new("root")
+                .attribute(Attribute::required("name", Type::String, "n"))
+                .attribute(Attribute::optional_computed("password", Type::String, "p").sensitive())
+                .block(NestedBlock::new(
+                    "single",
+                    Nesting::Single,
+                    Block::new("s").attribute(Attribute::optional("a", Type::Number, "a")),
+                ))
+                .block(
+                    NestedBlock::new(
+                        "rules",
+                        Nesting::List,
+                        Block::new("r").attribute(Attribute::required("port", Type::Number, "p")),
+                    )
+                    .items(1, 3),
+                )
+                .block(NestedBlock::new("tagged", Nesting::Set, Block::new("t")))
+                .block(NestedBlock::new("labelled", Nesting::Map, Block::new("l"))),
+        )
+    }
+
+    #[test]
+    fn value_type_nests_blocks_by_mode() {
+        let Type::Object(attributes) = sample().value_type() else {
+            panic!("schema type must be an object");
+        };
+        assert_eq!(attributes["name"], Type::String);
+        assert_eq!(attributes["single"], Type::object([("a", Type::Number)]));
+        assert_eq!(
+            attributes["rules"],
+            Type::list(Type::object([("port", Type::Number)]))
+        );
+        assert_eq!(attributes["tagged"], Type::set(Type::object::<String>([])));
+        assert_eq!(attributes["labelled"], Type::map(Type::object::<String>([])));
+    }
+
+    #[test]
+    fn proto_carries_flags_types_and_nesting() {
+        let proto = sample().to_proto();
+        assert_eq!(proto.version, 2);
+        let block = proto.block.expect("block");
+        assert_eq!(block.version, 2);
+        assert_eq!(block.description_kind, pb::StringKind::Markdown as i32);
+        let password = &block.attributes[1];
+        assert!(password.optional && password.computed && password.sensitive);
+        assert!(!password.required);
+        assert_eq!(password.r#type, br#""string""#.to_vec());
+        let rules = &block.block_types[1];
+        assert_eq!(
+            rules.nesting,
+            pb::schema::nested_block::NestingMode::List as i32
+        );
+        assert_eq!((rules.min_items, rules.max_items), (1, 3));
+    }
+
+    #[test]
+    fn lookups_find_declared_names_only() {
+        let schema = sample();
+        assert!(schema.block.find_attribute("name").is_some());
+        assert!(schema.block.find_attribute("rules").is_none());
+        assert_eq!(
+            schema.block.find_block("rules").map(|b| b.nesting),
+            Some(Nesting::List)
+        );
+    }
+}

@@ -1,0 +1,711 @@
+//! The tfplugin6 `Provider` gRPC service, generic over a [`ProviderBackend`].
+//!
+//! The backend (resource code) sees only [`Value`]s, [`Schema`]s and [`Diagnostic`]s; this
+//! module decodes every `DynamicValue` with the resource's schema type, encodes results,
+//! and turns every problem into a diagnostic, never a gRPC error:
+//!
+//! - unknown resource type names, malformed msgpack/JSON, results that don't fit the schema
+//!   → error diagnostics;
+//! - data sources (none exist), ephemeral resources, functions, MoveResourceState and
+//!   resource identity → a "not supported by this provider" error diagnostic (CallFunction,
+//!   which has no diagnostics field, answers with its `FunctionError`);
+//! - GetProviderSchema is built once at construction and cloned per call;
+//! - GetMetadata lists the resource types, with `plan_destroy` and
+//!   `get_provider_schema_optional = false`.
+//!
+//! Rules the backend must honour (Terraform enforces them): see PROTOCOL-NOTES.md. In
+//! particular `plan_resource_change` is also called for destroys (proposed state null; plan
+//! null), and `apply_resource_change` with a null planned state means destroy (return null).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use tonic::{Request, Response, Status};
+
+use crate::codec::{self, CodecError};
+use crate::diagnostics::{self, AttributePath, Diagnostic};
+use crate::proto::tfplugin6 as pb;
+use crate::proto::tfplugin6::provider_server::Provider;
+use crate::schema::Schema;
+use crate::value::{Type, Value};
+
+/// What the resource code implements. Every method gets decoded values and returns values
+/// plus diagnostics; errors are diagnostics.
+#[tonic::async_trait]
+pub trait ProviderBackend: Send + Sync + 'static {
+    /// The provider block's schema.
+    fn provider_schema(&self) -> &Schema;
+
+    /// Resource type name → schema (with its version).
+    fn resource_schemas(&self) -> &BTreeMap<String, Schema>;
+
+    /// Checks the provider configuration (may contain unknowns).
+    async fn validate_provider_config(&self, config: &Value) -> Vec<Diagnostic>;
+
+    /// Configures the provider once, before any resource call.
+    async fn configure_provider(&self, config: &Value, terraform_version: &str) -> Vec<Diagnostic>;
+
+    /// Checks a resource configuration (may contain unknowns).
+    async fn validate_resource_config(&self, type_name: &str, config: &Value) -> Vec<Diagnostic>;
+
+    /// Brings stored state up to the current schema. The default returns it unchanged.
+    async fn upgrade_resource_state(&self, request: UpgradeRequest) -> UpgradeResponse {
+        UpgradeResponse {
+            state: request.state,
+            diagnostics: Vec::new(),
+        }
+    }
+
+    /// Refreshes state from the real world; a null new state means the object is gone.
+    async fn read_resource(&self, request: ReadRequest) -> ReadResponse;
+
+    /// Plans a create, update or destroy.
+    async fn plan_resource_change(&self, request: PlanRequest) -> PlanResponse;
+
+    /// Carries out a planned change; may return a (partial) state together with errors.
+    async fn apply_resource_change(&self, request: ApplyRequest) -> ApplyResponse;
+
+    /// Rebuilds state from an import id.
+    async fn import_resource_state(&self, type_name: &str, id: &str) -> ImportResponse;
+
+    /// Asks in-flight operations to stop (Ctrl-C). `Some(message)` if stopping failed.
+    async fn stop(&self) -> Option<String>;
+}
+
+/// Stored state to upgrade. `state` is the stored JSON decoded leniently with the *current*
+/// schema type (unknown attributes dropped, missing ones null); `raw_json` is the stored
+/// JSON itself for upgrades that need more.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UpgradeRequest {
+    pub type_name: String,
+    /// The schema version the state was written with.
+    pub version: i64,
+    pub state: Value,
+    pub raw_json: serde_json::Value,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct UpgradeResponse {
+    pub state: Value,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReadRequest {
+    pub type_name: String,
+    pub current_state: Value,
+    /// Opaque bytes stored with the state; return them (or new ones) in the response.
+    pub private: Vec<u8>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ReadResponse {
+    /// Null removes the resource from state.
+    pub new_state: Value,
+    pub private: Vec<u8>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanRequest {
+    pub type_name: String,
+    /// Null on create.
+    pub prior_state: Value,
+    /// Config merged with prior state by Terraform; null on destroy.
+    pub proposed_new_state: Value,
+    pub config: Value,
+    pub prior_private: Vec<u8>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PlanResponse {
+    pub planned_state: Value,
+    /// Attributes whose change forces replacement.
+    pub requires_replace: Vec<AttributePath>,
+    pub planned_private: Vec<u8>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApplyRequest {
+    pub type_name: String,
+    pub prior_state: Value,
+    /// Null means destroy.
+    pub planned_state: Value,
+    pub config: Value,
+    pub planned_private: Vec<u8>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ApplyResponse {
+    /// Null after a destroy. With errors, whatever exists so far (Terraform keeps it).
+    pub new_state: Value,
+    pub private: Vec<u8>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportedResource {
+    pub type_name: String,
+    pub state: Value,
+    pub private: Vec<u8>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ImportResponse {
+    pub imported: Vec<ImportedResource>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// The gRPC service: decode, delegate to the backend, encode.
+pub struct ProviderService {
+    backend: Arc<dyn ProviderBackend>,
+    provider_type: Type,
+    resource_types: BTreeMap<String, Type>,
+    schema_response: pb::get_provider_schema::Response,
+}
+
+impl ProviderService {
+    pub fn new(backend: Arc<dyn ProviderBackend>) -> ProviderService {
+        let provider_type = backend.provider_schema().value_type();
+        let resource_types = backend
+            .resource_schemas()
+            .iter()
+            .map(|(name, schema)| (name.clone(), schema.value_type()))
+            .collect();
+        let schema_response = schema_response(backend.as_ref());
+        ProviderService {
+            backend,
+            provider_type,
+            resource_types,
+            schema_response,
+        }
+    }
+
+    fn resource_type(&self, type_name: &str) -> Result<&Type, Diagnostic> {
+        self.resource_types.get(type_name).ok_or_else(|| {
+            Diagnostic::error(
+                format!("Unknown resource type {type_name:?}"),
+                format!(
+                    "This provider serves only these resource types: {}.",
+                    self.resource_types
+                        .keys()
+                        .map(String::as_str)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+        })
+    }
+}
+
+fn server_capabilities() -> pb::ServerCapabilities {
+    pb::ServerCapabilities {
+        plan_destroy: true,
+        get_provider_schema_optional: false,
+        move_resource_state: false,
+    }
+}
+
+fn schema_response(backend: &dyn ProviderBackend) -> pb::get_provider_schema::Response {
+    pb::get_provider_schema::Response {
+        provider: Some(backend.provider_schema().to_proto()),
+        resource_schemas: backend
+            .resource_schemas()
+            .iter()
+            .map(|(name, schema)| (name.clone(), schema.to_proto()))
+            .collect(),
+        server_capabilities: Some(server_capabilities()),
+        ..Default::default()
+    }
+}
+
+fn unsupported(feature: &str) -> Diagnostic {
+    Diagnostic::error(
+        format!("{feature} not supported by this provider"),
+        "This provider implements managed resources only; it has no data sources, \
+         ephemeral resources, functions, resource identities or state moves.",
+    )
+}
+
+fn decode_failure(what: &str, err: &CodecError) -> Diagnostic {
+    Diagnostic::error(
+        format!("Invalid {what} received from Terraform"),
+        format!("The provider could not decode the {what}: {err}."),
+    )
+}
+
+fn encode_failure(what: &str, err: &CodecError) -> Diagnostic {
+    Diagnostic::error(
+        format!("Provider produced an invalid {what}"),
+        format!(
+            "The provider's {what} does not match its schema: {err}. \
+             This is a bug in the provider; please report it."
+        ),
+    )
+}
+
+/// Decodes an optional DynamicValue; absent or empty means null.
+fn decode(
+    dynamic: Option<&pb::DynamicValue>,
+    ty: &Type,
+    what: &str,
+) -> Result<Value, Diagnostic> {
+    let Some(dynamic) = dynamic else {
+        return Ok(Value::Null);
+    };
+    let decoded = if !dynamic.msgpack.is_empty() {
+        codec::decode_msgpack(&dynamic.msgpack, ty)
+    } else if !dynamic.json.is_empty() {
+        codec::decode_json(&dynamic.json, ty)
+    } else {
+        Ok(Value::Null)
+    };
+    decoded.map_err(|err| decode_failure(what, &err))
+}
+
+/// Encodes a result; on failure adds a diagnostic and sends nothing.
+fn encode(
+    value: &Value,
+    ty: &Type,
+    what: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<pb::DynamicValue> {
+    match codec::encode_msgpack(value, ty) {
+        Ok(msgpack) => Some(pb::DynamicValue {
+            msgpack,
+            json: Vec::new(),
+        }),
+        Err(err) => {
+            diagnostics.push(encode_failure(what, &err));
+            None
+        }
+    }
+}
+
+fn decode_raw_state(
+    raw: Option<&pb::RawState>,
+    ty: &Type,
+) -> Result<(Value, serde_json::Value), Diagnostic> {
+    let json = raw.map(|raw| raw.json.as_slice()).unwrap_or_default();
+    if json.is_empty() {
+        let has_flatmap = raw.is_some_and(|raw| !raw.flatmap.is_empty());
+        if has_flatmap {
+            return Err(Diagnostic::error(
+                "Legacy state format not supported",
+                "The stored state uses the flatmap format of Terraform 0.11 and older; \
+                 refresh it with a newer Terraform first.",
+            ));
+        }
+        return Ok((Value::Null, serde_json::Value::Null));
+    }
+    let raw_json = serde_json::from_slice(json).map_err(|err| {
+        decode_failure(
+            "stored state",
+            &CodecError::Malformed {
+                format: "JSON",
+                message: err.to_string(),
+            },
+        )
+    })?;
+    let state = codec::decode_json(json, ty).map_err(|err| decode_failure("stored state", &err))?;
+    Ok((state, raw_json))
+}
+
+type Reply<T> = Result<Response<T>, Status>;
+
+fn reply<T>(message: T) -> Reply<T> {
+    Ok(Response::new(message))
+}
+
+#[tonic::async_trait]
+impl Provider for ProviderService {
+    async fn get_metadata(
+        &self,
+        _request: Request<pb::get_metadata::Request>,
+    ) -> Reply<pb::get_metadata::Response> {
+        let resources = self
+            .resource_types
+            .keys()
+            .map(|type_name| pb::get_metadata::ResourceMetadata {
+                type_name: type_name.clone(),
+            })
+            .collect();
+        reply(pb::get_metadata::Response {
+            server_capabilities: Some(server_capabilities()),
+            resources,
+            ..Default::default()
+        })
+    }
+
+    async fn get_provider_schema(
+        &self,
+        _request: Request<pb::get_provider_schema::Request>,
+    ) -> Reply<pb::get_provider_schema::Response> {
+        reply(self.schema_response.clone())
+    }
+
+    async fn validate_provider_config(
+        &self,
+        request: Request<pb::validate_provider_config::Request>,
+    ) -> Reply<pb::validate_provider_config::Response> {
+        let request = request.into_inner();
+        let diagnostics = match decode(request.config.as_ref(), &self.provider_type, "provider configuration") {
+            Ok(config) => self.backend.validate_provider_config(&config).await,
+            Err(diagnostic) => vec![diagnostic],
+        };
+        reply(pb::validate_provider_config::Response {
+            diagnostics: diagnostics::to_proto_list(&diagnostics),
+        })
+    }
+
+    async fn validate_resource_config(
+        &self,
+        request: Request<pb::validate_resource_config::Request>,
+    ) -> Reply<pb::validate_resource_config::Response> {
+        let request = request.into_inner();
+        let diagnostics = match self.resource_type(&request.type_name).and_then(|ty| {
+            decode(request.config.as_ref(), ty, "resource configuration")
+        }) {
+            Ok(config) => {
+                self.backend
+                    .validate_resource_config(&request.type_name, &config)
+                    .await
+            }
+            Err(diagnostic) => vec![diagnostic],
+        };
+        reply(pb::validate_resource_config::Response {
+            diagnostics: diagnostics::to_proto_list(&diagnostics),
+        })
+    }
+
+    async fn validate_data_resource_config(
+        &self,
+        _request: Request<pb::validate_data_resource_config::Request>,
+    ) -> Reply<pb::validate_data_resource_config::Response> {
+        reply(pb::validate_data_resource_config::Response {
+            diagnostics: vec![unsupported("Data sources are").to_proto()],
+        })
+    }
+
+    async fn upgrade_resource_state(
+        &self,
+        request: Request<pb::upgrade_resource_state::Request>,
+    ) -> Reply<pb::upgrade_resource_state::Response> {
+        let request = request.into_inner();
+        let ty = match self.resource_type(&request.type_name) {
+            Ok(ty) => ty,
+            Err(diagnostic) => return reply(upgrade_error(diagnostic)),
+        };
+        let (state, raw_json) = match decode_raw_state(request.raw_state.as_ref(), ty) {
+            Ok(decoded) => decoded,
+            Err(diagnostic) => return reply(upgrade_error(diagnostic)),
+        };
+        let upgraded = self
+            .backend
+            .upgrade_resource_state(UpgradeRequest {
+                type_name: request.type_name,
+                version: request.version,
+                state,
+                raw_json,
+            })
+            .await;
+        let mut diagnostics = upgraded.diagnostics;
+        let upgraded_state = encode(&upgraded.state, ty, "upgraded state", &mut diagnostics);
+        reply(pb::upgrade_resource_state::Response {
+            upgraded_state,
+            diagnostics: diagnostics::to_proto_list(&diagnostics),
+        })
+    }
+
+    async fn get_resource_identity_schemas(
+        &self,
+        _request: Request<pb::get_resource_identity_schemas::Request>,
+    ) -> Reply<pb::get_resource_identity_schemas::Response> {
+        // No identities: an empty map tells Terraform so without an error.
+        reply(pb::get_resource_identity_schemas::Response::default())
+    }
+
+    async fn upgrade_resource_identity(
+        &self,
+        _request: Request<pb::upgrade_resource_identity::Request>,
+    ) -> Reply<pb::upgrade_resource_identity::Response> {
+        reply(pb::upgrade_resource_identity::Response {
+            upgraded_identity: None,
+            diagnostics: vec![unsupported("Resource identity is").to_proto()],
+        })
+    }
+
+    async fn configure_provider(
+        &self,
+        request: Request<pb::configure_provider::Request>,
+    ) -> Reply<pb::configure_provider::Response> {
+        let request = request.into_inner();
+        let diagnostics = match decode(request.config.as_ref(), &self.provider_type, "provider configuration") {
+            Ok(config) => {
+                self.backend
+                    .configure_provider(&config, &request.terraform_version)
+                    .await
+            }
+            Err(diagnostic) => vec![diagnostic],
+        };
+        reply(pb::configure_provider::Response {
+            diagnostics: diagnostics::to_proto_list(&diagnostics),
+        })
+    }
+
+    async fn read_resource(
+        &self,
+        request: Request<pb::read_resource::Request>,
+    ) -> Reply<pb::read_resource::Response> {
+        let request = request.into_inner();
+        let decoded = self.resource_type(&request.type_name).and_then(|ty| {
+            Ok((ty, decode(request.current_state.as_ref(), ty, "current state")?))
+        });
+        let (ty, current_state) = match decoded {
+            Ok(decoded) => decoded,
+            Err(diagnostic) => {
+                return reply(pb::read_resource::Response {
+                    // Hand the state back untouched so an error loses nothing.
+                    new_state: request.current_state,
+                    private: request.private,
+                    diagnostics: vec![diagnostic.to_proto()],
+                    ..Default::default()
+                })
+            }
+        };
+        let read = self
+            .backend
+            .read_resource(ReadRequest {
+                type_name: request.type_name,
+                current_state,
+                private: request.private,
+            })
+            .await;
+        let mut diagnostics = read.diagnostics;
+        let new_state = encode(&read.new_state, ty, "refreshed state", &mut diagnostics);
+        reply(pb::read_resource::Response {
+            new_state,
+            private: read.private,
+            diagnostics: diagnostics::to_proto_list(&diagnostics),
+            ..Default::default()
+        })
+    }
+
+    async fn plan_resource_change(
+        &self,
+        request: Request<pb::plan_resource_change::Request>,
+    ) -> Reply<pb::plan_resource_change::Response> {
+        let request = request.into_inner();
+        let decoded = self.resource_type(&request.type_name).and_then(|ty| {
+            let prior_state = decode(request.prior_state.as_ref(), ty, "prior state")?;
+            let proposed = decode(request.proposed_new_state.as_ref(), ty, "proposed new state")?;
+            let config = decode(request.config.as_ref(), ty, "configuration")?;
+            Ok((ty, prior_state, proposed, config))
+        });
+        let (ty, prior_state, proposed_new_state, config) = match decoded {
+            Ok(decoded) => decoded,
+            Err(diagnostic) => {
+                return reply(pb::plan_resource_change::Response {
+                    diagnostics: vec![diagnostic.to_proto()],
+                    ..Default::default()
+                })
+            }
+        };
+        let plan = self
+            .backend
+            .plan_resource_change(PlanRequest {
+                type_name: request.type_name,
+                prior_state,
+                proposed_new_state,
+                config,
+                prior_private: request.prior_private,
+            })
+            .await;
+        let mut diagnostics = plan.diagnostics;
+        let planned_state = encode(&plan.planned_state, ty, "planned state", &mut diagnostics);
+        reply(pb::plan_resource_change::Response {
+            planned_state,
+            requires_replace: plan.requires_replace.iter().map(AttributePath::to_proto).collect(),
+            planned_private: plan.planned_private,
+            diagnostics: diagnostics::to_proto_list(&diagnostics),
+            ..Default::default()
+        })
+    }
+
+    async fn apply_resource_change(
+        &self,
+        request: Request<pb::apply_resource_change::Request>,
+    ) -> Reply<pb::apply_resource_change::Response> {
+        let request = request.into_inner();
+        let decoded = self.resource_type(&request.type_name).and_then(|ty| {
+            let prior_state = decode(request.prior_state.as_ref(), ty, "prior state")?;
+            let planned_state = decode(request.planned_state.as_ref(), ty, "planned state")?;
+            let config = decode(request.config.as_ref(), ty, "configuration")?;
+            Ok((ty, prior_state, planned_state, config))
+        });
+        let (ty, prior_state, planned_state, config) = match decoded {
+            Ok(decoded) => decoded,
+            Err(diagnostic) => {
+                return reply(pb::apply_resource_change::Response {
+                    // Nothing was done: keep the prior state.
+                    new_state: request.prior_state,
+                    diagnostics: vec![diagnostic.to_proto()],
+                    ..Default::default()
+                })
+            }
+        };
+        let applied = self
+            .backend
+            .apply_resource_change(ApplyRequest {
+                type_name: request.type_name,
+                prior_state,
+                planned_state,
+                config,
+                planned_private: request.planned_private,
+            })
+            .await;
+        let mut diagnostics = applied.diagnostics;
+        let new_state = encode(&applied.new_state, ty, "new state", &mut diagnostics);
+        reply(pb::apply_resource_change::Response {
+            new_state,
+            private: applied.private,
+            diagnostics: diagnostics::to_proto_list(&diagnostics),
+            ..Default::default()
+        })
+    }
+
+    async fn import_resource_state(
+        &self,
+        request: Request<pb::import_resource_state::Request>,
+    ) -> Reply<pb::import_resource_state::Response> {
+        let request = request.into_inner();
+        if let Err(diagnostic) = self.resource_type(&request.type_name) {
+            return reply(pb::import_resource_state::Response {
+                diagnostics: vec![diagnostic.to_proto()],
+                ..Default::default()
+            });
+        }
+        let imported = self
+            .backend
+            .import_resource_state(&request.type_name, &request.id)
+            .await;
+        let mut diagnostics = imported.diagnostics;
+        let mut imported_resources = Vec::new();
+        for resource in imported.imported {
+            let state = match self.resource_type(&resource.type_name) {
+                Ok(ty) => encode(&resource.state, ty, "imported state", &mut diagnostics),
+                Err(diagnostic) => {
+                    diagnostics.push(diagnostic);
+                    None
+                }
+            };
+            imported_resources.push(pb::import_resource_state::ImportedResource {
+                type_name: resource.type_name,
+                state,
+                private: resource.private,
+                identity: None,
+            });
+        }
+        reply(pb::import_resource_state::Response {
+            imported_resources,
+            diagnostics: diagnostics::to_proto_list(&diagnostics),
+            deferred: None,
+        })
+    }
+
+    async fn move_resource_state(
+        &self,
+        _request: Request<pb::move_resource_state::Request>,
+    ) -> Reply<pb::move_resource_state::Response> {
+        reply(pb::move_resource_state::Response {
+            diagnostics: vec![unsupported("Moving resource state is").to_proto()],
+            ..Default::default()
+        })
+    }
+
+    async fn read_data_source(
+        &self,
+        _request: Request<pb::read_data_source::Request>,
+    ) -> Reply<pb::read_data_source::Response> {
+        reply(pb::read_data_source::Response {
+            diagnostics: vec![unsupported("Data sources are").to_proto()],
+            ..Default::default()
+        })
+    }
+
+    async fn validate_ephemeral_resource_config(
+        &self,
+        _request: Request<pb::validate_ephemeral_resource_config::Request>,
+    ) -> Reply<pb::validate_ephemeral_resource_config::Response> {
+        reply(pb::validate_ephemeral_resource_config::Response {
+            diagnostics: vec![unsupported("Ephemeral resources are").to_proto()],
+        })
+    }
+
+    async fn open_ephemeral_resource(
+        &self,
+        _request: Request<pb::open_ephemeral_resource::Request>,
+    ) -> Reply<pb::open_ephemeral_resource::Response> {
+        reply(pb::open_ephemeral_resource::Response {
+            diagnostics: vec![unsupported("Ephemeral resources are").to_proto()],
+            ..Default::default()
+        })
+    }
+
+    async fn renew_ephemeral_resource(
+        &self,
+        _request: Request<pb::renew_ephemeral_resource::Request>,
+    ) -> Reply<pb::renew_ephemeral_resource::Response> {
+        reply(pb::renew_ephemeral_resource::Response {
+            diagnostics: vec![unsupported("Ephemeral resources are").to_proto()],
+            ..Default::default()
+        })
+    }
+
+    async fn close_ephemeral_resource(
+        &self,
+        _request: Request<pb::close_ephemeral_resource::Request>,
+    ) -> Reply<pb::close_ephemeral_resource::Response> {
+        reply(pb::close_ephemeral_resource::Response {
+            diagnostics: vec![unsupported("Ephemeral resources are").to_proto()],
+        })
+    }
+
+    async fn get_functions(
+        &self,
+        _request: Request<pb::get_functions::Request>,
+    ) -> Reply<pb::get_functions::Response> {
+        // No functions: an empty map, which is a valid answer, not an error.
+        reply(pb::get_functions::Response::default())
+    }
+
+    async fn call_function(
+        &self,
+        request: Request<pb::call_function::Request>,
+    ) -> Reply<pb::call_function::Response> {
+        let name = request.into_inner().name;
+        reply(pb::call_function::Response {
+            result: None,
+            error: Some(pb::FunctionError {
+                text: format!("Function {name:?} not supported by this provider: it defines no functions."),
+                function_argument: None,
+            }),
+        })
+    }
+
+    async fn stop_provider(
+        &self,
+        _request: Request<pb::stop_provider::Request>,
+    ) -> Reply<pb::stop_provider::Response> {
+        let error = self.backend.stop().await.unwrap_or_default();
+        reply(pb::stop_provider::Response { error })
+    }
+}
+
+fn upgrade_error(diagnostic: Diagnostic) -> pb::upgrade_resource_state::Response {
+    pb::upgrade_resource_state::Response {
+        upgraded_state: None,
+        diagnostics: vec![diagnostic.to_proto()],
+    }
+}

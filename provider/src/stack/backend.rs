@@ -1,0 +1,427 @@
+//! `ProviderBackend` for this provider: the provider block's settings and the
+//! `wordpress_ha_stack` lifecycle, translated into calls on `stack_core::Engine`.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use stack_core::aws::AwsSettings;
+use stack_core::error::{FieldPath, PartialFailure, PathStep, SpecError, StackError};
+use stack_core::plan::{plan_create, plan_update, StackPlan};
+use stack_core::spec::StackSpec;
+use stack_core::state::{StackSecrets, StackState};
+use stack_core::Engine;
+use tokio::sync::{OnceCell, RwLock};
+use tokio_util::sync::CancellationToken;
+
+use super::convert::{self, outputs_from_value, spec_from_value, string_map_from};
+use super::planning::{self, PlanContext};
+use super::provider_config::{self, settings_from_config};
+use super::schema::{self, ResourceDef, TYPE_NAME};
+use super::to_schema;
+use crate::diagnostics::{AttributePath, Diagnostic};
+use crate::schema::Schema;
+use crate::service::{
+    ApplyRequest, ApplyResponse, ImportResponse, ImportedResource, PlanRequest, PlanResponse,
+    ProviderBackend, ReadRequest, ReadResponse, UpgradeRequest, UpgradeResponse,
+};
+use crate::value::Value;
+
+/// The provider: configured once per process by ConfigureProvider.
+pub struct WordpressProvider {
+    provider_schema: Schema,
+    resource_schemas: BTreeMap<String, Schema>,
+    resource: ResourceDef,
+    engine: RwLock<Option<Arc<Engine>>>,
+    zones: OnceCell<Option<Vec<String>>>,
+    /// Cancelled by StopProvider: every wait in flight ends promptly with partial state.
+    stop: CancellationToken,
+}
+
+impl Default for WordpressProvider {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl WordpressProvider {
+    pub fn new() -> Self {
+        let resource = schema::resource();
+        let resource_schemas =
+            BTreeMap::from([(TYPE_NAME.to_string(), to_schema::resource_schema(&resource))]);
+        WordpressProvider {
+            provider_schema: provider_config::schema(),
+            resource_schemas,
+            resource,
+            engine: RwLock::new(None),
+            zones: OnceCell::new(),
+            stop: CancellationToken::new(),
+        }
+    }
+
+    async fn engine(&self) -> Result<Arc<Engine>, Diagnostic> {
+        self.engine.read().await.clone().ok_or_else(|| {
+            Diagnostic::error(
+                "Provider not configured",
+                "The wordpress provider was used before its configuration was known. If the \
+provider block depends on values computed during apply, apply those first.",
+            )
+        })
+    }
+
+    /// The region's zones, listed once per process (the only AWS call planning makes).
+    async fn region_zones(&self) -> Option<Vec<String>> {
+        let engine = self.engine().await.ok()?;
+        self.zones
+            .get_or_init(|| async move {
+                match engine.availability_zones().await {
+                    Ok(zones) => Some(zones),
+                    Err(err) => {
+                        tracing::warn!(error = %err, "could not list availability zones at plan");
+                        None
+                    }
+                }
+            })
+            .await
+            .clone()
+    }
+
+    fn unknown_type(type_name: &str) -> Diagnostic {
+        Diagnostic::error(
+            "Unknown resource type",
+            format!("This provider has no resource type {type_name:?}; it serves only {TYPE_NAME:?}."),
+        )
+    }
+
+    /// Validation of a configuration: type-level problems and every rule of the core, skipping
+    /// values not known yet.
+    fn validation_errors(&self, config: &Value, zones: Option<&[String]>) -> Vec<Diagnostic> {
+        let (spec, unresolved, mut errors) = spec_from_value(config);
+        errors.extend(stack_core::validate::validate(&spec, zones));
+        errors
+            .into_iter()
+            .filter(|e| !unresolved.covers(&e.path))
+            .map(spec_diagnostic)
+            .collect()
+    }
+
+    async fn plan(&self, req: &PlanRequest) -> Result<(Value, Vec<AttributePath>), Vec<Diagnostic>> {
+        let zones = self.region_zones().await;
+        let errors = self.validation_errors(&req.config, zones.as_deref());
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let default_zones = zones.map(|z| z.into_iter().take(2).collect());
+        let ctx = PlanContext {
+            prior: &req.prior_state,
+            default_zones,
+        };
+        let mut planned = planning::plan_configurable(&self.resource, &req.config, &ctx);
+        let (desired, unresolved, _) = spec_from_value(&planned);
+        let plan = if req.prior_state.is_null() || !unresolved.is_empty() {
+            plan_create(&desired)
+        } else {
+            let (prior_spec, _, _) = spec_from_value(&req.prior_state);
+            let prior = state_from_value(&req.prior_state, prior_spec, &[]);
+            plan_update(&prior, &desired)
+        };
+        planning::unknown_if_sizes_changed(&mut planned, &req.prior_state, &req.config);
+        let name = planned.attr("name").clone();
+        planning::plan_computed(&self.resource, &mut planned, &req.prior_state, &plan, &name);
+        let replace = if req.prior_state.is_null() { Vec::new() } else { replace_paths(&plan) };
+        log_plan(&desired, &plan);
+        Ok((planned, replace))
+    }
+}
+
+fn log_plan(spec: &StackSpec, plan: &StackPlan) {
+    for action in &plan.actions {
+        tracing::info!(
+            stack = %spec.name,
+            object = %action.object,
+            action = ?action.action,
+            detail = %action.detail,
+            "planned"
+        );
+    }
+}
+
+fn replace_paths(plan: &StackPlan) -> Vec<AttributePath> {
+    plan.replace.iter().map(attribute_path).collect()
+}
+
+/// Core field path → Terraform attribute path.
+fn attribute_path(path: &FieldPath) -> AttributePath {
+    let mut out = AttributePath::root();
+    for step in &path.0 {
+        out = match step {
+            PathStep::Attribute(name) => out.attr(name),
+            PathStep::Index(i) => out.index(*i as i64),
+            PathStep::Key(k) => out.key(k),
+        };
+    }
+    out
+}
+
+fn spec_diagnostic(error: SpecError) -> Diagnostic {
+    Diagnostic::error(error.summary, error.detail).with_path(attribute_path(&error.path))
+}
+
+fn stack_diagnostic(error: &StackError) -> Diagnostic {
+    match error {
+        StackError::InvalidSpec(errors) => {
+            // Several attribute errors: the first carries the path, the rest the detail.
+            let mut iter = errors.iter().cloned();
+            match iter.next() {
+                Some(first) => spec_diagnostic(first),
+                None => Diagnostic::error("Invalid configuration", error.to_string()),
+            }
+        }
+        StackError::AlreadyExists { .. } => Diagnostic::error("Stack already exists", error.to_string()),
+        StackError::Cancelled { .. } => Diagnostic::error(
+            "Operation cancelled",
+            format!("{error}. Everything created so far is kept in the state; apply again to resume."),
+        ),
+        StackError::WaitTimeout { .. } => Diagnostic::error(
+            "Timed out",
+            format!("{error}. Raise the matching `timeouts` value, or apply again to resume."),
+        ),
+        StackError::Config(_) => Diagnostic::error("Invalid AWS configuration", error.to_string()),
+        _ => Diagnostic::error("AWS operation failed", error.to_string()),
+    }
+}
+
+/// The private state: secrets generated once per stack, as JSON.
+fn private_bytes(secrets: &StackSecrets) -> Vec<u8> {
+    serde_json::to_vec(secrets).unwrap_or_default()
+}
+
+fn secrets_from_private(private: &[u8]) -> StackSecrets {
+    if private.is_empty() {
+        return StackSecrets::default();
+    }
+    serde_json::from_slice(private).unwrap_or_else(|err| {
+        tracing::warn!(error = %err, "private state unreadable; secrets will be recovered from AWS");
+        StackSecrets::default()
+    })
+}
+
+/// The core's view of a Terraform state value.
+fn state_from_value(value: &Value, spec: StackSpec, private: &[u8]) -> StackState {
+    StackState {
+        spec,
+        resources: string_map_from(value.attr("resources")),
+        outputs: outputs_from_value(value),
+        secrets: secrets_from_private(private),
+    }
+}
+
+#[tonic::async_trait]
+impl ProviderBackend for WordpressProvider {
+    fn provider_schema(&self) -> &Schema {
+        &self.provider_schema
+    }
+
+    fn resource_schemas(&self) -> &BTreeMap<String, Schema> {
+        &self.resource_schemas
+    }
+
+    async fn validate_provider_config(&self, config: &Value) -> Vec<Diagnostic> {
+        match settings_from_config(config) {
+            Ok(_) => Vec::new(),
+            Err(diags) => diags,
+        }
+    }
+
+    async fn configure_provider(&self, config: &Value, terraform_version: &str) -> Vec<Diagnostic> {
+        let settings: AwsSettings = match settings_from_config(config) {
+            Ok(settings) => settings,
+            Err(diags) => return diags,
+        };
+        tracing::info!(terraform_version, region = ?settings.region, endpoint = ?settings.endpoint_url, "configuring");
+        match Engine::connect(settings).await {
+            Ok(engine) => {
+                *self.engine.write().await = Some(Arc::new(engine));
+                Vec::new()
+            }
+            Err(err) => vec![stack_diagnostic(&err)],
+        }
+    }
+
+    async fn validate_resource_config(&self, type_name: &str, config: &Value) -> Vec<Diagnostic> {
+        if type_name != TYPE_NAME {
+            return vec![Self::unknown_type(type_name)];
+        }
+        self.validation_errors(config, None)
+    }
+
+    async fn upgrade_resource_state(&self, request: UpgradeRequest) -> UpgradeResponse {
+        let mut diagnostics = Vec::new();
+        if request.type_name != TYPE_NAME {
+            diagnostics.push(Self::unknown_type(&request.type_name));
+        } else if request.version > schema::SCHEMA_VERSION {
+            diagnostics.push(Diagnostic::error(
+                "State written by a newer provider",
+                format!(
+                    "This state has schema version {}; this provider knows up to {}. Upgrade the provider.",
+                    request.version,
+                    schema::SCHEMA_VERSION
+                ),
+            ));
+        }
+        // Version 0 is the only version so far: the state is current as it is.
+        UpgradeResponse { state: request.state, diagnostics }
+    }
+
+    async fn read_resource(&self, req: ReadRequest) -> ReadResponse {
+        let mut response = ReadResponse {
+            new_state: req.current_state.clone(),
+            private: req.private.clone(),
+            diagnostics: Vec::new(),
+        };
+        if req.type_name != TYPE_NAME {
+            response.diagnostics.push(Self::unknown_type(&req.type_name));
+            return response;
+        }
+        let engine = match self.engine().await {
+            Ok(engine) => engine,
+            Err(diag) => {
+                response.diagnostics.push(diag);
+                return response;
+            }
+        };
+        let (spec, _, _) = spec_from_value(&req.current_state);
+        let prior = state_from_value(&req.current_state, spec, &req.private);
+        match engine.read(&prior).await {
+            Ok(None) => response.new_state = Value::Null,
+            Ok(Some(observed)) => {
+                let observed_value = convert::state_value(&observed, &Value::Null);
+                response.new_state =
+                    planning::overlay_observed(&self.resource, &req.current_state, &observed_value);
+                response.private = private_bytes(&observed.secrets);
+            }
+            Err(err) => response.diagnostics.push(stack_diagnostic(&err)),
+        }
+        response
+    }
+
+    async fn plan_resource_change(&self, req: PlanRequest) -> PlanResponse {
+        let mut response = PlanResponse {
+            planned_state: req.proposed_new_state.clone(),
+            requires_replace: Vec::new(),
+            planned_private: req.prior_private.clone(),
+            diagnostics: Vec::new(),
+        };
+        if req.type_name != TYPE_NAME {
+            response.diagnostics.push(Self::unknown_type(&req.type_name));
+            return response;
+        }
+        if req.proposed_new_state.is_null() {
+            return response; // destroy: nothing to plan beyond null
+        }
+        match self.plan(&req).await {
+            Ok((planned, replace)) => {
+                response.planned_state = planned;
+                response.requires_replace = replace;
+            }
+            Err(diags) => response.diagnostics = diags,
+        }
+        response
+    }
+
+    async fn apply_resource_change(&self, req: ApplyRequest) -> ApplyResponse {
+        let mut response = ApplyResponse {
+            new_state: req.prior_state.clone(),
+            private: req.planned_private.clone(),
+            diagnostics: Vec::new(),
+        };
+        if req.type_name != TYPE_NAME {
+            response.diagnostics.push(Self::unknown_type(&req.type_name));
+            return response;
+        }
+        let engine = match self.engine().await {
+            Ok(engine) => engine,
+            Err(diag) => {
+                response.diagnostics.push(diag);
+                return response;
+            }
+        };
+        let cancel = self.stop.child_token();
+        if req.planned_state.is_null() {
+            return self.destroy(&engine, req, response, &cancel).await;
+        }
+        let (spec, _, errors) = spec_from_value(&req.planned_state);
+        if !errors.is_empty() {
+            response.diagnostics = errors.into_iter().map(spec_diagnostic).collect();
+            return response;
+        }
+        let prior = (!req.prior_state.is_null()).then(|| {
+            let (prior_spec, _, _) = spec_from_value(&req.prior_state);
+            state_from_value(&req.prior_state, prior_spec, &req.planned_private)
+        });
+        let (state, error) = match engine.apply(&spec, prior.as_ref(), &cancel).await {
+            Ok(state) => (state, None),
+            Err(PartialFailure { state, error }) => (*state, Some(error)),
+        };
+        let actual = convert::state_value(&state, req.planned_state.attr("timeouts"));
+        response.new_state = planning::fill_unknowns(&req.planned_state, &actual);
+        response.private = private_bytes(&state.secrets);
+        if let Some(error) = error {
+            response.diagnostics.push(stack_diagnostic(&error));
+        }
+        response
+    }
+
+    async fn import_resource_state(&self, type_name: &str, id: &str) -> ImportResponse {
+        let mut response = ImportResponse::default();
+        if type_name != TYPE_NAME {
+            response.diagnostics.push(Self::unknown_type(type_name));
+            return response;
+        }
+        let engine = match self.engine().await {
+            Ok(engine) => engine,
+            Err(diag) => {
+                response.diagnostics.push(diag);
+                return response;
+            }
+        };
+        match engine.import(id).await {
+            Ok(state) => response.imported.push(ImportedResource {
+                type_name: TYPE_NAME.to_string(),
+                state: convert::imported_state_value(&state),
+                private: private_bytes(&state.secrets),
+            }),
+            Err(err) => response.diagnostics.push(stack_diagnostic(&err)),
+        }
+        response
+    }
+
+    async fn stop(&self) -> Option<String> {
+        tracing::info!("StopProvider: cancelling operations in flight");
+        self.stop.cancel();
+        None
+    }
+}
+
+impl WordpressProvider {
+    async fn destroy(
+        &self,
+        engine: &Engine,
+        req: ApplyRequest,
+        mut response: ApplyResponse,
+        cancel: &CancellationToken,
+    ) -> ApplyResponse {
+        let (spec, _, _) = spec_from_value(&req.prior_state);
+        let prior = state_from_value(&req.prior_state, spec, &req.planned_private);
+        match engine.destroy(&prior, cancel).await {
+            Ok(()) => response.new_state = Value::Null,
+            Err(PartialFailure { state, error }) => {
+                // Keep exactly what still exists, so the next destroy finishes the job.
+                let mut remaining = req.prior_state.clone();
+                remaining.set_attr("resources", convert::string_map(&state.resources));
+                response.new_state = remaining;
+                response.diagnostics.push(stack_diagnostic(&error));
+            }
+        }
+        response
+    }
+}

@@ -1,0 +1,18 @@
+//! `wordpress_ha_stack`: the only module that knows both Terraform values and the core's
+//! stack model.
+//!
+//! - `schema`: every attribute declared once (type, mode, default, replaces, description);
+//! - `to_schema`: that table as the protocol layer's `Schema`;
+//! - `provider_config`: the provider block → `AwsSettings`;
+//! - `convert`: values ⇄ `StackSpec` / `StackState`;
+//! - `planning`: defaults, unknowns, drift overlay — schema-driven walks over values;
+//! - `backend`: `ProviderBackend`, calling `stack_core::Engine`.
+
+pub mod backend;
+pub mod convert;
+pub mod planning;
+pub mod provider_config;
+pub mod schema;
+pub mod to_schema;
+
+pub use backend::WordpressProvider;

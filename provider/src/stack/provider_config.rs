@@ -1,0 +1,167 @@
+//! The `provider "wordpress"` block: its schema and its translation into `AwsSettings`.
+
+use stack_core::aws::AwsSettings;
+
+use super::convert::string_map_from;
+use super::schema::{AttrDef, AttrType, Mode, ResourceDef};
+use super::to_schema;
+use crate::diagnostics::{AttributePath, Diagnostic};
+use crate::schema::Schema;
+use crate::value::Value;
+
+/// Upper bound for `max_retries`: beyond this a failing endpoint only makes Terraform hang.
+const MAX_RETRIES_LIMIT: i64 = 25;
+
+fn optional(name: &'static str, ty: AttrType, description: &'static str) -> AttrDef {
+    AttrDef {
+        name,
+        ty,
+        mode: Mode::Optional,
+        default: None,
+        sensitive: false,
+        replaces: false,
+        description,
+    }
+}
+
+pub fn definition() -> ResourceDef {
+    ResourceDef {
+        description: "Stands up highly available WordPress stacks on AWS. Credentials come from the \
+standard AWS chain (environment, shared files, SSO, instance roles).",
+        attributes: vec![
+            optional("region", AttrType::String, "AWS region. Default: `AWS_REGION`, `AWS_DEFAULT_REGION` or the profile's region, as the AWS CLI does."),
+            optional("profile", AttrType::String, "Named profile of the shared AWS config and credentials files."),
+            optional(
+                "endpoint_url",
+                AttrType::String,
+                "One endpoint for every AWS service, e.g. a local emulator (`http://127.0.0.1:5000`). \
+Default: `AWS_ENDPOINT_URL`, else AWS's own endpoints.",
+            ),
+            optional("default_tags", AttrType::StringMap, "Tags on every AWS object of every stack, under each stack's own `tags`."),
+            optional(
+                "max_retries",
+                AttrType::Number,
+                "Attempts per AWS call on throttling, 5xx and network errors, with jittered \
+exponential backoff (default 8).",
+            ),
+        ],
+        blocks: Vec::new(),
+    }
+}
+
+pub fn schema() -> Schema {
+    to_schema::provider_schema(&definition())
+}
+
+fn attribute_error(name: &str, summary: impl Into<String>, detail: impl Into<String>) -> Diagnostic {
+    Diagnostic::error(summary, detail).with_path(AttributePath::root().attr(name))
+}
+
+/// Decode and check the provider block. Unknown values (not known until apply) are left unset.
+pub fn settings_from_config(config: &Value) -> Result<AwsSettings, Vec<Diagnostic>> {
+    let text = |name: &str| config.attr(name).as_str().map(str::to_string);
+    let mut errors = Vec::new();
+    let settings = AwsSettings {
+        region: text("region"),
+        profile: text("profile"),
+        endpoint_url: text("endpoint_url"),
+        default_tags: string_map_from(config.attr("default_tags")),
+        max_retries: config.attr("max_retries").as_f64().map(|n| n as u32),
+    };
+    if let Some(region) = &settings.region {
+        if !is_region_name(region) {
+            errors.push(attribute_error(
+                "region",
+                format!("{region:?} is not an AWS region name"),
+                "Use a region such as \"us-east-1\" or \"eu-west-3\".",
+            ));
+        }
+    }
+    if let Some(endpoint) = &settings.endpoint_url {
+        if let Err(why) = check_endpoint(endpoint) {
+            errors.push(attribute_error(
+                "endpoint_url",
+                format!("invalid endpoint URL {endpoint:?}: {why}"),
+                "Give an absolute http(s) URL such as \"http://127.0.0.1:5000\".",
+            ));
+        }
+    }
+    if let Some(n) = config.attr("max_retries").as_f64() {
+        if n.fract() != 0.0 || !(1.0..=MAX_RETRIES_LIMIT as f64).contains(&n) {
+            errors.push(attribute_error(
+                "max_retries",
+                format!("max_retries must be a whole number from 1 to {MAX_RETRIES_LIMIT}"),
+                "It counts attempts per AWS call, the first included.",
+            ));
+        }
+    }
+    for key in settings.default_tags.keys() {
+        if key.starts_with(stack_core::naming::RESERVED_TAG_PREFIX) {
+            errors.push(
+                Diagnostic::error(
+                    format!("tag key {key:?} is reserved"),
+                    format!("Keys starting with {:?} mark stack ownership; pick another key.", stack_core::naming::RESERVED_TAG_PREFIX),
+                )
+                .with_path(AttributePath::root().attr("default_tags").key(key)),
+            );
+        }
+    }
+    if errors.is_empty() {
+        Ok(settings)
+    } else {
+        Err(errors)
+    }
+}
+
+/// `us-east-1`, `eu-central-2`, `us-gov-west-1`, `cn-north-1`…
+fn is_region_name(region: &str) -> bool {
+    let parts: Vec<&str> = region.split('-').collect();
+    parts.len() >= 3
+        && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
+        && parts.last().is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()))
+}
+
+fn check_endpoint(endpoint: &str) -> Result<(), &'static str> {
+    let rest = endpoint
+        .strip_prefix("http://")
+        .or_else(|| endpoint.strip_prefix("https://"))
+        .ok_or("the scheme must be http or https")?;
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if host.is_empty() {
+        return Err("there is no host");
+    }
+    if host.contains(char::is_whitespace) {
+        return Err("the host contains white space");
+    }
+    if let Some((_, port)) = host.rsplit_once(':').filter(|_| !host.ends_with(']')) {
+        if port.parse::<u16>().is_err() {
+            return Err("the port is not a number from 0 to 65535");
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn region_names() {
+        for ok in ["us-east-1", "eu-central-2", "us-gov-west-1", "ap-southeast-4"] {
+            assert!(is_region_name(ok), "{ok}");
+        }
+        for bad in ["us-east", "US-EAST-1", "useast1", "us_east_1", ""] {
+            assert!(!is_region_name(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn endpoints() {
+        assert!(check_endpoint("http://127.0.0.1:5000").is_ok());
+        assert!(check_endpoint("https://ec2.us-east-1.amazonaws.com/").is_ok());
+        assert!(check_endpoint("127.0.0.1:5000").is_err());
+        assert!(check_endpoint("http://").is_err());
+        assert!(check_endpoint("http://localhost:99999").is_err());
+        assert!(check_endpoint("ftp://x").is_err());
+    }
+}

@@ -1,0 +1,466 @@
+//! The `wordpress_ha_stack` schema, declared once as data.
+//!
+//! Every attribute lives in one table with its type, mode, default, whether a change replaces
+//! the stack, and its description. The Terraform schema, the plan's defaults, the
+//! RequiresReplace paths and (later) the generated docs are all read from this table, so they
+//! cannot disagree.
+
+use stack_core::spec::defaults as d;
+
+/// The value type of an attribute (the subset of Terraform's types this resource uses).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttrType {
+    String,
+    Number,
+    Bool,
+    StringList,
+    StringMap,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Required,
+    /// Optional, null when not set.
+    Optional,
+    /// Optional; when not set the provider plans a default or a value only apply knows.
+    OptionalComputed,
+    Computed,
+}
+
+/// A default planned when the configuration leaves the attribute out.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Default {
+    Str(&'static str),
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    EmptyList,
+}
+
+#[derive(Debug, Clone)]
+pub struct AttrDef {
+    pub name: &'static str,
+    pub ty: AttrType,
+    pub mode: Mode,
+    pub default: Option<Default>,
+    pub sensitive: bool,
+    /// Changing it replaces the whole stack.
+    pub replaces: bool,
+    pub description: &'static str,
+}
+
+/// How a block nests. `Group` blocks are always present (an absent block is an object of
+/// defaults), so their defaults are visible in plan and state; `Single` blocks may be absent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Nesting {
+    Group,
+    Single,
+}
+
+#[derive(Debug, Clone)]
+pub struct BlockDef {
+    pub name: &'static str,
+    pub nesting: Nesting,
+    pub description: &'static str,
+    pub attributes: Vec<AttrDef>,
+}
+
+/// The resource type name.
+pub const TYPE_NAME: &str = "wordpress_ha_stack";
+/// Bumped when the state's shape changes; UpgradeResourceState migrates older versions.
+pub const SCHEMA_VERSION: i64 = 0;
+
+pub struct ResourceDef {
+    pub description: &'static str,
+    pub attributes: Vec<AttrDef>,
+    pub blocks: Vec<BlockDef>,
+}
+
+impl ResourceDef {
+    pub fn block(&self, name: &str) -> Option<&BlockDef> {
+        self.blocks.iter().find(|b| b.name == name)
+    }
+}
+
+const fn attr(name: &'static str, ty: AttrType, mode: Mode, description: &'static str) -> AttrDef {
+    AttrDef {
+        name,
+        ty,
+        mode,
+        default: None,
+        sensitive: false,
+        replaces: false,
+        description,
+    }
+}
+
+impl AttrDef {
+    fn default(mut self, value: Default) -> Self {
+        self.default = Some(value);
+        self
+    }
+    fn replaces(mut self) -> Self {
+        self.replaces = true;
+        self
+    }
+    fn sensitive(mut self) -> Self {
+        self.sensitive = true;
+        self
+    }
+}
+
+fn defaulted(name: &'static str, ty: AttrType, value: Default, description: &'static str) -> AttrDef {
+    attr(name, ty, Mode::OptionalComputed, description).default(value)
+}
+
+fn computed(name: &'static str, ty: AttrType, description: &'static str) -> AttrDef {
+    attr(name, ty, Mode::Computed, description)
+}
+
+use AttrType::{Bool, Number, String as Str, StringList, StringMap};
+use Mode::{Optional, OptionalComputed, Required};
+
+/// The whole resource.
+pub fn resource() -> ResourceDef {
+    ResourceDef {
+        description: "A scalable, highly available WordPress on AWS: VPC over several Availability \
+Zones with NAT, a bastion, least-privilege security groups, EFS shared storage, RDS MySQL, an \
+Application Load Balancer, an Auto Scaling group running WordPress in Docker, and a Route 53 record.",
+        attributes: top_attributes(),
+        blocks: vec![
+            network(),
+            bastion(),
+            wordpress(),
+            autoscaling(),
+            database(),
+            storage(),
+            load_balancer(),
+            dns(),
+            timeouts(),
+        ],
+    }
+}
+
+fn top_attributes() -> Vec<AttrDef> {
+    vec![
+        computed("id", Str, "The stack's name."),
+        attr(
+            "name",
+            Str,
+            Required,
+            "Short name of the stack, 1-20 characters of `[a-z0-9-]`, starting with a letter and \
+not ending in a hyphen. Prefixes every AWS object's name. Changing it replaces the stack.",
+        )
+        .replaces(),
+        attr(
+            "tags",
+            StringMap,
+            Optional,
+            "Tags for every AWS object of the stack, over the provider's `default_tags`. Keys \
+starting with `wordpress-ha:` are reserved.",
+        ),
+        computed("url", Str, "The site's URL: `http(s)://<dns.record_name>` when `dns` is set, else the load balancer's DNS name."),
+        computed("alb_dns_name", Str, "DNS name of the Application Load Balancer."),
+        computed("alb_zone_id", Str, "Route 53 hosted zone id of the load balancer (for alias records)."),
+        computed("vpc_id", Str, "Id of the stack's VPC."),
+        computed("public_subnet_ids", StringList, "Public subnets, one per Availability Zone, in zone order."),
+        computed("private_subnet_ids", StringList, "Private subnets, one per Availability Zone, in zone order."),
+        computed("nat_gateway_ids", StringList, "NAT Gateways (one per zone, or one)."),
+        computed("bastion_public_ip", Str, "Public IP of the bastion host; null when the bastion is disabled."),
+        computed("efs_id", Str, "Id of the EFS file system holding `wp-content`."),
+        computed("db_endpoint", Str, "RDS endpoint, `address:port`."),
+        computed("db_address", Str, "RDS host name."),
+        computed("asg_name", Str, "Name of the Auto Scaling group of WordPress instances."),
+        computed("launch_template_id", Str, "Id of the instances' launch template."),
+        computed("launch_template_version", Number, "Launch template version the Auto Scaling group uses."),
+        computed("security_group_ids", StringMap, "Security group id by tier: `alb`, `bastion`, `app`, `efs`, `db`."),
+        computed(
+            "resources",
+            StringMap,
+            "Every AWS object the stack owns: logical name -> AWS id. Shows a plan reviewer and an \
+operator what stands behind this one resource.",
+        ),
+    ]
+}
+
+fn network() -> BlockDef {
+    BlockDef {
+        name: "network",
+        nesting: Nesting::Group,
+        description: "The VPC and its subnets.",
+        attributes: vec![
+            defaulted(
+                "vpc_cidr",
+                Str,
+                Default::Str(d::VPC_CIDR),
+                "IPv4 range of the VPC (/16 to /24). Each zone gets a public and a private subnet \
+carved from it. Changing it replaces the stack.",
+            )
+            .replaces(),
+            attr(
+                "availability_zones",
+                StringList,
+                OptionalComputed,
+                "At least two distinct Availability Zones of the provider's region. Default: the \
+region's first two. Changing them replaces the stack.",
+            )
+            .replaces(),
+            defaulted(
+                "nat_gateways",
+                Str,
+                Default::Str(d::NAT_GATEWAYS),
+                "`one_per_az` (a NAT Gateway in every zone, AZ-redundant) or `single` (one for all \
+zones: cheaper, not AZ-redundant).",
+            ),
+        ],
+    }
+}
+
+fn bastion() -> BlockDef {
+    BlockDef {
+        name: "bastion",
+        nesting: Nesting::Group,
+        description: "The bastion host: the only SSH path to the private instances.",
+        attributes: vec![
+            defaulted("enabled", Bool, Default::Bool(d::BASTION_ENABLED), "Whether to run the bastion host."),
+            defaulted("instance_type", Str, Default::Str(d::BASTION_INSTANCE_TYPE), "EC2 instance type of the bastion."),
+            defaulted(
+                "allowed_ssh_cidrs",
+                StringList,
+                Default::EmptyList,
+                "CIDRs allowed to reach the bastion on port 22. Empty means no SSH ingress; \
+`0.0.0.0/0` and `::/0` are refused.",
+            ),
+            attr("key_name", Str, Optional, "EC2 key pair for the bastion."),
+            attr(
+                "ami_id",
+                Str,
+                OptionalComputed,
+                "AMI of the bastion. Default: the latest Amazon Linux 2023 x86_64, resolved at create.",
+            ),
+        ],
+    }
+}
+
+fn wordpress() -> BlockDef {
+    BlockDef {
+        name: "wordpress",
+        nesting: Nesting::Group,
+        description: "The WordPress instances (Docker on Amazon Linux 2023). Changes roll out as a \
+new launch template version and an instance refresh.",
+        attributes: vec![
+            defaulted("image", Str, Default::Str(d::WORDPRESS_IMAGE), "Docker image of WordPress."),
+            defaulted("instance_type", Str, Default::Str(d::WORDPRESS_INSTANCE_TYPE), "EC2 instance type of the WordPress instances."),
+            attr(
+                "ami_id",
+                Str,
+                OptionalComputed,
+                "AMI of the instances. Default: the latest Amazon Linux 2023 x86_64, resolved at create.",
+            ),
+            attr("key_name", Str, Optional, "EC2 key pair of the instances (reachable through the bastion)."),
+            attr("config_extra", Str, Optional, "Extra PHP for `wp-config.php` (`WORDPRESS_CONFIG_EXTRA`)."),
+        ],
+    }
+}
+
+fn autoscaling() -> BlockDef {
+    BlockDef {
+        name: "autoscaling",
+        nesting: Nesting::Group,
+        description: "Size and scaling of the Auto Scaling group.",
+        attributes: vec![
+            defaulted("min_size", Number, Default::Int(d::MIN_SIZE), "Minimum number of instances."),
+            defaulted("max_size", Number, Default::Int(d::MAX_SIZE), "Maximum number of instances."),
+            attr(
+                "desired_capacity",
+                Number,
+                OptionalComputed,
+                "Desired number of instances. When not set, the group and its scaling policy own it.",
+            ),
+            defaulted(
+                "target_cpu_utilization",
+                Number,
+                Default::Float(d::TARGET_CPU_UTILIZATION),
+                "Average CPU utilization (1-100 %) the target-tracking policy keeps.",
+            ),
+            defaulted(
+                "health_check_grace_period",
+                Number,
+                Default::Int(d::HEALTH_CHECK_GRACE_PERIOD),
+                "Seconds after launch before load balancer health checks count.",
+            ),
+        ],
+    }
+}
+
+fn database() -> BlockDef {
+    BlockDef {
+        name: "database",
+        nesting: Nesting::Group,
+        description: "The RDS MySQL instance (encrypted, private).",
+        attributes: vec![
+            defaulted("instance_class", Str, Default::Str(d::DB_INSTANCE_CLASS), "RDS instance class."),
+            defaulted("engine_version", Str, Default::Str(d::DB_ENGINE_VERSION), "MySQL engine version."),
+            defaulted("allocated_storage", Number, Default::Int(d::DB_ALLOCATED_STORAGE), "Storage in GiB (at least 20; can only grow)."),
+            defaulted(
+                "max_allocated_storage",
+                Number,
+                Default::Int(d::DB_MAX_ALLOCATED_STORAGE),
+                "Upper bound in GiB for storage autoscaling.",
+            ),
+            defaulted("multi_az", Bool, Default::Bool(d::DB_MULTI_AZ), "Keep a synchronous standby in another zone."),
+            defaulted("db_name", Str, Default::Str(d::DB_NAME), "Name of the WordPress database. Changing it replaces the stack.")
+                .replaces(),
+            defaulted("username", Str, Default::Str(d::DB_USERNAME), "Master user name. Changing it replaces the stack.")
+                .replaces(),
+            attr(
+                "password",
+                Str,
+                OptionalComputed,
+                "Master password (8-41 printable characters, none of `/`, `\"`, `@` or space). \
+Generated at create when not set. Cannot be read back by import.",
+            )
+            .sensitive(),
+            defaulted(
+                "backup_retention_days",
+                Number,
+                Default::Int(d::DB_BACKUP_RETENTION_DAYS),
+                "Days of automated backups (0-35).",
+            ),
+            defaulted(
+                "deletion_protection",
+                Bool,
+                Default::Bool(d::DB_DELETION_PROTECTION),
+                "Refuse to delete the database (and so the stack) while set.",
+            ),
+            defaulted(
+                "skip_final_snapshot",
+                Bool,
+                Default::Bool(d::DB_SKIP_FINAL_SNAPSHOT),
+                "Delete the database without taking a final snapshot.",
+            ),
+        ],
+    }
+}
+
+fn storage() -> BlockDef {
+    BlockDef {
+        name: "storage",
+        nesting: Nesting::Group,
+        description: "The EFS file system shared by every instance.",
+        attributes: vec![
+            defaulted(
+                "throughput_mode",
+                Str,
+                Default::Str(d::EFS_THROUGHPUT_MODE),
+                "`elastic`, `bursting` or `provisioned`.",
+            ),
+            attr(
+                "provisioned_throughput_mibps",
+                Number,
+                Optional,
+                "Throughput in MiB/s; only with `throughput_mode = \"provisioned\"`.",
+            ),
+            defaulted(
+                "performance_mode",
+                Str,
+                Default::Str(d::EFS_PERFORMANCE_MODE),
+                "`generalPurpose` or `maxIO`. Changing it replaces the stack.",
+            )
+            .replaces(),
+        ],
+    }
+}
+
+fn load_balancer() -> BlockDef {
+    BlockDef {
+        name: "load_balancer",
+        nesting: Nesting::Group,
+        description: "The Application Load Balancer.",
+        attributes: vec![
+            attr(
+                "certificate_arn",
+                Str,
+                Optional,
+                "ACM certificate: adds an HTTPS listener and redirects HTTP to HTTPS.",
+            ),
+            defaulted(
+                "health_check_path",
+                Str,
+                Default::Str(d::HEALTH_CHECK_PATH),
+                "Path the target group checks; the default is a static file that answers 200 \
+before WordPress is installed.",
+            ),
+            defaulted("idle_timeout", Number, Default::Int(d::IDLE_TIMEOUT), "Idle connection timeout in seconds (1-4000)."),
+        ],
+    }
+}
+
+fn dns() -> BlockDef {
+    BlockDef {
+        name: "dns",
+        nesting: Nesting::Single,
+        description: "A Route 53 alias record for the site. Without it, `url` is the load balancer's DNS name.",
+        attributes: vec![
+            attr("zone_id", Str, Required, "Route 53 hosted zone id."),
+            attr("record_name", Str, Required, "Fully qualified record name, e.g. `blog.example.com`."),
+        ],
+    }
+}
+
+fn timeouts() -> BlockDef {
+    BlockDef {
+        name: "timeouts",
+        nesting: Nesting::Single,
+        description: "Bounds on each operation, as durations like `45m` or `1h30m`.",
+        attributes: vec![
+            attr("create", Str, Optional, "Default 60m."),
+            attr("update", Str, Optional, "Default 60m."),
+            attr("delete", Str, Optional, "Default 45m."),
+        ],
+    }
+}
+
+/// Paths (block, attribute) of every attribute whose change replaces the stack.
+pub fn replacing_paths(def: &ResourceDef) -> Vec<(Option<&'static str>, &'static str)> {
+    let top = def.attributes.iter().filter(|a| a.replaces).map(|a| (None, a.name));
+    let nested = def
+        .blocks
+        .iter()
+        .flat_map(|b| b.attributes.iter().filter(|a| a.replaces).map(move |a| (Some(b.name), a.name)));
+    top.chain(nested).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replacing_attributes_match_the_core_plan() {
+        let def = resource();
+        let mut from_schema: Vec<Vec<&str>> = replacing_paths(&def)
+            .into_iter()
+            .map(|(block, name)| block.into_iter().chain([name]).collect())
+            .collect();
+        let mut from_core: Vec<Vec<&str>> =
+            stack_core::plan::REPLACING_FIELDS.iter().map(|p| p.to_vec()).collect();
+        from_schema.sort();
+        from_core.sort();
+        assert_eq!(from_schema, from_core);
+    }
+
+    #[test]
+    fn every_attribute_is_described_and_defaults_only_on_optional_computed() {
+        let def = resource();
+        let all = def
+            .attributes
+            .iter()
+            .chain(def.blocks.iter().flat_map(|b| b.attributes.iter()));
+        for a in all {
+            assert!(!a.description.is_empty(), "{} has no description", a.name);
+            if a.default.is_some() {
+                assert_eq!(a.mode, Mode::OptionalComputed, "{}", a.name);
+            }
+        }
+    }
+}

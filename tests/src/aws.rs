@@ -1,0 +1,555 @@
+//! What really exists in (moto's) AWS, seen through the SDK: tests assert on this, not only on
+//! Terraform's output.
+//!
+//! [`AwsInspector::tagged_objects`] lists every object tagged `wordpress-ha:stack = <name>`,
+//! asking each service directly (moto's tagging API misses EIPs, launch templates, ASGs and
+//! Route 53), so "destroy leaves nothing tagged" can be checked. Route 53 records cannot carry
+//! tags: look them up by zone with [`AwsInspector::record_sets`].
+
+use std::fmt;
+
+use aws_sdk_ec2::types::{
+    Filter, InstanceStateName, InternetGateway, NatGateway, NatGatewayState, RouteTable,
+    SecurityGroup, Subnet, Vpc,
+};
+use aws_smithy_types::error::display::DisplayErrorContext;
+
+use crate::moto::Moto;
+use crate::REGION;
+
+/// The ownership tag every object of a stack carries (mirrors `stack_core::naming::STACK_TAG`).
+pub const STACK_TAG: &str = "wordpress-ha:stack";
+
+#[derive(Debug, thiserror::Error)]
+#[error("{service} {operation} failed: {message}")]
+pub struct InspectError {
+    pub service: &'static str,
+    pub operation: &'static str,
+    pub message: String,
+}
+
+fn inspect_error<E: std::error::Error>(
+    service: &'static str,
+    operation: &'static str,
+) -> impl FnOnce(E) -> InspectError {
+    move |err| InspectError {
+        service,
+        operation,
+        message: DisplayErrorContext(&err).to_string(),
+    }
+}
+
+/// One AWS object that belongs to a stack.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct TaggedObject {
+    pub service: &'static str,
+    pub kind: &'static str,
+    pub id: String,
+}
+
+impl fmt::Display for TaggedObject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {} {}", self.service, self.kind, self.id)
+    }
+}
+
+/// SDK clients pointed at one endpoint, with the test credentials.
+#[derive(Debug, Clone)]
+pub struct AwsInspector {
+    pub ec2: aws_sdk_ec2::Client,
+    pub rds: aws_sdk_rds::Client,
+    pub efs: aws_sdk_efs::Client,
+    pub elbv2: aws_sdk_elasticloadbalancingv2::Client,
+    pub autoscaling: aws_sdk_autoscaling::Client,
+    pub route53: aws_sdk_route53::Client,
+}
+
+impl AwsInspector {
+    pub async fn for_moto(moto: &Moto) -> AwsInspector {
+        AwsInspector::connect(&moto.endpoint()).await
+    }
+
+    /// Clients for `endpoint`, region `us-east-1`, fake static credentials (nothing read from
+    /// the environment, so tests never reach a real account).
+    pub async fn connect(endpoint: &str) -> AwsInspector {
+        let credentials =
+            aws_sdk_ec2::config::Credentials::new("testing", "testing", None, None, "e2e-tests");
+        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new(REGION))
+            .endpoint_url(endpoint)
+            .credentials_provider(credentials)
+            .load()
+            .await;
+        AwsInspector {
+            ec2: aws_sdk_ec2::Client::new(&config),
+            rds: aws_sdk_rds::Client::new(&config),
+            efs: aws_sdk_efs::Client::new(&config),
+            elbv2: aws_sdk_elasticloadbalancingv2::Client::new(&config),
+            autoscaling: aws_sdk_autoscaling::Client::new(&config),
+            route53: aws_sdk_route53::Client::new(&config),
+        }
+    }
+
+    /// Every live object tagged for `stack`, across EC2, EFS, RDS, ELBv2 and Auto Scaling,
+    /// sorted. Deleted-but-still-listed objects (terminated instances, deleted NAT gateways,
+    /// deleted file systems) are left out.
+    pub async fn tagged_objects(&self, stack: &str) -> Result<Vec<TaggedObject>, InspectError> {
+        let mut found = self.tagged_ec2_objects(stack).await?;
+        found.extend(self.tagged_efs_file_systems(stack).await?);
+        found.extend(self.tagged_rds_objects(stack).await?);
+        found.extend(self.tagged_elbv2_objects(stack).await?);
+        found.extend(self.tagged_auto_scaling_groups(stack).await?);
+        found.sort();
+        Ok(found)
+    }
+
+    /// Panics, listing them, if anything tagged for `stack` is left.
+    #[track_caller]
+    pub fn assert_none_left(objects: &[TaggedObject], stack: &str) {
+        let listed: Vec<String> = objects.iter().map(ToString::to_string).collect();
+        assert!(
+            objects.is_empty(),
+            "objects tagged {STACK_TAG}={stack} still exist:\n  {}",
+            listed.join("\n  ")
+        );
+    }
+
+    pub async fn vpcs(&self, stack: &str) -> Result<Vec<Vpc>, InspectError> {
+        let out = self
+            .ec2
+            .describe_vpcs()
+            .filters(stack_filter(stack))
+            .send()
+            .await
+            .map_err(inspect_error("ec2", "DescribeVpcs"))?;
+        Ok(out.vpcs().to_vec())
+    }
+
+    pub async fn subnets(&self, stack: &str) -> Result<Vec<Subnet>, InspectError> {
+        let out = self
+            .ec2
+            .describe_subnets()
+            .filters(stack_filter(stack))
+            .send()
+            .await
+            .map_err(inspect_error("ec2", "DescribeSubnets"))?;
+        Ok(out.subnets().to_vec())
+    }
+
+    pub async fn internet_gateways(
+        &self,
+        stack: &str,
+    ) -> Result<Vec<InternetGateway>, InspectError> {
+        let out = self
+            .ec2
+            .describe_internet_gateways()
+            .filters(stack_filter(stack))
+            .send()
+            .await
+            .map_err(inspect_error("ec2", "DescribeInternetGateways"))?;
+        Ok(out.internet_gateways().to_vec())
+    }
+
+    /// NAT gateways of the stack that are not deleted (or being deleted).
+    pub async fn nat_gateways(&self, stack: &str) -> Result<Vec<NatGateway>, InspectError> {
+        let out = self
+            .ec2
+            .describe_nat_gateways()
+            .filter(stack_filter(stack))
+            .send()
+            .await
+            .map_err(inspect_error("ec2", "DescribeNatGateways"))?;
+        Ok(out
+            .nat_gateways()
+            .iter()
+            .filter(|nat| {
+                !matches!(
+                    nat.state(),
+                    Some(NatGatewayState::Deleted | NatGatewayState::Deleting)
+                )
+            })
+            .cloned()
+            .collect())
+    }
+
+    pub async fn route_tables(&self, stack: &str) -> Result<Vec<RouteTable>, InspectError> {
+        let out = self
+            .ec2
+            .describe_route_tables()
+            .filters(stack_filter(stack))
+            .send()
+            .await
+            .map_err(inspect_error("ec2", "DescribeRouteTables"))?;
+        Ok(out.route_tables().to_vec())
+    }
+
+    pub async fn security_groups(&self, stack: &str) -> Result<Vec<SecurityGroup>, InspectError> {
+        let out = self
+            .ec2
+            .describe_security_groups()
+            .filters(stack_filter(stack))
+            .send()
+            .await
+            .map_err(inspect_error("ec2", "DescribeSecurityGroups"))?;
+        Ok(out.security_groups().to_vec())
+    }
+
+    /// `(name, type)` of every record set in a hosted zone (records cannot be tagged).
+    pub async fn record_sets(&self, zone_id: &str) -> Result<Vec<(String, String)>, InspectError> {
+        let out = self
+            .route53
+            .list_resource_record_sets()
+            .hosted_zone_id(zone_id)
+            .send()
+            .await
+            .map_err(inspect_error("route53", "ListResourceRecordSets"))?;
+        Ok(out
+            .resource_record_sets()
+            .iter()
+            .map(|r| (r.name().to_string(), r.r#type().as_str().to_string()))
+            .collect())
+    }
+
+    async fn tagged_ec2_objects(&self, stack: &str) -> Result<Vec<TaggedObject>, InspectError> {
+        let ec2 = |kind, id: Option<&str>| TaggedObject {
+            service: "ec2",
+            kind,
+            id: id.unwrap_or("?").to_string(),
+        };
+        let mut found: Vec<TaggedObject> = Vec::new();
+        found.extend(self.vpcs(stack).await?.iter().map(|v| ec2("vpc", v.vpc_id())));
+        found.extend(
+            self.subnets(stack)
+                .await?
+                .iter()
+                .map(|s| ec2("subnet", s.subnet_id())),
+        );
+        found.extend(
+            self.internet_gateways(stack)
+                .await?
+                .iter()
+                .map(|g| ec2("internet-gateway", g.internet_gateway_id())),
+        );
+        found.extend(
+            self.nat_gateways(stack)
+                .await?
+                .iter()
+                .map(|n| ec2("nat-gateway", n.nat_gateway_id())),
+        );
+        found.extend(
+            self.route_tables(stack)
+                .await?
+                .iter()
+                .map(|r| ec2("route-table", r.route_table_id())),
+        );
+        found.extend(
+            self.security_groups(stack)
+                .await?
+                .iter()
+                .map(|g| ec2("security-group", g.group_id())),
+        );
+        found.extend(self.tagged_instances(stack).await?);
+        found.extend(self.tagged_addresses(stack).await?);
+        found.extend(self.tagged_launch_templates(stack).await?);
+        Ok(found)
+    }
+
+    async fn tagged_instances(&self, stack: &str) -> Result<Vec<TaggedObject>, InspectError> {
+        let out = self
+            .ec2
+            .describe_instances()
+            .filters(stack_filter(stack))
+            .send()
+            .await
+            .map_err(inspect_error("ec2", "DescribeInstances"))?;
+        Ok(out
+            .reservations()
+            .iter()
+            .flat_map(|r| r.instances())
+            .filter(|i| {
+                !matches!(
+                    i.state().and_then(|s| s.name()),
+                    Some(InstanceStateName::Terminated | InstanceStateName::ShuttingDown)
+                )
+            })
+            .map(|i| TaggedObject {
+                service: "ec2",
+                kind: "instance",
+                id: i.instance_id().unwrap_or("?").to_string(),
+            })
+            .collect())
+    }
+
+    async fn tagged_addresses(&self, stack: &str) -> Result<Vec<TaggedObject>, InspectError> {
+        let out = self
+            .ec2
+            .describe_addresses()
+            .filters(stack_filter(stack))
+            .send()
+            .await
+            .map_err(inspect_error("ec2", "DescribeAddresses"))?;
+        Ok(out
+            .addresses()
+            .iter()
+            .map(|a| TaggedObject {
+                service: "ec2",
+                kind: "elastic-ip",
+                id: a.allocation_id().unwrap_or("?").to_string(),
+            })
+            .collect())
+    }
+
+    async fn tagged_launch_templates(
+        &self,
+        stack: &str,
+    ) -> Result<Vec<TaggedObject>, InspectError> {
+        let out = self
+            .ec2
+            .describe_launch_templates()
+            .filters(stack_filter(stack))
+            .send()
+            .await
+            .map_err(inspect_error("ec2", "DescribeLaunchTemplates"))?;
+        Ok(out
+            .launch_templates()
+            .iter()
+            .map(|t| TaggedObject {
+                service: "ec2",
+                kind: "launch-template",
+                id: t.launch_template_id().unwrap_or("?").to_string(),
+            })
+            .collect())
+    }
+
+    async fn tagged_efs_file_systems(
+        &self,
+        stack: &str,
+    ) -> Result<Vec<TaggedObject>, InspectError> {
+        let out = self
+            .efs
+            .describe_file_systems()
+            .send()
+            .await
+            .map_err(inspect_error("efs", "DescribeFileSystems"))?;
+        Ok(out
+            .file_systems()
+            .iter()
+            .filter(|fs| fs.life_cycle_state().as_str() != "deleted")
+            .filter(|fs| {
+                fs.tags()
+                    .iter()
+                    .any(|t| t.key() == STACK_TAG && t.value() == stack)
+            })
+            .map(|fs| TaggedObject {
+                service: "efs",
+                kind: "file-system",
+                id: fs.file_system_id().to_string(),
+            })
+            .collect())
+    }
+
+    async fn tagged_rds_objects(&self, stack: &str) -> Result<Vec<TaggedObject>, InspectError> {
+        let instances = self
+            .rds
+            .describe_db_instances()
+            .send()
+            .await
+            .map_err(inspect_error("rds", "DescribeDBInstances"))?;
+        let subnet_groups = self
+            .rds
+            .describe_db_subnet_groups()
+            .send()
+            .await
+            .map_err(inspect_error("rds", "DescribeDBSubnetGroups"))?;
+        let mut candidates: Vec<(&'static str, String, String)> = Vec::new();
+        for db in instances.db_instances() {
+            if let (Some(arn), Some(id)) = (db.db_instance_arn(), db.db_instance_identifier()) {
+                candidates.push(("db-instance", id.to_string(), arn.to_string()));
+            }
+        }
+        for group in subnet_groups.db_subnet_groups() {
+            if let (Some(arn), Some(name)) = (group.db_subnet_group_arn(), group.db_subnet_group_name())
+            {
+                candidates.push(("db-subnet-group", name.to_string(), arn.to_string()));
+            }
+        }
+        let mut found = Vec::new();
+        for (kind, id, arn) in candidates {
+            if self.rds_tagged_for(&arn, stack).await? {
+                found.push(TaggedObject {
+                    service: "rds",
+                    kind,
+                    id,
+                });
+            }
+        }
+        Ok(found)
+    }
+
+    async fn rds_tagged_for(&self, arn: &str, stack: &str) -> Result<bool, InspectError> {
+        let tags = self
+            .rds
+            .list_tags_for_resource()
+            .resource_name(arn)
+            .send()
+            .await
+            .map_err(inspect_error("rds", "ListTagsForResource"))?;
+        Ok(tags
+            .tag_list()
+            .iter()
+            .any(|t| t.key() == Some(STACK_TAG) && t.value() == Some(stack)))
+    }
+
+    async fn tagged_elbv2_objects(&self, stack: &str) -> Result<Vec<TaggedObject>, InspectError> {
+        let balancers = self
+            .elbv2
+            .describe_load_balancers()
+            .send()
+            .await
+            .map_err(inspect_error("elbv2", "DescribeLoadBalancers"))?;
+        let target_groups = self
+            .elbv2
+            .describe_target_groups()
+            .send()
+            .await
+            .map_err(inspect_error("elbv2", "DescribeTargetGroups"))?;
+        let mut arns: Vec<(&'static str, String)> = Vec::new();
+        arns.extend(
+            balancers
+                .load_balancers()
+                .iter()
+                .filter_map(|lb| lb.load_balancer_arn())
+                .map(|arn| ("load-balancer", arn.to_string())),
+        );
+        arns.extend(
+            target_groups
+                .target_groups()
+                .iter()
+                .filter_map(|tg| tg.target_group_arn())
+                .map(|arn| ("target-group", arn.to_string())),
+        );
+        let mut found = Vec::new();
+        // DescribeTags takes at most 20 ARNs a call.
+        for chunk in arns.chunks(20) {
+            let tags = self
+                .elbv2
+                .describe_tags()
+                .set_resource_arns(Some(chunk.iter().map(|(_, arn)| arn.clone()).collect()))
+                .send()
+                .await
+                .map_err(inspect_error("elbv2", "DescribeTags"))?;
+            for description in tags.tag_descriptions() {
+                let owned = description
+                    .tags()
+                    .iter()
+                    .any(|t| t.key() == Some(STACK_TAG) && t.value() == Some(stack));
+                let arn = description.resource_arn().unwrap_or("?");
+                let kind = chunk
+                    .iter()
+                    .find(|(_, a)| a == arn)
+                    .map_or("elbv2-object", |(kind, _)| *kind);
+                if owned {
+                    found.push(TaggedObject {
+                        service: "elbv2",
+                        kind,
+                        id: arn.to_string(),
+                    });
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    async fn tagged_auto_scaling_groups(
+        &self,
+        stack: &str,
+    ) -> Result<Vec<TaggedObject>, InspectError> {
+        let out = self
+            .autoscaling
+            .describe_auto_scaling_groups()
+            .send()
+            .await
+            .map_err(inspect_error("autoscaling", "DescribeAutoScalingGroups"))?;
+        Ok(out
+            .auto_scaling_groups()
+            .iter()
+            .filter(|g| {
+                g.tags()
+                    .iter()
+                    .any(|t| t.key() == Some(STACK_TAG) && t.value() == Some(stack))
+            })
+            .map(|g| TaggedObject {
+                service: "autoscaling",
+                kind: "auto-scaling-group",
+                id: g.auto_scaling_group_name().unwrap_or("?").to_string(),
+            })
+            .collect())
+    }
+}
+
+/// EC2 filter `tag:wordpress-ha:stack = <stack>`.
+pub fn stack_filter(stack: &str) -> Filter {
+    Filter::builder()
+        .name(format!("tag:{STACK_TAG}"))
+        .values(stack)
+        .build()
+}
+
+/// The value of tag `key` in an EC2 tag list.
+pub fn ec2_tag<'a>(tags: &'a [aws_sdk_ec2::types::Tag], key: &str) -> Option<&'a str> {
+    tags.iter()
+        .find(|t| t.key() == Some(key))
+        .and_then(|t| t.value())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_ec2::types::{ResourceType, Tag, TagSpecification};
+
+    async fn tagged_vpc(aws: &AwsInspector, stack: &str) -> String {
+        let tags = TagSpecification::builder()
+            .resource_type(ResourceType::Vpc)
+            .tags(Tag::builder().key(STACK_TAG).value(stack).build())
+            .build();
+        let out = aws
+            .ec2
+            .create_vpc()
+            .cidr_block("10.9.0.0/16")
+            .tag_specifications(tags)
+            .send()
+            .await
+            .expect("create vpc");
+        out.vpc()
+            .and_then(|v| v.vpc_id())
+            .expect("vpc id")
+            .to_string()
+    }
+
+    #[tokio::test]
+    async fn tagged_objects_finds_the_stack_and_only_it() {
+        let moto = Moto::start_async().await.expect("moto");
+        let aws = AwsInspector::for_moto(&moto).await;
+        let mine = tagged_vpc(&aws, "blog").await;
+        let _other = tagged_vpc(&aws, "shop").await;
+
+        let found = aws.tagged_objects("blog").await.expect("inspect");
+        assert_eq!(
+            found,
+            vec![TaggedObject {
+                service: "ec2",
+                kind: "vpc",
+                id: mine.clone()
+            }]
+        );
+
+        aws.ec2
+            .delete_vpc()
+            .vpc_id(&mine)
+            .send()
+            .await
+            .expect("delete vpc");
+        let left = aws.tagged_objects("blog").await.expect("inspect");
+        AwsInspector::assert_none_left(&left, "blog");
+    }
+}

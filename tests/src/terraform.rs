@@ -1,0 +1,535 @@
+//! A Terraform working directory wired to the freshly built provider and to one moto server.
+//!
+//! Each [`TerraformDir`] lives in `<workspace>/target/e2e/<test>-<n>` (git-ignored through
+//! `/target`) and holds the configuration, a CLI config whose `dev_overrides` point Terraform at
+//! the provider binary (so no `terraform init` and no registry), and the state. Every command runs
+//! the real `.tools/bin/terraform` with the AWS environment of the test's moto, in its own process
+//! group so a hung run (Terraform and its provider child) can be killed whole. The directory is
+//! removed when the test passes and kept when it fails, for a look at the state and the HCL.
+
+use std::fmt;
+use std::io::Read;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crate::moto::Moto;
+use crate::{workspace_root, REGION};
+
+/// The provider's source address, as users write it in `required_providers`.
+pub const PROVIDER_SOURCE: &str = "wpstack/wordpress";
+/// The provider executable's file name (dev_overrides look for `terraform-provider-<type>`).
+pub const PROVIDER_BINARY: &str = "terraform-provider-wordpress";
+/// Longest a single Terraform command may run before it is killed (env `E2E_TERRAFORM_TIMEOUT_SECS`).
+const DEFAULT_COMMAND_TIMEOUT: Duration = Duration::from_secs(600);
+
+static NEXT_DIR: AtomicUsize = AtomicUsize::new(0);
+
+#[derive(Debug, thiserror::Error)]
+pub enum HarnessError {
+    #[error("{what} not found at {path}: {hint}")]
+    Missing {
+        what: &'static str,
+        path: PathBuf,
+        hint: &'static str,
+    },
+    #[error("could not {action} {path}: {source}")]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// What one Terraform command did.
+#[derive(Debug, Clone)]
+pub struct TfOutput {
+    pub args: Vec<String>,
+    /// `None` when the process was killed (by a signal or our timeout).
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+    pub timed_out: bool,
+}
+
+impl TfOutput {
+    pub fn success(&self) -> bool {
+        self.code == Some(0)
+    }
+
+    /// Panics, printing the whole output, unless the command exited 0.
+    #[track_caller]
+    pub fn assert_success(self) -> TfOutput {
+        assert!(self.success(), "expected success\n{self}");
+        self
+    }
+
+    /// Panics, printing the whole output, unless the command failed (ran and exited non-zero).
+    #[track_caller]
+    pub fn assert_failure(self) -> TfOutput {
+        assert!(
+            !self.success() && !self.timed_out,
+            "expected failure\n{self}"
+        );
+        self
+    }
+
+    /// Panics unless the exit code is exactly `code` (e.g. `plan -detailed-exitcode`: 0 = no
+    /// changes, 1 = error, 2 = changes).
+    #[track_caller]
+    pub fn assert_code(self, code: i32) -> TfOutput {
+        assert_eq!(self.code, Some(code), "unexpected exit code\n{self}");
+        self
+    }
+
+    /// stdout then stderr: where Terraform's diagnostics end up depends on the command.
+    pub fn combined(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+
+    /// stdout parsed as JSON (for `output -json`, `show -json`).
+    #[track_caller]
+    pub fn json(&self) -> serde_json::Value {
+        match serde_json::from_str(&self.stdout) {
+            Ok(value) => value,
+            Err(err) => panic!("stdout is not JSON ({err})\n{self}"),
+        }
+    }
+}
+
+impl fmt::Display for TfOutput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let code = match (self.code, self.timed_out) {
+            (_, true) => "killed after the timeout".to_string(),
+            (Some(code), false) => code.to_string(),
+            (None, false) => "killed by a signal".to_string(),
+        };
+        writeln!(f, "$ terraform {}  (exit: {code})", self.args.join(" "))?;
+        writeln!(f, "--- stdout ---\n{}", self.stdout.trim_end())?;
+        write!(f, "--- stderr ---\n{}", self.stderr.trim_end())
+    }
+}
+
+/// One test's Terraform working directory.
+#[derive(Debug)]
+pub struct TerraformDir {
+    dir: PathBuf,
+    terraform: PathBuf,
+    endpoint: String,
+    env: Vec<(String, String)>,
+    timeout: Duration,
+}
+
+impl TerraformDir {
+    /// A fresh directory `target/e2e/<test>-<n>` whose Terraform talks to `moto`.
+    pub fn new(test: &str, moto: &Moto) -> Result<TerraformDir, HarnessError> {
+        let root = workspace_root();
+        let terraform = root.join(".tools").join("bin").join("terraform");
+        if !terraform.is_file() {
+            return Err(HarnessError::Missing {
+                what: "the Terraform CLI",
+                path: terraform,
+                hint: "run ./scripts/bootstrap",
+            });
+        }
+        let dir = fresh_dir(&root, test)?;
+        let provider_dir = provider_dir(&dir)?;
+        let cli_config = dir.join("terraformrc");
+        write(&cli_config, &cli_config_text(&provider_dir))?;
+        let mut env = moto.aws_env();
+        env.extend(
+            [
+                ("TF_CLI_CONFIG_FILE", cli_config.display().to_string()),
+                ("TF_IN_AUTOMATION", "1".to_string()),
+                ("CHECKPOINT_DISABLE", "1".to_string()),
+                ("TF_INPUT", "0".to_string()),
+            ]
+            .map(|(k, v)| (k.to_string(), v)),
+        );
+        Ok(TerraformDir {
+            dir,
+            terraform,
+            endpoint: moto.endpoint(),
+            env,
+            timeout: command_timeout(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The `terraform` + `provider` blocks for this test's moto; prepend them to resources.
+    pub fn provider_hcl(&self) -> String {
+        provider_hcl(&self.endpoint)
+    }
+
+    /// Write `main.tf` as given (the caller includes the provider block).
+    pub fn write_main(&self, hcl: &str) -> Result<(), HarnessError> {
+        write(&self.dir.join("main.tf"), hcl)
+    }
+
+    /// Write `main.tf` = this test's provider blocks + `resources`.
+    pub fn write_stack(&self, resources: &str) -> Result<(), HarnessError> {
+        self.write_main(&format!("{}\n{resources}", self.provider_hcl()))
+    }
+
+    /// Run `terraform <command> [-input=false] -no-color <rest>`: the flags go right after the
+    /// (sub)command, since Terraform stops reading flags at the first positional argument.
+    pub fn run(&self, args: &[&str]) -> TfOutput {
+        self.run_exact(&with_common_flags(args))
+    }
+
+    pub fn validate(&self) -> TfOutput {
+        self.run(&["validate"])
+    }
+
+    /// `plan -detailed-exitcode`: 0 no changes, 1 error, 2 changes.
+    pub fn plan(&self) -> TfOutput {
+        self.run(&["plan", "-detailed-exitcode"])
+    }
+
+    pub fn apply(&self) -> TfOutput {
+        self.run(&["apply", "-auto-approve"])
+    }
+
+    pub fn destroy(&self) -> TfOutput {
+        self.run(&["destroy", "-auto-approve"])
+    }
+
+    pub fn import(&self, address: &str, id: &str) -> TfOutput {
+        self.run(&["import", address, id])
+    }
+
+    /// `terraform output -json`, parsed; panics with the output on failure.
+    #[track_caller]
+    pub fn outputs(&self) -> serde_json::Value {
+        self.run_exact(&["output".into(), "-json".into()])
+            .assert_success()
+            .json()
+    }
+
+    /// `terraform show -json` (the state), parsed; panics with the output on failure.
+    #[track_caller]
+    pub fn show_state(&self) -> serde_json::Value {
+        self.run_exact(&["show".into(), "-json".into(), "-no-color".into()])
+            .assert_success()
+            .json()
+    }
+
+    /// The `values` of one resource in the state (e.g. `wordpress_ha_stack.blog`).
+    #[track_caller]
+    pub fn resource_values(&self, address: &str) -> serde_json::Value {
+        let state = self.show_state();
+        find_resource(&state, address)
+            .unwrap_or_else(|| panic!("{address} is not in the state:\n{state:#}"))
+    }
+
+    /// Run Terraform with exactly these arguments.
+    pub fn run_exact(&self, args: &[String]) -> TfOutput {
+        let mut command = Command::new(&self.terraform);
+        command
+            .args(args)
+            .current_dir(&self.dir)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            // Its own group, so a timeout kills Terraform and the provider it launched.
+            .process_group(0);
+        match command.spawn() {
+            Ok(child) => wait_with_timeout(child, args, self.timeout),
+            Err(err) => TfOutput {
+                args: args.to_vec(),
+                code: None,
+                stdout: String::new(),
+                stderr: format!("could not start {}: {err}", self.terraform.display()),
+                timed_out: false,
+            },
+        }
+    }
+}
+
+impl Drop for TerraformDir {
+    fn drop(&mut self) {
+        // Keep a failed test's directory for inspection; tidy up after a passing one.
+        if !std::thread::panicking() && std::env::var_os("E2E_KEEP_DIRS").is_none() {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+/// `terraform { required_providers }` + `provider "wordpress"` pointed at `endpoint`.
+pub fn provider_hcl(endpoint: &str) -> String {
+    format!(
+        r#"terraform {{
+  required_providers {{
+    wordpress = {{ source = "{PROVIDER_SOURCE}" }}
+  }}
+}}
+
+provider "wordpress" {{
+  region       = "{REGION}"
+  endpoint_url = "{endpoint}"
+}}
+"#
+    )
+}
+
+/// The CLI config that makes Terraform load our binary from `provider_dir`.
+fn cli_config_text(provider_dir: &Path) -> String {
+    format!(
+        r#"provider_installation {{
+  dev_overrides {{
+    "{PROVIDER_SOURCE}" = "{}"
+  }}
+  direct {{}}
+}}
+"#,
+        provider_dir.display()
+    )
+}
+
+/// The directory holding `terraform-provider-wordpress`: `$WORDPRESS_PROVIDER_BIN` (linked
+/// under the work dir when its file name differs), else the profile dir of this test binary
+/// (`<target>/debug`), which is where `cargo build` put the provider.
+fn provider_dir(work_dir: &Path) -> Result<PathBuf, HarnessError> {
+    if let Some(explicit) = std::env::var_os("WORDPRESS_PROVIDER_BIN") {
+        return explicit_provider_dir(PathBuf::from(explicit), work_dir);
+    }
+    let dir = build_profile_dir();
+    let binary = dir.join(PROVIDER_BINARY);
+    if binary.is_file() {
+        Ok(dir)
+    } else {
+        Err(HarnessError::Missing {
+            what: "the provider binary",
+            path: binary,
+            hint: "build it first: cargo build -p terraform-provider-wordpress (./scripts/test does)",
+        })
+    }
+}
+
+fn explicit_provider_dir(binary: PathBuf, work_dir: &Path) -> Result<PathBuf, HarnessError> {
+    if !binary.is_file() {
+        return Err(HarnessError::Missing {
+            what: "WORDPRESS_PROVIDER_BIN",
+            path: binary,
+            hint: "point it at a built terraform-provider-wordpress",
+        });
+    }
+    if binary.file_name().is_some_and(|n| n == PROVIDER_BINARY) {
+        if let Some(dir) = binary.parent() {
+            return Ok(dir.to_path_buf());
+        }
+    }
+    let link_dir = work_dir.join("provider");
+    let io = |action, source| HarnessError::Io {
+        action,
+        path: link_dir.clone(),
+        source,
+    };
+    std::fs::create_dir_all(&link_dir).map_err(|e| io("create", e))?;
+    let absolute = std::fs::canonicalize(&binary).map_err(|e| io("resolve", e))?;
+    std::os::unix::fs::symlink(absolute, link_dir.join(PROVIDER_BINARY))
+        .map_err(|e| io("link the provider into", e))?;
+    Ok(link_dir)
+}
+
+/// `<target>/<profile>`: integration test binaries run from `<target>/<profile>/deps/`.
+fn build_profile_dir() -> PathBuf {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| Some(exe.parent()?.parent()?.to_path_buf()))
+        .unwrap_or_else(|| workspace_root().join("target").join("debug"))
+}
+
+fn command_timeout() -> Duration {
+    std::env::var("E2E_TERRAFORM_TIMEOUT_SECS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map(Duration::from_secs)
+        .unwrap_or(DEFAULT_COMMAND_TIMEOUT)
+}
+
+/// `<root>/target/e2e/<test>-<n>`, emptied of any leftover from an earlier run.
+fn fresh_dir(root: &Path, test: &str) -> Result<PathBuf, HarnessError> {
+    let n = NEXT_DIR.fetch_add(1, Ordering::Relaxed);
+    let dir = root.join("target").join("e2e").join(format!("{test}-{n}"));
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).map_err(|source| HarnessError::Io {
+            action: "clear",
+            path: dir.clone(),
+            source,
+        })?;
+    }
+    std::fs::create_dir_all(&dir).map_err(|source| HarnessError::Io {
+        action: "create",
+        path: dir.clone(),
+        source,
+    })?;
+    Ok(dir)
+}
+
+fn write(path: &Path, text: &str) -> Result<(), HarnessError> {
+    std::fs::write(path, text).map_err(|source| HarnessError::Io {
+        action: "write",
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Commands that accept `-input=false` (validate, output, show and state do not).
+fn takes_input_flag(command: &str) -> bool {
+    matches!(
+        command,
+        "plan" | "apply" | "destroy" | "import" | "refresh" | "init"
+    )
+}
+
+/// `args` with `-no-color` (and `-input=false` where accepted) after the (sub)command.
+fn with_common_flags(args: &[&str]) -> Vec<String> {
+    let command_words = match args.first() {
+        Some(&"state") => 2,
+        Some(_) => 1,
+        None => 0,
+    }
+    .min(args.len());
+    let mut full: Vec<String> = args[..command_words].iter().map(|a| a.to_string()).collect();
+    if args.first().is_some_and(|c| takes_input_flag(c)) {
+        full.push("-input=false".to_string());
+    }
+    if args.first() != Some(&"state") {
+        full.push("-no-color".to_string());
+    }
+    full.extend(args[command_words..].iter().map(|a| a.to_string()));
+    full
+}
+
+fn wait_with_timeout(mut child: Child, args: &[String], timeout: Duration) -> TfOutput {
+    let stdout = drain(child.stdout.take());
+    let stderr = drain(child.stderr.take());
+    let started = Instant::now();
+    let (status, timed_out) = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break (Some(status), false),
+            Ok(None) if started.elapsed() > timeout => {
+                kill_group(&mut child);
+                break (child.wait().ok(), true);
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(25)),
+            Err(_) => break (child.wait().ok(), false),
+        }
+    };
+    TfOutput {
+        args: args.to_vec(),
+        code: status.as_ref().and_then(ExitStatus::code),
+        stdout: join_text(stdout),
+        stderr: join_text(stderr),
+        timed_out,
+    }
+}
+
+/// Kill Terraform's whole process group (it leads it: `process_group(0)`).
+fn kill_group(child: &mut Child) {
+    let group = format!("-{}", child.id());
+    let killed = Command::new("kill")
+        .args(["-KILL", "--", &group])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !killed {
+        let _ = child.kill();
+    }
+}
+
+fn drain<R: Read + Send + 'static>(pipe: Option<R>) -> Option<JoinHandle<String>> {
+    pipe.map(|mut pipe| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = pipe.read_to_end(&mut bytes);
+            String::from_utf8_lossy(&bytes).into_owned()
+        })
+    })
+}
+
+fn join_text(reader: Option<JoinHandle<String>>) -> String {
+    reader
+        .and_then(|handle| handle.join().ok())
+        .unwrap_or_default()
+}
+
+/// `values` of the resource at `address` in `terraform show -json` output (root module).
+pub fn find_resource(state: &serde_json::Value, address: &str) -> Option<serde_json::Value> {
+    state
+        .pointer("/values/root_module/resources")?
+        .as_array()?
+        .iter()
+        .find(|r| r.get("address").and_then(|a| a.as_str()) == Some(address))?
+        .get("values")
+        .cloned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cli_config_overrides_our_source_address_only() {
+        let text = cli_config_text(Path::new("/opt/bin"));
+        assert!(text.contains(r#""wpstack/wordpress" = "/opt/bin""#), "{text}");
+        assert!(text.contains("direct {}"), "{text}");
+    }
+
+    #[test]
+    fn provider_block_points_at_the_endpoint() {
+        let hcl = provider_hcl("http://127.0.0.1:1234");
+        assert!(hcl.contains(r#"endpoint_url = "http://127.0.0.1:1234""#), "{hcl}");
+        assert!(hcl.contains(r#"source = "wpstack/wordpress""#), "{hcl}");
+    }
+
+    #[test]
+    fn common_flags_come_before_positional_arguments() {
+        assert_eq!(
+            with_common_flags(&["import", "wordpress_ha_stack.a", "a"]),
+            ["import", "-input=false", "-no-color", "wordpress_ha_stack.a", "a"]
+        );
+        assert_eq!(with_common_flags(&["validate"]), ["validate", "-no-color"]);
+        assert_eq!(
+            with_common_flags(&["state", "list"]),
+            ["state", "list"]
+        );
+    }
+
+    #[test]
+    fn resources_are_found_by_address() {
+        let state = serde_json::json!({"values": {"root_module": {"resources": [
+            {"address": "wordpress_ha_stack.a", "values": {"id": "a"}},
+            {"address": "wordpress_ha_stack.b", "values": {"id": "b"}}
+        ]}}});
+        assert_eq!(
+            find_resource(&state, "wordpress_ha_stack.b"),
+            Some(serde_json::json!({"id": "b"}))
+        );
+        assert_eq!(find_resource(&state, "wordpress_ha_stack.c"), None);
+    }
+
+    #[test]
+    fn output_display_shows_command_code_and_streams() {
+        let out = TfOutput {
+            args: vec!["plan".into()],
+            code: Some(1),
+            stdout: "out".into(),
+            stderr: "Error: bad".into(),
+            timed_out: false,
+        };
+        let text = out.to_string();
+        assert!(text.contains("terraform plan"), "{text}");
+        assert!(text.contains("exit: 1"), "{text}");
+        assert!(text.contains("Error: bad"), "{text}");
+        assert!(!out.success());
+    }
+}
