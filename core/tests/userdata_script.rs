@@ -164,10 +164,11 @@ fn expected_first_boot(machine: &Machine, fixture: &Fixture) -> Vec<String> {
     let health_file = machine.root_path("etc/wordpress-ha/health-check.html");
     vec![
         "dnf install -y docker amazon-efs-utils".to_string(),
-        "systemctl enable --now docker".to_string(),
         format!("mountpoint -q {efs}"),
         format!("mount {efs}"),
         format!("chown 33:33 {efs}/wp-content"),
+        "systemctl daemon-reload".to_string(),
+        "systemctl enable --now docker".to_string(),
         format!("docker pull {}", fixture.image),
         "docker container inspect wordpress".to_string(),
         format!(
@@ -212,6 +213,14 @@ fn first_boot_installs_mounts_and_runs_wordpress_in_order() {
         "apache must read it"
     );
     assert_eq!(machine.containers_started(), 1);
+    assert_eq!(
+        machine.file("etc/systemd/system/docker.service.d/wordpress-ha-efs.conf"),
+        format!(
+            "[Unit]\nRequiresMountsFor={}\n",
+            machine.root_path("mnt/efs")
+        ),
+        "after a reboot, docker must wait for EFS"
+    );
 }
 
 #[test]

@@ -86,6 +86,13 @@ impl TfOutput {
         self
     }
 
+    /// Whether an error diagnostic quotes the configuration line of `attribute`: Terraform
+    /// prints the source snippet (`  12:     vpc_cidr = ...`) only when the diagnostic carries an
+    /// attribute path that leads to that line.
+    pub fn points_at_attribute(&self, attribute: &str) -> bool {
+        self.combined().lines().any(|line| quotes_attribute(line, attribute))
+    }
+
     /// stdout then stderr: where Terraform's diagnostics end up depends on the command.
     pub fn combined(&self) -> String {
         format!("{}\n{}", self.stdout, self.stderr)
@@ -462,6 +469,19 @@ fn join_text(reader: Option<JoinHandle<String>>) -> String {
         .unwrap_or_default()
 }
 
+/// `  12:     name = "x"` (a source snippet line) for attribute `name`.
+fn quotes_attribute(line: &str, attribute: &str) -> bool {
+    let Some((number, source)) = line.trim_start().split_once(':') else {
+        return false;
+    };
+    let Some(rest) = source.trim_start().strip_prefix(attribute) else {
+        return false;
+    };
+    !number.is_empty()
+        && number.chars().all(|c| c.is_ascii_digit())
+        && rest.trim_start().starts_with('=')
+}
+
 /// `values` of the resource at `address` in `terraform show -json` output (root module).
 pub fn find_resource(state: &serde_json::Value, address: &str) -> Option<serde_json::Value> {
     state
@@ -502,6 +522,15 @@ mod tests {
             with_common_flags(&["state", "list"]),
             ["state", "list"]
         );
+    }
+
+    #[test]
+    fn snippet_lines_are_recognised_by_attribute() {
+        assert!(quotes_attribute("  12:     vpc_cidr = \"10.0.0.0/33\"", "vpc_cidr"));
+        assert!(quotes_attribute("   7:   name = \"Bad\"", "name"));
+        assert!(!quotes_attribute("   7:   name_prefix = \"Bad\"", "name"));
+        assert!(!quotes_attribute("Error: vpc_cidr = nonsense", "vpc_cidr"));
+        assert!(!quotes_attribute("  on main.tf line 7:", "name"));
     }
 
     #[test]

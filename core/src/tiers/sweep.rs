@@ -1,7 +1,8 @@
 //! The sweep that ends a destroy: whatever EC2 object still carries the stack tag (an apply
 //! killed before it recorded an id, an object created out of band) is deleted, in dependency
-//! order, then EC2's tag inventory (DescribeTags, which unlike moto's tagging API sees EIPs
-//! and launch templates) must show nothing live.
+//! order (after `service_sweep` removed the other services' objects), then EC2 must show
+//! nothing live with the tag, asked kind by kind (moto's tagging API misses EIPs and launch
+//! templates).
 
 use futures::future::try_join_all;
 
@@ -131,20 +132,33 @@ async fn delete_nat_and_wait(ctx: &StepContext, id: &str) -> Result<()> {
     Ok(())
 }
 
-/// Tagged EC2 objects that still exist: terminated instances and deleted NAT gateways keep
-/// their tags for a while and do not count.
+/// EC2 objects carrying the stack tag that still exist, asked kind by kind (DescribeTags is
+/// no proof: moto keeps the tags of deleted objects, and AWS those of terminated instances
+/// and deleted NAT gateways for a while).
 pub async fn live_tagged_objects(ctx: &StepContext) -> Result<Vec<TaggedObject>> {
     let ec2 = &ctx.clients.ec2;
     let stack = ctx.stack();
-    let (tagged, instances, nats) = tokio::try_join!(
-        ec2::tagged_objects(ec2, stack),
+    let (instances, nats, addresses, tables, gateways, groups, subnets, vpcs, templates) = tokio::try_join!(
         ec2::stack_instances(ec2, stack, None),
         ec2::stack_nat_gateways(ec2, stack),
+        ec2::stack_addresses(ec2, stack),
+        ec2::stack_route_tables(ec2, stack),
+        ec2::stack_internet_gateways(ec2, stack),
+        ec2::stack_security_groups(ec2, stack),
+        ec2::stack_subnets(ec2, stack),
+        ec2::stack_vpcs(ec2, stack),
+        launch_template::list_tagged(&ctx.clients, crate::naming::STACK_TAG, stack),
     )?;
-    let dead = |object: &TaggedObject| match object.kind.as_str() {
-        "instance" => instances.iter().any(|i| i.id == object.id && !i.is_live()),
-        "natgateway" => nats.iter().any(|n| n.id == object.id && !n.is_live()),
-        _ => false,
-    };
-    Ok(tagged.into_iter().filter(|o| !dead(o)).collect())
+    let object = |kind: &str, id: &str| TaggedObject { id: id.to_string(), kind: kind.to_string() };
+    let mut left = Vec::new();
+    left.extend(instances.iter().filter(|i| i.is_live()).map(|i| object("instance", &i.id)));
+    left.extend(nats.iter().filter(|n| n.is_live()).map(|n| object("natgateway", &n.id)));
+    left.extend(addresses.iter().map(|a| object("elastic-ip", &a.allocation_id)));
+    left.extend(tables.iter().map(|t| object("route-table", &t.id)));
+    left.extend(gateways.iter().map(|g| object("internet-gateway", &g.id)));
+    left.extend(groups.iter().map(|g| object("security-group", &g.id)));
+    left.extend(subnets.iter().map(|s| object("subnet", &s.id)));
+    left.extend(vpcs.iter().map(|v| object("vpc", &v.id)));
+    left.extend(templates.iter().map(|t| object("launch-template", &t.id)));
+    Ok(left)
 }

@@ -22,6 +22,7 @@ readonly CONFIG_DIR="$ROOT/etc/wordpress-ha"
 readonly ENV_FILE="$CONFIG_DIR/wordpress.env"
 readonly HEALTH_CHECK_FILE="$CONFIG_DIR/health-check.html"
 readonly FSTAB="$ROOT/etc/fstab"
+readonly DOCKER_DROP_IN_DIR="$ROOT/etc/systemd/system/docker.service.d"
 # Encryption in transit through the EFS mount helper; _netdev waits for the network at boot.
 readonly FSTAB_LINE="$EFS_ID:/ $EFS_MOUNT_POINT efs _netdev,noresvport,tls 0 0"
 # The www-data user of the official wordpress image.
@@ -59,7 +60,12 @@ install_packages() {
   retry 5 15 dnf install -y docker amazon-efs-utils
 }
 
-start_docker() {
+# Docker starts only once EFS is mounted, also on a reboot: a container started before the
+# mount would serve an empty local wp-content.
+start_docker_after_efs() {
+  install -d -m 0755 "$DOCKER_DROP_IN_DIR"
+  printf '[Unit]\nRequiresMountsFor=%s\n' "$EFS_MOUNT_POINT" >"$DOCKER_DROP_IN_DIR/wordpress-ha-efs.conf"
+  systemctl daemon-reload
   systemctl enable --now docker
 }
 
@@ -127,9 +133,9 @@ run_wordpress() {
 
 main() {
   install_packages
-  start_docker
   mount_efs
   prepare_wp_content
+  start_docker_after_efs
   write_container_env
   write_health_check_file
   run_wordpress

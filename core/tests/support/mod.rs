@@ -82,7 +82,7 @@ pub fn tags_of(tags: &[aws_sdk_ec2::types::Tag]) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// Counts of live tagged objects by kind, for duplicate checks.
+/// Counts of live tagged objects of the EC2 tiers by kind, for duplicate checks.
 pub async fn inventory(ec2: &aws_sdk_ec2::Client, stack: &str) -> BTreeMap<&'static str, usize> {
     let vpcs = ec2.describe_vpcs().filters(tag_filter(stack)).send().await.unwrap();
     let subnets = ec2.describe_subnets().filters(tag_filter(stack)).send().await.unwrap();
@@ -91,7 +91,8 @@ pub async fn inventory(ec2: &aws_sdk_ec2::Client, stack: &str) -> BTreeMap<&'sta
     let eips = ec2.describe_addresses().filters(tag_filter(stack)).send().await.unwrap();
     let nats = ec2.describe_nat_gateways().filter(tag_filter(stack)).send().await.unwrap();
     let groups = ec2.describe_security_groups().filters(tag_filter(stack)).send().await.unwrap();
-    let instances = ec2.describe_instances().filters(tag_filter(stack)).send().await.unwrap();
+    let bastion_name = format!("{stack}-bastion");
+    let instances = ec2.describe_instances().filters(tag_filter(stack)).filters(filter("tag:Name", &bastion_name)).send().await.unwrap();
     let live_nats = nats
         .nat_gateways()
         .iter()
@@ -111,6 +112,6 @@ pub async fn inventory(ec2: &aws_sdk_ec2::Client, stack: &str) -> BTreeMap<&'sta
         ("eip", eips.addresses().len()),
         ("nat_gateway", live_nats),
         ("security_group", groups.security_groups().len()),
-        ("instance", live_instances),
+        ("bastion_instance", live_instances),
     ])
 }

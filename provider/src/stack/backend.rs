@@ -116,8 +116,11 @@ provider block depends on values computed during apply, apply those first.",
             default_zones,
         };
         let mut planned = planning::plan_configurable(&self.resource, &req.config, &ctx);
-        let (desired, unresolved, _) = spec_from_value(&planned);
-        let plan = if req.prior_state.is_null() || !unresolved.is_empty() {
+        // Unknowns in the configuration itself (values of other resources not applied yet)
+        // make every output unknown; unknowns only apply resolves (AMI, password) do not.
+        let (_, config_unknowns, _) = spec_from_value(&req.config);
+        let (desired, _, _) = spec_from_value(&planned);
+        let plan = if req.prior_state.is_null() || !config_unknowns.is_empty() {
             plan_create(&desired)
         } else {
             let (prior_spec, _, _) = spec_from_value(&req.prior_state);
@@ -349,7 +352,14 @@ impl ProviderBackend for WordpressProvider {
         if req.planned_state.is_null() {
             return self.destroy(&engine, req, response, &cancel).await;
         }
-        let (spec, _, errors) = spec_from_value(&req.planned_state);
+        let (mut spec, _, errors) = spec_from_value(&req.planned_state);
+        // An unset desired capacity belongs to the group and its scaling policy: the state
+        // shows the group's current value, but apply must not pin the group to it.
+        spec.autoscaling.desired_capacity = req
+            .config
+            .attr("autoscaling")
+            .attr("desired_capacity")
+            .as_i64();
         if !errors.is_empty() {
             response.diagnostics = errors.into_iter().map(spec_diagnostic).collect();
             return response;

@@ -67,14 +67,17 @@ fn plan_attribute(block: Option<&str>, attr: &AttrDef, config: &Value, ctx: &Pla
     if !prior.is_null() {
         return prior.clone();
     }
+    if !ctx.prior.is_null() {
+        // On update a value apply left null stays null: an unset desired capacity belongs to
+        // the group, and an imported password cannot be read back. Planning a change nobody
+        // asked for would make every plan noisy.
+        return Value::Null;
+    }
     match (block, attr.name) {
         (Some("network"), "availability_zones") => match &ctx.default_zones {
             Some(zones) => Value::list(zones.iter().map(String::as_str)),
             None => Value::Unknown,
         },
-        // Imported stacks cannot read the password back: keep it null rather than plan a
-        // change nobody asked for.
-        (Some("database"), "password") if !ctx.prior.is_null() => Value::Null,
         _ => Value::Unknown,
     }
 }
