@@ -52,7 +52,10 @@ pub enum CidrError {
 
 /// Parse a VPC CIDR, refusing host bits (`10.0.0.1/16`).
 pub fn parse_vpc_cidr(cidr: &str) -> Result<Ipv4Net, CidrError> {
-    let net: Ipv4Net = cidr.trim().parse().map_err(|_| CidrError::Malformed(cidr.to_string()))?;
+    let net: Ipv4Net = cidr
+        .trim()
+        .parse()
+        .map_err(|_| CidrError::Malformed(cidr.to_string()))?;
     if net.addr() != net.network() {
         return Err(CidrError::NotANetwork {
             cidr: cidr.to_string(),
@@ -95,7 +98,8 @@ pub fn carve(vpc_cidr: &str, zones: usize) -> Result<Vec<ZoneSubnets>, CidrError
     let slot = |index: u32| -> Result<Ipv4Net, CidrError> {
         let size = 1u32 << (32 - subnet_prefix);
         let start = u32::from(vpc.network()) + index * size;
-        Ipv4Net::new(Ipv4Addr::from(start), subnet_prefix).map_err(|_| CidrError::Malformed(vpc_cidr.to_string()))
+        Ipv4Net::new(Ipv4Addr::from(start), subnet_prefix)
+            .map_err(|_| CidrError::Malformed(vpc_cidr.to_string()))
     };
     (0..zones as u32)
         .map(|i| {
@@ -114,7 +118,10 @@ mod tests {
     use super::*;
 
     fn strings(layout: &[ZoneSubnets]) -> Vec<(String, String)> {
-        layout.iter().map(|z| (z.public.to_string(), z.private.to_string())).collect()
+        layout
+            .iter()
+            .map(|z| (z.public.to_string(), z.private.to_string()))
+            .collect()
     }
 
     #[test]
@@ -155,12 +162,27 @@ mod tests {
 
     #[test]
     fn too_small_ranges_and_bad_input_are_refused() {
-        assert!(matches!(carve("10.0.0.0/24", 6), Err(CidrError::TooSmall { .. })));
-        assert!(matches!(carve("10.0.0.0/26", 2), Err(CidrError::TooSmall { .. })));
-        assert!(matches!(carve("10.0.0.1/16", 2), Err(CidrError::NotANetwork { .. })));
+        assert!(matches!(
+            carve("10.0.0.0/24", 6),
+            Err(CidrError::TooSmall { .. })
+        ));
+        assert!(matches!(
+            carve("10.0.0.0/26", 2),
+            Err(CidrError::TooSmall { .. })
+        ));
+        assert!(matches!(
+            carve("10.0.0.1/16", 2),
+            Err(CidrError::NotANetwork { .. })
+        ));
         assert!(matches!(carve("banana", 2), Err(CidrError::Malformed(_))));
-        assert!(matches!(carve("10.0.0.0/16", 0), Err(CidrError::ZoneCount(0))));
-        assert!(matches!(carve("10.0.0.0/16", 9), Err(CidrError::ZoneCount(9))));
+        assert!(matches!(
+            carve("10.0.0.0/16", 0),
+            Err(CidrError::ZoneCount(0))
+        ));
+        assert!(matches!(
+            carve("10.0.0.0/16", 9),
+            Err(CidrError::ZoneCount(9))
+        ));
     }
 
     proptest! {

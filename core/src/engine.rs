@@ -66,10 +66,16 @@ impl Engine {
         cancel: &CancellationToken,
     ) -> std::result::Result<StackState, PartialFailure> {
         let mut initial = match prior {
-            Some(prior) => StackState { spec: spec.clone(), ..prior.clone() },
+            Some(prior) => StackState {
+                spec: spec.clone(),
+                ..prior.clone()
+            },
             None => StackState::new(spec.clone()),
         };
-        let fail = |state: StackState, error| PartialFailure { state: Box::new(state), error };
+        let fail = |state: StackState, error| PartialFailure {
+            state: Box::new(state),
+            error,
+        };
         let zones = match self.resolve_zones(spec).await {
             Ok(zones) => zones,
             Err(error) => return Err(fail(initial, error)),
@@ -84,7 +90,10 @@ impl Engine {
             Some(_) => spec.timeouts.update_or_default(),
             None => spec.timeouts.create_or_default(),
         };
-        let plan = StackPlan { spec: initial.spec.clone(), zones };
+        let plan = StackPlan {
+            spec: initial.spec.clone(),
+            zones,
+        };
         let run = cancel.child_token();
         let ctx = self.context(Operation::Apply, plan, timeout, run.clone(), initial);
         let steps = tiers::all_steps(&ctx.plan);
@@ -109,15 +118,29 @@ impl Engine {
 
     /// Refresh every owned object. `Ok(None)` means the stack no longer exists.
     pub async fn read(&self, prior: &StackState) -> Result<Option<StackState>> {
-        let zones = prior.spec.network.availability_zones.clone().unwrap_or_default();
+        let zones = prior
+            .spec
+            .network
+            .availability_zones
+            .clone()
+            .unwrap_or_default();
         let fresh = StackState {
             spec: prior.spec.clone(),
             resources: BTreeMap::new(),
             outputs: StackOutputs::default(),
             secrets: prior.secrets.clone(),
         };
-        let plan = StackPlan { spec: prior.spec.clone(), zones };
-        let ctx = self.context(Operation::Refresh, plan, READ_TIMEOUT, CancellationToken::new(), fresh);
+        let plan = StackPlan {
+            spec: prior.spec.clone(),
+            zones,
+        };
+        let ctx = self.context(
+            Operation::Refresh,
+            plan,
+            READ_TIMEOUT,
+            CancellationToken::new(),
+            fresh,
+        );
         tiers::refresh_all(&ctx).await?;
         let state = finished_state(&ctx);
         if state.resources.is_empty() {
@@ -128,15 +151,37 @@ impl Engine {
     }
 
     /// Delete every object of the stack. On failure the state lists what still exists.
-    pub async fn destroy(&self, prior: &StackState, cancel: &CancellationToken) -> std::result::Result<(), PartialFailure> {
-        let zones = prior.spec.network.availability_zones.clone().unwrap_or_default();
-        let plan = StackPlan { spec: prior.spec.clone(), zones };
+    pub async fn destroy(
+        &self,
+        prior: &StackState,
+        cancel: &CancellationToken,
+    ) -> std::result::Result<(), PartialFailure> {
+        let zones = prior
+            .spec
+            .network
+            .availability_zones
+            .clone()
+            .unwrap_or_default();
+        let plan = StackPlan {
+            spec: prior.spec.clone(),
+            zones,
+        };
         let run = cancel.child_token();
         let timeout = prior.spec.timeouts.delete_or_default();
-        let ctx = self.context(Operation::Destroy, plan, timeout, run.clone(), prior.clone());
+        let ctx = self.context(
+            Operation::Destroy,
+            plan,
+            timeout,
+            run.clone(),
+            prior.clone(),
+        );
         let steps = tiers::all_steps(&ctx.plan);
-        let edges: Vec<(String, Vec<String>)> = steps.iter().map(|s| (s.id.clone(), s.deps.clone())).collect();
-        let mut reversed: BTreeMap<String, Vec<String>> = graph::reverse_edges(&edges).into_iter().collect();
+        let edges: Vec<(String, Vec<String>)> = steps
+            .iter()
+            .map(|s| (s.id.clone(), s.deps.clone()))
+            .collect();
+        let mut reversed: BTreeMap<String, Vec<String>> =
+            graph::reverse_edges(&edges).into_iter().collect();
         let nodes = steps
             .into_iter()
             .map(|s| {
@@ -144,7 +189,8 @@ impl Engine {
                 Node::new(s.id, deps, (s.delete)(ctx.clone()))
             })
             .collect();
-        let mut outcome = run_bounded(nodes, &run, ctx.bounds().deadline, "destroying the stack").await;
+        let mut outcome =
+            run_bounded(nodes, &run, ctx.bounds().deadline, "destroying the stack").await;
         if outcome.is_ok() {
             outcome = tiers::sweep::sweep_all(&ctx).await;
         }
@@ -163,13 +209,25 @@ impl Engine {
     /// Rebuild the state of the stack named `name` from the objects tagged for it.
     pub async fn import(&self, name: &str) -> Result<StackState> {
         let spec = StackSpec::with_name(name);
-        let plan = StackPlan { spec: spec.clone(), zones: Vec::new() };
-        let ctx = self.context(Operation::Import, plan, READ_TIMEOUT, CancellationToken::new(), StackState::new(spec));
+        let plan = StackPlan {
+            spec: spec.clone(),
+            zones: Vec::new(),
+        };
+        let ctx = self.context(
+            Operation::Import,
+            plan,
+            READ_TIMEOUT,
+            CancellationToken::new(),
+            StackState::new(spec),
+        );
         tiers::refresh_all(&ctx).await?;
         let state = finished_state(&ctx);
         if state.resource(logical::VPC).is_none() {
             return Err(StackError::Refused {
-                what: format!("no stack named {name:?} in region {}: no VPC carries its tag", self.clients.region),
+                what: format!(
+                    "no stack named {name:?} in region {}: no VPC carries its tag",
+                    self.clients.region
+                ),
             });
         }
         Ok(state)
@@ -202,7 +260,10 @@ impl Engine {
         let zones = self.availability_zones().await?;
         if zones.len() < DEFAULT_ZONE_COUNT {
             return Err(StackError::Refused {
-                what: format!("region {} has fewer than {DEFAULT_ZONE_COUNT} available zones", self.clients.region),
+                what: format!(
+                    "region {} has fewer than {DEFAULT_ZONE_COUNT} available zones",
+                    self.clients.region
+                ),
             });
         }
         Ok(zones.into_iter().take(DEFAULT_ZONE_COUNT).collect())
@@ -212,8 +273,13 @@ impl Engine {
     /// whose state was lost): that one is to be imported. An unfinished one is adopted.
     async fn refuse_complete_stack(&self, name: &str) -> Result<()> {
         let vpcs = ec2::stack_vpcs(&self.clients.ec2, name).await?;
-        if vpcs.iter().any(|v| v.tags.get(COMPLETE_TAG).map(String::as_str) == Some("true")) {
-            return Err(StackError::AlreadyExists { name: name.to_string() });
+        if vpcs
+            .iter()
+            .any(|v| v.tags.get(COMPLETE_TAG).map(String::as_str) == Some("true"))
+        {
+            return Err(StackError::AlreadyExists {
+                name: name.to_string(),
+            });
         }
         Ok(())
     }
@@ -228,7 +294,12 @@ impl Engine {
 
 /// Run the graph, cancelling it at `deadline` (waiters stop on their own; a step stuck in a
 /// call is dropped, its recorded ids kept).
-async fn run_bounded(nodes: Vec<Node>, cancel: &CancellationToken, deadline: Instant, during: &str) -> Result<()> {
+async fn run_bounded(
+    nodes: Vec<Node>,
+    cancel: &CancellationToken,
+    deadline: Instant,
+    during: &str,
+) -> Result<()> {
     let started = Instant::now();
     match tokio::time::timeout_at(deadline, graph::run(nodes, cancel)).await {
         Ok(result) => result.map(|report| {
@@ -272,7 +343,9 @@ pub fn derive_outputs(state: &mut StackState, zones: &[String]) {
     let groups: BTreeMap<String, String> = security::TIERS
         .iter()
         .filter_map(|tier| {
-            let id = state.resources.get(&qualified(logical::SECURITY_GROUP, tier))?;
+            let id = state
+                .resources
+                .get(&qualified(logical::SECURITY_GROUP, tier))?;
             Some((tier.to_string(), id.clone()))
         })
         .collect();
@@ -303,7 +376,10 @@ mod tests {
         }
         derive_outputs(&mut state, &zones);
         assert_eq!(state.outputs.vpc_id.as_deref(), Some("vpc-1"));
-        assert_eq!(state.outputs.public_subnet_ids, vec!["subnet-b", "subnet-a"]);
+        assert_eq!(
+            state.outputs.public_subnet_ids,
+            vec!["subnet-b", "subnet-a"]
+        );
         assert_eq!(state.outputs.private_subnet_ids, vec!["subnet-pb"]);
         assert_eq!(state.outputs.nat_gateway_ids, vec!["nat-b"]);
         assert_eq!(state.outputs.security_group_ids.len(), 1);

@@ -23,7 +23,12 @@ impl FieldPath {
     }
     /// `FieldPath::attrs(&["network", "vpc_cidr"])`.
     pub fn attrs(names: &[&str]) -> Self {
-        FieldPath(names.iter().map(|n| PathStep::Attribute(n.to_string())).collect())
+        FieldPath(
+            names
+                .iter()
+                .map(|n| PathStep::Attribute(n.to_string()))
+                .collect(),
+        )
     }
     pub fn attr(mut self, name: &str) -> Self {
         self.0.push(PathStep::Attribute(name.to_string()));

@@ -24,8 +24,16 @@ pub struct Node {
 }
 
 impl Node {
-    pub fn new(id: impl Into<String>, deps: Vec<String>, task: BoxFuture<'static, Result<()>>) -> Self {
-        Node { id: id.into(), deps, task }
+    pub fn new(
+        id: impl Into<String>,
+        deps: Vec<String>,
+        task: BoxFuture<'static, Result<()>>,
+    ) -> Self {
+        Node {
+            id: id.into(),
+            deps,
+            task,
+        }
     }
 }
 
@@ -48,14 +56,22 @@ pub fn topological_order(edges: &[(String, Vec<String>)]) -> Result<Vec<String>>
     for (id, deps) in edges {
         for dep in deps.iter().collect::<BTreeSet<_>>() {
             if !pending.contains_key(dep.as_str()) {
-                return Err(StackError::Internal(format!("step {id} depends on unknown step {dep}")));
+                return Err(StackError::Internal(format!(
+                    "step {id} depends on unknown step {dep}"
+                )));
             }
             *pending.entry(id.as_str()).or_default() += 1;
-            dependents.entry(dep.as_str()).or_default().push(id.as_str());
+            dependents
+                .entry(dep.as_str())
+                .or_default()
+                .push(id.as_str());
         }
     }
-    let mut ready: VecDeque<&str> =
-        pending.iter().filter(|(_, n)| **n == 0).map(|(id, _)| *id).collect();
+    let mut ready: VecDeque<&str> = pending
+        .iter()
+        .filter(|(_, n)| **n == 0)
+        .map(|(id, _)| *id)
+        .collect();
     let mut order = Vec::with_capacity(edges.len());
     while let Some(id) = ready.pop_front() {
         order.push(id.to_string());
@@ -68,8 +84,14 @@ pub fn topological_order(edges: &[(String, Vec<String>)]) -> Result<Vec<String>>
         }
     }
     if order.len() != edges.len() {
-        let stuck: Vec<&str> = pending.iter().filter(|(_, n)| **n > 0).map(|(id, _)| *id).collect();
-        return Err(StackError::Internal(format!("dependency cycle among steps {stuck:?}")));
+        let stuck: Vec<&str> = pending
+            .iter()
+            .filter(|(_, n)| **n > 0)
+            .map(|(id, _)| *id)
+            .collect();
+        return Err(StackError::Internal(format!(
+            "dependency cycle among steps {stuck:?}"
+        )));
     }
     Ok(order)
 }
@@ -77,8 +99,10 @@ pub fn topological_order(edges: &[(String, Vec<String>)]) -> Result<Vec<String>>
 /// The same graph with every edge turned around: a node now waits for the nodes that
 /// depended on it. Destroy runs the create graph this way.
 pub fn reverse_edges(edges: &[(String, Vec<String>)]) -> Vec<(String, Vec<String>)> {
-    let mut reversed: BTreeMap<String, BTreeSet<String>> =
-        edges.iter().map(|(id, _)| (id.clone(), BTreeSet::new())).collect();
+    let mut reversed: BTreeMap<String, BTreeSet<String>> = edges
+        .iter()
+        .map(|(id, _)| (id.clone(), BTreeSet::new()))
+        .collect();
     for (id, deps) in edges {
         for dep in deps {
             reversed.entry(dep.clone()).or_default().insert(id.clone());
@@ -87,7 +111,11 @@ pub fn reverse_edges(edges: &[(String, Vec<String>)]) -> Vec<(String, Vec<String
     edges
         .iter()
         .map(|(id, _)| {
-            let deps = reversed.remove(id).unwrap_or_default().into_iter().collect();
+            let deps = reversed
+                .remove(id)
+                .unwrap_or_default()
+                .into_iter()
+                .collect();
             (id.clone(), deps)
         })
         .collect()
@@ -95,8 +123,10 @@ pub fn reverse_edges(edges: &[(String, Vec<String>)]) -> Vec<(String, Vec<String
 
 /// Run every node, each once all its dependencies succeeded. Returns the first error.
 pub async fn run(nodes: Vec<Node>, cancel: &CancellationToken) -> Result<RunReport> {
-    let edges: Vec<(String, Vec<String>)> =
-        nodes.iter().map(|n| (n.id.clone(), n.deps.clone())).collect();
+    let edges: Vec<(String, Vec<String>)> = nodes
+        .iter()
+        .map(|n| (n.id.clone(), n.deps.clone()))
+        .collect();
     topological_order(&edges)?;
 
     let mut waiting_on: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
@@ -104,7 +134,10 @@ pub async fn run(nodes: Vec<Node>, cancel: &CancellationToken) -> Result<RunRepo
     let mut tasks: BTreeMap<String, BoxFuture<'static, Result<()>>> = BTreeMap::new();
     for node in nodes {
         for dep in &node.deps {
-            dependents.entry(dep.clone()).or_default().push(node.id.clone());
+            dependents
+                .entry(dep.clone())
+                .or_default()
+                .push(node.id.clone());
         }
         waiting_on.insert(node.id.clone(), node.deps.into_iter().collect());
         tasks.insert(node.id, node.task);
@@ -121,8 +154,11 @@ pub async fn run(nodes: Vec<Node>, cancel: &CancellationToken) -> Result<RunRepo
         (id, start, started.elapsed().as_secs_f64(), outcome)
     };
 
-    let initially_ready: Vec<String> =
-        waiting_on.iter().filter(|(_, deps)| deps.is_empty()).map(|(id, _)| id.clone()).collect();
+    let initially_ready: Vec<String> = waiting_on
+        .iter()
+        .filter(|(_, deps)| deps.is_empty())
+        .map(|(id, _)| id.clone())
+        .collect();
     for id in initially_ready {
         waiting_on.remove(&id);
         if let Some(task) = tasks.remove(&id) {
@@ -139,7 +175,9 @@ pub async fn run(nodes: Vec<Node>, cancel: &CancellationToken) -> Result<RunRepo
                 continue;
             }
         };
-        let Some((id, start, end, outcome)) = finished else { break };
+        let Some((id, start, end, outcome)) = finished else {
+            break;
+        };
         report.timings.push((id.clone(), start, end));
         match outcome {
             Ok(()) => {
@@ -148,7 +186,9 @@ pub async fn run(nodes: Vec<Node>, cancel: &CancellationToken) -> Result<RunRepo
                     continue;
                 }
                 for dependent in dependents.get(&id).into_iter().flatten() {
-                    let Some(deps) = waiting_on.get_mut(dependent) else { continue };
+                    let Some(deps) = waiting_on.get_mut(dependent) else {
+                        continue;
+                    };
                     deps.remove(&id);
                     if deps.is_empty() {
                         waiting_on.remove(dependent);
@@ -226,7 +266,11 @@ mod tests {
 
     #[test]
     fn reversed_graph_waits_for_dependents() {
-        let reversed = reverse_edges(&edges(&[("vpc", &[]), ("subnet", &["vpc"]), ("nat", &["subnet"])]));
+        let reversed = reverse_edges(&edges(&[
+            ("vpc", &[]),
+            ("subnet", &["vpc"]),
+            ("nat", &["subnet"]),
+        ]));
         let deps_of = |id: &str| reversed.iter().find(|(n, _)| n == id).unwrap().1.clone();
         assert_eq!(deps_of("vpc"), vec!["subnet".to_string()]);
         assert_eq!(deps_of("subnet"), vec!["nat".to_string()]);
@@ -266,7 +310,10 @@ mod tests {
         let cancel = CancellationToken::new();
         let error = run(nodes, &cancel).await.unwrap_err();
         assert!(error.to_string().contains("broken failed"), "{error}");
-        assert!(cancel.is_cancelled(), "running siblings must be told to stop");
+        assert!(
+            cancel.is_cancelled(),
+            "running siblings must be told to stop"
+        );
         let log = log.lock().unwrap().clone();
         assert!(!log.contains(&"after-broken".to_string()));
         assert!(log.contains(&"sibling".to_string()));
@@ -275,7 +322,10 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn outside_cancellation_stops_launching() {
         let log: Log = Arc::default();
-        let nodes = vec![node(&log, "slow", &[], 1000, false), node(&log, "next", &["slow"], 1, false)];
+        let nodes = vec![
+            node(&log, "slow", &[], 1000, false),
+            node(&log, "next", &["slow"], 1, false),
+        ];
         let cancel = CancellationToken::new();
         let trigger = cancel.clone();
         tokio::spawn(async move {

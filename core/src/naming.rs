@@ -51,7 +51,10 @@ mod tests {
 
     #[test]
     fn names_carry_stack_role_and_zone() {
-        assert_eq!(object_name("blog", "public", Some("us-east-1a")), "blog-public-us-east-1a");
+        assert_eq!(
+            object_name("blog", "public", Some("us-east-1a")),
+            "blog-public-us-east-1a"
+        );
         assert_eq!(object_name("blog", "vpc", None), "blog-vpc");
     }
 

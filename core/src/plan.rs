@@ -96,9 +96,17 @@ impl StackPlan {
 
 /// Plan a create: every object is new and every output unknown.
 pub fn plan_create(spec: &StackSpec) -> StackPlan {
-    let mut actions = vec![action("stack", ActionKind::Create, "every object of the stack")];
+    let mut actions = vec![action(
+        "stack",
+        ActionKind::Create,
+        "every object of the stack",
+    )];
     if spec.dns.is_some() {
-        actions.push(action("dns_record", ActionKind::Create, "alias record to the ALB"));
+        actions.push(action(
+            "dns_record",
+            ActionKind::Create,
+            "alias record to the ALB",
+        ));
     }
     StackPlan {
         replace: Vec::new(),
@@ -114,7 +122,11 @@ pub fn plan_update(prior: &StackState, desired: &StackSpec) -> StackPlan {
     if !replace.is_empty() {
         return StackPlan {
             replace,
-            actions: vec![action("stack", ActionKind::Replace, "a replacing attribute changed")],
+            actions: vec![action(
+                "stack",
+                ActionKind::Replace,
+                "a replacing attribute changed",
+            )],
             unknown_outputs: output::ALL.into_iter().collect(),
         };
     }
@@ -127,7 +139,8 @@ pub fn plan_update(prior: &StackState, desired: &StackSpec) -> StackPlan {
     plan_load_balancer(before, desired, &mut plan);
     plan_dns(before, desired, &mut plan);
     if before.tags != desired.tags {
-        plan.actions.push(action("every object", ActionKind::Update, "tags changed"));
+        plan.actions
+            .push(action("every object", ActionKind::Update, "tags changed"));
     }
     if missing_objects(prior, desired) {
         plan.actions.push(action(
@@ -148,13 +161,22 @@ fn replacing_changes(before: &StackSpec, after: &StackSpec) -> Vec<FieldPath> {
         }
     };
     check(before.name != after.name, REPLACING_FIELDS[0]);
-    check(before.network.vpc_cidr != after.network.vpc_cidr, REPLACING_FIELDS[1]);
+    check(
+        before.network.vpc_cidr != after.network.vpc_cidr,
+        REPLACING_FIELDS[1],
+    );
     check(
         before.network.availability_zones != after.network.availability_zones,
         REPLACING_FIELDS[2],
     );
-    check(before.database.db_name != after.database.db_name, REPLACING_FIELDS[3]);
-    check(before.database.username != after.database.username, REPLACING_FIELDS[4]);
+    check(
+        before.database.db_name != after.database.db_name,
+        REPLACING_FIELDS[3],
+    );
+    check(
+        before.database.username != after.database.username,
+        REPLACING_FIELDS[4],
+    );
     check(
         before.storage.performance_mode != after.storage.performance_mode,
         REPLACING_FIELDS[5],
@@ -181,8 +203,13 @@ fn plan_network(before: &StackSpec, after: &StackSpec, plan: &mut StackPlan) {
 fn plan_bastion(before: &StackSpec, after: &StackSpec, plan: &mut StackPlan) {
     let (b, a) = (&before.bastion, &after.bastion);
     if b.enabled != a.enabled {
-        let kind = if a.enabled { ActionKind::Create } else { ActionKind::Delete };
-        plan.actions.push(action("bastion_instance", kind, "bastion enabled changed"));
+        let kind = if a.enabled {
+            ActionKind::Create
+        } else {
+            ActionKind::Delete
+        };
+        plan.actions
+            .push(action("bastion_instance", kind, "bastion enabled changed"));
         plan.unknown_outputs
             .extend([output::BASTION_PUBLIC_IP, output::RESOURCES]);
         return;
@@ -223,9 +250,17 @@ fn plan_app(before: &StackSpec, after: &StackSpec, plan: &mut StackPlan) {
         plan.unknown_outputs.insert(output::LAUNCH_TEMPLATE_VERSION);
     }
     let (b, a) = (&before.autoscaling, &after.autoscaling);
-    if (b.min_size, b.max_size, b.desired_capacity, b.health_check_grace_period)
-        != (a.min_size, a.max_size, a.desired_capacity, a.health_check_grace_period)
-    {
+    if (
+        b.min_size,
+        b.max_size,
+        b.desired_capacity,
+        b.health_check_grace_period,
+    ) != (
+        a.min_size,
+        a.max_size,
+        a.desired_capacity,
+        a.health_check_grace_period,
+    ) {
         plan.actions.push(action(
             "autoscaling_group",
             ActionKind::Update,
@@ -250,7 +285,9 @@ fn plan_database(before: &StackSpec, after: &StackSpec, plan: &mut StackPlan) {
     if b.engine_version != a.engine_version {
         changed.push("engine version");
     }
-    if b.allocated_storage != a.allocated_storage || b.max_allocated_storage != a.max_allocated_storage {
+    if b.allocated_storage != a.allocated_storage
+        || b.max_allocated_storage != a.max_allocated_storage
+    {
         changed.push("storage");
     }
     if b.multi_az != a.multi_az {
@@ -298,7 +335,10 @@ fn plan_storage(before: &StackSpec, after: &StackSpec, plan: &mut StackPlan) {
         plan.actions.push(action(
             "efs_file_system",
             ActionKind::Update,
-            &format!("throughput mode {} -> {}", b.throughput_mode, a.throughput_mode),
+            &format!(
+                "throughput mode {} -> {}",
+                b.throughput_mode, a.throughput_mode
+            ),
         ));
     }
 }
@@ -311,7 +351,8 @@ fn plan_load_balancer(before: &StackSpec, after: &StackSpec, plan: &mut StackPla
             (Some(_), None) => "HTTPS listener removed, HTTP forwards again",
             _ => "HTTPS certificate replaced",
         };
-        plan.actions.push(action("https_listener", ActionKind::Update, what));
+        plan.actions
+            .push(action("https_listener", ActionKind::Update, what));
         plan.unknown_outputs
             .extend([output::URL, output::RESOURCES, output::SECURITY_GROUP_IDS]);
     }
@@ -330,7 +371,11 @@ fn plan_load_balancer(before: &StackSpec, after: &StackSpec, plan: &mut StackPla
         plan.unknown_outputs.insert(output::LAUNCH_TEMPLATE_VERSION);
     }
     if b.idle_timeout != a.idle_timeout {
-        plan.actions.push(action("load_balancer", ActionKind::Update, "idle timeout changed"));
+        plan.actions.push(action(
+            "load_balancer",
+            ActionKind::Update,
+            "idle timeout changed",
+        ));
     }
 }
 
@@ -343,8 +388,10 @@ fn plan_dns(before: &StackSpec, after: &StackSpec, plan: &mut StackPlan) {
         (Some(_), None) => ActionKind::Delete,
         _ => ActionKind::Replace,
     };
-    plan.actions.push(action("dns_record", kind, "DNS settings changed"));
-    plan.unknown_outputs.extend([output::URL, output::RESOURCES]);
+    plan.actions
+        .push(action("dns_record", kind, "DNS settings changed"));
+    plan.unknown_outputs
+        .extend([output::URL, output::RESOURCES]);
 }
 
 /// True when objects the spec needs are absent from the state (deleted out of band and
@@ -367,7 +414,9 @@ fn missing_objects(prior: &StackState, desired: &StackSpec) -> bool {
     if desired.dns.is_some() {
         expected.push(logical::DNS_RECORD.into());
     }
-    expected.iter().any(|name| !prior.resources.contains_key(name))
+    expected
+        .iter()
+        .any(|name| !prior.resources.contains_key(name))
 }
 
 fn action(object: &str, action: ActionKind, detail: &str) -> PlannedAction {
@@ -386,12 +435,19 @@ mod tests {
 
     fn existing(spec: &StackSpec) -> StackState {
         let mut state = StackState::new(spec.clone());
-        for name in [logical::VPC, logical::INTERNET_GATEWAY, logical::PUBLIC_ROUTE_TABLE, logical::BASTION_INSTANCE] {
+        for name in [
+            logical::VPC,
+            logical::INTERNET_GATEWAY,
+            logical::PUBLIC_ROUTE_TABLE,
+            logical::BASTION_INSTANCE,
+        ] {
             state.resources.insert(name.into(), format!("id-{name}"));
         }
         for zone in spec.network.availability_zones.iter().flatten() {
             for kind in [logical::PUBLIC_SUBNET, logical::PRIVATE_SUBNET] {
-                state.resources.insert(logical::qualified(kind, zone), "subnet-1".into());
+                state
+                    .resources
+                    .insert(logical::qualified(kind, zone), "subnet-1".into());
             }
         }
         state

@@ -43,13 +43,18 @@ const LETTERS_AND_DIGITS: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrst
 const SAFE_PUNCTUATION: &str = "-_.+=~^";
 
 fn alphabet() -> Vec<char> {
-    LETTERS_AND_DIGITS.chars().chain(SAFE_PUNCTUATION.chars()).collect()
+    LETTERS_AND_DIGITS
+        .chars()
+        .chain(SAFE_PUNCTUATION.chars())
+        .collect()
 }
 
 fn random_string(length: usize) -> String {
     let chars = alphabet();
     let mut rng = rand::rng();
-    (0..length).filter_map(|_| chars.choose(&mut rng).copied()).collect()
+    (0..length)
+        .filter_map(|_| chars.choose(&mut rng).copied())
+        .collect()
 }
 
 /// Whether RDS accepts `password` as a MySQL master password.
@@ -66,7 +71,10 @@ pub fn generate_db_password() -> Secret {
     loop {
         let candidate = random_string(GENERATED_DB_PASSWORD_LEN);
         let has = |class: fn(&char) -> bool| candidate.chars().any(|c| class(&c));
-        if has(char::is_ascii_alphabetic) && has(char::is_ascii_digit) && has(char::is_ascii_punctuation) {
+        if has(char::is_ascii_alphabetic)
+            && has(char::is_ascii_digit)
+            && has(char::is_ascii_punctuation)
+        {
             return Secret::new(candidate);
         }
     }
@@ -76,7 +84,12 @@ pub fn generate_db_password() -> Secret {
 pub fn generate_wordpress_keys() -> BTreeMap<String, Secret> {
     WORDPRESS_KEY_NAMES
         .iter()
-        .map(|name| (name.to_string(), Secret::new(random_string(WORDPRESS_KEY_LEN))))
+        .map(|name| {
+            (
+                name.to_string(),
+                Secret::new(random_string(WORDPRESS_KEY_LEN)),
+            )
+        })
         .collect()
 }
 
@@ -99,9 +112,10 @@ pub fn ensure_wordpress_keys(secrets: &mut StackSecrets) {
         .filter(|name| !secrets.wordpress_keys.contains_key(*name))
         .collect();
     for name in missing {
-        secrets
-            .wordpress_keys
-            .insert(name.to_string(), Secret::new(random_string(WORDPRESS_KEY_LEN)));
+        secrets.wordpress_keys.insert(
+            name.to_string(),
+            Secret::new(random_string(WORDPRESS_KEY_LEN)),
+        );
     }
 }
 
@@ -113,12 +127,17 @@ mod tests {
 
     #[test]
     fn generated_passwords_are_rds_valid_and_differ() {
-        let passwords: BTreeSet<String> = (0..200).map(|_| generate_db_password().expose().to_string()).collect();
+        let passwords: BTreeSet<String> = (0..200)
+            .map(|_| generate_db_password().expose().to_string())
+            .collect();
         assert_eq!(passwords.len(), 200, "passwords repeat");
         for password in &passwords {
             assert!(is_valid_db_password(password), "{password}");
             assert_eq!(password.len(), GENERATED_DB_PASSWORD_LEN);
-            assert!(!password.contains(['\'', '\\', '$', '`']), "needs shell quoting: {password}");
+            assert!(
+                !password.contains(['\'', '\\', '$', '`']),
+                "needs shell quoting: {password}"
+            );
         }
     }
 
@@ -127,7 +146,13 @@ mod tests {
         assert!(is_valid_db_password("abcdEFGH12"));
         assert!(!is_valid_db_password("short7!"));
         assert!(!is_valid_db_password(&"a".repeat(42)));
-        for bad in ["pass/word123", "pass\"word123", "pass@word123", "pass word123", "pässword123"] {
+        for bad in [
+            "pass/word123",
+            "pass\"word123",
+            "pass@word123",
+            "pass word123",
+            "pässword123",
+        ] {
             assert!(!is_valid_db_password(bad), "{bad}");
         }
     }
@@ -141,7 +166,10 @@ mod tests {
         assert!(is_valid_db_password(fresh.expose()));
         assert_ne!(fresh, previous);
         spec.database.password = Some(Secret::new("users-own-password-9"));
-        assert_eq!(effective_db_password(&spec, Some(&previous)).expose(), "users-own-password-9");
+        assert_eq!(
+            effective_db_password(&spec, Some(&previous)).expose(),
+            "users-own-password-9"
+        );
     }
 
     #[test]
@@ -152,9 +180,14 @@ mod tests {
         assert_eq!(values.len(), 8, "keys must differ from each other");
         assert!(values.iter().all(|v| v.len() == WORDPRESS_KEY_LEN));
 
-        let mut secrets = StackSecrets { wordpress_keys: keys.clone() };
+        let mut secrets = StackSecrets {
+            wordpress_keys: keys.clone(),
+        };
         ensure_wordpress_keys(&mut secrets);
-        assert_eq!(secrets.wordpress_keys, keys, "existing keys must never be regenerated");
+        assert_eq!(
+            secrets.wordpress_keys, keys,
+            "existing keys must never be regenerated"
+        );
 
         secrets.wordpress_keys.remove("NONCE_SALT");
         ensure_wordpress_keys(&mut secrets);

@@ -4,6 +4,11 @@
 //! the WordPress image with `wp-content` on EFS, the database on RDS, and the stack's shared
 //! keys and salts.
 //!
+//! cloud-init runs the script once per instance. A reboot needs no script: the fstab line
+//! (`_netdev`) remounts EFS, a systemd drop-in (`RequiresMountsFor`) holds Docker until then,
+//! and `--restart always` brings the container back. Run again anyway, the script changes
+//! nothing twice: the fstab line is added once and the container is replaced, not doubled.
+//!
 //! `render` is a pure function of its input, so the launch template only changes (and the ASG
 //! only refreshes its instances) when the stack's spec or secrets change.
 //!
@@ -190,8 +195,10 @@ pub fn static_health_check_path(path: &str) -> Option<&str> {
     (segments.iter().all(segment_ok) && !serves_php).then_some(path)
 }
 
-/// A bash word that expands to exactly `value`, never to anything else.
+/// A bash word that expands to exactly `value`, never to anything else. (Bash strings cannot
+/// hold NUL: NULs are dropped.)
 pub fn shell_quote(value: &str) -> String {
+    let value = &value.replace('\0', "");
     let plain = value
         .chars()
         .all(|c| c == '\n' || c == '\t' || (' '..='~').contains(&c));
@@ -237,7 +244,11 @@ mod tests {
         assert_eq!(shell_quote("a\rb"), r"$'a\x0db'");
         assert_eq!(shell_quote("caf\u{e9} 'x' \\"), r"$'caf\xc3\xa9 \'x\' \\'");
         assert_eq!(shell_quote("\u{2028}"), r"$'\xe2\x80\xa8'");
-        assert!(shell_quote("\u{0}\u{7f}\u{85}\u{feff}").is_ascii());
+        assert_eq!(
+            shell_quote("\u{0}\u{7f}\u{85}\u{feff}"),
+            r"$'\x7f\xc2\x85\xef\xbb\xbf'"
+        );
+        assert_eq!(shell_quote("a\u{0}b"), "'ab'");
     }
 
     #[test]

@@ -151,7 +151,12 @@ fn check_cancel(bounds: &Bounds, resource: &str, target: &str) -> Result<()> {
     Ok(())
 }
 
-async fn sleep_or_cancel(bounds: &Bounds, interval: Duration, resource: &str, target: &str) -> Result<()> {
+async fn sleep_or_cancel(
+    bounds: &Bounds,
+    interval: Duration,
+    resource: &str,
+    target: &str,
+) -> Result<()> {
     tokio::select! {
         _ = tokio::time::sleep(interval) => Ok(()),
         _ = bounds.cancel.cancelled() => Err(StackError::Cancelled {
@@ -167,7 +172,10 @@ mod tests {
     use super::*;
 
     fn bounds(seconds: u64) -> Bounds {
-        Bounds::new(Instant::now() + Duration::from_secs(seconds), CancellationToken::new())
+        Bounds::new(
+            Instant::now() + Duration::from_secs(seconds),
+            CancellationToken::new(),
+        )
     }
 
     #[test]
@@ -190,7 +198,13 @@ mod tests {
         let value = until(&bounds(600), "nat-1", "available", || {
             polls.set(polls.get() + 1);
             let n = polls.get();
-            async move { Ok(if n < 4 { Poll::Pending("pending".into()) } else { Poll::Ready(n) }) }
+            async move {
+                Ok(if n < 4 {
+                    Poll::Pending("pending".into())
+                } else {
+                    Poll::Ready(n)
+                })
+            }
         })
         .await
         .unwrap();
@@ -204,7 +218,13 @@ mod tests {
         until(&bounds(600), "nat-1", "available", || {
             polls.set(polls.get() + 1);
             let ready = start.elapsed() >= Duration::from_secs(120);
-            async move { Ok(if ready { Poll::Ready(()) } else { Poll::Pending("pending".into()) }) }
+            async move {
+                Ok(if ready {
+                    Poll::Ready(())
+                } else {
+                    Poll::Pending("pending".into())
+                })
+            }
         })
         .await
         .unwrap();
@@ -252,23 +272,31 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn retrying_retries_only_what_it_is_told() {
         let attempts = Cell::new(0);
-        let value = retrying(&bounds(600), "delete sg", |e| e.to_string().contains("busy"), || {
-            attempts.set(attempts.get() + 1);
-            let n = attempts.get();
-            async move {
-                if n < 3 {
-                    Err(StackError::Internal("busy".into()))
-                } else {
-                    Ok(n)
+        let value = retrying(
+            &bounds(600),
+            "delete sg",
+            |e| e.to_string().contains("busy"),
+            || {
+                attempts.set(attempts.get() + 1);
+                let n = attempts.get();
+                async move {
+                    if n < 3 {
+                        Err(StackError::Internal("busy".into()))
+                    } else {
+                        Ok(n)
+                    }
                 }
-            }
-        })
+            },
+        )
         .await
         .unwrap();
         assert_eq!(value, 3);
-        let error = retrying(&bounds(600), "x", |_| false, || async {
-            Err::<(), _>(StackError::Internal("fatal".into()))
-        })
+        let error = retrying(
+            &bounds(600),
+            "x",
+            |_| false,
+            || async { Err::<(), _>(StackError::Internal("fatal".into())) },
+        )
         .await
         .unwrap_err();
         assert!(error.to_string().contains("fatal"));

@@ -16,9 +16,18 @@ use tokio_util::sync::CancellationToken;
 
 /// Logical kinds owned by the EC2 tiers (other tiers' objects are their own tests' business).
 const EC2_KINDS: [&str; 12] = [
-    "vpc", "internet_gateway", "public_subnet", "private_subnet", "public_route_table",
-    "public_route_table_association", "private_route_table", "private_route_table_association",
-    "nat_eip", "nat_gateway", "security_group", "bastion_instance",
+    "vpc",
+    "internet_gateway",
+    "public_subnet",
+    "private_subnet",
+    "public_route_table",
+    "public_route_table_association",
+    "private_route_table",
+    "private_route_table_association",
+    "nat_eip",
+    "nat_gateway",
+    "security_group",
+    "bastion_instance",
 ];
 
 /// The EC2 tiers' part of a state's `resources`.
@@ -36,7 +45,10 @@ const ZONES3: [&str; 3] = ["us-east-1a", "us-east-1b", "us-east-1c"];
 async fn apply_new(w: &support::World, spec: &stack_core::StackSpec) -> StackState {
     match w.engine.apply(spec, None, &CancellationToken::new()).await {
         Ok(state) => state,
-        Err(failure) => panic!("apply failed: {} (state: {:?})", failure.error, failure.state.resources),
+        Err(failure) => panic!(
+            "apply failed: {} (state: {:?})",
+            failure.error, failure.state.resources
+        ),
     }
 }
 
@@ -47,9 +59,18 @@ fn permissions(perms: &[IpPermission]) -> Vec<(i32, Vec<String>, Vec<String>, Ve
         .map(|p| {
             (
                 p.from_port().unwrap_or(-1),
-                p.user_id_group_pairs().iter().filter_map(|g| g.group_id().map(str::to_string)).collect(),
-                p.ip_ranges().iter().filter_map(|r| r.cidr_ip().map(str::to_string)).collect(),
-                p.ipv6_ranges().iter().filter_map(|r| r.cidr_ipv6().map(str::to_string)).collect(),
+                p.user_id_group_pairs()
+                    .iter()
+                    .filter_map(|g| g.group_id().map(str::to_string))
+                    .collect(),
+                p.ip_ranges()
+                    .iter()
+                    .filter_map(|r| r.cidr_ip().map(str::to_string))
+                    .collect(),
+                p.ipv6_ranges()
+                    .iter()
+                    .filter_map(|r| r.cidr_ipv6().map(str::to_string))
+                    .collect(),
             )
         })
         .collect();
@@ -58,11 +79,18 @@ fn permissions(perms: &[IpPermission]) -> Vec<(i32, Vec<String>, Vec<String>, Ve
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn apply_creates_a_tagged_routed_three_zone_network_with_chained_groups_and_a_hardened_bastion() {
+async fn apply_creates_a_tagged_routed_three_zone_network_with_chained_groups_and_a_hardened_bastion(
+) {
     let w = world().await;
     let spec = spec("blog", &ZONES3, NatMode::OnePerAz, true);
     let state = apply_new(&w, &spec).await;
-    let r = |key: &str| state.resources.get(key).cloned().unwrap_or_else(|| panic!("{key} not in {:?}", state.resources));
+    let r = |key: &str| {
+        state
+            .resources
+            .get(key)
+            .cloned()
+            .unwrap_or_else(|| panic!("{key} not in {:?}", state.resources))
+    };
 
     // VPC: tags (default, user, ownership, Name, complete) and DNS.
     let vpc_id = r("vpc");
@@ -75,8 +103,18 @@ async fn apply_creates_a_tagged_routed_three_zone_network_with_chained_groups_an
     assert_eq!(tags["env"], "test");
     assert_eq!(tags["team"], "web");
     assert_eq!(tags[COMPLETE_TAG], "true");
-    let hostnames = w.ec2.describe_vpc_attribute().vpc_id(&vpc_id).attribute("enableDnsHostnames".into()).send().await.unwrap();
-    assert_eq!(hostnames.enable_dns_hostnames().and_then(|v| v.value()), Some(true));
+    let hostnames = w
+        .ec2
+        .describe_vpc_attribute()
+        .vpc_id(&vpc_id)
+        .attribute("enableDnsHostnames".into())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        hostnames.enable_dns_hostnames().and_then(|v| v.value()),
+        Some(true)
+    );
 
     // Subnets: carved per zone, named, in the VPC.
     let expected = [
@@ -87,7 +125,13 @@ async fn apply_creates_a_tagged_routed_three_zone_network_with_chained_groups_an
     for (az, public_cidr, private_cidr) in expected {
         for (kind, cidr) in [("public", public_cidr), ("private", private_cidr)] {
             let id = r(&qualified(&format!("{kind}_subnet"), az));
-            let out = w.ec2.describe_subnets().subnet_ids(&id).send().await.unwrap();
+            let out = w
+                .ec2
+                .describe_subnets()
+                .subnet_ids(&id)
+                .send()
+                .await
+                .unwrap();
             let subnet = &out.subnets()[0];
             assert_eq!(subnet.availability_zone(), Some(az));
             assert_eq!(subnet.cidr_block(), Some(cidr));
@@ -96,16 +140,42 @@ async fn apply_creates_a_tagged_routed_three_zone_network_with_chained_groups_an
         }
     }
     assert_eq!(state.outputs.public_subnet_ids.len(), 3);
-    assert_eq!(state.outputs.private_subnet_ids[1], r("private_subnet:us-east-1b"));
+    assert_eq!(
+        state.outputs.private_subnet_ids[1],
+        r("private_subnet:us-east-1b")
+    );
 
     // IGW attached; public routes to it for every public subnet.
     let igw = r("internet_gateway");
-    let igws = w.ec2.describe_internet_gateways().internet_gateway_ids(&igw).send().await.unwrap();
-    assert_eq!(igws.internet_gateways()[0].attachments()[0].vpc_id(), Some(vpc_id.as_str()));
-    let public = w.ec2.describe_route_tables().route_table_ids(r("public_route_table")).send().await.unwrap();
+    let igws = w
+        .ec2
+        .describe_internet_gateways()
+        .internet_gateway_ids(&igw)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        igws.internet_gateways()[0].attachments()[0].vpc_id(),
+        Some(vpc_id.as_str())
+    );
+    let public = w
+        .ec2
+        .describe_route_tables()
+        .route_table_ids(r("public_route_table"))
+        .send()
+        .await
+        .unwrap();
     let public = &public.route_tables()[0];
-    assert!(public.routes().iter().any(|x| x.destination_cidr_block() == Some("0.0.0.0/0") && x.gateway_id() == Some(igw.as_str())));
-    let associated: Vec<&str> = public.associations().iter().filter_map(|a| a.subnet_id()).collect();
+    assert!(public
+        .routes()
+        .iter()
+        .any(|x| x.destination_cidr_block() == Some("0.0.0.0/0")
+            && x.gateway_id() == Some(igw.as_str())));
+    let associated: Vec<&str> = public
+        .associations()
+        .iter()
+        .filter_map(|a| a.subnet_id())
+        .collect();
     for az in ZONES3 {
         assert!(associated.contains(&r(&qualified("public_subnet", az)).as_str()));
     }
@@ -114,59 +184,146 @@ async fn apply_creates_a_tagged_routed_three_zone_network_with_chained_groups_an
     assert_eq!(state.outputs.nat_gateway_ids.len(), 3);
     for az in ZONES3 {
         let nat_id = r(&qualified("nat_gateway", az));
-        let nats = w.ec2.describe_nat_gateways().nat_gateway_ids(&nat_id).send().await.unwrap();
+        let nats = w
+            .ec2
+            .describe_nat_gateways()
+            .nat_gateway_ids(&nat_id)
+            .send()
+            .await
+            .unwrap();
         let nat = &nats.nat_gateways()[0];
-        assert_eq!(nat.subnet_id(), Some(r(&qualified("public_subnet", az)).as_str()));
+        assert_eq!(
+            nat.subnet_id(),
+            Some(r(&qualified("public_subnet", az)).as_str())
+        );
         assert_eq!(nat.state().map(|s| s.as_str()), Some("available"));
-        assert_eq!(nat.nat_gateway_addresses()[0].allocation_id(), Some(r(&qualified("nat_eip", az)).as_str()));
-        let table = w.ec2.describe_route_tables().route_table_ids(r(&qualified("private_route_table", az))).send().await.unwrap();
+        assert_eq!(
+            nat.nat_gateway_addresses()[0].allocation_id(),
+            Some(r(&qualified("nat_eip", az)).as_str())
+        );
+        let table = w
+            .ec2
+            .describe_route_tables()
+            .route_table_ids(r(&qualified("private_route_table", az)))
+            .send()
+            .await
+            .unwrap();
         let table = &table.route_tables()[0];
-        assert!(table.routes().iter().any(|x| x.destination_cidr_block() == Some("0.0.0.0/0") && x.nat_gateway_id() == Some(nat_id.as_str())));
+        assert!(table
+            .routes()
+            .iter()
+            .any(|x| x.destination_cidr_block() == Some("0.0.0.0/0")
+                && x.nat_gateway_id() == Some(nat_id.as_str())));
         let private_subnet = r(&qualified("private_subnet", az));
-        assert!(table.associations().iter().any(|a| a.subnet_id() == Some(private_subnet.as_str())));
+        assert!(table
+            .associations()
+            .iter()
+            .any(|a| a.subnet_id() == Some(private_subnet.as_str())));
     }
 
     // Security groups chained by id; default egress revoked.
     let sg = |tier: &str| r(&qualified("security_group", tier));
     assert_eq!(state.outputs.security_group_ids.len(), 5);
-    let groups = w.ec2.describe_security_groups().filters(filter("vpc-id", &vpc_id)).filters(tag_filter("blog")).send().await.unwrap();
-    let by_id: BTreeMap<String, _> = groups.security_groups().iter().map(|g| (g.group_id().unwrap().to_string(), g)).collect();
+    let groups = w
+        .ec2
+        .describe_security_groups()
+        .filters(filter("vpc-id", &vpc_id))
+        .filters(tag_filter("blog"))
+        .send()
+        .await
+        .unwrap();
+    let by_id: BTreeMap<String, _> = groups
+        .security_groups()
+        .iter()
+        .map(|g| (g.group_id().unwrap().to_string(), g))
+        .collect();
     let ingress = |tier: &str| permissions(by_id[&sg(tier)].ip_permissions());
     let egress = |tier: &str| permissions(by_id[&sg(tier)].ip_permissions_egress());
-    assert_eq!(ingress("app"), vec![(22, vec![sg("bastion")], vec![], vec![]), (80, vec![sg("alb")], vec![], vec![])]);
-    assert_eq!(ingress("efs"), vec![(2049, vec![sg("app")], vec![], vec![])]);
+    assert_eq!(
+        ingress("app"),
+        vec![
+            (22, vec![sg("bastion")], vec![], vec![]),
+            (80, vec![sg("alb")], vec![], vec![])
+        ]
+    );
+    assert_eq!(
+        ingress("efs"),
+        vec![(2049, vec![sg("app")], vec![], vec![])]
+    );
     assert_eq!(ingress("db"), vec![(3306, vec![sg("app")], vec![], vec![])]);
-    assert_eq!(ingress("bastion"), vec![(22, vec![], vec!["203.0.113.0/24".to_string()], vec![])]);
+    assert_eq!(
+        ingress("bastion"),
+        vec![(22, vec![], vec!["203.0.113.0/24".to_string()], vec![])]
+    );
     let alb_in = ingress("alb");
-    assert!(alb_in.iter().all(|p| p.0 == 80), "no 443 without a certificate: {alb_in:?}");
+    assert!(
+        alb_in.iter().all(|p| p.0 == 80),
+        "no 443 without a certificate: {alb_in:?}"
+    );
     assert!(alb_in.iter().any(|p| p.2 == vec!["0.0.0.0/0".to_string()]));
     assert!(alb_in.iter().any(|p| p.3 == vec!["::/0".to_string()]));
-    assert!(egress("db").is_empty() && egress("efs").is_empty(), "no egress for data stores");
+    assert!(
+        egress("db").is_empty() && egress("efs").is_empty(),
+        "no egress for data stores"
+    );
     assert_eq!(egress("alb"), vec![(80, vec![sg("app")], vec![], vec![])]);
-    assert!(egress("app").iter().all(|p| p.0 != -1), "the default allow-all egress is gone: {:?}", egress("app"));
+    assert!(
+        egress("app").iter().all(|p| p.0 != -1),
+        "the default allow-all egress is gone: {:?}",
+        egress("app")
+    );
 
     // Bastion: first public subnet, public IP, IMDSv2 with hop limit 1, encrypted gp3 root.
     let bastion_id = r("bastion_instance");
-    let out = w.ec2.describe_instances().instance_ids(&bastion_id).send().await.unwrap();
+    let out = w
+        .ec2
+        .describe_instances()
+        .instance_ids(&bastion_id)
+        .send()
+        .await
+        .unwrap();
     let bastion = &out.reservations()[0].instances()[0];
-    assert_eq!(bastion.subnet_id(), Some(r("public_subnet:us-east-1a").as_str()));
+    assert_eq!(
+        bastion.subnet_id(),
+        Some(r("public_subnet:us-east-1a").as_str())
+    );
     assert!(bastion.public_ip_address().is_some());
-    assert_eq!(state.outputs.bastion_public_ip.as_deref(), bastion.public_ip_address());
+    assert_eq!(
+        state.outputs.bastion_public_ip.as_deref(),
+        bastion.public_ip_address()
+    );
     let metadata = bastion.metadata_options().unwrap();
     assert_eq!(metadata.http_tokens().map(|t| t.as_str()), Some("required"));
     assert_eq!(metadata.http_put_response_hop_limit(), Some(1));
-    assert_eq!(bastion.security_groups()[0].group_id(), Some(sg("bastion").as_str()));
+    let interface_groups: Vec<&str> = bastion
+        .network_interfaces()
+        .iter()
+        .flat_map(|n| n.groups())
+        .filter_map(|g| g.group_id())
+        .collect();
+    assert_eq!(interface_groups, vec![sg("bastion").as_str()]);
     let volume_ids: Vec<String> = bastion
         .block_device_mappings()
         .iter()
         .filter_map(|m| m.ebs().and_then(|e| e.volume_id()).map(str::to_string))
         .collect();
     assert_eq!(volume_ids.len(), 1, "one root volume");
-    let volumes = w.ec2.describe_volumes().set_volume_ids(Some(volume_ids)).send().await.unwrap();
+    let volumes = w
+        .ec2
+        .describe_volumes()
+        .set_volume_ids(Some(volume_ids))
+        .send()
+        .await
+        .unwrap();
     let root = &volumes.volumes()[0];
     assert_eq!(root.encrypted(), Some(true));
     assert_eq!(root.volume_type().map(|t| t.as_str()), Some("gp3"));
-    assert!(state.spec.bastion.ami_id.as_deref().is_some_and(|a| a.starts_with("ami-")));
+    assert!(state
+        .spec
+        .bastion
+        .ami_id
+        .as_deref()
+        .is_some_and(|a| a.starts_with("ami-")));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -183,13 +340,23 @@ async fn applying_again_or_resuming_an_unfinished_create_creates_no_duplicates()
     assert_eq!(counts["security_group"], 5);
     assert_eq!(counts["bastion_instance"], 1);
 
-    let again = w.engine.apply(&spec, Some(&first), &CancellationToken::new()).await.expect("second apply");
+    let again = w
+        .engine
+        .apply(&spec, Some(&first), &CancellationToken::new())
+        .await
+        .expect("second apply");
     assert_eq!(ec2_resources(&again), ec2_resources(&first));
     assert_eq!(inventory(&w.ec2, "dup").await, counts);
 
     // A create killed before it finished: no complete tag, no state. The next create adopts.
     let vpc = first.resources["vpc"].clone();
-    w.ec2.delete_tags().resources(&vpc).tags(aws_sdk_ec2::types::Tag::builder().key(COMPLETE_TAG).build()).send().await.unwrap();
+    w.ec2
+        .delete_tags()
+        .resources(&vpc)
+        .tags(aws_sdk_ec2::types::Tag::builder().key(COMPLETE_TAG).build())
+        .send()
+        .await
+        .unwrap();
     let resumed = apply_new(&w, &spec).await;
     assert_eq!(ec2_resources(&resumed), ec2_resources(&first));
     assert_eq!(inventory(&w.ec2, "dup").await, counts);
@@ -200,17 +367,35 @@ async fn a_complete_stack_is_refused_on_create_and_imported_by_name() {
     let w = world().await;
     let spec = spec("taken", &ZONES3[..2], NatMode::Single, false);
     let state = apply_new(&w, &spec).await;
-    let failure = w.engine.apply(&spec, None, &CancellationToken::new()).await.expect_err("must refuse");
-    assert!(matches!(failure.error, StackError::AlreadyExists { ref name } if name == "taken"), "{}", failure.error);
-    assert!(failure.state.resources.is_empty(), "nothing adopted: {:?}", failure.state.resources);
+    let failure = w
+        .engine
+        .apply(&spec, None, &CancellationToken::new())
+        .await
+        .expect_err("must refuse");
+    assert!(
+        matches!(failure.error, StackError::AlreadyExists { ref name } if name == "taken"),
+        "{}",
+        failure.error
+    );
+    assert!(
+        failure.state.resources.is_empty(),
+        "nothing adopted: {:?}",
+        failure.state.resources
+    );
 
     let imported = w.engine.import("taken").await.expect("import");
     assert_eq!(ec2_resources(&imported), ec2_resources(&state));
-    assert_eq!(imported.spec.network.availability_zones, spec.network.availability_zones);
+    assert_eq!(
+        imported.spec.network.availability_zones,
+        spec.network.availability_zones
+    );
     assert_eq!(imported.spec.network.nat_gateways, NatMode::Single);
     assert_eq!(imported.spec.network.vpc_cidr, "10.20.0.0/16");
     assert!(!imported.spec.bastion.enabled);
-    assert_eq!(imported.spec.bastion.allowed_ssh_cidrs, spec.bastion.allowed_ssh_cidrs);
+    assert_eq!(
+        imported.spec.bastion.allowed_ssh_cidrs,
+        spec.bastion.allowed_ssh_cidrs
+    );
     assert!(w.engine.import("nobody").await.is_err());
 }
 
@@ -222,8 +407,20 @@ async fn single_nat_mode_routes_every_zone_through_one_gateway() {
     assert_eq!(state.outputs.nat_gateway_ids.len(), 1);
     let nat = state.resources["nat_gateway:us-east-1a"].clone();
     for az in ["us-east-1a", "us-east-1b"] {
-        let table = w.ec2.describe_route_tables().route_table_ids(&state.resources[&qualified("private_route_table", az)]).send().await.unwrap();
-        assert!(table.route_tables()[0].routes().iter().any(|r| r.nat_gateway_id() == Some(nat.as_str())), "{az}");
+        let table = w
+            .ec2
+            .describe_route_tables()
+            .route_table_ids(&state.resources[&qualified("private_route_table", az)])
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            table.route_tables()[0]
+                .routes()
+                .iter()
+                .any(|r| r.nat_gateway_id() == Some(nat.as_str())),
+            "{az}"
+        );
     }
     assert!(!state.resources.contains_key("bastion_instance"));
     assert_eq!(inventory(&w.ec2, "cheap").await["bastion_instance"], 0);
@@ -238,7 +435,14 @@ async fn read_drops_what_was_deleted_out_of_band_and_apply_recreates_it() {
     assert_eq!(ec2_resources(&unchanged), ec2_resources(&state));
     let network_outputs = |s: &StackState| {
         let o = &s.outputs;
-        (o.vpc_id.clone(), o.public_subnet_ids.clone(), o.private_subnet_ids.clone(), o.nat_gateway_ids.clone(), o.security_group_ids.clone(), o.bastion_public_ip.clone())
+        (
+            o.vpc_id.clone(),
+            o.public_subnet_ids.clone(),
+            o.private_subnet_ids.clone(),
+            o.nat_gateway_ids.clone(),
+            o.security_group_ids.clone(),
+            o.bastion_public_ip.clone(),
+        )
     };
     assert_eq!(network_outputs(&unchanged), network_outputs(&state));
     assert_eq!(unchanged.spec.network, state.spec.network);
@@ -246,15 +450,33 @@ async fn read_drops_what_was_deleted_out_of_band_and_apply_recreates_it() {
 
     // Out of band: a private subnet (after its association) and an extra SSH rule.
     let subnet = state.resources["private_subnet:us-east-1b"].clone();
-    w.ec2.disassociate_route_table().association_id(&state.resources["private_route_table_association:us-east-1b"]).send().await.unwrap();
-    w.ec2.delete_subnet().subnet_id(&subnet).send().await.unwrap();
+    w.ec2
+        .disassociate_route_table()
+        .association_id(&state.resources["private_route_table_association:us-east-1b"])
+        .send()
+        .await
+        .unwrap();
+    w.ec2
+        .delete_subnet()
+        .subnet_id(&subnet)
+        .send()
+        .await
+        .unwrap();
     let bastion_sg = state.resources["security_group:bastion"].clone();
     w.ec2
         .authorize_security_group_ingress()
         .group_id(&bastion_sg)
         .ip_permissions(
-            IpPermission::builder().ip_protocol("tcp").from_port(22).to_port(22)
-                .ip_ranges(aws_sdk_ec2::types::IpRange::builder().cidr_ip("198.51.100.0/24").build()).build(),
+            IpPermission::builder()
+                .ip_protocol("tcp")
+                .from_port(22)
+                .to_port(22)
+                .ip_ranges(
+                    aws_sdk_ec2::types::IpRange::builder()
+                        .cidr_ip("198.51.100.0/24")
+                        .build(),
+                )
+                .build(),
         )
         .send()
         .await
@@ -262,19 +484,37 @@ async fn read_drops_what_was_deleted_out_of_band_and_apply_recreates_it() {
 
     let observed = w.engine.read(&state).await.unwrap().expect("stack exists");
     assert!(!observed.resources.contains_key("private_subnet:us-east-1b"));
-    assert!(!observed.resources.contains_key("private_route_table_association:us-east-1b"));
+    assert!(!observed
+        .resources
+        .contains_key("private_route_table_association:us-east-1b"));
     assert!(observed.resources.contains_key("private_subnet:us-east-1a"));
     assert_eq!(observed.outputs.private_subnet_ids.len(), 1);
     let mut cidrs = observed.spec.bastion.allowed_ssh_cidrs.clone();
     cidrs.sort();
-    assert_eq!(cidrs, vec!["198.51.100.0/24".to_string(), "203.0.113.0/24".to_string()]);
+    assert_eq!(
+        cidrs,
+        vec!["198.51.100.0/24".to_string(), "203.0.113.0/24".to_string()]
+    );
 
-    let repaired = w.engine.apply(&spec, Some(&observed), &CancellationToken::new()).await.expect("repair apply");
+    let repaired = w
+        .engine
+        .apply(&spec, Some(&observed), &CancellationToken::new())
+        .await
+        .expect("repair apply");
     let new_subnet = repaired.resources["private_subnet:us-east-1b"].clone();
     assert_ne!(new_subnet, subnet);
-    let after = w.engine.read(&repaired).await.unwrap().expect("stack exists");
+    let after = w
+        .engine
+        .read(&repaired)
+        .await
+        .unwrap()
+        .expect("stack exists");
     assert_eq!(ec2_resources(&after), ec2_resources(&repaired));
-    assert_eq!(after.spec.bastion.allowed_ssh_cidrs, vec!["203.0.113.0/24".to_string()], "extra rule revoked");
+    assert_eq!(
+        after.spec.bastion.allowed_ssh_cidrs,
+        vec!["203.0.113.0/24".to_string()],
+        "extra rule revoked"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -291,7 +531,12 @@ async fn destroy_leaves_nothing_tagged_even_objects_the_state_never_knew() {
         .tag_specifications(
             aws_sdk_ec2::types::TagSpecification::builder()
                 .resource_type(aws_sdk_ec2::types::ResourceType::ElasticIp)
-                .tags(aws_sdk_ec2::types::Tag::builder().key(STACK_TAG).value("gone").build())
+                .tags(
+                    aws_sdk_ec2::types::Tag::builder()
+                        .key(STACK_TAG)
+                        .value("gone")
+                        .build(),
+                )
                 .build(),
         )
         .send()
@@ -299,8 +544,14 @@ async fn destroy_leaves_nothing_tagged_even_objects_the_state_never_knew() {
         .unwrap();
     assert!(orphan.allocation_id().is_some());
 
-    w.engine.destroy(&state, &CancellationToken::new()).await.unwrap_or_else(|f| panic!("destroy: {} left {:?}", f.error, f.state.resources));
+    w.engine
+        .destroy(&state, &CancellationToken::new())
+        .await
+        .unwrap_or_else(|f| panic!("destroy: {} left {:?}", f.error, f.state.resources));
     let counts = inventory(&w.ec2, "gone").await;
     assert!(counts.values().all(|n| *n == 0), "left behind: {counts:?}");
-    assert!(w.engine.read(&state).await.unwrap().is_none(), "read after destroy: stack gone");
+    assert!(
+        w.engine.read(&state).await.unwrap().is_none(),
+        "read after destroy: stack gone"
+    );
 }

@@ -178,7 +178,10 @@ fn msgpack_number(raw: &Msgpack, path: &ValuePath) -> Result<Number, CodecError>
 fn parse_decimal(text: &str, path: &ValuePath) -> Result<Number, CodecError> {
     match text.parse::<f64>() {
         Ok(float) if float.is_finite() => Ok(Number::Big(text.to_string())),
-        _ => Err(CodecError::invalid(path, format!("{text:?} is not a number"))),
+        _ => Err(CodecError::invalid(
+            path,
+            format!("{text:?} is not a number"),
+        )),
     }
 }
 
@@ -444,8 +447,12 @@ fn from_json(json: &serde_json::Value, ty: &Type, path: &ValuePath) -> Result<Va
         (Json::Bool(flag), Type::Bool) => Ok(Value::Bool(*flag)),
         (Json::Number(number), Type::Number) => Ok(Value::Number(json_number(number))),
         (Json::String(text), Type::Number) => parse_decimal(text, path).map(Value::Number),
-        (Json::Array(items), Type::List(element)) => json_items(items, element, path).map(Value::List),
-        (Json::Array(items), Type::Set(element)) => json_items(items, element, path).map(Value::Set),
+        (Json::Array(items), Type::List(element)) => {
+            json_items(items, element, path).map(Value::List)
+        }
+        (Json::Array(items), Type::Set(element)) => {
+            json_items(items, element, path).map(Value::Set)
+        }
         (Json::Array(items), Type::Tuple(elements)) if items.len() == elements.len() => items
             .iter()
             .zip(elements)
@@ -567,7 +574,8 @@ mod tests {
 
     #[test]
     fn values_that_do_not_fit_the_type_are_refused_with_a_path() {
-        let value = Value::object_of([("network", Value::object_of([("cidr", Value::from(true))]))]);
+        let value =
+            Value::object_of([("network", Value::object_of([("cidr", Value::from(true))]))]);
         let err = encode_msgpack(&value, &stack_type()).expect_err("mismatch");
         assert!(err.to_string().contains(".network.cidr"), "{err}");
         let extra = Value::object_of([("bogus", Value::from(1))]);
@@ -628,10 +636,7 @@ mod tests {
     #[test]
     fn json_dynamic_uses_value_and_type() {
         let json = br#"{"value":["x"],"type":["list","string"]}"#;
-        assert_eq!(
-            decode_json(json, &Type::Dynamic),
-            Ok(Value::list(["x"]))
-        );
+        assert_eq!(decode_json(json, &Type::Dynamic), Ok(Value::list(["x"])));
     }
 }
 

@@ -190,9 +190,16 @@ mod tests {
 
     #[test]
     fn path_converts_every_step_kind() {
-        let path = AttributePath::attribute("tags").key("env").attr("x").index(2);
+        let path = AttributePath::attribute("tags")
+            .key("env")
+            .attr("x")
+            .index(2);
         let proto = path.to_proto();
-        let selectors: Vec<_> = proto.steps.iter().filter_map(|s| s.selector.clone()).collect();
+        let selectors: Vec<_> = proto
+            .steps
+            .iter()
+            .filter_map(|s| s.selector.clone())
+            .collect();
         assert_eq!(
             selectors,
             vec![

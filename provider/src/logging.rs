@@ -43,11 +43,10 @@ pub fn init() {
     } else {
         LevelFilter::WARN
     };
-    let targets = OWN_CRATES
-        .iter()
-        .fold(Targets::new().with_default(dependencies), |targets, name| {
-            targets.with_target(*name, level)
-        });
+    let targets = OWN_CRATES.iter().fold(
+        Targets::new().with_default(dependencies),
+        |targets, name| targets.with_target(*name, level),
+    );
     let _ = tracing_subscriber::registry()
         .with(HclogLayer.with_filter(targets))
         .try_init();
@@ -72,7 +71,11 @@ pub fn level_from_env(tf_log_provider: Option<&str>, tf_log: Option<&str>) -> Op
 }
 
 /// Formats one event as an hclog JSON line (without the newline).
-pub fn hclog_line(level: &Level, message: &str, fields: &BTreeMap<String, serde_json::Value>) -> String {
+pub fn hclog_line(
+    level: &Level,
+    message: &str,
+    fields: &BTreeMap<String, serde_json::Value>,
+) -> String {
     let mut object = serde_json::Map::new();
     for (name, value) in fields {
         object.insert(name.clone(), value.clone());
@@ -101,7 +104,9 @@ impl<S: Subscriber> Layer<S> for HclogLayer {
         event.record(&mut visitor);
         let line = hclog_line(event.metadata().level(), &visitor.message, &visitor.fields);
         // One write per line so concurrent events never interleave.
-        let _ = std::io::stderr().lock().write_all(format!("{line}\n").as_bytes());
+        let _ = std::io::stderr()
+            .lock()
+            .write_all(format!("{line}\n").as_bytes());
     }
 }
 
@@ -160,7 +165,10 @@ mod tests {
         assert_eq!(level_from_env(Some(""), None), None);
         assert_eq!(level_from_env(None, Some("off")), None);
         assert_eq!(level_from_env(None, Some("debug")), Some(Level::DEBUG));
-        assert_eq!(level_from_env(Some("WARN"), Some("TRACE")), Some(Level::WARN));
+        assert_eq!(
+            level_from_env(Some("WARN"), Some("TRACE")),
+            Some(Level::WARN)
+        );
         assert_eq!(level_from_env(None, Some("JSON")), Some(Level::TRACE));
     }
 

@@ -123,7 +123,9 @@ impl Block {
 
     /// The attribute named `name`, if declared directly in this block.
     pub fn find_attribute(&self, name: &str) -> Option<&Attribute> {
-        self.attributes.iter().find(|attribute| attribute.name == name)
+        self.attributes
+            .iter()
+            .find(|attribute| attribute.name == name)
     }
 
     /// The nested block named `name`, if declared directly in this block.
@@ -171,7 +173,11 @@ impl Attribute {
     }
 
     /// Must be set in configuration.
-    pub fn required(name: impl Into<String>, ty: Type, description: impl Into<String>) -> Attribute {
+    pub fn required(
+        name: impl Into<String>,
+        ty: Type,
+        description: impl Into<String>,
+    ) -> Attribute {
         Attribute {
             required: true,
             ..Attribute::new(name, ty, description)
@@ -179,7 +185,11 @@ impl Attribute {
     }
 
     /// May be set in configuration; null when not set.
-    pub fn optional(name: impl Into<String>, ty: Type, description: impl Into<String>) -> Attribute {
+    pub fn optional(
+        name: impl Into<String>,
+        ty: Type,
+        description: impl Into<String>,
+    ) -> Attribute {
         Attribute {
             optional: true,
             ..Attribute::new(name, ty, description)
@@ -187,7 +197,11 @@ impl Attribute {
     }
 
     /// Set by the provider only.
-    pub fn computed(name: impl Into<String>, ty: Type, description: impl Into<String>) -> Attribute {
+    pub fn computed(
+        name: impl Into<String>,
+        ty: Type,
+        description: impl Into<String>,
+    ) -> Attribute {
         Attribute {
             computed: true,
             ..Attribute::new(name, ty, description)
@@ -324,7 +338,10 @@ mod tests {
             Type::list(Type::object([("port", Type::Number)]))
         );
         assert_eq!(attributes["tagged"], Type::set(Type::object::<String>([])));
-        assert_eq!(attributes["labelled"], Type::map(Type::object::<String>([])));
+        assert_eq!(
+            attributes["labelled"],
+            Type::map(Type::object::<String>([]))
+        );
     }
 
     #[test]

@@ -66,7 +66,10 @@ pub enum ServeError {
     )]
     UnsupportedProtocol { offered: String },
     #[error("invalid {variable} {value:?}: expected a port number")]
-    InvalidPort { variable: &'static str, value: String },
+    InvalidPort {
+        variable: &'static str,
+        value: String,
+    },
     #[error("no free TCP port on 127.0.0.1 between {min} and {max}")]
     NoFreePort { min: u16, max: u16 },
     #[error("TLS setup failed: {0}")]
@@ -122,13 +125,17 @@ impl ServeOptions {
     }
 }
 
-fn port_from(value: Option<String>, variable: &'static str, default: u16) -> Result<u16, ServeError> {
+fn port_from(
+    value: Option<String>,
+    variable: &'static str,
+    default: u16,
+) -> Result<u16, ServeError> {
     match value {
         None => Ok(default),
-        Some(text) => text
-            .trim()
-            .parse()
-            .map_err(|_| ServeError::InvalidPort { variable, value: text }),
+        Some(text) => text.trim().parse().map_err(|_| ServeError::InvalidPort {
+            variable,
+            value: text,
+        }),
     }
 }
 

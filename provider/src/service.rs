@@ -246,11 +246,7 @@ fn encode_failure(what: &str, err: &CodecError) -> Diagnostic {
 }
 
 /// Decodes an optional DynamicValue; absent or empty means null.
-fn decode(
-    dynamic: Option<&pb::DynamicValue>,
-    ty: &Type,
-    what: &str,
-) -> Result<Value, Diagnostic> {
+fn decode(dynamic: Option<&pb::DynamicValue>, ty: &Type, what: &str) -> Result<Value, Diagnostic> {
     let Some(dynamic) = dynamic else {
         return Ok(Value::Null);
     };
@@ -350,7 +346,11 @@ impl Provider for ProviderService {
         request: Request<pb::validate_provider_config::Request>,
     ) -> Reply<pb::validate_provider_config::Response> {
         let request = request.into_inner();
-        let diagnostics = match decode(request.config.as_ref(), &self.provider_type, "provider configuration") {
+        let diagnostics = match decode(
+            request.config.as_ref(),
+            &self.provider_type,
+            "provider configuration",
+        ) {
             Ok(config) => self.backend.validate_provider_config(&config).await,
             Err(diagnostic) => vec![diagnostic],
         };
@@ -364,9 +364,10 @@ impl Provider for ProviderService {
         request: Request<pb::validate_resource_config::Request>,
     ) -> Reply<pb::validate_resource_config::Response> {
         let request = request.into_inner();
-        let diagnostics = match self.resource_type(&request.type_name).and_then(|ty| {
-            decode(request.config.as_ref(), ty, "resource configuration")
-        }) {
+        let diagnostics = match self
+            .resource_type(&request.type_name)
+            .and_then(|ty| decode(request.config.as_ref(), ty, "resource configuration"))
+        {
             Ok(config) => {
                 self.backend
                     .validate_resource_config(&request.type_name, &config)
@@ -441,7 +442,11 @@ impl Provider for ProviderService {
         request: Request<pb::configure_provider::Request>,
     ) -> Reply<pb::configure_provider::Response> {
         let request = request.into_inner();
-        let diagnostics = match decode(request.config.as_ref(), &self.provider_type, "provider configuration") {
+        let diagnostics = match decode(
+            request.config.as_ref(),
+            &self.provider_type,
+            "provider configuration",
+        ) {
             Ok(config) => {
                 self.backend
                     .configure_provider(&config, &request.terraform_version)
@@ -460,7 +465,10 @@ impl Provider for ProviderService {
     ) -> Reply<pb::read_resource::Response> {
         let request = request.into_inner();
         let decoded = self.resource_type(&request.type_name).and_then(|ty| {
-            Ok((ty, decode(request.current_state.as_ref(), ty, "current state")?))
+            Ok((
+                ty,
+                decode(request.current_state.as_ref(), ty, "current state")?,
+            ))
         });
         let (ty, current_state) = match decoded {
             Ok(decoded) => decoded,
@@ -471,7 +479,7 @@ impl Provider for ProviderService {
                     private: request.private,
                     diagnostics: vec![diagnostic.to_proto()],
                     ..Default::default()
-                })
+                });
             }
         };
         let read = self
@@ -499,7 +507,11 @@ impl Provider for ProviderService {
         let request = request.into_inner();
         let decoded = self.resource_type(&request.type_name).and_then(|ty| {
             let prior_state = decode(request.prior_state.as_ref(), ty, "prior state")?;
-            let proposed = decode(request.proposed_new_state.as_ref(), ty, "proposed new state")?;
+            let proposed = decode(
+                request.proposed_new_state.as_ref(),
+                ty,
+                "proposed new state",
+            )?;
             let config = decode(request.config.as_ref(), ty, "configuration")?;
             Ok((ty, prior_state, proposed, config))
         });
@@ -526,7 +538,11 @@ impl Provider for ProviderService {
         let planned_state = encode(&plan.planned_state, ty, "planned state", &mut diagnostics);
         reply(pb::plan_resource_change::Response {
             planned_state,
-            requires_replace: plan.requires_replace.iter().map(AttributePath::to_proto).collect(),
+            requires_replace: plan
+                .requires_replace
+                .iter()
+                .map(AttributePath::to_proto)
+                .collect(),
             planned_private: plan.planned_private,
             diagnostics: diagnostics::to_proto_list(&diagnostics),
             ..Default::default()
@@ -552,7 +568,7 @@ impl Provider for ProviderService {
                     new_state: request.prior_state,
                     diagnostics: vec![diagnostic.to_proto()],
                     ..Default::default()
-                })
+                });
             }
         };
         let applied = self
@@ -688,7 +704,9 @@ impl Provider for ProviderService {
         reply(pb::call_function::Response {
             result: None,
             error: Some(pb::FunctionError {
-                text: format!("Function {name:?} not supported by this provider: it defines no functions."),
+                text: format!(
+                    "Function {name:?} not supported by this provider: it defines no functions."
+                ),
                 function_argument: None,
             }),
         })

@@ -55,8 +55,7 @@ pub fn server_tls(client_cert_pem: &str) -> Result<ServerTls, TlsError> {
 
 /// A fresh ECDSA P-256 certificate for `localhost`, usable for server and client auth, as
 /// go-plugin generates its own.
-fn self_signed_localhost() -> Result<(CertificateDer<'static>, PrivateKeyDer<'static>), TlsError>
-{
+fn self_signed_localhost() -> Result<(CertificateDer<'static>, PrivateKeyDer<'static>), TlsError> {
     let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)?;
     let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()])?;
     params
@@ -165,8 +164,12 @@ mod tests {
         let verifier =
             PinnedClientCertificate::from_pem(&pinned.cert.pem(), &provider).expect("verifier");
         let now = UnixTime::now();
-        assert!(verifier.verify_client_cert(pinned.cert.der(), &[], now).is_ok());
-        assert!(verifier.verify_client_cert(other.cert.der(), &[], now).is_err());
+        assert!(verifier
+            .verify_client_cert(pinned.cert.der(), &[], now)
+            .is_ok());
+        assert!(verifier
+            .verify_client_cert(other.cert.der(), &[], now)
+            .is_err());
         assert!(verifier.client_auth_mandatory());
         assert!(verifier
             .supported_verify_schemes()

@@ -90,7 +90,10 @@ impl Type {
                 json!(["object", attributes])
             }
             Type::Tuple(elements) => {
-                json!(["tuple", elements.iter().map(Type::to_json).collect::<Vec<_>>()])
+                json!([
+                    "tuple",
+                    elements.iter().map(Type::to_json).collect::<Vec<_>>()
+                ])
             }
         }
     }
@@ -291,7 +294,9 @@ impl Value {
     }
 
     /// A map from (key, value) pairs: `Value::map([("env", "prod")])`.
-    pub fn map<K: Into<String>, T: Into<Value>>(entries: impl IntoIterator<Item = (K, T)>) -> Value {
+    pub fn map<K: Into<String>, T: Into<Value>>(
+        entries: impl IntoIterator<Item = (K, T)>,
+    ) -> Value {
         Value::Map(
             entries
                 .into_iter()

@@ -217,7 +217,12 @@ impl AwsInspector {
             id: id.unwrap_or("?").to_string(),
         };
         let mut found: Vec<TaggedObject> = Vec::new();
-        found.extend(self.vpcs(stack).await?.iter().map(|v| ec2("vpc", v.vpc_id())));
+        found.extend(
+            self.vpcs(stack)
+                .await?
+                .iter()
+                .map(|v| ec2("vpc", v.vpc_id())),
+        );
         found.extend(
             self.subnets(stack)
                 .await?
@@ -368,7 +373,8 @@ impl AwsInspector {
             }
         }
         for group in subnet_groups.db_subnet_groups() {
-            if let (Some(arn), Some(name)) = (group.db_subnet_group_arn(), group.db_subnet_group_name())
+            if let (Some(arn), Some(name)) =
+                (group.db_subnet_group_arn(), group.db_subnet_group_name())
             {
                 candidates.push(("db-subnet-group", name.to_string(), arn.to_string()));
             }

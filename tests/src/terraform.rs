@@ -90,7 +90,9 @@ impl TfOutput {
     /// prints the source snippet (`  12:     vpc_cidr = ...`) only when the diagnostic carries an
     /// attribute path that leads to that line.
     pub fn points_at_attribute(&self, attribute: &str) -> bool {
-        self.combined().lines().any(|line| quotes_attribute(line, attribute))
+        self.combined()
+            .lines()
+            .any(|line| quotes_attribute(line, attribute))
     }
 
     /// stdout then stderr: where Terraform's diagnostics end up depends on the command.
@@ -316,7 +318,8 @@ fn provider_dir(work_dir: &Path) -> Result<PathBuf, HarnessError> {
         Err(HarnessError::Missing {
             what: "the provider binary",
             path: binary,
-            hint: "build it first: cargo build -p terraform-provider-wordpress (./scripts/test does)",
+            hint:
+                "build it first: cargo build -p terraform-provider-wordpress (./scripts/test does)",
         })
     }
 }
@@ -406,7 +409,10 @@ fn with_common_flags(args: &[&str]) -> Vec<String> {
         None => 0,
     }
     .min(args.len());
-    let mut full: Vec<String> = args[..command_words].iter().map(|a| a.to_string()).collect();
+    let mut full: Vec<String> = args[..command_words]
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
     if args.first().is_some_and(|c| takes_input_flag(c)) {
         full.push("-input=false".to_string());
     }
@@ -500,14 +506,20 @@ mod tests {
     #[test]
     fn cli_config_overrides_our_source_address_only() {
         let text = cli_config_text(Path::new("/opt/bin"));
-        assert!(text.contains(r#""wpstack/wordpress" = "/opt/bin""#), "{text}");
+        assert!(
+            text.contains(r#""wpstack/wordpress" = "/opt/bin""#),
+            "{text}"
+        );
         assert!(text.contains("direct {}"), "{text}");
     }
 
     #[test]
     fn provider_block_points_at_the_endpoint() {
         let hcl = provider_hcl("http://127.0.0.1:1234");
-        assert!(hcl.contains(r#"endpoint_url = "http://127.0.0.1:1234""#), "{hcl}");
+        assert!(
+            hcl.contains(r#"endpoint_url = "http://127.0.0.1:1234""#),
+            "{hcl}"
+        );
         assert!(hcl.contains(r#"source = "wpstack/wordpress""#), "{hcl}");
     }
 
@@ -515,18 +527,24 @@ mod tests {
     fn common_flags_come_before_positional_arguments() {
         assert_eq!(
             with_common_flags(&["import", "wordpress_ha_stack.a", "a"]),
-            ["import", "-input=false", "-no-color", "wordpress_ha_stack.a", "a"]
+            [
+                "import",
+                "-input=false",
+                "-no-color",
+                "wordpress_ha_stack.a",
+                "a"
+            ]
         );
         assert_eq!(with_common_flags(&["validate"]), ["validate", "-no-color"]);
-        assert_eq!(
-            with_common_flags(&["state", "list"]),
-            ["state", "list"]
-        );
+        assert_eq!(with_common_flags(&["state", "list"]), ["state", "list"]);
     }
 
     #[test]
     fn snippet_lines_are_recognised_by_attribute() {
-        assert!(quotes_attribute("  12:     vpc_cidr = \"10.0.0.0/33\"", "vpc_cidr"));
+        assert!(quotes_attribute(
+            "  12:     vpc_cidr = \"10.0.0.0/33\"",
+            "vpc_cidr"
+        ));
         assert!(quotes_attribute("   7:   name = \"Bad\"", "name"));
         assert!(!quotes_attribute("   7:   name_prefix = \"Bad\"", "name"));
         assert!(!quotes_attribute("Error: vpc_cidr = nonsense", "vpc_cidr"));

@@ -63,7 +63,10 @@ async fn network_is_created_then_plan_is_empty_then_destroy_leaves_nothing_tagge
 }
 
 async fn assert_nothing_tagged(aws: &AwsInspector) {
-    let left = aws.tagged_objects(STACK).await.expect("list tagged objects");
+    let left = aws
+        .tagged_objects(STACK)
+        .await
+        .expect("list tagged objects");
     AwsInspector::assert_none_left(&left, STACK);
 }
 
@@ -81,7 +84,11 @@ struct Network {
 
 async fn observe_network(aws: &AwsInspector) -> Network {
     let vpcs = aws.vpcs(STACK).await.expect("describe vpcs");
-    assert_eq!(vpcs.len(), 1, "exactly one VPC tagged for the stack: {vpcs:#?}");
+    assert_eq!(
+        vpcs.len(),
+        1,
+        "exactly one VPC tagged for the stack: {vpcs:#?}"
+    );
     let vpc = &vpcs[0];
     let igws = aws.internet_gateways(STACK).await.expect("describe igws");
     assert_eq!(igws.len(), 1, "exactly one internet gateway: {igws:#?}");
@@ -97,7 +104,9 @@ async fn observe_network(aws: &AwsInspector) -> Network {
             .map(|a| {
                 (
                     a.vpc_id().unwrap_or_default().to_string(),
-                    a.state().map(|s| s.as_str().to_string()).unwrap_or_default(),
+                    a.state()
+                        .map(|s| s.as_str().to_string())
+                        .unwrap_or_default(),
                 )
             })
             .collect(),
@@ -120,7 +129,10 @@ async fn observe_network(aws: &AwsInspector) -> Network {
             .filter(|o| o.kind == "elastic-ip")
             .map(|o| o.id.clone())
             .collect(),
-        route_tables: aws.route_tables(STACK).await.expect("describe route tables"),
+        route_tables: aws
+            .route_tables(STACK)
+            .await
+            .expect("describe route tables"),
     }
 }
 
@@ -136,7 +148,11 @@ fn string_set(state: &Value, attribute: &str) -> BTreeSet<String> {
 impl Network {
     fn assert_vpc_matches(&self, state: &Value) {
         assert_eq!(self.vpc_cidr, VPC_CIDR);
-        assert_eq!(state["vpc_id"].as_str(), Some(self.vpc_id.as_str()), "state vpc_id");
+        assert_eq!(
+            state["vpc_id"].as_str(),
+            Some(self.vpc_id.as_str()),
+            "state vpc_id"
+        );
         assert_eq!(state["id"].as_str(), Some(STACK), "id = name");
     }
 
@@ -150,7 +166,12 @@ impl Network {
     fn zones_of(&self, ids: &BTreeSet<String>) -> Vec<String> {
         let mut zones: Vec<String> = ids
             .iter()
-            .map(|id| self.subnet(id).availability_zone().unwrap_or_default().to_string())
+            .map(|id| {
+                self.subnet(id)
+                    .availability_zone()
+                    .unwrap_or_default()
+                    .to_string()
+            })
             .collect();
         zones.sort();
         zones
@@ -160,15 +181,30 @@ impl Network {
         let public = string_set(state, "public_subnet_ids");
         let private = string_set(state, "private_subnet_ids");
         assert_eq!(self.zones_of(&public), ZONES, "one public subnet per zone");
-        assert_eq!(self.zones_of(&private), ZONES, "one private subnet per zone");
-        assert!(public.is_disjoint(&private), "public and private subnets differ");
-        assert_eq!(self.subnets.len(), 4, "no other subnets: {:#?}", self.subnets);
+        assert_eq!(
+            self.zones_of(&private),
+            ZONES,
+            "one private subnet per zone"
+        );
+        assert!(
+            public.is_disjoint(&private),
+            "public and private subnets differ"
+        );
+        assert_eq!(
+            self.subnets.len(),
+            4,
+            "no other subnets: {:#?}",
+            self.subnets
+        );
         let cidrs: BTreeSet<&str> = self.subnets.iter().filter_map(|s| s.cidr_block()).collect();
         assert_eq!(cidrs.len(), 4, "subnet CIDRs do not overlap: {cidrs:?}");
         for subnet in &self.subnets {
             assert_eq!(subnet.vpc_id(), Some(self.vpc_id.as_str()));
             let cidr = subnet.cidr_block().unwrap_or_default();
-            assert!(cidr.starts_with("10.20."), "{cidr} is carved from {VPC_CIDR}");
+            assert!(
+                cidr.starts_with("10.20."),
+                "{cidr} is carved from {VPC_CIDR}"
+            );
             let name = ec2_tag(subnet.tags(), "Name").unwrap_or_default();
             assert!(name.starts_with("netslice-"), "subnet Name {name:?}");
         }
@@ -185,7 +221,11 @@ impl Network {
     fn assert_nat_gateway_per_zone_in_public_subnets(&self, state: &Value) {
         let public = string_set(state, "public_subnet_ids");
         let ids: BTreeSet<String> = self.nats.keys().cloned().collect();
-        assert_eq!(string_set(state, "nat_gateway_ids"), ids, "state nat_gateway_ids");
+        assert_eq!(
+            string_set(state, "nat_gateway_ids"),
+            ids,
+            "state nat_gateway_ids"
+        );
         let subnets: BTreeSet<String> = self.nats.values().map(|(s, _)| s.clone()).collect();
         assert_eq!(subnets, public, "one NAT gateway in each public subnet");
         for (nat, (_, allocations)) in &self.nats {
@@ -229,7 +269,9 @@ impl Network {
     }
 
     fn assert_public_routes_go_to_the_internet_gateway(&self) {
-        let igw = self.igw_id().expect("some table routes 0.0.0.0/0 to an IGW");
+        let igw = self
+            .igw_id()
+            .expect("some table routes 0.0.0.0/0 to an IGW");
         for subnet in self.nat_subnets() {
             let table = self.table_of(&subnet);
             assert_eq!(

@@ -71,11 +71,16 @@ fn i32_of(value: i64) -> i32 {
 fn group_from(group: &SdkGroup) -> AutoScalingGroup {
     let template = group.launch_template();
     AutoScalingGroup {
-        name: group.auto_scaling_group_name().unwrap_or_default().to_string(),
+        name: group
+            .auto_scaling_group_name()
+            .unwrap_or_default()
+            .to_string(),
         min_size: group.min_size().map(i64::from).unwrap_or_default(),
         max_size: group.max_size().map(i64::from).unwrap_or_default(),
         desired_capacity: group.desired_capacity().map(i64::from).unwrap_or_default(),
-        launch_template_id: template.and_then(|t| t.launch_template_id()).map(str::to_string),
+        launch_template_id: template
+            .and_then(|t| t.launch_template_id())
+            .map(str::to_string),
         launch_template_version: template.and_then(|t| t.version()).map(str::to_string),
         subnet_ids: group
             .vpc_zone_identifier()
@@ -98,7 +103,12 @@ fn group_from(group: &SdkGroup) -> AutoScalingGroup {
         tags: group
             .tags()
             .iter()
-            .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string())))
+            .filter_map(|t| {
+                Some((
+                    t.key()?.to_string(),
+                    t.value().unwrap_or_default().to_string(),
+                ))
+            })
             .collect(),
     }
 }
@@ -138,7 +148,11 @@ pub async fn describe_group(clients: &Clients, name: &str) -> Result<Option<Auto
 
 /// Every group carrying `tag_key = tag_value`. The tagging API does not see ASGs, so ask
 /// Auto Scaling itself (filter on the server, check again here since moto's filter is loose).
-pub async fn list_groups_tagged(clients: &Clients, tag_key: &str, tag_value: &str) -> Result<Vec<AutoScalingGroup>> {
+pub async fn list_groups_tagged(
+    clients: &Clients,
+    tag_key: &str,
+    tag_value: &str,
+) -> Result<Vec<AutoScalingGroup>> {
     let mut found = Vec::new();
     let mut token: Option<String> = None;
     loop {
@@ -154,7 +168,14 @@ pub async fn list_groups_tagged(clients: &Clients, tag_key: &str, tag_value: &st
             .set_next_token(token.clone())
             .send()
             .await
-            .map_err(|e| aws_error(SERVICE, "DescribeAutoScalingGroups", format!("groups tagged {tag_key}={tag_value}"), e))?;
+            .map_err(|e| {
+                aws_error(
+                    SERVICE,
+                    "DescribeAutoScalingGroups",
+                    format!("groups tagged {tag_key}={tag_value}"),
+                    e,
+                )
+            })?;
         found.extend(
             output
                 .auto_scaling_groups()
@@ -174,7 +195,10 @@ pub async fn create_group(clients: &Clients, request: &GroupRequest<'_>) -> Resu
         .autoscaling
         .create_auto_scaling_group()
         .auto_scaling_group_name(request.name)
-        .launch_template(template_spec(request.launch_template_id, request.launch_template_version))
+        .launch_template(template_spec(
+            request.launch_template_id,
+            request.launch_template_version,
+        ))
         .min_size(i32_of(request.min_size))
         .max_size(i32_of(request.max_size))
         .desired_capacity(i32_of(request.desired_capacity.unwrap_or(request.min_size)))
@@ -195,7 +219,10 @@ pub async fn update_group(clients: &Clients, request: &GroupRequest<'_>) -> Resu
         .autoscaling
         .update_auto_scaling_group()
         .auto_scaling_group_name(request.name)
-        .launch_template(template_spec(request.launch_template_id, request.launch_template_version))
+        .launch_template(template_spec(
+            request.launch_template_id,
+            request.launch_template_version,
+        ))
         .min_size(i32_of(request.min_size))
         .max_size(i32_of(request.max_size))
         .set_desired_capacity(request.desired_capacity.map(i32_of))
@@ -222,7 +249,11 @@ pub async fn attach_target_groups(clients: &Clients, group: &str, arns: &[String
 }
 
 /// Put the stack's tags back on the group (propagated to instances launched from now on).
-pub async fn put_tags(clients: &Clients, group: &str, tags: &BTreeMap<String, String>) -> Result<()> {
+pub async fn put_tags(
+    clients: &Clients,
+    group: &str,
+    tags: &BTreeMap<String, String>,
+) -> Result<()> {
     clients
         .autoscaling
         .create_or_update_tags()
@@ -247,7 +278,9 @@ pub async fn delete_group(clients: &Clients, name: &str) -> Result<()> {
         Err(e) => {
             let error = aws_error(SERVICE, "DeleteAutoScalingGroup", name, e);
             // Auto Scaling says "ValidationError: AutoScalingGroup name not found".
-            if error.aws_code() == Some("ValidationError") && error.to_string().contains("not found") {
+            if error.aws_code() == Some("ValidationError")
+                && error.to_string().contains("not found")
+            {
                 return Ok(());
             }
             ok_if_not_found(error)
@@ -257,28 +290,46 @@ pub async fn delete_group(clients: &Clients, name: &str) -> Result<()> {
 
 /// Wait until the group is gone (its instances are terminated first on AWS).
 pub async fn wait_group_deleted(clients: &Clients, bounds: &Bounds, name: &str) -> Result<()> {
-    wait::until(bounds, &format!("auto scaling group {name}"), "deleted", || async {
-        Ok(match describe_group(clients, name).await? {
-            None => Poll::Ready(()),
-            Some(group) => Poll::Pending(group.status.unwrap_or_else(|| "still listed".to_string())),
-        })
-    })
+    wait::until(
+        bounds,
+        &format!("auto scaling group {name}"),
+        "deleted",
+        || async {
+            Ok(match describe_group(clients, name).await? {
+                None => Poll::Ready(()),
+                Some(group) => {
+                    Poll::Pending(group.status.unwrap_or_else(|| "still listed".to_string()))
+                }
+            })
+        },
+    )
     .await
 }
 
 /// Wait until the group reports at least `min_size` instances.
-pub async fn wait_group_in_service(clients: &Clients, bounds: &Bounds, name: &str) -> Result<AutoScalingGroup> {
-    wait::until(bounds, &format!("auto scaling group {name}"), "in service", || async {
-        Ok(match describe_group(clients, name).await? {
-            Some(group) if group.instance_ids.len() as i64 >= group.min_size => Poll::Ready(group),
-            Some(group) => Poll::Pending(format!(
-                "{} of {} instances",
-                group.instance_ids.len(),
-                group.min_size
-            )),
-            None => Poll::Pending("not visible yet".to_string()),
-        })
-    })
+pub async fn wait_group_in_service(
+    clients: &Clients,
+    bounds: &Bounds,
+    name: &str,
+) -> Result<AutoScalingGroup> {
+    wait::until(
+        bounds,
+        &format!("auto scaling group {name}"),
+        "in service",
+        || async {
+            Ok(match describe_group(clients, name).await? {
+                Some(group) if group.instance_ids.len() as i64 >= group.min_size => {
+                    Poll::Ready(group)
+                }
+                Some(group) => Poll::Pending(format!(
+                    "{} of {} instances",
+                    group.instance_ids.len(),
+                    group.min_size
+                )),
+                None => Poll::Pending("not visible yet".to_string()),
+            })
+        },
+    )
     .await
 }
 
@@ -307,12 +358,23 @@ pub async fn put_cpu_target_policy(
         )
         .send()
         .await
-        .map_err(|e| aws_error(SERVICE, "PutScalingPolicy", format!("{group}/{policy_name}"), e))?;
+        .map_err(|e| {
+            aws_error(
+                SERVICE,
+                "PutScalingPolicy",
+                format!("{group}/{policy_name}"),
+                e,
+            )
+        })?;
     Ok(output.policy_arn().map(str::to_string))
 }
 
 /// The policy `policy_name` of `group`, or `None`.
-pub async fn describe_policy(clients: &Clients, group: &str, policy_name: &str) -> Result<Option<ScalingPolicy>> {
+pub async fn describe_policy(
+    clients: &Clients,
+    group: &str,
+    policy_name: &str,
+) -> Result<Option<ScalingPolicy>> {
     let output = clients
         .autoscaling
         .describe_policies()
@@ -320,7 +382,14 @@ pub async fn describe_policy(clients: &Clients, group: &str, policy_name: &str) 
         .policy_names(policy_name)
         .send()
         .await
-        .map_err(|e| aws_error(SERVICE, "DescribePolicies", format!("{group}/{policy_name}"), e))?;
+        .map_err(|e| {
+            aws_error(
+                SERVICE,
+                "DescribePolicies",
+                format!("{group}/{policy_name}"),
+                e,
+            )
+        })?;
     Ok(output
         .scaling_policies()
         .iter()
@@ -342,7 +411,11 @@ pub async fn describe_policy(clients: &Clients, group: &str, policy_name: &str) 
 /// Replace the group's instances with ones from its current template, keeping 90% healthy.
 /// Returns the refresh id, or `None` when the service does not offer instance refreshes
 /// (local emulators): the new template then applies to instances launched from now on.
-pub async fn start_instance_refresh(clients: &Clients, group: &str, warmup_seconds: i64) -> Result<Option<String>> {
+pub async fn start_instance_refresh(
+    clients: &Clients,
+    group: &str,
+    warmup_seconds: i64,
+) -> Result<Option<String>> {
     let result = clients
         .autoscaling
         .start_instance_refresh()
@@ -376,5 +449,8 @@ pub async fn start_instance_refresh(clients: &Clients, group: &str, warmup_secon
 
 /// Codes an endpoint gives for an operation it does not implement.
 fn is_unsupported(code: &str) -> bool {
-    matches!(code, "InvalidAction" | "NotImplemented" | "UnsupportedOperation")
+    matches!(
+        code,
+        "InvalidAction" | "NotImplemented" | "UnsupportedOperation"
+    )
 }

@@ -8,9 +8,9 @@ use std::collections::BTreeMap;
 
 use aws_sdk_ec2::types::{
     AttributeBooleanValue, BlockDeviceMapping, DomainType, EbsBlockDevice, Filter, HttpTokensState,
-    InstanceMetadataEndpointState, InstanceMetadataOptionsRequest, InstanceNetworkInterfaceSpecification,
-    InstanceStateName, InstanceType, IpPermission, IpRange, Ipv6Range, ResourceType, Tag, TagSpecification,
-    UserIdGroupPair, VolumeType,
+    InstanceMetadataEndpointState, InstanceMetadataOptionsRequest,
+    InstanceNetworkInterfaceSpecification, InstanceStateName, InstanceType, IpPermission, IpRange,
+    Ipv6Range, ResourceType, Tag, TagSpecification, UserIdGroupPair, VolumeType,
 };
 use aws_sdk_ec2::Client;
 
@@ -24,16 +24,26 @@ const SERVICE: &str = "ec2";
 pub type Tags = BTreeMap<String, String>;
 
 fn tag_list(tags: &Tags) -> Vec<Tag> {
-    tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()
+    tags.iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect()
 }
 
 fn tag_spec(kind: ResourceType, tags: &Tags) -> TagSpecification {
-    TagSpecification::builder().resource_type(kind).set_tags(Some(tag_list(tags))).build()
+    TagSpecification::builder()
+        .resource_type(kind)
+        .set_tags(Some(tag_list(tags)))
+        .build()
 }
 
 fn tag_map(tags: &[Tag]) -> Tags {
     tags.iter()
-        .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string())))
+        .filter_map(|t| {
+            Some((
+                t.key()?.to_string(),
+                t.value().unwrap_or_default().to_string(),
+            ))
+        })
         .collect()
 }
 
@@ -65,8 +75,11 @@ pub async fn availability_zones(ec2: &Client) -> Result<Vec<String>> {
         .send()
         .await
         .map_err(|e| aws_error(SERVICE, "DescribeAvailabilityZones", "region", e))?;
-    let mut zones: Vec<String> =
-        out.availability_zones().iter().filter_map(|z| z.zone_name().map(str::to_string)).collect();
+    let mut zones: Vec<String> = out
+        .availability_zones()
+        .iter()
+        .filter_map(|z| z.zone_name().map(str::to_string))
+        .collect();
     zones.sort();
     Ok(zones)
 }
@@ -116,12 +129,12 @@ pub async fn latest_al2023_image(ec2: &Client) -> Result<Image> {
         .filter(|i| i.image_id().is_some())
         .max_by_key(|i| (opt(i.creation_date()), opt(i.name())));
     newest.map(image_from).ok_or_else(|| StackError::Aws {
-            service: SERVICE,
-            operation: "DescribeImages",
-            resource: AL2023_NAME_PATTERN.into(),
-            code: None,
-            message: "no Amazon Linux 2023 x86_64 image found in this region; set ami_id".into(),
-        })
+        service: SERVICE,
+        operation: "DescribeImages",
+        resource: AL2023_NAME_PATTERN.into(),
+        code: None,
+        message: "no Amazon Linux 2023 x86_64 image found in this region; set ami_id".into(),
+    })
 }
 
 /// A given AMI, for its root device name.
@@ -249,12 +262,27 @@ pub async fn tagged_objects(ec2: &Client, stack: &str) -> Result<Vec<TaggedObjec
             .set_next_token(token.clone())
             .send()
             .await
-            .map_err(|e| aws_error(SERVICE, "DescribeTags", format!("objects of stack {stack}"), e))?;
-        objects.extend(out.tags().iter().map(|t| TaggedObject {
-            id: opt(t.resource_id()),
-            kind: t.resource_type().map(|k| k.as_str().to_string()).unwrap_or_default(),
+            .map_err(|e| {
+                aws_error(
+                    SERVICE,
+                    "DescribeTags",
+                    format!("objects of stack {stack}"),
+                    e,
+                )
+            })?;
+        objects.extend(out.tags().iter().map(|t| {
+            TaggedObject {
+                id: opt(t.resource_id()),
+                kind: t
+                    .resource_type()
+                    .map(|k| k.as_str().to_string())
+                    .unwrap_or_default(),
+            }
         }));
-        token = out.next_token().filter(|t| !t.is_empty()).map(str::to_string);
+        token = out
+            .next_token()
+            .filter(|t| !t.is_empty())
+            .map(str::to_string);
         if token.is_none() {
             return Ok(objects);
         }
@@ -280,7 +308,14 @@ pub async fn stack_subnets(ec2: &Client, stack: &str) -> Result<Vec<Subnet>> {
         .filters(stack_filter(stack))
         .send()
         .await
-        .map_err(|e| aws_error(SERVICE, "DescribeSubnets", format!("subnets of stack {stack}"), e))?;
+        .map_err(|e| {
+            aws_error(
+                SERVICE,
+                "DescribeSubnets",
+                format!("subnets of stack {stack}"),
+                e,
+            )
+        })?;
     Ok(out
         .subnets()
         .iter()
@@ -294,7 +329,13 @@ pub async fn stack_subnets(ec2: &Client, stack: &str) -> Result<Vec<Subnet>> {
         .collect())
 }
 
-pub async fn create_subnet(ec2: &Client, vpc_id: &str, zone: &str, cidr: &str, tags: &Tags) -> Result<String> {
+pub async fn create_subnet(
+    ec2: &Client,
+    vpc_id: &str,
+    zone: &str,
+    cidr: &str,
+    tags: &Tags,
+) -> Result<String> {
     let out = ec2
         .create_subnet()
         .vpc_id(vpc_id)
@@ -303,7 +344,14 @@ pub async fn create_subnet(ec2: &Client, vpc_id: &str, zone: &str, cidr: &str, t
         .tag_specifications(tag_spec(ResourceType::Subnet, tags))
         .send()
         .await
-        .map_err(|e| aws_error(SERVICE, "CreateSubnet", format!("subnet {cidr} in {zone}"), e))?;
+        .map_err(|e| {
+            aws_error(
+                SERVICE,
+                "CreateSubnet",
+                format!("subnet {cidr} in {zone}"),
+                e,
+            )
+        })?;
     let id = out.subnet().and_then(|s| s.subnet_id()).map(str::to_string);
     id.ok_or_else(|| missing_id("CreateSubnet", cidr))
 }
@@ -335,13 +383,24 @@ pub async fn stack_internet_gateways(ec2: &Client, stack: &str) -> Result<Vec<In
         .filters(stack_filter(stack))
         .send()
         .await
-        .map_err(|e| aws_error(SERVICE, "DescribeInternetGateways", format!("IGW of stack {stack}"), e))?;
+        .map_err(|e| {
+            aws_error(
+                SERVICE,
+                "DescribeInternetGateways",
+                format!("IGW of stack {stack}"),
+                e,
+            )
+        })?;
     Ok(out
         .internet_gateways()
         .iter()
         .map(|g| InternetGateway {
             id: opt(g.internet_gateway_id()),
-            attached_vpcs: g.attachments().iter().filter_map(|a| a.vpc_id().map(str::to_string)).collect(),
+            attached_vpcs: g
+                .attachments()
+                .iter()
+                .filter_map(|a| a.vpc_id().map(str::to_string))
+                .collect(),
             tags: tag_map(g.tags()),
         })
         .collect())
@@ -354,7 +413,10 @@ pub async fn create_internet_gateway(ec2: &Client, tags: &Tags) -> Result<String
         .send()
         .await
         .map_err(|e| aws_error(SERVICE, "CreateInternetGateway", "internet gateway", e))?;
-    let id = out.internet_gateway().and_then(|g| g.internet_gateway_id()).map(str::to_string);
+    let id = out
+        .internet_gateway()
+        .and_then(|g| g.internet_gateway_id())
+        .map(str::to_string);
     id.ok_or_else(|| missing_id("CreateInternetGateway", "internet gateway"))
 }
 
@@ -427,7 +489,14 @@ pub async fn stack_route_tables(ec2: &Client, stack: &str) -> Result<Vec<RouteTa
         .filters(stack_filter(stack))
         .send()
         .await
-        .map_err(|e| aws_error(SERVICE, "DescribeRouteTables", format!("route tables of stack {stack}"), e))?;
+        .map_err(|e| {
+            aws_error(
+                SERVICE,
+                "DescribeRouteTables",
+                format!("route tables of stack {stack}"),
+                e,
+            )
+        })?;
     Ok(out
         .route_tables()
         .iter()
@@ -447,7 +516,12 @@ pub async fn stack_route_tables(ec2: &Client, stack: &str) -> Result<Vec<RouteTa
                 .associations()
                 .iter()
                 .filter(|a| !a.main().unwrap_or(false))
-                .filter_map(|a| Some((a.route_table_association_id()?.to_string(), a.subnet_id()?.to_string())))
+                .filter_map(|a| {
+                    Some((
+                        a.route_table_association_id()?.to_string(),
+                        a.subnet_id()?.to_string(),
+                    ))
+                })
                 .collect(),
             tags: tag_map(t.tags()),
         })
@@ -461,8 +535,18 @@ pub async fn create_route_table(ec2: &Client, vpc_id: &str, tags: &Tags) -> Resu
         .tag_specifications(tag_spec(ResourceType::RouteTable, tags))
         .send()
         .await
-        .map_err(|e| aws_error(SERVICE, "CreateRouteTable", format!("route table in {vpc_id}"), e))?;
-    let id = out.route_table().and_then(|t| t.route_table_id()).map(str::to_string);
+        .map_err(|e| {
+            aws_error(
+                SERVICE,
+                "CreateRouteTable",
+                format!("route table in {vpc_id}"),
+                e,
+            )
+        })?;
+    let id = out
+        .route_table()
+        .and_then(|t| t.route_table_id())
+        .map(str::to_string);
     id.ok_or_else(|| missing_id("CreateRouteTable", vpc_id))
 }
 
@@ -474,7 +558,11 @@ pub enum RouteTarget<'a> {
 }
 
 /// Make `0.0.0.0/0` point at `target`: create it, or replace it when it points elsewhere.
-pub async fn ensure_default_route(ec2: &Client, table: &RouteTable, target: RouteTarget<'_>) -> Result<()> {
+pub async fn ensure_default_route(
+    ec2: &Client,
+    table: &RouteTable,
+    target: RouteTarget<'_>,
+) -> Result<()> {
     let current = table.default_route();
     let already = match (current, target) {
         (Some(r), RouteTarget::Gateway(id)) => r.gateway_id.as_deref() == Some(id),
@@ -485,19 +573,29 @@ pub async fn ensure_default_route(ec2: &Client, table: &RouteTable, target: Rout
         return Ok(());
     }
     if current.is_some() {
-        let mut call = ec2.replace_route().route_table_id(&table.id).destination_cidr_block("0.0.0.0/0");
+        let mut call = ec2
+            .replace_route()
+            .route_table_id(&table.id)
+            .destination_cidr_block("0.0.0.0/0");
         call = match target {
             RouteTarget::Gateway(id) => call.gateway_id(id),
             RouteTarget::NatGateway(id) => call.nat_gateway_id(id),
         };
-        call.send().await.map_err(|e| aws_error(SERVICE, "ReplaceRoute", &table.id, e))?;
+        call.send()
+            .await
+            .map_err(|e| aws_error(SERVICE, "ReplaceRoute", &table.id, e))?;
     } else {
-        let mut call = ec2.create_route().route_table_id(&table.id).destination_cidr_block("0.0.0.0/0");
+        let mut call = ec2
+            .create_route()
+            .route_table_id(&table.id)
+            .destination_cidr_block("0.0.0.0/0");
         call = match target {
             RouteTarget::Gateway(id) => call.gateway_id(id),
             RouteTarget::NatGateway(id) => call.nat_gateway_id(id),
         };
-        call.send().await.map_err(|e| aws_error(SERVICE, "CreateRoute", &table.id, e))?;
+        call.send()
+            .await
+            .map_err(|e| aws_error(SERVICE, "CreateRoute", &table.id, e))?;
     }
     tracing::info!(route_table = %table.id, target = ?target, "default route set");
     Ok(())
@@ -583,7 +681,14 @@ pub async fn stack_addresses(ec2: &Client, stack: &str) -> Result<Vec<Address>> 
         .filters(stack_filter(stack))
         .send()
         .await
-        .map_err(|e| aws_error(SERVICE, "DescribeAddresses", format!("EIPs of stack {stack}"), e))?;
+        .map_err(|e| {
+            aws_error(
+                SERVICE,
+                "DescribeAddresses",
+                format!("EIPs of stack {stack}"),
+                e,
+            )
+        })?;
     Ok(out
         .addresses()
         .iter()
@@ -604,7 +709,9 @@ pub async fn allocate_address(ec2: &Client, tags: &Tags) -> Result<String> {
         .send()
         .await
         .map_err(|e| aws_error(SERVICE, "AllocateAddress", "elastic IP", e))?;
-    out.allocation_id().map(str::to_string).ok_or_else(|| missing_id("AllocateAddress", "elastic IP"))
+    out.allocation_id()
+        .map(str::to_string)
+        .ok_or_else(|| missing_id("AllocateAddress", "elastic IP"))
 }
 
 pub async fn release_address(ec2: &Client, allocation_id: &str) -> Result<()> {
@@ -662,7 +769,10 @@ async fn describe_nat_gateways(ec2: &Client, by: Filter, what: &str) -> Result<V
         .map(|n| NatGateway {
             id: opt(n.nat_gateway_id()),
             subnet_id: opt(n.subnet_id()),
-            state: n.state().map(|s| s.as_str().to_string()).unwrap_or_default(),
+            state: n
+                .state()
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default(),
             allocation_ids: n
                 .nat_gateway_addresses()
                 .iter()
@@ -689,8 +799,18 @@ pub async fn create_nat_gateway(
         .tag_specifications(tag_spec(ResourceType::Natgateway, tags))
         .send()
         .await
-        .map_err(|e| aws_error(SERVICE, "CreateNatGateway", format!("NAT gateway in {subnet_id}"), e))?;
-    let id = out.nat_gateway().and_then(|n| n.nat_gateway_id()).map(str::to_string);
+        .map_err(|e| {
+            aws_error(
+                SERVICE,
+                "CreateNatGateway",
+                format!("NAT gateway in {subnet_id}"),
+                e,
+            )
+        })?;
+    let id = out
+        .nat_gateway()
+        .and_then(|n| n.nat_gateway_id())
+        .map(str::to_string);
     id.ok_or_else(|| missing_id("CreateNatGateway", subnet_id))
 }
 
@@ -762,9 +882,24 @@ fn rules_of(permissions: &[IpPermission]) -> Vec<SgRule> {
             to_port,
             peer,
         };
-        rules.extend(p.ip_ranges().iter().filter_map(|r| r.cidr_ip()).map(|c| rule(Peer::Cidr(c.into()))));
-        rules.extend(p.ipv6_ranges().iter().filter_map(|r| r.cidr_ipv6()).map(|c| rule(Peer::Ipv6Cidr(c.into()))));
-        rules.extend(p.user_id_group_pairs().iter().filter_map(|g| g.group_id()).map(|g| rule(Peer::Group(g.into()))));
+        rules.extend(
+            p.ip_ranges()
+                .iter()
+                .filter_map(|r| r.cidr_ip())
+                .map(|c| rule(Peer::Cidr(c.into()))),
+        );
+        rules.extend(
+            p.ipv6_ranges()
+                .iter()
+                .filter_map(|r| r.cidr_ipv6())
+                .map(|c| rule(Peer::Ipv6Cidr(c.into()))),
+        );
+        rules.extend(
+            p.user_id_group_pairs()
+                .iter()
+                .filter_map(|g| g.group_id())
+                .map(|g| rule(Peer::Group(g.into()))),
+        );
     }
     rules.sort();
     rules
@@ -789,7 +924,14 @@ pub async fn stack_security_groups(ec2: &Client, stack: &str) -> Result<Vec<Secu
         .filters(stack_filter(stack))
         .send()
         .await
-        .map_err(|e| aws_error(SERVICE, "DescribeSecurityGroups", format!("groups of stack {stack}"), e))?;
+        .map_err(|e| {
+            aws_error(
+                SERVICE,
+                "DescribeSecurityGroups",
+                format!("groups of stack {stack}"),
+                e,
+            )
+        })?;
     Ok(out
         .security_groups()
         .iter()
@@ -820,7 +962,9 @@ pub async fn create_security_group(
         .send()
         .await
         .map_err(|e| aws_error(SERVICE, "CreateSecurityGroup", group_name, e))?;
-    out.group_id().map(str::to_string).ok_or_else(|| missing_id("CreateSecurityGroup", group_name))
+    out.group_id()
+        .map(str::to_string)
+        .ok_or_else(|| missing_id("CreateSecurityGroup", group_name))
 }
 
 /// Which side of a group a rule is on.
@@ -831,7 +975,12 @@ pub enum Direction {
 }
 
 /// Add `rules` to the group (one call); rules that already exist are not an error.
-pub async fn authorize(ec2: &Client, group_id: &str, direction: Direction, rules: &[SgRule]) -> Result<()> {
+pub async fn authorize(
+    ec2: &Client,
+    group_id: &str,
+    direction: Direction,
+    rules: &[SgRule],
+) -> Result<()> {
     if rules.is_empty() {
         return Ok(());
     }
@@ -861,7 +1010,12 @@ pub async fn authorize(ec2: &Client, group_id: &str, direction: Direction, rules
 }
 
 /// Remove `rules` from the group (one call); rules already gone are not an error.
-pub async fn revoke(ec2: &Client, group_id: &str, direction: Direction, rules: &[SgRule]) -> Result<()> {
+pub async fn revoke(
+    ec2: &Client,
+    group_id: &str,
+    direction: Direction,
+    rules: &[SgRule],
+) -> Result<()> {
     if rules.is_empty() {
         return Ok(());
     }
@@ -929,7 +1083,11 @@ impl Instance {
 }
 
 /// Instances tagged for the stack with the given `Name`, in every state.
-pub async fn stack_instances(ec2: &Client, stack: &str, name: Option<&str>) -> Result<Vec<Instance>> {
+pub async fn stack_instances(
+    ec2: &Client,
+    stack: &str,
+    name: Option<&str>,
+) -> Result<Vec<Instance>> {
     let mut call = ec2.describe_instances().filters(stack_filter(stack));
     if let Some(name) = name {
         call = call.filters(filter("tag:Name", &[name]));
@@ -938,33 +1096,74 @@ pub async fn stack_instances(ec2: &Client, stack: &str, name: Option<&str>) -> R
 }
 
 pub async fn instance(ec2: &Client, instance_id: &str) -> Result<Option<Instance>> {
-    let call = ec2.describe_instances().filters(filter("instance-id", &[instance_id]));
-    Ok(describe_instances(call, instance_id).await?.into_iter().next())
+    let call = ec2
+        .describe_instances()
+        .filters(filter("instance-id", &[instance_id]));
+    Ok(describe_instances(call, instance_id)
+        .await?
+        .into_iter()
+        .next())
 }
 
 async fn describe_instances(
     call: aws_sdk_ec2::operation::describe_instances::builders::DescribeInstancesFluentBuilder,
     what: &str,
 ) -> Result<Vec<Instance>> {
-    let out = call.send().await.map_err(|e| aws_error(SERVICE, "DescribeInstances", what, e))?;
+    let out = call
+        .send()
+        .await
+        .map_err(|e| aws_error(SERVICE, "DescribeInstances", what, e))?;
     Ok(out
         .reservations()
         .iter()
         .flat_map(|r| r.instances())
         .map(|i| Instance {
             id: opt(i.instance_id()),
-            state: i.state().and_then(|s| s.name()).map(|n| n.as_str().to_string()).unwrap_or_default(),
+            state: i
+                .state()
+                .and_then(|s| s.name())
+                .map(|n| n.as_str().to_string())
+                .unwrap_or_default(),
             subnet_id: opt(i.subnet_id()),
             image_id: opt(i.image_id()),
-            instance_type: i.instance_type().map(|t| t.as_str().to_string()).unwrap_or_default(),
+            instance_type: i
+                .instance_type()
+                .map(|t| t.as_str().to_string())
+                .unwrap_or_default(),
             key_name: i.key_name().map(str::to_string),
             public_ip: i.public_ip_address().map(str::to_string),
-            security_group_ids: i.security_groups().iter().filter_map(|g| g.group_id().map(str::to_string)).collect(),
-            http_tokens: i.metadata_options().and_then(|m| m.http_tokens()).map(|t| t.as_str().to_string()),
-            http_hop_limit: i.metadata_options().and_then(|m| m.http_put_response_hop_limit()),
+            security_group_ids: instance_groups(i),
+            http_tokens: i
+                .metadata_options()
+                .and_then(|m| m.http_tokens())
+                .map(|t| t.as_str().to_string()),
+            http_hop_limit: i
+                .metadata_options()
+                .and_then(|m| m.http_put_response_hop_limit()),
             tags: tag_map(i.tags()),
         })
         .collect())
+}
+
+/// The instance's groups, from the instance and from its interfaces (moto reports the
+/// groups of an instance launched with an interface specification only on the interface).
+fn instance_groups(instance: &aws_sdk_ec2::types::Instance) -> Vec<String> {
+    let on_instance = instance
+        .security_groups()
+        .iter()
+        .filter_map(|g| g.group_id());
+    let on_interfaces = instance
+        .network_interfaces()
+        .iter()
+        .flat_map(|n| n.groups())
+        .filter_map(|g| g.group_id());
+    let mut groups: Vec<String> = on_instance
+        .chain(on_interfaces)
+        .map(str::to_string)
+        .collect();
+    groups.sort();
+    groups.dedup();
+    groups
 }
 
 /// What a hardened single instance needs.
@@ -1023,8 +1222,19 @@ pub async fn run_instance(ec2: &Client, request: &InstanceRequest<'_>) -> Result
         .tag_specifications(tag_spec(ResourceType::Volume, request.tags))
         .send()
         .await
-        .map_err(|e| aws_error(SERVICE, "RunInstances", format!("instance in {}", request.subnet_id), e))?;
-    let id = out.instances().first().and_then(|i| i.instance_id()).map(str::to_string);
+        .map_err(|e| {
+            aws_error(
+                SERVICE,
+                "RunInstances",
+                format!("instance in {}", request.subnet_id),
+                e,
+            )
+        })?;
+    let id = out
+        .instances()
+        .first()
+        .and_then(|i| i.instance_id())
+        .map(str::to_string);
     id.ok_or_else(|| missing_id("RunInstances", request.subnet_id))
 }
 

@@ -57,7 +57,9 @@ fn file_system_from(description: &FileSystemDescription) -> FileSystem {
         id: description.file_system_id().to_string(),
         creation_token: description.creation_token().to_string(),
         life_cycle_state: description.life_cycle_state().as_str().to_string(),
-        throughput_mode: description.throughput_mode().map(|m| m.as_str().to_string()),
+        throughput_mode: description
+            .throughput_mode()
+            .map(|m| m.as_str().to_string()),
         provisioned_throughput_mibps: description.provisioned_throughput_in_mibps(),
         performance_mode: description.performance_mode().as_str().to_string(),
         encrypted: description.encrypted().unwrap_or(false),
@@ -104,13 +106,25 @@ pub async fn find_by_creation_token(clients: &Clients, token: &str) -> Result<Op
         .creation_token(token)
         .send()
         .await
-        .map_err(|e| aws_error(SERVICE, "DescribeFileSystems", format!("creation token {token}"), e))?;
+        .map_err(|e| {
+            aws_error(
+                SERVICE,
+                "DescribeFileSystems",
+                format!("creation token {token}"),
+                e,
+            )
+        })?;
     Ok(output.file_systems().first().map(file_system_from))
 }
 
 /// The file system `id`, or `None` when it no longer exists.
 pub async fn describe_file_system(clients: &Clients, id: &str) -> Result<Option<FileSystem>> {
-    let result = clients.efs.describe_file_systems().file_system_id(id).send().await;
+    let result = clients
+        .efs
+        .describe_file_systems()
+        .file_system_id(id)
+        .send()
+        .await;
     match result {
         Ok(output) => Ok(output.file_systems().first().map(file_system_from)),
         Err(e) => none_if_not_found(aws_error(SERVICE, "DescribeFileSystems", id, e)),
@@ -138,7 +152,10 @@ pub async fn list_file_systems(clients: &Clients) -> Result<Vec<FileSystem>> {
 }
 
 /// Create an encrypted file system. Answers with the existing one when the token was used.
-pub async fn create_file_system(clients: &Clients, request: &FileSystemRequest<'_>) -> Result<FileSystem> {
+pub async fn create_file_system(
+    clients: &Clients,
+    request: &FileSystemRequest<'_>,
+) -> Result<FileSystem> {
     let output = clients
         .efs
         .create_file_system()
@@ -169,9 +186,16 @@ pub async fn create_file_system(clients: &Clients, request: &FileSystemRequest<'
                 .collect(),
         }),
         Err(e) => {
-            let error = aws_error(SERVICE, "CreateFileSystem", format!("creation token {}", request.creation_token), e);
+            let error = aws_error(
+                SERVICE,
+                "CreateFileSystem",
+                format!("creation token {}", request.creation_token),
+                e,
+            );
             if error.aws_code() == Some("FileSystemAlreadyExists") {
-                if let Some(existing) = find_by_creation_token(clients, request.creation_token).await? {
+                if let Some(existing) =
+                    find_by_creation_token(clients, request.creation_token).await?
+                {
                     return Ok(existing);
                 }
             }
@@ -181,7 +205,12 @@ pub async fn create_file_system(clients: &Clients, request: &FileSystemRequest<'
 }
 
 /// Change the throughput mode (and figure) of a live file system.
-pub async fn update_throughput(clients: &Clients, id: &str, mode: &str, mibps: Option<f64>) -> Result<()> {
+pub async fn update_throughput(
+    clients: &Clients,
+    id: &str,
+    mode: &str,
+    mibps: Option<f64>,
+) -> Result<()> {
     clients
         .efs
         .update_file_system()
@@ -196,7 +225,12 @@ pub async fn update_throughput(clients: &Clients, id: &str, mode: &str, mibps: O
 
 /// Delete a file system whose mount targets are gone. Already gone is success.
 pub async fn delete_file_system(clients: &Clients, id: &str) -> Result<()> {
-    let result = clients.efs.delete_file_system().file_system_id(id).send().await;
+    let result = clients
+        .efs
+        .delete_file_system()
+        .file_system_id(id)
+        .send()
+        .await;
     match result {
         Ok(_) => Ok(()),
         Err(e) => ok_if_not_found(aws_error(SERVICE, "DeleteFileSystem", id, e)),
@@ -246,7 +280,12 @@ pub async fn create_mount_target(
         .send()
         .await
         .map_err(|e| {
-            aws_error(SERVICE, "CreateMountTarget", format!("mount target of {file_system_id} in {subnet_id}"), e)
+            aws_error(
+                SERVICE,
+                "CreateMountTarget",
+                format!("mount target of {file_system_id} in {subnet_id}"),
+                e,
+            )
         })?;
     Ok(MountTarget {
         id: created.mount_target_id().to_string(),
@@ -258,14 +297,24 @@ pub async fn create_mount_target(
 }
 
 /// The security groups of a mount target.
-pub async fn mount_target_security_groups(clients: &Clients, mount_target_id: &str) -> Result<Vec<String>> {
+pub async fn mount_target_security_groups(
+    clients: &Clients,
+    mount_target_id: &str,
+) -> Result<Vec<String>> {
     let output = clients
         .efs
         .describe_mount_target_security_groups()
         .mount_target_id(mount_target_id)
         .send()
         .await
-        .map_err(|e| aws_error(SERVICE, "DescribeMountTargetSecurityGroups", mount_target_id, e))?;
+        .map_err(|e| {
+            aws_error(
+                SERVICE,
+                "DescribeMountTargetSecurityGroups",
+                mount_target_id,
+                e,
+            )
+        })?;
     Ok(output.security_groups().to_vec())
 }
 
@@ -282,13 +331,25 @@ pub async fn set_mount_target_security_groups(
         .set_security_groups(Some(security_group_ids.to_vec()))
         .send()
         .await
-        .map_err(|e| aws_error(SERVICE, "ModifyMountTargetSecurityGroups", mount_target_id, e))?;
+        .map_err(|e| {
+            aws_error(
+                SERVICE,
+                "ModifyMountTargetSecurityGroups",
+                mount_target_id,
+                e,
+            )
+        })?;
     Ok(())
 }
 
 /// Delete a mount target. Already gone is success.
 pub async fn delete_mount_target(clients: &Clients, mount_target_id: &str) -> Result<()> {
-    let result = clients.efs.delete_mount_target().mount_target_id(mount_target_id).send().await;
+    let result = clients
+        .efs
+        .delete_mount_target()
+        .mount_target_id(mount_target_id)
+        .send()
+        .await;
     match result {
         Ok(_) => Ok(()),
         Err(e) => ok_if_not_found(aws_error(SERVICE, "DeleteMountTarget", mount_target_id, e)),
@@ -306,29 +367,43 @@ fn life_cycle_poll<T>(state: &str, value: T) -> Poll<T> {
 }
 
 /// Wait until the file system is `available`.
-pub async fn wait_file_system_available(clients: &Clients, bounds: &Bounds, id: &str) -> Result<FileSystem> {
-    wait::until(bounds, &format!("EFS file system {id}"), "available", || async {
-        Ok(match describe_file_system(clients, id).await? {
-            Some(fs) => {
-                let state = fs.life_cycle_state.clone();
-                life_cycle_poll(&state, fs)
-            }
-            // Eventual consistency right after a create.
-            None => Poll::Pending("not visible yet".to_string()),
-        })
-    })
+pub async fn wait_file_system_available(
+    clients: &Clients,
+    bounds: &Bounds,
+    id: &str,
+) -> Result<FileSystem> {
+    wait::until(
+        bounds,
+        &format!("EFS file system {id}"),
+        "available",
+        || async {
+            Ok(match describe_file_system(clients, id).await? {
+                Some(fs) => {
+                    let state = fs.life_cycle_state.clone();
+                    life_cycle_poll(&state, fs)
+                }
+                // Eventual consistency right after a create.
+                None => Poll::Pending("not visible yet".to_string()),
+            })
+        },
+    )
     .await
 }
 
 /// Wait until the file system no longer exists.
 pub async fn wait_file_system_deleted(clients: &Clients, bounds: &Bounds, id: &str) -> Result<()> {
-    wait::until(bounds, &format!("EFS file system {id}"), "deleted", || async {
-        Ok(match describe_file_system(clients, id).await? {
-            None => Poll::Ready(()),
-            Some(fs) if fs.life_cycle_state == "deleted" => Poll::Ready(()),
-            Some(fs) => Poll::Pending(fs.life_cycle_state),
-        })
-    })
+    wait::until(
+        bounds,
+        &format!("EFS file system {id}"),
+        "deleted",
+        || async {
+            Ok(match describe_file_system(clients, id).await? {
+                None => Poll::Ready(()),
+                Some(fs) if fs.life_cycle_state == "deleted" => Poll::Ready(()),
+                Some(fs) => Poll::Pending(fs.life_cycle_state),
+            })
+        },
+    )
     .await
 }
 
@@ -339,7 +414,10 @@ pub async fn wait_mount_targets_available(
     file_system_id: &str,
     mount_target_ids: &[String],
 ) -> Result<()> {
-    let what = format!("mount targets {} of {file_system_id}", mount_target_ids.join(", "));
+    let what = format!(
+        "mount targets {} of {file_system_id}",
+        mount_target_ids.join(", ")
+    );
     wait::until(bounds, &what, "available", || async {
         let targets = mount_targets(clients, file_system_id).await?;
         let mut worst = Poll::Ready(());
@@ -366,25 +444,41 @@ pub async fn wait_mount_target_deleted(
     file_system_id: &str,
     mount_target_id: &str,
 ) -> Result<()> {
-    wait::until(bounds, &format!("mount target {mount_target_id}"), "deleted", || async {
-        let targets = mount_targets(clients, file_system_id).await?;
-        Ok(match targets.into_iter().find(|t| t.id == mount_target_id) {
-            None => Poll::Ready(()),
-            Some(target) => Poll::Pending(target.life_cycle_state),
-        })
-    })
+    wait::until(
+        bounds,
+        &format!("mount target {mount_target_id}"),
+        "deleted",
+        || async {
+            let targets = mount_targets(clients, file_system_id).await?;
+            Ok(
+                match targets.into_iter().find(|t| t.id == mount_target_id) {
+                    None => Poll::Ready(()),
+                    Some(target) => Poll::Pending(target.life_cycle_state),
+                },
+            )
+        },
+    )
     .await
 }
 
 /// Wait until the file system has no mount target left (EFS refuses to delete it before).
-pub async fn wait_mount_targets_gone(clients: &Clients, bounds: &Bounds, file_system_id: &str) -> Result<()> {
-    wait::until(bounds, &format!("mount targets of {file_system_id}"), "deleted", || async {
-        let left = mount_targets(clients, file_system_id).await?;
-        Ok(if left.is_empty() {
-            Poll::Ready(())
-        } else {
-            Poll::Pending(format!("{} left", left.len()))
-        })
-    })
+pub async fn wait_mount_targets_gone(
+    clients: &Clients,
+    bounds: &Bounds,
+    file_system_id: &str,
+) -> Result<()> {
+    wait::until(
+        bounds,
+        &format!("mount targets of {file_system_id}"),
+        "deleted",
+        || async {
+            let left = mount_targets(clients, file_system_id).await?;
+            Ok(if left.is_empty() {
+                Poll::Ready(())
+            } else {
+                Poll::Pending(format!("{} left", left.len()))
+            })
+        },
+    )
     .await
 }

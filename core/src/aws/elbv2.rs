@@ -5,9 +5,10 @@ use std::collections::BTreeMap;
 
 use aws_sdk_elasticloadbalancingv2::types::{
     Action, ActionTypeEnum, Certificate, ForwardActionConfig, Listener as SdkListener,
-    LoadBalancer as SdkLoadBalancer, LoadBalancerAttribute, LoadBalancerSchemeEnum, LoadBalancerStateEnum,
-    LoadBalancerTypeEnum, Matcher, ProtocolEnum, RedirectActionConfig, RedirectActionStatusCodeEnum, Tag,
-    TargetGroup as SdkTargetGroup, TargetGroupTuple, TargetTypeEnum,
+    LoadBalancer as SdkLoadBalancer, LoadBalancerAttribute, LoadBalancerSchemeEnum,
+    LoadBalancerStateEnum, LoadBalancerTypeEnum, Matcher, ProtocolEnum, RedirectActionConfig,
+    RedirectActionStatusCodeEnum, Tag, TargetGroup as SdkTargetGroup, TargetGroupTuple,
+    TargetTypeEnum,
 };
 
 use crate::aws::not_found::{none_if_not_found, ok_if_not_found};
@@ -52,7 +53,9 @@ pub struct TargetGroup {
 /// What a listener does with a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ListenerAction {
-    Forward { target_group_arn: String },
+    Forward {
+        target_group_arn: String,
+    },
     /// Permanent (301) redirect to the same URL on HTTPS 443.
     RedirectToHttps,
     /// Anything this provider never configures (drift to repair).
@@ -92,13 +95,16 @@ impl ListenerRequest {
         listener.port == Some(self.port)
             && listener.protocol.as_deref() == Some(self.protocol())
             && listener.certificate_arn == self.certificate_arn
-            && (self.certificate_arn.is_none() || listener.ssl_policy.as_deref() == Some(TLS_POLICY))
+            && (self.certificate_arn.is_none()
+                || listener.ssl_policy.as_deref() == Some(TLS_POLICY))
             && listener.action.as_ref() == Some(&self.action)
     }
 }
 
 fn elb_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
-    tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()
+    tags.iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect()
 }
 
 fn load_balancer_from(lb: &SdkLoadBalancer) -> LoadBalancer {
@@ -106,7 +112,10 @@ fn load_balancer_from(lb: &SdkLoadBalancer) -> LoadBalancer {
         arn: lb.load_balancer_arn().unwrap_or_default().to_string(),
         name: lb.load_balancer_name().unwrap_or_default().to_string(),
         dns_name: lb.dns_name().unwrap_or_default().to_string(),
-        canonical_zone_id: lb.canonical_hosted_zone_id().unwrap_or_default().to_string(),
+        canonical_zone_id: lb
+            .canonical_hosted_zone_id()
+            .unwrap_or_default()
+            .to_string(),
         state: lb
             .state()
             .and_then(|s| s.code())
@@ -187,7 +196,11 @@ fn sdk_action(action: &ListenerAction) -> Result<Action> {
             .target_group_arn(target_group_arn)
             .forward_config(
                 ForwardActionConfig::builder()
-                    .target_groups(TargetGroupTuple::builder().target_group_arn(target_group_arn).build())
+                    .target_groups(
+                        TargetGroupTuple::builder()
+                            .target_group_arn(target_group_arn)
+                            .build(),
+                    )
                     .build(),
             )
             .build()),
@@ -218,18 +231,40 @@ fn single<T>(items: Vec<T>) -> Option<T> {
 
 /// The load balancer named `name`, or `None`.
 pub async fn find_load_balancer(clients: &Clients, name: &str) -> Result<Option<LoadBalancer>> {
-    let result = clients.elbv2.describe_load_balancers().names(name).send().await;
+    let result = clients
+        .elbv2
+        .describe_load_balancers()
+        .names(name)
+        .send()
+        .await;
     match result {
-        Ok(output) => Ok(single(output.load_balancers().iter().map(load_balancer_from).collect())),
+        Ok(output) => Ok(single(
+            output
+                .load_balancers()
+                .iter()
+                .map(load_balancer_from)
+                .collect(),
+        )),
         Err(e) => none_if_not_found(aws_error(SERVICE, "DescribeLoadBalancers", name, e)),
     }
 }
 
 /// The load balancer `arn`, or `None`.
 pub async fn describe_load_balancer(clients: &Clients, arn: &str) -> Result<Option<LoadBalancer>> {
-    let result = clients.elbv2.describe_load_balancers().load_balancer_arns(arn).send().await;
+    let result = clients
+        .elbv2
+        .describe_load_balancers()
+        .load_balancer_arns(arn)
+        .send()
+        .await;
     match result {
-        Ok(output) => Ok(single(output.load_balancers().iter().map(load_balancer_from).collect())),
+        Ok(output) => Ok(single(
+            output
+                .load_balancers()
+                .iter()
+                .map(load_balancer_from)
+                .collect(),
+        )),
         Err(e) => none_if_not_found(aws_error(SERVICE, "DescribeLoadBalancers", arn, e)),
     }
 }
@@ -254,11 +289,25 @@ pub async fn create_load_balancer(
         .send()
         .await
         .map_err(|e| aws_error(SERVICE, "CreateLoadBalancer", name, e))?;
-    single(output.load_balancers().iter().map(load_balancer_from).collect())
-        .ok_or_else(|| StackError::Internal(format!("CreateLoadBalancer {name} returned no load balancer")))
+    single(
+        output
+            .load_balancers()
+            .iter()
+            .map(load_balancer_from)
+            .collect(),
+    )
+    .ok_or_else(|| {
+        StackError::Internal(format!(
+            "CreateLoadBalancer {name} returned no load balancer"
+        ))
+    })
 }
 
-pub async fn set_load_balancer_security_groups(clients: &Clients, arn: &str, group_ids: &[String]) -> Result<()> {
+pub async fn set_load_balancer_security_groups(
+    clients: &Clients,
+    arn: &str,
+    group_ids: &[String],
+) -> Result<()> {
     clients
         .elbv2
         .set_security_groups()
@@ -270,7 +319,11 @@ pub async fn set_load_balancer_security_groups(clients: &Clients, arn: &str, gro
     Ok(())
 }
 
-pub async fn set_load_balancer_subnets(clients: &Clients, arn: &str, subnet_ids: &[String]) -> Result<()> {
+pub async fn set_load_balancer_subnets(
+    clients: &Clients,
+    arn: &str,
+    subnet_ids: &[String],
+) -> Result<()> {
     clients
         .elbv2
         .set_subnets()
@@ -318,7 +371,12 @@ pub async fn set_idle_timeout(clients: &Clients, arn: &str, seconds: i64) -> Res
 
 /// Delete the load balancer (its listeners go with it). Already gone is success.
 pub async fn delete_load_balancer(clients: &Clients, arn: &str) -> Result<()> {
-    let result = clients.elbv2.delete_load_balancer().load_balancer_arn(arn).send().await;
+    let result = clients
+        .elbv2
+        .delete_load_balancer()
+        .load_balancer_arn(arn)
+        .send()
+        .await;
     match result {
         Ok(_) => Ok(()),
         Err(e) => ok_if_not_found(aws_error(SERVICE, "DeleteLoadBalancer", arn, e)),
@@ -326,28 +384,46 @@ pub async fn delete_load_balancer(clients: &Clients, arn: &str) -> Result<()> {
 }
 
 /// Wait until the load balancer is `active` (it is `provisioning` for minutes on AWS).
-pub async fn wait_load_balancer_active(clients: &Clients, bounds: &Bounds, arn: &str) -> Result<LoadBalancer> {
-    wait::until(bounds, &format!("load balancer {arn}"), "active", || async {
-        Ok(match describe_load_balancer(clients, arn).await? {
-            Some(lb) => match LoadBalancerStateEnum::from(lb.state.as_str()) {
-                LoadBalancerStateEnum::Active => Poll::Ready(lb),
-                LoadBalancerStateEnum::Failed => Poll::Failed(lb.state),
-                _ => Poll::Pending(lb.state),
-            },
-            None => Poll::Pending("not visible yet".to_string()),
-        })
-    })
+pub async fn wait_load_balancer_active(
+    clients: &Clients,
+    bounds: &Bounds,
+    arn: &str,
+) -> Result<LoadBalancer> {
+    wait::until(
+        bounds,
+        &format!("load balancer {arn}"),
+        "active",
+        || async {
+            Ok(match describe_load_balancer(clients, arn).await? {
+                Some(lb) => match LoadBalancerStateEnum::from(lb.state.as_str()) {
+                    LoadBalancerStateEnum::Active => Poll::Ready(lb),
+                    LoadBalancerStateEnum::Failed => Poll::Failed(lb.state),
+                    _ => Poll::Pending(lb.state),
+                },
+                None => Poll::Pending("not visible yet".to_string()),
+            })
+        },
+    )
     .await
 }
 
 /// Wait until the load balancer no longer exists.
-pub async fn wait_load_balancer_deleted(clients: &Clients, bounds: &Bounds, arn: &str) -> Result<()> {
-    wait::until(bounds, &format!("load balancer {arn}"), "deleted", || async {
-        Ok(match describe_load_balancer(clients, arn).await? {
-            None => Poll::Ready(()),
-            Some(lb) => Poll::Pending(lb.state),
-        })
-    })
+pub async fn wait_load_balancer_deleted(
+    clients: &Clients,
+    bounds: &Bounds,
+    arn: &str,
+) -> Result<()> {
+    wait::until(
+        bounds,
+        &format!("load balancer {arn}"),
+        "deleted",
+        || async {
+            Ok(match describe_load_balancer(clients, arn).await? {
+                None => Poll::Ready(()),
+                Some(lb) => Poll::Pending(lb.state),
+            })
+        },
+    )
     .await
 }
 
@@ -355,18 +431,40 @@ pub async fn wait_load_balancer_deleted(clients: &Clients, bounds: &Bounds, arn:
 
 /// The target group named `name`, or `None`.
 pub async fn find_target_group(clients: &Clients, name: &str) -> Result<Option<TargetGroup>> {
-    let result = clients.elbv2.describe_target_groups().names(name).send().await;
+    let result = clients
+        .elbv2
+        .describe_target_groups()
+        .names(name)
+        .send()
+        .await;
     match result {
-        Ok(output) => Ok(single(output.target_groups().iter().map(target_group_from).collect())),
+        Ok(output) => Ok(single(
+            output
+                .target_groups()
+                .iter()
+                .map(target_group_from)
+                .collect(),
+        )),
         Err(e) => none_if_not_found(aws_error(SERVICE, "DescribeTargetGroups", name, e)),
     }
 }
 
 /// The target group `arn`, or `None`.
 pub async fn describe_target_group(clients: &Clients, arn: &str) -> Result<Option<TargetGroup>> {
-    let result = clients.elbv2.describe_target_groups().target_group_arns(arn).send().await;
+    let result = clients
+        .elbv2
+        .describe_target_groups()
+        .target_group_arns(arn)
+        .send()
+        .await;
     match result {
-        Ok(output) => Ok(single(output.target_groups().iter().map(target_group_from).collect())),
+        Ok(output) => Ok(single(
+            output
+                .target_groups()
+                .iter()
+                .map(target_group_from)
+                .collect(),
+        )),
         Err(e) => none_if_not_found(aws_error(SERVICE, "DescribeTargetGroups", arn, e)),
     }
 }
@@ -398,8 +496,16 @@ pub async fn create_target_group(
         .send()
         .await
         .map_err(|e| aws_error(SERVICE, "CreateTargetGroup", name, e))?;
-    single(output.target_groups().iter().map(target_group_from).collect())
-        .ok_or_else(|| StackError::Internal(format!("CreateTargetGroup {name} returned no target group")))
+    single(
+        output
+            .target_groups()
+            .iter()
+            .map(target_group_from)
+            .collect(),
+    )
+    .ok_or_else(|| {
+        StackError::Internal(format!("CreateTargetGroup {name} returned no target group"))
+    })
 }
 
 /// Put the health check back on `path` answering 200 (repairs drift, follows the spec).
@@ -418,7 +524,12 @@ pub async fn set_health_check(clients: &Clients, arn: &str, path: &str) -> Resul
 
 /// Delete the target group (after the listeners that use it). Already gone is success.
 pub async fn delete_target_group(clients: &Clients, arn: &str) -> Result<()> {
-    let result = clients.elbv2.delete_target_group().target_group_arn(arn).send().await;
+    let result = clients
+        .elbv2
+        .delete_target_group()
+        .target_group_arn(arn)
+        .send()
+        .await;
     match result {
         Ok(_) => Ok(()),
         Err(e) => ok_if_not_found(aws_error(SERVICE, "DeleteTargetGroup", arn, e)),
@@ -437,8 +548,13 @@ pub async fn listeners(clients: &Clients, load_balancer_arn: &str) -> Result<Vec
         .await;
     match result {
         Ok(output) => Ok(output.listeners().iter().map(listener_from).collect()),
-        Err(e) => none_if_not_found(aws_error(SERVICE, "DescribeListeners", load_balancer_arn, e))
-            .map(Option::unwrap_or_default),
+        Err(e) => none_if_not_found(aws_error(
+            SERVICE,
+            "DescribeListeners",
+            load_balancer_arn,
+            e,
+        ))
+        .map(Option::unwrap_or_default),
     }
 }
 
@@ -467,14 +583,26 @@ pub async fn create_listener(
         .send()
         .await
         .map_err(|e| {
-            aws_error(SERVICE, "CreateListener", format!("{} listener of {load_balancer_arn}", request.protocol()), e)
+            aws_error(
+                SERVICE,
+                "CreateListener",
+                format!("{} listener of {load_balancer_arn}", request.protocol()),
+                e,
+            )
         })?;
-    single(output.listeners().iter().map(listener_from).collect())
-        .ok_or_else(|| StackError::Internal(format!("CreateListener on {load_balancer_arn} returned no listener")))
+    single(output.listeners().iter().map(listener_from).collect()).ok_or_else(|| {
+        StackError::Internal(format!(
+            "CreateListener on {load_balancer_arn} returned no listener"
+        ))
+    })
 }
 
 /// Bring an existing listener to `request` (protocol, certificate, policy, action).
-pub async fn modify_listener(clients: &Clients, listener_arn: &str, request: &ListenerRequest) -> Result<()> {
+pub async fn modify_listener(
+    clients: &Clients,
+    listener_arn: &str,
+    request: &ListenerRequest,
+) -> Result<()> {
     let https = request.certificate_arn.is_some();
     clients
         .elbv2
@@ -498,7 +626,12 @@ pub async fn modify_listener(clients: &Clients, listener_arn: &str, request: &Li
 
 /// Delete a listener. Already gone is success.
 pub async fn delete_listener(clients: &Clients, listener_arn: &str) -> Result<()> {
-    let result = clients.elbv2.delete_listener().listener_arn(listener_arn).send().await;
+    let result = clients
+        .elbv2
+        .delete_listener()
+        .listener_arn(listener_arn)
+        .send()
+        .await;
     match result {
         Ok(_) => Ok(()),
         Err(e) => ok_if_not_found(aws_error(SERVICE, "DeleteListener", listener_arn, e)),
@@ -548,7 +681,10 @@ pub async fn list_target_groups(clients: &Clients) -> Result<Vec<TargetGroup>> {
 }
 
 /// ARN → tags, for up to any number of ARNs (DescribeTags takes 20 at a time).
-pub async fn tags_of(clients: &Clients, arns: &[String]) -> Result<BTreeMap<String, BTreeMap<String, String>>> {
+pub async fn tags_of(
+    clients: &Clients,
+    arns: &[String],
+) -> Result<BTreeMap<String, BTreeMap<String, String>>> {
     let mut tags = BTreeMap::new();
     for chunk in arns.chunks(20) {
         let output = clients
@@ -559,11 +695,18 @@ pub async fn tags_of(clients: &Clients, arns: &[String]) -> Result<BTreeMap<Stri
             .await
             .map_err(|e| aws_error(SERVICE, "DescribeTags", chunk.join(", "), e))?;
         for description in output.tag_descriptions() {
-            let Some(arn) = description.resource_arn() else { continue };
+            let Some(arn) = description.resource_arn() else {
+                continue;
+            };
             let map = description
                 .tags()
                 .iter()
-                .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string())))
+                .filter_map(|t| {
+                    Some((
+                        t.key()?.to_string(),
+                        t.value().unwrap_or_default().to_string(),
+                    ))
+                })
                 .collect();
             tags.insert(arn.to_string(), map);
         }

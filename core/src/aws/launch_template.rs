@@ -10,8 +10,9 @@ use aws_sdk_ec2::types::{
     Filter, LaunchTemplate as SdkLaunchTemplate, LaunchTemplateBlockDeviceMappingRequest,
     LaunchTemplateEbsBlockDeviceRequest, LaunchTemplateHttpTokensState,
     LaunchTemplateInstanceMetadataEndpointState, LaunchTemplateInstanceMetadataOptionsRequest,
-    LaunchTemplateInstanceNetworkInterfaceSpecificationRequest, LaunchTemplateTagSpecificationRequest,
-    RequestLaunchTemplateData, ResourceType, ResponseLaunchTemplateData, Tag, TagSpecification, VolumeType,
+    LaunchTemplateInstanceNetworkInterfaceSpecificationRequest,
+    LaunchTemplateTagSpecificationRequest, RequestLaunchTemplateData, ResourceType,
+    ResponseLaunchTemplateData, Tag, TagSpecification, VolumeType,
 };
 
 use crate::aws::{aws_error, Clients};
@@ -91,19 +92,32 @@ pub struct TemplateVersion {
 }
 
 fn ec2_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
-    tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()
+    tags.iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect()
 }
 
 fn tag_map(tags: &[Tag]) -> BTreeMap<String, String> {
     tags.iter()
-        .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string())))
+        .filter_map(|t| {
+            Some((
+                t.key()?.to_string(),
+                t.value().unwrap_or_default().to_string(),
+            ))
+        })
         .collect()
 }
 
 fn template_from(template: &SdkLaunchTemplate) -> LaunchTemplate {
     LaunchTemplate {
-        id: template.launch_template_id().unwrap_or_default().to_string(),
-        name: template.launch_template_name().unwrap_or_default().to_string(),
+        id: template
+            .launch_template_id()
+            .unwrap_or_default()
+            .to_string(),
+        name: template
+            .launch_template_name()
+            .unwrap_or_default()
+            .to_string(),
         default_version: template.default_version_number(),
         latest_version: template.latest_version_number(),
         tags: tag_map(template.tags()),
@@ -131,7 +145,9 @@ fn request_data(data: &TemplateData) -> RequestLaunchTemplateData {
                 } else {
                     LaunchTemplateHttpTokensState::Optional
                 })
-                .set_http_put_response_hop_limit(data.metadata_hop_limit.and_then(|h| i32::try_from(h).ok()))
+                .set_http_put_response_hop_limit(
+                    data.metadata_hop_limit.and_then(|h| i32::try_from(h).ok()),
+                )
                 .build(),
         )
         // Security groups go on the interface: EC2 refuses them at the top level once an
@@ -163,11 +179,15 @@ fn request_data(data: &TemplateData) -> RequestLaunchTemplateData {
 }
 
 fn data_from(data: &ResponseLaunchTemplateData) -> TemplateData {
-    let interface = data.network_interfaces().iter().find(|n| n.device_index().unwrap_or(0) == 0);
+    let interface = data
+        .network_interfaces()
+        .iter()
+        .find(|n| n.device_index().unwrap_or(0) == 0);
     let root_mapping = data.block_device_mappings().first();
     let root = root_mapping.and_then(|m| m.ebs());
     let metadata = data.metadata_options();
-    let mut security_group_ids: Vec<String> = interface.map(|n| n.groups().to_vec()).unwrap_or_default();
+    let mut security_group_ids: Vec<String> =
+        interface.map(|n| n.groups().to_vec()).unwrap_or_default();
     security_group_ids.extend(data.security_group_ids().iter().cloned());
     let launch_tags = data
         .tag_specifications()
@@ -177,16 +197,27 @@ fn data_from(data: &ResponseLaunchTemplateData) -> TemplateData {
         .unwrap_or_default();
     TemplateData {
         image_id: data.image_id().unwrap_or_default().to_string(),
-        instance_type: data.instance_type().map(|t| t.as_str().to_string()).unwrap_or_default(),
+        instance_type: data
+            .instance_type()
+            .map(|t| t.as_str().to_string())
+            .unwrap_or_default(),
         security_group_ids,
         key_name: data.key_name().map(str::to_string),
         user_data_base64: data.user_data().unwrap_or_default().to_string(),
-        metadata_tokens_required: metadata.and_then(|m| m.http_tokens()) == Some(&LaunchTemplateHttpTokensState::Required),
-        metadata_hop_limit: metadata.and_then(|m| m.http_put_response_hop_limit()).map(i64::from),
+        metadata_tokens_required: metadata.and_then(|m| m.http_tokens())
+            == Some(&LaunchTemplateHttpTokensState::Required),
+        metadata_hop_limit: metadata
+            .and_then(|m| m.http_put_response_hop_limit())
+            .map(i64::from),
         public_ip: interface.and_then(|n| n.associate_public_ip_address()),
-        root_device_name: root_mapping.and_then(|m| m.device_name()).unwrap_or_default().to_string(),
+        root_device_name: root_mapping
+            .and_then(|m| m.device_name())
+            .unwrap_or_default()
+            .to_string(),
         root_volume_encrypted: root.and_then(|e| e.encrypted()).unwrap_or(false),
-        root_volume_type: root.and_then(|e| e.volume_type()).map(|v| v.as_str().to_string()),
+        root_volume_type: root
+            .and_then(|e| e.volume_type())
+            .map(|v| v.as_str().to_string()),
         root_volume_gib: root.and_then(|e| e.volume_size()).map(i64::from),
         launch_tags,
     }
@@ -203,7 +234,12 @@ fn is_missing_template(error: &StackError) -> bool {
 
 /// The template named `name`, or `None`.
 pub async fn find_by_name(clients: &Clients, name: &str) -> Result<Option<LaunchTemplate>> {
-    let result = clients.ec2.describe_launch_templates().launch_template_names(name).send().await;
+    let result = clients
+        .ec2
+        .describe_launch_templates()
+        .launch_template_names(name)
+        .send()
+        .await;
     match result {
         Ok(output) => Ok(output.launch_templates().first().map(template_from)),
         Err(e) => {
@@ -219,7 +255,12 @@ pub async fn find_by_name(clients: &Clients, name: &str) -> Result<Option<Launch
 
 /// The template `id`, or `None`.
 pub async fn describe(clients: &Clients, id: &str) -> Result<Option<LaunchTemplate>> {
-    let result = clients.ec2.describe_launch_templates().launch_template_ids(id).send().await;
+    let result = clients
+        .ec2
+        .describe_launch_templates()
+        .launch_template_ids(id)
+        .send()
+        .await;
     match result {
         Ok(output) => Ok(output.launch_templates().first().map(template_from)),
         Err(e) => {
@@ -234,18 +275,34 @@ pub async fn describe(clients: &Clients, id: &str) -> Result<Option<LaunchTempla
 }
 
 /// Every template tagged `tag_key = tag_value` (the tagging API does not see templates).
-pub async fn list_tagged(clients: &Clients, tag_key: &str, tag_value: &str) -> Result<Vec<LaunchTemplate>> {
+pub async fn list_tagged(
+    clients: &Clients,
+    tag_key: &str,
+    tag_value: &str,
+) -> Result<Vec<LaunchTemplate>> {
     let mut found = Vec::new();
     let mut token: Option<String> = None;
     loop {
         let output = clients
             .ec2
             .describe_launch_templates()
-            .filters(Filter::builder().name(format!("tag:{tag_key}")).values(tag_value).build())
+            .filters(
+                Filter::builder()
+                    .name(format!("tag:{tag_key}"))
+                    .values(tag_value)
+                    .build(),
+            )
             .set_next_token(token.clone())
             .send()
             .await
-            .map_err(|e| aws_error(SERVICE, "DescribeLaunchTemplates", format!("templates tagged {tag_key}={tag_value}"), e))?;
+            .map_err(|e| {
+                aws_error(
+                    SERVICE,
+                    "DescribeLaunchTemplates",
+                    format!("templates tagged {tag_key}={tag_value}"),
+                    e,
+                )
+            })?;
         found.extend(
             output
                 .launch_templates()
@@ -284,14 +341,17 @@ pub async fn create(
         .send()
         .await
         .map_err(|e| aws_error(SERVICE, "CreateLaunchTemplate", name, e))?;
-    output
-        .launch_template()
-        .map(template_from)
-        .ok_or_else(|| StackError::Internal(format!("CreateLaunchTemplate {name} returned no template")))
+    output.launch_template().map(template_from).ok_or_else(|| {
+        StackError::Internal(format!("CreateLaunchTemplate {name} returned no template"))
+    })
 }
 
 /// Add a version saying `data`, make it the default, and return its number.
-pub async fn create_version(clients: &Clients, template_id: &str, data: &TemplateData) -> Result<i64> {
+pub async fn create_version(
+    clients: &Clients,
+    template_id: &str,
+    data: &TemplateData,
+) -> Result<i64> {
     let output = clients
         .ec2
         .create_launch_template_version()
@@ -304,7 +364,11 @@ pub async fn create_version(clients: &Clients, template_id: &str, data: &Templat
     let number = output
         .launch_template_version()
         .and_then(|v| v.version_number())
-        .ok_or_else(|| StackError::Internal(format!("CreateLaunchTemplateVersion {template_id} returned no version")))?;
+        .ok_or_else(|| {
+            StackError::Internal(format!(
+                "CreateLaunchTemplateVersion {template_id} returned no version"
+            ))
+        })?;
     set_default_version(clients, template_id, number).await?;
     Ok(number)
 }
@@ -322,7 +386,11 @@ pub async fn set_default_version(clients: &Clients, template_id: &str, version: 
 }
 
 /// Version `version` of the template, or `None` when it does not exist.
-pub async fn describe_version(clients: &Clients, template_id: &str, version: i64) -> Result<Option<TemplateVersion>> {
+pub async fn describe_version(
+    clients: &Clients,
+    template_id: &str,
+    version: i64,
+) -> Result<Option<TemplateVersion>> {
     let result = clients
         .ec2
         .describe_launch_template_versions()
@@ -333,8 +401,15 @@ pub async fn describe_version(clients: &Clients, template_id: &str, version: i64
     let output = match result {
         Ok(output) => output,
         Err(e) => {
-            let error = aws_error(SERVICE, "DescribeLaunchTemplateVersions", format!("{template_id} v{version}"), e);
-            return if is_missing_template(&error) || error.aws_code() == Some("InvalidLaunchTemplateId.VersionNotFound") {
+            let error = aws_error(
+                SERVICE,
+                "DescribeLaunchTemplateVersions",
+                format!("{template_id} v{version}"),
+                e,
+            );
+            return if is_missing_template(&error)
+                || error.aws_code() == Some("InvalidLaunchTemplateId.VersionNotFound")
+            {
                 Ok(None)
             } else {
                 Err(error)
@@ -347,7 +422,10 @@ pub async fn describe_version(clients: &Clients, template_id: &str, version: i64
         .find(|v| v.version_number() == Some(version))
         .map(|v| TemplateVersion {
             number: version,
-            data: v.launch_template_data().map(data_from).unwrap_or_else(|| empty_data()),
+            data: v
+                .launch_template_data()
+                .map(data_from)
+                .unwrap_or_else(|| empty_data()),
         }))
 }
 
@@ -371,7 +449,12 @@ fn empty_data() -> TemplateData {
 
 /// Delete the template and all its versions. Already gone is success.
 pub async fn delete(clients: &Clients, template_id: &str) -> Result<()> {
-    let result = clients.ec2.delete_launch_template().launch_template_id(template_id).send().await;
+    let result = clients
+        .ec2
+        .delete_launch_template()
+        .launch_template_id(template_id)
+        .send()
+        .await;
     match result {
         Ok(_) => Ok(()),
         Err(e) => {

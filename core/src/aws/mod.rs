@@ -57,14 +57,11 @@ impl Clients {
     /// transient I/O errors, bounded by `max_retries` attempts.
     pub async fn connect(settings: &AwsSettings) -> Result<Clients, StackError> {
         let config = load_sdk_config(settings).await?;
-        let region = config
-            .region()
-            .map(|r| r.to_string())
-            .ok_or_else(|| {
-                StackError::Config(
-                    "no AWS region: set `region` in the provider block, or AWS_REGION".into(),
-                )
-            })?;
+        let region = config.region().map(|r| r.to_string()).ok_or_else(|| {
+            StackError::Config(
+                "no AWS region: set `region` in the provider block, or AWS_REGION".into(),
+            )
+        })?;
         Ok(Clients {
             region,
             ec2: aws_sdk_ec2::Client::new(&config),

@@ -109,7 +109,9 @@ pub struct DbSubnetGroup {
 }
 
 fn rds_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
-    tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()
+    tags.iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect()
 }
 
 fn to_i64(value: Option<i32>) -> i64 {
@@ -148,7 +150,12 @@ fn instance_from(db: &SdkDbInstance) -> DbInstance {
         tags: db
             .tag_list()
             .iter()
-            .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string())))
+            .filter_map(|t| {
+                Some((
+                    t.key()?.to_string(),
+                    t.value().unwrap_or_default().to_string(),
+                ))
+            })
             .collect(),
     }
 }
@@ -171,7 +178,10 @@ fn i32_of(value: i64) -> i32 {
 }
 
 /// The instance `identifier`, or `None` when it does not exist.
-pub async fn describe_db_instance(clients: &Clients, identifier: &str) -> Result<Option<DbInstance>> {
+pub async fn describe_db_instance(
+    clients: &Clients,
+    identifier: &str,
+) -> Result<Option<DbInstance>> {
     let result = clients
         .rds
         .describe_db_instances()
@@ -185,7 +195,11 @@ pub async fn describe_db_instance(clients: &Clients, identifier: &str) -> Result
 }
 
 /// Every DB instance of the region carrying `tag_key = tag_value` (sweeps, import).
-pub async fn list_db_instances_tagged(clients: &Clients, tag_key: &str, tag_value: &str) -> Result<Vec<DbInstance>> {
+pub async fn list_db_instances_tagged(
+    clients: &Clients,
+    tag_key: &str,
+    tag_value: &str,
+) -> Result<Vec<DbInstance>> {
     let mut found = Vec::new();
     let mut marker: Option<String> = None;
     loop {
@@ -211,7 +225,10 @@ pub async fn list_db_instances_tagged(clients: &Clients, tag_key: &str, tag_valu
 }
 
 /// Start creating the instance; wait for it with [`wait_db_instance_available`].
-pub async fn create_db_instance(clients: &Clients, request: &DbInstanceRequest<'_>) -> Result<DbInstance> {
+pub async fn create_db_instance(
+    clients: &Clients,
+    request: &DbInstanceRequest<'_>,
+) -> Result<DbInstance> {
     let output = clients
         .rds
         .create_db_instance()
@@ -238,14 +255,20 @@ pub async fn create_db_instance(clients: &Clients, request: &DbInstanceRequest<'
         .send()
         .await
         .map_err(|e| aws_error(SERVICE, "CreateDBInstance", request.identifier, e))?;
-    output
-        .db_instance()
-        .map(instance_from)
-        .ok_or_else(|| crate::error::StackError::Internal(format!("CreateDBInstance {} returned no instance", request.identifier)))
+    output.db_instance().map(instance_from).ok_or_else(|| {
+        crate::error::StackError::Internal(format!(
+            "CreateDBInstance {} returned no instance",
+            request.identifier
+        ))
+    })
 }
 
 /// Apply `change` at once (not in the next maintenance window): the user asked for it now.
-pub async fn modify_db_instance(clients: &Clients, identifier: &str, change: &DbModification) -> Result<()> {
+pub async fn modify_db_instance(
+    clients: &Clients,
+    identifier: &str,
+    change: &DbModification,
+) -> Result<()> {
     if change.is_empty() {
         return Ok(());
     }
@@ -271,7 +294,11 @@ pub async fn modify_db_instance(clients: &Clients, identifier: &str, change: &Db
 }
 
 /// Delete the instance, taking `final_snapshot` first when given. Already gone is success.
-pub async fn delete_db_instance(clients: &Clients, identifier: &str, final_snapshot: Option<&str>) -> Result<()> {
+pub async fn delete_db_instance(
+    clients: &Clients,
+    identifier: &str,
+    final_snapshot: Option<&str>,
+) -> Result<()> {
     let result = clients
         .rds
         .delete_db_instance()
@@ -297,8 +324,13 @@ pub async fn snapshot_exists(clients: &Clients, snapshot_identifier: &str) -> Re
         .await;
     match result {
         Ok(output) => Ok(!output.db_snapshots().is_empty()),
-        Err(e) => none_if_not_found::<()>(aws_error(SERVICE, "DescribeDBSnapshots", snapshot_identifier, e))
-            .map(|_| false),
+        Err(e) => none_if_not_found::<()>(aws_error(
+            SERVICE,
+            "DescribeDBSnapshots",
+            snapshot_identifier,
+            e,
+        ))
+        .map(|_| false),
     }
 }
 
@@ -312,7 +344,12 @@ pub async fn delete_snapshot(clients: &Clients, snapshot_identifier: &str) -> Re
         .await;
     match result {
         Ok(_) => Ok(()),
-        Err(e) => ok_if_not_found(aws_error(SERVICE, "DeleteDBSnapshot", snapshot_identifier, e)),
+        Err(e) => ok_if_not_found(aws_error(
+            SERVICE,
+            "DeleteDBSnapshot",
+            snapshot_identifier,
+            e,
+        )),
     }
 }
 
@@ -325,29 +362,50 @@ fn status_poll(db: DbInstance) -> Poll<DbInstance> {
 }
 
 /// Wait until the instance is `available` (creating, modifying and backing-up are not).
-pub async fn wait_db_instance_available(clients: &Clients, bounds: &Bounds, identifier: &str) -> Result<DbInstance> {
-    wait::until(bounds, &format!("DB instance {identifier}"), "available", || async {
-        Ok(match describe_db_instance(clients, identifier).await? {
-            Some(db) => status_poll(db),
-            None => Poll::Pending("not visible yet".to_string()),
-        })
-    })
+pub async fn wait_db_instance_available(
+    clients: &Clients,
+    bounds: &Bounds,
+    identifier: &str,
+) -> Result<DbInstance> {
+    wait::until(
+        bounds,
+        &format!("DB instance {identifier}"),
+        "available",
+        || async {
+            Ok(match describe_db_instance(clients, identifier).await? {
+                Some(db) => status_poll(db),
+                None => Poll::Pending("not visible yet".to_string()),
+            })
+        },
+    )
     .await
 }
 
 /// Wait until the instance no longer exists.
-pub async fn wait_db_instance_deleted(clients: &Clients, bounds: &Bounds, identifier: &str) -> Result<()> {
-    wait::until(bounds, &format!("DB instance {identifier}"), "deleted", || async {
-        Ok(match describe_db_instance(clients, identifier).await? {
-            None => Poll::Ready(()),
-            Some(db) => Poll::Pending(db.status),
-        })
-    })
+pub async fn wait_db_instance_deleted(
+    clients: &Clients,
+    bounds: &Bounds,
+    identifier: &str,
+) -> Result<()> {
+    wait::until(
+        bounds,
+        &format!("DB instance {identifier}"),
+        "deleted",
+        || async {
+            Ok(match describe_db_instance(clients, identifier).await? {
+                None => Poll::Ready(()),
+                Some(db) => Poll::Pending(db.status),
+            })
+        },
+    )
     .await
 }
 
 /// The subnet group `name`, or `None`.
-pub async fn describe_db_subnet_group(clients: &Clients, name: &str) -> Result<Option<DbSubnetGroup>> {
+pub async fn describe_db_subnet_group(
+    clients: &Clients,
+    name: &str,
+) -> Result<Option<DbSubnetGroup>> {
     let result = clients
         .rds
         .describe_db_subnet_groups()
@@ -387,7 +445,11 @@ pub async fn create_db_subnet_group(
 }
 
 /// Put the group back over exactly `subnet_ids` (repairs drift).
-pub async fn modify_db_subnet_group(clients: &Clients, name: &str, subnet_ids: &[String]) -> Result<()> {
+pub async fn modify_db_subnet_group(
+    clients: &Clients,
+    name: &str,
+    subnet_ids: &[String],
+) -> Result<()> {
     clients
         .rds
         .modify_db_subnet_group()
@@ -425,6 +487,11 @@ pub async fn tags_of(clients: &Clients, arn: &str) -> Result<BTreeMap<String, St
     Ok(output
         .tag_list()
         .iter()
-        .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string())))
+        .filter_map(|t| {
+            Some((
+                t.key()?.to_string(),
+                t.value().unwrap_or_default().to_string(),
+            ))
+        })
         .collect())
 }

@@ -25,7 +25,8 @@ impl AliasRecord {
     /// without case and trailing dot; AWS may prefix `dualstack.`).
     pub fn points_like(&self, other: &AliasRecord) -> bool {
         normalize(&self.name) == normalize(&other.name)
-            && strip_dualstack(&normalize(&self.target_dns_name)) == strip_dualstack(&normalize(&other.target_dns_name))
+            && strip_dualstack(&normalize(&self.target_dns_name))
+                == strip_dualstack(&normalize(&other.target_dns_name))
             && self.target_zone_id == other.target_zone_id
             && self.evaluate_target_health == other.evaluate_target_health
     }
@@ -82,7 +83,11 @@ pub async fn zone_exists(clients: &Clients, zone_id: &str) -> Result<bool> {
 }
 
 /// The A alias record `name` in `zone_id`, or `None` (also when it is a plain A record).
-pub async fn find_alias(clients: &Clients, zone_id: &str, name: &str) -> Result<Option<AliasRecord>> {
+pub async fn find_alias(
+    clients: &Clients,
+    zone_id: &str,
+    name: &str,
+) -> Result<Option<AliasRecord>> {
     let zone = bare_zone_id(zone_id);
     let output = clients
         .route53
@@ -93,7 +98,14 @@ pub async fn find_alias(clients: &Clients, zone_id: &str, name: &str) -> Result<
         .max_items(1)
         .send()
         .await
-        .map_err(|e| aws_error(SERVICE, "ListResourceRecordSets", format!("{name} in {zone}"), e))?;
+        .map_err(|e| {
+            aws_error(
+                SERVICE,
+                "ListResourceRecordSets",
+                format!("{name} in {zone}"),
+                e,
+            )
+        })?;
     Ok(output
         .resource_record_sets()
         .iter()
@@ -109,7 +121,12 @@ pub async fn find_alias(clients: &Clients, zone_id: &str, name: &str) -> Result<
         }))
 }
 
-async fn change(clients: &Clients, zone_id: &str, action: ChangeAction, record: &AliasRecord) -> Result<String> {
+async fn change(
+    clients: &Clients,
+    zone_id: &str,
+    action: ChangeAction,
+    record: &AliasRecord,
+) -> Result<String> {
     let zone = bare_zone_id(zone_id);
     let operation = format!("{} {}", action.as_str(), record.name);
     let batch = ChangeBatch::builder()
@@ -130,12 +147,26 @@ async fn change(clients: &Clients, zone_id: &str, action: ChangeAction, record: 
         .change_batch(batch)
         .send()
         .await
-        .map_err(|e| aws_error(SERVICE, "ChangeResourceRecordSets", format!("{operation} in {zone}"), e))?;
-    Ok(output.change_info().map(|c| c.id().to_string()).unwrap_or_default())
+        .map_err(|e| {
+            aws_error(
+                SERVICE,
+                "ChangeResourceRecordSets",
+                format!("{operation} in {zone}"),
+                e,
+            )
+        })?;
+    Ok(output
+        .change_info()
+        .map(|c| c.id().to_string())
+        .unwrap_or_default())
 }
 
 /// Create or overwrite the record. Returns the change id to wait on.
-pub async fn upsert_alias(clients: &Clients, zone_id: &str, record: &AliasRecord) -> Result<String> {
+pub async fn upsert_alias(
+    clients: &Clients,
+    zone_id: &str,
+    record: &AliasRecord,
+) -> Result<String> {
     change(clients, zone_id, ChangeAction::Upsert, record).await
 }
 
@@ -147,31 +178,45 @@ pub async fn delete_alias(clients: &Clients, zone_id: &str, name: &str) -> Resul
     match change(clients, zone_id, ChangeAction::Delete, &current).await {
         Ok(change_id) => Ok(Some(change_id)),
         // Deleted by someone else between the read and the delete.
-        Err(error) if error.aws_code() == Some("InvalidChangeBatch") && error.to_string().contains("not found") => Ok(None),
+        Err(error)
+            if error.aws_code() == Some("InvalidChangeBatch")
+                && error.to_string().contains("not found") =>
+        {
+            Ok(None)
+        }
         Err(error) => Err(error),
     }
 }
 
 /// Wait until Route 53 reports the change `INSYNC` on all its name servers.
-pub async fn wait_change_in_sync(clients: &Clients, bounds: &Bounds, change_id: &str) -> Result<()> {
+pub async fn wait_change_in_sync(
+    clients: &Clients,
+    bounds: &Bounds,
+    change_id: &str,
+) -> Result<()> {
     if change_id.is_empty() {
         return Ok(());
     }
     let id = bare_zone_id(change_id);
-    wait::until(bounds, &format!("Route 53 change {id}"), "INSYNC", || async {
-        let output = clients
-            .route53
-            .get_change()
-            .id(id)
-            .send()
-            .await
-            .map_err(|e| aws_error(SERVICE, "GetChange", id, e))?;
-        Ok(match output.change_info().map(|c| c.status()) {
-            Some(ChangeStatus::Insync) => Poll::Ready(()),
-            Some(status) => Poll::Pending(status.as_str().to_string()),
-            None => Poll::Pending("no status".to_string()),
-        })
-    })
+    wait::until(
+        bounds,
+        &format!("Route 53 change {id}"),
+        "INSYNC",
+        || async {
+            let output = clients
+                .route53
+                .get_change()
+                .id(id)
+                .send()
+                .await
+                .map_err(|e| aws_error(SERVICE, "GetChange", id, e))?;
+            Ok(match output.change_info().map(|c| c.status()) {
+                Some(ChangeStatus::Insync) => Poll::Ready(()),
+                Some(status) => Poll::Pending(status.as_str().to_string()),
+                None => Poll::Pending("no status".to_string()),
+            })
+        },
+    )
     .await
 }
 
@@ -191,7 +236,10 @@ mod tests {
     #[test]
     fn alias_comparison_ignores_case_trailing_dot_and_dualstack() {
         let wanted = record("blog.example.com", "blog-alb-1.us-east-1.elb.amazonaws.com");
-        let seen = record("Blog.Example.com.", "dualstack.blog-alb-1.us-east-1.elb.amazonaws.com.");
+        let seen = record(
+            "Blog.Example.com.",
+            "dualstack.blog-alb-1.us-east-1.elb.amazonaws.com.",
+        );
         assert!(seen.points_like(&wanted));
         let elsewhere = record("blog.example.com", "other-alb.us-east-1.elb.amazonaws.com");
         assert!(!elsewhere.points_like(&wanted));

@@ -94,9 +94,9 @@ async fn resolve_image(ctx: &StepContext) -> Result<ec2::Image> {
 /// The database's host and port, as the database step recorded them.
 fn database_host(ctx: &StepContext) -> Result<(String, u16)> {
     let outputs = ctx.snapshot().outputs;
-    let host = outputs
-        .db_address
-        .ok_or_else(|| StackError::Internal("the DB address was not recorded by the database step".into()))?;
+    let host = outputs.db_address.ok_or_else(|| {
+        StackError::Internal("the DB address was not recorded by the database step".into())
+    })?;
     let port = outputs
         .db_endpoint
         .as_deref()
@@ -173,7 +173,9 @@ async fn converge_launch_template(ctx: &Arc<StepContext>) -> Result<()> {
         None => {
             let name = launch_template_name(ctx.stack());
             let token = ctx.client_token("app-launch-template");
-            let template = launch_template::create(&ctx.clients, &name, &wanted, &ctx.tags(&name), &token).await?;
+            let template =
+                launch_template::create(&ctx.clients, &name, &wanted, &ctx.tags(&name), &token)
+                    .await?;
             tracing::info!(launch_template = %template.id, "created launch template");
             ctx.record(logical::LAUNCH_TEMPLATE, &template.id);
             (template.id, template.latest_version.unwrap_or(1))
@@ -186,7 +188,11 @@ async fn converge_launch_template(ctx: &Arc<StepContext>) -> Result<()> {
     Ok(())
 }
 
-async fn version_saying(ctx: &StepContext, template: &LaunchTemplate, wanted: &TemplateData) -> Result<i64> {
+async fn version_saying(
+    ctx: &StepContext,
+    template: &LaunchTemplate,
+    wanted: &TemplateData,
+) -> Result<i64> {
     if let Some(latest) = template.latest_version {
         let current = launch_template::describe_version(&ctx.clients, &template.id, latest).await?;
         if current.is_some_and(|v| v.data == *wanted) {
@@ -226,7 +232,8 @@ pub struct GroupChanges {
 
 pub fn group_changes(observed: &AutoScalingGroup, wanted: &GroupRequest<'_>) -> GroupChanges {
     let wanted_version = wanted.launch_template_version.to_string();
-    let version_moves = observed.launch_template_version.as_deref() != Some(wanted_version.as_str())
+    let version_moves = observed.launch_template_version.as_deref()
+        != Some(wanted_version.as_str())
         || observed.launch_template_id.as_deref() != Some(wanted.launch_template_id);
     let mut observed_subnets = observed.subnet_ids.clone();
     observed_subnets.sort();
@@ -235,7 +242,9 @@ pub fn group_changes(observed: &AutoScalingGroup, wanted: &GroupRequest<'_>) -> 
     let update = version_moves
         || observed.min_size != wanted.min_size
         || observed.max_size != wanted.max_size
-        || wanted.desired_capacity.is_some_and(|d| d != observed.desired_capacity)
+        || wanted
+            .desired_capacity
+            .is_some_and(|d| d != observed.desired_capacity)
         || observed_subnets != wanted_subnets
         || observed.health_check_type.as_deref() != Some(autoscaling::HEALTH_CHECK_TYPE)
         || observed.health_check_grace_period != Some(wanted.health_check_grace_period);
@@ -264,7 +273,9 @@ async fn converge_group(ctx: &Arc<StepContext>) -> Result<()> {
         .snapshot()
         .outputs
         .launch_template_version
-        .ok_or_else(|| StackError::Internal("the launch template step recorded no version".into()))?;
+        .ok_or_else(|| {
+            StackError::Internal("the launch template step recorded no version".into())
+        })?;
     let subnets = private_subnet_ids(ctx)?;
     let target_groups = vec![ctx.require(logical::TARGET_GROUP)?];
     let tags = ctx.tags(&ctx.name(APP_GROUP, None));
@@ -301,21 +312,30 @@ async fn converge_group(ctx: &Arc<StepContext>) -> Result<()> {
     Ok(())
 }
 
-async fn update_group(ctx: &StepContext, group: &AutoScalingGroup, request: &GroupRequest<'_>) -> Result<()> {
+async fn update_group(
+    ctx: &StepContext,
+    group: &AutoScalingGroup,
+    request: &GroupRequest<'_>,
+) -> Result<()> {
     let changes = group_changes(group, request);
     if changes.update {
         tracing::info!(group = %request.name, version = request.launch_template_version, "updating auto scaling group");
         autoscaling::update_group(&ctx.clients, request).await?;
     }
     if changes.attach_target_group {
-        autoscaling::attach_target_groups(&ctx.clients, request.name, request.target_group_arns).await?;
+        autoscaling::attach_target_groups(&ctx.clients, request.name, request.target_group_arns)
+            .await?;
     }
     if group.tags != *request.tags {
         autoscaling::put_tags(&ctx.clients, request.name, request.tags).await?;
     }
     if changes.refresh_instances {
-        let refresh =
-            autoscaling::start_instance_refresh(&ctx.clients, request.name, request.health_check_grace_period).await?;
+        let refresh = autoscaling::start_instance_refresh(
+            &ctx.clients,
+            request.name,
+            request.health_check_grace_period,
+        )
+        .await?;
         tracing::info!(group = %request.name, refresh = ?refresh, "instance refresh started for the new template version");
     }
     Ok(())
@@ -325,7 +345,10 @@ async fn delete_group(ctx: &Arc<StepContext>) -> Result<()> {
     let name = ctx
         .resource(logical::AUTOSCALING_GROUP)
         .unwrap_or_else(|| group_name(ctx.stack()));
-    if autoscaling::describe_group(&ctx.clients, &name).await?.is_some() {
+    if autoscaling::describe_group(&ctx.clients, &name)
+        .await?
+        .is_some()
+    {
         autoscaling::delete_group(&ctx.clients, &name).await?;
         tracing::info!(group = %name, "deleting auto scaling group and its instances");
         autoscaling::wait_group_deleted(&ctx.clients, ctx.bounds(), &name).await?;
@@ -345,7 +368,8 @@ async fn converge_policy(ctx: &Arc<StepContext>) -> Result<()> {
     let arn = match current {
         Some(policy) if policy.target_value == Some(target) => policy.arn,
         _ => {
-            let arn = autoscaling::put_cpu_target_policy(&ctx.clients, &group, &name, target).await?;
+            let arn =
+                autoscaling::put_cpu_target_policy(&ctx.clients, &group, &name, target).await?;
             tracing::info!(policy = %name, target, "put CPU target-tracking policy");
             arn
         }
@@ -361,7 +385,9 @@ pub async fn refresh(ctx: &StepContext) -> Result<()> {
     let group = autoscaling::describe_group(&ctx.clients, &group_name(ctx.stack()))
         .await?
         .filter(|g| g.status.is_none());
-    if let Some(template) = launch_template::find_by_name(&ctx.clients, &launch_template_name(ctx.stack())).await? {
+    if let Some(template) =
+        launch_template::find_by_name(&ctx.clients, &launch_template_name(ctx.stack())).await?
+    {
         refresh_template(ctx, &template, group.as_ref()).await?;
     }
     let Some(group) = group else {
@@ -370,8 +396,13 @@ pub async fn refresh(ctx: &StepContext) -> Result<()> {
     ctx.record(logical::AUTOSCALING_GROUP, &group.name);
     ctx.update_outputs(|o| o.asg_name = Some(group.name.clone()));
     ctx.update_state(|s| observe_group(&mut s.spec.autoscaling, &group));
-    if let Some(policy) = autoscaling::describe_policy(&ctx.clients, &group.name, &policy_name(ctx.stack())).await? {
-        ctx.record(logical::SCALING_POLICY, policy.arn.clone().unwrap_or(policy.name.clone()));
+    if let Some(policy) =
+        autoscaling::describe_policy(&ctx.clients, &group.name, &policy_name(ctx.stack())).await?
+    {
+        ctx.record(
+            logical::SCALING_POLICY,
+            policy.arn.clone().unwrap_or(policy.name.clone()),
+        );
         if let Some(target) = policy.target_value {
             ctx.update_state(|s| s.spec.autoscaling.target_cpu_utilization = target);
         }
@@ -379,7 +410,11 @@ pub async fn refresh(ctx: &StepContext) -> Result<()> {
     Ok(())
 }
 
-async fn refresh_template(ctx: &StepContext, template: &LaunchTemplate, group: Option<&AutoScalingGroup>) -> Result<()> {
+async fn refresh_template(
+    ctx: &StepContext,
+    template: &LaunchTemplate,
+    group: Option<&AutoScalingGroup>,
+) -> Result<()> {
     ctx.record(logical::LAUNCH_TEMPLATE, &template.id);
     // The version in use is the group's when it names a number, else the template's default.
     let in_use = group
@@ -392,7 +427,9 @@ async fn refresh_template(ctx: &StepContext, template: &LaunchTemplate, group: O
         o.launch_template_version = in_use;
     });
     if let Some(version) = in_use {
-        if let Some(found) = launch_template::describe_version(&ctx.clients, &template.id, version).await? {
+        if let Some(found) =
+            launch_template::describe_version(&ctx.clients, &template.id, version).await?
+        {
             ctx.update_state(|s| observe_template(&mut s.spec.wordpress, &found.data));
         }
     }
@@ -444,7 +481,12 @@ mod tests {
         }
     }
 
-    fn request<'a>(version: i64, subnets: &'a [String], tgs: &'a [String], tags: &'a BTreeMap<String, String>) -> GroupRequest<'a> {
+    fn request<'a>(
+        version: i64,
+        subnets: &'a [String],
+        tgs: &'a [String],
+        tags: &'a BTreeMap<String, String>,
+    ) -> GroupRequest<'a> {
         GroupRequest {
             name: "blog-asg",
             launch_template_id: "lt-1",
@@ -467,7 +509,11 @@ mod tests {
         let changes = group_changes(&observed(), &request(1, &subnets, &tgs, &tags));
         assert_eq!(
             changes,
-            GroupChanges { update: false, refresh_instances: false, attach_target_group: false }
+            GroupChanges {
+                update: false,
+                refresh_instances: false,
+                attach_target_group: false
+            }
         );
     }
 

@@ -15,8 +15,14 @@ use crate::wait::{self, Poll};
 const MIN_ROOT_GIB: i32 = 8;
 
 pub fn steps(plan: &StackPlan) -> Vec<Step> {
-    let Some(first_zone) = plan.zones.first() else { return Vec::new() };
-    let deps = [step::public_subnet(first_zone), step::SECURITY_GROUPS.into(), step::PUBLIC_ROUTES.into()];
+    let Some(first_zone) = plan.zones.first() else {
+        return Vec::new();
+    };
+    let deps = [
+        step::public_subnet(first_zone),
+        step::SECURITY_GROUPS.into(),
+        step::PUBLIC_ROUTES.into(),
+    ];
     vec![Step::new(step::BASTION, deps)
         .create(|ctx| async move { ensure_bastion(&ctx).await })
         .delete(|ctx| async move { remove_bastion(&ctx).await })]
@@ -57,7 +63,10 @@ async fn ensure_bastion(ctx: &StepContext) -> Result<()> {
         Some(instance) => instance.id.clone(),
         None => {
             let name = bastion_name(ctx);
-            let fingerprint = format!("bastion:{}:{}:{:?}", image.id, spec.instance_type, spec.key_name);
+            let fingerprint = format!(
+                "bastion:{}:{}:{:?}",
+                image.id, spec.instance_type, spec.key_name
+            );
             let request = InstanceRequest {
                 image: &image,
                 instance_type: &spec.instance_type,
@@ -65,7 +74,12 @@ async fn ensure_bastion(ctx: &StepContext) -> Result<()> {
                 security_group_id: &group,
                 key_name: spec.key_name.as_deref(),
                 public_ip: true,
-                root_volume_gib: Some(image.root_volume_gib.unwrap_or(MIN_ROOT_GIB).max(MIN_ROOT_GIB)),
+                root_volume_gib: Some(
+                    image
+                        .root_volume_gib
+                        .unwrap_or(MIN_ROOT_GIB)
+                        .max(MIN_ROOT_GIB),
+                ),
                 client_token: &ctx.client_token(&fingerprint),
                 tags: &ctx.tags(&name),
             };
@@ -110,7 +124,11 @@ async fn wait_state(ctx: &StepContext, id: &str, target: &str) -> Result<Option<
 /// network interface holds the subnet and the security group until then).
 async fn remove_bastion(ctx: &StepContext) -> Result<()> {
     let ec2 = &ctx.clients.ec2;
-    let mut ids: Vec<String> = live_bastions(ctx).await?.into_iter().map(|i| i.id).collect();
+    let mut ids: Vec<String> = live_bastions(ctx)
+        .await?
+        .into_iter()
+        .map(|i| i.id)
+        .collect();
     if let Some(recorded) = ctx.resource(logical::BASTION_INSTANCE) {
         if !ids.contains(&recorded) {
             ids.push(recorded);

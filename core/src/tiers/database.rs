@@ -35,7 +35,10 @@ pub fn instance_identifier(stack: &str) -> String {
 
 /// `<name>-final-<unix seconds>`: unique per delete, valid as an RDS identifier.
 pub fn final_snapshot_identifier(stack: &str, now: SystemTime) -> String {
-    let seconds = now.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default();
+    let seconds = now
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default();
     format!("{stack}-final-{seconds}")
 }
 
@@ -45,9 +48,12 @@ pub fn steps(plan: &StackPlan) -> Vec<Step> {
         Step::new(steps::SUBNET_GROUP, subnet_deps)
             .create(|ctx| async move { converge_subnet_group(&ctx).await })
             .delete(|ctx| async move { delete_subnet_group(&ctx).await }),
-        Step::new(steps::INSTANCE, [steps::SUBNET_GROUP, step::SECURITY_GROUPS])
-            .create(|ctx| async move { converge_instance(&ctx).await })
-            .delete(|ctx| async move { delete_instance(&ctx).await }),
+        Step::new(
+            steps::INSTANCE,
+            [steps::SUBNET_GROUP, step::SECURITY_GROUPS],
+        )
+        .create(|ctx| async move { converge_instance(&ctx).await })
+        .delete(|ctx| async move { delete_instance(&ctx).await }),
     ]
 }
 
@@ -117,15 +123,24 @@ pub fn modification_for(
 ) -> DbModification {
     let differs = |same: bool| !same;
     DbModification {
-        instance_class: differs(observed.instance_class == wanted.instance_class).then(|| wanted.instance_class.clone()),
-        engine_version: differs(engine_version_matches(&observed.engine_version, &wanted.engine_version))
-            .then(|| wanted.engine_version.clone()),
-        allocated_storage: (wanted.allocated_storage > observed.allocated_storage).then_some(wanted.allocated_storage),
-        max_allocated_storage: differs(observed.max_allocated_storage == Some(wanted.max_allocated_storage))
-            .then_some(wanted.max_allocated_storage),
+        instance_class: differs(observed.instance_class == wanted.instance_class)
+            .then(|| wanted.instance_class.clone()),
+        engine_version: differs(engine_version_matches(
+            &observed.engine_version,
+            &wanted.engine_version,
+        ))
+        .then(|| wanted.engine_version.clone()),
+        allocated_storage: (wanted.allocated_storage > observed.allocated_storage)
+            .then_some(wanted.allocated_storage),
+        max_allocated_storage: differs(
+            observed.max_allocated_storage == Some(wanted.max_allocated_storage),
+        )
+        .then_some(wanted.max_allocated_storage),
         multi_az: differs(observed.multi_az == wanted.multi_az).then_some(wanted.multi_az),
-        backup_retention_days: differs(observed.backup_retention_days == wanted.backup_retention_days)
-            .then_some(wanted.backup_retention_days),
+        backup_retention_days: differs(
+            observed.backup_retention_days == wanted.backup_retention_days,
+        )
+        .then_some(wanted.backup_retention_days),
         deletion_protection: differs(observed.deletion_protection == wanted.deletion_protection)
             .then_some(wanted.deletion_protection),
         password: new_password,
@@ -141,7 +156,8 @@ async fn converge_instance(ctx: &Arc<StepContext>) -> Result<()> {
     match rds::describe_db_instance(&ctx.clients, &identifier).await? {
         Some(_) => {
             ctx.record(logical::DB_INSTANCE, &identifier);
-            let observed = rds::wait_db_instance_available(&ctx.clients, ctx.bounds(), &identifier).await?;
+            let observed =
+                rds::wait_db_instance_available(&ctx.clients, ctx.bounds(), &identifier).await?;
             let change = modification_for(
                 &observed,
                 &ctx.spec().database,
@@ -163,7 +179,12 @@ async fn converge_instance(ctx: &Arc<StepContext>) -> Result<()> {
     Ok(())
 }
 
-async fn create_instance(ctx: &StepContext, identifier: &str, group_id: &str, password: &Secret) -> Result<()> {
+async fn create_instance(
+    ctx: &StepContext,
+    identifier: &str,
+    group_id: &str,
+    password: &Secret,
+) -> Result<()> {
     let spec = &ctx.spec().database;
     let subnet_group = ctx.require(logical::DB_SUBNET_GROUP)?;
     let groups = vec![group_id.to_string()];
@@ -232,7 +253,10 @@ async fn delete_instance(ctx: &Arc<StepContext>) -> Result<()> {
 /// Record the subnet group and instance, and write observed settings into the state's spec.
 pub async fn refresh(ctx: &StepContext) -> Result<()> {
     let group_name = subnet_group_name(ctx.stack());
-    if rds::describe_db_subnet_group(&ctx.clients, &group_name).await?.is_some() {
+    if rds::describe_db_subnet_group(&ctx.clients, &group_name)
+        .await?
+        .is_some()
+    {
         ctx.record(logical::DB_SUBNET_GROUP, &group_name);
     }
     let identifier = instance_identifier(ctx.stack());
@@ -309,7 +333,10 @@ mod tests {
         assert_eq!(subnet_group_name("blog"), "blog-db-subnets");
         assert_eq!(instance_identifier("blog"), "blog-db");
         let at = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
-        assert_eq!(final_snapshot_identifier("blog", at), "blog-final-1800000000");
+        assert_eq!(
+            final_snapshot_identifier("blog", at),
+            "blog-final-1800000000"
+        );
     }
 
     #[test]
@@ -337,16 +364,30 @@ mod tests {
     fn storage_never_shrinks() {
         let mut db = observed();
         db.allocated_storage = 50; // grown by storage autoscaling
-        assert_eq!(modification_for(&db, &DatabaseSpec::default(), "sg-db", None).allocated_storage, None);
+        assert_eq!(
+            modification_for(&db, &DatabaseSpec::default(), "sg-db", None).allocated_storage,
+            None
+        );
         let mut bigger = DatabaseSpec::default();
         bigger.allocated_storage = 80;
-        assert_eq!(modification_for(&db, &bigger, "sg-db", None).allocated_storage, Some(80));
+        assert_eq!(
+            modification_for(&db, &bigger, "sg-db", None).allocated_storage,
+            Some(80)
+        );
     }
 
     #[test]
     fn a_new_password_is_sent_only_when_it_changed() {
-        let change = modification_for(&observed(), &DatabaseSpec::default(), "sg-db", Some(Secret::new("n3w-password")));
-        assert_eq!(change.password.as_ref().map(Secret::expose), Some("n3w-password"));
+        let change = modification_for(
+            &observed(),
+            &DatabaseSpec::default(),
+            "sg-db",
+            Some(Secret::new("n3w-password")),
+        );
+        assert_eq!(
+            change.password.as_ref().map(Secret::expose),
+            Some("n3w-password")
+        );
     }
 
     #[test]

@@ -36,18 +36,25 @@ pub fn stack_url(spec: &StackSpec, alb_dns_name: &str) -> String {
 
 /// `<zone id>/<record name>`: the record's id in the state.
 pub fn record_id(dns: &DnsSpec) -> String {
-    format!("{}/{}", route53::bare_zone_id(&dns.zone_id), route53::normalize(&dns.record_name))
+    format!(
+        "{}/{}",
+        route53::bare_zone_id(&dns.zone_id),
+        route53::normalize(&dns.record_name)
+    )
 }
 
 /// The zone id and record name of a recorded id.
 pub fn parse_record_id(id: &str) -> Option<(&str, &str)> {
-    id.split_once('/').filter(|(zone, name)| !zone.is_empty() && !name.is_empty())
+    id.split_once('/')
+        .filter(|(zone, name)| !zone.is_empty() && !name.is_empty())
 }
 
 pub fn steps(_plan: &StackPlan) -> Vec<Step> {
-    vec![Step::new(steps::RECORD, [load_balancer::steps::LOAD_BALANCER])
-        .create(|ctx| async move { converge_record(&ctx).await })
-        .delete(|ctx| async move { delete_record(&ctx).await })]
+    vec![
+        Step::new(steps::RECORD, [load_balancer::steps::LOAD_BALANCER])
+            .create(|ctx| async move { converge_record(&ctx).await })
+            .delete(|ctx| async move { delete_record(&ctx).await }),
+    ]
 }
 
 async fn converge_record(ctx: &Arc<StepContext>) -> Result<()> {
@@ -64,14 +71,15 @@ async fn converge_record(ctx: &Arc<StepContext>) -> Result<()> {
     let alb_dns_name = ctx.snapshot().outputs.alb_dns_name.ok_or_else(|| {
         StackError::Internal("the ALB's DNS name was not recorded by the load balancer step".into())
     })?;
-    let alb_zone_id = ctx
-        .snapshot()
-        .outputs
-        .alb_zone_id
-        .ok_or_else(|| StackError::Internal("the ALB's zone id was not recorded by the load balancer step".into()))?;
+    let alb_zone_id = ctx.snapshot().outputs.alb_zone_id.ok_or_else(|| {
+        StackError::Internal("the ALB's zone id was not recorded by the load balancer step".into())
+    })?;
     if !route53::zone_exists(&ctx.clients, &dns.zone_id).await? {
         return Err(StackError::Refused {
-            what: format!("hosted zone {} does not exist: check dns.zone_id", dns.zone_id),
+            what: format!(
+                "hosted zone {} does not exist: check dns.zone_id",
+                dns.zone_id
+            ),
         });
     }
     let wanted = AliasRecord {
@@ -120,7 +128,8 @@ pub async fn refresh(ctx: &StepContext) -> Result<()> {
     let Some(dns) = ctx.spec().dns.clone() else {
         return Ok(());
     };
-    let Some(record) = route53::find_alias(&ctx.clients, &dns.zone_id, &dns.record_name).await? else {
+    let Some(record) = route53::find_alias(&ctx.clients, &dns.zone_id, &dns.record_name).await?
+    else {
         return Ok(());
     };
     let alb_name = load_balancer::load_balancer_name(ctx.stack());
@@ -159,17 +168,29 @@ mod tests {
 
     #[test]
     fn url_uses_the_record_name_when_dns_is_set() {
-        assert_eq!(stack_url(&spec_with(Some(blog_dns()), None), "alb.example"), "http://blog.example.com");
         assert_eq!(
-            stack_url(&spec_with(Some(blog_dns()), Some("arn:cert")), "alb.example"),
+            stack_url(&spec_with(Some(blog_dns()), None), "alb.example"),
+            "http://blog.example.com"
+        );
+        assert_eq!(
+            stack_url(
+                &spec_with(Some(blog_dns()), Some("arn:cert")),
+                "alb.example"
+            ),
             "https://blog.example.com"
         );
     }
 
     #[test]
     fn url_falls_back_to_the_alb() {
-        assert_eq!(stack_url(&spec_with(None, None), "blog-alb-1.elb.amazonaws.com"), "http://blog-alb-1.elb.amazonaws.com");
-        assert_eq!(stack_url(&spec_with(None, Some("arn:cert")), "x.elb"), "https://x.elb");
+        assert_eq!(
+            stack_url(&spec_with(None, None), "blog-alb-1.elb.amazonaws.com"),
+            "http://blog-alb-1.elb.amazonaws.com"
+        );
+        assert_eq!(
+            stack_url(&spec_with(None, Some("arn:cert")), "x.elb"),
+            "https://x.elb"
+        );
     }
 
     #[test]

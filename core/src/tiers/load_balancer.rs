@@ -45,14 +45,20 @@ pub fn steps(plan: &StackPlan) -> Vec<Step> {
         Step::new(steps::TARGET_GROUP, [step::VPC])
             .create(|ctx| async move { converge_target_group(&ctx).await })
             .delete(|ctx| async move { delete_target_group(&ctx).await }),
-        Step::new(steps::LISTENERS, [steps::LOAD_BALANCER, steps::TARGET_GROUP])
-            .create(|ctx| async move { converge_listeners(&ctx).await })
-            .delete(|ctx| async move { delete_listeners(&ctx).await }),
+        Step::new(
+            steps::LISTENERS,
+            [steps::LOAD_BALANCER, steps::TARGET_GROUP],
+        )
+        .create(|ctx| async move { converge_listeners(&ctx).await })
+        .delete(|ctx| async move { delete_listeners(&ctx).await }),
     ]
 }
 
 /// The listeners the spec wants: `(logical name, request)`.
-pub fn wanted_listeners(spec: &LoadBalancerSpec, target_group_arn: &str) -> Vec<(&'static str, ListenerRequest)> {
+pub fn wanted_listeners(
+    spec: &LoadBalancerSpec,
+    target_group_arn: &str,
+) -> Vec<(&'static str, ListenerRequest)> {
     let forward = ListenerAction::Forward {
         target_group_arn: target_group_arn.to_string(),
     };
@@ -129,7 +135,14 @@ async fn converge_load_balancer(ctx: &Arc<StepContext>) -> Result<()> {
         }
         None => {
             let name = load_balancer_name(ctx.stack());
-            let lb = elbv2::create_load_balancer(&ctx.clients, &name, &subnets, &groups, &ctx.tags(&name)).await?;
+            let lb = elbv2::create_load_balancer(
+                &ctx.clients,
+                &name,
+                &subnets,
+                &groups,
+                &ctx.tags(&name),
+            )
+            .await?;
             tracing::info!(load_balancer = %lb.arn, "created load balancer");
             lb
         }
@@ -144,7 +157,12 @@ async fn converge_load_balancer(ctx: &Arc<StepContext>) -> Result<()> {
     Ok(())
 }
 
-async fn repair_load_balancer(ctx: &StepContext, lb: &LoadBalancer, subnets: &[String], groups: &[String]) -> Result<()> {
+async fn repair_load_balancer(
+    ctx: &StepContext,
+    lb: &LoadBalancer,
+    subnets: &[String],
+    groups: &[String],
+) -> Result<()> {
     if !same_set(&lb.security_group_ids, groups) {
         tracing::info!(load_balancer = %lb.arn, "restoring the load balancer's security group");
         elbv2::set_load_balancer_security_groups(&ctx.clients, &lb.arn, groups).await?;
@@ -195,7 +213,8 @@ async fn converge_target_group(ctx: &Arc<StepContext>) -> Result<()> {
         None => {
             let name = target_group_name(ctx.stack());
             let vpc = ctx.require(logical::VPC)?;
-            let tg = elbv2::create_target_group(&ctx.clients, &name, &vpc, path, &ctx.tags(&name)).await?;
+            let tg = elbv2::create_target_group(&ctx.clients, &name, &vpc, path, &ctx.tags(&name))
+                .await?;
             tracing::info!(target_group = %tg.arn, "created target group");
             tg
         }
@@ -226,13 +245,18 @@ async fn converge_listeners(ctx: &Arc<StepContext>) -> Result<()> {
     let wanted = wanted_listeners(&ctx.spec().load_balancer, &tg_arn);
     let existing = elbv2::listeners(&ctx.clients, &lb_arn).await?;
     for listener in &existing {
-        let is_wanted = wanted.iter().any(|(_, request)| listener.port == Some(request.port));
+        let is_wanted = wanted
+            .iter()
+            .any(|(_, request)| listener.port == Some(request.port));
         if !is_wanted {
             tracing::info!(listener = %listener.arn, port = ?listener.port, "deleting listener the stack does not want");
             elbv2::delete_listener(&ctx.clients, &listener.arn).await?;
         }
     }
-    if !wanted.iter().any(|(name, _)| *name == logical::HTTPS_LISTENER) {
+    if !wanted
+        .iter()
+        .any(|(name, _)| *name == logical::HTTPS_LISTENER)
+    {
         ctx.forget(logical::HTTPS_LISTENER);
     }
     for (logical_name, request) in &wanted {
@@ -244,8 +268,13 @@ async fn converge_listeners(ctx: &Arc<StepContext>) -> Result<()> {
                 listener.arn.clone()
             }
             None => {
-                let name = ctx.name(&format!("{}-listener", request.protocol().to_ascii_lowercase()), None);
-                let listener = elbv2::create_listener(&ctx.clients, &lb_arn, request, &ctx.tags(&name)).await?;
+                let name = ctx.name(
+                    &format!("{}-listener", request.protocol().to_ascii_lowercase()),
+                    None,
+                );
+                let listener =
+                    elbv2::create_listener(&ctx.clients, &lb_arn, request, &ctx.tags(&name))
+                        .await?;
                 tracing::info!(listener = %listener.arn, port = request.port, "created listener");
                 listener.arn
             }
@@ -270,7 +299,9 @@ async fn delete_listeners(ctx: &Arc<StepContext>) -> Result<()> {
 /// Record the ALB, target group and listeners, and write observed settings into the spec.
 pub async fn refresh(ctx: &StepContext) -> Result<()> {
     let name = load_balancer_name(ctx.stack());
-    if let Some(tg) = elbv2::find_target_group(&ctx.clients, &target_group_name(ctx.stack())).await? {
+    if let Some(tg) =
+        elbv2::find_target_group(&ctx.clients, &target_group_name(ctx.stack())).await?
+    {
         ctx.record(logical::TARGET_GROUP, &tg.arn);
         if let Some(path) = tg.health_check_path {
             ctx.update_state(|s| s.spec.load_balancer.health_check_path = path);
@@ -321,7 +352,12 @@ mod tests {
         let (name, request) = &wanted[0];
         assert_eq!(*name, logical::HTTP_LISTENER);
         assert_eq!(request.protocol(), "HTTP");
-        assert_eq!(request.action, ListenerAction::Forward { target_group_arn: "tg-arn".into() });
+        assert_eq!(
+            request.action,
+            ListenerAction::Forward {
+                target_group_arn: "tg-arn".into()
+            }
+        );
     }
 
     #[test]
@@ -331,10 +367,18 @@ mod tests {
             ..LoadBalancerSpec::default()
         };
         let wanted = wanted_listeners(&spec, "tg-arn");
-        let https = &wanted.iter().find(|(n, _)| *n == logical::HTTPS_LISTENER).unwrap().1;
+        let https = &wanted
+            .iter()
+            .find(|(n, _)| *n == logical::HTTPS_LISTENER)
+            .unwrap()
+            .1;
         assert_eq!((https.port, https.protocol()), (443, "HTTPS"));
         assert!(matches!(https.action, ListenerAction::Forward { .. }));
-        let http = &wanted.iter().find(|(n, _)| *n == logical::HTTP_LISTENER).unwrap().1;
+        let http = &wanted
+            .iter()
+            .find(|(n, _)| *n == logical::HTTP_LISTENER)
+            .unwrap()
+            .1;
         assert_eq!((http.port, http.protocol()), (80, "HTTP"));
         assert_eq!(http.action, ListenerAction::RedirectToHttps);
     }

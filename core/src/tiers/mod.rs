@@ -276,7 +276,12 @@ impl StepContext {
     }
     /// Default tags, then the stack's tags, then ownership and `Name`.
     pub fn tags(&self, object_name: &str) -> BTreeMap<String, String> {
-        naming::object_tags(&self.default_tags, &self.plan.spec.tags, self.stack(), object_name)
+        naming::object_tags(
+            &self.default_tags,
+            &self.plan.spec.tags,
+            self.stack(),
+            object_name,
+        )
     }
     pub fn default_tags(&self) -> &BTreeMap<String, String> {
         &self.default_tags
@@ -301,7 +306,9 @@ impl StepContext {
 
     fn lock(&self) -> MutexGuard<'_, StackState> {
         // A step that panicked mid-update leaves a map that is still a valid map.
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Record that the stack owns `id` under `logical_name`.
@@ -318,7 +325,9 @@ impl StepContext {
     /// An id a dependency must have recorded; its absence is a bug in the graph.
     pub fn require(&self, logical_name: &str) -> Result<String> {
         self.resource(logical_name).ok_or_else(|| {
-            StackError::Internal(format!("{logical_name} was not recorded by the step that creates it"))
+            StackError::Internal(format!(
+                "{logical_name} was not recorded by the step that creates it"
+            ))
         })
     }
     /// Every recorded `(logical name, id)` whose name starts with `prefix`.

@@ -55,9 +55,12 @@ pub fn steps(plan: &StackPlan) -> Vec<Step> {
         let zone = az.clone();
         let gone = az.clone();
         steps.push(
-            Step::new(step::nat(&az), [step::public_subnet(&az), step::INTERNET_GATEWAY.to_string()])
-                .create(move |ctx| async move { ensure_nat(&ctx, &zone).await })
-                .delete(move |ctx| async move { delete_nat(&ctx, &gone).await }),
+            Step::new(
+                step::nat(&az),
+                [step::public_subnet(&az), step::INTERNET_GATEWAY.to_string()],
+            )
+            .create(move |ctx| async move { ensure_nat(&ctx, &zone).await })
+            .delete(move |ctx| async move { delete_nat(&ctx, &gone).await }),
         );
     }
     for az in &plan.zones {
@@ -65,9 +68,12 @@ pub fn steps(plan: &StackPlan) -> Vec<Step> {
         let gone = az.clone();
         let nat_zone = plan.nat_zone_for(az).to_string();
         steps.push(
-            Step::new(step::private_routes(az), [step::nat(&nat_zone), step::private_subnet(az)])
-                .create(move |ctx| async move { ensure_private_routes(&ctx, &zone).await })
-                .delete(move |ctx| async move { delete_private_routes(&ctx, &gone).await }),
+            Step::new(
+                step::private_routes(az),
+                [step::nat(&nat_zone), step::private_subnet(az)],
+            )
+            .create(move |ctx| async move { ensure_private_routes(&ctx, &zone).await })
+            .delete(move |ctx| async move { delete_private_routes(&ctx, &gone).await }),
         );
     }
     steps.push(
@@ -108,8 +114,10 @@ fn private_table_name(ctx: &StepContext, az: &str) -> String {
 /// Add the tags the object should carry but does not (a tag removed out of band).
 async fn ensure_tags(ctx: &StepContext, id: &str, observed: &Tags, name: &str) -> Result<()> {
     let wanted = ctx.tags(name);
-    let missing: Tags =
-        wanted.into_iter().filter(|(k, v)| observed.get(k) != Some(v)).collect();
+    let missing: Tags = wanted
+        .into_iter()
+        .filter(|(k, v)| observed.get(k) != Some(v))
+        .collect();
     if missing.is_empty() {
         return Ok(());
     }
@@ -125,7 +133,11 @@ fn is_dependency_violation(error: &StackError) -> bool {
 }
 
 /// Delete with retries while AWS still sees dependents (ENIs draining after ALB/NAT/EFS).
-pub(crate) async fn retry_dependency<F, Fut>(ctx: &StepContext, what: &str, attempt: F) -> Result<()>
+pub(crate) async fn retry_dependency<F, Fut>(
+    ctx: &StepContext,
+    what: &str,
+    attempt: F,
+) -> Result<()>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<()>>,
@@ -179,8 +191,13 @@ async fn ensure_vpc(ctx: &StepContext) -> Result<()> {
 }
 
 async fn delete_vpc(ctx: &StepContext) -> Result<()> {
-    let Some(id) = ctx.resource(logical::VPC) else { return Ok(()) };
-    retry_dependency(ctx, &format!("delete VPC {id}"), || ec2::delete_vpc(&ctx.clients.ec2, &id)).await?;
+    let Some(id) = ctx.resource(logical::VPC) else {
+        return Ok(());
+    };
+    retry_dependency(ctx, &format!("delete VPC {id}"), || {
+        ec2::delete_vpc(&ctx.clients.ec2, &id)
+    })
+    .await?;
     tracing::info!(vpc = %id, "VPC deleted");
     ctx.forget(logical::VPC);
     Ok(())
@@ -192,8 +209,11 @@ async fn delete_vpc(ctx: &StepContext) -> Result<()> {
 async fn ensure_subnet(ctx: &StepContext, kind: SubnetKind, index: usize, az: &str) -> Result<()> {
     let ec2 = &ctx.clients.ec2;
     let vpc_id = ctx.require(logical::VPC)?;
-    let layout = cidr::carve(&ctx.spec().network.vpc_cidr, ctx.zones().len())
-        .map_err(|e| StackError::Refused { what: e.to_string() })?;
+    let layout = cidr::carve(&ctx.spec().network.vpc_cidr, ctx.zones().len()).map_err(|e| {
+        StackError::Refused {
+            what: e.to_string(),
+        }
+    })?;
     let zone_subnets = layout
         .get(index)
         .ok_or_else(|| StackError::Internal(format!("no subnet layout for zone {index}")))?;
@@ -224,8 +244,13 @@ async fn ensure_subnet(ctx: &StepContext, kind: SubnetKind, index: usize, az: &s
 
 async fn delete_subnet(ctx: &StepContext, kind: SubnetKind, az: &str) -> Result<()> {
     let key = qualified(kind.logical(), az);
-    let Some(id) = ctx.resource(&key) else { return Ok(()) };
-    retry_dependency(ctx, &format!("delete subnet {id}"), || ec2::delete_subnet(&ctx.clients.ec2, &id)).await?;
+    let Some(id) = ctx.resource(&key) else {
+        return Ok(());
+    };
+    retry_dependency(ctx, &format!("delete subnet {id}"), || {
+        ec2::delete_subnet(&ctx.clients.ec2, &id)
+    })
+    .await?;
     tracing::info!(subnet = %id, "subnet deleted");
     ctx.forget(&key);
     Ok(())
@@ -242,7 +267,11 @@ async fn ensure_internet_gateway(ctx: &StepContext) -> Result<()> {
     let existing = gateways
         .iter()
         .find(|g| g.attached_vpcs.contains(&vpc_id))
-        .or_else(|| gateways.iter().find(|g| g.attached_vpcs.is_empty() && g.tags.get("Name") == Some(&name)));
+        .or_else(|| {
+            gateways
+                .iter()
+                .find(|g| g.attached_vpcs.is_empty() && g.tags.get("Name") == Some(&name))
+        });
     let (id, attached) = match existing {
         Some(gateway) => {
             ensure_tags(ctx, &gateway.id, &gateway.tags, &name).await?;
@@ -263,7 +292,9 @@ async fn ensure_internet_gateway(ctx: &StepContext) -> Result<()> {
 }
 
 async fn delete_internet_gateway(ctx: &StepContext) -> Result<()> {
-    let Some(id) = ctx.resource(logical::INTERNET_GATEWAY) else { return Ok(()) };
+    let Some(id) = ctx.resource(logical::INTERNET_GATEWAY) else {
+        return Ok(());
+    };
     let ec2 = &ctx.clients.ec2;
     if let Some(vpc_id) = ctx.resource(logical::VPC) {
         // Refused while public addresses (NAT, bastion, ALB) are still mapped in the VPC.
@@ -272,18 +303,28 @@ async fn delete_internet_gateway(ctx: &StepContext) -> Result<()> {
         })
         .await?;
     }
-    retry_dependency(ctx, &format!("delete internet gateway {id}"), || ec2::delete_internet_gateway(ec2, &id)).await?;
+    retry_dependency(ctx, &format!("delete internet gateway {id}"), || {
+        ec2::delete_internet_gateway(ec2, &id)
+    })
+    .await?;
     tracing::info!(internet_gateway = %id, "internet gateway deleted");
     ctx.forget(logical::INTERNET_GATEWAY);
     Ok(())
 }
 
 /// The route table named `name` in the stack's VPC, created when missing.
-async fn find_or_create_table(ctx: &StepContext, name: &str, logical_name: &str) -> Result<RouteTable> {
+async fn find_or_create_table(
+    ctx: &StepContext,
+    name: &str,
+    logical_name: &str,
+) -> Result<RouteTable> {
     let ec2 = &ctx.clients.ec2;
     let vpc_id = ctx.require(logical::VPC)?;
     let tables = ec2::stack_route_tables(ec2, ctx.stack()).await?;
-    let table = match tables.into_iter().find(|t| t.vpc_id == vpc_id && t.tags.get("Name").map(String::as_str) == Some(name)) {
+    let table = match tables
+        .into_iter()
+        .find(|t| t.vpc_id == vpc_id && t.tags.get("Name").map(String::as_str) == Some(name))
+    {
         Some(table) => {
             ensure_tags(ctx, &table.id, &table.tags, name).await?;
             table
@@ -307,17 +348,25 @@ async fn find_or_create_table(ctx: &StepContext, name: &str, logical_name: &str)
 async fn ensure_public_routes(ctx: &StepContext) -> Result<()> {
     let ec2 = &ctx.clients.ec2;
     let igw = ctx.require(logical::INTERNET_GATEWAY)?;
-    let table = find_or_create_table(ctx, &ctx.name("public", None), logical::PUBLIC_ROUTE_TABLE).await?;
+    let table =
+        find_or_create_table(ctx, &ctx.name("public", None), logical::PUBLIC_ROUTE_TABLE).await?;
     ec2::ensure_default_route(ec2, &table, RouteTarget::Gateway(&igw)).await?;
     for az in ctx.zones() {
         let subnet = ctx.require(&qualified(logical::PUBLIC_SUBNET, az))?;
         let association = ec2::associate_subnet(ec2, &table, &subnet).await?;
-        ctx.record(qualified(logical::PUBLIC_ROUTE_TABLE_ASSOCIATION, az), association);
+        ctx.record(
+            qualified(logical::PUBLIC_ROUTE_TABLE_ASSOCIATION, az),
+            association,
+        );
     }
     Ok(())
 }
 
-async fn delete_table(ctx: &StepContext, table_key: &str, association_keys: &[String]) -> Result<()> {
+async fn delete_table(
+    ctx: &StepContext,
+    table_key: &str,
+    association_keys: &[String],
+) -> Result<()> {
     let ec2 = &ctx.clients.ec2;
     for key in association_keys {
         if let Some(association) = ctx.resource(key) {
@@ -325,16 +374,24 @@ async fn delete_table(ctx: &StepContext, table_key: &str, association_keys: &[St
             ctx.forget(key);
         }
     }
-    let Some(id) = ctx.resource(table_key) else { return Ok(()) };
-    retry_dependency(ctx, &format!("delete route table {id}"), || ec2::delete_route_table(ec2, &id)).await?;
+    let Some(id) = ctx.resource(table_key) else {
+        return Ok(());
+    };
+    retry_dependency(ctx, &format!("delete route table {id}"), || {
+        ec2::delete_route_table(ec2, &id)
+    })
+    .await?;
     tracing::info!(route_table = %id, "route table deleted");
     ctx.forget(table_key);
     Ok(())
 }
 
 async fn delete_public_routes(ctx: &StepContext) -> Result<()> {
-    let associations: Vec<String> =
-        ctx.zones().iter().map(|az| qualified(logical::PUBLIC_ROUTE_TABLE_ASSOCIATION, az)).collect();
+    let associations: Vec<String> = ctx
+        .zones()
+        .iter()
+        .map(|az| qualified(logical::PUBLIC_ROUTE_TABLE_ASSOCIATION, az))
+        .collect();
     delete_table(ctx, logical::PUBLIC_ROUTE_TABLE, &associations).await
 }
 
@@ -345,10 +402,14 @@ async fn ensure_nat(ctx: &StepContext, az: &str) -> Result<()> {
     let ec2 = &ctx.clients.ec2;
     let subnet = ctx.require(&qualified(logical::PUBLIC_SUBNET, az))?;
     let name = nat_name(ctx, az);
-    let (addresses, gateways) =
-        tokio::try_join!(ec2::stack_addresses(ec2, ctx.stack()), ec2::stack_nat_gateways(ec2, ctx.stack()))?;
+    let (addresses, gateways) = tokio::try_join!(
+        ec2::stack_addresses(ec2, ctx.stack()),
+        ec2::stack_nat_gateways(ec2, ctx.stack())
+    )?;
 
-    let live = gateways.iter().find(|n| n.is_live() && n.subnet_id == subnet);
+    let live = gateways
+        .iter()
+        .find(|n| n.is_live() && n.subnet_id == subnet);
     let allocation = match live.and_then(|n| n.allocation_ids.first()) {
         Some(allocation) => allocation.clone(),
         None => match addresses.iter().find(|a| a.tags.get("Name") == Some(&name)) {
@@ -369,7 +430,8 @@ async fn ensure_nat(ctx: &StepContext, az: &str) -> Result<()> {
         }
         None => {
             let token = ctx.client_token(&format!("nat-{az}"));
-            let id = ec2::create_nat_gateway(ec2, &subnet, &allocation, &token, &ctx.tags(&name)).await?;
+            let id = ec2::create_nat_gateway(ec2, &subnet, &allocation, &token, &ctx.tags(&name))
+                .await?;
             tracing::info!(nat_gateway = %id, zone = az, "NAT gateway created");
             id
         }
@@ -382,21 +444,29 @@ async fn ensure_nat(ctx: &StepContext, az: &str) -> Result<()> {
 /// one that is no longer listed).
 async fn wait_nat(ctx: &StepContext, nat_id: &str, target: &str) -> Result<()> {
     let ec2 = &ctx.clients.ec2;
-    wait::until(ctx.bounds(), &format!("NAT gateway {nat_id}"), target, || async {
-        let state = ec2::nat_gateway(ec2, nat_id).await?;
-        Ok(match state {
-            None if target == "deleted" => Poll::Ready(()),
-            None => Poll::Pending("not yet visible".into()),
-            Some(nat) if nat.state == target => Poll::Ready(()),
-            Some(nat) if nat.state == "failed" && target != "deleted" => {
-                Poll::Failed(format!("failed: {}", nat.failure.unwrap_or_default()))
-            }
-            Some(nat) if target == "available" && matches!(nat.state.as_str(), "deleting" | "deleted") => {
-                Poll::Failed(nat.state)
-            }
-            Some(nat) => Poll::Pending(nat.state),
-        })
-    })
+    wait::until(
+        ctx.bounds(),
+        &format!("NAT gateway {nat_id}"),
+        target,
+        || async {
+            let state = ec2::nat_gateway(ec2, nat_id).await?;
+            Ok(match state {
+                None if target == "deleted" => Poll::Ready(()),
+                None => Poll::Pending("not yet visible".into()),
+                Some(nat) if nat.state == target => Poll::Ready(()),
+                Some(nat) if nat.state == "failed" && target != "deleted" => {
+                    Poll::Failed(format!("failed: {}", nat.failure.unwrap_or_default()))
+                }
+                Some(nat)
+                    if target == "available"
+                        && matches!(nat.state.as_str(), "deleting" | "deleted") =>
+                {
+                    Poll::Failed(nat.state)
+                }
+                Some(nat) => Poll::Pending(nat.state),
+            })
+        },
+    )
     .await
 }
 
@@ -452,17 +522,29 @@ async fn ensure_private_routes(ctx: &StepContext, az: &str) -> Result<()> {
     let nat_zone = ctx.plan.nat_zone_for(az).to_string();
     let nat = ctx.require(&qualified(logical::NAT_GATEWAY, &nat_zone))?;
     let subnet = ctx.require(&qualified(logical::PRIVATE_SUBNET, az))?;
-    let table =
-        find_or_create_table(ctx, &private_table_name(ctx, az), &qualified(logical::PRIVATE_ROUTE_TABLE, az)).await?;
+    let table = find_or_create_table(
+        ctx,
+        &private_table_name(ctx, az),
+        &qualified(logical::PRIVATE_ROUTE_TABLE, az),
+    )
+    .await?;
     ec2::ensure_default_route(ec2, &table, RouteTarget::NatGateway(&nat)).await?;
     let association = ec2::associate_subnet(ec2, &table, &subnet).await?;
-    ctx.record(qualified(logical::PRIVATE_ROUTE_TABLE_ASSOCIATION, az), association);
+    ctx.record(
+        qualified(logical::PRIVATE_ROUTE_TABLE_ASSOCIATION, az),
+        association,
+    );
     Ok(())
 }
 
 async fn delete_private_routes(ctx: &StepContext, az: &str) -> Result<()> {
     let association = [qualified(logical::PRIVATE_ROUTE_TABLE_ASSOCIATION, az)];
-    delete_table(ctx, &qualified(logical::PRIVATE_ROUTE_TABLE, az), &association).await
+    delete_table(
+        ctx,
+        &qualified(logical::PRIVATE_ROUTE_TABLE, az),
+        &association,
+    )
+    .await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -480,7 +562,9 @@ pub async fn refresh(ctx: &StepContext) -> Result<()> {
         ec2::stack_addresses(ec2, stack),
         ec2::stack_nat_gateways(ec2, stack),
     )?;
-    let Some(vpc) = pick_vpc(ctx, vpcs) else { return Ok(()) };
+    let Some(vpc) = pick_vpc(ctx, vpcs) else {
+        return Ok(());
+    };
     ctx.record(logical::VPC, &vpc.id);
     ctx.update_state(|s| s.spec.network.vpc_cidr = vpc.cidr.clone());
 
@@ -491,7 +575,10 @@ pub async fn refresh(ctx: &StepContext) -> Result<()> {
     }
     let live_nats: Vec<&ec2::NatGateway> = nats.iter().filter(|n| n.is_live()).collect();
     let nat_zone_of = |nat: &ec2::NatGateway| {
-        subnets.iter().find(|s| s.id == nat.subnet_id).map(|s| s.zone.clone())
+        subnets
+            .iter()
+            .find(|s| s.id == nat.subnet_id)
+            .map(|s| s.zone.clone())
     };
     for nat in &live_nats {
         if let Some(az) = nat_zone_of(nat) {
@@ -517,7 +604,9 @@ fn observe_zones(ctx: &StepContext, vpc_id: &str, subnets: &[ec2::Subnet]) -> Ve
     }
     let mut public: Vec<(u32, String)> = subnets
         .iter()
-        .filter(|s| s.vpc_id == vpc_id && s.tags.get("Name") == Some(&ctx.name("public", Some(&s.zone))))
+        .filter(|s| {
+            s.vpc_id == vpc_id && s.tags.get("Name") == Some(&ctx.name("public", Some(&s.zone)))
+        })
         .filter_map(|s| {
             let net: ipnet::Ipv4Net = s.cidr.parse().ok()?;
             Some((u32::from(net.network()), s.zone.clone()))
@@ -552,24 +641,50 @@ fn record_route_tables(ctx: &StepContext, vpc_id: &str, tables: &[RouteTable], z
             .find(|t| t.vpc_id == vpc_id && t.tags.get("Name").map(String::as_str) == Some(name))
     };
     let routed = |t: &RouteTable, nat: bool| {
-        t.default_route().is_some_and(|r| if nat { r.nat_gateway_id.is_some() } else { r.gateway_id.is_some() })
+        t.default_route().is_some_and(|r| {
+            if nat {
+                r.nat_gateway_id.is_some()
+            } else {
+                r.gateway_id.is_some()
+            }
+        })
     };
     if let Some(table) = named(&ctx.name("public", None)).filter(|t| routed(t, false)) {
         ctx.record(logical::PUBLIC_ROUTE_TABLE, &table.id);
-        record_associations(ctx, table, zones, logical::PUBLIC_SUBNET, logical::PUBLIC_ROUTE_TABLE_ASSOCIATION);
+        record_associations(
+            ctx,
+            table,
+            zones,
+            logical::PUBLIC_SUBNET,
+            logical::PUBLIC_ROUTE_TABLE_ASSOCIATION,
+        );
     }
     for az in zones {
         if let Some(table) = named(&private_table_name(ctx, az)).filter(|t| routed(t, true)) {
             ctx.record(qualified(logical::PRIVATE_ROUTE_TABLE, az), &table.id);
             let zone = std::slice::from_ref(az);
-            record_associations(ctx, table, zone, logical::PRIVATE_SUBNET, logical::PRIVATE_ROUTE_TABLE_ASSOCIATION);
+            record_associations(
+                ctx,
+                table,
+                zone,
+                logical::PRIVATE_SUBNET,
+                logical::PRIVATE_ROUTE_TABLE_ASSOCIATION,
+            );
         }
     }
 }
 
-fn record_associations(ctx: &StepContext, table: &RouteTable, zones: &[String], subnet_kind: &str, kind: &str) {
+fn record_associations(
+    ctx: &StepContext,
+    table: &RouteTable,
+    zones: &[String],
+    subnet_kind: &str,
+    kind: &str,
+) {
     for az in zones {
-        let Some(subnet) = ctx.resource(&qualified(subnet_kind, az)) else { continue };
+        let Some(subnet) = ctx.resource(&qualified(subnet_kind, az)) else {
+            continue;
+        };
         if let Some((association, _)) = table.associations.iter().find(|(_, s)| *s == subnet) {
             ctx.record(qualified(kind, az), association);
         }

@@ -51,9 +51,17 @@ fn description(tier: &str) -> &'static str {
 }
 
 /// The desired (ingress, egress) rules of every tier, given the groups' ids.
-pub fn desired_rules(spec: &StackSpec, ids: &BTreeMap<String, String>) -> BTreeMap<String, (Vec<SgRule>, Vec<SgRule>)> {
+pub fn desired_rules(
+    spec: &StackSpec,
+    ids: &BTreeMap<String, String>,
+) -> BTreeMap<String, (Vec<SgRule>, Vec<SgRule>)> {
     let group = |tier: &str| Peer::Group(ids.get(tier).cloned().unwrap_or_default());
-    let world = |port| [SgRule::tcp(port, Peer::Cidr(WORLD_V4.into())), SgRule::tcp(port, Peer::Ipv6Cidr(WORLD_V6.into()))];
+    let world = |port| {
+        [
+            SgRule::tcp(port, Peer::Cidr(WORLD_V4.into())),
+            SgRule::tcp(port, Peer::Ipv6Cidr(WORLD_V6.into())),
+        ]
+    };
 
     let mut alb_in: Vec<SgRule> = world(80).to_vec();
     if spec.load_balancer.certificate_arn.is_some() {
@@ -64,7 +72,11 @@ pub fn desired_rules(spec: &StackSpec, ids: &BTreeMap<String, String>) -> BTreeM
         .allowed_ssh_cidrs
         .iter()
         .map(|cidr| {
-            let peer = if cidr.contains(':') { Peer::Ipv6Cidr(cidr.clone()) } else { Peer::Cidr(cidr.clone()) };
+            let peer = if cidr.contains(':') {
+                Peer::Ipv6Cidr(cidr.clone())
+            } else {
+                Peer::Cidr(cidr.clone())
+            };
             SgRule::tcp(22, peer)
         })
         .collect();
@@ -73,11 +85,17 @@ pub fn desired_rules(spec: &StackSpec, ids: &BTreeMap<String, String>) -> BTreeM
         (
             "bastion",
             bastion_in,
-            vec![SgRule::tcp(22, group("app")), SgRule::tcp(443, Peer::Cidr(WORLD_V4.into()))],
+            vec![
+                SgRule::tcp(22, group("app")),
+                SgRule::tcp(443, Peer::Cidr(WORLD_V4.into())),
+            ],
         ),
         (
             "app",
-            vec![SgRule::tcp(80, group("alb")), SgRule::tcp(22, group("bastion"))],
+            vec![
+                SgRule::tcp(80, group("alb")),
+                SgRule::tcp(22, group("bastion")),
+            ],
             vec![
                 SgRule::tcp(2049, group("efs")),
                 SgRule::tcp(3306, group("db")),
@@ -112,10 +130,17 @@ fn group_name(ctx: &StepContext, tier: &str) -> String {
 }
 
 /// The stack's group of each tier in `vpc_id`, by group name.
-fn groups_by_tier(ctx: &StepContext, vpc_id: &str, groups: Vec<SecurityGroup>) -> BTreeMap<String, SecurityGroup> {
+fn groups_by_tier(
+    ctx: &StepContext,
+    vpc_id: &str,
+    groups: Vec<SecurityGroup>,
+) -> BTreeMap<String, SecurityGroup> {
     let mut by_tier = BTreeMap::new();
     for group in groups.into_iter().filter(|g| g.vpc_id == vpc_id) {
-        if let Some(tier) = TIERS.iter().find(|t| group.group_name == group_name(ctx, t)) {
+        if let Some(tier) = TIERS
+            .iter()
+            .find(|t| group.group_name == group_name(ctx, t))
+        {
             by_tier.insert(tier.to_string(), group);
         }
     }
@@ -125,12 +150,21 @@ fn groups_by_tier(ctx: &StepContext, vpc_id: &str, groups: Vec<SecurityGroup>) -
 async fn ensure_groups(ctx: &StepContext) -> Result<()> {
     let ec2 = &ctx.clients.ec2;
     let vpc_id = ctx.require(logical::VPC)?;
-    let existing = groups_by_tier(ctx, &vpc_id, ec2::stack_security_groups(ec2, ctx.stack()).await?);
-    let missing: Vec<&str> = TIERS.iter().copied().filter(|t| !existing.contains_key(*t)).collect();
+    let existing = groups_by_tier(
+        ctx,
+        &vpc_id,
+        ec2::stack_security_groups(ec2, ctx.stack()).await?,
+    );
+    let missing: Vec<&str> = TIERS
+        .iter()
+        .copied()
+        .filter(|t| !existing.contains_key(*t))
+        .collect();
     let vpc = vpc_id.as_str();
     let created = try_join_all(missing.iter().map(|tier| async move {
         let name = group_name(ctx, tier);
-        let id = ec2::create_security_group(ec2, vpc, &name, description(tier), &ctx.tags(&name)).await?;
+        let id = ec2::create_security_group(ec2, vpc, &name, description(tier), &ctx.tags(&name))
+            .await?;
         ctx.record(qualified(logical::SECURITY_GROUP, tier), &id);
         tracing::info!(security_group = %id, tier = *tier, "security group created");
         Ok::<_, StackError>(())
@@ -144,9 +178,16 @@ async fn ensure_groups(ctx: &StepContext) -> Result<()> {
     let groups = if missing.is_empty() {
         existing
     } else {
-        groups_by_tier(ctx, &vpc_id, ec2::stack_security_groups(ec2, ctx.stack()).await?)
+        groups_by_tier(
+            ctx,
+            &vpc_id,
+            ec2::stack_security_groups(ec2, ctx.stack()).await?,
+        )
     };
-    let ids: BTreeMap<String, String> = groups.iter().map(|(t, g)| (t.clone(), g.id.clone())).collect();
+    let ids: BTreeMap<String, String> = groups
+        .iter()
+        .map(|(t, g)| (t.clone(), g.id.clone()))
+        .collect();
     let wanted = desired_rules(ctx.spec(), &ids);
     try_join_all(groups.iter().map(|(tier, group)| {
         let (ingress, egress) = wanted.get(tier).cloned().unwrap_or_default();
@@ -156,11 +197,17 @@ async fn ensure_groups(ctx: &StepContext) -> Result<()> {
     Ok(())
 }
 
-async fn converge_group(ctx: &StepContext, group: &SecurityGroup, ingress: Vec<SgRule>, egress: Vec<SgRule>) -> Result<()> {
+async fn converge_group(
+    ctx: &StepContext,
+    group: &SecurityGroup,
+    ingress: Vec<SgRule>,
+    egress: Vec<SgRule>,
+) -> Result<()> {
     let ec2 = &ctx.clients.ec2;
-    for (direction, observed, wanted) in
-        [(Direction::Ingress, &group.ingress, ingress), (Direction::Egress, &group.egress, egress)]
-    {
+    for (direction, observed, wanted) in [
+        (Direction::Ingress, &group.ingress, ingress),
+        (Direction::Egress, &group.egress, egress),
+    ] {
         let (add, remove) = rule_diff(observed, &wanted);
         if !add.is_empty() {
             ec2::authorize(ec2, &group.id, direction, &add).await?;
@@ -178,8 +225,11 @@ async fn converge_group(ctx: &StepContext, group: &SecurityGroup, ingress: Vec<S
 /// another group's rule names: revoke every group-to-group rule first, then delete.
 async fn delete_groups(ctx: &StepContext) -> Result<()> {
     let ec2 = &ctx.clients.ec2;
-    let recorded: BTreeSet<String> =
-        ctx.resources_with_prefix(&format!("{}:", logical::SECURITY_GROUP)).into_iter().map(|(_, id)| id).collect();
+    let recorded: BTreeSet<String> = ctx
+        .resources_with_prefix(&format!("{}:", logical::SECURITY_GROUP))
+        .into_iter()
+        .map(|(_, id)| id)
+        .collect();
     if recorded.is_empty() {
         return Ok(());
     }
@@ -191,8 +241,13 @@ async fn delete_groups(ctx: &StepContext) -> Result<()> {
     revoke_cross_references(ctx, &groups).await?;
     try_join_all(TIERS.iter().map(|tier| async move {
         let key = qualified(logical::SECURITY_GROUP, tier);
-        let Some(id) = ctx.resource(&key) else { return Ok(()) };
-        retry_dependency(ctx, &format!("delete security group {id}"), || ec2::delete_security_group(ec2, &id)).await?;
+        let Some(id) = ctx.resource(&key) else {
+            return Ok(());
+        };
+        retry_dependency(ctx, &format!("delete security group {id}"), || {
+            ec2::delete_security_group(ec2, &id)
+        })
+        .await?;
         tracing::info!(security_group = %id, tier, "security group deleted");
         ctx.forget(&key);
         Ok::<_, StackError>(())
@@ -202,10 +257,17 @@ async fn delete_groups(ctx: &StepContext) -> Result<()> {
 }
 
 /// Revoke every rule whose peer is a group, on each of `groups`.
-pub(crate) async fn revoke_cross_references(ctx: &StepContext, groups: &[SecurityGroup]) -> Result<()> {
+pub(crate) async fn revoke_cross_references(
+    ctx: &StepContext,
+    groups: &[SecurityGroup],
+) -> Result<()> {
     let ec2 = &ctx.clients.ec2;
     let by_group = |rules: &[SgRule]| -> Vec<SgRule> {
-        rules.iter().filter(|r| matches!(r.peer, Peer::Group(_))).cloned().collect()
+        rules
+            .iter()
+            .filter(|r| matches!(r.peer, Peer::Group(_)))
+            .cloned()
+            .collect()
     };
     try_join_all(groups.iter().map(|g| async move {
         ec2::revoke(ec2, &g.id, Direction::Ingress, &by_group(&g.ingress)).await?;
@@ -221,7 +283,9 @@ pub(crate) async fn revoke_cross_references(ctx: &StepContext, groups: &[Securit
 pub async fn refresh(ctx: &StepContext) -> Result<()> {
     let ec2 = &ctx.clients.ec2;
     let groups = ec2::stack_security_groups(ec2, ctx.stack()).await?;
-    let Some(vpc_id) = groups_vpc(ctx, &groups) else { return Ok(()) };
+    let Some(vpc_id) = groups_vpc(ctx, &groups) else {
+        return Ok(());
+    };
     let groups = groups_by_tier(ctx, &vpc_id, groups);
     if let Some(bastion) = groups.get("bastion") {
         let mut cidrs: Vec<String> = bastion
@@ -241,7 +305,10 @@ pub async fn refresh(ctx: &StepContext) -> Result<()> {
         }
     }
     let spec = ctx.snapshot().spec;
-    let ids: BTreeMap<String, String> = groups.iter().map(|(t, g)| (t.clone(), g.id.clone())).collect();
+    let ids: BTreeMap<String, String> = groups
+        .iter()
+        .map(|(t, g)| (t.clone(), g.id.clone()))
+        .collect();
     let wanted = desired_rules(&spec, &ids);
     for (tier, group) in &groups {
         let (ingress, egress) = wanted.get(tier).cloned().unwrap_or_default();
@@ -277,8 +344,17 @@ fn matches_spec(tier: &str, group: &SecurityGroup, ingress: &[SgRule], egress: &
     if tier != "alb" {
         return same(&group.ingress, ingress);
     }
-    let without_https: Vec<SgRule> = group.ingress.iter().filter(|r| r.from_port != 443).cloned().collect();
-    let wanted_without_https: Vec<SgRule> = ingress.iter().filter(|r| r.from_port != 443).cloned().collect();
+    let without_https: Vec<SgRule> = group
+        .ingress
+        .iter()
+        .filter(|r| r.from_port != 443)
+        .cloned()
+        .collect();
+    let wanted_without_https: Vec<SgRule> = ingress
+        .iter()
+        .filter(|r| r.from_port != 443)
+        .cloned()
+        .collect();
     same(&without_https, &wanted_without_https)
 }
 
@@ -287,7 +363,10 @@ mod tests {
     use super::*;
 
     fn ids() -> BTreeMap<String, String> {
-        TIERS.iter().map(|t| (t.to_string(), format!("sg-{t}"))).collect()
+        TIERS
+            .iter()
+            .map(|t| (t.to_string(), format!("sg-{t}")))
+            .collect()
     }
 
     #[test]
@@ -297,14 +376,30 @@ mod tests {
         let rules = desired_rules(&spec, &ids());
         let ingress = |tier: &str| rules[tier].0.clone();
         assert_eq!(ingress("app"), {
-            let mut v = vec![SgRule::tcp(80, Peer::Group("sg-alb".into())), SgRule::tcp(22, Peer::Group("sg-bastion".into()))];
+            let mut v = vec![
+                SgRule::tcp(80, Peer::Group("sg-alb".into())),
+                SgRule::tcp(22, Peer::Group("sg-bastion".into())),
+            ];
             v.sort();
             v
         });
-        assert_eq!(ingress("efs"), vec![SgRule::tcp(2049, Peer::Group("sg-app".into()))]);
-        assert_eq!(ingress("db"), vec![SgRule::tcp(3306, Peer::Group("sg-app".into()))]);
-        assert_eq!(ingress("bastion"), vec![SgRule::tcp(22, Peer::Cidr("203.0.113.0/24".into()))]);
-        assert_eq!(ingress("alb").len(), 2, "80 over IPv4 and IPv6, no 443 without a certificate");
+        assert_eq!(
+            ingress("efs"),
+            vec![SgRule::tcp(2049, Peer::Group("sg-app".into()))]
+        );
+        assert_eq!(
+            ingress("db"),
+            vec![SgRule::tcp(3306, Peer::Group("sg-app".into()))]
+        );
+        assert_eq!(
+            ingress("bastion"),
+            vec![SgRule::tcp(22, Peer::Cidr("203.0.113.0/24".into()))]
+        );
+        assert_eq!(
+            ingress("alb").len(),
+            2,
+            "80 over IPv4 and IPv6, no 443 without a certificate"
+        );
         assert!(rules["efs"].1.is_empty() && rules["db"].1.is_empty());
     }
 
@@ -313,7 +408,10 @@ mod tests {
         let mut spec = StackSpec::with_name("blog");
         spec.load_balancer.certificate_arn = Some("arn:aws:acm:us-east-1:1:certificate/x".into());
         let rules = desired_rules(&spec, &ids());
-        assert!(rules["alb"].0.iter().any(|r| r.from_port == 443 && r.peer == Peer::Ipv6Cidr("::/0".into())));
+        assert!(rules["alb"]
+            .0
+            .iter()
+            .any(|r| r.from_port == 443 && r.peer == Peer::Ipv6Cidr("::/0".into())));
         assert!(rules["bastion"].0.is_empty());
     }
 

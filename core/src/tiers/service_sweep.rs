@@ -16,8 +16,11 @@ use crate::wait;
 /// instances the EC2 sweep terminates), then what the group and the instances use.
 pub async fn sweep_services(ctx: &StepContext) -> Result<()> {
     sweep_groups(ctx).await?;
-    let (balancers, databases, file_systems) =
-        tokio::join!(sweep_load_balancing(ctx), sweep_databases(ctx), sweep_file_systems(ctx));
+    let (balancers, databases, file_systems) = tokio::join!(
+        sweep_load_balancing(ctx),
+        sweep_databases(ctx),
+        sweep_file_systems(ctx)
+    );
     balancers?;
     databases?;
     file_systems?;
@@ -25,13 +28,18 @@ pub async fn sweep_services(ctx: &StepContext) -> Result<()> {
 }
 
 async fn sweep_groups(ctx: &StepContext) -> Result<()> {
-    let mut names: Vec<String> = autoscaling::list_groups_tagged(&ctx.clients, STACK_TAG, ctx.stack())
-        .await?
-        .into_iter()
-        .map(|g| g.name)
-        .collect();
+    let mut names: Vec<String> =
+        autoscaling::list_groups_tagged(&ctx.clients, STACK_TAG, ctx.stack())
+            .await?
+            .into_iter()
+            .map(|g| g.name)
+            .collect();
     let fixed = app::group_name(ctx.stack());
-    if !names.contains(&fixed) && autoscaling::describe_group(&ctx.clients, &fixed).await?.is_some() {
+    if !names.contains(&fixed)
+        && autoscaling::describe_group(&ctx.clients, &fixed)
+            .await?
+            .is_some()
+    {
         names.push(fixed);
     }
     for name in names {
@@ -50,7 +58,10 @@ async fn sweep_load_balancing(ctx: &StepContext) -> Result<()> {
     let balancers = elbv2::list_load_balancers(&ctx.clients).await?;
     let arns: Vec<String> = balancers.iter().map(|lb| lb.arn.clone()).collect();
     let tags = elbv2::tags_of(&ctx.clients, &arns).await?;
-    for lb in balancers.iter().filter(|lb| is_ours(tags.get(&lb.arn), ctx.stack())) {
+    for lb in balancers
+        .iter()
+        .filter(|lb| is_ours(tags.get(&lb.arn), ctx.stack()))
+    {
         elbv2::delete_load_balancer(&ctx.clients, &lb.arn).await?;
         elbv2::wait_load_balancer_deleted(&ctx.clients, ctx.bounds(), &lb.arn).await?;
         tracing::info!(load_balancer = %lb.arn, "swept");
@@ -58,7 +69,10 @@ async fn sweep_load_balancing(ctx: &StepContext) -> Result<()> {
     let groups = elbv2::list_target_groups(&ctx.clients).await?;
     let arns: Vec<String> = groups.iter().map(|tg| tg.arn.clone()).collect();
     let tags = elbv2::tags_of(&ctx.clients, &arns).await?;
-    for tg in groups.iter().filter(|tg| is_ours(tags.get(&tg.arn), ctx.stack())) {
+    for tg in groups
+        .iter()
+        .filter(|tg| is_ours(tags.get(&tg.arn), ctx.stack()))
+    {
         wait::retrying(
             ctx.bounds(),
             &format!("delete target group {}", tg.arn),
@@ -83,15 +97,19 @@ async fn sweep_databases(ctx: &StepContext) -> Result<()> {
             });
         }
         if db.status != "deleting" {
-            let snapshot = (!spec.skip_final_snapshot)
-                .then(|| database::final_snapshot_identifier(ctx.stack(), std::time::SystemTime::now()));
+            let snapshot = (!spec.skip_final_snapshot).then(|| {
+                database::final_snapshot_identifier(ctx.stack(), std::time::SystemTime::now())
+            });
             rds::delete_db_instance(&ctx.clients, &db.identifier, snapshot.as_deref()).await?;
         }
         rds::wait_db_instance_deleted(&ctx.clients, ctx.bounds(), &db.identifier).await?;
         tracing::info!(db_instance = %db.identifier, "swept");
     }
     let group = database::subnet_group_name(ctx.stack());
-    if rds::describe_db_subnet_group(&ctx.clients, &group).await?.is_some() {
+    if rds::describe_db_subnet_group(&ctx.clients, &group)
+        .await?
+        .is_some()
+    {
         rds::delete_db_subnet_group(&ctx.clients, &group).await?;
         tracing::info!(subnet_group = %group, "swept");
     }
@@ -101,9 +119,10 @@ async fn sweep_databases(ctx: &StepContext) -> Result<()> {
 async fn sweep_file_systems(ctx: &StepContext) -> Result<()> {
     let token = storage::creation_token(ctx.stack());
     let file_systems = efs::list_file_systems(&ctx.clients).await?;
-    let ours = file_systems
-        .iter()
-        .filter(|fs| fs.creation_token == token || fs.tags.get(STACK_TAG).map(String::as_str) == Some(ctx.stack()));
+    let ours = file_systems.iter().filter(|fs| {
+        fs.creation_token == token
+            || fs.tags.get(STACK_TAG).map(String::as_str) == Some(ctx.stack())
+    });
     for fs in ours {
         for target in efs::mount_targets(&ctx.clients, &fs.id).await? {
             efs::delete_mount_target(&ctx.clients, &target.id).await?;

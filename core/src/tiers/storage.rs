@@ -92,7 +92,13 @@ async fn converge_file_system(ctx: &Arc<StepContext>) -> Result<()> {
     }
     if throughput_drifted(&fs, spec) {
         tracing::info!(file_system = %fs.id, mode = %spec.throughput_mode, "updating EFS throughput");
-        efs::update_throughput(&ctx.clients, &fs.id, &spec.throughput_mode, spec.provisioned_throughput_mibps).await?;
+        efs::update_throughput(
+            &ctx.clients,
+            &fs.id,
+            &spec.throughput_mode,
+            spec.provisioned_throughput_mibps,
+        )
+        .await?;
         efs::wait_file_system_available(&ctx.clients, ctx.bounds(), &fs.id).await?;
     }
     Ok(())
@@ -131,17 +137,22 @@ async fn converge_mount_target(ctx: &Arc<StepContext>, az: &str) -> Result<()> {
             let groups = efs::mount_target_security_groups(&ctx.clients, &target.id).await?;
             if groups != wanted_groups {
                 tracing::info!(mount_target = %target.id, "restoring the mount target's security group");
-                efs::set_mount_target_security_groups(&ctx.clients, &target.id, &wanted_groups).await?;
+                efs::set_mount_target_security_groups(&ctx.clients, &target.id, &wanted_groups)
+                    .await?;
             }
             target.id
         }
         None => {
-            let target = efs::create_mount_target(&ctx.clients, &fs_id, &subnet_id, &wanted_groups).await?;
+            let target =
+                efs::create_mount_target(&ctx.clients, &fs_id, &subnet_id, &wanted_groups).await?;
             tracing::info!(mount_target = %target.id, %az, "created EFS mount target");
             target.id
         }
     };
-    ctx.record(logical::qualified(logical::EFS_MOUNT_TARGET, az), &target_id);
+    ctx.record(
+        logical::qualified(logical::EFS_MOUNT_TARGET, az),
+        &target_id,
+    );
     efs::wait_mount_targets_available(&ctx.clients, ctx.bounds(), &fs_id, &[target_id]).await
 }
 
@@ -195,7 +206,8 @@ async fn delete_file_system(ctx: &Arc<StepContext>) -> Result<()> {
 /// Record the stack's file system and mount targets, and write the observed modes into the
 /// state's spec (drift, import).
 pub async fn refresh(ctx: &StepContext) -> Result<()> {
-    let Some(fs) = efs::find_by_creation_token(&ctx.clients, &creation_token(ctx.stack())).await? else {
+    let Some(fs) = efs::find_by_creation_token(&ctx.clients, &creation_token(ctx.stack())).await?
+    else {
         return Ok(());
     };
     ctx.record(logical::EFS_FILE_SYSTEM, &fs.id);
@@ -204,9 +216,14 @@ pub async fn refresh(ctx: &StepContext) -> Result<()> {
     for target in efs::mount_targets(&ctx.clients, &fs.id).await? {
         let az = match target.availability_zone.clone() {
             Some(az) => az,
-            None => zone_of_subnet(ctx, &target.subnet_id).unwrap_or_else(|| target.subnet_id.clone()),
+            None => {
+                zone_of_subnet(ctx, &target.subnet_id).unwrap_or_else(|| target.subnet_id.clone())
+            }
         };
-        ctx.record(logical::qualified(logical::EFS_MOUNT_TARGET, &az), &target.id);
+        ctx.record(
+            logical::qualified(logical::EFS_MOUNT_TARGET, &az),
+            &target.id,
+        );
     }
     Ok(())
 }
@@ -262,12 +279,27 @@ mod tests {
 
     #[test]
     fn throughput_drift_compares_mode_and_provisioned_figure() {
-        assert!(!throughput_drifted(&fs("elastic", None), &spec("elastic", None)));
-        assert!(throughput_drifted(&fs("bursting", None), &spec("elastic", None)));
-        assert!(throughput_drifted(&fs("provisioned", Some(64.0)), &spec("provisioned", Some(128.0))));
-        assert!(!throughput_drifted(&fs("provisioned", Some(64.0)), &spec("provisioned", Some(64.0))));
+        assert!(!throughput_drifted(
+            &fs("elastic", None),
+            &spec("elastic", None)
+        ));
+        assert!(throughput_drifted(
+            &fs("bursting", None),
+            &spec("elastic", None)
+        ));
+        assert!(throughput_drifted(
+            &fs("provisioned", Some(64.0)),
+            &spec("provisioned", Some(128.0))
+        ));
+        assert!(!throughput_drifted(
+            &fs("provisioned", Some(64.0)),
+            &spec("provisioned", Some(64.0))
+        ));
         // A figure left in a non-provisioned spec is irrelevant.
-        assert!(!throughput_drifted(&fs("elastic", None), &spec("elastic", Some(64.0))));
+        assert!(!throughput_drifted(
+            &fs("elastic", None),
+            &spec("elastic", Some(64.0))
+        ));
     }
 
     #[test]

@@ -29,7 +29,10 @@ pub async fn sweep_all(ctx: &StepContext) -> Result<()> {
         what: format!(
             "objects tagged for stack {} survived the destroy: {}",
             ctx.stack(),
-            left.iter().map(|o| format!("{} {}", o.kind, o.id)).collect::<Vec<_>>().join(", ")
+            left.iter()
+                .map(|o| format!("{} {}", o.kind, o.id))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     })
 }
@@ -40,23 +43,33 @@ pub async fn sweep_ec2(ctx: &StepContext) -> Result<()> {
     let ec2 = &ctx.clients.ec2;
     let stack = ctx.stack();
 
-    let instances: Vec<ec2::Instance> =
-        ec2::stack_instances(ec2, stack, None).await?.into_iter().filter(ec2::Instance::is_live).collect();
+    let instances: Vec<ec2::Instance> = ec2::stack_instances(ec2, stack, None)
+        .await?
+        .into_iter()
+        .filter(ec2::Instance::is_live)
+        .collect();
     try_join_all(instances.iter().map(|i| terminate_and_wait(ctx, &i.id))).await?;
 
-    let templates = launch_template::list_tagged(&ctx.clients, crate::naming::STACK_TAG, stack).await?;
+    let templates =
+        launch_template::list_tagged(&ctx.clients, crate::naming::STACK_TAG, stack).await?;
     for template in &templates {
         launch_template::delete(&ctx.clients, &template.id).await?;
         tracing::info!(launch_template = %template.id, "swept");
     }
 
-    let nats: Vec<ec2::NatGateway> =
-        ec2::stack_nat_gateways(ec2, stack).await?.into_iter().filter(ec2::NatGateway::is_live).collect();
+    let nats: Vec<ec2::NatGateway> = ec2::stack_nat_gateways(ec2, stack)
+        .await?
+        .into_iter()
+        .filter(ec2::NatGateway::is_live)
+        .collect();
     try_join_all(nats.iter().map(|n| delete_nat_and_wait(ctx, &n.id))).await?;
 
     for address in ec2::stack_addresses(ec2, stack).await? {
         let id = address.allocation_id;
-        retry_dependency(ctx, &format!("release elastic IP {id}"), || ec2::release_address(ec2, &id)).await?;
+        retry_dependency(ctx, &format!("release elastic IP {id}"), || {
+            ec2::release_address(ec2, &id)
+        })
+        .await?;
         tracing::info!(allocation = %id, "swept");
     }
 
@@ -73,9 +86,11 @@ pub async fn sweep_ec2(ctx: &StepContext) -> Result<()> {
 
     for gateway in ec2::stack_internet_gateways(ec2, stack).await? {
         for vpc in &gateway.attached_vpcs {
-            retry_dependency(ctx, &format!("detach internet gateway {}", gateway.id), || {
-                ec2::detach_internet_gateway(ec2, &gateway.id, vpc)
-            })
+            retry_dependency(
+                ctx,
+                &format!("detach internet gateway {}", gateway.id),
+                || ec2::detach_internet_gateway(ec2, &gateway.id, vpc),
+            )
             .await?;
         }
         ec2::delete_internet_gateway(ec2, &gateway.id).await?;
@@ -93,12 +108,18 @@ pub async fn sweep_ec2(ctx: &StepContext) -> Result<()> {
     }
 
     for subnet in ec2::stack_subnets(ec2, stack).await? {
-        retry_dependency(ctx, &format!("delete subnet {}", subnet.id), || ec2::delete_subnet(ec2, &subnet.id)).await?;
+        retry_dependency(ctx, &format!("delete subnet {}", subnet.id), || {
+            ec2::delete_subnet(ec2, &subnet.id)
+        })
+        .await?;
         tracing::info!(subnet = %subnet.id, "swept");
     }
 
     for vpc in ec2::stack_vpcs(ec2, stack).await? {
-        retry_dependency(ctx, &format!("delete VPC {}", vpc.id), || ec2::delete_vpc(ec2, &vpc.id)).await?;
+        retry_dependency(ctx, &format!("delete VPC {}", vpc.id), || {
+            ec2::delete_vpc(ec2, &vpc.id)
+        })
+        .await?;
         tracing::info!(vpc = %vpc.id, "swept");
     }
     Ok(())
@@ -107,12 +128,17 @@ pub async fn sweep_ec2(ctx: &StepContext) -> Result<()> {
 async fn terminate_and_wait(ctx: &StepContext, id: &str) -> Result<()> {
     let ec2 = &ctx.clients.ec2;
     ec2::terminate_instance(ec2, id).await?;
-    wait::until(ctx.bounds(), &format!("instance {id}"), "terminated", || async {
-        Ok(match ec2::instance(ec2, id).await? {
-            Some(i) if i.state != "terminated" => Poll::Pending(i.state),
-            _ => Poll::Ready(()),
-        })
-    })
+    wait::until(
+        ctx.bounds(),
+        &format!("instance {id}"),
+        "terminated",
+        || async {
+            Ok(match ec2::instance(ec2, id).await? {
+                Some(i) if i.state != "terminated" => Poll::Pending(i.state),
+                _ => Poll::Ready(()),
+            })
+        },
+    )
     .await?;
     tracing::info!(instance = %id, "swept");
     Ok(())
@@ -121,12 +147,17 @@ async fn terminate_and_wait(ctx: &StepContext, id: &str) -> Result<()> {
 async fn delete_nat_and_wait(ctx: &StepContext, id: &str) -> Result<()> {
     let ec2 = &ctx.clients.ec2;
     ec2::delete_nat_gateway(ec2, id).await?;
-    wait::until(ctx.bounds(), &format!("NAT gateway {id}"), "deleted", || async {
-        Ok(match ec2::nat_gateway(ec2, id).await? {
-            Some(n) if n.state != "deleted" => Poll::Pending(n.state),
-            _ => Poll::Ready(()),
-        })
-    })
+    wait::until(
+        ctx.bounds(),
+        &format!("NAT gateway {id}"),
+        "deleted",
+        || async {
+            Ok(match ec2::nat_gateway(ec2, id).await? {
+                Some(n) if n.state != "deleted" => Poll::Pending(n.state),
+                _ => Poll::Ready(()),
+            })
+        },
+    )
     .await?;
     tracing::info!(nat_gateway = %id, "swept");
     Ok(())
@@ -149,11 +180,27 @@ pub async fn live_tagged_objects(ctx: &StepContext) -> Result<Vec<TaggedObject>>
         ec2::stack_vpcs(ec2, stack),
         launch_template::list_tagged(&ctx.clients, crate::naming::STACK_TAG, stack),
     )?;
-    let object = |kind: &str, id: &str| TaggedObject { id: id.to_string(), kind: kind.to_string() };
+    let object = |kind: &str, id: &str| TaggedObject {
+        id: id.to_string(),
+        kind: kind.to_string(),
+    };
     let mut left = Vec::new();
-    left.extend(instances.iter().filter(|i| i.is_live()).map(|i| object("instance", &i.id)));
-    left.extend(nats.iter().filter(|n| n.is_live()).map(|n| object("natgateway", &n.id)));
-    left.extend(addresses.iter().map(|a| object("elastic-ip", &a.allocation_id)));
+    left.extend(
+        instances
+            .iter()
+            .filter(|i| i.is_live())
+            .map(|i| object("instance", &i.id)),
+    );
+    left.extend(
+        nats.iter()
+            .filter(|n| n.is_live())
+            .map(|n| object("natgateway", &n.id)),
+    );
+    left.extend(
+        addresses
+            .iter()
+            .map(|a| object("elastic-ip", &a.allocation_id)),
+    );
     left.extend(tables.iter().map(|t| object("route-table", &t.id)));
     left.extend(gateways.iter().map(|g| object("internet-gateway", &g.id)));
     left.extend(groups.iter().map(|g| object("security-group", &g.id)));

@@ -69,7 +69,10 @@ pub fn spec(name: &str, zones: &[&str], nat: NatMode, bastion: bool) -> StackSpe
 }
 
 pub fn tag_filter(stack: &str) -> Filter {
-    Filter::builder().name(format!("tag:{STACK_TAG}")).values(stack).build()
+    Filter::builder()
+        .name(format!("tag:{STACK_TAG}"))
+        .values(stack)
+        .build()
 }
 
 pub fn filter(name: &str, value: &str) -> Filter {
@@ -78,31 +81,84 @@ pub fn filter(name: &str, value: &str) -> Filter {
 
 pub fn tags_of(tags: &[aws_sdk_ec2::types::Tag]) -> BTreeMap<String, String> {
     tags.iter()
-        .map(|t| (t.key().unwrap_or_default().to_string(), t.value().unwrap_or_default().to_string()))
+        .map(|t| {
+            (
+                t.key().unwrap_or_default().to_string(),
+                t.value().unwrap_or_default().to_string(),
+            )
+        })
         .collect()
 }
 
 /// Counts of live tagged objects of the EC2 tiers by kind, for duplicate checks.
 pub async fn inventory(ec2: &aws_sdk_ec2::Client, stack: &str) -> BTreeMap<&'static str, usize> {
-    let vpcs = ec2.describe_vpcs().filters(tag_filter(stack)).send().await.unwrap();
-    let subnets = ec2.describe_subnets().filters(tag_filter(stack)).send().await.unwrap();
-    let igws = ec2.describe_internet_gateways().filters(tag_filter(stack)).send().await.unwrap();
-    let tables = ec2.describe_route_tables().filters(tag_filter(stack)).send().await.unwrap();
-    let eips = ec2.describe_addresses().filters(tag_filter(stack)).send().await.unwrap();
-    let nats = ec2.describe_nat_gateways().filter(tag_filter(stack)).send().await.unwrap();
-    let groups = ec2.describe_security_groups().filters(tag_filter(stack)).send().await.unwrap();
+    let vpcs = ec2
+        .describe_vpcs()
+        .filters(tag_filter(stack))
+        .send()
+        .await
+        .unwrap();
+    let subnets = ec2
+        .describe_subnets()
+        .filters(tag_filter(stack))
+        .send()
+        .await
+        .unwrap();
+    let igws = ec2
+        .describe_internet_gateways()
+        .filters(tag_filter(stack))
+        .send()
+        .await
+        .unwrap();
+    let tables = ec2
+        .describe_route_tables()
+        .filters(tag_filter(stack))
+        .send()
+        .await
+        .unwrap();
+    let eips = ec2
+        .describe_addresses()
+        .filters(tag_filter(stack))
+        .send()
+        .await
+        .unwrap();
+    let nats = ec2
+        .describe_nat_gateways()
+        .filter(tag_filter(stack))
+        .send()
+        .await
+        .unwrap();
+    let groups = ec2
+        .describe_security_groups()
+        .filters(tag_filter(stack))
+        .send()
+        .await
+        .unwrap();
     let bastion_name = format!("{stack}-bastion");
-    let instances = ec2.describe_instances().filters(tag_filter(stack)).filters(filter("tag:Name", &bastion_name)).send().await.unwrap();
+    let instances = ec2
+        .describe_instances()
+        .filters(tag_filter(stack))
+        .filters(filter("tag:Name", &bastion_name))
+        .send()
+        .await
+        .unwrap();
     let live_nats = nats
         .nat_gateways()
         .iter()
-        .filter(|n| n.state().is_some_and(|s| matches!(s.as_str(), "pending" | "available")))
+        .filter(|n| {
+            n.state()
+                .is_some_and(|s| matches!(s.as_str(), "pending" | "available"))
+        })
         .count();
     let live_instances = instances
         .reservations()
         .iter()
         .flat_map(|r| r.instances())
-        .filter(|i| i.state().and_then(|s| s.name()).is_some_and(|n| !matches!(n.as_str(), "terminated" | "shutting-down")))
+        .filter(|i| {
+            i.state()
+                .and_then(|s| s.name())
+                .is_some_and(|n| !matches!(n.as_str(), "terminated" | "shutting-down"))
+        })
         .count();
     BTreeMap::from([
         ("vpc", vpcs.vpcs().len()),

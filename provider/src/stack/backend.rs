@@ -88,7 +88,9 @@ provider block depends on values computed during apply, apply those first.",
     fn unknown_type(type_name: &str) -> Diagnostic {
         Diagnostic::error(
             "Unknown resource type",
-            format!("This provider has no resource type {type_name:?}; it serves only {TYPE_NAME:?}."),
+            format!(
+                "This provider has no resource type {type_name:?}; it serves only {TYPE_NAME:?}."
+            ),
         )
     }
 
@@ -104,7 +106,10 @@ provider block depends on values computed during apply, apply those first.",
             .collect()
     }
 
-    async fn plan(&self, req: &PlanRequest) -> Result<(Value, Vec<AttributePath>), Vec<Diagnostic>> {
+    async fn plan(
+        &self,
+        req: &PlanRequest,
+    ) -> Result<(Value, Vec<AttributePath>), Vec<Diagnostic>> {
         let zones = self.region_zones().await;
         let errors = self.validation_errors(&req.config, zones.as_deref());
         if !errors.is_empty() {
@@ -130,7 +135,11 @@ provider block depends on values computed during apply, apply those first.",
         planning::unknown_if_sizes_changed(&mut planned, &req.prior_state, &req.config);
         let name = planned.attr("name").clone();
         planning::plan_computed(&self.resource, &mut planned, &req.prior_state, &plan, &name);
-        let replace = if req.prior_state.is_null() { Vec::new() } else { replace_paths(&plan) };
+        let replace = if req.prior_state.is_null() {
+            Vec::new()
+        } else {
+            replace_paths(&plan)
+        };
         log_plan(&desired, &plan);
         Ok((planned, replace))
     }
@@ -179,10 +188,14 @@ fn stack_diagnostic(error: &StackError) -> Diagnostic {
                 None => Diagnostic::error("Invalid configuration", error.to_string()),
             }
         }
-        StackError::AlreadyExists { .. } => Diagnostic::error("Stack already exists", error.to_string()),
+        StackError::AlreadyExists { .. } => {
+            Diagnostic::error("Stack already exists", error.to_string())
+        }
         StackError::Cancelled { .. } => Diagnostic::error(
             "Operation cancelled",
-            format!("{error}. Everything created so far is kept in the state; apply again to resume."),
+            format!(
+                "{error}. Everything created so far is kept in the state; apply again to resume."
+            ),
         ),
         StackError::WaitTimeout { .. } => Diagnostic::error(
             "Timed out",
@@ -272,7 +285,10 @@ impl ProviderBackend for WordpressProvider {
             ));
         }
         // Version 0 is the only version so far: the state is current as it is.
-        UpgradeResponse { state: request.state, diagnostics }
+        UpgradeResponse {
+            state: request.state,
+            diagnostics,
+        }
     }
 
     async fn read_resource(&self, req: ReadRequest) -> ReadResponse {
@@ -282,7 +298,9 @@ impl ProviderBackend for WordpressProvider {
             diagnostics: Vec::new(),
         };
         if req.type_name != TYPE_NAME {
-            response.diagnostics.push(Self::unknown_type(&req.type_name));
+            response
+                .diagnostics
+                .push(Self::unknown_type(&req.type_name));
             return response;
         }
         let engine = match self.engine().await {
@@ -315,7 +333,9 @@ impl ProviderBackend for WordpressProvider {
             diagnostics: Vec::new(),
         };
         if req.type_name != TYPE_NAME {
-            response.diagnostics.push(Self::unknown_type(&req.type_name));
+            response
+                .diagnostics
+                .push(Self::unknown_type(&req.type_name));
             return response;
         }
         if req.proposed_new_state.is_null() {
@@ -338,7 +358,9 @@ impl ProviderBackend for WordpressProvider {
             diagnostics: Vec::new(),
         };
         if req.type_name != TYPE_NAME {
-            response.diagnostics.push(Self::unknown_type(&req.type_name));
+            response
+                .diagnostics
+                .push(Self::unknown_type(&req.type_name));
             return response;
         }
         let engine = match self.engine().await {

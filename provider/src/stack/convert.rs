@@ -22,9 +22,9 @@ impl Unresolved {
     /// True when an error at `path` concerns a value not known yet.
     pub fn covers(&self, path: &FieldPath) -> bool {
         let text = path.to_string();
-        self.0
-            .iter()
-            .any(|u| text == *u || text.starts_with(&format!("{u}.")) || text.starts_with(&format!("{u}[")))
+        self.0.iter().any(|u| {
+            text == *u || text.starts_with(&format!("{u}.")) || text.starts_with(&format!("{u}["))
+        })
     }
 }
 
@@ -65,7 +65,9 @@ impl<'a> Reader<'a> {
     }
 
     fn string(&mut self, name: &str) -> Option<String> {
-        self.known(name).and_then(|v| v.as_str()).map(str::to_string)
+        self.known(name)
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
     }
 
     fn string_or(&mut self, name: &str, default: &str) -> String {
@@ -98,12 +100,18 @@ impl<'a> Reader<'a> {
     }
 
     fn bool_or(&mut self, name: &str, default: bool) -> bool {
-        self.known(name).and_then(|v| v.as_bool()).unwrap_or(default)
+        self.known(name)
+            .and_then(|v| v.as_bool())
+            .unwrap_or(default)
     }
 
     fn strings(&mut self, name: &str) -> Option<Vec<String>> {
         let list = self.known(name)?.as_list()?;
-        Some(list.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+        Some(
+            list.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect(),
+        )
     }
 
     fn string_map(&mut self, name: &str) -> BTreeMap<String, String> {
@@ -281,7 +289,9 @@ pub fn output_values(out: &StackOutputs) -> Vec<(&'static str, Value)> {
         (o::LAUNCH_TEMPLATE_ID, opt_string(&out.launch_template_id)),
         (
             o::LAUNCH_TEMPLATE_VERSION,
-            out.launch_template_version.map(Value::from).unwrap_or(Value::Null),
+            out.launch_template_version
+                .map(Value::from)
+                .unwrap_or(Value::Null),
         ),
         (o::SECURITY_GROUP_IDS, string_map(&out.security_group_ids)),
     ]
@@ -294,7 +304,12 @@ pub fn outputs_from_value(value: &Value) -> StackOutputs {
         value
             .attr(name)
             .as_list()
-            .map(|items| items.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
             .unwrap_or_default()
     };
     StackOutputs {
@@ -336,7 +351,11 @@ fn spec_attributes(spec: &StackSpec) -> BTreeMap<String, Value> {
     top.insert("name".into(), Value::from(&spec.name));
     top.insert(
         "tags".into(),
-        if spec.tags.is_empty() { Value::Null } else { string_map(&spec.tags) },
+        if spec.tags.is_empty() {
+            Value::Null
+        } else {
+            string_map(&spec.tags)
+        },
     );
     let n = &spec.network;
     top.insert(
@@ -345,7 +364,10 @@ fn spec_attributes(spec: &StackSpec) -> BTreeMap<String, Value> {
             ("vpc_cidr", Value::from(&n.vpc_cidr)),
             (
                 "availability_zones",
-                n.availability_zones.as_deref().map(string_list).unwrap_or(Value::Null),
+                n.availability_zones
+                    .as_deref()
+                    .map(string_list)
+                    .unwrap_or(Value::Null),
             ),
             ("nat_gateways", Value::from(n.nat_gateways.as_str())),
         ]),
@@ -378,9 +400,18 @@ fn spec_attributes(spec: &StackSpec) -> BTreeMap<String, Value> {
         object([
             ("min_size", Value::from(a.min_size)),
             ("max_size", Value::from(a.max_size)),
-            ("desired_capacity", a.desired_capacity.map(Value::from).unwrap_or(Value::Null)),
-            ("target_cpu_utilization", Value::from(a.target_cpu_utilization)),
-            ("health_check_grace_period", Value::from(a.health_check_grace_period)),
+            (
+                "desired_capacity",
+                a.desired_capacity.map(Value::from).unwrap_or(Value::Null),
+            ),
+            (
+                "target_cpu_utilization",
+                Value::from(a.target_cpu_utilization),
+            ),
+            (
+                "health_check_grace_period",
+                Value::from(a.health_check_grace_period),
+            ),
         ]),
     );
     let d = &spec.database;
@@ -390,15 +421,24 @@ fn spec_attributes(spec: &StackSpec) -> BTreeMap<String, Value> {
             ("instance_class", Value::from(&d.instance_class)),
             ("engine_version", Value::from(&d.engine_version)),
             ("allocated_storage", Value::from(d.allocated_storage)),
-            ("max_allocated_storage", Value::from(d.max_allocated_storage)),
+            (
+                "max_allocated_storage",
+                Value::from(d.max_allocated_storage),
+            ),
             ("multi_az", Value::from(d.multi_az)),
             ("db_name", Value::from(&d.db_name)),
             ("username", Value::from(&d.username)),
             (
                 "password",
-                d.password.as_ref().map(|p| Value::from(p.expose())).unwrap_or(Value::Null),
+                d.password
+                    .as_ref()
+                    .map(|p| Value::from(p.expose()))
+                    .unwrap_or(Value::Null),
             ),
-            ("backup_retention_days", Value::from(d.backup_retention_days)),
+            (
+                "backup_retention_days",
+                Value::from(d.backup_retention_days),
+            ),
             ("deletion_protection", Value::from(d.deletion_protection)),
             ("skip_final_snapshot", Value::from(d.skip_final_snapshot)),
         ]),
@@ -410,7 +450,9 @@ fn spec_attributes(spec: &StackSpec) -> BTreeMap<String, Value> {
             ("throughput_mode", Value::from(&s.throughput_mode)),
             (
                 "provisioned_throughput_mibps",
-                s.provisioned_throughput_mibps.map(Value::from).unwrap_or(Value::Null),
+                s.provisioned_throughput_mibps
+                    .map(Value::from)
+                    .unwrap_or(Value::Null),
             ),
             ("performance_mode", Value::from(&s.performance_mode)),
         ]),

@@ -16,3 +16,6 @@ pub mod schema;
 pub mod to_schema;
 
 pub use backend::WordpressProvider;
+
+#[cfg(test)]
+mod tests;

@@ -53,7 +53,12 @@ pub fn plan_configurable(def: &ResourceDef, config: &Value, ctx: &PlanContext<'_
     Value::object(top)
 }
 
-fn plan_attribute(block: Option<&str>, attr: &AttrDef, config: &Value, ctx: &PlanContext<'_>) -> Value {
+fn plan_attribute(
+    block: Option<&str>,
+    attr: &AttrDef,
+    config: &Value,
+    ctx: &PlanContext<'_>,
+) -> Value {
     if !config.is_null() || attr.mode != Mode::OptionalComputed {
         return config.clone();
     }
@@ -94,7 +99,13 @@ pub fn default_value(default: Default) -> Value {
 
 /// Add the computed attributes to a planned value: prior values where the plan keeps them,
 /// unknown where only apply will know.
-pub fn plan_computed(def: &ResourceDef, planned: &mut Value, prior: &Value, plan: &StackPlan, name: &Value) {
+pub fn plan_computed(
+    def: &ResourceDef,
+    planned: &mut Value,
+    prior: &Value,
+    plan: &StackPlan,
+    name: &Value,
+) {
     for attr in def.attributes.iter().filter(|a| a.mode == Mode::Computed) {
         let value = if attr.name == "id" {
             name.clone()
@@ -115,7 +126,10 @@ pub fn unknown_if_sizes_changed(planned: &mut Value, prior: &Value, config: &Val
     }
     let sizes = |v: &Value| {
         let block = v.attr("autoscaling");
-        (block.attr("min_size").clone(), block.attr("max_size").clone())
+        (
+            block.attr("min_size").clone(),
+            block.attr("max_size").clone(),
+        )
     };
     if sizes(planned) != sizes(prior) {
         set_nested(planned, "autoscaling", "desired_capacity", Value::Unknown);

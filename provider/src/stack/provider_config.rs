@@ -53,7 +53,11 @@ pub fn schema() -> Schema {
     to_schema::provider_schema(&definition())
 }
 
-fn attribute_error(name: &str, summary: impl Into<String>, detail: impl Into<String>) -> Diagnostic {
+fn attribute_error(
+    name: &str,
+    summary: impl Into<String>,
+    detail: impl Into<String>,
+) -> Diagnostic {
     Diagnostic::error(summary, detail).with_path(AttributePath::root().attr(name))
 }
 
@@ -100,7 +104,10 @@ pub fn settings_from_config(config: &Value) -> Result<AwsSettings, Vec<Diagnosti
             errors.push(
                 Diagnostic::error(
                     format!("tag key {key:?} is reserved"),
-                    format!("Keys starting with {:?} mark stack ownership; pick another key.", stack_core::naming::RESERVED_TAG_PREFIX),
+                    format!(
+                        "Keys starting with {:?} mark stack ownership; pick another key.",
+                        stack_core::naming::RESERVED_TAG_PREFIX
+                    ),
                 )
                 .with_path(AttributePath::root().attr("default_tags").key(key)),
             );
@@ -117,8 +124,14 @@ pub fn settings_from_config(config: &Value) -> Result<AwsSettings, Vec<Diagnosti
 fn is_region_name(region: &str) -> bool {
     let parts: Vec<&str> = region.split('-').collect();
     parts.len() >= 3
-        && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
-        && parts.last().is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()))
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
+        && parts
+            .last()
+            .is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()))
 }
 
 fn check_endpoint(endpoint: &str) -> Result<(), &'static str> {
@@ -147,7 +160,12 @@ mod tests {
 
     #[test]
     fn region_names() {
-        for ok in ["us-east-1", "eu-central-2", "us-gov-west-1", "ap-southeast-4"] {
+        for ok in [
+            "us-east-1",
+            "eu-central-2",
+            "us-gov-west-1",
+            "ap-southeast-4",
+        ] {
             assert!(is_region_name(ok), "{ok}");
         }
         for bad in ["us-east", "US-EAST-1", "useast1", "us_east_1", ""] {

@@ -109,7 +109,12 @@ impl AttrDef {
     }
 }
 
-fn defaulted(name: &'static str, ty: AttrType, value: Default, description: &'static str) -> AttrDef {
+fn defaulted(
+    name: &'static str,
+    ty: AttrType,
+    value: Default,
+    description: &'static str,
+) -> AttrDef {
     attr(name, ty, Mode::OptionalComputed, description).default(value)
 }
 
@@ -299,20 +304,50 @@ fn database() -> BlockDef {
         nesting: Nesting::Group,
         description: "The RDS MySQL instance (encrypted, private).",
         attributes: vec![
-            defaulted("instance_class", Str, Default::Str(d::DB_INSTANCE_CLASS), "RDS instance class."),
-            defaulted("engine_version", Str, Default::Str(d::DB_ENGINE_VERSION), "MySQL engine version."),
-            defaulted("allocated_storage", Number, Default::Int(d::DB_ALLOCATED_STORAGE), "Storage in GiB (at least 20; can only grow)."),
+            defaulted(
+                "instance_class",
+                Str,
+                Default::Str(d::DB_INSTANCE_CLASS),
+                "RDS instance class.",
+            ),
+            defaulted(
+                "engine_version",
+                Str,
+                Default::Str(d::DB_ENGINE_VERSION),
+                "MySQL engine version.",
+            ),
+            defaulted(
+                "allocated_storage",
+                Number,
+                Default::Int(d::DB_ALLOCATED_STORAGE),
+                "Storage in GiB (at least 20; can only grow).",
+            ),
             defaulted(
                 "max_allocated_storage",
                 Number,
                 Default::Int(d::DB_MAX_ALLOCATED_STORAGE),
                 "Upper bound in GiB for storage autoscaling.",
             ),
-            defaulted("multi_az", Bool, Default::Bool(d::DB_MULTI_AZ), "Keep a synchronous standby in another zone."),
-            defaulted("db_name", Str, Default::Str(d::DB_NAME), "Name of the WordPress database. Changing it replaces the stack.")
-                .replaces(),
-            defaulted("username", Str, Default::Str(d::DB_USERNAME), "Master user name. Changing it replaces the stack.")
-                .replaces(),
+            defaulted(
+                "multi_az",
+                Bool,
+                Default::Bool(d::DB_MULTI_AZ),
+                "Keep a synchronous standby in another zone.",
+            ),
+            defaulted(
+                "db_name",
+                Str,
+                Default::Str(d::DB_NAME),
+                "Name of the WordPress database. Changing it replaces the stack.",
+            )
+            .replaces(),
+            defaulted(
+                "username",
+                Str,
+                Default::Str(d::DB_USERNAME),
+                "Master user name. Changing it replaces the stack.",
+            )
+            .replaces(),
             attr(
                 "password",
                 Str,
@@ -391,7 +426,12 @@ fn load_balancer() -> BlockDef {
                 "Path the target group checks; the default is a static file that answers 200 \
 before WordPress is installed.",
             ),
-            defaulted("idle_timeout", Number, Default::Int(d::IDLE_TIMEOUT), "Idle connection timeout in seconds (1-4000)."),
+            defaulted(
+                "idle_timeout",
+                Number,
+                Default::Int(d::IDLE_TIMEOUT),
+                "Idle connection timeout in seconds (1-4000).",
+            ),
         ],
     }
 }
@@ -423,11 +463,17 @@ fn timeouts() -> BlockDef {
 
 /// Paths (block, attribute) of every attribute whose change replaces the stack.
 pub fn replacing_paths(def: &ResourceDef) -> Vec<(Option<&'static str>, &'static str)> {
-    let top = def.attributes.iter().filter(|a| a.replaces).map(|a| (None, a.name));
-    let nested = def
-        .blocks
+    let top = def
+        .attributes
         .iter()
-        .flat_map(|b| b.attributes.iter().filter(|a| a.replaces).map(move |a| (Some(b.name), a.name)));
+        .filter(|a| a.replaces)
+        .map(|a| (None, a.name));
+    let nested = def.blocks.iter().flat_map(|b| {
+        b.attributes
+            .iter()
+            .filter(|a| a.replaces)
+            .map(move |a| (Some(b.name), a.name))
+    });
     top.chain(nested).collect()
 }
 
@@ -442,8 +488,10 @@ mod tests {
             .into_iter()
             .map(|(block, name)| block.into_iter().chain([name]).collect())
             .collect();
-        let mut from_core: Vec<Vec<&str>> =
-            stack_core::plan::REPLACING_FIELDS.iter().map(|p| p.to_vec()).collect();
+        let mut from_core: Vec<Vec<&str>> = stack_core::plan::REPLACING_FIELDS
+            .iter()
+            .map(|p| p.to_vec())
+            .collect();
         from_schema.sort();
         from_core.sort();
         assert_eq!(from_schema, from_core);

@@ -5,7 +5,10 @@ use crate::schema::{Attribute, Block, NestedBlock, Nesting as WireNesting, Schem
 use crate::value::Type;
 
 pub fn resource_schema(def: &ResourceDef) -> Schema {
-    Schema::new(SCHEMA_VERSION, block(def.description, &def.attributes, &def.blocks))
+    Schema::new(
+        SCHEMA_VERSION,
+        block(def.description, &def.attributes, &def.blocks),
+    )
 }
 
 pub fn provider_schema(def: &ResourceDef) -> Schema {

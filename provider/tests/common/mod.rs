@@ -21,7 +21,11 @@ pub const RESOURCE: &str = "test_thing";
 pub fn provider_schema() -> Schema {
     Schema::new(
         0,
-        Block::new("Fake provider.").attribute(Attribute::optional("region", Type::String, "Region.")),
+        Block::new("Fake provider.").attribute(Attribute::optional(
+            "region",
+            Type::String,
+            "Region.",
+        )),
     )
 }
 
@@ -32,12 +36,20 @@ pub fn resource_schema() -> Schema {
             .attribute(Attribute::computed("id", Type::String, "Id."))
             .attribute(Attribute::required("name", Type::String, "Name."))
             .attribute(Attribute::optional("size", Type::Number, "Size."))
-            .attribute(Attribute::optional("tags", Type::map(Type::String), "Tags."))
+            .attribute(Attribute::optional(
+                "tags",
+                Type::map(Type::String),
+                "Tags.",
+            ))
             .attribute(Attribute::optional_computed("secret", Type::String, "Secret.").sensitive())
             .block(NestedBlock::new(
                 "net",
                 Nesting::Single,
-                Block::new("Network.").attribute(Attribute::optional("cidr", Type::String, "CIDR.")),
+                Block::new("Network.").attribute(Attribute::optional(
+                    "cidr",
+                    Type::String,
+                    "CIDR.",
+                )),
             )),
     )
 }
@@ -93,15 +105,22 @@ impl ProviderBackend for FakeBackend {
 
     async fn validate_provider_config(&self, config: &Value) -> Vec<Diagnostic> {
         match config.attr("region").as_str() {
-            Some("mars-1") => vec![Diagnostic::error("Unknown region", "mars-1 is not a region.")
-                .with_path(AttributePath::attribute("region"))],
+            Some("mars-1") => vec![
+                Diagnostic::error("Unknown region", "mars-1 is not a region.")
+                    .with_path(AttributePath::attribute("region")),
+            ],
             _ => Vec::new(),
         }
     }
 
     async fn configure_provider(&self, config: &Value, terraform_version: &str) -> Vec<Diagnostic> {
-        self.record(|calls| calls.configured_with = Some((config.clone(), terraform_version.into())));
-        vec![Diagnostic::warning("Configured", format!("for Terraform {terraform_version}"))]
+        self.record(|calls| {
+            calls.configured_with = Some((config.clone(), terraform_version.into()))
+        });
+        vec![Diagnostic::warning(
+            "Configured",
+            format!("for Terraform {terraform_version}"),
+        )]
     }
 
     async fn validate_resource_config(&self, _type_name: &str, config: &Value) -> Vec<Diagnostic> {
@@ -116,7 +135,10 @@ impl ProviderBackend for FakeBackend {
     async fn read_resource(&self, request: ReadRequest) -> ReadResponse {
         self.record(|calls| calls.read_private.push(request.private.clone()));
         if request.current_state.attr("name").as_str() == Some("gone") {
-            return ReadResponse { private: request.private, ..ReadResponse::default() };
+            return ReadResponse {
+                private: request.private,
+                ..ReadResponse::default()
+            };
         }
         ReadResponse {
             new_state: request.current_state.with_attr("size", 42),
@@ -138,7 +160,11 @@ impl ProviderBackend for FakeBackend {
             && request.prior_state.attr("name") != planned.attr("name");
         PlanResponse {
             planned_state: planned,
-            requires_replace: if name_changed { vec![AttributePath::attribute("name")] } else { vec![] },
+            requires_replace: if name_changed {
+                vec![AttributePath::attribute("name")]
+            } else {
+                vec![]
+            },
             planned_private: b"planned".to_vec(),
             diagnostics: Vec::new(),
         }
@@ -148,11 +174,19 @@ impl ProviderBackend for FakeBackend {
         if request.planned_state.is_null() {
             return ApplyResponse::default();
         }
-        let name = request.planned_state.attr("name").as_str().unwrap_or_default().to_string();
+        let name = request
+            .planned_state
+            .attr("name")
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         if name == "fails" {
             // Partial progress plus an error: Terraform keeps the state.
             return ApplyResponse {
-                new_state: request.planned_state.with_attr("id", "partial").with_attr("secret", Value::Null),
+                new_state: request
+                    .planned_state
+                    .with_attr("id", "partial")
+                    .with_attr("secret", Value::Null),
                 private: request.planned_private,
                 diagnostics: vec![Diagnostic::error("Creation failed", "AWS said no.")],
             };
@@ -191,7 +225,10 @@ impl ProviderBackend for FakeBackend {
 }
 
 /// Starts an in-process server (plain TCP unless a client certificate is given).
-pub async fn start_server(backend: Arc<FakeBackend>, client_cert_pem: Option<String>) -> RunningServer {
+pub async fn start_server(
+    backend: Arc<FakeBackend>,
+    client_cert_pem: Option<String>,
+) -> RunningServer {
     server::start(ServeOptions::for_tests(client_cert_pem), backend)
         .await
         .expect("server starts")
@@ -219,7 +256,14 @@ pub fn errors(diagnostics: &[pb::Diagnostic]) -> Vec<String> {
 
 pub fn first_step(diagnostic: &pb::Diagnostic) -> Option<String> {
     use pb::attribute_path::step::Selector;
-    match diagnostic.attribute.as_ref()?.steps.first()?.selector.as_ref()? {
+    match diagnostic
+        .attribute
+        .as_ref()?
+        .steps
+        .first()?
+        .selector
+        .as_ref()?
+    {
         Selector::AttributeName(name) => Some(name.clone()),
         _ => None,
     }
@@ -230,6 +274,9 @@ pub fn sample_config(name: &str) -> Value {
         ("name", Value::from(name)),
         ("size", Value::from(3)),
         ("tags", Value::map([("env", "test")])),
-        ("net", Value::object_of([("cidr", Value::from("10.0.0.0/16"))])),
+        (
+            "net",
+            Value::object_of([("cidr", Value::from("10.0.0.0/16"))]),
+        ),
     ])
 }

@@ -1,0 +1,1093 @@
+//! The service tiers (EFS, RDS, ALB, launch template + ASG, Route 53) against a private moto
+//! server: each service module's create / find / read / delete round trip, the waiters'
+//! timeout and cancel behaviour, and the whole stack through the engine (apply, re-apply
+//! without changes, read, destroy leaving nothing).
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use stack_core::aws::autoscaling::{self, GroupRequest};
+use stack_core::aws::efs::{self, FileSystemRequest};
+use stack_core::aws::elbv2::{self, ListenerAction, ListenerRequest};
+use stack_core::aws::launch_template::{self, TemplateData};
+use stack_core::aws::rds::{self, DbInstanceRequest, DbModification};
+use stack_core::aws::route53::{self, AliasRecord};
+use stack_core::aws::{ec2, AwsSettings, Clients};
+use stack_core::naming::STACK_TAG;
+use stack_core::spec::{DnsSpec, NatMode, Secret};
+use stack_core::state::logical::{self, qualified};
+use stack_core::wait::Bounds;
+use stack_core::{StackError, StackState};
+use stack_tests::Moto;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+const REGION: &str = "us-east-1";
+const ZONES: [&str; 2] = ["us-east-1a", "us-east-1b"];
+
+struct Env {
+    moto: Moto,
+    clients: Clients,
+}
+
+async fn env() -> Env {
+    for (key, value) in [
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+    ] {
+        std::env::set_var(key, value);
+    }
+    let moto = Moto::start_async().await.expect("moto starts");
+    let settings = AwsSettings {
+        region: Some(REGION.into()),
+        endpoint_url: Some(moto.endpoint()),
+        max_retries: Some(2),
+        ..AwsSettings::default()
+    };
+    let clients = Clients::connect(&settings).await.expect("clients connect");
+    Env { moto, clients }
+}
+
+fn bounds() -> Bounds {
+    Bounds::new(
+        Instant::now() + Duration::from_secs(120),
+        CancellationToken::new(),
+    )
+}
+
+fn tags(name: &str) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        (STACK_TAG.to_string(), "svc".to_string()),
+        ("Name".to_string(), name.to_string()),
+    ])
+}
+
+/// A VPC with an attached IGW, a public and a private subnet per zone, and the groups.
+struct Net {
+    vpc: String,
+    public: Vec<String>,
+    private: Vec<String>,
+    group: String,
+}
+
+async fn network(clients: &Clients) -> Net {
+    let ec2c = &clients.ec2;
+    let vpc = ec2::create_vpc(ec2c, "10.9.0.0/16", &tags("svc-vpc"))
+        .await
+        .unwrap();
+    let igw = ec2::create_internet_gateway(ec2c, &tags("svc-igw"))
+        .await
+        .unwrap();
+    ec2::attach_internet_gateway(ec2c, &igw, &vpc)
+        .await
+        .unwrap();
+    let mut public = Vec::new();
+    let mut private = Vec::new();
+    for (i, az) in ZONES.iter().enumerate() {
+        public.push(
+            ec2::create_subnet(ec2c, &vpc, az, &format!("10.9.{i}.0/24"), &tags("pub"))
+                .await
+                .unwrap(),
+        );
+        private.push(
+            ec2::create_subnet(
+                ec2c,
+                &vpc,
+                az,
+                &format!("10.9.{}.0/24", i + 10),
+                &tags("priv"),
+            )
+            .await
+            .unwrap(),
+        );
+    }
+    let group = ec2::create_security_group(ec2c, &vpc, "svc-sg", "test group", &tags("svc-sg"))
+        .await
+        .unwrap();
+    Net {
+        vpc,
+        public,
+        private,
+        group,
+    }
+}
+
+// ---- EFS ----
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn efs_file_system_and_mount_targets_round_trip() {
+    let e = env().await;
+    let net = network(&e.clients).await;
+    let fs_tags = tags("svc-efs");
+    let request = FileSystemRequest {
+        creation_token: "svc-token",
+        performance_mode: "generalPurpose",
+        throughput_mode: "provisioned",
+        provisioned_throughput_mibps: Some(64.0),
+        tags: &fs_tags,
+    };
+    let fs = efs::create_file_system(&e.clients, &request).await.unwrap();
+    assert!(fs.encrypted, "file systems are always encrypted");
+    assert_eq!(fs.throughput_mode.as_deref(), Some("provisioned"));
+    assert_eq!(fs.provisioned_throughput_mibps, Some(64.0));
+
+    // The creation token makes a second create answer with the first file system.
+    let again = efs::create_file_system(&e.clients, &request).await.unwrap();
+    assert_eq!(again.id, fs.id);
+    let found = efs::find_by_creation_token(&e.clients, "svc-token")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.id, fs.id);
+    assert_eq!(found.tags[STACK_TAG], "svc");
+    let ready = efs::wait_file_system_available(&e.clients, &bounds(), &fs.id)
+        .await
+        .unwrap();
+    assert_eq!(ready.life_cycle_state, "available");
+
+    let groups = vec![net.group.clone()];
+    let mut target_ids = Vec::new();
+    for subnet in &net.private {
+        let target = efs::create_mount_target(&e.clients, &fs.id, subnet, &groups)
+            .await
+            .unwrap();
+        assert_eq!(&target.subnet_id, subnet);
+        target_ids.push(target.id);
+    }
+    efs::wait_mount_targets_available(&e.clients, &bounds(), &fs.id, &target_ids)
+        .await
+        .unwrap();
+    let listed = efs::mount_targets(&e.clients, &fs.id).await.unwrap();
+    assert_eq!(listed.len(), 2);
+    assert_eq!(
+        efs::mount_target_security_groups(&e.clients, &target_ids[0])
+            .await
+            .unwrap(),
+        groups
+    );
+
+    // A file system with mount targets cannot go: delete them first, then it.
+    let refused = efs::delete_file_system(&e.clients, &fs.id)
+        .await
+        .unwrap_err();
+    assert_eq!(refused.aws_code(), Some("FileSystemInUse"), "{refused}");
+    efs::delete_mount_target(&e.clients, &target_ids[0])
+        .await
+        .unwrap();
+    efs::wait_mount_target_deleted(&e.clients, &bounds(), &fs.id, &target_ids[0])
+        .await
+        .unwrap();
+    efs::delete_mount_target(&e.clients, &target_ids[1])
+        .await
+        .unwrap();
+    efs::wait_mount_targets_gone(&e.clients, &bounds(), &fs.id)
+        .await
+        .unwrap();
+    efs::delete_file_system(&e.clients, &fs.id).await.unwrap();
+    efs::wait_file_system_deleted(&e.clients, &bounds(), &fs.id)
+        .await
+        .unwrap();
+    assert!(efs::describe_file_system(&e.clients, &fs.id)
+        .await
+        .unwrap()
+        .is_none());
+    // Deleting again is not an error.
+    efs::delete_file_system(&e.clients, &fs.id).await.unwrap();
+    drop(e.moto);
+}
+
+// ---- RDS ----
+
+fn db_request<'a>(
+    subnet_group: &'a str,
+    groups: &'a [String],
+    password: &'a Secret,
+    tags: &'a BTreeMap<String, String>,
+) -> DbInstanceRequest<'a> {
+    DbInstanceRequest {
+        identifier: "svc-db",
+        instance_class: "db.t3.micro",
+        engine_version: "8.0",
+        allocated_storage: 20,
+        max_allocated_storage: 100,
+        multi_az: true,
+        db_name: "wordpress",
+        username: "wordpress",
+        password,
+        backup_retention_days: 7,
+        deletion_protection: false,
+        subnet_group,
+        security_group_ids: groups,
+        tags,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rds_subnet_group_and_instance_round_trip_with_final_snapshot() {
+    let e = env().await;
+    let net = network(&e.clients).await;
+    let group = rds::create_db_subnet_group(
+        &e.clients,
+        "svc-db-subnets",
+        &net.private,
+        &tags("svc-db-subnets"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(group.name, "svc-db-subnets");
+    let described = rds::describe_db_subnet_group(&e.clients, "svc-db-subnets")
+        .await
+        .unwrap()
+        .unwrap();
+    let mut subnets = described.subnet_ids.clone();
+    subnets.sort();
+    let mut wanted = net.private.clone();
+    wanted.sort();
+    assert_eq!(subnets, wanted);
+    rds::modify_db_subnet_group(&e.clients, "svc-db-subnets", &net.private[..1].to_vec())
+        .await
+        .unwrap();
+    let narrowed = rds::describe_db_subnet_group(&e.clients, "svc-db-subnets")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(narrowed.subnet_ids, net.private[..1].to_vec());
+    rds::modify_db_subnet_group(&e.clients, "svc-db-subnets", &net.private)
+        .await
+        .unwrap();
+
+    let groups = vec![net.group.clone()];
+    let password = stack_core::secrets::generate_db_password();
+    let db_tags = tags("svc-db");
+    rds::create_db_instance(
+        &e.clients,
+        &db_request("svc-db-subnets", &groups, &password, &db_tags),
+    )
+    .await
+    .unwrap();
+    let db = rds::wait_db_instance_available(&e.clients, &bounds(), "svc-db")
+        .await
+        .unwrap();
+    assert!(db.storage_encrypted);
+    assert!(!db.publicly_accessible);
+    assert!(db.multi_az);
+    assert_eq!(db.engine, "mysql");
+    assert_eq!(db.max_allocated_storage, Some(100));
+    assert_eq!(db.backup_retention_days, 7);
+    assert_eq!(db.subnet_group.as_deref(), Some("svc-db-subnets"));
+    assert_eq!(db.security_group_ids, groups);
+    assert!(
+        db.endpoint().is_some_and(|e| e.ends_with(":3306")),
+        "{:?}",
+        db.endpoint()
+    );
+    let tagged = rds::list_db_instances_tagged(&e.clients, STACK_TAG, "svc")
+        .await
+        .unwrap();
+    assert_eq!(
+        tagged
+            .iter()
+            .map(|d| d.identifier.as_str())
+            .collect::<Vec<_>>(),
+        ["svc-db"]
+    );
+    assert!(
+        rds::list_db_instances_tagged(&e.clients, STACK_TAG, "other")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let change = DbModification {
+        instance_class: Some("db.t3.small".into()),
+        backup_retention_days: Some(3),
+        ..DbModification::default()
+    };
+    rds::modify_db_instance(&e.clients, "svc-db", &change)
+        .await
+        .unwrap();
+    let modified = rds::wait_db_instance_available(&e.clients, &bounds(), "svc-db")
+        .await
+        .unwrap();
+    assert_eq!(modified.instance_class, "db.t3.small");
+    assert_eq!(modified.backup_retention_days, 3);
+
+    rds::delete_db_instance(&e.clients, "svc-db", Some("svc-final-1"))
+        .await
+        .unwrap();
+    rds::wait_db_instance_deleted(&e.clients, &bounds(), "svc-db")
+        .await
+        .unwrap();
+    assert!(rds::describe_db_instance(&e.clients, "svc-db")
+        .await
+        .unwrap()
+        .is_none());
+    assert!(rds::snapshot_exists(&e.clients, "svc-final-1")
+        .await
+        .unwrap());
+    rds::delete_snapshot(&e.clients, "svc-final-1")
+        .await
+        .unwrap();
+    assert!(!rds::snapshot_exists(&e.clients, "svc-final-1")
+        .await
+        .unwrap());
+    rds::delete_db_subnet_group(&e.clients, "svc-db-subnets")
+        .await
+        .unwrap();
+    assert!(rds::describe_db_subnet_group(&e.clients, "svc-db-subnets")
+        .await
+        .unwrap()
+        .is_none());
+    rds::delete_db_instance(&e.clients, "svc-db", None)
+        .await
+        .unwrap();
+}
+
+// ---- ELBv2 ----
+
+/// Moto checks HTTPS listener certificates against its ACM: ask it for one over plain HTTP
+/// (the core has no ACM client, and needs none).
+async fn request_certificate(moto: &Moto) -> String {
+    let addr = format!("127.0.0.1:{}", moto.port());
+    let body = r#"{"DomainName":"blog.example.com"}"#;
+    let request = format!(
+        "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-amz-json-1.1\r\n\
+         X-Amz-Target: CertificateManager.RequestCertificate\r\n\
+         Authorization: AWS4-HMAC-SHA256 Credential=testing/20260101/{REGION}/acm/aws4_request, SignedHeaders=host, Signature=0\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    let start = response
+        .find("arn:aws:acm")
+        .unwrap_or_else(|| panic!("no certificate in {response}"));
+    response[start..].split('"').next().unwrap().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn load_balancer_target_group_and_listeners_round_trip() {
+    let e = env().await;
+    let net = network(&e.clients).await;
+    let groups = vec![net.group.clone()];
+    let lb = elbv2::create_load_balancer(
+        &e.clients,
+        "svc-alb",
+        &net.public,
+        &groups,
+        &tags("svc-alb"),
+    )
+    .await
+    .unwrap();
+    assert!(lb.internet_facing);
+    assert!(!lb.dns_name.is_empty() && !lb.canonical_zone_id.is_empty());
+    let lb = elbv2::wait_load_balancer_active(&e.clients, &bounds(), &lb.arn)
+        .await
+        .unwrap();
+    assert_eq!(lb.state, "active");
+    assert_eq!(
+        elbv2::find_load_balancer(&e.clients, "svc-alb")
+            .await
+            .unwrap()
+            .unwrap()
+            .arn,
+        lb.arn
+    );
+    assert!(elbv2::find_load_balancer(&e.clients, "nope-alb")
+        .await
+        .unwrap()
+        .is_none());
+    elbv2::set_idle_timeout(&e.clients, &lb.arn, 120)
+        .await
+        .unwrap();
+    assert_eq!(
+        elbv2::idle_timeout(&e.clients, &lb.arn).await.unwrap(),
+        Some(120)
+    );
+
+    let tg = elbv2::create_target_group(
+        &e.clients,
+        "svc-tg",
+        &net.vpc,
+        "/healthz.html",
+        &tags("svc-tg"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(tg.port, Some(80));
+    assert_eq!(tg.health_check_path.as_deref(), Some("/healthz.html"));
+    assert_eq!(tg.matcher.as_deref(), Some("200"));
+    elbv2::set_health_check(&e.clients, &tg.arn, "/ok.txt")
+        .await
+        .unwrap();
+    let found = elbv2::find_target_group(&e.clients, "svc-tg")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.health_check_path.as_deref(), Some("/ok.txt"));
+
+    let forward = ListenerRequest {
+        port: 80,
+        certificate_arn: None,
+        action: ListenerAction::Forward {
+            target_group_arn: tg.arn.clone(),
+        },
+    };
+    let http = elbv2::create_listener(&e.clients, &lb.arn, &forward, &tags("svc-http"))
+        .await
+        .unwrap();
+    assert!(forward.is_met_by(&http), "{http:?}");
+
+    // With a certificate: HTTPS forwards with the modern policy, HTTP redirects.
+    let certificate = request_certificate(&e.moto).await;
+    let https_request = ListenerRequest {
+        port: 443,
+        certificate_arn: Some(certificate.clone()),
+        action: ListenerAction::Forward {
+            target_group_arn: tg.arn.clone(),
+        },
+    };
+    let https = elbv2::create_listener(&e.clients, &lb.arn, &https_request, &tags("svc-https"))
+        .await
+        .unwrap();
+    assert_eq!(https.ssl_policy.as_deref(), Some(elbv2::TLS_POLICY));
+    assert!(https_request.is_met_by(&https), "{https:?}");
+    let redirect = ListenerRequest {
+        port: 80,
+        certificate_arn: None,
+        action: ListenerAction::RedirectToHttps,
+    };
+    elbv2::modify_listener(&e.clients, &http.arn, &redirect)
+        .await
+        .unwrap();
+    let listeners = elbv2::listeners(&e.clients, &lb.arn).await.unwrap();
+    let http_now = listeners.iter().find(|l| l.port == Some(80)).unwrap();
+    assert_eq!(http_now.action, Some(ListenerAction::RedirectToHttps));
+    assert_eq!(listeners.len(), 2);
+
+    let all_tags = elbv2::tags_of(&e.clients, &[lb.arn.clone(), tg.arn.clone()])
+        .await
+        .unwrap();
+    assert_eq!(all_tags[&lb.arn][STACK_TAG], "svc");
+    assert_eq!(all_tags[&tg.arn]["Name"], "svc-tg");
+
+    for listener in &listeners {
+        elbv2::delete_listener(&e.clients, &listener.arn)
+            .await
+            .unwrap();
+    }
+    elbv2::delete_target_group(&e.clients, &tg.arn)
+        .await
+        .unwrap();
+    assert!(elbv2::describe_target_group(&e.clients, &tg.arn)
+        .await
+        .unwrap()
+        .is_none());
+    elbv2::delete_load_balancer(&e.clients, &lb.arn)
+        .await
+        .unwrap();
+    elbv2::wait_load_balancer_deleted(&e.clients, &bounds(), &lb.arn)
+        .await
+        .unwrap();
+    assert!(elbv2::describe_load_balancer(&e.clients, &lb.arn)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(elbv2::listeners(&e.clients, &lb.arn)
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+// ---- launch template + Auto Scaling ----
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn launch_template_versions_and_auto_scaling_group_round_trip() {
+    let e = env().await;
+    let net = network(&e.clients).await;
+    let image = ec2::latest_al2023_image(&e.clients.ec2).await.unwrap();
+    let launch_tags = tags("svc-app");
+    let data = TemplateData::hardened(
+        &image.id,
+        &image.root_device_name,
+        "t3.small",
+        &net.group,
+        None,
+        "I2Nsb3VkLWNvbmZpZwo=".to_string(),
+        launch_tags.clone(),
+    );
+    let template = launch_template::create(
+        &e.clients,
+        "svc-app",
+        &data,
+        &tags("svc-app"),
+        "svc-token-1",
+    )
+    .await
+    .unwrap();
+    assert_eq!(template.latest_version, Some(1));
+    assert_eq!(
+        launch_template::find_by_name(&e.clients, "svc-app")
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        template.id
+    );
+    assert!(launch_template::find_by_name(&e.clients, "missing-app")
+        .await
+        .unwrap()
+        .is_none());
+
+    // What AWS reports back is exactly what was written: an unchanged spec never makes a
+    // new version.
+    let v1 = launch_template::describe_version(&e.clients, &template.id, 1)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(v1.data, data);
+    assert!(v1.data.metadata_tokens_required);
+    assert_eq!(v1.data.metadata_hop_limit, Some(1));
+    assert_eq!(v1.data.public_ip, Some(false));
+    assert!(v1.data.root_volume_encrypted);
+
+    let mut bigger = data.clone();
+    bigger.instance_type = "t3.medium".into();
+    let v2 = launch_template::create_version(&e.clients, &template.id, &bigger)
+        .await
+        .unwrap();
+    assert_eq!(v2, 2);
+    let described = launch_template::describe(&e.clients, &template.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(described.default_version, Some(2));
+    let tagged = launch_template::list_tagged(&e.clients, STACK_TAG, "svc")
+        .await
+        .unwrap();
+    assert_eq!(tagged.len(), 1);
+
+    let lb_tg = elbv2::create_target_group(
+        &e.clients,
+        "svc-tg",
+        &net.vpc,
+        "/healthz.html",
+        &tags("svc-tg"),
+    )
+    .await
+    .unwrap();
+    let target_groups = vec![lb_tg.arn.clone()];
+    let request = GroupRequest {
+        name: "svc-asg",
+        launch_template_id: &template.id,
+        launch_template_version: 1,
+        min_size: 2,
+        max_size: 4,
+        desired_capacity: None,
+        subnet_ids: &net.private,
+        target_group_arns: &target_groups,
+        health_check_grace_period: 300,
+        tags: &launch_tags,
+    };
+    autoscaling::create_group(&e.clients, &request)
+        .await
+        .unwrap();
+    let group = autoscaling::wait_group_in_service(&e.clients, &bounds(), "svc-asg")
+        .await
+        .unwrap();
+    assert_eq!(
+        (group.min_size, group.max_size, group.desired_capacity),
+        (2, 4, 2)
+    );
+    assert_eq!(
+        group.launch_template_version.as_deref(),
+        Some("1"),
+        "explicit version, never $Latest"
+    );
+    assert_eq!(group.target_group_arns, target_groups);
+    assert_eq!(group.health_check_type.as_deref(), Some("ELB"));
+    assert_eq!(group.health_check_grace_period, Some(300));
+    assert_eq!(group.tags[STACK_TAG], "svc");
+    let listed = autoscaling::list_groups_tagged(&e.clients, STACK_TAG, "svc")
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 1);
+
+    let moved = GroupRequest {
+        launch_template_version: 2,
+        max_size: 6,
+        ..request.clone()
+    };
+    autoscaling::update_group(&e.clients, &moved).await.unwrap();
+    let group = autoscaling::describe_group(&e.clients, "svc-asg")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(group.launch_template_version.as_deref(), Some("2"));
+    assert_eq!(group.max_size, 6);
+    // Moto has no instance refreshes: the call must degrade to "none started", not fail.
+    let refresh = autoscaling::start_instance_refresh(&e.clients, "svc-asg", 300).await;
+    assert!(refresh.is_ok(), "{refresh:?}");
+
+    let arn = autoscaling::put_cpu_target_policy(&e.clients, "svc-asg", "svc-cpu-target", 60.0)
+        .await
+        .unwrap();
+    assert!(arn.is_some());
+    let policy = autoscaling::describe_policy(&e.clients, "svc-asg", "svc-cpu-target")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(policy.target_value, Some(60.0));
+    assert_eq!(policy.metric.as_deref(), Some("ASGAverageCPUUtilization"));
+
+    autoscaling::delete_group(&e.clients, "svc-asg")
+        .await
+        .unwrap();
+    autoscaling::wait_group_deleted(&e.clients, &bounds(), "svc-asg")
+        .await
+        .unwrap();
+    assert!(autoscaling::describe_group(&e.clients, "svc-asg")
+        .await
+        .unwrap()
+        .is_none());
+    autoscaling::delete_group(&e.clients, "svc-asg")
+        .await
+        .unwrap();
+    launch_template::delete(&e.clients, &template.id)
+        .await
+        .unwrap();
+    assert!(launch_template::describe(&e.clients, &template.id)
+        .await
+        .unwrap()
+        .is_none());
+    launch_template::delete(&e.clients, &template.id)
+        .await
+        .unwrap();
+}
+
+// ---- Route 53 ----
+
+async fn hosted_zone(clients: &Clients, name: &str) -> String {
+    let out = clients
+        .route53
+        .create_hosted_zone()
+        .name(name)
+        .caller_reference(format!("svc-{name}"))
+        .send()
+        .await
+        .unwrap();
+    route53::bare_zone_id(out.hosted_zone().unwrap().id()).to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn route53_alias_record_round_trip() {
+    let e = env().await;
+    let zone = hosted_zone(&e.clients, "example.com").await;
+    assert!(route53::zone_exists(&e.clients, &zone).await.unwrap());
+    assert!(!route53::zone_exists(&e.clients, "ZNOTAZONE").await.unwrap());
+    let record = AliasRecord {
+        name: "blog.example.com".into(),
+        target_dns_name: "svc-alb-1.us-east-1.elb.amazonaws.com".into(),
+        target_zone_id: "Z35SXDOTRQ7X7K".into(),
+        evaluate_target_health: true,
+    };
+    let change = route53::upsert_alias(&e.clients, &zone, &record)
+        .await
+        .unwrap();
+    route53::wait_change_in_sync(&e.clients, &bounds(), &change)
+        .await
+        .unwrap();
+    let found = route53::find_alias(&e.clients, &zone, "blog.example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(found.points_like(&record), "{found:?}");
+    // Upsert is idempotent.
+    route53::upsert_alias(&e.clients, &zone, &record)
+        .await
+        .unwrap();
+    assert!(route53::find_alias(&e.clients, &zone, "other.example.com")
+        .await
+        .unwrap()
+        .is_none());
+
+    assert!(route53::delete_alias(&e.clients, &zone, "blog.example.com")
+        .await
+        .unwrap()
+        .is_some());
+    assert!(route53::find_alias(&e.clients, &zone, "blog.example.com")
+        .await
+        .unwrap()
+        .is_none());
+    assert!(route53::delete_alias(&e.clients, &zone, "blog.example.com")
+        .await
+        .unwrap()
+        .is_none());
+}
+
+// ---- waiters ----
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn waiters_stop_at_the_deadline_and_on_cancel() {
+    let e = env().await;
+    let fs_tags = tags("svc-efs");
+    let fs = efs::create_file_system(
+        &e.clients,
+        &FileSystemRequest {
+            creation_token: "svc-wait",
+            performance_mode: "generalPurpose",
+            throughput_mode: "elastic",
+            provisioned_throughput_mibps: None,
+            tags: &fs_tags,
+        },
+    )
+    .await
+    .unwrap();
+
+    // The file system will never be deleted: a deadline already reached gives a timeout
+    // after one poll, not a hang.
+    let expired = Bounds::new(Instant::now(), CancellationToken::new());
+    let started = Instant::now();
+    let error = efs::wait_file_system_deleted(&e.clients, &expired, &fs.id)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, StackError::WaitTimeout { .. }), "{error}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+
+    // A cancel while the waiter sleeps between polls ends it promptly.
+    let cancel = CancellationToken::new();
+    let long = Bounds::new(Instant::now() + Duration::from_secs(3600), cancel.clone());
+    let trigger = cancel.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        trigger.cancel();
+    });
+    let started = Instant::now();
+    let error = efs::wait_file_system_deleted(&e.clients, &long, &fs.id)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, StackError::Cancelled { .. }), "{error}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+
+    // Same for RDS, whose waits are the longest on AWS.
+    let cancelled = CancellationToken::new();
+    cancelled.cancel();
+    let error = rds::wait_db_instance_available(
+        &e.clients,
+        &Bounds::new(Instant::now() + Duration::from_secs(60), cancelled),
+        "never-db",
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(error, StackError::Cancelled { .. }), "{error}");
+}
+
+// ---- the whole stack through the engine ----
+
+fn full_spec(zone_id: &str) -> stack_core::StackSpec {
+    let mut spec = support::spec("wp", &ZONES, NatMode::Single, false);
+    spec.dns = Some(DnsSpec {
+        zone_id: zone_id.to_string(),
+        record_name: "blog.example.com".into(),
+    });
+    spec.database.skip_final_snapshot = false;
+    spec
+}
+
+fn resource(state: &StackState, key: &str) -> String {
+    state.resources.get(key).cloned().unwrap_or_else(|| {
+        panic!(
+            "{key} not in {:?}",
+            state.resources.keys().collect::<Vec<_>>()
+        )
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn apply_builds_every_service_tier_then_reapply_changes_nothing_and_destroy_removes_all() {
+    let w = support::world().await;
+    let settings = AwsSettings {
+        region: Some(REGION.into()),
+        endpoint_url: Some(w.moto.endpoint()),
+        ..AwsSettings::default()
+    };
+    let clients = Clients::connect(&settings).await.unwrap();
+    let zone = hosted_zone(&clients, "example.com").await;
+    let spec = full_spec(&zone);
+    let state = match w.engine.apply(&spec, None, &CancellationToken::new()).await {
+        Ok(state) => state,
+        Err(failure) => panic!(
+            "apply failed: {} (resources: {:?})",
+            failure.error, failure.state.resources
+        ),
+    };
+
+    // Storage: encrypted, the asked modes, a mount target per private subnet with the efs group.
+    let fs_id = resource(&state, logical::EFS_FILE_SYSTEM);
+    let fs = efs::describe_file_system(&clients, &fs_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(fs.encrypted);
+    assert_eq!(fs.throughput_mode.as_deref(), Some("elastic"));
+    assert_eq!(fs.tags["Name"], "wp-efs");
+    let efs_group = state.outputs.security_group_ids["efs"].clone();
+    for az in ZONES {
+        let target_id = resource(&state, &qualified(logical::EFS_MOUNT_TARGET, az));
+        let subnet = resource(&state, &qualified(logical::PRIVATE_SUBNET, az));
+        let target = efs::mount_targets(&clients, &fs_id)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|t| t.id == target_id)
+            .unwrap();
+        assert_eq!(target.subnet_id, subnet);
+        assert_eq!(
+            efs::mount_target_security_groups(&clients, &target_id)
+                .await
+                .unwrap(),
+            vec![efs_group.clone()]
+        );
+    }
+    assert_eq!(state.outputs.efs_id.as_deref(), Some(fs_id.as_str()));
+
+    // Database: private, encrypted, Multi-AZ, in the db group and the stack's subnet group.
+    let db = rds::describe_db_instance(&clients, "wp-db")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(db.storage_encrypted && !db.publicly_accessible && db.multi_az);
+    assert_eq!(db.subnet_group.as_deref(), Some("wp-db-subnets"));
+    assert_eq!(
+        db.security_group_ids,
+        vec![state.outputs.security_group_ids["db"].clone()]
+    );
+    assert_eq!(db.max_allocated_storage, Some(100));
+    assert_eq!(state.outputs.db_endpoint, db.endpoint());
+    let password = state
+        .spec
+        .database
+        .password
+        .clone()
+        .expect("a generated password is kept");
+    assert!(stack_core::secrets::is_valid_db_password(password.expose()));
+    assert_eq!(state.secrets.wordpress_keys.len(), 8);
+
+    // Load balancing: the ALB in the public subnets, HTTP forwarding to the target group.
+    let lb = elbv2::describe_load_balancer(&clients, &resource(&state, logical::LOAD_BALANCER))
+        .await
+        .unwrap()
+        .unwrap();
+    let mut public = state.outputs.public_subnet_ids.clone();
+    public.sort();
+    let mut lb_subnets = lb.subnet_ids.clone();
+    lb_subnets.sort();
+    assert_eq!(lb_subnets, public);
+    assert_eq!(
+        lb.security_group_ids,
+        vec![state.outputs.security_group_ids["alb"].clone()]
+    );
+    assert_eq!(
+        state.outputs.alb_dns_name.as_deref(),
+        Some(lb.dns_name.as_str())
+    );
+    let tg_arn = resource(&state, logical::TARGET_GROUP);
+    let listeners = elbv2::listeners(&clients, &lb.arn).await.unwrap();
+    assert_eq!(listeners.len(), 1);
+    assert_eq!(
+        listeners[0].action,
+        Some(ListenerAction::Forward {
+            target_group_arn: tg_arn.clone()
+        })
+    );
+
+    // App: the template's user data names the EFS id and the DB endpoint; the ASG uses its
+    // explicit version over the private subnets, attached to the target group.
+    let template_id = resource(&state, logical::LAUNCH_TEMPLATE);
+    let version = state
+        .outputs
+        .launch_template_version
+        .expect("template version output");
+    let data = launch_template::describe_version(&clients, &template_id, version)
+        .await
+        .unwrap()
+        .unwrap()
+        .data;
+    use base64::Engine as _;
+    let user_data = String::from_utf8(
+        base64::engine::general_purpose::STANDARD
+            .decode(&data.user_data_base64)
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(
+        user_data.contains(&fs_id),
+        "user data names the file system"
+    );
+    assert!(
+        user_data.contains(db.address.as_deref().unwrap()),
+        "user data names the DB host"
+    );
+    assert!(
+        data.metadata_tokens_required
+            && data.public_ip == Some(false)
+            && data.root_volume_encrypted
+    );
+    assert_eq!(
+        data.security_group_ids,
+        vec![state.outputs.security_group_ids["app"].clone()]
+    );
+    let group = autoscaling::describe_group(&clients, "wp-asg")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(group.launch_template_version, Some(version.to_string()));
+    assert_eq!(group.target_group_arns, vec![tg_arn.clone()]);
+    let mut private = state.outputs.private_subnet_ids.clone();
+    private.sort();
+    let mut group_subnets = group.subnet_ids.clone();
+    group_subnets.sort();
+    assert_eq!(group_subnets, private);
+    assert_eq!(state.outputs.asg_name.as_deref(), Some("wp-asg"));
+    let policy = autoscaling::describe_policy(&clients, "wp-asg", "wp-cpu-target")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(policy.target_value, Some(60.0));
+
+    // DNS: the alias points at the ALB; the URL uses the record name.
+    let alias = route53::find_alias(&clients, &zone, "blog.example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(alias.target_dns_name, route53::normalize(&lb.dns_name));
+    assert_eq!(
+        state.outputs.url.as_deref(),
+        Some("http://blog.example.com")
+    );
+
+    // Re-applying the same spec from the state changes nothing: no new template version,
+    // same password, same keys.
+    let again = match w
+        .engine
+        .apply(&state.spec, Some(&state), &CancellationToken::new())
+        .await
+    {
+        Ok(state) => state,
+        Err(failure) => panic!("re-apply failed: {}", failure.error),
+    };
+    assert_eq!(again.outputs.launch_template_version, Some(version));
+    assert_eq!(again.spec.database.password, state.spec.database.password);
+    assert_eq!(again.secrets, state.secrets);
+    assert_eq!(again.resources, state.resources);
+
+    // Read finds every object and reports no drift in the service tiers.
+    let read = w.engine.read(&again).await.unwrap().expect("stack exists");
+    for key in [
+        logical::EFS_FILE_SYSTEM,
+        logical::DB_INSTANCE,
+        logical::DB_SUBNET_GROUP,
+        logical::LOAD_BALANCER,
+        logical::TARGET_GROUP,
+        logical::HTTP_LISTENER,
+        logical::LAUNCH_TEMPLATE,
+        logical::AUTOSCALING_GROUP,
+        logical::SCALING_POLICY,
+        logical::DNS_RECORD,
+    ] {
+        assert_eq!(read.resources.get(key), again.resources.get(key), "{key}");
+    }
+    assert_eq!(read.spec.storage, again.spec.storage);
+    assert_eq!(read.spec.database, again.spec.database);
+    assert_eq!(read.spec.load_balancer, again.spec.load_balancer);
+    assert_eq!(read.spec.autoscaling, again.spec.autoscaling);
+    assert_eq!(read.spec.wordpress, again.spec.wordpress);
+    assert_eq!(read.outputs.url, again.outputs.url);
+
+    // Destroy leaves nothing of the service tiers, and a final snapshot.
+    w.engine
+        .destroy(&read, &CancellationToken::new())
+        .await
+        .unwrap_or_else(|f| panic!("destroy failed: {}", f.error));
+    assert!(efs::describe_file_system(&clients, &fs_id)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(rds::describe_db_instance(&clients, "wp-db")
+        .await
+        .unwrap()
+        .is_none());
+    assert!(rds::describe_db_subnet_group(&clients, "wp-db-subnets")
+        .await
+        .unwrap()
+        .is_none());
+    assert!(elbv2::describe_load_balancer(&clients, &lb.arn)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(elbv2::describe_target_group(&clients, &tg_arn)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(autoscaling::describe_group(&clients, "wp-asg")
+        .await
+        .unwrap()
+        .is_none());
+    assert!(launch_template::describe(&clients, &template_id)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(route53::find_alias(&clients, &zone, "blog.example.com")
+        .await
+        .unwrap()
+        .is_none());
+    let snapshots = clients
+        .rds
+        .describe_db_snapshots()
+        .db_instance_identifier("wp-db")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        snapshots.db_snapshots().iter().any(|s| s
+            .db_snapshot_identifier()
+            .is_some_and(|id| id.starts_with("wp-final-"))),
+        "a final snapshot is taken unless skip_final_snapshot"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn destroy_refuses_a_database_with_deletion_protection() {
+    let w = support::world().await;
+    let mut spec = support::spec("guarded", &ZONES, NatMode::Single, false);
+    spec.database.deletion_protection = true;
+    let state = match w.engine.apply(&spec, None, &CancellationToken::new()).await {
+        Ok(state) => state,
+        Err(failure) => panic!("apply failed: {}", failure.error),
+    };
+    let failure = w
+        .engine
+        .destroy(&state, &CancellationToken::new())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(failure.error, StackError::Refused { .. }),
+        "{}",
+        failure.error
+    );
+    assert!(
+        failure.error.to_string().contains("deletion protection"),
+        "{}",
+        failure.error
+    );
+    assert!(
+        failure.state.resources.contains_key(logical::DB_INSTANCE),
+        "the instance stays in the state"
+    );
+}
