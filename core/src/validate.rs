@@ -132,6 +132,8 @@ pub fn validate(spec: &StackSpec, region_zones: Option<&[String]>) -> Vec<SpecEr
     let mut errors = Errors::default();
     check_name(&mut errors, &spec.name);
     check_tags(&mut errors, FieldPath::attrs(&["tags"]), &spec.tags);
+    // An empty list means the lookup found nothing, not that no zone is allowed.
+    let region_zones = region_zones.filter(|zones| !zones.is_empty());
     check_network(&mut errors, &spec.network, region_zones);
     check_bastion(&mut errors, &spec.bastion);
     check_wordpress(&mut errors, &spec.wordpress);

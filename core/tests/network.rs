@@ -52,6 +52,25 @@ async fn apply_new(w: &support::World, spec: &stack_core::StackSpec) -> StackSta
     }
 }
 
+/// What Terraform would plan for `config` over `prior`: computed attributes the configuration
+/// leaves unset keep their state values.
+fn planned(config: &stack_core::StackSpec, prior: &StackState) -> stack_core::StackSpec {
+    let mut spec = config.clone();
+    let p = &prior.spec;
+    spec.network.availability_zones = spec
+        .network
+        .availability_zones
+        .or(p.network.availability_zones.clone());
+    spec.bastion.ami_id = spec.bastion.ami_id.or(p.bastion.ami_id.clone());
+    spec.wordpress.ami_id = spec.wordpress.ami_id.or(p.wordpress.ami_id.clone());
+    spec.database.password = spec.database.password.or(p.database.password.clone());
+    spec.autoscaling.desired_capacity = spec
+        .autoscaling
+        .desired_capacity
+        .or(p.autoscaling.desired_capacity);
+    spec
+}
+
 /// (port, group ids, cidrs, ipv6 cidrs) of each permission, sorted.
 fn permissions(perms: &[IpPermission]) -> Vec<(i32, Vec<String>, Vec<String>, Vec<String>)> {
     let mut out: Vec<_> = perms
@@ -342,7 +361,11 @@ async fn applying_again_or_resuming_an_unfinished_create_creates_no_duplicates()
 
     let again = w
         .engine
-        .apply(&spec, Some(&first), &CancellationToken::new())
+        .apply(
+            &planned(&spec, &first),
+            Some(&first),
+            &CancellationToken::new(),
+        )
         .await
         .expect("second apply");
     assert_eq!(ec2_resources(&again), ec2_resources(&first));
@@ -427,7 +450,7 @@ async fn single_nat_mode_routes_every_zone_through_one_gateway() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn read_drops_what_was_deleted_out_of_band_and_apply_recreates_it() {
+async fn read_sees_drift_and_a_deleted_subnet_and_apply_repairs_routes_and_rules() {
     let w = world().await;
     let spec = spec("drift", &ZONES3[..2], NatMode::OnePerAz, false);
     let state = apply_new(&w, &spec).await;
@@ -448,17 +471,12 @@ async fn read_drops_what_was_deleted_out_of_band_and_apply_recreates_it() {
     assert_eq!(unchanged.spec.network, state.spec.network);
     assert_eq!(unchanged.spec.bastion, state.spec.bastion);
 
-    // Out of band: a private subnet (after its association) and an extra SSH rule.
-    let subnet = state.resources["private_subnet:us-east-1b"].clone();
+    // Out of band: zone a's NAT route and an extra SSH source.
+    let table_a = state.resources["private_route_table:us-east-1a"].clone();
     w.ec2
-        .disassociate_route_table()
-        .association_id(&state.resources["private_route_table_association:us-east-1b"])
-        .send()
-        .await
-        .unwrap();
-    w.ec2
-        .delete_subnet()
-        .subnet_id(&subnet)
+        .delete_route()
+        .route_table_id(&table_a)
+        .destination_cidr_block("0.0.0.0/0")
         .send()
         .await
         .unwrap();
@@ -481,14 +499,16 @@ async fn read_drops_what_was_deleted_out_of_band_and_apply_recreates_it() {
         .send()
         .await
         .unwrap();
-
     let observed = w.engine.read(&state).await.unwrap().expect("stack exists");
-    assert!(!observed.resources.contains_key("private_subnet:us-east-1b"));
-    assert!(!observed
+    assert!(
+        !observed
+            .resources
+            .contains_key("private_route_table:us-east-1a"),
+        "a table without its route reads as missing"
+    );
+    assert!(observed
         .resources
-        .contains_key("private_route_table_association:us-east-1b"));
-    assert!(observed.resources.contains_key("private_subnet:us-east-1a"));
-    assert_eq!(observed.outputs.private_subnet_ids.len(), 1);
+        .contains_key("private_route_table:us-east-1b"));
     let mut cidrs = observed.spec.bastion.allowed_ssh_cidrs.clone();
     cidrs.sort();
     assert_eq!(
@@ -496,24 +516,53 @@ async fn read_drops_what_was_deleted_out_of_band_and_apply_recreates_it() {
         vec!["198.51.100.0/24".to_string(), "203.0.113.0/24".to_string()]
     );
 
+    // The next apply (config wins over observed drift) restores both, without new objects.
     let repaired = w
         .engine
-        .apply(&spec, Some(&observed), &CancellationToken::new())
+        .apply(
+            &planned(&spec, &observed),
+            Some(&observed),
+            &CancellationToken::new(),
+        )
         .await
         .expect("repair apply");
-    let new_subnet = repaired.resources["private_subnet:us-east-1b"].clone();
-    assert_ne!(new_subnet, subnet);
+    assert_eq!(ec2_resources(&repaired), ec2_resources(&state));
     let after = w
         .engine
         .read(&repaired)
         .await
         .unwrap()
         .expect("stack exists");
-    assert_eq!(ec2_resources(&after), ec2_resources(&repaired));
+    assert_eq!(ec2_resources(&after), ec2_resources(&state));
     assert_eq!(
         after.spec.bastion.allowed_ssh_cidrs,
         vec!["203.0.113.0/24".to_string()],
         "extra rule revoked"
+    );
+
+    // A subnet deleted out of band (moto allows it even with dependents) leaves the state.
+    let subnet = state.resources["public_subnet:us-east-1b"].clone();
+    w.ec2
+        .disassociate_route_table()
+        .association_id(&after.resources["public_route_table_association:us-east-1b"])
+        .send()
+        .await
+        .unwrap();
+    w.ec2
+        .delete_subnet()
+        .subnet_id(&subnet)
+        .send()
+        .await
+        .unwrap();
+    let observed = w.engine.read(&after).await.unwrap().expect("stack exists");
+    assert!(!observed.resources.contains_key("public_subnet:us-east-1b"));
+    assert!(!observed
+        .resources
+        .contains_key("public_route_table_association:us-east-1b"));
+    assert!(observed.resources.contains_key("public_subnet:us-east-1a"));
+    assert_eq!(
+        observed.outputs.public_subnet_ids,
+        vec![state.resources["public_subnet:us-east-1a"].clone()]
     );
 }
 

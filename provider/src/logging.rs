@@ -1,7 +1,8 @@
 //! Logs for Terraform: `tracing` events written to stderr as hclog JSON lines
 //! (`{"@level":"info","@message":"...","@module":"provider.wordpress","key":"value"}`),
-//! which Terraform parses and re-emits in its own log. No `@timestamp`: Terraform adds its
-//! own.
+//! which Terraform parses and re-emits in its own log. `@timestamp` is written in the exact
+//! layout go-plugin parses (`2006-01-02T15:04:05.000000Z07:00`); without it Terraform shows
+//! a zero `timestamp=0001-01-01...` on every line.
 //!
 //! The level comes from `TF_LOG_PROVIDER`, else `TF_LOG` (TRACE, DEBUG, INFO, WARN, ERROR;
 //! JSON or an unrecognised value mean TRACE, as in Terraform). With neither set, nothing is
@@ -75,12 +76,18 @@ pub fn hclog_line(
     level: &Level,
     message: &str,
     fields: &BTreeMap<String, serde_json::Value>,
+    time: std::time::SystemTime,
 ) -> String {
     let mut object = serde_json::Map::new();
     for (name, value) in fields {
         object.insert(name.clone(), value.clone());
     }
     object.insert("@level".into(), level_name(level).into());
+    // RFC 3339 in UTC with microseconds: "2026-01-02T15:04:05.123456Z".
+    object.insert(
+        "@timestamp".into(),
+        humantime::format_rfc3339_micros(time).to_string().into(),
+    );
     object.insert("@message".into(), message.into());
     object.insert("@module".into(), MODULE.into());
     serde_json::Value::Object(object).to_string()
@@ -102,7 +109,12 @@ impl<S: Subscriber> Layer<S> for HclogLayer {
     fn on_event(&self, event: &Event<'_>, _context: Context<'_, S>) {
         let mut visitor = FieldCollector::default();
         event.record(&mut visitor);
-        let line = hclog_line(event.metadata().level(), &visitor.message, &visitor.fields);
+        let line = hclog_line(
+            event.metadata().level(),
+            &visitor.message,
+            &visitor.fields,
+            std::time::SystemTime::now(),
+        );
         // One write per line so concurrent events never interleave.
         let _ = std::io::stderr()
             .lock()
@@ -178,14 +190,15 @@ mod tests {
             ("stack".to_string(), serde_json::json!("blog")),
             ("attempt".to_string(), serde_json::json!(2)),
         ]);
-        let line = hclog_line(&Level::INFO, "created VPC", &fields);
+        let time = std::time::UNIX_EPOCH + std::time::Duration::from_micros(1_700_000_000_123_456);
+        let line = hclog_line(&Level::INFO, "created VPC", &fields, time);
         let parsed: serde_json::Value = serde_json::from_str(&line).expect("json");
         assert_eq!(parsed["@level"], "info");
         assert_eq!(parsed["@message"], "created VPC");
         assert_eq!(parsed["@module"], MODULE);
         assert_eq!(parsed["stack"], "blog");
         assert_eq!(parsed["attempt"], 2);
-        assert!(parsed.get("@timestamp").is_none());
+        assert_eq!(parsed["@timestamp"], "2023-11-14T22:13:20.123456Z");
         assert!(!line.contains('\n'));
     }
 

@@ -8,6 +8,8 @@ use aws_sdk_autoscaling::types::{
     PredefinedMetricSpecification, RefreshPreferences, Tag, TargetTrackingConfiguration,
 };
 
+use aws_config::retry::RetryConfig;
+
 use crate::aws::not_found::ok_if_not_found;
 use crate::aws::{aws_error, Clients};
 use crate::error::Result;
@@ -264,8 +266,12 @@ pub async fn put_tags(
     Ok(())
 }
 
-/// Delete the group and its instances at once (`ForceDelete`). Already gone is success.
+/// Delete the group and its instances at once (`ForceDelete`). Already gone is success
+/// (checked first: moto answers a delete of a missing group with a bare HTTP 500).
 pub async fn delete_group(clients: &Clients, name: &str) -> Result<()> {
+    if describe_group(clients, name).await?.is_none() {
+        return Ok(());
+    }
     let result = clients
         .autoscaling
         .delete_auto_scaling_group()
@@ -427,12 +433,24 @@ pub async fn start_instance_refresh(
                 .skip_matching(true)
                 .build(),
         )
+        // One attempt: an endpoint without instance refreshes answers 500, which the SDK
+        // would retry with backoff; a real refusal is not transient either.
+        .customize()
+        .config_override(
+            aws_sdk_autoscaling::config::Builder::default().retry_config(RetryConfig::disabled()),
+        )
         .send()
         .await;
     match result {
         Ok(output) => Ok(output.instance_refresh_id().map(str::to_string)),
         Err(e) => {
+            let bare_500 = e.raw_response().is_some_and(|r| r.status().as_u16() == 500);
             let error = aws_error(SERVICE, "StartInstanceRefresh", group, e);
+            if bare_500 && error.aws_code().is_none() {
+                // moto: HTTP 500 with an HTML page, no AWS error at all.
+                tracing::warn!(group, "instance refresh not offered by this endpoint");
+                return Ok(None);
+            }
             match error.aws_code() {
                 // One is already running: it will pick the latest template version anyway.
                 Some("InstanceRefreshInProgress") => Ok(None),
@@ -440,7 +458,6 @@ pub async fn start_instance_refresh(
                     tracing::warn!(group, error = %error, "instance refresh not offered by this endpoint");
                     Ok(None)
                 }
-                None if error.to_string().contains("not yet implemented") => Ok(None),
                 _ => Err(error),
             }
         }

@@ -425,7 +425,7 @@ pub async fn describe_version(
             data: v
                 .launch_template_data()
                 .map(data_from)
-                .unwrap_or_else(|| empty_data()),
+                .unwrap_or_else(empty_data),
         }))
 }
 

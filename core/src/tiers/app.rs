@@ -345,14 +345,9 @@ async fn delete_group(ctx: &Arc<StepContext>) -> Result<()> {
     let name = ctx
         .resource(logical::AUTOSCALING_GROUP)
         .unwrap_or_else(|| group_name(ctx.stack()));
-    if autoscaling::describe_group(&ctx.clients, &name)
-        .await?
-        .is_some()
-    {
-        autoscaling::delete_group(&ctx.clients, &name).await?;
-        tracing::info!(group = %name, "deleting auto scaling group and its instances");
-        autoscaling::wait_group_deleted(&ctx.clients, ctx.bounds(), &name).await?;
-    }
+    autoscaling::delete_group(&ctx.clients, &name).await?;
+    tracing::info!(group = %name, "deleting auto scaling group and its instances");
+    autoscaling::wait_group_deleted(&ctx.clients, ctx.bounds(), &name).await?;
     ctx.forget(logical::AUTOSCALING_GROUP);
     ctx.update_outputs(|o| o.asg_name = None);
     Ok(())
@@ -365,16 +360,13 @@ async fn converge_policy(ctx: &Arc<StepContext>) -> Result<()> {
     let name = policy_name(ctx.stack());
     let target = ctx.spec().autoscaling.target_cpu_utilization;
     let current = autoscaling::describe_policy(&ctx.clients, &group, &name).await?;
-    let arn = match current {
-        Some(policy) if policy.target_value == Some(target) => policy.arn,
-        _ => {
-            let arn =
-                autoscaling::put_cpu_target_policy(&ctx.clients, &group, &name, target).await?;
-            tracing::info!(policy = %name, target, "put CPU target-tracking policy");
-            arn
-        }
-    };
-    ctx.record(logical::SCALING_POLICY, arn.unwrap_or(name));
+    if current.is_none_or(|policy| policy.target_value != Some(target)) {
+        autoscaling::put_cpu_target_policy(&ctx.clients, &group, &name, target).await?;
+        tracing::info!(policy = %name, target, "put CPU target-tracking policy");
+    }
+    // The policy's name is its id here: unique within the group, and reported the same by
+    // every Describe (moto leaves the ARN out of DescribePolicies).
+    ctx.record(logical::SCALING_POLICY, name);
     Ok(())
 }
 
@@ -399,10 +391,7 @@ pub async fn refresh(ctx: &StepContext) -> Result<()> {
     if let Some(policy) =
         autoscaling::describe_policy(&ctx.clients, &group.name, &policy_name(ctx.stack())).await?
     {
-        ctx.record(
-            logical::SCALING_POLICY,
-            policy.arn.clone().unwrap_or(policy.name.clone()),
-        );
+        ctx.record(logical::SCALING_POLICY, &policy.name);
         if let Some(target) = policy.target_value {
             ctx.update_state(|s| s.spec.autoscaling.target_cpu_utilization = target);
         }

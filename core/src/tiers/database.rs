@@ -368,8 +368,10 @@ mod tests {
             modification_for(&db, &DatabaseSpec::default(), "sg-db", None).allocated_storage,
             None
         );
-        let mut bigger = DatabaseSpec::default();
-        bigger.allocated_storage = 80;
+        let bigger = DatabaseSpec {
+            allocated_storage: 80,
+            ..DatabaseSpec::default()
+        };
         assert_eq!(
             modification_for(&db, &bigger, "sg-db", None).allocated_storage,
             Some(80)

@@ -424,7 +424,7 @@ mod tests {
             peer: Peer::Cidr("0.0.0.0/0".into()),
         };
         let wanted = vec![SgRule::tcp(3306, Peer::Group("sg-db".into()))];
-        let (add, remove) = rule_diff(&[default_egress.clone()], &wanted);
+        let (add, remove) = rule_diff(std::slice::from_ref(&default_egress), &wanted);
         assert_eq!(add, wanted);
         assert_eq!(remove, vec![default_egress]);
         let (add, remove) = rule_diff(&wanted, &wanted);

@@ -736,6 +736,11 @@ fn zone_membership_is_only_checked_when_the_region_is_known() {
     let mut spec = valid();
     spec.network.availability_zones = zones(&["eu-west-1a", "eu-west-1b"]);
     assert_eq!(validate(&spec, None), Vec::new());
+    assert_eq!(
+        validate(&spec, Some(&[])),
+        Vec::new(),
+        "an empty lookup proves nothing"
+    );
     let errors = validate(&spec, Some(&us_east_zones()));
     let paths: Vec<String> = errors.iter().map(|e| e.path.to_string()).collect();
     assert_eq!(

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use stack_core::aws::AwsSettings;
-use stack_core::error::{FieldPath, PartialFailure, PathStep, SpecError, StackError};
+use stack_core::error::PartialFailure;
 use stack_core::plan::{plan_create, plan_update, StackPlan};
 use stack_core::spec::StackSpec;
 use stack_core::state::{StackSecrets, StackState};
@@ -14,6 +14,7 @@ use tokio::sync::{OnceCell, RwLock};
 use tokio_util::sync::CancellationToken;
 
 use super::convert::{self, outputs_from_value, spec_from_value, string_map_from};
+use super::diagnose::{attribute_path, spec_diagnostic, stack_diagnostic};
 use super::planning::{self, PlanContext};
 use super::provider_config::{self, settings_from_config};
 use super::schema::{self, ResourceDef, TYPE_NAME};
@@ -159,51 +160,6 @@ fn log_plan(spec: &StackSpec, plan: &StackPlan) {
 
 fn replace_paths(plan: &StackPlan) -> Vec<AttributePath> {
     plan.replace.iter().map(attribute_path).collect()
-}
-
-/// Core field path → Terraform attribute path.
-fn attribute_path(path: &FieldPath) -> AttributePath {
-    let mut out = AttributePath::root();
-    for step in &path.0 {
-        out = match step {
-            PathStep::Attribute(name) => out.attr(name),
-            PathStep::Index(i) => out.index(*i as i64),
-            PathStep::Key(k) => out.key(k),
-        };
-    }
-    out
-}
-
-fn spec_diagnostic(error: SpecError) -> Diagnostic {
-    Diagnostic::error(error.summary, error.detail).with_path(attribute_path(&error.path))
-}
-
-fn stack_diagnostic(error: &StackError) -> Diagnostic {
-    match error {
-        StackError::InvalidSpec(errors) => {
-            // Several attribute errors: the first carries the path, the rest the detail.
-            let mut iter = errors.iter().cloned();
-            match iter.next() {
-                Some(first) => spec_diagnostic(first),
-                None => Diagnostic::error("Invalid configuration", error.to_string()),
-            }
-        }
-        StackError::AlreadyExists { .. } => {
-            Diagnostic::error("Stack already exists", error.to_string())
-        }
-        StackError::Cancelled { .. } => Diagnostic::error(
-            "Operation cancelled",
-            format!(
-                "{error}. Everything created so far is kept in the state; apply again to resume."
-            ),
-        ),
-        StackError::WaitTimeout { .. } => Diagnostic::error(
-            "Timed out",
-            format!("{error}. Raise the matching `timeouts` value, or apply again to resume."),
-        ),
-        StackError::Config(_) => Diagnostic::error("Invalid AWS configuration", error.to_string()),
-        _ => Diagnostic::error("AWS operation failed", error.to_string()),
-    }
 }
 
 /// The private state: secrets generated once per stack, as JSON.

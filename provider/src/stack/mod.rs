@@ -6,10 +6,12 @@
 //! - `provider_config`: the provider block → `AwsSettings`;
 //! - `convert`: values ⇄ `StackSpec` / `StackState`;
 //! - `planning`: defaults, unknowns, drift overlay — schema-driven walks over values;
+//! - `diagnose`: core errors → diagnostics with attribute paths;
 //! - `backend`: `ProviderBackend`, calling `stack_core::Engine`.
 
 pub mod backend;
 pub mod convert;
+pub mod diagnose;
 pub mod planning;
 pub mod provider_config;
 pub mod schema;

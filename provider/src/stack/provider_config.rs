@@ -2,7 +2,11 @@
 
 use stack_core::aws::AwsSettings;
 
+use stack_core::error::FieldPath;
+use stack_core::validate::validate_tags;
+
 use super::convert::string_map_from;
+use super::diagnose::spec_diagnostic;
 use super::schema::{AttrDef, AttrType, Mode, ResourceDef};
 use super::to_schema;
 use crate::diagnostics::{AttributePath, Diagnostic};
@@ -99,20 +103,8 @@ pub fn settings_from_config(config: &Value) -> Result<AwsSettings, Vec<Diagnosti
             ));
         }
     }
-    for key in settings.default_tags.keys() {
-        if key.starts_with(stack_core::naming::RESERVED_TAG_PREFIX) {
-            errors.push(
-                Diagnostic::error(
-                    format!("tag key {key:?} is reserved"),
-                    format!(
-                        "Keys starting with {:?} mark stack ownership; pick another key.",
-                        stack_core::naming::RESERVED_TAG_PREFIX
-                    ),
-                )
-                .with_path(AttributePath::root().attr("default_tags").key(key)),
-            );
-        }
-    }
+    let tag_errors = validate_tags(FieldPath::attrs(&["default_tags"]), &settings.default_tags);
+    errors.extend(tag_errors.into_iter().map(spec_diagnostic));
     if errors.is_empty() {
         Ok(settings)
     } else {

@@ -2,6 +2,8 @@
 //! asked, and helpers to run the server in-process and talk to it with the generated client.
 #![allow(dead_code)]
 
+pub mod mtls;
+
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
