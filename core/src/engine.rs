@@ -208,10 +208,34 @@ impl Engine {
 
     /// Rebuild the state of the stack named `name` from the objects tagged for it.
     pub async fn import(&self, name: &str) -> Result<StackState> {
+        // First the network alone, to learn the zones every other tier's refresh iterates.
         let spec = StackSpec::with_name(name);
         let plan = StackPlan {
             spec: spec.clone(),
             zones: Vec::new(),
+        };
+        let probe = self.context(
+            Operation::Import,
+            plan,
+            READ_TIMEOUT,
+            CancellationToken::new(),
+            StackState::new(spec),
+        );
+        tiers::network::refresh(&probe).await?;
+        let discovered = probe.snapshot();
+        if discovered.resource(logical::VPC).is_none() {
+            return Err(StackError::Refused {
+                what: format!(
+                    "no stack named {name:?} in region {}: no VPC carries its tag",
+                    self.clients.region
+                ),
+            });
+        }
+        let spec = discovered.spec;
+        let zones = spec.network.availability_zones.clone().unwrap_or_default();
+        let plan = StackPlan {
+            spec: spec.clone(),
+            zones,
         };
         let ctx = self.context(
             Operation::Import,
@@ -221,16 +245,7 @@ impl Engine {
             StackState::new(spec),
         );
         tiers::refresh_all(&ctx).await?;
-        let state = finished_state(&ctx);
-        if state.resource(logical::VPC).is_none() {
-            return Err(StackError::Refused {
-                what: format!(
-                    "no stack named {name:?} in region {}: no VPC carries its tag",
-                    self.clients.region
-                ),
-            });
-        }
-        Ok(state)
+        Ok(finished_state(&ctx))
     }
 
     fn context(

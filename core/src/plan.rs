@@ -96,17 +96,72 @@ impl StackPlan {
 
 /// Plan a create: every object is new and every output unknown.
 pub fn plan_create(spec: &StackSpec) -> StackPlan {
-    let mut actions = vec![action(
-        "stack",
-        ActionKind::Create,
-        "every object of the stack",
-    )];
-    if spec.dns.is_some() {
-        actions.push(action(
-            "dns_record",
+    let zones = spec.network.availability_zones.as_deref().unwrap_or(&[]);
+    let per_zone = |what: &str| format!("{what} in each of {} zones", zones.len());
+    let nat = match spec.network.nat_gateways {
+        crate::spec::NatMode::OnePerAz => per_zone("NAT gateway + EIP"),
+        crate::spec::NatMode::Single => "one NAT gateway + EIP for all zones".to_string(),
+    };
+    let db = format!(
+        "MySQL {} {}{}, encrypted, private",
+        spec.database.engine_version,
+        spec.database.instance_class,
+        if spec.database.multi_az {
+            ", Multi-AZ"
+        } else {
+            ""
+        }
+    );
+    let mut actions = vec![
+        action("vpc", ActionKind::Create, &spec.network.vpc_cidr),
+        action(
+            "subnets",
             ActionKind::Create,
-            "alias record to the ALB",
+            &per_zone("public + private subnet"),
+        ),
+        action(
+            "internet_gateway",
+            ActionKind::Create,
+            "attached, public default route",
+        ),
+        action("nat_gateway", ActionKind::Create, &nat),
+        action(
+            "security_group",
+            ActionKind::Create,
+            "alb, bastion, app, efs, db (chained)",
+        ),
+        action(
+            "efs_file_system",
+            ActionKind::Create,
+            &per_zone("encrypted, mount target"),
+        ),
+        action("db_instance", ActionKind::Create, &db),
+        action(
+            "load_balancer",
+            ActionKind::Create,
+            "internet-facing ALB, target group, listeners",
+        ),
+        action("launch_template", ActionKind::Create, &spec.wordpress.image),
+        action(
+            "autoscaling_group",
+            ActionKind::Create,
+            &format!(
+                "{}..{} instances, CPU target {}%",
+                spec.autoscaling.min_size,
+                spec.autoscaling.max_size,
+                spec.autoscaling.target_cpu_utilization
+            ),
+        ),
+    ];
+    if spec.bastion.enabled {
+        actions.push(action(
+            "bastion_instance",
+            ActionKind::Create,
+            &spec.bastion.instance_type,
         ));
+    }
+    if let Some(dns) = &spec.dns {
+        actions.push(action("dns_record", ActionKind::Create, &dns.record_name));
     }
     StackPlan {
         replace: Vec::new(),
@@ -397,26 +452,65 @@ fn plan_dns(before: &StackSpec, after: &StackSpec, plan: &mut StackPlan) {
 /// True when objects the spec needs are absent from the state (deleted out of band and
 /// dropped by the last read), so the apply must recreate them.
 fn missing_objects(prior: &StackState, desired: &StackSpec) -> bool {
-    use crate::state::logical;
-    let zones = desired.network.availability_zones.as_deref().unwrap_or(&[]);
-    let mut expected: Vec<String> = vec![
-        logical::VPC.into(),
-        logical::INTERNET_GATEWAY.into(),
-        logical::PUBLIC_ROUTE_TABLE.into(),
-    ];
-    for zone in zones {
-        expected.push(logical::qualified(logical::PUBLIC_SUBNET, zone));
-        expected.push(logical::qualified(logical::PRIVATE_SUBNET, zone));
-    }
-    if desired.bastion.enabled {
-        expected.push(logical::BASTION_INSTANCE.into());
-    }
-    if desired.dns.is_some() {
-        expected.push(logical::DNS_RECORD.into());
-    }
-    expected
+    expected_objects(desired)
         .iter()
         .any(|name| !prior.resources.contains_key(name))
+}
+
+/// Logical names of the objects a stack of this spec owns, as `StackState::resources` keys.
+/// Objects whose presence depends on more than the spec (listener rules…) are left out.
+pub fn expected_objects(spec: &StackSpec) -> Vec<String> {
+    use crate::state::logical as l;
+    let zones = spec.network.availability_zones.as_deref().unwrap_or(&[]);
+    let mut names: Vec<String> = [
+        l::VPC,
+        l::INTERNET_GATEWAY,
+        l::PUBLIC_ROUTE_TABLE,
+        l::EFS_FILE_SYSTEM,
+        l::DB_SUBNET_GROUP,
+        l::DB_INSTANCE,
+        l::LOAD_BALANCER,
+        l::TARGET_GROUP,
+        l::HTTP_LISTENER,
+        l::LAUNCH_TEMPLATE,
+        l::AUTOSCALING_GROUP,
+        l::SCALING_POLICY,
+    ]
+    .map(String::from)
+    .into();
+    for tier in ["alb", "bastion", "app", "efs", "db"] {
+        names.push(l::qualified(l::SECURITY_GROUP, tier));
+    }
+    for zone in zones {
+        for kind in [
+            l::PUBLIC_SUBNET,
+            l::PRIVATE_SUBNET,
+            l::PUBLIC_ROUTE_TABLE_ASSOCIATION,
+            l::PRIVATE_ROUTE_TABLE,
+            l::PRIVATE_ROUTE_TABLE_ASSOCIATION,
+            l::EFS_MOUNT_TARGET,
+        ] {
+            names.push(l::qualified(kind, zone));
+        }
+    }
+    let nat_zones = match spec.network.nat_gateways {
+        crate::spec::NatMode::OnePerAz => zones,
+        crate::spec::NatMode::Single => &zones[..zones.len().min(1)],
+    };
+    for zone in nat_zones {
+        names.push(l::qualified(l::NAT_EIP, zone));
+        names.push(l::qualified(l::NAT_GATEWAY, zone));
+    }
+    if spec.bastion.enabled {
+        names.push(l::BASTION_INSTANCE.into());
+    }
+    if spec.load_balancer.certificate_arn.is_some() {
+        names.push(l::HTTPS_LISTENER.into());
+    }
+    if spec.dns.is_some() {
+        names.push(l::DNS_RECORD.into());
+    }
+    names
 }
 
 fn action(object: &str, action: ActionKind, detail: &str) -> PlannedAction {
@@ -435,20 +529,8 @@ mod tests {
 
     fn existing(spec: &StackSpec) -> StackState {
         let mut state = StackState::new(spec.clone());
-        for name in [
-            logical::VPC,
-            logical::INTERNET_GATEWAY,
-            logical::PUBLIC_ROUTE_TABLE,
-            logical::BASTION_INSTANCE,
-        ] {
-            state.resources.insert(name.into(), format!("id-{name}"));
-        }
-        for zone in spec.network.availability_zones.iter().flatten() {
-            for kind in [logical::PUBLIC_SUBNET, logical::PRIVATE_SUBNET] {
-                state
-                    .resources
-                    .insert(logical::qualified(kind, zone), "subnet-1".into());
-            }
+        for name in expected_objects(spec) {
+            state.resources.insert(name.clone(), format!("id-{name}"));
         }
         state
     }

@@ -47,6 +47,17 @@ impl Backoff {
         factor: 1.5,
     };
 
+    /// For a call that names an object created moments ago and that AWS, eventually
+    /// consistent, does not know yet (`InvalidVpcID.NotFound` right after CreateVpc).
+    pub const CONSISTENCY: Backoff = Backoff {
+        first: Duration::from_millis(500),
+        max: Duration::from_secs(5),
+        factor: 2.0,
+    };
+
+    /// How long an object may stay unknown after its creation before it is an error.
+    pub const CONSISTENCY_LIMIT: Duration = Duration::from_secs(120);
+
     pub fn next(&self, current: Duration) -> Duration {
         current.mul_f64(self.factor).min(self.max)
     }
@@ -140,6 +151,23 @@ where
             Err(error) => return Err(error),
         }
     }
+}
+
+/// Retry `attempt` while AWS answers "not found" for an object just created, up to
+/// `Backoff::CONSISTENCY_LIMIT` (or the deadline, if sooner).
+pub async fn eventually<T, F, Fut>(bounds: &Bounds, what: &str, attempt: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T>>,
+{
+    let limit = Instant::now() + Backoff::CONSISTENCY_LIMIT;
+    let consistency = Bounds {
+        deadline: bounds.deadline.min(limit),
+        cancel: bounds.cancel.clone(),
+        backoff: bounds.backoff,
+        retry: Backoff::CONSISTENCY,
+    };
+    retrying(&consistency, what, crate::aws::is_not_found, attempt).await
 }
 
 fn check_cancel(bounds: &Bounds, resource: &str, target: &str) -> Result<()> {
@@ -267,6 +295,40 @@ mod tests {
         .unwrap_err();
         assert!(matches!(error, StackError::Cancelled { .. }));
         assert!(started.elapsed() < Duration::from_secs(5));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn eventually_waits_out_not_found_but_not_forever() {
+        let not_found = || StackError::Aws {
+            service: "ec2",
+            operation: "CreateRoute",
+            resource: "rtb-1".into(),
+            code: Some("InvalidNatGatewayID.NotFound".into()),
+            message: "not found".into(),
+        };
+        let attempts = Cell::new(0);
+        let value = eventually(&bounds(3600), "route", || {
+            attempts.set(attempts.get() + 1);
+            let n = attempts.get();
+            async move {
+                if n < 4 {
+                    Err(not_found())
+                } else {
+                    Ok(n)
+                }
+            }
+        })
+        .await
+        .unwrap();
+        assert_eq!(value, 4);
+        let started = Instant::now();
+        let error = eventually(&bounds(3600), "route", || async {
+            Err::<(), _>(not_found())
+        })
+        .await
+        .unwrap_err();
+        assert!(crate::aws::is_not_found(&error));
+        assert!(started.elapsed() <= Backoff::CONSISTENCY_LIMIT);
     }
 
     #[tokio::test(start_paused = true)]

@@ -71,8 +71,11 @@ fn planned(config: &stack_core::StackSpec, prior: &StackState) -> stack_core::St
     spec
 }
 
-/// (port, group ids, cidrs, ipv6 cidrs) of each permission, sorted.
-fn permissions(perms: &[IpPermission]) -> Vec<(i32, Vec<String>, Vec<String>, Vec<String>)> {
+/// One permission as (port, group ids, cidrs, ipv6 cidrs).
+type Permission = (i32, Vec<String>, Vec<String>, Vec<String>);
+
+/// Each permission of a group, sorted.
+fn permissions(perms: &[IpPermission]) -> Vec<Permission> {
     let mut out: Vec<_> = perms
         .iter()
         .map(|p| {
@@ -603,4 +606,157 @@ async fn destroy_leaves_nothing_tagged_even_objects_the_state_never_knew() {
         w.engine.read(&state).await.unwrap().is_none(),
         "read after destroy: stack gone"
     );
+}
+
+/// The route of `az`'s private table: the NAT gateway it points at.
+async fn nat_route_of(w: &support::World, state: &StackState, az: &str) -> Option<String> {
+    let table = &state.resources[&qualified("private_route_table", az)];
+    let out = w
+        .ec2
+        .describe_route_tables()
+        .route_table_ids(table)
+        .send()
+        .await
+        .unwrap();
+    out.route_tables()[0]
+        .routes()
+        .iter()
+        .find(|r| r.destination_cidr_block() == Some("0.0.0.0/0"))
+        .and_then(|r| r.nat_gateway_id().map(str::to_string))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn updates_switch_nat_modes_and_replace_or_remove_the_bastion() {
+    let w = world().await;
+    let mut config = spec("upd", &ZONES3[..2], NatMode::OnePerAz, true);
+    let first = apply_new(&w, &config).await;
+    let apply = |config: stack_core::StackSpec, prior: StackState| {
+        let engine = &w.engine;
+        async move {
+            engine
+                .apply(
+                    &planned(&config, &prior),
+                    Some(&prior),
+                    &CancellationToken::new(),
+                )
+                .await
+                .unwrap_or_else(|f| panic!("update failed: {}", f.error))
+        }
+    };
+
+    // The bastion terminated out of band: read drops it, apply launches a new one.
+    let old_bastion = first.resources["bastion_instance"].clone();
+    w.ec2
+        .terminate_instances()
+        .instance_ids(&old_bastion)
+        .send()
+        .await
+        .unwrap();
+    let observed = w.engine.read(&first).await.unwrap().expect("stack exists");
+    assert!(!observed.resources.contains_key("bastion_instance"));
+    let state = apply(config.clone(), observed).await;
+    assert_ne!(state.resources["bastion_instance"], old_bastion);
+    assert_eq!(inventory(&w.ec2, "upd").await["bastion_instance"], 1);
+
+    // one_per_az → single: both zones route through zone a's gateway, zone b's is gone.
+    config.network.nat_gateways = NatMode::Single;
+    let state = apply(config.clone(), state).await;
+    let nat_a = state.resources["nat_gateway:us-east-1a"].clone();
+    assert!(!state.resources.contains_key("nat_gateway:us-east-1b"));
+    assert!(!state.resources.contains_key("nat_eip:us-east-1b"));
+    assert_eq!(
+        nat_route_of(&w, &state, "us-east-1b").await.as_deref(),
+        Some(nat_a.as_str())
+    );
+    assert_eq!(inventory(&w.ec2, "upd").await["nat_gateway"], 1);
+    assert_eq!(inventory(&w.ec2, "upd").await["eip"], 1);
+    let observed = w.engine.read(&state).await.unwrap().expect("stack exists");
+    assert_eq!(observed.spec.network.nat_gateways, NatMode::Single);
+
+    // single → one_per_az: zone b gets its own gateway back.
+    config.network.nat_gateways = NatMode::OnePerAz;
+    let state = apply(config.clone(), state).await;
+    let nat_b = state.resources["nat_gateway:us-east-1b"].clone();
+    assert_eq!(
+        nat_route_of(&w, &state, "us-east-1b").await.as_deref(),
+        Some(nat_b.as_str())
+    );
+    assert_eq!(
+        nat_route_of(&w, &state, "us-east-1a").await.as_deref(),
+        Some(nat_a.as_str())
+    );
+    assert_eq!(state.outputs.nat_gateway_ids, vec![nat_a, nat_b]);
+
+    // Bastion disabled: instance gone, output cleared.
+    config.bastion.enabled = false;
+    let state = apply(config.clone(), state).await;
+    assert!(!state.resources.contains_key("bastion_instance"));
+    assert_eq!(state.outputs.bastion_public_ip, None);
+    assert_eq!(inventory(&w.ec2, "upd").await["bastion_instance"], 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_failed_apply_returns_every_id_so_far_and_destroy_removes_them() {
+    let w = world().await;
+    let mut config = spec("half", &ZONES3[..2], NatMode::OnePerAz, true);
+    config.bastion.ami_id = Some("ami-00000000000000000".into());
+    let failure = w
+        .engine
+        .apply(&config, None, &CancellationToken::new())
+        .await
+        .expect_err("an unknown AMI fails the bastion step");
+    assert!(
+        failure.error.to_string().contains("ami-00000000000000000"),
+        "{}",
+        failure.error
+    );
+    let partial = *failure.state;
+    for key in [
+        "vpc",
+        "public_subnet:us-east-1a",
+        "private_subnet:us-east-1b",
+        "internet_gateway",
+        "security_group:bastion",
+    ] {
+        assert!(
+            partial.resources.contains_key(key),
+            "{key} missing from {:?}",
+            partial.resources
+        );
+    }
+    assert!(!partial.resources.contains_key("bastion_instance"));
+    let vpcs = w
+        .ec2
+        .describe_vpcs()
+        .filters(tag_filter("half"))
+        .send()
+        .await
+        .unwrap();
+    let vpc_tags = tags_of(vpcs.vpcs()[0].tags());
+    assert!(
+        !vpc_tags.contains_key(COMPLETE_TAG),
+        "an unfinished stack is not marked complete"
+    );
+
+    // An already-cancelled apply starts nothing and says so.
+    let cancelled = CancellationToken::new();
+    cancelled.cancel();
+    let failure = w
+        .engine
+        .apply(&config, Some(&partial), &cancelled)
+        .await
+        .expect_err("cancelled");
+    assert!(
+        matches!(failure.error, StackError::Cancelled { .. }),
+        "{}",
+        failure.error
+    );
+    assert_eq!(failure.state.resources, partial.resources);
+
+    w.engine
+        .destroy(&partial, &CancellationToken::new())
+        .await
+        .unwrap_or_else(|f| panic!("destroy: {} left {:?}", f.error, f.state.resources));
+    let counts = inventory(&w.ec2, "half").await;
+    assert!(counts.values().all(|n| *n == 0), "left behind: {counts:?}");
 }

@@ -1080,3 +1080,266 @@ async fn destroy_refuses_a_database_with_deletion_protection() {
         "the instance stays in the state"
     );
 }
+
+async fn apply_ok(
+    w: &support::World,
+    spec: &stack_core::StackSpec,
+    prior: Option<&StackState>,
+) -> StackState {
+    match w.engine.apply(spec, prior, &CancellationToken::new()).await {
+        Ok(state) => state,
+        Err(failure) => panic!(
+            "apply failed: {} (resources: {:?})",
+            failure.error, failure.state.resources
+        ),
+    }
+}
+
+async fn clients_for(w: &support::World) -> Clients {
+    let settings = AwsSettings {
+        region: Some(REGION.into()),
+        endpoint_url: Some(w.moto.endpoint()),
+        ..AwsSettings::default()
+    };
+    Clients::connect(&settings).await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn changes_apply_in_place_new_template_version_https_listeners_and_dns_removal() {
+    let w = support::world().await;
+    let clients = clients_for(&w).await;
+    let zone = hosted_zone(&clients, "example.com").await;
+    let first = apply_ok(&w, &full_spec(&zone), None).await;
+    let first_version = first.outputs.launch_template_version.unwrap();
+
+    let certificate = request_certificate(&w.moto).await;
+    let mut changed = first.spec.clone();
+    changed.wordpress.instance_type = "t3.medium".into();
+    changed.autoscaling.max_size = 6;
+    changed.autoscaling.target_cpu_utilization = 50.0;
+    changed.load_balancer.idle_timeout = 120;
+    changed.load_balancer.health_check_path = "/ok.html".into();
+    changed.load_balancer.certificate_arn = Some(certificate.clone());
+    changed.database.instance_class = "db.t3.small".into();
+    changed.database.backup_retention_days = 3;
+    changed.dns = None;
+    let second = apply_ok(&w, &changed, Some(&first)).await;
+
+    // Same objects, updated in place.
+    for key in [
+        logical::EFS_FILE_SYSTEM,
+        logical::DB_INSTANCE,
+        logical::LOAD_BALANCER,
+        logical::TARGET_GROUP,
+        logical::LAUNCH_TEMPLATE,
+        logical::AUTOSCALING_GROUP,
+    ] {
+        assert_eq!(second.resources.get(key), first.resources.get(key), "{key}");
+    }
+    // The template got a new version, and the group moved to it explicitly.
+    let version = second.outputs.launch_template_version.unwrap();
+    assert_eq!(version, first_version + 1);
+    let template_id = resource(&second, logical::LAUNCH_TEMPLATE);
+    let data = launch_template::describe_version(&clients, &template_id, version)
+        .await
+        .unwrap()
+        .unwrap()
+        .data;
+    assert_eq!(data.instance_type, "t3.medium");
+    let group = autoscaling::describe_group(&clients, "wp-asg")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(group.launch_template_version, Some(version.to_string()));
+    assert_eq!(group.max_size, 6);
+    let policy = autoscaling::describe_policy(&clients, "wp-asg", "wp-cpu-target")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(policy.target_value, Some(50.0));
+    // The same secrets: instances of both versions share logins and the database.
+    assert_eq!(second.secrets, first.secrets);
+    assert_eq!(second.spec.database.password, first.spec.database.password);
+
+    // Load balancing: idle timeout, health check, HTTPS forwarding and HTTP redirecting.
+    let lb_arn = resource(&second, logical::LOAD_BALANCER);
+    assert_eq!(
+        elbv2::idle_timeout(&clients, &lb_arn).await.unwrap(),
+        Some(120)
+    );
+    let tg = elbv2::describe_target_group(&clients, &resource(&second, logical::TARGET_GROUP))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(tg.health_check_path.as_deref(), Some("/ok.html"));
+    let listeners = elbv2::listeners(&clients, &lb_arn).await.unwrap();
+    let https = listeners
+        .iter()
+        .find(|l| l.port == Some(443))
+        .expect("HTTPS listener");
+    assert_eq!(https.certificate_arn.as_deref(), Some(certificate.as_str()));
+    assert_eq!(https.ssl_policy.as_deref(), Some(elbv2::TLS_POLICY));
+    assert_eq!(
+        https.action,
+        Some(ListenerAction::Forward {
+            target_group_arn: tg.arn.clone()
+        })
+    );
+    let http = listeners
+        .iter()
+        .find(|l| l.port == Some(80))
+        .expect("HTTP listener");
+    assert_eq!(http.action, Some(ListenerAction::RedirectToHttps));
+    assert!(second.resources.contains_key(logical::HTTPS_LISTENER));
+
+    // Database modified in place.
+    let db = rds::describe_db_instance(&clients, "wp-db")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(db.instance_class, "db.t3.small");
+    assert_eq!(db.backup_retention_days, 3);
+
+    // DNS removed: the record is gone, the URL is the ALB's, over HTTPS.
+    assert!(route53::find_alias(&clients, &zone, "blog.example.com")
+        .await
+        .unwrap()
+        .is_none());
+    assert!(!second.resources.contains_key(logical::DNS_RECORD));
+    let lb = elbv2::describe_load_balancer(&clients, &lb_arn)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(second.outputs.url, Some(format!("https://{}", lb.dns_name)));
+
+    // Read agrees with what was applied.
+    let read = w.engine.read(&second).await.unwrap().unwrap();
+    assert_eq!(read.spec.load_balancer, second.spec.load_balancer);
+    assert_eq!(read.spec.autoscaling, second.spec.autoscaling);
+    assert_eq!(read.spec.wordpress, second.spec.wordpress);
+    assert_eq!(read.outputs.launch_template_version, Some(version));
+    assert_eq!(read.outputs.url, second.outputs.url);
+
+    let mut skip_snapshot = read.clone();
+    skip_snapshot.spec.database.skip_final_snapshot = true;
+    w.engine
+        .destroy(&skip_snapshot, &CancellationToken::new())
+        .await
+        .unwrap_or_else(|f| panic!("destroy failed: {}", f.error));
+    let snapshots = clients.rds.describe_db_snapshots().send().await.unwrap();
+    assert!(
+        snapshots.db_snapshots().is_empty(),
+        "skip_final_snapshot takes none"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn read_sees_objects_deleted_out_of_band_and_apply_recreates_them() {
+    let w = support::world().await;
+    let clients = clients_for(&w).await;
+    let zone = hosted_zone(&clients, "example.com").await;
+    let state = apply_ok(&w, &full_spec(&zone), None).await;
+
+    autoscaling::delete_group(&clients, "wp-asg").await.unwrap();
+    autoscaling::wait_group_deleted(&clients, &bounds(), "wp-asg")
+        .await
+        .unwrap();
+    elbv2::delete_listener(&clients, &resource(&state, logical::HTTP_LISTENER))
+        .await
+        .unwrap();
+    route53::delete_alias(&clients, &zone, "blog.example.com")
+        .await
+        .unwrap();
+
+    let read = w
+        .engine
+        .read(&state)
+        .await
+        .unwrap()
+        .expect("the stack still exists");
+    for gone in [
+        logical::AUTOSCALING_GROUP,
+        logical::SCALING_POLICY,
+        logical::HTTP_LISTENER,
+        logical::DNS_RECORD,
+    ] {
+        assert!(
+            !read.resources.contains_key(gone),
+            "{gone} should be gone after the read"
+        );
+    }
+    assert!(read.resources.contains_key(logical::LOAD_BALANCER));
+
+    let repaired = apply_ok(&w, &read.spec, Some(&read)).await;
+    for key in [
+        logical::AUTOSCALING_GROUP,
+        logical::SCALING_POLICY,
+        logical::HTTP_LISTENER,
+        logical::DNS_RECORD,
+    ] {
+        assert!(repaired.resources.contains_key(key), "{key} recreated");
+    }
+    assert!(autoscaling::describe_group(&clients, "wp-asg")
+        .await
+        .unwrap()
+        .is_some());
+    assert!(route53::find_alias(&clients, &zone, "blog.example.com")
+        .await
+        .unwrap()
+        .is_some());
+    assert_eq!(
+        repaired.outputs.launch_template_version, state.outputs.launch_template_version,
+        "the template did not change, so neither does its version"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn import_rebuilds_the_service_tiers_from_aws() {
+    let w = support::world().await;
+    let clients = clients_for(&w).await;
+    let zone = hosted_zone(&clients, "example.com").await;
+    let state = apply_ok(&w, &full_spec(&zone), None).await;
+
+    let imported = w.engine.import("wp").await.unwrap();
+    for key in [
+        logical::EFS_FILE_SYSTEM,
+        logical::DB_INSTANCE,
+        logical::DB_SUBNET_GROUP,
+        logical::LOAD_BALANCER,
+        logical::TARGET_GROUP,
+        logical::HTTP_LISTENER,
+        logical::LAUNCH_TEMPLATE,
+        logical::AUTOSCALING_GROUP,
+        logical::SCALING_POLICY,
+        logical::DNS_RECORD,
+    ] {
+        assert_eq!(
+            imported.resources.get(key),
+            state.resources.get(key),
+            "{key}"
+        );
+    }
+    for az in ZONES {
+        let key = qualified(logical::EFS_MOUNT_TARGET, az);
+        assert_eq!(
+            imported.resources.get(&key),
+            state.resources.get(&key),
+            "{key}"
+        );
+    }
+    assert_eq!(
+        imported.spec.dns,
+        state.spec.dns.clone().map(|d| DnsSpec {
+            zone_id: route53::bare_zone_id(&d.zone_id).to_string(),
+            record_name: route53::normalize(&d.record_name),
+        })
+    );
+    assert_eq!(imported.spec.storage, state.spec.storage);
+    assert_eq!(imported.spec.autoscaling, state.spec.autoscaling);
+    assert_eq!(imported.spec.load_balancer, state.spec.load_balancer);
+    let mut expected_db = state.spec.database.clone();
+    expected_db.password = None; // RDS never reads a password back
+    assert_eq!(imported.spec.database, expected_db);
+    assert_eq!(imported.outputs.url, state.outputs.url);
+    assert_eq!(imported.outputs.db_endpoint, state.outputs.db_endpoint);
+}

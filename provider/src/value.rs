@@ -238,7 +238,9 @@ impl fmt::Display for Number {
 }
 
 /// A Terraform value. Which variant is valid where is decided by the schema's [`Type`].
-#[derive(Debug, Clone, PartialEq, Default)]
+///
+/// Equality is Terraform's: numbers compare by value and sets ignore element order.
+#[derive(Debug, Clone, Default)]
 pub enum Value {
     #[default]
     Null,
@@ -255,6 +257,38 @@ pub enum Value {
 }
 
 static NULL: Value = Value::Null;
+
+impl PartialEq for Value {
+    fn eq(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Value::Null, Value::Null) | (Value::Unknown, Value::Unknown) => true,
+            (Value::Bool(a), Value::Bool(b)) => a == b,
+            (Value::Number(a), Value::Number(b)) => a == b,
+            (Value::String(a), Value::String(b)) => a == b,
+            (Value::List(a), Value::List(b)) | (Value::Tuple(a), Value::Tuple(b)) => a == b,
+            (Value::Set(a), Value::Set(b)) => same_elements(a, b),
+            (Value::Map(a), Value::Map(b)) | (Value::Object(a), Value::Object(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+/// Multiset equality: every element of `a` pairs with a distinct equal element of `b`.
+fn same_elements(a: &[Value], b: &[Value]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut unmatched: Vec<&Value> = b.iter().collect();
+    a.iter().all(
+        |element| match unmatched.iter().position(|candidate| *candidate == element) {
+            Some(position) => {
+                unmatched.swap_remove(position);
+                true
+            }
+            None => false,
+        },
+    )
+}
 
 impl Value {
     /// An object from its attributes (so `.collect()` can build the argument).
@@ -563,6 +597,16 @@ mod tests {
         assert_ne!(Number::Int(2), Number::Float(2.5));
         assert_eq!(Number::Float(3.0).as_i64(), Some(3));
         assert_eq!(Number::Float(3.5).as_i64(), None);
+    }
+
+    #[test]
+    fn sets_compare_regardless_of_order_lists_do_not() {
+        assert_eq!(Value::set(["a", "b", "a"]), Value::set(["a", "a", "b"]));
+        assert_ne!(Value::set(["a", "b", "b"]), Value::set(["a", "a", "b"]));
+        assert_ne!(Value::set(["a"]), Value::set(["a", "a"]));
+        assert_ne!(Value::list(["a", "b"]), Value::list(["b", "a"]));
+        assert_ne!(Value::list(["a"]), Value::set(["a"]));
+        assert_ne!(Value::Map(BTreeMap::new()), Value::Object(BTreeMap::new()));
     }
 
     #[test]

@@ -237,7 +237,11 @@ pub async fn create_db_instance(
         .engine_version(request.engine_version)
         .db_instance_class(request.instance_class)
         .allocated_storage(i32_of(request.allocated_storage))
-        .max_allocated_storage(i32_of(request.max_allocated_storage))
+        // Storage autoscaling needs a ceiling above the start size; RDS refuses anything else.
+        .set_max_allocated_storage(
+            (request.max_allocated_storage > request.allocated_storage)
+                .then(|| i32_of(request.max_allocated_storage)),
+        )
         .storage_type(STORAGE_TYPE)
         .storage_encrypted(true)
         .publicly_accessible(false)

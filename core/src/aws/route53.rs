@@ -109,16 +109,88 @@ pub async fn find_alias(
     Ok(output
         .resource_record_sets()
         .iter()
-        .filter(|set| normalize(set.name()) == normalize(name) && *set.r#type() == RrType::A)
-        .find_map(|set| {
-            let alias = set.alias_target()?;
-            Some(AliasRecord {
-                name: normalize(set.name()),
-                target_dns_name: normalize(alias.dns_name()),
-                target_zone_id: alias.hosted_zone_id().to_string(),
-                evaluate_target_health: alias.evaluate_target_health(),
-            })
-        }))
+        .filter(|set| normalize(set.name()) == normalize(name))
+        .find_map(alias_from))
+}
+
+fn alias_from(set: &ResourceRecordSet) -> Option<AliasRecord> {
+    let alias = set.alias_target()?;
+    (*set.r#type() == RrType::A).then(|| AliasRecord {
+        name: normalize(set.name()),
+        target_dns_name: normalize(alias.dns_name()),
+        target_zone_id: alias.hosted_zone_id().to_string(),
+        evaluate_target_health: alias.evaluate_target_health(),
+    })
+}
+
+/// Ids of every hosted zone of the account.
+pub async fn hosted_zone_ids(clients: &Clients) -> Result<Vec<String>> {
+    let mut ids = Vec::new();
+    let mut marker: Option<String> = None;
+    loop {
+        let output = clients
+            .route53
+            .list_hosted_zones()
+            .set_marker(marker.clone())
+            .send()
+            .await
+            .map_err(|e| aws_error(SERVICE, "ListHostedZones", "all hosted zones", e))?;
+        ids.extend(
+            output
+                .hosted_zones()
+                .iter()
+                .map(|z| bare_zone_id(z.id()).to_string()),
+        );
+        match (output.is_truncated(), output.next_marker()) {
+            (true, Some(next)) => marker = Some(next.to_string()),
+            _ => return Ok(ids),
+        }
+    }
+}
+
+/// Every A alias record of `zone_id`.
+pub async fn aliases_in_zone(clients: &Clients, zone_id: &str) -> Result<Vec<AliasRecord>> {
+    let zone = bare_zone_id(zone_id);
+    let mut found = Vec::new();
+    let mut start: Option<(String, RrType)> = None;
+    loop {
+        let output = clients
+            .route53
+            .list_resource_record_sets()
+            .hosted_zone_id(zone)
+            .set_start_record_name(start.as_ref().map(|(name, _)| name.clone()))
+            .set_start_record_type(start.as_ref().map(|(_, kind)| kind.clone()))
+            .send()
+            .await
+            .map_err(|e| aws_error(SERVICE, "ListResourceRecordSets", zone, e))?;
+        found.extend(output.resource_record_sets().iter().filter_map(alias_from));
+        match (
+            output.is_truncated(),
+            output.next_record_name(),
+            output.next_record_type(),
+        ) {
+            (true, Some(name), Some(kind)) => start = Some((name.to_string(), kind.clone())),
+            _ => return Ok(found),
+        }
+    }
+}
+
+/// `(zone id, record)` of every A alias of the account pointing at `target_dns_name`. Route 53
+/// records carry no tags: this is how an import finds the stack's record.
+pub async fn find_aliases_to(
+    clients: &Clients,
+    target_dns_name: &str,
+) -> Result<Vec<(String, AliasRecord)>> {
+    let target = normalize(target_dns_name);
+    let mut found = Vec::new();
+    for zone in hosted_zone_ids(clients).await? {
+        for record in aliases_in_zone(clients, &zone).await? {
+            if strip_dualstack(&record.target_dns_name) == strip_dualstack(&target) {
+                found.push((zone.clone(), record));
+            }
+        }
+    }
+    Ok(found)
 }
 
 async fn change(

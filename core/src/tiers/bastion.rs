@@ -47,7 +47,8 @@ async fn ensure_bastion(ctx: &StepContext) -> Result<()> {
     let first_zone = ctx.zones().first().cloned().unwrap_or_default();
     let subnet = ctx.require(&qualified(logical::PUBLIC_SUBNET, &first_zone))?;
     let group = ctx.require(&qualified(logical::SECURITY_GROUP, "bastion"))?;
-    let (image, live) = tokio::try_join!(resolve_image(ctx), live_bastions(ctx))?;
+    let (image, all) = tokio::try_join!(resolve_image(ctx), all_bastions(ctx))?;
+    let (live, dead): (Vec<Instance>, Vec<Instance>) = all.into_iter().partition(Instance::is_live);
     // The resolved AMI is the computed `ami_id`: kept, so a newer AMI never replaces it silently.
     ctx.update_state(|s| s.spec.bastion.ami_id = Some(image.id.clone()));
 
@@ -63,9 +64,13 @@ async fn ensure_bastion(ctx: &StepContext) -> Result<()> {
         Some(instance) => instance.id.clone(),
         None => {
             let name = bastion_name(ctx);
+            // A reused token would answer with a terminated instance: count those in.
             let fingerprint = format!(
-                "bastion:{}:{}:{:?}",
-                image.id, spec.instance_type, spec.key_name
+                "bastion:{}:{}:{:?}:{}",
+                image.id,
+                spec.instance_type,
+                spec.key_name,
+                dead.len()
             );
             let request = InstanceRequest {
                 image: &image,
@@ -83,7 +88,10 @@ async fn ensure_bastion(ctx: &StepContext) -> Result<()> {
                 client_token: &ctx.client_token(&fingerprint),
                 tags: &ctx.tags(&name),
             };
-            let id = ec2::run_instance(ec2, &request).await?;
+            // Retried with the same client token: never a second instance.
+            let id = ctx
+                .eventually("launch the bastion", || ec2::run_instance(ec2, &request))
+                .await?;
             tracing::info!(instance = %id, "bastion launched");
             id
         }
@@ -98,9 +106,14 @@ async fn ensure_bastion(ctx: &StepContext) -> Result<()> {
     Ok(())
 }
 
-async fn live_bastions(ctx: &StepContext) -> Result<Vec<Instance>> {
+/// The stack's bastions in every state (terminated ones linger for a while).
+async fn all_bastions(ctx: &StepContext) -> Result<Vec<Instance>> {
     let name = bastion_name(ctx);
-    let all = ec2::stack_instances(&ctx.clients.ec2, ctx.stack(), Some(&name)).await?;
+    ec2::stack_instances(&ctx.clients.ec2, ctx.stack(), Some(&name)).await
+}
+
+async fn live_bastions(ctx: &StepContext) -> Result<Vec<Instance>> {
+    let all = all_bastions(ctx).await?;
     Ok(all.into_iter().filter(Instance::is_live).collect())
 }
 

@@ -132,9 +132,9 @@ pub fn modification_for(
         .then(|| wanted.engine_version.clone()),
         allocated_storage: (wanted.allocated_storage > observed.allocated_storage)
             .then_some(wanted.allocated_storage),
-        max_allocated_storage: differs(
-            observed.max_allocated_storage == Some(wanted.max_allocated_storage),
-        )
+        // A ceiling not above the start size means "no storage autoscaling": leave it.
+        max_allocated_storage: (wanted.max_allocated_storage > wanted.allocated_storage
+            && observed.max_allocated_storage != Some(wanted.max_allocated_storage))
         .then_some(wanted.max_allocated_storage),
         multi_az: differs(observed.multi_az == wanted.multi_az).then_some(wanted.multi_az),
         backup_retention_days: differs(
@@ -376,6 +376,19 @@ mod tests {
             modification_for(&db, &bigger, "sg-db", None).allocated_storage,
             Some(80)
         );
+    }
+
+    #[test]
+    fn a_ceiling_not_above_the_start_size_leaves_autoscaling_alone() {
+        let mut db = observed();
+        db.max_allocated_storage = None;
+        let no_autoscaling = DatabaseSpec {
+            max_allocated_storage: 20,
+            ..DatabaseSpec::default()
+        };
+        let change = modification_for(&db, &no_autoscaling, "sg-db", None);
+        assert_eq!(change.max_allocated_storage, None);
+        assert!(change.is_empty(), "{change:?}");
     }
 
     #[test]

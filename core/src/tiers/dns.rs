@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use super::load_balancer;
 use super::{StackPlan, Step, StepContext};
-use crate::aws::elbv2;
+use crate::aws::elbv2::{self, LoadBalancer};
 use crate::aws::route53::{self, AliasRecord};
 use crate::error::{Result, StackError};
 use crate::spec::{DnsSpec, StackSpec};
@@ -123,28 +123,51 @@ async fn delete_record(ctx: &Arc<StepContext>) -> Result<()> {
 }
 
 /// Record the alias when it exists and still points at this stack's ALB. Route 53 records
-/// carry no tags: the spec's `dns` block says where to look.
+/// carry no tags: the spec's `dns` block says where to look, and an import (which knows no
+/// spec) looks for the one alias of the account that points at the stack's ALB.
 pub async fn refresh(ctx: &StepContext) -> Result<()> {
-    let Some(dns) = ctx.spec().dns.clone() else {
-        return Ok(());
-    };
-    let Some(record) = route53::find_alias(&ctx.clients, &dns.zone_id, &dns.record_name).await?
-    else {
-        return Ok(());
-    };
     let alb_name = load_balancer::load_balancer_name(ctx.stack());
     let Some(lb) = elbv2::find_load_balancer(&ctx.clients, &alb_name).await? else {
+        return Ok(());
+    };
+    match ctx.spec().dns.clone() {
+        Some(dns) => refresh_known_record(ctx, &dns, &lb).await,
+        None if ctx.is_import() => import_record(ctx, &lb).await,
+        None => Ok(()),
+    }
+}
+
+async fn refresh_known_record(ctx: &StepContext, dns: &DnsSpec, lb: &LoadBalancer) -> Result<()> {
+    let Some(record) = route53::find_alias(&ctx.clients, &dns.zone_id, &dns.record_name).await?
+    else {
         return Ok(());
     };
     let ours = AliasRecord {
         name: route53::normalize(&dns.record_name),
         target_dns_name: route53::normalize(&lb.dns_name),
-        target_zone_id: lb.canonical_zone_id,
+        target_zone_id: lb.canonical_zone_id.clone(),
         evaluate_target_health: record.evaluate_target_health,
     };
     if record.points_like(&ours) {
-        ctx.record(logical::DNS_RECORD, record_id(&dns));
+        ctx.record(logical::DNS_RECORD, record_id(dns));
     }
+    Ok(())
+}
+
+async fn import_record(ctx: &StepContext, lb: &LoadBalancer) -> Result<()> {
+    let found = route53::find_aliases_to(&ctx.clients, &lb.dns_name).await?;
+    // Several names for one ALB would be a guess: import none and let the user say.
+    let [(zone, record)] = found.as_slice() else {
+        return Ok(());
+    };
+    let dns = DnsSpec {
+        zone_id: zone.clone(),
+        record_name: record.name.clone(),
+    };
+    ctx.record(logical::DNS_RECORD, record_id(&dns));
+    ctx.update_state(|s| s.spec.dns = Some(dns));
+    let url = stack_url(&ctx.snapshot().spec, &lb.dns_name);
+    ctx.update_outputs(|o| o.url = Some(url));
     Ok(())
 }
 

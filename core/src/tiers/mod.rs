@@ -37,7 +37,9 @@
 //!
 //! # Waiting and errors
 //! Wait with `wait::until(&ctx.bounds(), …)`: bounded by the operation's timeout and
-//! interrupted by the cancel token. AWS failures are `StackError::Aws` built by
+//! interrupted by the cancel token. A call that names an object created moments before
+//! (attach, route, authorize, tag…) goes through `ctx.eventually(what, || call)`, which
+//! waits out AWS's eventual consistency (`*.NotFound` for up to two minutes). AWS failures are `StackError::Aws` built by
 //! `aws::aws_error` inside the `aws/<service>.rs` module; no SDK type is used in a tier.
 //! Log `tracing::info!` once per object created or deleted, with its id.
 //!
@@ -291,6 +293,15 @@ impl StepContext {
     }
     pub fn cancel(&self) -> &CancellationToken {
         &self.bounds.cancel
+    }
+
+    /// Run `call` until AWS knows the freshly created objects it names (see `wait::eventually`).
+    pub async fn eventually<T, F, Fut>(&self, what: &str, call: F) -> Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        crate::wait::eventually(&self.bounds, what, call).await
     }
 
     /// An idempotency token for the object `role` of this stack: the same on every retry and

@@ -122,7 +122,10 @@ async fn ensure_tags(ctx: &StepContext, id: &str, observed: &Tags, name: &str) -
         return Ok(());
     }
     tracing::info!(id, keys = ?missing.keys().collect::<Vec<_>>(), "restoring tags");
-    ec2::create_tags(&ctx.clients.ec2, id, &missing).await
+    ctx.eventually(&format!("tag {id}"), || {
+        ec2::create_tags(&ctx.clients.ec2, id, &missing)
+    })
+    .await
 }
 
 fn is_dependency_violation(error: &StackError) -> bool {
@@ -184,7 +187,10 @@ async fn ensure_vpc(ctx: &StepContext) -> Result<()> {
             let id = ec2::create_vpc(ec2, wanted_cidr, &ctx.tags(&name)).await?;
             ctx.record(logical::VPC, &id);
             tracing::info!(vpc = %id, cidr = %wanted_cidr, "VPC created");
-            ec2::enable_vpc_dns(ec2, &id).await?;
+            ctx.eventually(&format!("enable DNS on {id}"), || {
+                ec2::enable_vpc_dns(ec2, &id)
+            })
+            .await?;
         }
     }
     Ok(())
@@ -285,7 +291,10 @@ async fn ensure_internet_gateway(ctx: &StepContext) -> Result<()> {
     };
     ctx.record(logical::INTERNET_GATEWAY, &id);
     if !attached {
-        ec2::attach_internet_gateway(ec2, &id, &vpc_id).await?;
+        ctx.eventually(&format!("attach {id}"), || {
+            ec2::attach_internet_gateway(ec2, &id, &vpc_id)
+        })
+        .await?;
         tracing::info!(internet_gateway = %id, vpc = %vpc_id, "internet gateway attached");
     }
     Ok(())
@@ -350,10 +359,18 @@ async fn ensure_public_routes(ctx: &StepContext) -> Result<()> {
     let igw = ctx.require(logical::INTERNET_GATEWAY)?;
     let table =
         find_or_create_table(ctx, &ctx.name("public", None), logical::PUBLIC_ROUTE_TABLE).await?;
-    ec2::ensure_default_route(ec2, &table, RouteTarget::Gateway(&igw)).await?;
+    let target = RouteTarget::Gateway(&igw);
+    ctx.eventually(&format!("default route of {}", table.id), || {
+        ec2::ensure_default_route(ec2, &table, target)
+    })
+    .await?;
     for az in ctx.zones() {
         let subnet = ctx.require(&qualified(logical::PUBLIC_SUBNET, az))?;
-        let association = ec2::associate_subnet(ec2, &table, &subnet).await?;
+        let association = ctx
+            .eventually(&format!("associate {subnet}"), || {
+                ec2::associate_subnet(ec2, &table, &subnet)
+            })
+            .await?;
         ctx.record(
             qualified(logical::PUBLIC_ROUTE_TABLE_ASSOCIATION, az),
             association,
@@ -429,8 +446,18 @@ async fn ensure_nat(ctx: &StepContext, az: &str) -> Result<()> {
             nat.id.clone()
         }
         None => {
-            let token = ctx.client_token(&format!("nat-{az}"));
-            let id = ec2::create_nat_gateway(ec2, &subnet, &allocation, &token, &ctx.tags(&name))
+            // A failed or deleted gateway answers a reused token forever: count them in.
+            let dead = gateways
+                .iter()
+                .filter(|n| n.subnet_id == subnet && !n.is_live())
+                .count();
+            let token = ctx.client_token(&format!("nat-{az}-{dead}"));
+            let tags = ctx.tags(&name);
+            // Retried with the same client token: never a second gateway.
+            let id = ctx
+                .eventually(&format!("create NAT gateway in {subnet}"), || {
+                    ec2::create_nat_gateway(ec2, &subnet, &allocation, &token, &tags)
+                })
                 .await?;
             tracing::info!(nat_gateway = %id, zone = az, "NAT gateway created");
             id
@@ -528,8 +555,16 @@ async fn ensure_private_routes(ctx: &StepContext, az: &str) -> Result<()> {
         &qualified(logical::PRIVATE_ROUTE_TABLE, az),
     )
     .await?;
-    ec2::ensure_default_route(ec2, &table, RouteTarget::NatGateway(&nat)).await?;
-    let association = ec2::associate_subnet(ec2, &table, &subnet).await?;
+    let target = RouteTarget::NatGateway(&nat);
+    ctx.eventually(&format!("default route of {}", table.id), || {
+        ec2::ensure_default_route(ec2, &table, target)
+    })
+    .await?;
+    let association = ctx
+        .eventually(&format!("associate {subnet}"), || {
+            ec2::associate_subnet(ec2, &table, &subnet)
+        })
+        .await?;
     ctx.record(
         qualified(logical::PRIVATE_ROUTE_TABLE_ASSOCIATION, az),
         association,

@@ -210,7 +210,10 @@ async fn converge_group(
     ] {
         let (add, remove) = rule_diff(observed, &wanted);
         if !add.is_empty() {
-            ec2::authorize(ec2, &group.id, direction, &add).await?;
+            ctx.eventually(&format!("authorize rules on {}", group.id), || {
+                ec2::authorize(ec2, &group.id, direction, &add)
+            })
+            .await?;
             tracing::info!(security_group = %group.id, ?direction, rules = add.len(), "rules authorized");
         }
         if !remove.is_empty() {

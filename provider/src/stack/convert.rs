@@ -264,6 +264,8 @@ pub fn state_value(state: &StackState, timeouts: &Value) -> Value {
     top.insert("timeouts".into(), timeouts.clone());
     top.insert("id".into(), Value::from(&spec.name));
     top.insert("resources".into(), string_map(&state.resources));
+    // Describes a plan, not AWS: nothing to observe.
+    top.insert(super::schema::PLANNED_CHANGES.into(), Value::Null);
     for (name, value) in output_values(out) {
         top.insert(name.into(), value);
     }

@@ -6,9 +6,9 @@
 
 use std::collections::BTreeMap;
 
-use stack_core::plan::StackPlan;
+use stack_core::plan::{ActionKind, StackPlan};
 
-use super::schema::{AttrDef, AttrType, Default, Mode, Nesting, ResourceDef};
+use super::schema::{AttrDef, AttrType, Default, Mode, Nesting, ResourceDef, PLANNED_CHANGES};
 use crate::value::Value;
 
 /// What planning knows beyond the configuration.
@@ -98,7 +98,7 @@ pub fn default_value(default: Default) -> Value {
 }
 
 /// Add the computed attributes to a planned value: prior values where the plan keeps them,
-/// unknown where only apply will know.
+/// unknown where only apply will know, and the plan's actions for reviewers.
 pub fn plan_computed(
     def: &ResourceDef,
     planned: &mut Value,
@@ -107,15 +107,27 @@ pub fn plan_computed(
     name: &Value,
 ) {
     for attr in def.attributes.iter().filter(|a| a.mode == Mode::Computed) {
-        let value = if attr.name == "id" {
-            name.clone()
-        } else if prior.is_null() || plan.unknown_outputs.contains(attr.name) {
-            Value::Unknown
-        } else {
-            prior.attr(attr.name).clone()
+        let value = match attr.name {
+            "id" => name.clone(),
+            PLANNED_CHANGES if prior.is_null() || !plan.is_noop() => planned_changes(plan),
+            _ if prior.is_null() || plan.unknown_outputs.contains(attr.name) => Value::Unknown,
+            _ => prior.attr(attr.name).clone(),
         };
         planned.set_attr(attr.name, value);
     }
+}
+
+/// One line per sub-resource action: `update launch_template: new version (image changed)`.
+fn planned_changes(plan: &StackPlan) -> Value {
+    Value::list(plan.actions.iter().map(|a| {
+        let verb = match a.action {
+            ActionKind::Create => "create",
+            ActionKind::Update => "update",
+            ActionKind::Replace => "replace",
+            ActionKind::Delete => "delete",
+        };
+        format!("{verb} {}: {}", a.object, a.detail)
+    }))
 }
 
 /// Desired capacity is the group's own when not configured: a size change may move it.
@@ -164,7 +176,8 @@ fn strip_unknowns(value: &Value) -> Value {
 /// null collections count as equal, so a refresh never invents a diff.
 pub fn overlay_observed(def: &ResourceDef, prior: &Value, observed: &Value) -> Value {
     let mut result = prior.clone();
-    for attr in &def.attributes {
+    // `planned_changes` describes the last plan, not AWS: a refresh leaves it alone.
+    for attr in def.attributes.iter().filter(|a| a.name != PLANNED_CHANGES) {
         let (p, o) = (prior.attr(attr.name), observed.attr(attr.name));
         if differs(attr, p, o) {
             result.set_attr(attr.name, o.clone());

@@ -65,6 +65,9 @@ pub struct BlockDef {
     pub attributes: Vec<AttrDef>,
 }
 
+/// The computed attribute listing a plan's sub-resource actions for reviewers.
+pub const PLANNED_CHANGES: &str = "planned_changes";
+
 /// The resource type name.
 pub const TYPE_NAME: &str = "wordpress_ha_stack";
 /// Bumped when the state's shape changes; UpgradeResourceState migrates older versions.
@@ -179,6 +182,13 @@ starting with `wordpress-ha:` are reserved.",
         computed("launch_template_id", Str, "Id of the instances' launch template."),
         computed("launch_template_version", Number, "Launch template version the Auto Scaling group uses."),
         computed("security_group_ids", StringMap, "Security group id by tier: `alb`, `bastion`, `app`, `efs`, `db`."),
+        computed(
+            PLANNED_CHANGES,
+            StringList,
+            "What the latest plan does to the AWS objects behind this resource, one line per \
+object: `<create|update|replace|delete> <object>: <detail>`. Shown in `terraform plan` and \
+`terraform show -json` for review; unchanged when a plan changes nothing.",
+        ),
         computed(
             "resources",
             StringMap,
