@@ -128,6 +128,11 @@ pub async fn run(nodes: Vec<Node>, cancel: &CancellationToken) -> Result<RunRepo
         .map(|n| (n.id.clone(), n.deps.clone()))
         .collect();
     topological_order(&edges)?;
+    if cancel.is_cancelled() {
+        return Err(StackError::Cancelled {
+            during: "starting the stack's steps".into(),
+        });
+    }
 
     let mut waiting_on: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut dependents: BTreeMap<String, Vec<String>> = BTreeMap::new();

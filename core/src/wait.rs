@@ -167,7 +167,16 @@ where
         backoff: bounds.backoff,
         retry: Backoff::CONSISTENCY,
     };
-    retrying(&consistency, what, crate::aws::is_not_found, attempt).await
+    retrying(&consistency, what, names_a_fresh_object, attempt).await
+}
+
+/// "Not found" about something the stack creates, not about the user's input (an AMI or key
+/// pair that does not exist will not appear by waiting).
+fn names_a_fresh_object(error: &StackError) -> bool {
+    let user_input = error
+        .aws_code()
+        .is_some_and(|code| code.starts_with("InvalidAMIID") || code.starts_with("InvalidKeyPair"));
+    crate::aws::is_not_found(error) && !user_input
 }
 
 fn check_cancel(bounds: &Bounds, resource: &str, target: &str) -> Result<()> {

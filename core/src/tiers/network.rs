@@ -131,7 +131,7 @@ async fn ensure_tags(ctx: &StepContext, id: &str, observed: &Tags, name: &str) -
 fn is_dependency_violation(error: &StackError) -> bool {
     matches!(
         error.aws_code(),
-        Some("DependencyViolation" | "InvalidIPAddress.InUse" | "AuthFailure")
+        Some("DependencyViolation" | "InvalidIPAddress.InUse")
     )
 }
 

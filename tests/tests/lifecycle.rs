@@ -1,0 +1,158 @@
+//! Lifecycle promises of DESIGN.md section 3 through the real CLI: updates stay in place,
+//! renaming replaces, objects deleted out of band are recreated by the next apply, and a stack
+//! imported by name plans clean.
+
+mod common;
+
+use common::{assert_nothing_tagged, state_str};
+use stack_tests::aws::AwsInspector;
+use stack_tests::terraform::TerraformDir;
+use stack_tests::Moto;
+
+const ADDRESS: &str = "wordpress_ha_stack.site";
+
+/// A lean stack (single NAT, no bastion) with the sizes and name given.
+fn stack_hcl(name: &str, max_size: u32) -> String {
+    format!(
+        r#"
+resource "wordpress_ha_stack" "site" {{
+  name = "{name}"
+  network {{
+    nat_gateways = "single"
+  }}
+  bastion {{
+    enabled = false
+  }}
+  autoscaling {{
+    max_size = {max_size}
+  }}
+  database {{
+    skip_final_snapshot = true
+  }}
+}}
+"#
+    )
+}
+
+async fn asg_max_size(aws: &AwsInspector, name: &str) -> Option<i32> {
+    let out = aws
+        .autoscaling
+        .describe_auto_scaling_groups()
+        .auto_scaling_group_names(name)
+        .send()
+        .await
+        .expect("describe ASG");
+    out.auto_scaling_groups().first().and_then(|g| g.max_size())
+}
+
+#[tokio::test]
+async fn changing_sizes_updates_in_place_and_renaming_replaces() {
+    let moto = Moto::start_async().await.expect("moto starts");
+    let aws = AwsInspector::for_moto(&moto).await;
+    let tf = TerraformDir::new("lifecycle-update", &moto).expect("dir");
+    tf.write_stack(&stack_hcl("upd", 4)).expect("write");
+    tf.apply().assert_success();
+    let before = tf.resource_values(ADDRESS);
+
+    tf.write_stack(&stack_hcl("upd", 5)).expect("write");
+    let plan = tf.plan().assert_code(2);
+    assert!(
+        plan.stdout
+            .contains(&format!("{ADDRESS} will be updated in-place")),
+        "a size change is an in-place update\n{plan}"
+    );
+    tf.apply().assert_success();
+    let after = tf.resource_values(ADDRESS);
+    assert_eq!(
+        state_str(&after, "/vpc_id"),
+        state_str(&before, "/vpc_id"),
+        "the stack was kept"
+    );
+    let asg = state_str(&after, "/asg_name");
+    assert_eq!(
+        asg_max_size(&aws, asg).await,
+        Some(5),
+        "the ASG took the new size"
+    );
+    tf.plan().assert_code(0);
+
+    tf.write_stack(&stack_hcl("upd2", 5)).expect("write");
+    let plan = tf.plan().assert_code(2);
+    assert!(
+        plan.stdout.contains("must be replaced"),
+        "a new name replaces the stack\n{plan}"
+    );
+    tf.destroy().assert_success();
+    assert_nothing_tagged(&aws, "upd").await;
+}
+
+#[tokio::test]
+async fn a_nat_gateway_deleted_out_of_band_is_recreated_by_the_next_apply() {
+    let moto = Moto::start_async().await.expect("moto starts");
+    let aws = AwsInspector::for_moto(&moto).await;
+    let tf = TerraformDir::new("lifecycle-drift", &moto).expect("dir");
+    tf.write_stack(&stack_hcl("drift", 4)).expect("write");
+    tf.apply().assert_success();
+    let nats = aws.nat_gateways("drift").await.expect("nats");
+    assert_eq!(nats.len(), 1, "single NAT: {nats:#?}");
+    let deleted = nats[0].nat_gateway_id().unwrap_or_default().to_string();
+    aws.ec2
+        .delete_nat_gateway()
+        .nat_gateway_id(&deleted)
+        .send()
+        .await
+        .expect("delete the NAT gateway behind Terraform's back");
+
+    tf.plan().assert_code(2);
+    tf.apply().assert_success();
+    let nats = aws.nat_gateways("drift").await.expect("nats");
+    let ids: Vec<&str> = nats.iter().filter_map(|n| n.nat_gateway_id()).collect();
+    assert_eq!(ids.len(), 1, "one NAT gateway again: {ids:?}");
+    assert_ne!(ids[0], deleted, "a new NAT gateway");
+    let state = tf.resource_values(ADDRESS);
+    assert_eq!(
+        state["nat_gateway_ids"],
+        serde_json::json!([ids[0]]),
+        "state follows"
+    );
+    tf.plan().assert_code(0);
+
+    tf.destroy().assert_success();
+    assert_nothing_tagged(&aws, "drift").await;
+}
+
+#[tokio::test]
+async fn a_stack_imported_by_name_plans_clean_and_destroys() {
+    let moto = Moto::start_async().await.expect("moto starts");
+    let aws = AwsInspector::for_moto(&moto).await;
+    let creator = TerraformDir::new("lifecycle-import-create", &moto).expect("dir");
+    creator.write_stack(&stack_hcl("imp", 4)).expect("write");
+    creator.apply().assert_success();
+    let created = creator.resource_values(ADDRESS);
+
+    let importer = TerraformDir::new("lifecycle-import", &moto).expect("dir");
+    importer.write_stack(&stack_hcl("imp", 4)).expect("write");
+    importer.import(ADDRESS, "imp").assert_success();
+    let imported = importer.resource_values(ADDRESS);
+    for attribute in [
+        "/vpc_id",
+        "/efs_id",
+        "/asg_name",
+        "/db_address",
+        "/alb_dns_name",
+    ] {
+        assert_eq!(
+            state_str(&imported, attribute),
+            state_str(&created, attribute),
+            "import rebuilds {attribute}"
+        );
+    }
+    assert_eq!(
+        imported["resources"], created["resources"],
+        "the same objects"
+    );
+    importer.plan().assert_code(0);
+
+    importer.destroy().assert_success();
+    assert_nothing_tagged(&aws, "imp").await;
+}
