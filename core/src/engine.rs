@@ -16,7 +16,7 @@
 //! state. All of them share one `StepContext` holding the state being built, so whatever
 //! happens, the state returned lists exactly what was recorded.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -31,6 +31,7 @@ use crate::spec::StackSpec;
 use crate::state::logical::{self, qualified};
 use crate::state::{StackOutputs, StackState};
 use crate::tiers::{self, security, Operation, StackPlan, StepContext};
+use crate::wait;
 
 /// Bound on a refresh or an import (they only describe).
 const READ_TIMEOUT: Duration = Duration::from_secs(5 * 60);
@@ -40,12 +41,22 @@ const DEFAULT_ZONE_COUNT: usize = 2;
 pub struct Engine {
     settings: AwsSettings,
     clients: Clients,
+    /// Factor on every poll interval, from `wait::TIME_SCALE_ENV` (1.0 when unset).
+    time_scale: f64,
 }
 
 impl Engine {
     pub async fn connect(settings: AwsSettings) -> Result<Engine> {
         let clients = Clients::connect(&settings).await?;
-        Ok(Engine { settings, clients })
+        let time_scale = std::env::var(wait::TIME_SCALE_ENV)
+            .ok()
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(1.0);
+        Ok(Engine {
+            settings,
+            clients,
+            time_scale,
+        })
     }
 
     /// The region every call goes to.
@@ -95,7 +106,28 @@ impl Engine {
             zones,
         };
         let run = cancel.child_token();
-        let ctx = self.context(Operation::Apply, plan, timeout, run.clone(), initial);
+        let prior_ids = prior.map(|p| p.resources.clone()).unwrap_or_default();
+        let retired: BTreeSet<String> = prior
+            .map(|p| {
+                p.spec
+                    .tags
+                    .keys()
+                    .filter(|k| !spec.tags.contains_key(*k))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        let ctx = Arc::new(
+            self.context(
+                Operation::Apply,
+                plan,
+                timeout,
+                run.clone(),
+                initial,
+                prior_ids,
+            )
+            .with_retired_tags(retired),
+        );
         let steps = tiers::all_steps(&ctx.plan);
         let nodes = steps
             .into_iter()
@@ -140,6 +172,7 @@ impl Engine {
             READ_TIMEOUT,
             CancellationToken::new(),
             fresh,
+            prior.resources.clone(),
         );
         tiers::refresh_all(&ctx).await?;
         let state = finished_state(&ctx);
@@ -168,13 +201,20 @@ impl Engine {
         };
         let run = cancel.child_token();
         let timeout = prior.spec.timeouts.delete_or_default();
-        let ctx = self.context(
+        let ctx = Arc::new(self.context(
             Operation::Destroy,
             plan,
             timeout,
             run.clone(),
             prior.clone(),
-        );
+            prior.resources.clone(),
+        ));
+        if let Err(error) = tiers::database::refuse_protected_destroy(&ctx).await {
+            return Err(PartialFailure {
+                state: Box::new(finished_state(&ctx)),
+                error,
+            });
+        }
         let steps = tiers::all_steps(&ctx.plan);
         let edges: Vec<(String, Vec<String>)> = steps
             .iter()
@@ -220,6 +260,7 @@ impl Engine {
             READ_TIMEOUT,
             CancellationToken::new(),
             StackState::new(spec),
+            BTreeMap::new(),
         );
         tiers::network::refresh(&probe).await?;
         let discovered = probe.snapshot();
@@ -243,6 +284,7 @@ impl Engine {
             READ_TIMEOUT,
             CancellationToken::new(),
             StackState::new(spec),
+            discovered.resources,
         );
         tiers::refresh_all(&ctx).await?;
         Ok(finished_state(&ctx))
@@ -255,16 +297,17 @@ impl Engine {
         timeout: Duration,
         cancel: CancellationToken,
         state: StackState,
-    ) -> Arc<StepContext> {
-        Arc::new(StepContext::new(
+        prior: BTreeMap<String, String>,
+    ) -> StepContext {
+        StepContext::new(
             self.clients.clone(),
             operation,
             plan,
             self.settings.default_tags.clone(),
-            Instant::now() + timeout,
-            cancel,
+            wait::Bounds::new(Instant::now() + timeout, cancel).scaled(self.time_scale),
+            prior,
             state,
-        ))
+        )
     }
 
     /// The configured zones, else the region's first two.

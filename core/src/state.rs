@@ -36,6 +36,12 @@ pub mod logical {
     pub const AUTOSCALING_GROUP: &str = "autoscaling_group";
     pub const SCALING_POLICY: &str = "cpu_scaling_policy";
     pub const DNS_RECORD: &str = "dns_record";
+    /// Secrets Manager secret (ARN) with the DB password and WordPress keys.
+    pub const APP_SECRET: &str = "app_secret";
+    /// IAM role (name) of the app instances, its inline policy (name), its instance profile (ARN).
+    pub const APP_ROLE: &str = "app_role";
+    pub const APP_ROLE_POLICY: &str = "app_role_policy";
+    pub const APP_INSTANCE_PROFILE: &str = "app_instance_profile";
 
     /// `kind:qualifier`, e.g. `public_subnet:us-east-1a` or `security_group:alb`.
     pub fn qualified(kind: &str, qualifier: &str) -> String {

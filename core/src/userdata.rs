@@ -4,13 +4,23 @@
 //! the WordPress image with `wp-content` on EFS, the database on RDS, and the stack's shared
 //! keys and salts.
 //!
+//! # No secret in the user data
+//! The database password and the keys live in the stack's Secrets Manager secret. The document
+//! names that secret (ARN and version) and nothing more: at boot the script reads it with the
+//! instance role (`aws secretsmanager get-secret-value`, retried a bounded number of times),
+//! turns its JSON into env-file lines with python3 (both ship with Amazon Linux 2023), and
+//! writes them to a root-only file. Anyone who can read the launch template or the instance's
+//! user data (`ec2:DescribeLaunchTemplateVersions`, IMDS) learns where the secret is, not what
+//! it says. A new secret version (a changed password) is a new document, hence a new template
+//! version and an instance refresh: running instances never keep a stale password.
+//!
 //! cloud-init runs the script once per instance. A reboot needs no script: the fstab line
 //! (`_netdev`) remounts EFS, a systemd drop-in (`RequiresMountsFor`) holds Docker until then,
 //! and `--restart always` brings the container back. Run again anyway, the script changes
 //! nothing twice: the fstab line is added once and the container is replaced, not doubled.
 //!
 //! `render` is a pure function of its input, so the launch template only changes (and the ASG
-//! only refreshes its instances) when the stack's spec or secrets change.
+//! only refreshes its instances) when the stack's spec or its secret's version change.
 //!
 //! # Quoting
 //! Every value from the user or AWS reaches the script through `shell_quote`, as a literal in
@@ -20,18 +30,16 @@
 //! is ever expanded by the shell.
 //!
 //! The container's environment goes through a Docker `--env-file`, which has no quoting and
-//! ends a value at the line's end: line breaks and NULs are dropped from its values (input
-//! validation and secret generation never produce them). `WORDPRESS_CONFIG_EXTRA` carries the
+//! ends a value at the line's end: line breaks and NULs are dropped from its values, the
+//! rendered ones here and the fetched ones by the script (input validation and secret
+//! generation never produce them). `WORDPRESS_CONFIG_EXTRA` carries the
 //! user's PHP base64-encoded inside a one-line `eval`, so any PHP (quotes, newlines, `$`)
 //! arrives intact.
-
-use std::collections::BTreeMap;
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 
 use crate::secrets::WORDPRESS_KEY_NAMES;
-use crate::spec::Secret;
 
 /// Where the boot script lands on the instance.
 pub const BOOT_SCRIPT_PATH: &str = "/usr/local/sbin/wordpress-ha-boot";
@@ -45,6 +53,10 @@ pub const USER_DATA_MAX_BYTES: usize = 16 * 1024;
 /// document takes about 7 KiB, so this keeps the whole under `USER_DATA_MAX_BYTES`.
 pub const CONFIG_EXTRA_MAX_BYTES: usize = 6 * 1024;
 
+/// The field of the secret's JSON holding the database password; the keys and salts are under
+/// their wp-config names (`AUTH_KEY` …). The secrets tier writes this layout, the script reads it.
+pub const SECRET_PASSWORD_FIELD: &str = "db_password";
+
 /// The script body; `render` puts the stack's values in place of this marker line.
 const SCRIPT_TEMPLATE: &str = include_str!("userdata/boot.sh");
 const VALUES_MARKER: &str = "# @@RENDERED_VALUES@@";
@@ -53,8 +65,8 @@ const VALUES_MARKER: &str = "# @@RENDERED_VALUES@@";
 /// Double-quoted PHP strings (no `$` inside them) keep the script's single quoting readable.
 pub const FORWARDED_PROTO_PHP: &str = r#"if (isset($_SERVER["HTTP_X_FORWARDED_PROTO"]) && $_SERVER["HTTP_X_FORWARDED_PROTO"] === "https") { $_SERVER["HTTPS"] = "on"; }"#;
 
-/// Everything the instances need to know, gathered by the app tier from the spec, the other
-/// tiers' results and the stack's secrets.
+/// Everything the instances need to know, gathered by the app tier from the spec and the other
+/// tiers' results. No secret value: the script fetches those at boot.
 #[derive(Debug, Clone, Copy)]
 pub struct UserDataInput<'a> {
     /// The stack's name (labels the container, prefixes log lines).
@@ -67,11 +79,11 @@ pub struct UserDataInput<'a> {
     pub db_port: u16,
     pub db_name: &'a str,
     pub db_user: &'a str,
-    pub db_password: &'a Secret,
-    /// `AUTH_KEY` … `NONCE_SALT` (see `secrets::WORDPRESS_KEY_NAMES`); entries with other
-    /// names are ignored, missing ones are left to the image (which would then differ per
-    /// instance: always pass all eight).
-    pub wordpress_keys: &'a BTreeMap<String, Secret>,
+    /// ARN of the stack's Secrets Manager secret: the password under `SECRET_PASSWORD_FIELD`
+    /// and all eight `secrets::WORDPRESS_KEY_NAMES` (a missing one fails the boot).
+    pub secret_id: &'a str,
+    /// The version of the secret these instances read (its `VersionId`).
+    pub secret_version: &'a str,
     pub image: &'a str,
     /// PHP statements appended to wp-config.php.
     pub config_extra: Option<&'a str>,
@@ -89,7 +101,7 @@ pub fn render(input: &UserDataInput) -> String {
     );
     document.push_str(&format!("  - path: {BOOT_SCRIPT_PATH}\n"));
     document.push_str("    owner: root:root\n");
-    // Root-only: the script holds the database password and the keys.
+    // Root-only: only root needs it, and it says where the secret is.
     document.push_str("    permissions: '0700'\n");
     document.push_str("    content: |\n");
     for line in script.lines() {
@@ -122,38 +134,37 @@ fn rendered_values(input: &UserDataInput) -> String {
         ("STACK_NAME", input.stack_name.to_string()),
         ("STACK_REGION", input.region.to_string()),
         ("EFS_ID", input.efs_id.to_string()),
+        ("SECRET_ID", input.secret_id.to_string()),
+        ("SECRET_VERSION", input.secret_version.to_string()),
+        ("SECRET_PASSWORD_FIELD", SECRET_PASSWORD_FIELD.to_string()),
+        ("SECRET_KEY_NAMES", WORDPRESS_KEY_NAMES.join(" ")),
         ("IMAGE", input.image.to_string()),
         ("HEALTH_CHECK_PATH", health_check_path.to_string()),
         ("CONTAINER_ENV", container_env(input)),
     ];
-    let mut block = String::from("# Values rendered from the stack's spec and secrets.\n");
+    let mut block = String::from("# Values rendered from the stack's spec (no secret among them).\n");
     for (name, value) in values {
         block.push_str(&format!("readonly {name}={}\n", shell_quote(&value)));
     }
     block.trim_end().to_string()
 }
 
-/// The container's `--env-file` content: one `NAME=value` line per variable.
+/// The rendered part of the container's `--env-file`: one `NAME=value` line per variable. The
+/// script appends the secret's lines (`WORDPRESS_DB_PASSWORD`, then each key) at boot.
 pub fn container_env(input: &UserDataInput) -> String {
-    let mut lines = vec![
+    [
         env_line(
             "WORDPRESS_DB_HOST",
             &format!("{}:{}", input.db_host, input.db_port),
         ),
         env_line("WORDPRESS_DB_NAME", input.db_name),
         env_line("WORDPRESS_DB_USER", input.db_user),
-        env_line("WORDPRESS_DB_PASSWORD", input.db_password.expose()),
-    ];
-    for name in WORDPRESS_KEY_NAMES {
-        if let Some(value) = input.wordpress_keys.get(name) {
-            lines.push(env_line(&format!("WORDPRESS_{name}"), value.expose()));
-        }
-    }
-    lines.push(env_line(
-        "WORDPRESS_CONFIG_EXTRA",
-        &config_extra_php(input.config_extra),
-    ));
-    lines.join("\n")
+        env_line(
+            "WORDPRESS_CONFIG_EXTRA",
+            &config_extra_php(input.config_extra),
+        ),
+    ]
+    .join("\n")
 }
 
 /// One env-file line; a value cannot span lines there, so line breaks and NULs are dropped.

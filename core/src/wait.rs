@@ -58,6 +58,16 @@ impl Backoff {
     /// How long an object may stay unknown after its creation before it is an error.
     pub const CONSISTENCY_LIMIT: Duration = Duration::from_secs(120);
 
+    /// One poll at once (already there?), the next at 80% of the usual duration, then every
+    /// 10% of it: few calls, and little overshoot past the moment the object is ready.
+    pub fn expecting(expected: Duration) -> Backoff {
+        Backoff {
+            first: expected.mul_f64(0.8),
+            max: (expected / 10).max(Duration::from_secs(1)),
+            factor: 1.0,
+        }
+    }
+
     pub fn next(&self, current: Duration) -> Duration {
         current.mul_f64(self.factor).min(self.max)
     }
@@ -72,7 +82,14 @@ pub struct Bounds {
     pub backoff: Backoff,
     /// Between attempts of a call AWS refused transiently.
     pub retry: Backoff,
+    /// Multiplies every sleep: 1.0 against AWS; below 1 when a test or benchmark simulates
+    /// AWS's durations scaled down (see `TIME_SCALE_ENV`).
+    pub time_scale: f64,
 }
+
+/// Environment variable read by `Engine::connect`: the factor applied to every poll and retry
+/// interval (e.g. `0.0167` when a proxy simulates one AWS minute per real second).
+pub const TIME_SCALE_ENV: &str = "WORDPRESS_HA_TIME_SCALE";
 
 impl Bounds {
     pub fn new(deadline: Instant, cancel: CancellationToken) -> Self {
@@ -81,7 +98,31 @@ impl Bounds {
             cancel,
             backoff: Backoff::AWS,
             retry: Backoff::DEPENDENCY,
+            time_scale: 1.0,
         }
+    }
+
+    /// The same bounds with every sleep multiplied by `scale` (clamped to (0, 1]).
+    pub fn scaled(mut self, scale: f64) -> Self {
+        self.time_scale = if scale.is_finite() && scale > 0.0 {
+            scale.min(1.0)
+        } else {
+            1.0
+        };
+        self
+    }
+
+    /// The same bounds polling on `Backoff::expecting(expected)`: for objects whose usual
+    /// creation or deletion time AWS publishes (NAT gateway ~1-2 min, RDS ~10-20 min…).
+    pub fn expecting(&self, expected: Duration) -> Bounds {
+        Bounds {
+            backoff: Backoff::expecting(expected),
+            ..self.clone()
+        }
+    }
+
+    fn sleep_for(&self, interval: Duration) -> Duration {
+        interval.mul_f64(self.time_scale)
     }
 }
 
@@ -114,7 +155,7 @@ where
                 tracing::debug!(resource, target, state = %state, "waiting");
             }
         }
-        if Instant::now() + interval > bounds.deadline {
+        if Instant::now() + bounds.sleep_for(interval) > bounds.deadline {
             return Err(StackError::WaitTimeout {
                 resource: resource.to_string(),
                 target: target.to_string(),
@@ -143,7 +184,10 @@ where
         check_cancel(bounds, what, "done")?;
         match attempt().await {
             Ok(value) => return Ok(value),
-            Err(error) if retryable(&error) && Instant::now() + interval <= bounds.deadline => {
+            Err(error)
+                if retryable(&error)
+                    && Instant::now() + bounds.sleep_for(interval) <= bounds.deadline =>
+            {
                 tracing::info!(what, error = %error, "retrying after a transient refusal");
                 sleep_or_cancel(bounds, interval, what, "done").await?;
                 interval = bounds.retry.next(interval);
@@ -163,9 +207,8 @@ where
     let limit = Instant::now() + Backoff::CONSISTENCY_LIMIT;
     let consistency = Bounds {
         deadline: bounds.deadline.min(limit),
-        cancel: bounds.cancel.clone(),
-        backoff: bounds.backoff,
         retry: Backoff::CONSISTENCY,
+        ..bounds.clone()
     };
     retrying(&consistency, what, names_a_fresh_object, attempt).await
 }
@@ -195,7 +238,7 @@ async fn sleep_or_cancel(
     target: &str,
 ) -> Result<()> {
     tokio::select! {
-        _ = tokio::time::sleep(interval) => Ok(()),
+        _ = tokio::time::sleep(bounds.sleep_for(interval)) => Ok(()),
         _ = bounds.cancel.cancelled() => Err(StackError::Cancelled {
             during: format!("waiting for {resource} to become {target}"),
         }),
@@ -266,6 +309,57 @@ mod tests {
         .await
         .unwrap();
         assert!(polls.get() <= 16, "{} polls", polls.get());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn expecting_polls_near_the_usual_duration_only() {
+        let polls = Cell::new(0u32);
+        let start = Instant::now();
+        let nat = bounds(3600).expecting(Duration::from_secs(90));
+        until(&nat, "nat-1", "available", || {
+            polls.set(polls.get() + 1);
+            let ready = start.elapsed() >= Duration::from_secs(95);
+            async move {
+                Ok(if ready {
+                    Poll::Ready(())
+                } else {
+                    Poll::Pending("pending".into())
+                })
+            }
+        })
+        .await
+        .unwrap();
+        // At once, at 72 s, 81 s, 90 s, 99 s.
+        assert_eq!(polls.get(), 5);
+        assert!(start.elapsed() <= Duration::from_secs(100));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_time_scale_shrinks_every_sleep() {
+        let start = Instant::now();
+        let scaled = bounds(3600)
+            .expecting(Duration::from_secs(60))
+            .scaled(1.0 / 60.0);
+        let polls = Cell::new(0u32);
+        until(&scaled, "nat-1", "available", || {
+            polls.set(polls.get() + 1);
+            let ready = polls.get() >= 3;
+            async move {
+                Ok(if ready {
+                    Poll::Ready(())
+                } else {
+                    Poll::Pending("pending".into())
+                })
+            }
+        })
+        .await
+        .unwrap();
+        // 48 s + 6 s of AWS time is 0.9 s here.
+        assert!(
+            start.elapsed() < Duration::from_secs(1),
+            "{:?}",
+            start.elapsed()
+        );
     }
 
     #[tokio::test(start_paused = true)]

@@ -693,6 +693,48 @@ async fn updates_switch_nat_modes_and_replace_or_remove_the_bastion() {
     assert!(!state.resources.contains_key("bastion_instance"));
     assert_eq!(state.outputs.bastion_public_ip, None);
     assert_eq!(inventory(&w.ec2, "upd").await["bastion_instance"], 0);
+
+    // Tags changed in place: a new one everywhere, a dropped one removed everywhere.
+    config.tags = BTreeMap::from([("owner".to_string(), "blog-team".to_string())]);
+    let state = apply(config.clone(), state).await;
+    for key in [
+        "vpc",
+        "public_subnet:us-east-1b",
+        "nat_gateway:us-east-1a",
+        "security_group:db",
+    ] {
+        let out = w
+            .ec2
+            .describe_tags()
+            .filters(filter("resource-id", &state.resources[key]))
+            .send()
+            .await
+            .unwrap();
+        let tags: BTreeMap<String, String> = out
+            .tags()
+            .iter()
+            .map(|t| {
+                (
+                    t.key().unwrap_or_default().to_string(),
+                    t.value().unwrap_or_default().to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            tags.get("owner").map(String::as_str),
+            Some("blog-team"),
+            "{key}: {tags:?}"
+        );
+        assert!(
+            !tags.contains_key("env"),
+            "{key} keeps a dropped tag: {tags:?}"
+        );
+        assert_eq!(
+            tags.get("team").map(String::as_str),
+            Some("web"),
+            "default tags stay"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -759,4 +801,80 @@ async fn a_failed_apply_returns_every_id_so_far_and_destroy_removes_them() {
         .unwrap_or_else(|f| panic!("destroy: {} left {:?}", f.error, f.state.resources));
     let counts = inventory(&w.ec2, "half").await;
     assert!(counts.values().all(|n| *n == 0), "left behind: {counts:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn removed_tags_show_as_drift_and_apply_restores_them_without_duplicates() {
+    let w = world().await;
+    let config = spec("tags", &ZONES3[..2], NatMode::OnePerAz, true);
+    let state = apply_new(&w, &config).await;
+    let counts = inventory(&w.ec2, "tags").await;
+    let untag = |id: String, keys: &'static [&'static str]| {
+        let ec2 = w.ec2.clone();
+        async move {
+            let tags: Vec<aws_sdk_ec2::types::Tag> = keys
+                .iter()
+                .map(|k| aws_sdk_ec2::types::Tag::builder().key(*k).build())
+                .collect();
+            ec2.delete_tags()
+                .resources(id)
+                .set_tags(Some(tags))
+                .send()
+                .await
+                .unwrap();
+        }
+    };
+    // A user tag off a subnet; ownership and Name off the public route table and the bastion.
+    untag(
+        state.resources["private_subnet:us-east-1a"].clone(),
+        &["env"],
+    )
+    .await;
+    untag(
+        state.resources["public_route_table"].clone(),
+        &[STACK_TAG, "Name"],
+    )
+    .await;
+    untag(
+        state.resources["bastion_instance"].clone(),
+        &[STACK_TAG, "Name"],
+    )
+    .await;
+
+    let observed = w.engine.read(&state).await.unwrap().expect("stack exists");
+    assert!(
+        !observed.spec.tags.contains_key("env"),
+        "user tag drift shows in `tags`"
+    );
+    assert!(observed.resources.contains_key("private_subnet:us-east-1a"));
+    assert!(!observed.resources.contains_key("public_route_table"));
+    assert!(!observed.resources.contains_key("bastion_instance"));
+
+    let repaired = w
+        .engine
+        .apply(
+            &planned(&config, &observed),
+            Some(&observed),
+            &CancellationToken::new(),
+        )
+        .await
+        .unwrap_or_else(|f| panic!("repair: {}", f.error));
+    assert_eq!(
+        ec2_resources(&repaired),
+        ec2_resources(&state),
+        "the same objects, found again"
+    );
+    assert_eq!(
+        inventory(&w.ec2, "tags").await,
+        counts,
+        "nothing duplicated"
+    );
+    let after = w
+        .engine
+        .read(&repaired)
+        .await
+        .unwrap()
+        .expect("stack exists");
+    assert_eq!(after.spec.tags, config.tags);
+    assert_eq!(ec2_resources(&after), ec2_resources(&state));
 }

@@ -5,7 +5,6 @@
 mod userdata_support;
 
 use proptest::prelude::*;
-use stack_core::spec::Secret;
 use stack_core::userdata::{boot_script, render, shell_quote};
 use userdata_support::{extract_script, require_tool, run_with_stdin, Fixture};
 
@@ -49,13 +48,13 @@ proptest! {
     #[test]
     fn cloud_init_reads_back_the_exact_script_whatever_the_values(
         host in nasty_text(),
-        password in nasty_text(),
+        secret_id in nasty_text(),
         extra in nasty_text(),
         image in nasty_text(),
     ) {
         let mut fixture = Fixture::ordinary();
         fixture.db_host = host;
-        fixture.db_password = Secret::new(password);
+        fixture.secret_id = secret_id;
         fixture.config_extra = Some(extra);
         fixture.image = image;
         let document = render(&fixture.input());

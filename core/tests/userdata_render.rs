@@ -85,7 +85,7 @@ fn cloud_init_reads_back_exactly_the_script_rendered_even_from_hostile_values() 
 }
 
 #[test]
-fn the_document_names_the_efs_id_the_db_endpoint_and_every_key() {
+fn the_document_names_the_efs_id_the_db_endpoint_and_the_secret() {
     let fixture = Fixture::ordinary();
     let document = render(&fixture.input());
     assert!(document.starts_with("#cloud-config\n"));
@@ -99,19 +99,37 @@ fn the_document_names_the_efs_id_the_db_endpoint_and_every_key() {
     );
     assert!(document.contains("WORDPRESS_DB_NAME=wordpress"));
     assert!(document.contains("WORDPRESS_DB_USER=wordpress"));
+    assert!(document.contains(&format!("readonly SECRET_ID='{}'", fixture.secret_id)));
     assert!(document.contains(&format!(
-        "WORDPRESS_DB_PASSWORD={}",
-        fixture.db_password.expose()
+        "readonly SECRET_VERSION='{}'",
+        fixture.secret_version
     )));
-    for name in WORDPRESS_KEY_NAMES {
-        let value = fixture.wordpress_keys[name].expose();
-        assert!(
-            document.contains(&format!("WORDPRESS_{name}={value}\n")),
-            "missing {name}"
-        );
-    }
+    assert!(document.contains(&format!(
+        "readonly SECRET_KEY_NAMES='{}'",
+        WORDPRESS_KEY_NAMES.join(" ")
+    )));
     assert!(document.contains("readonly IMAGE='wordpress:6-apache'"));
     assert!(document.contains("HTTP_X_FORWARDED_PROTO"));
+}
+
+#[test]
+fn the_document_holds_no_secret_value() {
+    for fixture in [Fixture::ordinary(), Fixture::hostile()] {
+        let document = render(&fixture.input());
+        let encoded = render_base64(&fixture.input());
+        let values = std::iter::once(&fixture.db_password).chain(fixture.wordpress_keys.values());
+        for value in values {
+            for quoted in [
+                value.expose().to_string(),
+                userdata::shell_quote(value.expose()),
+            ] {
+                assert!(!document.contains(&quoted), "a secret value is rendered");
+                assert!(!encoded.contains(&quoted));
+            }
+        }
+        assert!(!document.contains("WORDPRESS_DB_PASSWORD="));
+        assert!(!document.contains("WORDPRESS_AUTH_KEY="));
+    }
 }
 
 #[test]
@@ -151,7 +169,11 @@ fn the_largest_valid_input_still_fits_ec2_user_data_limit() {
     );
     fixture.db_name = "d".repeat(64);
     fixture.db_user = "u".repeat(16);
-    fixture.db_password = stack_core::spec::Secret::new("p".repeat(41));
+    fixture.secret_id = format!(
+        "arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:{}/wordpress-AbCdEf",
+        "a".repeat(20)
+    );
+    fixture.secret_version = "v".repeat(64);
     fixture.image = format!(
         "{}.example.com/{}:{}",
         "r".repeat(60),

@@ -19,6 +19,17 @@ const STUBS: &[(&str, &str)] = &[
     ("systemctl", ""),
     ("chown", ""),
     ("sleep", ""),
+    (
+        "aws",
+        r#"fails_left=$(cat "$STATE/secret-failures" 2>/dev/null || echo 0)
+if [ "$fails_left" -gt 0 ]; then
+  echo $((fails_left - 1)) > "$STATE/secret-failures"
+  echo "Unable to locate credentials" >&2
+  exit 253
+fi
+cat "$STATE/secret.json"
+echo"#,
+    ),
     ("mountpoint", r#"[ -e "$STATE/mounted" ]"#),
     (
         "mount",
@@ -56,6 +67,13 @@ struct Machine {
 }
 
 impl Machine {
+    /// A machine booting `fixture`'s user data, whose secret holds `fixture`'s values.
+    fn for_fixture(fixture: &Fixture) -> Self {
+        let machine = Machine::new(&render(&fixture.input()));
+        write_file(&machine.state.join("secret.json"), &fixture.secret_json());
+        machine
+    }
+
     fn new(document: &str) -> Self {
         require_tool("bash");
         let dir = tempfile::tempdir().expect("tempdir");
@@ -158,6 +176,23 @@ impl Machine {
     }
 }
 
+fn secret_fetch(fixture: &Fixture) -> String {
+    format!(
+        "aws secretsmanager get-secret-value --secret-id {} --version-id {} --region {} \
+         --query SecretString --output text",
+        fixture.secret_id, fixture.secret_version, fixture.region
+    )
+}
+
+/// The env file the container must get: the rendered variables, then the secret's.
+fn expected_env_file(fixture: &Fixture) -> String {
+    format!(
+        "{}\n{}\n",
+        userdata::container_env(&fixture.input()),
+        fixture.secret_env_lines().join("\n")
+    )
+}
+
 fn expected_first_boot(machine: &Machine, fixture: &Fixture) -> Vec<String> {
     let efs = machine.root_path("mnt/efs");
     let env_file = machine.root_path("etc/wordpress-ha/wordpress.env");
@@ -169,6 +204,7 @@ fn expected_first_boot(machine: &Machine, fixture: &Fixture) -> Vec<String> {
         format!("chown 33:33 {efs}/wp-content"),
         "systemctl daemon-reload".to_string(),
         "systemctl enable --now docker".to_string(),
+        secret_fetch(fixture),
         format!("docker pull {}", fixture.image),
         "docker container inspect wordpress".to_string(),
         format!(
@@ -183,7 +219,7 @@ fn expected_first_boot(machine: &Machine, fixture: &Fixture) -> Vec<String> {
 #[test]
 fn first_boot_installs_mounts_and_runs_wordpress_in_order() {
     let fixture = Fixture::ordinary();
-    let machine = Machine::new(&render(&fixture.input()));
+    let machine = Machine::for_fixture(&fixture);
     machine.boot_ok();
     assert_eq!(machine.calls(), expected_first_boot(&machine, &fixture));
 
@@ -199,7 +235,7 @@ fn first_boot_installs_mounts_and_runs_wordpress_in_order() {
     assert!(machine.root.join("mnt/efs/wp-content").is_dir());
     assert_eq!(
         machine.file("etc/wordpress-ha/wordpress.env"),
-        format!("{}\n", userdata::container_env(&fixture.input()))
+        expected_env_file(&fixture)
     );
     assert_eq!(
         machine.mode("etc/wordpress-ha/wordpress.env"),
@@ -226,7 +262,7 @@ fn first_boot_installs_mounts_and_runs_wordpress_in_order() {
 #[test]
 fn a_second_boot_neither_duplicates_the_mount_nor_starts_a_second_container() {
     let fixture = Fixture::ordinary();
-    let machine = Machine::new(&render(&fixture.input()));
+    let machine = Machine::for_fixture(&fixture);
     machine.boot_ok();
     let fstab_after_first = machine.file("etc/fstab");
     machine.take_calls();
@@ -276,7 +312,7 @@ fn a_second_boot_neither_duplicates_the_mount_nor_starts_a_second_container() {
 #[test]
 fn the_mount_is_retried_until_the_mount_target_answers() {
     let fixture = Fixture::ordinary();
-    let machine = Machine::new(&render(&fixture.input()));
+    let machine = Machine::for_fixture(&fixture);
     write_file(&machine.state.join("mount-failures"), "3\n");
     machine.boot_ok();
     let calls = machine.calls();
@@ -293,7 +329,7 @@ fn the_mount_is_retried_until_the_mount_target_answers() {
 #[test]
 fn a_mount_target_that_never_answers_fails_the_boot_before_docker_runs() {
     let fixture = Fixture::ordinary();
-    let machine = Machine::new(&render(&fixture.input()));
+    let machine = Machine::for_fixture(&fixture);
     write_file(&machine.state.join("mount-failures"), "1000\n");
     let output = machine.boot();
     assert!(!output.status.success(), "the boot must fail");
@@ -308,7 +344,7 @@ fn a_mount_target_that_never_answers_fails_the_boot_before_docker_runs() {
 fn a_health_check_path_wordpress_answers_itself_gets_no_static_file() {
     let mut fixture = Fixture::ordinary();
     fixture.health_check_path = "/wp-login.php".into();
-    let machine = Machine::new(&render(&fixture.input()));
+    let machine = Machine::for_fixture(&fixture);
     machine.boot_ok();
     assert!(!machine
         .root
@@ -325,7 +361,7 @@ fn a_health_check_path_wordpress_answers_itself_gets_no_static_file() {
 #[test]
 fn hostile_values_reach_the_container_verbatim_and_never_execute() {
     let fixture = Fixture::hostile();
-    let machine = Machine::new(&render(&fixture.input()));
+    let machine = Machine::for_fixture(&fixture);
     machine.boot_ok();
 
     let created: Vec<_> = fs::read_dir(&machine.work)
@@ -336,10 +372,7 @@ fn hostile_values_reach_the_container_verbatim_and_never_execute() {
     assert!(!Path::new("PWNED-name").exists());
 
     let env_file = machine.file("etc/wordpress-ha/wordpress.env");
-    assert_eq!(
-        env_file,
-        format!("{}\n", userdata::container_env(&fixture.input()))
-    );
+    assert_eq!(env_file, expected_env_file(&fixture));
     let lines: Vec<&str> = env_file.lines().collect();
     assert_eq!(
         lines.len(),
@@ -350,7 +383,7 @@ fn hostile_values_reach_the_container_verbatim_and_never_execute() {
         lines.iter().all(|l| l.starts_with("WORDPRESS_")),
         "{lines:#?}"
     );
-    assert!(lines.contains(&"WORDPRESS_DB_PASSWORD=p'a\"s$s`w\\o!r#d\u{2028}é"));
+    assert!(lines.contains(&"WORDPRESS_DB_PASSWORD=p'a\"s$s`w\\o!r#d\u{2028}éINJECTED=1"));
     assert!(lines.contains(&"WORDPRESS_DB_USER=it's \\ me"));
     assert!(lines.contains(&"WORDPRESS_AUTH_KEY=k'$(touch PWNED-key)EVIL=1"));
 
@@ -372,4 +405,80 @@ fn hostile_values_reach_the_container_verbatim_and_never_execute() {
     );
     let fstab = machine.file("etc/fstab");
     assert!(fstab.contains(&format!("{}:/ ", fixture.efs_id)), "{fstab}");
+}
+
+#[test]
+fn the_secret_is_fetched_again_until_the_instance_role_can_read_it() {
+    let fixture = Fixture::ordinary();
+    let machine = Machine::for_fixture(&fixture);
+    write_file(&machine.state.join("secret-failures"), "2\n");
+    machine.boot_ok();
+    let calls = machine.calls();
+    let fetches = calls.iter().filter(|c| **c == secret_fetch(&fixture)).count();
+    let sleeps = calls.iter().filter(|c| *c == "sleep 10").count();
+    assert_eq!((fetches, sleeps), (3, 2), "{calls:#?}");
+    assert_eq!(
+        machine.file("etc/wordpress-ha/wordpress.env"),
+        expected_env_file(&fixture),
+        "failed attempts leave nothing behind in the env file"
+    );
+    assert_eq!(machine.containers_started(), 1);
+}
+
+#[test]
+fn a_secret_that_never_becomes_readable_fails_the_boot_before_docker_runs() {
+    let fixture = Fixture::ordinary();
+    let machine = Machine::for_fixture(&fixture);
+    write_file(&machine.state.join("secret-failures"), "1000\n");
+    let output = machine.boot();
+    assert!(!output.status.success(), "the boot must fail");
+    let calls = machine.calls();
+    let fetches = calls.iter().filter(|c| c.starts_with("aws ")).count();
+    assert_eq!(fetches, 30, "bounded: 30 attempts");
+    assert!(calls.iter().all(|c| !c.starts_with("docker")), "{calls:#?}");
+    let config: Vec<_> = fs::read_dir(machine.root.join("etc/wordpress-ha"))
+        .expect("ls")
+        .collect();
+    assert!(
+        config.is_empty(),
+        "no env file, staged or not: {config:?}"
+    );
+}
+
+#[test]
+fn a_secret_missing_a_key_fails_the_boot_without_printing_any_value() {
+    let mut fixture = Fixture::ordinary();
+    let machine = Machine::for_fixture(&fixture);
+    fixture.wordpress_keys.remove("NONCE_SALT");
+    write_file(&machine.state.join("secret.json"), &fixture.secret_json());
+    let output = machine.boot();
+    assert!(
+        !output.status.success(),
+        "instances must never run with keys of their own"
+    );
+    assert!(machine.calls().iter().all(|c| !c.starts_with("docker")));
+    assert!(!machine.root.join("etc/wordpress-ha/wordpress.env").exists());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("NONCE_SALT"), "says what is missing: {stderr}");
+    for value in std::iter::once(&fixture.db_password).chain(fixture.wordpress_keys.values()) {
+        assert!(!stderr.contains(value.expose()), "a secret value was logged");
+    }
+}
+
+#[test]
+fn the_boot_logs_no_secret_value() {
+    let fixture = Fixture::ordinary();
+    let machine = Machine::for_fixture(&fixture);
+    write_file(&machine.state.join("secret-failures"), "1\n");
+    let output = machine.boot();
+    assert!(output.status.success());
+    let logged = format!(
+        "{}{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr),
+        machine.calls().join("\n")
+    );
+    for value in std::iter::once(&fixture.db_password).chain(fixture.wordpress_keys.values()) {
+        assert!(!logged.contains(value.expose()), "a secret value was logged");
+    }
 }

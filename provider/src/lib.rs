@@ -12,10 +12,17 @@
 //! - [`logging`]: hclog JSON lines on stderr, levels from TF_LOG_PROVIDER / TF_LOG.
 //! - [`proto`]: the generated protocol types (servers and clients).
 //!
+//! Beside it, for people rather than Terraform: [`cli`] (the binary's `docs`, `diagram`,
+//! `version` commands), [`docs`] (registry docs rendered from `stack::schema`) and [`diagram`]
+//! (a Mermaid picture of a stack from `terraform show -json`).
+//!
 //! Invariant: nothing but the handshake line is ever written to stdout.
 
+pub mod cli;
 pub mod codec;
 pub mod diagnostics;
+pub mod diagram;
+pub mod docs;
 pub mod logging;
 pub mod schema;
 pub mod server;

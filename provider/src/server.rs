@@ -208,7 +208,12 @@ pub async fn serve(backend: Arc<dyn ProviderBackend>) -> Result<(), ServeError> 
     let server = start(options, backend).await?;
     ignore_interrupts();
     write_handshake_line(&server.handshake)?;
-    tracing::debug!(address = %server.handshake.address, "plugin server listening");
+    tracing::info!(
+        version = env!("CARGO_PKG_VERSION"),
+        protocol = server.handshake.protocol_version,
+        address = %server.handshake.address,
+        "terraform-provider-wordpress serving"
+    );
     server.wait().await
 }
 

@@ -108,7 +108,8 @@ impl Moto {
         self.addr.port()
     }
 
-    /// The server's own log (every request it served), kept under `target/e2e/moto-logs/`.
+    /// The server's own log (every request it served) under `target/e2e/moto-logs/`; removed
+    /// when the handle drops, unless the test is failing (or `E2E_KEEP_DIRS` is set).
     pub fn log_path(&self) -> &Path {
         &self.log
     }
@@ -150,14 +151,21 @@ impl Drop for Moto {
         // EOF on stdin makes the watchdog exit the server; kill covers a wedged one.
         drop(self.stdin.take());
         let deadline = Instant::now() + Duration::from_secs(2);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
+        let mut exited = false;
+        while !exited && Instant::now() < deadline {
+            exited = matches!(self.child.try_wait(), Ok(Some(_)));
+            if !exited {
+                std::thread::sleep(Duration::from_millis(20));
             }
-            std::thread::sleep(Duration::from_millis(20));
         }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if !exited {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+        // A failing test keeps the server's log (every request it served) for a look.
+        if !std::thread::panicking() && std::env::var_os("E2E_KEEP_DIRS").is_none() {
+            let _ = std::fs::remove_file(&self.log);
+        }
     }
 }
 

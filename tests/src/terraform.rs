@@ -26,6 +26,25 @@ pub const PROVIDER_BINARY: &str = "terraform-provider-wordpress";
 /// Longest a single Terraform command may run before it is killed (env `E2E_TERRAFORM_TIMEOUT_SECS`).
 const DEFAULT_COMMAND_TIMEOUT: Duration = Duration::from_secs(600);
 
+/// Variables of the developer's shell that would change what a test does: another AWS account
+/// or profile, Terraform arguments, workspaces or data dirs.
+const SCRUBBED_ENV: &[&str] = &[
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_CONFIG_FILE",
+    "AWS_SHARED_CREDENTIALS_FILE",
+    "AWS_ROLE_ARN",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "TF_CLI_ARGS",
+    "TF_CLI_ARGS_plan",
+    "TF_CLI_ARGS_apply",
+    "TF_CLI_ARGS_destroy",
+    "TF_CLI_ARGS_import",
+    "TF_DATA_DIR",
+    "TF_WORKSPACE",
+    "TF_REATTACH_PROVIDERS",
+];
+
 static NEXT_DIR: AtomicUsize = AtomicUsize::new(0);
 
 #[derive(Debug, thiserror::Error)]
@@ -129,6 +148,7 @@ pub struct TerraformDir {
     dir: PathBuf,
     terraform: PathBuf,
     endpoint: String,
+    moto_log: PathBuf,
     env: Vec<(String, String)>,
     timeout: Duration,
 }
@@ -163,6 +183,7 @@ impl TerraformDir {
             dir,
             terraform,
             endpoint: moto.endpoint(),
+            moto_log: moto.log_path().to_path_buf(),
             env,
             timeout: command_timeout(),
         })
@@ -185,6 +206,25 @@ impl TerraformDir {
     /// Write `main.tf` = this test's provider blocks + `resources`.
     pub fn write_stack(&self, resources: &str) -> Result<(), HarnessError> {
         self.write_main(&format!("{}\n{resources}", self.provider_hcl()))
+    }
+
+    /// Copy every `*.tf` file of `source` (e.g. `examples/default`) into this directory.
+    pub fn copy_configuration(&self, source: &Path) -> Result<(), HarnessError> {
+        let io = |action, path: &Path, source| HarnessError::Io {
+            action,
+            path: path.to_path_buf(),
+            source,
+        };
+        let entries = std::fs::read_dir(source).map_err(|e| io("read", source, e))?;
+        for entry in entries {
+            let path = entry.map_err(|e| io("read", source, e))?.path();
+            if path.extension().is_some_and(|ext| ext == "tf") {
+                if let Some(name) = path.file_name() {
+                    std::fs::copy(&path, self.dir.join(name)).map_err(|e| io("copy", &path, e))?;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Run `terraform <command> [-input=false] -no-color <rest>`: the flags go right after the
@@ -234,24 +274,16 @@ impl TerraformDir {
     #[track_caller]
     pub fn resource_values(&self, address: &str) -> serde_json::Value {
         let state = self.show_state();
-        find_resource(&state, address)
-            .unwrap_or_else(|| panic!("{address} is not in the state:\n{state:#}"))
+        match find_resource(&state, address) {
+            Some(values) => values,
+            None => panic!("{address} is not in the state:\n{state:#}"),
+        }
     }
 
     /// Run Terraform with exactly these arguments.
     pub fn run_exact(&self, args: &[String]) -> TfOutput {
-        let mut command = Command::new(&self.terraform);
-        command
-            .args(args)
-            .current_dir(&self.dir)
-            .envs(self.env.iter().map(|(k, v)| (k, v)))
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            // Its own group, so a timeout kills Terraform and the provider it launched.
-            .process_group(0);
-        match command.spawn() {
-            Ok(child) => wait_with_timeout(child, args, self.timeout),
+        match self.spawn_exact(args) {
+            Ok(running) => running.wait(self.timeout),
             Err(err) => TfOutput {
                 args: args.to_vec(),
                 code: None,
@@ -261,12 +293,97 @@ impl TerraformDir {
             },
         }
     }
+
+    /// Start `terraform <args>` (common flags added as by [`TerraformDir::run`]) without waiting,
+    /// e.g. to kill an apply halfway.
+    pub fn spawn(&self, args: &[&str]) -> std::io::Result<RunningCommand> {
+        self.spawn_exact(&with_common_flags(args))
+    }
+
+    fn spawn_exact(&self, args: &[String]) -> std::io::Result<RunningCommand> {
+        let mut command = Command::new(&self.terraform);
+        for name in SCRUBBED_ENV {
+            command.env_remove(name);
+        }
+        let mut child = command
+            .args(args)
+            .current_dir(&self.dir)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            // Its own group, so a kill reaches Terraform and the provider it launched.
+            .process_group(0)
+            .spawn()?;
+        Ok(RunningCommand {
+            stdout: drain(child.stdout.take()),
+            stderr: drain(child.stderr.take()),
+            child,
+            args: args.to_vec(),
+        })
+    }
+}
+
+/// A Terraform command still running.
+#[derive(Debug)]
+pub struct RunningCommand {
+    child: Child,
+    args: Vec<String>,
+    stdout: Option<JoinHandle<String>>,
+    stderr: Option<JoinHandle<String>>,
+}
+
+impl RunningCommand {
+    /// Whether it has exited.
+    pub fn finished(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(Some(_)))
+    }
+
+    /// Wait for it to exit, killing it (and its provider) after `timeout`.
+    pub fn wait(mut self, timeout: Duration) -> TfOutput {
+        let started = Instant::now();
+        let (status, timed_out) = loop {
+            match self.child.try_wait() {
+                Ok(Some(status)) => break (Some(status), false),
+                Ok(None) if started.elapsed() > timeout => {
+                    kill_group(&mut self.child);
+                    break (self.child.wait().ok(), true);
+                }
+                Ok(None) => std::thread::sleep(Duration::from_millis(25)),
+                Err(_) => break (self.child.wait().ok(), false),
+            }
+        };
+        self.output(status, timed_out)
+    }
+
+    /// SIGKILL Terraform and its provider at once, as a crash or a lost CI runner would.
+    pub fn kill(mut self) -> TfOutput {
+        kill_group(&mut self.child);
+        let status = self.child.wait().ok();
+        self.output(status, false)
+    }
+
+    fn output(self, status: Option<ExitStatus>, timed_out: bool) -> TfOutput {
+        TfOutput {
+            args: self.args,
+            code: status.as_ref().and_then(ExitStatus::code),
+            stdout: join_text(self.stdout),
+            stderr: join_text(self.stderr),
+            timed_out,
+        }
+    }
 }
 
 impl Drop for TerraformDir {
     fn drop(&mut self) {
         // Keep a failed test's directory for inspection; tidy up after a passing one.
-        if !std::thread::panicking() && std::env::var_os("E2E_KEEP_DIRS").is_none() {
+        if std::thread::panicking() {
+            eprintln!(
+                "e2e: kept the Terraform work dir {} and moto's log {}",
+                self.dir.display(),
+                self.moto_log.display()
+            );
+        } else if std::env::var_os("E2E_KEEP_DIRS").is_none() {
             let _ = std::fs::remove_dir_all(&self.dir);
         }
     }
@@ -421,30 +538,6 @@ fn with_common_flags(args: &[&str]) -> Vec<String> {
     }
     full.extend(args[command_words..].iter().map(|a| a.to_string()));
     full
-}
-
-fn wait_with_timeout(mut child: Child, args: &[String], timeout: Duration) -> TfOutput {
-    let stdout = drain(child.stdout.take());
-    let stderr = drain(child.stderr.take());
-    let started = Instant::now();
-    let (status, timed_out) = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break (Some(status), false),
-            Ok(None) if started.elapsed() > timeout => {
-                kill_group(&mut child);
-                break (child.wait().ok(), true);
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(25)),
-            Err(_) => break (child.wait().ok(), false),
-        }
-    };
-    TfOutput {
-        args: args.to_vec(),
-        code: status.as_ref().and_then(ExitStatus::code),
-        stdout: join_text(stdout),
-        stderr: join_text(stderr),
-        timed_out,
-    }
 }
 
 /// Kill Terraform's whole process group (it leads it: `process_group(0)`).

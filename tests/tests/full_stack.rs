@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use aws_sdk_autoscaling::types::AutoScalingGroup;
 use aws_sdk_ec2::types::{HttpTokensState, IpPermission, LaunchTemplateHttpTokensState};
 use base64::Engine;
-use common::{assert_nothing_tagged, state_str, string_set, Network};
+use common::{assert_nothing_tagged, create_hosted_zone, state_str, string_set, Network};
 use serde_json::Value;
 use stack_tests::aws::{ec2_tag, AwsInspector};
 use stack_tests::terraform::{provider_hcl, TerraformDir};
@@ -206,34 +206,6 @@ async fn apply_check_replan_destroy(moto: &Moto, aws: &AwsInspector, want: &Expe
     tf.plan().assert_code(0);
     tf.destroy().assert_success();
     assert_nothing_tagged(aws, want.stack).await;
-}
-
-/// A hosted zone whose id looks like AWS's (`Z…`). Moto draws ids from uppercase letters and
-/// digits without the leading `Z` real zones have, which the provider's validation expects; so
-/// create zones until one fits, deleting the others.
-async fn create_hosted_zone(aws: &AwsInspector, name: &str) -> String {
-    for attempt in 0..1000 {
-        let out = aws
-            .route53
-            .create_hosted_zone()
-            .name(name)
-            .caller_reference(format!("e2e-{name}-{attempt}"))
-            .send()
-            .await
-            .expect("create hosted zone");
-        let full_id = out.hosted_zone().map(|z| z.id()).expect("zone id");
-        let id = full_id.trim_start_matches("/hostedzone/").to_string();
-        if id.starts_with('Z') {
-            return id;
-        }
-        aws.route53
-            .delete_hosted_zone()
-            .id(&id)
-            .send()
-            .await
-            .expect("delete hosted zone");
-    }
-    panic!("moto never produced a hosted zone id starting with Z");
 }
 
 /// `security_group_ids` from the state: tier → group id.

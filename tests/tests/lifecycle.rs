@@ -4,6 +4,7 @@
 
 mod common;
 
+use aws_sdk_ec2::types::{IpPermission, UserIdGroupPair};
 use common::{assert_nothing_tagged, state_str};
 use stack_tests::aws::AwsInspector;
 use stack_tests::terraform::TerraformDir;
@@ -119,6 +120,62 @@ async fn a_nat_gateway_deleted_out_of_band_is_recreated_by_the_next_apply() {
 
     tf.destroy().assert_success();
     assert_nothing_tagged(&aws, "drift").await;
+}
+
+#[tokio::test]
+async fn a_security_group_rule_revoked_out_of_band_is_restored_by_the_next_apply() {
+    let moto = Moto::start_async().await.expect("moto starts");
+    let aws = AwsInspector::for_moto(&moto).await;
+    let tf = TerraformDir::new("lifecycle-sg-drift", &moto).expect("dir");
+    tf.write_stack(&stack_hcl("sgdrift", 4)).expect("write");
+    tf.apply().assert_success();
+    let state = tf.resource_values(ADDRESS);
+    let app = state_str(&state, "/security_group_ids/app").to_string();
+    let alb = state_str(&state, "/security_group_ids/alb").to_string();
+    let http_from_alb = IpPermission::builder()
+        .ip_protocol("tcp")
+        .from_port(80)
+        .to_port(80)
+        .user_id_group_pairs(UserIdGroupPair::builder().group_id(&alb).build())
+        .build();
+    aws.ec2
+        .revoke_security_group_ingress()
+        .group_id(&app)
+        .ip_permissions(http_from_alb)
+        .send()
+        .await
+        .expect("revoke app's HTTP from the ALB behind Terraform's back");
+    assert!(
+        !app_allows_http_from(&aws, &app, &alb).await,
+        "the rule is gone"
+    );
+
+    tf.plan().assert_code(2);
+    tf.apply().assert_success();
+    assert!(
+        app_allows_http_from(&aws, &app, &alb).await,
+        "the rule is back"
+    );
+    tf.plan().assert_code(0);
+
+    tf.destroy().assert_success();
+    assert_nothing_tagged(&aws, "sgdrift").await;
+}
+
+async fn app_allows_http_from(aws: &AwsInspector, app: &str, alb: &str) -> bool {
+    let out = aws
+        .ec2
+        .describe_security_groups()
+        .group_ids(app)
+        .send()
+        .await
+        .expect("describe the app group");
+    out.security_groups()
+        .iter()
+        .flat_map(|g| g.ip_permissions())
+        .filter(|p| p.from_port() == Some(80) && p.to_port() == Some(80))
+        .flat_map(|p| p.user_id_group_pairs())
+        .any(|pair| pair.group_id() == Some(alb))
 }
 
 #[tokio::test]

@@ -266,6 +266,31 @@ pub async fn put_tags(
     Ok(())
 }
 
+/// Remove tags from the group (instances launched from now on no longer get them).
+pub async fn delete_tags(clients: &Clients, group: &str, keys: &[String]) -> Result<()> {
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let tags = keys
+        .iter()
+        .map(|key| {
+            Tag::builder()
+                .resource_id(group)
+                .resource_type("auto-scaling-group")
+                .key(key)
+                .build()
+        })
+        .collect();
+    clients
+        .autoscaling
+        .delete_tags()
+        .set_tags(Some(tags))
+        .send()
+        .await
+        .map_err(|e| aws_error(SERVICE, "DeleteTags", group, e))?;
+    Ok(())
+}
+
 /// Delete the group and its instances at once (`ForceDelete`). Already gone is success
 /// (checked first: moto answers a delete of a missing group with a bare HTTP 500).
 pub async fn delete_group(clients: &Clients, name: &str) -> Result<()> {

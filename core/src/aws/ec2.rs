@@ -59,6 +59,30 @@ pub fn stack_filter(stack: &str) -> Filter {
     filter(&format!("tag:{STACK_TAG}"), &[stack])
 }
 
+/// Which objects a lookup lists: those tagged for a stack, or those inside a VPC (whatever
+/// their tags: a tag removed out of band must not hide an object of the stack's VPC).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope<'a> {
+    Stack(&'a str),
+    Vpc(&'a str),
+}
+
+impl Scope<'_> {
+    /// The filter; `vpc_key` is the name of the VPC filter for this kind of object.
+    fn filter(self, vpc_key: &str) -> Filter {
+        match self {
+            Scope::Stack(stack) => stack_filter(stack),
+            Scope::Vpc(vpc) => filter(vpc_key, &[vpc]),
+        }
+    }
+    fn describe(self) -> String {
+        match self {
+            Scope::Stack(stack) => format!("stack {stack}"),
+            Scope::Vpc(vpc) => vpc.to_string(),
+        }
+    }
+}
+
 fn opt(value: Option<&str>) -> String {
     value.unwrap_or_default().to_string()
 }
@@ -169,13 +193,26 @@ pub struct Vpc {
 }
 
 /// VPCs tagged for the stack (normally zero or one).
+/// VPCs tagged for the stack.
 pub async fn stack_vpcs(ec2: &Client, stack: &str) -> Result<Vec<Vpc>> {
+    vpcs(ec2, Scope::Stack(stack)).await
+}
+
+/// VPCs of the scope (`Scope::Vpc`: that VPC, if it exists).
+pub async fn vpcs(ec2: &Client, scope: Scope<'_>) -> Result<Vec<Vpc>> {
     let out = ec2
         .describe_vpcs()
-        .filters(stack_filter(stack))
+        .filters(scope.filter("vpc-id"))
         .send()
         .await
-        .map_err(|e| aws_error(SERVICE, "DescribeVpcs", format!("vpc of stack {stack}"), e))?;
+        .map_err(|e| {
+            aws_error(
+                SERVICE,
+                "DescribeVpcs",
+                format!("VPC of {}", scope.describe()),
+                e,
+            )
+        })?;
     Ok(out
         .vpcs()
         .iter()
@@ -202,18 +239,19 @@ pub async fn create_vpc(ec2: &Client, cidr: &str, tags: &Tags) -> Result<String>
 /// DNS resolution and DNS host names on: EFS mount by name and RDS endpoints need both.
 pub async fn enable_vpc_dns(ec2: &Client, vpc_id: &str) -> Result<()> {
     let on = || AttributeBooleanValue::builder().value(true).build();
-    ec2.modify_vpc_attribute()
+    let support = ec2
+        .modify_vpc_attribute()
         .vpc_id(vpc_id)
         .enable_dns_support(on())
-        .send()
-        .await
-        .map_err(|e| aws_error(SERVICE, "ModifyVpcAttribute", vpc_id, e))?;
-    ec2.modify_vpc_attribute()
+        .send();
+    let hostnames = ec2
+        .modify_vpc_attribute()
         .vpc_id(vpc_id)
         .enable_dns_hostnames(on())
-        .send()
-        .await
-        .map_err(|e| aws_error(SERVICE, "ModifyVpcAttribute", vpc_id, e))?;
+        .send();
+    let (support, hostnames) = futures::join!(support, hostnames);
+    support.map_err(|e| aws_error(SERVICE, "ModifyVpcAttribute", vpc_id, e))?;
+    hostnames.map_err(|e| aws_error(SERVICE, "ModifyVpcAttribute", vpc_id, e))?;
     Ok(())
 }
 
@@ -239,6 +277,18 @@ pub async fn create_tags(ec2: &Client, resource_id: &str, tags: &Tags) -> Result
         .await
         .map(|_| ())
         .map_err(|e| aws_error(SERVICE, "CreateTags", resource_id, e))
+}
+
+/// Remove the tags `keys` (whatever their values) from the object.
+pub async fn delete_tags(ec2: &Client, resource_id: &str, keys: &[String]) -> Result<()> {
+    let tags: Vec<Tag> = keys.iter().map(|k| Tag::builder().key(k).build()).collect();
+    ec2.delete_tags()
+        .resources(resource_id)
+        .set_tags(Some(tags))
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| aws_error(SERVICE, "DeleteTags", resource_id, e))
 }
 
 /// One tagged EC2 object, as DescribeTags lists it.
@@ -303,16 +353,20 @@ pub struct Subnet {
 
 /// Subnets tagged for the stack.
 pub async fn stack_subnets(ec2: &Client, stack: &str) -> Result<Vec<Subnet>> {
+    subnets(ec2, Scope::Stack(stack)).await
+}
+
+pub async fn subnets(ec2: &Client, scope: Scope<'_>) -> Result<Vec<Subnet>> {
     let out = ec2
         .describe_subnets()
-        .filters(stack_filter(stack))
+        .filters(scope.filter("vpc-id"))
         .send()
         .await
         .map_err(|e| {
             aws_error(
                 SERVICE,
                 "DescribeSubnets",
-                format!("subnets of stack {stack}"),
+                format!("subnets of {}", scope.describe()),
                 e,
             )
         })?;
@@ -378,16 +432,20 @@ pub struct InternetGateway {
 }
 
 pub async fn stack_internet_gateways(ec2: &Client, stack: &str) -> Result<Vec<InternetGateway>> {
+    internet_gateways(ec2, Scope::Stack(stack)).await
+}
+
+pub async fn internet_gateways(ec2: &Client, scope: Scope<'_>) -> Result<Vec<InternetGateway>> {
     let out = ec2
         .describe_internet_gateways()
-        .filters(stack_filter(stack))
+        .filters(scope.filter("attachment.vpc-id"))
         .send()
         .await
         .map_err(|e| {
             aws_error(
                 SERVICE,
                 "DescribeInternetGateways",
-                format!("IGW of stack {stack}"),
+                format!("IGW of {}", scope.describe()),
                 e,
             )
         })?;
@@ -484,16 +542,20 @@ impl RouteTable {
 }
 
 pub async fn stack_route_tables(ec2: &Client, stack: &str) -> Result<Vec<RouteTable>> {
+    route_tables(ec2, Scope::Stack(stack)).await
+}
+
+pub async fn route_tables(ec2: &Client, scope: Scope<'_>) -> Result<Vec<RouteTable>> {
     let out = ec2
         .describe_route_tables()
-        .filters(stack_filter(stack))
+        .filters(scope.filter("vpc-id"))
         .send()
         .await
         .map_err(|e| {
             aws_error(
                 SERVICE,
                 "DescribeRouteTables",
-                format!("route tables of stack {stack}"),
+                format!("route tables of {}", scope.describe()),
                 e,
             )
         })?;
@@ -603,22 +665,21 @@ pub async fn ensure_default_route(
 
 /// Associate `subnet_id` with the table unless it already is; returns the association id.
 /// A subnet associated with another table is moved with ReplaceRouteTableAssociation.
-pub async fn associate_subnet(ec2: &Client, table: &RouteTable, subnet_id: &str) -> Result<String> {
+/// `vpc_tables` are the VPC's tables as just described: where the subnet sits now.
+pub async fn associate_subnet(
+    ec2: &Client,
+    table: &RouteTable,
+    vpc_tables: &[RouteTable],
+    subnet_id: &str,
+) -> Result<String> {
     if let Some((assoc, _)) = table.associations.iter().find(|(_, s)| s == subnet_id) {
         return Ok(assoc.clone());
     }
-    let existing = ec2
-        .describe_route_tables()
-        .filters(filter("association.subnet-id", &[subnet_id]))
-        .send()
-        .await
-        .map_err(|e| aws_error(SERVICE, "DescribeRouteTables", subnet_id, e))?;
-    let current = existing
-        .route_tables()
+    let current = vpc_tables
         .iter()
-        .flat_map(|t| t.associations())
-        .find(|a| a.subnet_id() == Some(subnet_id))
-        .and_then(|a| a.route_table_association_id().map(str::to_string));
+        .flat_map(|t| &t.associations)
+        .find(|(_, s)| s == subnet_id)
+        .map(|(assoc, _)| assoc.clone());
     let id = match current {
         Some(assoc) => ec2
             .replace_route_table_association()
@@ -748,7 +809,11 @@ impl NatGateway {
 
 /// NAT gateways tagged for the stack, in every state (deleted ones linger for an hour).
 pub async fn stack_nat_gateways(ec2: &Client, stack: &str) -> Result<Vec<NatGateway>> {
-    describe_nat_gateways(ec2, stack_filter(stack), stack).await
+    nat_gateways(ec2, Scope::Stack(stack)).await
+}
+
+pub async fn nat_gateways(ec2: &Client, scope: Scope<'_>) -> Result<Vec<NatGateway>> {
+    describe_nat_gateways(ec2, scope.filter("vpc-id"), &scope.describe()).await
 }
 
 pub async fn nat_gateway(ec2: &Client, nat_id: &str) -> Result<Option<NatGateway>> {
@@ -919,16 +984,20 @@ fn permission_of(rule: &SgRule) -> IpPermission {
 }
 
 pub async fn stack_security_groups(ec2: &Client, stack: &str) -> Result<Vec<SecurityGroup>> {
+    security_groups(ec2, Scope::Stack(stack)).await
+}
+
+pub async fn security_groups(ec2: &Client, scope: Scope<'_>) -> Result<Vec<SecurityGroup>> {
     let out = ec2
         .describe_security_groups()
-        .filters(stack_filter(stack))
+        .filters(scope.filter("vpc-id"))
         .send()
         .await
         .map_err(|e| {
             aws_error(
                 SERVICE,
                 "DescribeSecurityGroups",
-                format!("groups of stack {stack}"),
+                format!("groups of {}", scope.describe()),
                 e,
             )
         })?;
@@ -1088,11 +1157,20 @@ pub async fn stack_instances(
     stack: &str,
     name: Option<&str>,
 ) -> Result<Vec<Instance>> {
-    let mut call = ec2.describe_instances().filters(stack_filter(stack));
+    instances(ec2, Scope::Stack(stack), name).await
+}
+
+/// Instances of the scope, optionally only those with the given `Name`, in every state.
+pub async fn instances(
+    ec2: &Client,
+    scope: Scope<'_>,
+    name: Option<&str>,
+) -> Result<Vec<Instance>> {
+    let mut call = ec2.describe_instances().filters(scope.filter("vpc-id"));
     if let Some(name) = name {
         call = call.filters(filter("tag:Name", &[name]));
     }
-    describe_instances(call, stack).await
+    describe_instances(call, &scope.describe()).await
 }
 
 pub async fn instance(ec2: &Client, instance_id: &str) -> Result<Option<Instance>> {

@@ -223,6 +223,36 @@ pub async fn update_throughput(
     Ok(())
 }
 
+/// Make the file system's tags: add or overwrite `set`, remove `remove`.
+pub async fn retag(
+    clients: &Clients,
+    id: &str,
+    set: &BTreeMap<String, String>,
+    remove: &[String],
+) -> Result<()> {
+    if !set.is_empty() {
+        clients
+            .efs
+            .tag_resource()
+            .resource_id(id)
+            .set_tags(Some(efs_tags(set)?))
+            .send()
+            .await
+            .map_err(|e| aws_error(SERVICE, "TagResource", id, e))?;
+    }
+    if !remove.is_empty() {
+        clients
+            .efs
+            .untag_resource()
+            .resource_id(id)
+            .set_tag_keys(Some(remove.to_vec()))
+            .send()
+            .await
+            .map_err(|e| aws_error(SERVICE, "UntagResource", id, e))?;
+    }
+    Ok(())
+}
+
 /// Delete a file system whose mount targets are gone. Already gone is success.
 pub async fn delete_file_system(clients: &Clients, id: &str) -> Result<()> {
     let result = clients

@@ -680,6 +680,37 @@ pub async fn list_target_groups(clients: &Clients) -> Result<Vec<TargetGroup>> {
     }
 }
 
+/// Make an ELB object's tags (load balancer, target group or listener, by ARN): add or
+/// overwrite `set`, remove `remove`.
+pub async fn retag(
+    clients: &Clients,
+    arn: &str,
+    set: &BTreeMap<String, String>,
+    remove: &[String],
+) -> Result<()> {
+    if !set.is_empty() {
+        clients
+            .elbv2
+            .add_tags()
+            .resource_arns(arn)
+            .set_tags(Some(elb_tags(set)))
+            .send()
+            .await
+            .map_err(|e| aws_error(SERVICE, "AddTags", arn, e))?;
+    }
+    if !remove.is_empty() {
+        clients
+            .elbv2
+            .remove_tags()
+            .resource_arns(arn)
+            .set_tag_keys(Some(remove.to_vec()))
+            .send()
+            .await
+            .map_err(|e| aws_error(SERVICE, "RemoveTags", arn, e))?;
+    }
+    Ok(())
+}
+
 /// ARN → tags, for up to any number of ARNs (DescribeTags takes 20 at a time).
 pub async fn tags_of(
     clients: &Clients,

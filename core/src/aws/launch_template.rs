@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use aws_sdk_ec2::types::{
     Filter, LaunchTemplate as SdkLaunchTemplate, LaunchTemplateBlockDeviceMappingRequest,
     LaunchTemplateEbsBlockDeviceRequest, LaunchTemplateHttpTokensState,
+    LaunchTemplateIamInstanceProfileSpecificationRequest,
     LaunchTemplateInstanceMetadataEndpointState, LaunchTemplateInstanceMetadataOptionsRequest,
     LaunchTemplateInstanceNetworkInterfaceSpecificationRequest,
     LaunchTemplateTagSpecificationRequest, RequestLaunchTemplateData, ResourceType,
@@ -53,6 +54,8 @@ pub struct TemplateData {
     pub root_volume_gib: Option<i64>,
     /// Tags given to each instance and its volumes at launch.
     pub launch_tags: BTreeMap<String, String>,
+    /// ARN of the instance profile the instances run with (the stack's secret reader).
+    pub instance_profile_arn: Option<String>,
 }
 
 impl TemplateData {
@@ -80,6 +83,7 @@ impl TemplateData {
             root_volume_type: Some("gp3".to_string()),
             root_volume_gib: Some(ROOT_VOLUME_GIB),
             launch_tags,
+            instance_profile_arn: None,
         }
     }
 }
@@ -136,6 +140,11 @@ fn request_data(data: &TemplateData) -> RequestLaunchTemplateData {
         .image_id(&data.image_id)
         .instance_type(data.instance_type.as_str().into())
         .set_key_name(data.key_name.clone())
+        .set_iam_instance_profile(data.instance_profile_arn.as_ref().map(|arn| {
+            LaunchTemplateIamInstanceProfileSpecificationRequest::builder()
+                .arn(arn)
+                .build()
+        }))
         .user_data(&data.user_data_base64)
         .metadata_options(
             LaunchTemplateInstanceMetadataOptionsRequest::builder()
@@ -220,6 +229,10 @@ fn data_from(data: &ResponseLaunchTemplateData) -> TemplateData {
             .map(|v| v.as_str().to_string()),
         root_volume_gib: root.and_then(|e| e.volume_size()).map(i64::from),
         launch_tags,
+        instance_profile_arn: data
+            .iam_instance_profile()
+            .and_then(|p| p.arn())
+            .map(str::to_string),
     }
 }
 
@@ -444,7 +457,69 @@ fn empty_data() -> TemplateData {
         root_volume_type: None,
         root_volume_gib: None,
         launch_tags: BTreeMap::new(),
+        instance_profile_arn: None,
     }
+}
+
+/// The template's own tags, through DescribeTags: moto's DescribeLaunchTemplates keeps
+/// reporting the tags the template was created with.
+pub async fn tags_of(clients: &Clients, template_id: &str) -> Result<BTreeMap<String, String>> {
+    let output = clients
+        .ec2
+        .describe_tags()
+        .filters(
+            Filter::builder()
+                .name("resource-id")
+                .values(template_id)
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(|e| aws_error(SERVICE, "DescribeTags", template_id, e))?;
+    Ok(output
+        .tags()
+        .iter()
+        .filter_map(|t| {
+            Some((
+                t.key()?.to_string(),
+                t.value().unwrap_or_default().to_string(),
+            ))
+        })
+        .collect())
+}
+
+/// Make the template's own tags (not its instances'): add or overwrite `set`, remove `remove`.
+pub async fn retag(
+    clients: &Clients,
+    template_id: &str,
+    set: &BTreeMap<String, String>,
+    remove: &[String],
+) -> Result<()> {
+    if !set.is_empty() {
+        clients
+            .ec2
+            .create_tags()
+            .resources(template_id)
+            .set_tags(Some(ec2_tags(set)))
+            .send()
+            .await
+            .map_err(|e| aws_error(SERVICE, "CreateTags", template_id, e))?;
+    }
+    if !remove.is_empty() {
+        let keys = remove
+            .iter()
+            .map(|k| Tag::builder().key(k).build())
+            .collect();
+        clients
+            .ec2
+            .delete_tags()
+            .resources(template_id)
+            .set_tags(Some(keys))
+            .send()
+            .await
+            .map_err(|e| aws_error(SERVICE, "DeleteTags", template_id, e))?;
+    }
+    Ok(())
 }
 
 /// Delete the template and all its versions. Already gone is success.

@@ -6,10 +6,12 @@
 pub mod autoscaling;
 pub mod efs;
 pub mod elbv2;
+pub mod iam;
 pub mod launch_template;
 pub mod not_found;
 pub mod rds;
 pub mod route53;
+pub mod secretsmanager;
 
 use std::collections::BTreeMap;
 
@@ -49,6 +51,8 @@ pub struct Clients {
     pub elbv2: aws_sdk_elasticloadbalancingv2::Client,
     pub autoscaling: aws_sdk_autoscaling::Client,
     pub route53: aws_sdk_route53::Client,
+    pub secretsmanager: aws_sdk_secretsmanager::Client,
+    pub iam: aws_sdk_iam::Client,
 }
 
 impl Clients {
@@ -70,6 +74,8 @@ impl Clients {
             elbv2: aws_sdk_elasticloadbalancingv2::Client::new(&config),
             autoscaling: aws_sdk_autoscaling::Client::new(&config),
             route53: aws_sdk_route53::Client::new(&config),
+            secretsmanager: aws_sdk_secretsmanager::Client::new(&config),
+            iam: aws_sdk_iam::Client::new(&config),
         })
     }
 }
@@ -143,6 +149,7 @@ pub fn is_not_found(err: &StackError) -> bool {
             || code.ends_with("NotFound")
             || code.ends_with("NotFoundFault")
             || code == "NoSuchHostedZone"
+            || code == "NoSuchEntity"
             || code == "ValidationError" && err.to_string().contains("not found")
     })
 }

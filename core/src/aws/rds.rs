@@ -104,6 +104,7 @@ impl DbModification {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DbSubnetGroup {
     pub name: String,
+    pub arn: Option<String>,
     pub vpc_id: Option<String>,
     pub subnet_ids: Vec<String>,
 }
@@ -163,6 +164,7 @@ fn instance_from(db: &SdkDbInstance) -> DbInstance {
 fn subnet_group_from(group: &SdkDbSubnetGroup) -> DbSubnetGroup {
     DbSubnetGroup {
         name: group.db_subnet_group_name().unwrap_or_default().to_string(),
+        arn: group.db_subnet_group_arn().map(str::to_string),
         vpc_id: group.vpc_id().map(str::to_string),
         subnet_ids: group
             .subnets()
@@ -443,6 +445,7 @@ pub async fn create_db_subnet_group(
         .map(subnet_group_from)
         .unwrap_or_else(|| DbSubnetGroup {
             name: name.to_string(),
+            arn: None,
             vpc_id: None,
             subnet_ids: subnet_ids.to_vec(),
         }))
@@ -477,6 +480,36 @@ pub async fn delete_db_subnet_group(clients: &Clients, name: &str) -> Result<()>
         Ok(_) => Ok(()),
         Err(e) => ok_if_not_found(aws_error(SERVICE, "DeleteDBSubnetGroup", name, e)),
     }
+}
+
+/// Make an RDS object's tags (by ARN): add or overwrite `set`, remove `remove`.
+pub async fn retag(
+    clients: &Clients,
+    arn: &str,
+    set: &BTreeMap<String, String>,
+    remove: &[String],
+) -> Result<()> {
+    if !set.is_empty() {
+        clients
+            .rds
+            .add_tags_to_resource()
+            .resource_name(arn)
+            .set_tags(Some(rds_tags(set)))
+            .send()
+            .await
+            .map_err(|e| aws_error(SERVICE, "AddTagsToResource", arn, e))?;
+    }
+    if !remove.is_empty() {
+        clients
+            .rds
+            .remove_tags_from_resource()
+            .resource_name(arn)
+            .set_tag_keys(Some(remove.to_vec()))
+            .send()
+            .await
+            .map_err(|e| aws_error(SERVICE, "RemoveTagsFromResource", arn, e))?;
+    }
+    Ok(())
 }
 
 /// The tags of an RDS object by ARN (the subnet group's description carries none).

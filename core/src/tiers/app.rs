@@ -9,13 +9,14 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::{database, load_balancer, step, storage, StackPlan, Step, StepContext};
+use super::{
+    database, load_balancer, secrets, step, storage, tag_sync, StackPlan, Step, StepContext,
+};
 use crate::aws::autoscaling::{self, AutoScalingGroup, GroupRequest};
 use crate::aws::ec2;
 use crate::aws::launch_template::{self, LaunchTemplate, TemplateData};
 use crate::error::{Result, StackError};
-use crate::secrets;
-use crate::spec::{AutoscalingSpec, Secret, WordpressSpec};
+use crate::spec::{AutoscalingSpec, WordpressSpec};
 use crate::state::logical;
 use crate::userdata::{self, UserDataInput};
 
@@ -49,6 +50,8 @@ pub fn steps(plan: &StackPlan) -> Vec<Step> {
         step::SECURITY_GROUPS.to_string(),
         storage::steps::FILE_SYSTEM.to_string(),
         database::steps::INSTANCE.to_string(),
+        // The instances read their secret through this profile's role.
+        secrets::steps::INSTANCE_PROFILE.to_string(),
     ];
     // Instances mount EFS and pull the image at boot: their zone's mount target and NAT route
     // must exist first.
@@ -106,23 +109,13 @@ fn database_host(ctx: &StepContext) -> Result<(String, u16)> {
     Ok((host, port))
 }
 
-/// The secrets every instance shares: the effective DB password and the WordPress keys
-/// (generated now if this stack has none yet, then kept).
-fn shared_secrets(ctx: &StepContext) -> Result<(Secret, BTreeMap<String, Secret>)> {
-    ctx.update_state(|s| {
-        secrets::ensure_wordpress_keys(&mut s.secrets);
-        let password = s.spec.database.password.clone().ok_or_else(|| {
-            StackError::Internal("the DB password was not settled by the database step".into())
-        })?;
-        Ok((password, s.secrets.wordpress_keys.clone()))
-    })
-}
-
 async fn wanted_template_data(ctx: &StepContext) -> Result<TemplateData> {
     let spec = ctx.spec();
     let image = resolve_image(ctx).await?;
     let (db_host, db_port) = database_host(ctx)?;
-    let (password, keys) = shared_secrets(ctx)?;
+    // The user data names the secret and its version; the instances fetch the values.
+    let (secret_id, secret_version) = secrets::current_secret_version(ctx).await?;
+    let instance_profile_arn = ctx.require(logical::APP_INSTANCE_PROFILE)?;
     let efs_id = ctx.require(logical::EFS_FILE_SYSTEM)?;
     let group_id = ctx.require(&logical::qualified(logical::SECURITY_GROUP, APP_GROUP))?;
     let user_data = userdata::render_base64(&UserDataInput {
@@ -133,22 +126,25 @@ async fn wanted_template_data(ctx: &StepContext) -> Result<TemplateData> {
         db_port,
         db_name: &spec.database.db_name,
         db_user: &spec.database.username,
-        db_password: &password,
-        wordpress_keys: &keys,
+        secret_id: &secret_id,
+        secret_version: &secret_version,
         image: &spec.wordpress.image,
         config_extra: spec.wordpress.config_extra.as_deref(),
         health_check_path: &spec.load_balancer.health_check_path,
     });
     let instance_name = ctx.name(APP_GROUP, None);
-    Ok(TemplateData::hardened(
-        &image.id,
-        &image.root_device_name,
-        &spec.wordpress.instance_type,
-        &group_id,
-        spec.wordpress.key_name.as_deref(),
-        user_data,
-        ctx.tags(&instance_name),
-    ))
+    Ok(TemplateData {
+        instance_profile_arn: Some(instance_profile_arn),
+        ..TemplateData::hardened(
+            &image.id,
+            &image.root_device_name,
+            &spec.wordpress.instance_type,
+            &group_id,
+            spec.wordpress.key_name.as_deref(),
+            user_data,
+            ctx.tags(&instance_name),
+        )
+    })
 }
 
 async fn find_launch_template(ctx: &StepContext) -> Result<Option<LaunchTemplate>> {
@@ -167,6 +163,11 @@ async fn converge_launch_template(ctx: &Arc<StepContext>) -> Result<()> {
     let (id, version) = match find_launch_template(ctx).await? {
         Some(template) => {
             ctx.record(logical::LAUNCH_TEMPLATE, &template.id);
+            let name = launch_template_name(ctx.stack());
+            let tags = launch_template::tags_of(&ctx.clients, &template.id).await?;
+            let changes = tag_sync::changes_for(ctx, &template.id, &tags, &name);
+            launch_template::retag(&ctx.clients, &template.id, &changes.set, &changes.remove)
+                .await?;
             let version = version_saying(ctx, &template, &wanted).await?;
             (template.id, version)
         }
@@ -326,10 +327,13 @@ async fn update_group(
         autoscaling::attach_target_groups(&ctx.clients, request.name, request.target_group_arns)
             .await?;
     }
-    if group.tags != *request.tags {
-        autoscaling::put_tags(&ctx.clients, request.name, request.tags).await?;
+    let tag_changes =
+        tag_sync::changes_for(ctx, request.name, &group.tags, &ctx.name(APP_GROUP, None));
+    if !tag_changes.set.is_empty() {
+        autoscaling::put_tags(&ctx.clients, request.name, &tag_changes.set).await?;
     }
-    if changes.refresh_instances {
+    autoscaling::delete_tags(&ctx.clients, request.name, &tag_changes.remove).await?;
+    if changes.refresh_instances && !only_tags_differ(ctx, group, request).await? {
         let refresh = autoscaling::start_instance_refresh(
             &ctx.clients,
             request.name,
@@ -339,6 +343,43 @@ async fn update_group(
         tracing::info!(group = %request.name, refresh = ?refresh, "instance refresh started for the new template version");
     }
     Ok(())
+}
+
+/// Whether the group's current template version and the wanted one differ only in the tags
+/// they give instances: new launches get the new tags, running instances are not replaced
+/// for a tag change.
+async fn only_tags_differ(
+    ctx: &StepContext,
+    group: &AutoScalingGroup,
+    request: &GroupRequest<'_>,
+) -> Result<bool> {
+    let current = group
+        .launch_template_version
+        .as_deref()
+        .and_then(|v| v.parse::<i64>().ok());
+    let (Some(current), Some(template)) = (current, group.launch_template_id.as_deref()) else {
+        return Ok(false);
+    };
+    if template != request.launch_template_id {
+        return Ok(false);
+    }
+    let (old, new) = tokio::try_join!(
+        launch_template::describe_version(&ctx.clients, template, current),
+        launch_template::describe_version(&ctx.clients, template, request.launch_template_version),
+    )?;
+    Ok(match (old, new) {
+        (Some(old), Some(new)) => same_but_tags(&old.data, &new.data),
+        _ => false,
+    })
+}
+
+/// Template data equal but for the instance tags.
+pub fn same_but_tags(a: &TemplateData, b: &TemplateData) -> bool {
+    let untagged = |d: &TemplateData| TemplateData {
+        launch_tags: BTreeMap::new(),
+        ..d.clone()
+    };
+    untagged(a) == untagged(b)
 }
 
 async fn delete_group(ctx: &Arc<StepContext>) -> Result<()> {
@@ -388,6 +429,7 @@ pub async fn refresh(ctx: &StepContext) -> Result<()> {
     ctx.record(logical::AUTOSCALING_GROUP, &group.name);
     ctx.update_outputs(|o| o.asg_name = Some(group.name.clone()));
     ctx.update_state(|s| observe_group(&mut s.spec.autoscaling, &group));
+    tag_sync::observe(ctx, &group.tags, &ctx.name(APP_GROUP, None));
     if let Some(policy) =
         autoscaling::describe_policy(&ctx.clients, &group.name, &policy_name(ctx.stack())).await?
     {
@@ -405,6 +447,8 @@ async fn refresh_template(
     group: Option<&AutoScalingGroup>,
 ) -> Result<()> {
     ctx.record(logical::LAUNCH_TEMPLATE, &template.id);
+    let tags = launch_template::tags_of(&ctx.clients, &template.id).await?;
+    tag_sync::observe(ctx, &tags, &launch_template_name(ctx.stack()));
     // The version in use is the group's when it names a number, else the template's default.
     let in_use = group
         .and_then(|g| g.launch_template_version.as_deref())

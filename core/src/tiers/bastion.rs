@@ -5,14 +5,20 @@
 //! A change of AMI, type or key pair launches a new instance first, then terminates the old
 //! one. With `bastion.enabled = false` the step removes the instance.
 
+use std::time::Duration;
+
+use super::network::{ensure_tags, observe_tags};
 use super::{step, StackPlan, Step, StepContext};
-use crate::aws::ec2::{self, Image, Instance, InstanceRequest};
+use crate::aws::ec2::{self, Image, Instance, InstanceRequest, Scope};
 use crate::error::Result;
 use crate::state::logical::{self, qualified};
 use crate::wait::{self, Poll};
 
 /// Amazon Linux 2023's own root snapshot size; never smaller than the image's.
 const MIN_ROOT_GIB: i32 = 8;
+/// Usual time for an instance to reach `running`, and `terminated`.
+const BOOT_TIME: Duration = Duration::from_secs(20);
+const TERMINATE_TIME: Duration = Duration::from_secs(45);
 
 pub fn steps(plan: &StackPlan) -> Vec<Step> {
     let Some(first_zone) = plan.zones.first() else {
@@ -61,7 +67,10 @@ async fn ensure_bastion(ctx: &StepContext) -> Result<()> {
             && i.security_group_ids.contains(&group)
     };
     let id = match live.iter().find(|i| matches(i)) {
-        Some(instance) => instance.id.clone(),
+        Some(instance) => {
+            ensure_tags(ctx, &instance.id, &instance.tags, &bastion_name(ctx)).await?;
+            instance.id.clone()
+        }
         None => {
             let name = bastion_name(ctx);
             // A reused token would answer with a terminated instance: count those in.
@@ -106,10 +115,38 @@ async fn ensure_bastion(ctx: &StepContext) -> Result<()> {
     Ok(())
 }
 
-/// The stack's bastions in every state (terminated ones linger for a while).
+/// The stack's bastions in every state (terminated ones linger for a while): instances of
+/// the stack's VPC named for it, known by id, or wearing the bastion group (a bastion that
+/// lost its tags; the app instances wear the app group).
 async fn all_bastions(ctx: &StepContext) -> Result<Vec<Instance>> {
+    let ec2 = &ctx.clients.ec2;
     let name = bastion_name(ctx);
-    ec2::stack_instances(&ctx.clients.ec2, ctx.stack(), Some(&name)).await
+    let vpc = ctx
+        .resource(logical::VPC)
+        .or_else(|| ctx.prior_resource(logical::VPC).map(str::to_string));
+    let Some(vpc) = vpc else {
+        return ec2::stack_instances(ec2, ctx.stack(), Some(&name)).await;
+    };
+    let known = |key: &str| -> Vec<String> {
+        [
+            ctx.resource(key),
+            ctx.prior_resource(key).map(str::to_string),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    };
+    let ids = known(logical::BASTION_INSTANCE);
+    let groups = known(&qualified(logical::SECURITY_GROUP, "bastion"));
+    let in_vpc = ec2::instances(ec2, Scope::Vpc(&vpc), None).await?;
+    Ok(in_vpc
+        .into_iter()
+        .filter(|i| {
+            i.tags.get("Name") == Some(&name)
+                || ids.contains(&i.id)
+                || i.security_group_ids.iter().any(|g| groups.contains(g))
+        })
+        .collect())
 }
 
 async fn live_bastions(ctx: &StepContext) -> Result<Vec<Instance>> {
@@ -120,16 +157,26 @@ async fn live_bastions(ctx: &StepContext) -> Result<Vec<Instance>> {
 /// Wait for `running` (returns the instance) or `terminated` (returns `None`).
 async fn wait_state(ctx: &StepContext, id: &str, target: &str) -> Result<Option<Instance>> {
     let ec2 = &ctx.clients.ec2;
-    wait::until(ctx.bounds(), &format!("instance {id}"), target, || async {
-        let observed = ec2::instance(ec2, id).await?;
-        Ok(match observed {
-            None if target == "terminated" => Poll::Ready(None),
-            None => Poll::Pending("not yet visible".into()),
-            Some(i) if i.state == target => Poll::Ready(Some(i)),
-            Some(i) if target == "running" && !i.is_live() => Poll::Failed(i.state),
-            Some(i) => Poll::Pending(i.state),
-        })
-    })
+    let usual = if target == "running" {
+        BOOT_TIME
+    } else {
+        TERMINATE_TIME
+    };
+    wait::until(
+        &ctx.bounds().expecting(usual),
+        &format!("instance {id}"),
+        target,
+        || async {
+            let observed = ec2::instance(ec2, id).await?;
+            Ok(match observed {
+                None if target == "terminated" => Poll::Ready(None),
+                None => Poll::Pending("not yet visible".into()),
+                Some(i) if i.state == target => Poll::Ready(Some(i)),
+                Some(i) if target == "running" && !i.is_live() => Poll::Failed(i.state),
+                Some(i) => Poll::Pending(i.state),
+            })
+        },
+    )
     .await
 }
 
@@ -168,7 +215,9 @@ pub async fn refresh(ctx: &StepContext) -> Result<()> {
         }
         return Ok(());
     };
-    ctx.record(logical::BASTION_INSTANCE, &instance.id);
+    if observe_tags(ctx, &instance.tags, &bastion_name(ctx)) {
+        ctx.record(logical::BASTION_INSTANCE, &instance.id);
+    }
     ctx.update_outputs(|o| o.bastion_public_ip = instance.public_ip.clone());
     ctx.update_state(|s| {
         s.spec.bastion.enabled = true;

@@ -7,9 +7,9 @@
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use super::{step, StackPlan, Step, StepContext};
+use super::{step, tag_sync, StackPlan, Step, StepContext};
 use crate::aws::rds::{self, DbInstance, DbInstanceRequest, DbModification};
-use crate::error::{Result, StackError};
+use crate::error::{FieldPath, Result, SpecError, StackError};
 use crate::secrets;
 use crate::spec::{DatabaseSpec, Secret};
 use crate::state::logical;
@@ -73,11 +73,17 @@ async fn converge_subnet_group(ctx: &Arc<StepContext>) -> Result<()> {
     let name = subnet_group_name(ctx.stack());
     let subnets = private_subnet_ids(ctx)?;
     match rds::describe_db_subnet_group(&ctx.clients, &name).await? {
-        Some(group) if sorted(group.subnet_ids.clone()) != sorted(subnets.clone()) => {
-            tracing::info!(subnet_group = %name, "putting the DB subnet group back over the private subnets");
-            rds::modify_db_subnet_group(&ctx.clients, &name, &subnets).await?;
+        Some(group) => {
+            if sorted(group.subnet_ids.clone()) != sorted(subnets.clone()) {
+                tracing::info!(subnet_group = %name, "putting the DB subnet group back over the private subnets");
+                rds::modify_db_subnet_group(&ctx.clients, &name, &subnets).await?;
+            }
+            if let Some(arn) = &group.arn {
+                let observed = rds::tags_of(&ctx.clients, arn).await?;
+                let changes = tag_sync::changes_for(ctx, arn, &observed, &name);
+                rds::retag(&ctx.clients, arn, &changes.set, &changes.remove).await?;
+            }
         }
-        Some(_) => {}
         None => {
             rds::create_db_subnet_group(&ctx.clients, &name, &subnets, &ctx.tags(&name)).await?;
             tracing::info!(subnet_group = %name, "created DB subnet group");
@@ -106,6 +112,21 @@ fn settle_password(ctx: &StepContext) -> (Secret, bool) {
     let changed = previous.as_ref() != Some(&password);
     ctx.update_state(|state| state.spec.database.password = Some(password.clone()));
     (password, changed)
+}
+
+/// Plan-time rule (for the plan, with the prior state): RDS grows storage in place but never
+/// shrinks it. `Some` when `desired` asks for less than the stack has.
+pub fn storage_shrink_error(prior: &DatabaseSpec, desired: &DatabaseSpec) -> Option<SpecError> {
+    (desired.allocated_storage < prior.allocated_storage).then(|| {
+        SpecError::new(
+            FieldPath::attrs(&["database", "allocated_storage"]),
+            format!(
+                "allocated storage cannot shrink from {} GiB to {} GiB",
+                prior.allocated_storage, desired.allocated_storage
+            ),
+            "RDS can only grow a DB instance's storage. Keep the current size or a larger one; to shrink, create a new stack and move the data.",
+        )
+    })
 }
 
 /// Whether the engine version AWS reports satisfies the spec's (`8.0` is met by `8.0.39`).
@@ -168,6 +189,10 @@ async fn converge_instance(ctx: &Arc<StepContext>) -> Result<()> {
                 tracing::info!(db_instance = %identifier, "modifying DB instance");
                 rds::modify_db_instance(&ctx.clients, &identifier, &change).await?;
             }
+            if let Some(arn) = &observed.arn {
+                let changes = tag_sync::changes_for(ctx, arn, &observed.tags, &identifier);
+                rds::retag(&ctx.clients, arn, &changes.set, &changes.remove).await?;
+            }
         }
         None => {
             create_instance(ctx, &identifier, &group_id, &password).await?;
@@ -220,6 +245,31 @@ fn record_endpoint(ctx: &StepContext, db: &DbInstance) {
     });
 }
 
+/// Refuse a destroy up front when the instance has deletion protection, before any other
+/// object is deleted: a refusal halfway would leave the site without its load balancer or
+/// instances and the database standing.
+pub async fn refuse_protected_destroy(ctx: &StepContext) -> Result<()> {
+    let identifier = ctx
+        .resource(logical::DB_INSTANCE)
+        .unwrap_or_else(|| instance_identifier(ctx.stack()));
+    let protected = match rds::describe_db_instance(&ctx.clients, &identifier).await? {
+        Some(db) => db.deletion_protection,
+        None => false,
+    };
+    if protected {
+        return Err(protected_refusal(&identifier));
+    }
+    Ok(())
+}
+
+fn protected_refusal(identifier: &str) -> StackError {
+    StackError::Refused {
+        what: format!(
+            "DB instance {identifier} has deletion protection: set database.deletion_protection = false and apply before destroying the stack"
+        ),
+    }
+}
+
 async fn delete_instance(ctx: &Arc<StepContext>) -> Result<()> {
     let identifier = ctx
         .resource(logical::DB_INSTANCE)
@@ -229,11 +279,7 @@ async fn delete_instance(ctx: &Arc<StepContext>) -> Result<()> {
         return Ok(());
     };
     if db.deletion_protection || ctx.spec().database.deletion_protection {
-        return Err(StackError::Refused {
-            what: format!(
-                "DB instance {identifier} has deletion protection: set database.deletion_protection = false and apply before destroying the stack"
-            ),
-        });
+        return Err(protected_refusal(&identifier));
     }
     let snapshot = (!ctx.spec().database.skip_final_snapshot)
         .then(|| final_snapshot_identifier(ctx.stack(), SystemTime::now()));
@@ -253,11 +299,12 @@ async fn delete_instance(ctx: &Arc<StepContext>) -> Result<()> {
 /// Record the subnet group and instance, and write observed settings into the state's spec.
 pub async fn refresh(ctx: &StepContext) -> Result<()> {
     let group_name = subnet_group_name(ctx.stack());
-    if rds::describe_db_subnet_group(&ctx.clients, &group_name)
-        .await?
-        .is_some()
-    {
+    if let Some(group) = rds::describe_db_subnet_group(&ctx.clients, &group_name).await? {
         ctx.record(logical::DB_SUBNET_GROUP, &group_name);
+        if let Some(arn) = &group.arn {
+            let tags = rds::tags_of(&ctx.clients, arn).await?;
+            tag_sync::observe(ctx, &tags, &group_name);
+        }
     }
     let identifier = instance_identifier(ctx.stack());
     if let Some(db) = rds::describe_db_instance(&ctx.clients, &identifier).await? {
@@ -267,6 +314,7 @@ pub async fn refresh(ctx: &StepContext) -> Result<()> {
         ctx.record(logical::DB_INSTANCE, &identifier);
         record_endpoint(ctx, &db);
         ctx.update_state(|state| observe_database(&mut state.spec.database, &db));
+        tag_sync::observe(ctx, &db.tags, &identifier);
     }
     Ok(())
 }
@@ -358,6 +406,27 @@ mod tests {
         assert_eq!(change.security_group_ids, Some(vec!["sg-db".to_string()]));
         assert_eq!(change.max_allocated_storage, Some(100));
         assert_eq!(change.engine_version, None, "8.0.39 satisfies 8.0");
+    }
+
+    #[test]
+    fn shrinking_storage_is_refused_at_plan_on_its_attribute() {
+        let prior = DatabaseSpec {
+            allocated_storage: 40,
+            ..DatabaseSpec::default()
+        };
+        let smaller = DatabaseSpec {
+            allocated_storage: 30,
+            ..DatabaseSpec::default()
+        };
+        let error = storage_shrink_error(&prior, &smaller).expect("refused");
+        assert_eq!(error.path.to_string(), "database.allocated_storage");
+        assert!(error.summary.contains("40") && error.summary.contains("30"));
+        assert_eq!(storage_shrink_error(&prior, &prior), None);
+        assert_eq!(
+            storage_shrink_error(&smaller, &prior),
+            None,
+            "growing is fine"
+        );
     }
 
     #[test]

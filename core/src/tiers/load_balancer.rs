@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use super::{dns, step, StackPlan, Step, StepContext};
+use super::{dns, step, tag_sync, StackPlan, Step, StepContext};
 use crate::aws::elbv2::{self, ListenerAction, ListenerRequest, LoadBalancer, TargetGroup};
 use crate::error::Result;
 use crate::naming::{bounded_name, ELB_NAME_LIMIT};
@@ -131,6 +131,7 @@ async fn converge_load_balancer(ctx: &Arc<StepContext>) -> Result<()> {
     let lb = match find_load_balancer(ctx).await? {
         Some(lb) => {
             repair_load_balancer(ctx, &lb, &subnets, &groups).await?;
+            retag(ctx, &lb.arn, &lb.name).await?;
             lb
         }
         None => {
@@ -174,6 +175,22 @@ async fn repair_load_balancer(
     Ok(())
 }
 
+/// Make the tags of the ELB object `arn`, named `name`, the stack's.
+async fn retag(ctx: &StepContext, arn: &str, name: &str) -> Result<()> {
+    let observed = elbv2::tags_of(&ctx.clients, &[arn.to_string()]).await?;
+    let observed = observed.get(arn).cloned().unwrap_or_default();
+    let changes = tag_sync::changes_for(ctx, arn, &observed, name);
+    elbv2::retag(&ctx.clients, arn, &changes.set, &changes.remove).await
+}
+
+/// `<stack>-http-listener` or `<stack>-https-listener`.
+fn listener_name(ctx: &StepContext, request: &ListenerRequest) -> String {
+    ctx.name(
+        &format!("{}-listener", request.protocol().to_ascii_lowercase()),
+        None,
+    )
+}
+
 fn record_load_balancer_outputs(ctx: &StepContext, lb: &LoadBalancer) {
     let url = dns::stack_url(ctx.spec(), &lb.dns_name);
     ctx.update_outputs(|o| {
@@ -208,6 +225,7 @@ async fn converge_target_group(ctx: &Arc<StepContext>) -> Result<()> {
                 tracing::info!(target_group = %tg.arn, %path, "setting the target group's health check");
                 elbv2::set_health_check(&ctx.clients, &tg.arn, path).await?;
             }
+            retag(ctx, &tg.arn, &tg.name).await?;
             tg
         }
         None => {
@@ -260,18 +278,17 @@ async fn converge_listeners(ctx: &Arc<StepContext>) -> Result<()> {
         ctx.forget(logical::HTTPS_LISTENER);
     }
     for (logical_name, request) in &wanted {
+        let name = listener_name(ctx, request);
         let arn = match existing.iter().find(|l| l.port == Some(request.port)) {
-            Some(listener) if request.is_met_by(listener) => listener.arn.clone(),
             Some(listener) => {
-                tracing::info!(listener = %listener.arn, "updating listener");
-                elbv2::modify_listener(&ctx.clients, &listener.arn, request).await?;
+                if !request.is_met_by(listener) {
+                    tracing::info!(listener = %listener.arn, "updating listener");
+                    elbv2::modify_listener(&ctx.clients, &listener.arn, request).await?;
+                }
+                retag(ctx, &listener.arn, &name).await?;
                 listener.arn.clone()
             }
             None => {
-                let name = ctx.name(
-                    &format!("{}-listener", request.protocol().to_ascii_lowercase()),
-                    None,
-                );
                 let listener =
                     elbv2::create_listener(&ctx.clients, &lb_arn, request, &ctx.tags(&name))
                         .await?;
@@ -299,17 +316,21 @@ async fn delete_listeners(ctx: &Arc<StepContext>) -> Result<()> {
 /// Record the ALB, target group and listeners, and write observed settings into the spec.
 pub async fn refresh(ctx: &StepContext) -> Result<()> {
     let name = load_balancer_name(ctx.stack());
+    // ARN → the name its tags should carry, for one batched tag look-up at the end.
+    let mut named = Vec::new();
     if let Some(tg) =
         elbv2::find_target_group(&ctx.clients, &target_group_name(ctx.stack())).await?
     {
         ctx.record(logical::TARGET_GROUP, &tg.arn);
+        named.push((tg.arn.clone(), tg.name.clone()));
         if let Some(path) = tg.health_check_path {
             ctx.update_state(|s| s.spec.load_balancer.health_check_path = path);
         }
     }
     let Some(lb) = elbv2::find_load_balancer(&ctx.clients, &name).await? else {
-        return Ok(());
+        return observe_tags(ctx, &named).await;
     };
+    named.push((lb.arn.clone(), lb.name.clone()));
     ctx.record(logical::LOAD_BALANCER, &lb.arn);
     record_load_balancer_outputs(ctx, &lb);
     if let Some(seconds) = elbv2::idle_timeout(&ctx.clients, &lb.arn).await? {
@@ -320,15 +341,27 @@ pub async fn refresh(ctx: &StepContext) -> Result<()> {
     let http = listeners.iter().find(|l| l.port == Some(HTTP_PORT));
     if let Some(listener) = http {
         ctx.record(logical::HTTP_LISTENER, &listener.arn);
+        named.push((listener.arn.clone(), ctx.name("http-listener", None)));
     }
     if let Some(listener) = https {
         ctx.record(logical::HTTPS_LISTENER, &listener.arn);
+        named.push((listener.arn.clone(), ctx.name("https-listener", None)));
     }
     let certificate = https.and_then(|l| l.certificate_arn.clone());
     ctx.update_state(|s| s.spec.load_balancer.certificate_arn = certificate);
     // The URL depends on the observed certificate too.
     let url = dns::stack_url(&ctx.snapshot().spec, &lb.dns_name);
     ctx.update_outputs(|o| o.url = Some(url));
+    observe_tags(ctx, &named).await
+}
+
+/// Report tag drift of the `(ARN, object name)` objects.
+async fn observe_tags(ctx: &StepContext, named: &[(String, String)]) -> Result<()> {
+    let arns: Vec<String> = named.iter().map(|(arn, _)| arn.clone()).collect();
+    let tags = elbv2::tags_of(&ctx.clients, &arns).await?;
+    for (arn, name) in named {
+        tag_sync::observe(ctx, &tags.get(arn).cloned().unwrap_or_default(), name);
+    }
     Ok(())
 }
 

@@ -37,7 +37,8 @@
 //!
 //! # Waiting and errors
 //! Wait with `wait::until(&ctx.bounds(), …)`: bounded by the operation's timeout and
-//! interrupted by the cancel token. A call that names an object created moments before
+//! interrupted by the cancel token. For objects with a known usual duration, poll with
+//! `ctx.bounds().expecting(usual)` (few calls, small overshoot; see `wait::Backoff`). A call that names an object created moments before
 //! (attach, route, authorize, tag…) goes through `ctx.eventually(what, || call)`, which
 //! waits out AWS's eventual consistency (`*.NotFound` for up to two minutes). AWS failures are `StackError::Aws` built by
 //! `aws::aws_error` inside the `aws/<service>.rs` module; no SDK type is used in a tier.
@@ -55,19 +56,20 @@ pub mod database;
 pub mod dns;
 pub mod load_balancer;
 pub mod network;
+pub mod secrets;
 pub mod security;
 pub mod service_sweep;
 pub mod storage;
 pub mod sweep;
+pub mod tag_sync;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use futures::future::BoxFuture;
 use futures::FutureExt;
 use sha2::{Digest, Sha256};
-use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::aws::Clients;
@@ -186,6 +188,7 @@ pub fn all_steps(plan: &StackPlan) -> Vec<Step> {
     steps.extend(bastion::steps(plan));
     steps.extend(storage::steps(plan));
     steps.extend(database::steps(plan));
+    steps.extend(secrets::steps(plan));
     steps.extend(load_balancer::steps(plan));
     steps.extend(app::steps(plan));
     steps.extend(dns::steps(plan));
@@ -202,15 +205,17 @@ pub async fn refresh_all(ctx: &StepContext) -> Result<()> {
     network?;
     security?;
     bastion?;
-    let (storage, database, load_balancer, app, dns) = tokio::join!(
+    let (storage, database, load_balancer, app, dns, secrets) = tokio::join!(
         storage::refresh(ctx),
         database::refresh(ctx),
         load_balancer::refresh(ctx),
         app::refresh(ctx),
-        dns::refresh(ctx)
+        dns::refresh(ctx),
+        secrets::refresh(ctx)
     );
     storage?;
     database?;
+    secrets?;
     load_balancer?;
     app?;
     dns?;
@@ -235,6 +240,10 @@ pub struct StepContext {
     pub operation: Operation,
     default_tags: BTreeMap<String, String>,
     bounds: Bounds,
+    /// The ids of the state the operation started from (empty on create and import).
+    prior: BTreeMap<String, String>,
+    /// Tag keys the previous configuration set and this one no longer does.
+    retired_tags: BTreeSet<String>,
     state: Mutex<StackState>,
 }
 
@@ -244,8 +253,8 @@ impl StepContext {
         operation: Operation,
         plan: StackPlan,
         default_tags: BTreeMap<String, String>,
-        deadline: Instant,
-        cancel: CancellationToken,
+        bounds: Bounds,
+        prior: BTreeMap<String, String>,
         state: StackState,
     ) -> StepContext {
         StepContext {
@@ -253,9 +262,28 @@ impl StepContext {
             plan,
             operation,
             default_tags,
-            bounds: Bounds::new(deadline, cancel),
+            bounds,
+            prior,
+            retired_tags: BTreeSet::new(),
             state: Mutex::new(state),
         }
+    }
+
+    /// Declare the tag keys an update dropped from `tags`, to be removed from every object.
+    pub fn with_retired_tags(mut self, keys: BTreeSet<String>) -> StepContext {
+        self.retired_tags = keys;
+        self
+    }
+
+    /// Tag keys to remove from objects (`tags` entries the configuration dropped).
+    pub fn retired_tags(&self) -> &BTreeSet<String> {
+        &self.retired_tags
+    }
+
+    /// The id `logical_name` had in the state the operation started from: how a refresh
+    /// finds an object that lost its tags.
+    pub fn prior_resource(&self, logical_name: &str) -> Option<&str> {
+        self.prior.get(logical_name).map(String::as_str)
     }
 
     /// True when refreshing for `terraform import`: the spec must be rebuilt from AWS.
@@ -365,3 +393,110 @@ impl StepContext {
 
 /// The step context behind an `Arc`, as the graph's futures need it.
 pub type SharedContext = Arc<StepContext>;
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, BTreeSet};
+
+    use super::*;
+    use crate::graph::topological_order;
+    use crate::spec::NatMode;
+
+    fn plan(zones: &[&str], nat: NatMode, bastion: bool) -> StackPlan {
+        let mut spec = StackSpec::with_name("blog");
+        spec.network.nat_gateways = nat;
+        spec.bastion.enabled = bastion;
+        StackPlan {
+            spec,
+            zones: zones.iter().map(|z| z.to_string()).collect(),
+        }
+    }
+
+    fn edges(plan: &StackPlan) -> Vec<(String, Vec<String>)> {
+        all_steps(plan).into_iter().map(|s| (s.id, s.deps)).collect()
+    }
+
+    /// Every step `id` transitively waits for.
+    fn ancestors(edges: &[(String, Vec<String>)], id: &str) -> BTreeSet<String> {
+        let deps: BTreeMap<&str, &Vec<String>> = edges.iter().map(|(i, d)| (i.as_str(), d)).collect();
+        let mut seen = BTreeSet::new();
+        let mut todo = vec![id.to_string()];
+        while let Some(next) = todo.pop() {
+            for dep in deps.get(next.as_str()).copied().into_iter().flatten() {
+                if seen.insert(dep.clone()) {
+                    todo.push(dep.clone());
+                }
+            }
+        }
+        seen
+    }
+
+    #[test]
+    fn every_layout_is_a_valid_graph() {
+        for zones in [&["a", "b"][..], &["a", "b", "c"], &["a", "b", "c", "d", "e", "f"]] {
+            for nat in [NatMode::OnePerAz, NatMode::Single] {
+                for bastion in [true, false] {
+                    let edges = edges(&plan(zones, nat, bastion));
+                    topological_order(&edges).unwrap_or_else(|e| panic!("{zones:?} {nat:?}: {e}"));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn nat_gateways_do_not_wait_for_each_other_and_routes_wait_for_their_own() {
+        let edges = edges(&plan(&["a", "b", "c"], NatMode::OnePerAz, true));
+        for az in ["a", "b", "c"] {
+            let before = ancestors(&edges, &step::nat(az));
+            assert!(before.iter().all(|s| !s.starts_with("network.nat:")), "{az}: {before:?}");
+            assert!(before.contains(&step::public_subnet(az)));
+            assert!(ancestors(&edges, &step::private_routes(az)).contains(&step::nat(az)));
+        }
+        let bastion = ancestors(&edges, step::BASTION);
+        assert!(bastion.iter().all(|s| !s.starts_with("network.nat:")), "the bastion never waits for NATs");
+    }
+
+    #[test]
+    fn single_mode_routes_every_zone_through_the_first_zones_gateway() {
+        let edges = edges(&plan(&["a", "b"], NatMode::Single, false));
+        assert!(edges.iter().all(|(id, _)| id != &step::nat("b")));
+        assert!(ancestors(&edges, &step::private_routes("b")).contains(&step::nat("a")));
+    }
+
+    #[test]
+    fn client_tokens_are_stable_per_role_and_fit_ec2() {
+        let ctx = StepContext::new(
+            test_clients(),
+            Operation::Apply,
+            plan(&["a", "b"], NatMode::OnePerAz, true),
+            BTreeMap::new(),
+            Bounds::new(tokio::time::Instant::now(), CancellationToken::new()),
+            BTreeMap::new(),
+            StackState::new(StackSpec::with_name("blog")),
+        );
+        let first = ctx.client_token("nat-a-0");
+        assert_eq!(first, ctx.client_token("nat-a-0"));
+        assert_ne!(first, ctx.client_token("nat-b-0"));
+        assert!(first.len() <= 64 && first.is_ascii());
+        ctx.record(logical::VPC, "vpc-123");
+        assert_ne!(first, ctx.client_token("nat-a-0"), "a recreated stack gets new tokens");
+    }
+
+    fn test_clients() -> Clients {
+        let config = aws_types::SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_types::region::Region::new("us-east-1"))
+            .build();
+        Clients {
+            region: "us-east-1".into(),
+            ec2: aws_sdk_ec2::Client::new(&config),
+            rds: aws_sdk_rds::Client::new(&config),
+            efs: aws_sdk_efs::Client::new(&config),
+            elbv2: aws_sdk_elasticloadbalancingv2::Client::new(&config),
+            autoscaling: aws_sdk_autoscaling::Client::new(&config),
+            route53: aws_sdk_route53::Client::new(&config),
+            secretsmanager: aws_sdk_secretsmanager::Client::new(&config),
+            iam: aws_sdk_iam::Client::new(&config),
+        }
+    }
+}

@@ -6,10 +6,14 @@
 //! `<stack>-private-<az>`, `<stack>-igw`, `<stack>-public`, `<stack>-nat-<az>`,
 //! `<stack>-private-rt-<az>`) among the objects carrying the stack tag.
 
+use std::collections::BTreeMap;
+use std::time::Duration;
+
 use super::{step, StackPlan, Step, StepContext};
-use crate::aws::ec2::{self, RouteTable, RouteTarget, Tags};
+use crate::aws::ec2::{self, RouteTable, RouteTarget, Scope, Tags};
 use crate::cidr;
 use crate::error::{Result, StackError};
+use crate::naming;
 use crate::spec::NatMode;
 use crate::state::logical::{self, qualified};
 use crate::wait::{self, Poll};
@@ -17,6 +21,10 @@ use crate::wait::{self, Poll};
 /// Removes the NAT gateways a switch to `single` left behind, once every private route
 /// points at the remaining one.
 const NAT_CLEANUP: &str = "network.nat_cleanup";
+
+/// Usual time for a NAT gateway to become available, and to be deleted (AWS figures).
+const NAT_CREATE_TIME: Duration = Duration::from_secs(90);
+const NAT_DELETE_TIME: Duration = Duration::from_secs(60);
 
 pub fn steps(plan: &StackPlan) -> Vec<Step> {
     let mut steps = vec![
@@ -83,7 +91,7 @@ pub fn steps(plan: &StackPlan) -> Vec<Step> {
     steps
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum SubnetKind {
     Public,
     Private,
@@ -112,20 +120,37 @@ fn private_table_name(ctx: &StepContext, az: &str) -> String {
 }
 
 /// Add the tags the object should carry but does not (a tag removed out of band).
-async fn ensure_tags(ctx: &StepContext, id: &str, observed: &Tags, name: &str) -> Result<()> {
+/// Give an existing object the tags it should carry: add what is missing or different (a tag
+/// removed out of band, a changed `tags`), remove the tags the configuration dropped.
+pub(crate) async fn ensure_tags(
+    ctx: &StepContext,
+    id: &str,
+    observed: &Tags,
+    name: &str,
+) -> Result<()> {
+    let ec2 = &ctx.clients.ec2;
     let wanted = ctx.tags(name);
     let missing: Tags = wanted
-        .into_iter()
-        .filter(|(k, v)| observed.get(k) != Some(v))
+        .iter()
+        .filter(|(k, v)| observed.get(*k) != Some(*v))
+        .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    if missing.is_empty() {
-        return Ok(());
+    let retired: Vec<String> = ctx
+        .retired_tags()
+        .iter()
+        .filter(|k| observed.contains_key(*k) && !wanted.contains_key(*k))
+        .cloned()
+        .collect();
+    if !missing.is_empty() {
+        tracing::info!(id, keys = ?missing.keys().collect::<Vec<_>>(), "setting tags");
+        ctx.eventually(&format!("tag {id}"), || ec2::create_tags(ec2, id, &missing))
+            .await?;
     }
-    tracing::info!(id, keys = ?missing.keys().collect::<Vec<_>>(), "restoring tags");
-    ctx.eventually(&format!("tag {id}"), || {
-        ec2::create_tags(&ctx.clients.ec2, id, &missing)
-    })
-    .await
+    if !retired.is_empty() {
+        tracing::info!(id, keys = ?retired, "removing tags");
+        ec2::delete_tags(ec2, id, &retired).await?;
+    }
+    Ok(())
 }
 
 fn is_dependency_violation(error: &StackError) -> bool {
@@ -151,14 +176,20 @@ where
 // ---------------------------------------------------------------------------------------------
 // VPC
 
-/// The stack's VPC: the recorded one if it still exists, else the one tagged for the stack.
+/// The VPC id the stack is known by: recorded in this operation, else in the prior state.
+fn known_vpc_id(ctx: &StepContext) -> Option<String> {
+    ctx.resource(logical::VPC)
+        .or_else(|| ctx.prior_resource(logical::VPC).map(str::to_string))
+}
+
+/// Among VPCs tagged for the stack, the known one, else the one named for it.
 pub(crate) fn pick_vpc(ctx: &StepContext, vpcs: Vec<ec2::Vpc>) -> Option<ec2::Vpc> {
-    let recorded = ctx.resource(logical::VPC);
+    let known = known_vpc_id(ctx);
     let name = ctx.name("vpc", None);
     let mut vpcs = vpcs;
     vpcs.sort_by_key(|v| {
         (
-            Some(&v.id) != recorded.as_ref(),
+            Some(&v.id) != known.as_ref(),
             v.tags.get("Name") != Some(&name),
             v.id.clone(),
         )
@@ -166,11 +197,23 @@ pub(crate) fn pick_vpc(ctx: &StepContext, vpcs: Vec<ec2::Vpc>) -> Option<ec2::Vp
     vpcs.into_iter().next()
 }
 
+/// The stack's VPC: tagged for it, else the known one even if it lost its tags.
+pub(crate) async fn find_vpc(ctx: &StepContext) -> Result<Option<ec2::Vpc>> {
+    let ec2 = &ctx.clients.ec2;
+    if let Some(vpc) = pick_vpc(ctx, ec2::stack_vpcs(ec2, ctx.stack()).await?) {
+        return Ok(Some(vpc));
+    }
+    match known_vpc_id(ctx) {
+        Some(id) => Ok(ec2::vpcs(ec2, Scope::Vpc(&id)).await?.into_iter().next()),
+        None => Ok(None),
+    }
+}
+
 async fn ensure_vpc(ctx: &StepContext) -> Result<()> {
     let ec2 = &ctx.clients.ec2;
     let name = ctx.name("vpc", None);
     let wanted_cidr = &ctx.spec().network.vpc_cidr;
-    match pick_vpc(ctx, ec2::stack_vpcs(ec2, ctx.stack()).await?) {
+    match find_vpc(ctx).await? {
         Some(vpc) => {
             if &vpc.cidr != wanted_cidr {
                 return Err(StackError::Refused {
@@ -230,7 +273,7 @@ async fn ensure_subnet(ctx: &StepContext, kind: SubnetKind, index: usize, az: &s
     .to_string();
     let name = ctx.name(kind.role(), Some(az));
     let key = qualified(kind.logical(), az);
-    let existing = ec2::stack_subnets(ec2, ctx.stack())
+    let existing = ec2::subnets(ec2, Scope::Vpc(&vpc_id))
         .await?
         .into_iter()
         .find(|s| s.vpc_id == vpc_id && s.zone == az && s.cidr == cidr);
@@ -269,7 +312,11 @@ async fn ensure_internet_gateway(ctx: &StepContext) -> Result<()> {
     let ec2 = &ctx.clients.ec2;
     let vpc_id = ctx.require(logical::VPC)?;
     let name = ctx.name("igw", None);
-    let gateways = ec2::stack_internet_gateways(ec2, ctx.stack()).await?;
+    let (attached, tagged) = tokio::try_join!(
+        ec2::internet_gateways(ec2, Scope::Vpc(&vpc_id)),
+        ec2::stack_internet_gateways(ec2, ctx.stack())
+    )?;
+    let gateways: Vec<ec2::InternetGateway> = attached.into_iter().chain(tagged).collect();
     let existing = gateways
         .iter()
         .find(|g| g.attached_vpcs.contains(&vpc_id))
@@ -322,18 +369,35 @@ async fn delete_internet_gateway(ctx: &StepContext) -> Result<()> {
 }
 
 /// The route table named `name` in the stack's VPC, created when missing.
+/// The VPC's table named `name`, else (it lost its tags) the one associated with one of
+/// `subnets`.
+fn identify_table<'a>(
+    tables: &'a [RouteTable],
+    name: &str,
+    subnets: &[String],
+) -> Option<&'a RouteTable> {
+    tables
+        .iter()
+        .find(|t| t.tags.get("Name").map(String::as_str) == Some(name))
+        .or_else(|| {
+            tables
+                .iter()
+                .find(|t| t.associations.iter().any(|(_, s)| subnets.contains(s)))
+        })
+}
+
+/// The route table named `name` (or serving `subnets`) in the stack's VPC, created when
+/// missing, with every table of the VPC as described (where each subnet sits now).
 async fn find_or_create_table(
     ctx: &StepContext,
     name: &str,
     logical_name: &str,
-) -> Result<RouteTable> {
+    subnets: &[String],
+) -> Result<(RouteTable, Vec<RouteTable>)> {
     let ec2 = &ctx.clients.ec2;
     let vpc_id = ctx.require(logical::VPC)?;
-    let tables = ec2::stack_route_tables(ec2, ctx.stack()).await?;
-    let table = match tables
-        .into_iter()
-        .find(|t| t.vpc_id == vpc_id && t.tags.get("Name").map(String::as_str) == Some(name))
-    {
+    let tables = ec2::route_tables(ec2, Scope::Vpc(&vpc_id)).await?;
+    let table = match identify_table(&tables, name, subnets).cloned() {
         Some(table) => {
             ensure_tags(ctx, &table.id, &table.tags, name).await?;
             table
@@ -351,14 +415,24 @@ async fn find_or_create_table(
         }
     };
     ctx.record(logical_name, &table.id);
-    Ok(table)
+    Ok((table, tables))
 }
 
 async fn ensure_public_routes(ctx: &StepContext) -> Result<()> {
     let ec2 = &ctx.clients.ec2;
     let igw = ctx.require(logical::INTERNET_GATEWAY)?;
-    let table =
-        find_or_create_table(ctx, &ctx.name("public", None), logical::PUBLIC_ROUTE_TABLE).await?;
+    let public_subnets: Vec<String> = ctx
+        .zones()
+        .iter()
+        .map(|az| ctx.require(&qualified(logical::PUBLIC_SUBNET, az)))
+        .collect::<Result<_>>()?;
+    let (table, vpc_tables) = find_or_create_table(
+        ctx,
+        &ctx.name("public", None),
+        logical::PUBLIC_ROUTE_TABLE,
+        &public_subnets,
+    )
+    .await?;
     let target = RouteTarget::Gateway(&igw);
     ctx.eventually(&format!("default route of {}", table.id), || {
         ec2::ensure_default_route(ec2, &table, target)
@@ -368,7 +442,7 @@ async fn ensure_public_routes(ctx: &StepContext) -> Result<()> {
         let subnet = ctx.require(&qualified(logical::PUBLIC_SUBNET, az))?;
         let association = ctx
             .eventually(&format!("associate {subnet}"), || {
-                ec2::associate_subnet(ec2, &table, &subnet)
+                ec2::associate_subnet(ec2, &table, &vpc_tables, &subnet)
             })
             .await?;
         ctx.record(
@@ -419,9 +493,10 @@ async fn ensure_nat(ctx: &StepContext, az: &str) -> Result<()> {
     let ec2 = &ctx.clients.ec2;
     let subnet = ctx.require(&qualified(logical::PUBLIC_SUBNET, az))?;
     let name = nat_name(ctx, az);
+    let vpc_id = ctx.require(logical::VPC)?;
     let (addresses, gateways) = tokio::try_join!(
         ec2::stack_addresses(ec2, ctx.stack()),
-        ec2::stack_nat_gateways(ec2, ctx.stack())
+        ec2::nat_gateways(ec2, Scope::Vpc(&vpc_id))
     )?;
 
     let live = gateways
@@ -439,6 +514,12 @@ async fn ensure_nat(ctx: &StepContext, az: &str) -> Result<()> {
         },
     };
     ctx.record(qualified(logical::NAT_EIP, az), &allocation);
+    let address_tags = addresses
+        .iter()
+        .find(|a| a.allocation_id == allocation)
+        .map(|a| a.tags.clone())
+        .unwrap_or_default();
+    ensure_tags(ctx, &allocation, &address_tags, &name).await?;
 
     let nat_id = match live {
         Some(nat) => {
@@ -471,8 +552,13 @@ async fn ensure_nat(ctx: &StepContext, az: &str) -> Result<()> {
 /// one that is no longer listed).
 async fn wait_nat(ctx: &StepContext, nat_id: &str, target: &str) -> Result<()> {
     let ec2 = &ctx.clients.ec2;
+    let usual = if target == "deleted" {
+        NAT_DELETE_TIME
+    } else {
+        NAT_CREATE_TIME
+    };
     wait::until(
-        ctx.bounds(),
+        &ctx.bounds().expecting(usual),
         &format!("NAT gateway {nat_id}"),
         target,
         || async {
@@ -549,10 +635,11 @@ async fn ensure_private_routes(ctx: &StepContext, az: &str) -> Result<()> {
     let nat_zone = ctx.plan.nat_zone_for(az).to_string();
     let nat = ctx.require(&qualified(logical::NAT_GATEWAY, &nat_zone))?;
     let subnet = ctx.require(&qualified(logical::PRIVATE_SUBNET, az))?;
-    let table = find_or_create_table(
+    let (table, vpc_tables) = find_or_create_table(
         ctx,
         &private_table_name(ctx, az),
         &qualified(logical::PRIVATE_ROUTE_TABLE, az),
+        std::slice::from_ref(&subnet),
     )
     .await?;
     let target = RouteTarget::NatGateway(&nat);
@@ -562,7 +649,7 @@ async fn ensure_private_routes(ctx: &StepContext, az: &str) -> Result<()> {
     .await?;
     let association = ctx
         .eventually(&format!("associate {subnet}"), || {
-            ec2::associate_subnet(ec2, &table, &subnet)
+            ec2::associate_subnet(ec2, &table, &vpc_tables, &subnet)
         })
         .await?;
     ctx.record(
@@ -585,63 +672,180 @@ async fn delete_private_routes(ctx: &StepContext, az: &str) -> Result<()> {
 // ---------------------------------------------------------------------------------------------
 // Refresh
 
-/// Observe the network tier by the stack tag (six concurrent calls) and record what exists.
-pub async fn refresh(ctx: &StepContext) -> Result<()> {
+/// Whether an object still carries its ownership and `Name` tags (else it is left out of the
+/// state, so the plan shows it missing and the next apply, finding it by its place in the
+/// VPC, tags it again). User tags that differ from `tags` are reported as drift of `tags`.
+pub(crate) fn observe_tags(ctx: &StepContext, observed: &Tags, name: &str) -> bool {
+    let wanted = ctx.tags(name);
+    let drifted: Vec<String> = ctx
+        .spec()
+        .tags
+        .keys()
+        .filter(|k| observed.get(*k) != wanted.get(*k))
+        .cloned()
+        .collect();
+    if !drifted.is_empty() {
+        ctx.update_state(|s| {
+            drifted.iter().for_each(|k| {
+                s.spec.tags.remove(k);
+            })
+        });
+    }
+    observed.get(naming::STACK_TAG) == wanted.get(naming::STACK_TAG)
+        && observed.get("Name") == wanted.get("Name")
+}
+
+/// Everything the network tier describes, inside one VPC.
+struct Observed {
+    vpc: Option<ec2::Vpc>,
+    subnets: Vec<ec2::Subnet>,
+    gateways: Vec<ec2::InternetGateway>,
+    tables: Vec<RouteTable>,
+    addresses: Vec<ec2::Address>,
+    nats: Vec<ec2::NatGateway>,
+}
+
+/// Six concurrent describes scoped to the VPC (EIPs, which have no VPC, by the stack tag).
+async fn observe(ctx: &StepContext, vpc_id: &str) -> Result<Observed> {
     let ec2 = &ctx.clients.ec2;
-    let stack = ctx.stack();
+    let scope = Scope::Vpc(vpc_id);
     let (vpcs, subnets, gateways, tables, addresses, nats) = tokio::try_join!(
-        ec2::stack_vpcs(ec2, stack),
-        ec2::stack_subnets(ec2, stack),
-        ec2::stack_internet_gateways(ec2, stack),
-        ec2::stack_route_tables(ec2, stack),
-        ec2::stack_addresses(ec2, stack),
-        ec2::stack_nat_gateways(ec2, stack),
+        ec2::vpcs(ec2, scope),
+        ec2::subnets(ec2, scope),
+        ec2::internet_gateways(ec2, scope),
+        ec2::route_tables(ec2, scope),
+        ec2::stack_addresses(ec2, ctx.stack()),
+        ec2::nat_gateways(ec2, scope),
     )?;
-    let Some(vpc) = pick_vpc(ctx, vpcs) else {
-        return Ok(());
+    Ok(Observed {
+        vpc: vpcs.into_iter().next(),
+        subnets,
+        gateways,
+        tables,
+        addresses,
+        nats,
+    })
+}
+
+/// Observe the network tier and record what exists. With a prior state the describes go
+/// out at once, scoped to its VPC; on import the VPC is first found by its tag.
+pub async fn refresh(ctx: &StepContext) -> Result<()> {
+    let prior_vpc = ctx.prior_resource(logical::VPC).map(str::to_string);
+    let mut observed = match &prior_vpc {
+        Some(id) => observe(ctx, id).await?,
+        None => match find_vpc(ctx).await? {
+            Some(vpc) => observe(ctx, &vpc.id).await?,
+            None => return Ok(()),
+        },
     };
+    if observed.vpc.is_none() {
+        // The prior VPC is gone; a resumed create may have made another one.
+        let tagged = pick_vpc(ctx, ec2::stack_vpcs(&ctx.clients.ec2, ctx.stack()).await?);
+        match tagged.filter(|v| Some(&v.id) != prior_vpc.as_ref()) {
+            Some(vpc) => observed = observe(ctx, &vpc.id).await?,
+            None => return Ok(()),
+        }
+    }
+    record_observed(ctx, &observed);
+    Ok(())
+}
+
+fn record_observed(ctx: &StepContext, observed: &Observed) {
+    let Some(vpc) = &observed.vpc else { return };
+    // Recorded even without its ownership tags: it is how the stack is found again (the
+    // apply restores them); user-tag drift still shows up in `tags`.
+    observe_tags(ctx, &vpc.tags, &ctx.name("vpc", None));
     ctx.record(logical::VPC, &vpc.id);
     ctx.update_state(|s| s.spec.network.vpc_cidr = vpc.cidr.clone());
 
-    let zones = observe_zones(ctx, &vpc.id, &subnets);
-    record_subnets(ctx, &vpc.id, &subnets, &zones);
-    if let Some(gateway) = gateways.iter().find(|g| g.attached_vpcs.contains(&vpc.id)) {
-        ctx.record(logical::INTERNET_GATEWAY, &gateway.id);
-    }
-    let live_nats: Vec<&ec2::NatGateway> = nats.iter().filter(|n| n.is_live()).collect();
-    let nat_zone_of = |nat: &ec2::NatGateway| {
-        subnets
-            .iter()
-            .find(|s| s.id == nat.subnet_id)
-            .map(|s| s.zone.clone())
-    };
-    for nat in &live_nats {
-        if let Some(az) = nat_zone_of(nat) {
-            ctx.record(qualified(logical::NAT_GATEWAY, &az), &nat.id);
+    let zones = observe_zones(ctx, &observed.subnets);
+    let subnets = identify_subnets(&vpc.cidr, &observed.subnets, &zones);
+    for ((kind, az), subnet) in &subnets {
+        if observe_tags(ctx, &subnet.tags, &ctx.name(kind.role(), Some(az))) {
+            ctx.record(qualified(kind.logical(), az), &subnet.id);
         }
     }
-    for az in &zones {
+    if let Some(gateway) = observed
+        .gateways
+        .iter()
+        .find(|g| g.attached_vpcs.contains(&vpc.id))
+    {
+        if observe_tags(ctx, &gateway.tags, &ctx.name("igw", None)) {
+            ctx.record(logical::INTERNET_GATEWAY, &gateway.id);
+        }
+    }
+    let live_nats = record_nats(ctx, observed, &subnets, &zones);
+    record_route_tables(ctx, &observed.tables, &subnets, &zones);
+    observe_nat_mode(ctx, live_nats, zones.len());
+}
+
+type ZoneSubnets<'a> = BTreeMap<(SubnetKind, String), &'a ec2::Subnet>;
+
+/// Each zone's subnets by their place in the carving layout (zone and CIDR), whatever
+/// their tags.
+fn identify_subnets<'a>(
+    vpc_cidr: &str,
+    subnets: &'a [ec2::Subnet],
+    zones: &[String],
+) -> ZoneSubnets<'a> {
+    let mut found = BTreeMap::new();
+    let Ok(layout) = cidr::carve(vpc_cidr, zones.len()) else {
+        return found;
+    };
+    for (az, cidrs) in zones.iter().zip(layout) {
+        for (kind, cidr) in [
+            (SubnetKind::Public, cidrs.public),
+            (SubnetKind::Private, cidrs.private),
+        ] {
+            let cidr = cidr.to_string();
+            if let Some(subnet) = subnets.iter().find(|s| &s.zone == az && s.cidr == cidr) {
+                found.insert((kind, az.clone()), subnet);
+            }
+        }
+    }
+    found
+}
+
+/// Live NAT gateways by the public subnet they sit in, and their addresses. Returns how
+/// many live gateways the VPC has.
+fn record_nats(
+    ctx: &StepContext,
+    observed: &Observed,
+    subnets: &ZoneSubnets<'_>,
+    zones: &[String],
+) -> usize {
+    let live: Vec<&ec2::NatGateway> = observed.nats.iter().filter(|n| n.is_live()).collect();
+    for az in zones {
+        let Some(public) = subnets.get(&(SubnetKind::Public, az.clone())) else {
+            continue;
+        };
         let name = nat_name(ctx, az);
-        if let Some(address) = addresses.iter().find(|a| a.tags.get("Name") == Some(&name)) {
+        let Some(nat) = live.iter().find(|n| n.subnet_id == public.id) else {
+            continue;
+        };
+        if observe_tags(ctx, &nat.tags, &name) {
+            ctx.record(qualified(logical::NAT_GATEWAY, az), &nat.id);
+        }
+        let address = observed
+            .addresses
+            .iter()
+            .find(|a| nat.allocation_ids.contains(&a.allocation_id));
+        if let Some(address) = address.filter(|a| observe_tags(ctx, &a.tags, &name)) {
             ctx.record(qualified(logical::NAT_EIP, az), &address.allocation_id);
         }
     }
-    record_route_tables(ctx, &vpc.id, &tables, &zones);
-    observe_nat_mode(ctx, live_nats.len(), zones.len());
-    Ok(())
+    live.len()
 }
 
 /// The stack's zones in layout order: the spec's when known, else (import) the zones of the
 /// public subnets sorted by address, which is the carving order.
-fn observe_zones(ctx: &StepContext, vpc_id: &str, subnets: &[ec2::Subnet]) -> Vec<String> {
+fn observe_zones(ctx: &StepContext, subnets: &[ec2::Subnet]) -> Vec<String> {
     if !ctx.zones().is_empty() && !ctx.is_import() {
         return ctx.zones().to_vec();
     }
     let mut public: Vec<(u32, String)> = subnets
         .iter()
-        .filter(|s| {
-            s.vpc_id == vpc_id && s.tags.get("Name") == Some(&ctx.name("public", Some(&s.zone)))
-        })
+        .filter(|s| s.tags.get("Name") == Some(&ctx.name("public", Some(&s.zone))))
         .filter_map(|s| {
             let net: ipnet::Ipv4Net = s.cidr.parse().ok()?;
             Some((u32::from(net.network()), s.zone.clone()))
@@ -653,28 +857,16 @@ fn observe_zones(ctx: &StepContext, vpc_id: &str, subnets: &[ec2::Subnet]) -> Ve
     zones
 }
 
-fn record_subnets(ctx: &StepContext, vpc_id: &str, subnets: &[ec2::Subnet], zones: &[String]) {
-    for az in zones {
-        for kind in [SubnetKind::Public, SubnetKind::Private] {
-            let name = ctx.name(kind.role(), Some(az));
-            let found = subnets
-                .iter()
-                .find(|s| s.vpc_id == vpc_id && &s.zone == az && s.tags.get("Name") == Some(&name));
-            if let Some(subnet) = found {
-                ctx.record(qualified(kind.logical(), az), &subnet.id);
-            }
-        }
-    }
-}
-
 /// Route tables count as present only with their default route in place, so a route deleted
 /// out of band shows up as a missing object and the next apply restores it.
-fn record_route_tables(ctx: &StepContext, vpc_id: &str, tables: &[RouteTable], zones: &[String]) {
-    let named = |name: &str| {
-        tables
-            .iter()
-            .find(|t| t.vpc_id == vpc_id && t.tags.get("Name").map(String::as_str) == Some(name))
-    };
+fn record_route_tables(
+    ctx: &StepContext,
+    tables: &[RouteTable],
+    subnets: &ZoneSubnets<'_>,
+    zones: &[String],
+) {
+    let subnet_id =
+        |kind: SubnetKind, az: &str| subnets.get(&(kind, az.to_string())).map(|s| s.id.clone());
     let routed = |t: &RouteTable, nat: bool| {
         t.default_route().is_some_and(|r| {
             if nat {
@@ -684,18 +876,30 @@ fn record_route_tables(ctx: &StepContext, vpc_id: &str, tables: &[RouteTable], z
             }
         })
     };
-    if let Some(table) = named(&ctx.name("public", None)).filter(|t| routed(t, false)) {
-        ctx.record(logical::PUBLIC_ROUTE_TABLE, &table.id);
-        record_associations(
-            ctx,
-            table,
-            zones,
-            logical::PUBLIC_SUBNET,
-            logical::PUBLIC_ROUTE_TABLE_ASSOCIATION,
-        );
+    let public_subnets: Vec<String> = zones
+        .iter()
+        .filter_map(|az| subnet_id(SubnetKind::Public, az))
+        .collect();
+    let public_name = ctx.name("public", None);
+    if let Some(table) = identify_table(tables, &public_name, &public_subnets) {
+        if routed(table, false) && observe_tags(ctx, &table.tags, &public_name) {
+            ctx.record(logical::PUBLIC_ROUTE_TABLE, &table.id);
+            record_associations(
+                ctx,
+                table,
+                zones,
+                logical::PUBLIC_SUBNET,
+                logical::PUBLIC_ROUTE_TABLE_ASSOCIATION,
+            );
+        }
     }
     for az in zones {
-        if let Some(table) = named(&private_table_name(ctx, az)).filter(|t| routed(t, true)) {
+        let name = private_table_name(ctx, az);
+        let private: Vec<String> = subnet_id(SubnetKind::Private, az).into_iter().collect();
+        let Some(table) = identify_table(tables, &name, &private) else {
+            continue;
+        };
+        if routed(table, true) && observe_tags(ctx, &table.tags, &name) {
             ctx.record(qualified(logical::PRIVATE_ROUTE_TABLE, az), &table.id);
             let zone = std::slice::from_ref(az);
             record_associations(

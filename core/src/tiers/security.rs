@@ -20,9 +20,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use futures::future::try_join_all;
 
-use super::network::retry_dependency;
+use super::network::{ensure_tags, observe_tags, retry_dependency};
 use super::{step, StackPlan, Step, StepContext};
-use crate::aws::ec2::{self, Direction, Peer, SecurityGroup, SgRule};
+use crate::aws::ec2::{self, Direction, Peer, Scope, SecurityGroup, SgRule};
 use crate::error::{Result, StackError};
 use crate::spec::StackSpec;
 use crate::state::logical::{self, qualified};
@@ -153,7 +153,7 @@ async fn ensure_groups(ctx: &StepContext) -> Result<()> {
     let existing = groups_by_tier(
         ctx,
         &vpc_id,
-        ec2::stack_security_groups(ec2, ctx.stack()).await?,
+        ec2::security_groups(ec2, Scope::Vpc(&vpc_id)).await?,
     );
     let missing: Vec<&str> = TIERS
         .iter()
@@ -174,6 +174,12 @@ async fn ensure_groups(ctx: &StepContext) -> Result<()> {
         ctx.record(qualified(logical::SECURITY_GROUP, tier), &group.id);
     }
     created?;
+    try_join_all(
+        existing
+            .values()
+            .map(|g| ensure_tags(ctx, &g.id, &g.tags, &g.group_name)),
+    )
+    .await?;
     // New groups come with AWS's default egress rule: read them back to converge from truth.
     let groups = if missing.is_empty() {
         existing
@@ -181,7 +187,7 @@ async fn ensure_groups(ctx: &StepContext) -> Result<()> {
         groups_by_tier(
             ctx,
             &vpc_id,
-            ec2::stack_security_groups(ec2, ctx.stack()).await?,
+            ec2::security_groups(ec2, Scope::Vpc(&vpc_id)).await?,
         )
     };
     let ids: BTreeMap<String, String> = groups
@@ -285,8 +291,13 @@ pub(crate) async fn revoke_cross_references(
 /// sources are read back into the spec (they are the user's attribute).
 pub async fn refresh(ctx: &StepContext) -> Result<()> {
     let ec2 = &ctx.clients.ec2;
-    let groups = ec2::stack_security_groups(ec2, ctx.stack()).await?;
-    let Some(vpc_id) = groups_vpc(ctx, &groups) else {
+    let prior_vpc = ctx.prior_resource(logical::VPC);
+    let scope = prior_vpc.map_or(Scope::Stack(ctx.stack()), Scope::Vpc);
+    let groups = ec2::security_groups(ec2, scope).await?;
+    let Some(vpc_id) = prior_vpc
+        .map(str::to_string)
+        .or_else(|| groups_vpc(ctx, &groups))
+    else {
         return Ok(());
     };
     let groups = groups_by_tier(ctx, &vpc_id, groups);
@@ -315,7 +326,8 @@ pub async fn refresh(ctx: &StepContext) -> Result<()> {
     let wanted = desired_rules(&spec, &ids);
     for (tier, group) in &groups {
         let (ingress, egress) = wanted.get(tier).cloned().unwrap_or_default();
-        if matches_spec(tier, group, &ingress, &egress) {
+        let tagged = observe_tags(ctx, &group.tags, &group.group_name);
+        if matches_spec(tier, group, &ingress, &egress) && tagged {
             ctx.record(qualified(logical::SECURITY_GROUP, tier), &group.id);
         } else {
             tracing::info!(security_group = %group.id, tier, "rules drifted from the configuration");
@@ -324,8 +336,8 @@ pub async fn refresh(ctx: &StepContext) -> Result<()> {
     Ok(())
 }
 
-/// The VPC the stack's groups are in (the network tier refreshes the VPC concurrently, so
-/// it is read from the groups themselves).
+/// The VPC the stack's groups are in, on import (the network tier refreshes the VPC
+/// concurrently, so it is read from the groups themselves).
 fn groups_vpc(ctx: &StepContext, groups: &[SecurityGroup]) -> Option<String> {
     groups
         .iter()

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use super::{step, StackPlan, Step, StepContext};
+use super::{step, tag_sync, StackPlan, Step, StepContext};
 use crate::aws::efs::{self, FileSystem, FileSystemRequest};
 use crate::error::{Result, StackError};
 use crate::spec::StorageSpec;
@@ -75,7 +75,10 @@ async fn find_file_system(ctx: &StepContext) -> Result<Option<FileSystem>> {
 async fn converge_file_system(ctx: &Arc<StepContext>) -> Result<()> {
     let spec = &ctx.spec().storage;
     let fs = match find_file_system(ctx).await? {
-        Some(fs) => fs,
+        Some(fs) => {
+            retag_file_system(ctx, &fs).await?;
+            fs
+        }
         None => create_file_system(ctx, spec).await?,
     };
     ctx.record(logical::EFS_FILE_SYSTEM, &fs.id);
@@ -102,6 +105,11 @@ async fn converge_file_system(ctx: &Arc<StepContext>) -> Result<()> {
         efs::wait_file_system_available(&ctx.clients, ctx.bounds(), &fs.id).await?;
     }
     Ok(())
+}
+
+async fn retag_file_system(ctx: &StepContext, fs: &FileSystem) -> Result<()> {
+    let changes = tag_sync::changes_for(ctx, &fs.id, &fs.tags, &ctx.name("efs", None));
+    efs::retag(&ctx.clients, &fs.id, &changes.set, &changes.remove).await
 }
 
 async fn create_file_system(ctx: &StepContext, spec: &StorageSpec) -> Result<FileSystem> {
@@ -213,6 +221,7 @@ pub async fn refresh(ctx: &StepContext) -> Result<()> {
     ctx.record(logical::EFS_FILE_SYSTEM, &fs.id);
     ctx.update_outputs(|o| o.efs_id = Some(fs.id.clone()));
     ctx.update_state(|state| observe_storage(&mut state.spec.storage, &fs));
+    tag_sync::observe(ctx, &fs.tags, &ctx.name("efs", None));
     for target in efs::mount_targets(&ctx.clients, &fs.id).await? {
         let az = match target.availability_zone.clone() {
             Some(az) => az,

@@ -2,6 +2,8 @@
 # Boot script of a WordPress HA stack instance (Amazon Linux 2023), rendered by
 # terraform-provider-wordpress: installs Docker and the EFS client, mounts the stack's EFS
 # file system, and runs WordPress in Docker with wp-content on EFS and the database on RDS.
+# The database password and the keys are fetched from Secrets Manager with the instance role:
+# this script names the secret, it never holds its values.
 # Safe to run again: the fstab line is never duplicated and the container is replaced, not doubled.
 
 # Rendered values are single-quoted literals on purpose: nothing in them may ever expand.
@@ -30,6 +32,25 @@ readonly WWW_DATA_UID=33
 # A new mount target can take minutes to answer: 60 tries, 10 s apart.
 readonly MOUNT_ATTEMPTS=60
 readonly MOUNT_RETRY_SECONDS=10
+# The instance role's credentials and the NAT route can lag the boot a little: 30 tries, 10 s apart.
+readonly SECRET_ATTEMPTS=30
+readonly SECRET_RETRY_SECONDS=10
+
+# Reads the secret's JSON on stdin and prints env-file lines: the password (field argv[1]),
+# then WORDPRESS_<name> for each name in argv[2]. A missing field fails, so an instance never
+# runs with keys of its own. Line breaks and NULs are dropped: an env-file value is one line.
+readonly SECRET_TO_ENV='
+import json
+import sys
+
+secret = json.loads(sys.stdin.buffer.read().decode("utf-8"))
+password_field, key_names = sys.argv[1], sys.argv[2].split()
+lines = [("WORDPRESS_DB_PASSWORD", secret[password_field])]
+lines += [("WORDPRESS_" + name, secret[name]) for name in key_names]
+for name, value in lines:
+    kept = "".join(c for c in str(value) if c not in "\r\n\0")
+    sys.stdout.buffer.write((name + "=" + kept + "\n").encode("utf-8"))
+'
 
 # The EFS helper's botocore fallback and any AWS tool use the stack's region.
 export AWS_REGION="$STACK_REGION" AWS_DEFAULT_REGION="$STACK_REGION"
@@ -92,13 +113,29 @@ prepare_wp_content() {
   chown "$WWW_DATA_UID:$WWW_DATA_UID" "$WP_CONTENT_DIR"
 }
 
+# One attempt: read this instance's version of the secret and write the rendered variables,
+# then the secret's, to $1. The secret travels through a pipe, never a file or an argument.
+fetch_container_env() {
+  local target="$1" secret
+  secret="$(aws secretsmanager get-secret-value --secret-id "$SECRET_ID" \
+    --version-id "$SECRET_VERSION" --region "$STACK_REGION" \
+    --query SecretString --output text)" || return 1
+  {
+    printf '%s\n' "$CONTAINER_ENV"
+    printf '%s' "$secret" | python3 -c "$SECRET_TO_ENV" "$SECRET_PASSWORD_FIELD" "$SECRET_KEY_NAMES"
+  } >"$target"
+}
+
 # Secrets go to a root-only file, replaced atomically so a half-written file is never used.
 write_container_env() {
   install -d -m 0755 "$CONFIG_DIR"
   local staged
   staged="$(mktemp "$ENV_FILE.XXXXXX")"
   chmod 0600 "$staged"
-  printf '%s\n' "$CONTAINER_ENV" >"$staged"
+  if ! retry "$SECRET_ATTEMPTS" "$SECRET_RETRY_SECONDS" fetch_container_env "$staged"; then
+    rm -f "$staged"
+    return 1
+  fi
   mv -f "$staged" "$ENV_FILE"
 }
 

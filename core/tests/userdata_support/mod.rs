@@ -11,6 +11,7 @@ use std::process::{Command, Output, Stdio};
 
 use stack_core::secrets::WORDPRESS_KEY_NAMES;
 use stack_core::spec::Secret;
+use stack_core::tiers::secrets::secret_document;
 use stack_core::userdata::UserDataInput;
 
 /// Owned values behind a `UserDataInput`.
@@ -22,6 +23,9 @@ pub struct Fixture {
     pub db_port: u16,
     pub db_name: String,
     pub db_user: String,
+    pub secret_id: String,
+    pub secret_version: String,
+    /// What the secret holds: never rendered, served by the tests' `aws` stub.
     pub db_password: Secret,
     pub wordpress_keys: BTreeMap<String, Secret>,
     pub image: String,
@@ -40,6 +44,10 @@ impl Fixture {
             db_port: 3306,
             db_name: "wordpress".into(),
             db_user: "wordpress".into(),
+            secret_id:
+                "arn:aws:secretsmanager:us-east-1:123456789012:secret:blog/wordpress-Ab12Cd"
+                    .into(),
+            secret_version: "wpha-0f1e2d3c4b5a69788796a5b4c3d2e1f00112233445566778".into(),
             db_password: Secret::new("Xk2-vQ9_pLm~7Rt^Wz=4+aBc"),
             wordpress_keys: WORDPRESS_KEY_NAMES
                 .iter()
@@ -66,7 +74,8 @@ impl Fixture {
         fixture.db_host = "db\"$(touch PWNED-host)\n- runcmd: [reboot]".into();
         fixture.db_name = "wp${IFS}name".into();
         fixture.db_user = "it's \\ me".into();
-        fixture.db_password = Secret::new("p'a\"s$s`w\\o!r#d\u{2028}é");
+        fixture.db_password = Secret::new("p'a\"s$s`w\\o!r#d\u{2028}é\nINJECTED=1");
+        fixture.secret_id = "arn:aws:secretsmanager:x'$(touch PWNED-secret)".into();
         fixture.wordpress_keys.insert(
             "AUTH_KEY".into(),
             Secret::new("k'$(touch PWNED-key)\rEVIL=1"),
@@ -89,12 +98,38 @@ impl Fixture {
             db_port: self.db_port,
             db_name: &self.db_name,
             db_user: &self.db_user,
-            db_password: &self.db_password,
-            wordpress_keys: &self.wordpress_keys,
+            secret_id: &self.secret_id,
+            secret_version: &self.secret_version,
             image: &self.image,
             config_extra: self.config_extra.as_deref(),
             health_check_path: &self.health_check_path,
         }
+    }
+}
+
+impl Fixture {
+    /// The secret's value, as the secrets tier stores it.
+    pub fn secret_json(&self) -> String {
+        secret_document(&self.db_password, &self.wordpress_keys)
+            .expose()
+            .to_string()
+    }
+
+    /// The env-file lines the script must add from the secret: password, then the keys in
+    /// wp-config order, line breaks and NULs dropped.
+    pub fn secret_env_lines(&self) -> Vec<String> {
+        let single_line = |v: &str| v.replace(['\n', '\r', '\0'], "");
+        let mut lines = vec![format!(
+            "WORDPRESS_DB_PASSWORD={}",
+            single_line(self.db_password.expose())
+        )];
+        for name in WORDPRESS_KEY_NAMES {
+            lines.push(format!(
+                "WORDPRESS_{name}={}",
+                single_line(self.wordpress_keys[name].expose())
+            ));
+        }
+        lines
     }
 }
 

@@ -130,6 +130,12 @@ provider block depends on values computed during apply, apply those first.",
             plan_create(&desired)
         } else {
             let (prior_spec, _, _) = spec_from_value(&req.prior_state);
+            if let Some(error) = stack_core::tiers::database::storage_shrink_error(
+                &prior_spec.database,
+                &desired.database,
+            ) {
+                return Err(vec![spec_diagnostic(error)]);
+            }
             let prior = state_from_value(&req.prior_state, prior_spec, &[]);
             plan_update(&prior, &desired)
         };

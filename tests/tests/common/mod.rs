@@ -17,22 +17,53 @@ pub async fn assert_nothing_tagged(aws: &AwsInspector, stack: &str) {
     AwsInspector::assert_none_left(&left, stack);
 }
 
+/// A hosted zone whose id looks like AWS's (`Z…`). Moto draws ids from uppercase letters and
+/// digits without the leading `Z` real zones have, which the provider's validation expects; so
+/// create zones until one fits, deleting the others.
+pub async fn create_hosted_zone(aws: &AwsInspector, name: &str) -> String {
+    for attempt in 0..1000 {
+        let out = aws
+            .route53
+            .create_hosted_zone()
+            .name(name)
+            .caller_reference(format!("e2e-{name}-{attempt}"))
+            .send()
+            .await
+            .expect("create hosted zone");
+        let full_id = out.hosted_zone().map(|z| z.id()).expect("zone id");
+        let id = full_id.trim_start_matches("/hostedzone/").to_string();
+        if id.starts_with('Z') {
+            return id;
+        }
+        aws.route53
+            .delete_hosted_zone()
+            .id(&id)
+            .send()
+            .await
+            .expect("delete hosted zone");
+    }
+    panic!("moto never produced a hosted zone id starting with Z");
+}
+
 /// A list of strings from the state (e.g. `public_subnet_ids`), as a set.
+#[track_caller]
 pub fn string_set(state: &Value, attribute: &str) -> BTreeSet<String> {
-    state[attribute]
-        .as_array()
-        .unwrap_or_else(|| panic!("{attribute} should be a list in the state: {state:#}"))
+    let Some(items) = state[attribute].as_array() else {
+        panic!("{attribute} should be a list in the state: {state:#}")
+    };
+    items
         .iter()
         .map(|v| v.as_str().unwrap_or_default().to_string())
         .collect()
 }
 
 /// A string attribute of the state, or a panic showing the state.
+#[track_caller]
 pub fn state_str<'a>(state: &'a Value, pointer: &str) -> &'a str {
-    state
-        .pointer(pointer)
-        .and_then(Value::as_str)
-        .unwrap_or_else(|| panic!("{pointer} should be a string in the state: {state:#}"))
+    match state.pointer(pointer).and_then(Value::as_str) {
+        Some(text) => text,
+        None => panic!("{pointer} should be a string in the state: {state:#}"),
+    }
 }
 
 /// The stack's network as EC2 reports it.

@@ -1,0 +1,425 @@
+//! IAM: the role the WordPress instances run as, its one inline policy, and the instance
+//! profile that hands the role to EC2.
+//!
+//! IAM names are unique per account, so every object is found by name. Policy documents come
+//! back URL-encoded from AWS (moto returns them as sent): [`decode_policy_document`] reads both.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_iam::types::Tag;
+
+use crate::aws::{aws_error, Clients};
+use crate::error::{Result, StackError};
+
+const SERVICE: &str = "iam";
+const NO_SUCH_ENTITY: &str = "NoSuchEntity";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Role {
+    pub name: String,
+    pub arn: String,
+    /// The trust policy, decoded.
+    pub trust_policy: String,
+    pub tags: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstanceProfile {
+    pub name: String,
+    pub arn: String,
+    /// Names of the roles in the profile (EC2 uses at most one).
+    pub roles: Vec<String>,
+    pub tags: BTreeMap<String, String>,
+}
+
+fn sdk_tags(tags: &BTreeMap<String, String>) -> Result<Vec<Tag>> {
+    tags.iter()
+        .map(|(k, v)| {
+            Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+                .map_err(|e| StackError::Internal(format!("IAM tag {k}: {e}")))
+        })
+        .collect()
+}
+
+fn tag_map(tags: &[Tag]) -> BTreeMap<String, String> {
+    tags.iter()
+        .map(|t| (t.key().to_string(), t.value().to_string()))
+        .collect()
+}
+
+fn is_missing(error: &StackError) -> bool {
+    error.aws_code() == Some(NO_SUCH_ENTITY)
+}
+
+/// `Ok(None)` for "no such entity", the error otherwise.
+fn none_if_missing<T>(error: StackError) -> Result<Option<T>> {
+    if is_missing(&error) {
+        Ok(None)
+    } else {
+        Err(error)
+    }
+}
+
+/// `Ok(())` for "no such entity": deleting what is already gone succeeds.
+fn ok_if_missing(error: StackError) -> Result<()> {
+    if is_missing(&error) {
+        Ok(())
+    } else {
+        Err(error)
+    }
+}
+
+/// A policy document as IAM returns it: URL-encoded JSON on AWS, plain JSON on moto.
+pub fn decode_policy_document(document: &str) -> String {
+    if document.trim_start().starts_with('{') {
+        return document.to_string();
+    }
+    let bytes = document.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = (bytes[i] == b'%')
+            .then(|| document.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        match escaped {
+            Some(byte) => {
+                decoded.push(byte);
+                i += 3;
+            }
+            None => {
+                decoded.push(if bytes[i] == b'+' { b' ' } else { bytes[i] });
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&decoded).into_owned()
+}
+
+fn role_from(role: &aws_sdk_iam::types::Role) -> Role {
+    Role {
+        name: role.role_name().to_string(),
+        arn: role.arn().to_string(),
+        trust_policy: decode_policy_document(role.assume_role_policy_document().unwrap_or("")),
+        tags: tag_map(role.tags()),
+    }
+}
+
+// ---- roles ----
+
+pub async fn get_role(clients: &Clients, name: &str) -> Result<Option<Role>> {
+    match clients.iam.get_role().role_name(name).send().await {
+        Ok(output) => Ok(output.role().map(role_from)),
+        Err(e) => none_if_missing(aws_error(SERVICE, "GetRole", name, e)),
+    }
+}
+
+pub async fn create_role(
+    clients: &Clients,
+    name: &str,
+    description: &str,
+    trust_policy: &str,
+    tags: &BTreeMap<String, String>,
+) -> Result<Role> {
+    let output = clients
+        .iam
+        .create_role()
+        .role_name(name)
+        .description(description)
+        .assume_role_policy_document(trust_policy)
+        .set_tags(Some(sdk_tags(tags)?))
+        .send()
+        .await
+        .map_err(|e| aws_error(SERVICE, "CreateRole", name, e))?;
+    output
+        .role()
+        .map(role_from)
+        .ok_or_else(|| StackError::Internal(format!("CreateRole {name} returned no role")))
+}
+
+pub async fn update_trust_policy(clients: &Clients, name: &str, trust_policy: &str) -> Result<()> {
+    clients
+        .iam
+        .update_assume_role_policy()
+        .role_name(name)
+        .policy_document(trust_policy)
+        .send()
+        .await
+        .map_err(|e| aws_error(SERVICE, "UpdateAssumeRolePolicy", name, e))?;
+    Ok(())
+}
+
+/// Add or overwrite `set`, remove `remove` on the role.
+pub async fn retag_role(
+    clients: &Clients,
+    name: &str,
+    set: &BTreeMap<String, String>,
+    remove: &[String],
+) -> Result<()> {
+    if !set.is_empty() {
+        clients
+            .iam
+            .tag_role()
+            .role_name(name)
+            .set_tags(Some(sdk_tags(set)?))
+            .send()
+            .await
+            .map_err(|e| aws_error(SERVICE, "TagRole", name, e))?;
+    }
+    if !remove.is_empty() {
+        clients
+            .iam
+            .untag_role()
+            .role_name(name)
+            .set_tag_keys(Some(remove.to_vec()))
+            .send()
+            .await
+            .map_err(|e| aws_error(SERVICE, "UntagRole", name, e))?;
+    }
+    Ok(())
+}
+
+/// Delete the role; it must have no policies and be in no profile. Gone already is success.
+pub async fn delete_role(clients: &Clients, name: &str) -> Result<()> {
+    match clients.iam.delete_role().role_name(name).send().await {
+        Ok(_) => Ok(()),
+        Err(e) => ok_if_missing(aws_error(SERVICE, "DeleteRole", name, e)),
+    }
+}
+
+// ---- inline policies ----
+
+/// The decoded document of the role's inline policy `policy`, or `None`.
+pub async fn get_role_policy(clients: &Clients, role: &str, policy: &str) -> Result<Option<String>> {
+    let result = clients
+        .iam
+        .get_role_policy()
+        .role_name(role)
+        .policy_name(policy)
+        .send()
+        .await;
+    match result {
+        Ok(output) => Ok(Some(decode_policy_document(output.policy_document()))),
+        Err(e) => none_if_missing(aws_error(
+            SERVICE,
+            "GetRolePolicy",
+            format!("{role}/{policy}"),
+            e,
+        )),
+    }
+}
+
+/// Create or replace the role's inline policy `policy`.
+pub async fn put_role_policy(
+    clients: &Clients,
+    role: &str,
+    policy: &str,
+    document: &str,
+) -> Result<()> {
+    clients
+        .iam
+        .put_role_policy()
+        .role_name(role)
+        .policy_name(policy)
+        .policy_document(document)
+        .send()
+        .await
+        .map_err(|e| aws_error(SERVICE, "PutRolePolicy", format!("{role}/{policy}"), e))?;
+    Ok(())
+}
+
+/// Names of every inline policy of the role.
+pub async fn list_role_policies(clients: &Clients, role: &str) -> Result<Vec<String>> {
+    let mut names = Vec::new();
+    let mut marker: Option<String> = None;
+    loop {
+        let output = clients
+            .iam
+            .list_role_policies()
+            .role_name(role)
+            .set_marker(marker.clone())
+            .send()
+            .await
+            .map_err(|e| aws_error(SERVICE, "ListRolePolicies", role, e))?;
+        names.extend(output.policy_names().iter().cloned());
+        match output.marker() {
+            Some(next) if output.is_truncated() && !next.is_empty() => {
+                marker = Some(next.to_string())
+            }
+            _ => return Ok(names),
+        }
+    }
+}
+
+pub async fn delete_role_policy(clients: &Clients, role: &str, policy: &str) -> Result<()> {
+    let result = clients
+        .iam
+        .delete_role_policy()
+        .role_name(role)
+        .policy_name(policy)
+        .send()
+        .await;
+    match result {
+        Ok(_) => Ok(()),
+        Err(e) => ok_if_missing(aws_error(
+            SERVICE,
+            "DeleteRolePolicy",
+            format!("{role}/{policy}"),
+            e,
+        )),
+    }
+}
+
+// ---- instance profiles ----
+
+fn profile_from(profile: &aws_sdk_iam::types::InstanceProfile) -> InstanceProfile {
+    InstanceProfile {
+        name: profile.instance_profile_name().to_string(),
+        arn: profile.arn().to_string(),
+        roles: profile
+            .roles()
+            .iter()
+            .map(|r| r.role_name().to_string())
+            .collect(),
+        tags: tag_map(profile.tags()),
+    }
+}
+
+pub async fn get_instance_profile(clients: &Clients, name: &str) -> Result<Option<InstanceProfile>> {
+    let result = clients
+        .iam
+        .get_instance_profile()
+        .instance_profile_name(name)
+        .send()
+        .await;
+    match result {
+        Ok(output) => Ok(output.instance_profile().map(profile_from)),
+        Err(e) => none_if_missing(aws_error(SERVICE, "GetInstanceProfile", name, e)),
+    }
+}
+
+pub async fn create_instance_profile(
+    clients: &Clients,
+    name: &str,
+    tags: &BTreeMap<String, String>,
+) -> Result<InstanceProfile> {
+    let output = clients
+        .iam
+        .create_instance_profile()
+        .instance_profile_name(name)
+        .set_tags(Some(sdk_tags(tags)?))
+        .send()
+        .await
+        .map_err(|e| aws_error(SERVICE, "CreateInstanceProfile", name, e))?;
+    output.instance_profile().map(profile_from).ok_or_else(|| {
+        StackError::Internal(format!("CreateInstanceProfile {name} returned no profile"))
+    })
+}
+
+/// Add or overwrite `set`, remove `remove` on the instance profile.
+pub async fn retag_instance_profile(
+    clients: &Clients,
+    name: &str,
+    set: &BTreeMap<String, String>,
+    remove: &[String],
+) -> Result<()> {
+    if !set.is_empty() {
+        clients
+            .iam
+            .tag_instance_profile()
+            .instance_profile_name(name)
+            .set_tags(Some(sdk_tags(set)?))
+            .send()
+            .await
+            .map_err(|e| aws_error(SERVICE, "TagInstanceProfile", name, e))?;
+    }
+    if !remove.is_empty() {
+        clients
+            .iam
+            .untag_instance_profile()
+            .instance_profile_name(name)
+            .set_tag_keys(Some(remove.to_vec()))
+            .send()
+            .await
+            .map_err(|e| aws_error(SERVICE, "UntagInstanceProfile", name, e))?;
+    }
+    Ok(())
+}
+
+pub async fn add_role_to_instance_profile(
+    clients: &Clients,
+    profile: &str,
+    role: &str,
+) -> Result<()> {
+    clients
+        .iam
+        .add_role_to_instance_profile()
+        .instance_profile_name(profile)
+        .role_name(role)
+        .send()
+        .await
+        .map_err(|e| {
+            aws_error(
+                SERVICE,
+                "AddRoleToInstanceProfile",
+                format!("{profile}/{role}"),
+                e,
+            )
+        })?;
+    Ok(())
+}
+
+/// Take `role` out of `profile`; either being gone already is success.
+pub async fn remove_role_from_instance_profile(
+    clients: &Clients,
+    profile: &str,
+    role: &str,
+) -> Result<()> {
+    let result = clients
+        .iam
+        .remove_role_from_instance_profile()
+        .instance_profile_name(profile)
+        .role_name(role)
+        .send()
+        .await;
+    match result {
+        Ok(_) => Ok(()),
+        Err(e) => ok_if_missing(aws_error(
+            SERVICE,
+            "RemoveRoleFromInstanceProfile",
+            format!("{profile}/{role}"),
+            e,
+        )),
+    }
+}
+
+/// Delete the profile; it must hold no role. Gone already is success.
+pub async fn delete_instance_profile(clients: &Clients, name: &str) -> Result<()> {
+    let result = clients
+        .iam
+        .delete_instance_profile()
+        .instance_profile_name(name)
+        .send()
+        .await;
+    match result {
+        Ok(_) => Ok(()),
+        Err(e) => ok_if_missing(aws_error(SERVICE, "DeleteInstanceProfile", name, e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_encoded_and_plain_documents_both_decode() {
+        let plain = r#"{"Version":"2012-10-17","Statement":[]}"#;
+        assert_eq!(decode_policy_document(plain), plain);
+        let encoded = "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%5D%7D";
+        assert_eq!(decode_policy_document(encoded), plain);
+        assert_eq!(decode_policy_document("%7Ba+b%zz"), "{a b%zz");
+    }
+}

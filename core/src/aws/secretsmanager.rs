@@ -1,0 +1,228 @@
+//! Secrets Manager: the one secret a stack keeps its database password and WordPress keys in.
+//!
+//! Values cross this module only as `Secret`, whose `Debug` hides them, and they are never put
+//! in an error: a failed call names the secret, not its content.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_secretsmanager::types::Tag;
+
+use crate::aws::{aws_error, Clients};
+use crate::error::{Result, StackError};
+use crate::spec::Secret;
+
+const SERVICE: &str = "secretsmanager";
+const NOT_FOUND: &str = "ResourceNotFoundException";
+
+/// What DescribeSecret says about a secret (never its value).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretInfo {
+    pub arn: String,
+    pub name: String,
+    pub tags: BTreeMap<String, String>,
+    /// Set while a deletion with a recovery window is pending: the name is still taken.
+    pub scheduled_for_deletion: bool,
+}
+
+fn sdk_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
+    tags.iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect()
+}
+
+fn tag_map(tags: &[Tag]) -> BTreeMap<String, String> {
+    tags.iter()
+        .filter_map(|t| {
+            Some((
+                t.key()?.to_string(),
+                t.value().unwrap_or_default().to_string(),
+            ))
+        })
+        .collect()
+}
+
+fn is_missing(error: &StackError) -> bool {
+    error.aws_code() == Some(NOT_FOUND)
+}
+
+/// The secret named (or with the ARN) `id`, or `None` when there is none.
+pub async fn describe(clients: &Clients, id: &str) -> Result<Option<SecretInfo>> {
+    let result = clients
+        .secretsmanager
+        .describe_secret()
+        .secret_id(id)
+        .send()
+        .await;
+    match result {
+        Ok(output) => Ok(Some(SecretInfo {
+            arn: output.arn().unwrap_or_default().to_string(),
+            name: output.name().unwrap_or_default().to_string(),
+            tags: tag_map(output.tags()),
+            scheduled_for_deletion: output.deleted_date().is_some(),
+        })),
+        Err(e) => {
+            let error = aws_error(SERVICE, "DescribeSecret", id, e);
+            if is_missing(&error) {
+                Ok(None)
+            } else {
+                Err(error)
+            }
+        }
+    }
+}
+
+/// Create the secret holding `value`; returns its ARN. `client_token` (32–64 characters)
+/// makes a retried create return the same version instead of failing.
+pub async fn create(
+    clients: &Clients,
+    name: &str,
+    description: &str,
+    value: &Secret,
+    tags: &BTreeMap<String, String>,
+    client_token: &str,
+) -> Result<String> {
+    let output = clients
+        .secretsmanager
+        .create_secret()
+        .name(name)
+        .description(description)
+        .secret_string(value.expose())
+        .set_tags(Some(sdk_tags(tags)))
+        .client_request_token(client_token)
+        .send()
+        .await
+        .map_err(|e| aws_error(SERVICE, "CreateSecret", name, e))?;
+    output
+        .arn()
+        .map(str::to_string)
+        .ok_or_else(|| StackError::Internal(format!("CreateSecret {name} returned no ARN")))
+}
+
+/// The label Secrets Manager gives the version a read gets by default.
+const CURRENT_STAGE: &str = "AWSCURRENT";
+
+/// One version of a secret's value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretValue {
+    pub secret: Secret,
+    pub version_id: String,
+}
+
+/// The current value of the secret, or `None` when the secret or its value does not exist.
+pub async fn value(clients: &Clients, id: &str) -> Result<Option<SecretValue>> {
+    let result = clients
+        .secretsmanager
+        .get_secret_value()
+        .secret_id(id)
+        .send()
+        .await;
+    match result {
+        Ok(output) => Ok(output.secret_string().map(|secret| SecretValue {
+            secret: Secret::new(secret),
+            version_id: output.version_id().unwrap_or_default().to_string(),
+        })),
+        Err(e) => {
+            let error = aws_error(SERVICE, "GetSecretValue", id, e);
+            if is_missing(&error) {
+                Ok(None)
+            } else {
+                Err(error)
+            }
+        }
+    }
+}
+
+/// The id of the secret's current version (not its value), or `None` when it has none.
+pub async fn current_version(clients: &Clients, id: &str) -> Result<Option<String>> {
+    let output = clients
+        .secretsmanager
+        .describe_secret()
+        .secret_id(id)
+        .send()
+        .await
+        .map_err(|e| aws_error(SERVICE, "DescribeSecret", id, e))?;
+    Ok(output.version_ids_to_stages().and_then(|versions| {
+        versions
+            .iter()
+            .find(|(_, stages)| stages.iter().any(|s| s == CURRENT_STAGE))
+            .map(|(version, _)| version.clone())
+    }))
+}
+
+/// Make `value` the secret's current version.
+pub async fn put_value(clients: &Clients, id: &str, value: &Secret) -> Result<()> {
+    clients
+        .secretsmanager
+        .put_secret_value()
+        .secret_id(id)
+        .secret_string(value.expose())
+        .send()
+        .await
+        .map_err(|e| aws_error(SERVICE, "PutSecretValue", id, e))?;
+    Ok(())
+}
+
+/// Cancel a pending deletion so the secret can be used again.
+pub async fn restore(clients: &Clients, id: &str) -> Result<()> {
+    clients
+        .secretsmanager
+        .restore_secret()
+        .secret_id(id)
+        .send()
+        .await
+        .map_err(|e| aws_error(SERVICE, "RestoreSecret", id, e))?;
+    Ok(())
+}
+
+/// Add or overwrite `set`, remove `remove`.
+pub async fn retag(
+    clients: &Clients,
+    id: &str,
+    set: &BTreeMap<String, String>,
+    remove: &[String],
+) -> Result<()> {
+    if !set.is_empty() {
+        clients
+            .secretsmanager
+            .tag_resource()
+            .secret_id(id)
+            .set_tags(Some(sdk_tags(set)))
+            .send()
+            .await
+            .map_err(|e| aws_error(SERVICE, "TagResource", id, e))?;
+    }
+    if !remove.is_empty() {
+        clients
+            .secretsmanager
+            .untag_resource()
+            .secret_id(id)
+            .set_tag_keys(Some(remove.to_vec()))
+            .send()
+            .await
+            .map_err(|e| aws_error(SERVICE, "UntagResource", id, e))?;
+    }
+    Ok(())
+}
+
+/// Delete the secret at once, without a recovery window, so the stack can be created again
+/// under the same name. Already gone is success.
+pub async fn delete_now(clients: &Clients, id: &str) -> Result<()> {
+    let result = clients
+        .secretsmanager
+        .delete_secret()
+        .secret_id(id)
+        .force_delete_without_recovery(true)
+        .send()
+        .await;
+    match result {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let error = aws_error(SERVICE, "DeleteSecret", id, e);
+            if is_missing(&error) {
+                Ok(())
+            } else {
+                Err(error)
+            }
+        }
+    }
+}

@@ -1,0 +1,562 @@
+//! The secrets tier: where the WordPress instances get their database password and keys.
+//!
+//! - A Secrets Manager secret `<name>/wordpress` holds, as JSON, the effective database
+//!   password (under `userdata::SECRET_PASSWORD_FIELD`) and the eight WordPress keys and salts.
+//!   The keys are generated once per stack, when the secret does not exist yet; afterwards they
+//!   are read back from it (so an import recovers them) and mirrored in the state's `secrets`.
+//! - An IAM role `<name>-app` that EC2 may assume, whose only permission is an inline policy
+//!   allowing `secretsmanager:GetSecretValue` on exactly that secret's ARN, and an instance
+//!   profile `<name>-app` holding the role. The launch template names the profile.
+//!
+//! The user data names the secret and the version to read; no secret value reaches the launch
+//! template (see `userdata`). A destroy deletes the secret without a recovery window, so a
+//! stack re-created under the same name can create it again at once.
+//!
+//! Objects found under these names but tagged for another stack (or not at all) are refused,
+//! never adopted: IAM and Secrets Manager names are account-wide.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde_json::{json, Value};
+
+use super::{database, StackPlan, Step, StepContext};
+use crate::aws::iam::{self, InstanceProfile, Role};
+use crate::aws::secretsmanager::{self, SecretInfo};
+use crate::error::{Result, StackError};
+use crate::naming::STACK_TAG;
+use crate::secrets::{ensure_wordpress_keys, WORDPRESS_KEY_NAMES};
+use crate::spec::Secret;
+use crate::state::logical;
+use crate::userdata::SECRET_PASSWORD_FIELD;
+
+/// Step ids of this tier.
+pub mod steps {
+    /// The secret, with the current password and the keys.
+    pub const SECRET: &str = "secrets.secret";
+    /// The role, its inline policy and the instance profile.
+    pub const INSTANCE_PROFILE: &str = "secrets.instance_profile";
+}
+
+/// The one inline policy of the app role.
+pub const READ_SECRET_POLICY: &str = "read-wordpress-secret";
+/// The only action the instances are allowed.
+pub const READ_SECRET_ACTION: &str = "secretsmanager:GetSecretValue";
+
+/// `<name>/wordpress`.
+pub fn secret_name(stack: &str) -> String {
+    format!("{stack}/wordpress")
+}
+
+/// `<name>-app`: the role and the instance profile share it.
+pub fn role_name(stack: &str) -> String {
+    format!("{stack}-app")
+}
+
+pub fn steps(_plan: &StackPlan) -> Vec<Step> {
+    vec![
+        // The secret holds the effective password, which the database step settles.
+        Step::new(steps::SECRET, [database::steps::INSTANCE])
+            .create(|ctx| async move { converge_secret(&ctx).await })
+            .delete(|ctx| async move { delete_secret(&ctx).await }),
+        Step::new(steps::INSTANCE_PROFILE, [steps::SECRET])
+            .create(|ctx| async move { converge_instance_access(&ctx).await })
+            .delete(|ctx| async move { delete_instance_access(&ctx).await }),
+    ]
+}
+
+// ---- documents ----
+
+/// The secret's JSON: the password and each key under its wp-config name.
+pub fn secret_document(password: &Secret, keys: &BTreeMap<String, Secret>) -> Secret {
+    let mut fields = serde_json::Map::new();
+    fields.insert(SECRET_PASSWORD_FIELD.into(), password.expose().into());
+    for (name, value) in keys {
+        fields.insert(name.clone(), value.expose().into());
+    }
+    Secret::new(Value::Object(fields).to_string())
+}
+
+/// What a secret's value holds; `None` when it is not a JSON object of strings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretContents {
+    pub password: Option<Secret>,
+    /// Only the eight WordPress keys; other fields are ignored.
+    pub keys: BTreeMap<String, Secret>,
+}
+
+pub fn parse_secret_document(value: &Secret) -> Option<SecretContents> {
+    let fields: BTreeMap<String, String> = serde_json::from_str(value.expose()).ok()?;
+    Some(SecretContents {
+        password: fields.get(SECRET_PASSWORD_FIELD).cloned().map(Secret::new),
+        keys: fields
+            .into_iter()
+            .filter(|(name, _)| WORDPRESS_KEY_NAMES.contains(&name.as_str()))
+            .map(|(name, value)| (name, Secret::new(value)))
+            .collect(),
+    })
+}
+
+/// EC2 may assume the role; nobody else.
+pub fn trust_policy() -> String {
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": { "Service": "ec2.amazonaws.com" },
+            "Action": "sts:AssumeRole"
+        }]
+    })
+    .to_string()
+}
+
+/// Read this one secret, nothing else.
+pub fn read_secret_policy(secret_arn: &str) -> String {
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Action": READ_SECRET_ACTION,
+            "Resource": secret_arn
+        }]
+    })
+    .to_string()
+}
+
+/// Whether two policy documents say the same (key order and spacing aside).
+pub fn same_policy(observed: &str, wanted: &str) -> bool {
+    let parse = |doc: &str| serde_json::from_str::<Value>(doc).ok();
+    matches!((parse(observed), parse(wanted)), (Some(a), Some(b)) if a == b)
+}
+
+// ---- ownership and tags ----
+
+fn owned_by(tags: &BTreeMap<String, String>, stack: &str) -> bool {
+    tags.get(STACK_TAG).map(String::as_str) == Some(stack)
+}
+
+/// Refuse an object of this name that belongs to someone else.
+fn ensure_ours(ctx: &StepContext, kind: &str, name: &str, tags: &BTreeMap<String, String>) -> Result<()> {
+    if owned_by(tags, ctx.stack()) {
+        return Ok(());
+    }
+    Err(StackError::Refused {
+        what: format!(
+            "{kind} {name:?} already exists and is not tagged {STACK_TAG}={}: it belongs to \
+             something else; delete or rename it, or choose another stack name",
+            ctx.stack()
+        ),
+    })
+}
+
+/// Tags to set and keys to remove so an object carries exactly `wanted` (AWS's own `aws:`
+/// keys aside).
+fn tag_diff(
+    observed: &BTreeMap<String, String>,
+    wanted: &BTreeMap<String, String>,
+) -> (BTreeMap<String, String>, Vec<String>) {
+    let set = wanted
+        .iter()
+        .filter(|(k, v)| observed.get(*k) != Some(*v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let remove = observed
+        .keys()
+        .filter(|k| !wanted.contains_key(*k) && !k.starts_with("aws:"))
+        .cloned()
+        .collect();
+    (set, remove)
+}
+
+// ---- the secret ----
+
+/// The stack's secret: the one recorded in the state if it still exists, else by name.
+async fn find_secret(ctx: &StepContext) -> Result<Option<SecretInfo>> {
+    if let Some(arn) = ctx.resource(logical::APP_SECRET) {
+        if let Some(info) = secretsmanager::describe(&ctx.clients, &arn).await? {
+            return Ok(Some(info));
+        }
+    }
+    secretsmanager::describe(&ctx.clients, &secret_name(ctx.stack())).await
+}
+
+fn settled_password(ctx: &StepContext) -> Result<Secret> {
+    ctx.update_state(|s| s.spec.database.password.clone())
+        .ok_or_else(|| {
+            StackError::Internal("the DB password was not settled by the database step".into())
+        })
+}
+
+/// The stack's keys: those in the secret when it has them (else those the state kept from an
+/// older version, else new ones), completed, and mirrored in the state.
+fn settle_keys(ctx: &StepContext, stored: Option<&BTreeMap<String, Secret>>) -> BTreeMap<String, Secret> {
+    ctx.update_state(|s| {
+        if let Some(keys) = stored.filter(|keys| !keys.is_empty()) {
+            s.secrets.wordpress_keys = keys.clone();
+        }
+        ensure_wordpress_keys(&mut s.secrets);
+        s.secrets.wordpress_keys.clone()
+    })
+}
+
+async fn converge_secret(ctx: &Arc<StepContext>) -> Result<()> {
+    let password = settled_password(ctx)?;
+    let name = secret_name(ctx.stack());
+    let tags = ctx.tags(&name);
+    match find_secret(ctx).await? {
+        Some(info) => {
+            if ctx.resource(logical::APP_SECRET).as_deref() != Some(info.arn.as_str()) {
+                ensure_ours(ctx, "secret", &name, &info.tags)?;
+            }
+            ctx.record(logical::APP_SECRET, &info.arn);
+            update_secret(ctx, &info, &password, &tags).await
+        }
+        None => {
+            let keys = settle_keys(ctx, None);
+            let token = ctx.client_token("app-secret");
+            let arn = secretsmanager::create(
+                &ctx.clients,
+                &name,
+                "Database password and WordPress keys of the stack's instances",
+                &secret_document(&password, &keys),
+                &tags,
+                &token,
+            )
+            .await?;
+            tracing::info!(secret = %arn, "created secret");
+            ctx.record(logical::APP_SECRET, &arn);
+            Ok(())
+        }
+    }
+}
+
+/// Bring an existing secret back to the stack's password, keys and tags.
+async fn update_secret(
+    ctx: &StepContext,
+    info: &SecretInfo,
+    password: &Secret,
+    tags: &BTreeMap<String, String>,
+) -> Result<()> {
+    if info.scheduled_for_deletion {
+        secretsmanager::restore(&ctx.clients, &info.arn).await?;
+        tracing::info!(secret = %info.arn, "restored secret scheduled for deletion");
+    }
+    let stored = secretsmanager::value(&ctx.clients, &info.arn)
+        .await?
+        .and_then(|value| parse_secret_document(&value.secret));
+    let keys = settle_keys(ctx, stored.as_ref().map(|s| &s.keys));
+    let wanted = SecretContents {
+        password: Some(password.clone()),
+        keys: keys.clone(),
+    };
+    if stored.as_ref() != Some(&wanted) {
+        secretsmanager::put_value(&ctx.clients, &info.arn, &secret_document(password, &keys))
+            .await?;
+        tracing::info!(secret = %info.arn, "stored a new version of the secret");
+    }
+    let (set, remove) = tag_diff(&info.tags, tags);
+    secretsmanager::retag(&ctx.clients, &info.arn, &set, &remove).await
+}
+
+async fn delete_secret(ctx: &Arc<StepContext>) -> Result<()> {
+    if let Some(info) = find_secret(ctx).await? {
+        let recorded = ctx.resource(logical::APP_SECRET).as_deref() == Some(info.arn.as_str());
+        if recorded || owned_by(&info.tags, ctx.stack()) {
+            secretsmanager::delete_now(&ctx.clients, &info.arn).await?;
+            tracing::info!(secret = %info.arn, "deleted secret");
+        }
+    }
+    ctx.forget(logical::APP_SECRET);
+    Ok(())
+}
+
+/// The secret the instances read and the version they must read (its current one).
+pub async fn current_secret_version(ctx: &StepContext) -> Result<(String, String)> {
+    let arn = ctx.require(logical::APP_SECRET)?;
+    let version = secretsmanager::current_version(&ctx.clients, &arn)
+        .await?
+        .ok_or_else(|| StackError::Internal(format!("secret {arn} has no current version")))?;
+    Ok((arn, version))
+}
+
+// ---- the role, its policy, the instance profile ----
+
+async fn converge_instance_access(ctx: &Arc<StepContext>) -> Result<()> {
+    let secret_arn = ctx.require(logical::APP_SECRET)?;
+    let role = converge_role(ctx).await?;
+    converge_role_policy(ctx, &role.name, &secret_arn).await?;
+    let profile = converge_profile(ctx, &role.name).await?;
+    ctx.record(logical::APP_INSTANCE_PROFILE, &profile.arn);
+    Ok(())
+}
+
+async fn converge_role(ctx: &StepContext) -> Result<Role> {
+    let name = role_name(ctx.stack());
+    let tags = ctx.tags(&name);
+    let trust = trust_policy();
+    let role = match iam::get_role(&ctx.clients, &name).await? {
+        Some(role) => {
+            if ctx.resource(logical::APP_ROLE).as_deref() != Some(name.as_str()) {
+                ensure_ours(ctx, "IAM role", &name, &role.tags)?;
+            }
+            if !same_policy(&role.trust_policy, &trust) {
+                iam::update_trust_policy(&ctx.clients, &name, &trust).await?;
+                tracing::info!(role = %name, "restored the role's trust policy");
+            }
+            let (set, remove) = tag_diff(&role.tags, &tags);
+            iam::retag_role(&ctx.clients, &name, &set, &remove).await?;
+            role
+        }
+        None => {
+            let description = "WordPress instances: may read the stack's secret, nothing else";
+            let role = iam::create_role(&ctx.clients, &name, description, &trust, &tags).await?;
+            tracing::info!(role = %role.arn, "created IAM role");
+            role
+        }
+    };
+    ctx.record(logical::APP_ROLE, &role.name);
+    Ok(role)
+}
+
+/// The role's only inline policy reads the secret; any other inline policy is removed.
+async fn converge_role_policy(ctx: &StepContext, role: &str, secret_arn: &str) -> Result<()> {
+    let wanted = read_secret_policy(secret_arn);
+    let current = ctx
+        .eventually("the app role's policy", || {
+            iam::get_role_policy(&ctx.clients, role, READ_SECRET_POLICY)
+        })
+        .await?;
+    if !current.is_some_and(|doc| same_policy(&doc, &wanted)) {
+        iam::put_role_policy(&ctx.clients, role, READ_SECRET_POLICY, &wanted).await?;
+        tracing::info!(role, policy = READ_SECRET_POLICY, "put the role's inline policy");
+    }
+    for other in iam::list_role_policies(&ctx.clients, role).await? {
+        if other != READ_SECRET_POLICY {
+            iam::delete_role_policy(&ctx.clients, role, &other).await?;
+            tracing::info!(role, policy = %other, "removed an inline policy the stack did not grant");
+        }
+    }
+    ctx.record(logical::APP_ROLE_POLICY, READ_SECRET_POLICY);
+    Ok(())
+}
+
+async fn converge_profile(ctx: &StepContext, role: &str) -> Result<InstanceProfile> {
+    let name = role_name(ctx.stack());
+    let tags = ctx.tags(&name);
+    let profile = match iam::get_instance_profile(&ctx.clients, &name).await? {
+        Some(profile) => {
+            if ctx.resource(logical::APP_INSTANCE_PROFILE).as_deref() != Some(profile.arn.as_str()) {
+                ensure_ours(ctx, "instance profile", &name, &profile.tags)?;
+            }
+            let (set, remove) = tag_diff(&profile.tags, &tags);
+            iam::retag_instance_profile(&ctx.clients, &name, &set, &remove).await?;
+            profile
+        }
+        None => {
+            let profile = iam::create_instance_profile(&ctx.clients, &name, &tags).await?;
+            tracing::info!(instance_profile = %profile.arn, "created instance profile");
+            profile
+        }
+    };
+    for other in profile.roles.iter().filter(|r| r.as_str() != role) {
+        iam::remove_role_from_instance_profile(&ctx.clients, &name, other).await?;
+    }
+    if !profile.roles.iter().any(|r| r == role) {
+        // A role created moments ago may not be visible to the profile yet.
+        ctx.eventually("the app role joining its instance profile", || {
+            iam::add_role_to_instance_profile(&ctx.clients, &name, role)
+        })
+        .await?;
+    }
+    Ok(profile)
+}
+
+/// Profile first (it must hold no role to go), then the policies, then the role.
+async fn delete_instance_access(ctx: &Arc<StepContext>) -> Result<()> {
+    let name = role_name(ctx.stack());
+    let recorded = |logical_name: &str| ctx.resource(logical_name).is_some();
+    if let Some(profile) = iam::get_instance_profile(&ctx.clients, &name).await? {
+        if recorded(logical::APP_INSTANCE_PROFILE) || owned_by(&profile.tags, ctx.stack()) {
+            for role in &profile.roles {
+                iam::remove_role_from_instance_profile(&ctx.clients, &name, role).await?;
+            }
+            iam::delete_instance_profile(&ctx.clients, &name).await?;
+            tracing::info!(instance_profile = %profile.arn, "deleted instance profile");
+        }
+    }
+    ctx.forget(logical::APP_INSTANCE_PROFILE);
+    if let Some(role) = iam::get_role(&ctx.clients, &name).await? {
+        if recorded(logical::APP_ROLE) || owned_by(&role.tags, ctx.stack()) {
+            for policy in iam::list_role_policies(&ctx.clients, &name).await? {
+                iam::delete_role_policy(&ctx.clients, &name, &policy).await?;
+            }
+            ctx.forget(logical::APP_ROLE_POLICY);
+            iam::delete_role(&ctx.clients, &name).await?;
+            tracing::info!(role = %role.arn, "deleted IAM role");
+        }
+    }
+    ctx.forget(logical::APP_ROLE_POLICY);
+    ctx.forget(logical::APP_ROLE);
+    Ok(())
+}
+
+// ---- refresh ----
+
+/// Record what exists and is as the stack left it; an object that drifted (a changed secret,
+/// a widened policy, a profile without the role) is left unrecorded, so the next plan sees it
+/// missing and the apply puts it back. Recovers the keys (and, on import, the password).
+pub async fn refresh(ctx: &StepContext) -> Result<()> {
+    let (secret, access) = tokio::join!(refresh_secret(ctx), refresh_instance_access(ctx));
+    secret?;
+    access
+}
+
+async fn refresh_secret(ctx: &StepContext) -> Result<()> {
+    let id = ctx
+        .prior_resource(logical::APP_SECRET)
+        .map(str::to_string)
+        .unwrap_or_else(|| secret_name(ctx.stack()));
+    let info = match secretsmanager::describe(&ctx.clients, &id).await? {
+        Some(info) if !info.scheduled_for_deletion && owned_by(&info.tags, ctx.stack()) => info,
+        _ => return Ok(()),
+    };
+    let Some(contents) = secretsmanager::value(&ctx.clients, &info.arn)
+        .await?
+        .and_then(|value| parse_secret_document(&value.secret))
+    else {
+        return Ok(());
+    };
+    let complete = WORDPRESS_KEY_NAMES
+        .iter()
+        .all(|name| contents.keys.contains_key(*name));
+    let matches = ctx.update_state(|s| {
+        if complete {
+            s.secrets.wordpress_keys = contents.keys.clone();
+        }
+        if s.spec.database.password.is_none() {
+            // An import: the secret is the only place the password can be read back from.
+            s.spec.database.password = contents.password.clone();
+        }
+        s.spec.database.password.is_some() && s.spec.database.password == contents.password
+    });
+    if complete && matches {
+        ctx.record(logical::APP_SECRET, &info.arn);
+    }
+    Ok(())
+}
+
+async fn refresh_instance_access(ctx: &StepContext) -> Result<()> {
+    let name = role_name(ctx.stack());
+    let (role, profile) = tokio::join!(
+        iam::get_role(&ctx.clients, &name),
+        iam::get_instance_profile(&ctx.clients, &name)
+    );
+    let Some(role) = role?.filter(|r| owned_by(&r.tags, ctx.stack())) else {
+        return Ok(());
+    };
+    if same_policy(&role.trust_policy, &trust_policy()) {
+        ctx.record(logical::APP_ROLE, &role.name);
+    }
+    if policy_is_exactly_read_secret(ctx, &role.name).await? {
+        ctx.record(logical::APP_ROLE_POLICY, READ_SECRET_POLICY);
+    }
+    if let Some(profile) = profile?.filter(|p| owned_by(&p.tags, ctx.stack())) {
+        if profile.roles == [role.name.clone()] {
+            ctx.record(logical::APP_INSTANCE_PROFILE, &profile.arn);
+        }
+    }
+    Ok(())
+}
+
+/// The role has our inline policy, reading exactly the stack's secret, and no other one.
+async fn policy_is_exactly_read_secret(ctx: &StepContext, role: &str) -> Result<bool> {
+    let policies = iam::list_role_policies(&ctx.clients, role).await?;
+    if policies != [READ_SECRET_POLICY] {
+        return Ok(false);
+    }
+    let secret = secretsmanager::describe(&ctx.clients, &secret_name(ctx.stack())).await?;
+    let Some(secret) = secret else {
+        return Ok(false);
+    };
+    let document = iam::get_role_policy(&ctx.clients, role, READ_SECRET_POLICY).await?;
+    Ok(document.is_some_and(|doc| same_policy(&doc, &read_secret_policy(&secret.arn))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys() -> BTreeMap<String, Secret> {
+        WORDPRESS_KEY_NAMES
+            .iter()
+            .map(|name| (name.to_string(), Secret::new(format!("{name}-value"))))
+            .collect()
+    }
+
+    #[test]
+    fn the_document_round_trips_and_names_the_password_field() {
+        let password = Secret::new("p'a\"s$s\\w\u{2028}rd");
+        let document = secret_document(&password, &keys());
+        let raw: BTreeMap<String, String> =
+            serde_json::from_str(document.expose()).expect("json object of strings");
+        assert_eq!(raw.len(), 9);
+        assert_eq!(raw[SECRET_PASSWORD_FIELD], password.expose());
+        assert_eq!(raw["NONCE_SALT"], "NONCE_SALT-value");
+        let parsed = parse_secret_document(&document).expect("parses");
+        assert_eq!(parsed.password, Some(password));
+        assert_eq!(parsed.keys, keys());
+    }
+
+    #[test]
+    fn foreign_fields_are_ignored_and_garbage_is_refused() {
+        let value = Secret::new(r#"{"db_password":"x","AUTH_KEY":"k","other":"o"}"#);
+        let parsed = parse_secret_document(&value).expect("parses");
+        assert_eq!(parsed.keys.keys().collect::<Vec<_>>(), ["AUTH_KEY"]);
+        assert_eq!(parse_secret_document(&Secret::new("not json")), None);
+        assert_eq!(parse_secret_document(&Secret::new(r#"{"a":1}"#)), None);
+    }
+
+    #[test]
+    fn the_policy_allows_one_action_on_one_secret() {
+        let arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:blog/wordpress-AbCdEf";
+        let policy: Value = serde_json::from_str(&read_secret_policy(arn)).expect("json");
+        let statements = policy["Statement"].as_array().expect("statements");
+        assert_eq!(statements.len(), 1);
+        assert_eq!(statements[0]["Effect"], "Allow");
+        assert_eq!(statements[0]["Action"], READ_SECRET_ACTION);
+        assert_eq!(statements[0]["Resource"], arn);
+        let trust: Value = serde_json::from_str(&trust_policy()).expect("json");
+        assert_eq!(trust["Statement"][0]["Principal"]["Service"], "ec2.amazonaws.com");
+    }
+
+    #[test]
+    fn policies_compare_by_meaning_not_by_spelling() {
+        let wanted = read_secret_policy("arn:x");
+        let respelled = r#"{ "Statement": [ { "Resource": "arn:x", "Action": "secretsmanager:GetSecretValue", "Effect": "Allow" } ], "Version": "2012-10-17" }"#;
+        assert!(same_policy(respelled, &wanted));
+        assert!(!same_policy(&read_secret_policy("arn:y"), &wanted));
+        assert!(!same_policy("garbage", &wanted));
+    }
+
+    #[test]
+    fn tags_are_set_and_removed_but_aws_keys_are_left_alone() {
+        let observed = BTreeMap::from([
+            ("keep".to_string(), "1".to_string()),
+            ("old".to_string(), "x".to_string()),
+            ("aws:cloudformation:stack".to_string(), "s".to_string()),
+        ]);
+        let wanted = BTreeMap::from([
+            ("keep".to_string(), "1".to_string()),
+            ("new".to_string(), "2".to_string()),
+        ]);
+        let (set, remove) = tag_diff(&observed, &wanted);
+        assert_eq!(set, BTreeMap::from([("new".to_string(), "2".to_string())]));
+        assert_eq!(remove, ["old"]);
+    }
+
+    #[test]
+    fn names_follow_the_convention() {
+        assert_eq!(secret_name("blog"), "blog/wordpress");
+        assert_eq!(role_name("blog"), "blog-app");
+    }
+}
