@@ -107,16 +107,7 @@ impl Engine {
         };
         let run = cancel.child_token();
         let prior_ids = prior.map(|p| p.resources.clone()).unwrap_or_default();
-        let retired: BTreeSet<String> = prior
-            .map(|p| {
-                p.spec
-                    .tags
-                    .keys()
-                    .filter(|k| !spec.tags.contains_key(*k))
-                    .cloned()
-                    .collect()
-            })
-            .unwrap_or_default();
+        let retired = prior.map(|p| retired_tag_keys(p, spec)).unwrap_or_default();
         let ctx = Arc::new(
             self.context(
                 Operation::Apply,
@@ -348,6 +339,17 @@ impl Engine {
         let tag = BTreeMap::from([(COMPLETE_TAG.to_string(), "true".to_string())]);
         ec2::create_tags(&self.clients.ec2, &vpc, &tag).await
     }
+}
+
+/// Tag keys the prior configuration set and `spec` no longer does: removed from objects.
+fn retired_tag_keys(prior: &StackState, spec: &StackSpec) -> BTreeSet<String> {
+    prior
+        .spec
+        .tags
+        .keys()
+        .filter(|k| !spec.tags.contains_key(*k))
+        .cloned()
+        .collect()
 }
 
 /// Run the graph, cancelling it at `deadline` (waiters stop on their own; a step stuck in a

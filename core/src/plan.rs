@@ -196,6 +196,8 @@ pub fn plan_update(prior: &StackState, desired: &StackSpec) -> StackPlan {
     if before.tags != desired.tags {
         plan.actions
             .push(action("every object", ActionKind::Update, "tags changed"));
+        // Instances take their tags from the launch template: a new version carries them.
+        plan.unknown_outputs.insert(output::LAUNCH_TEMPLATE_VERSION);
     }
     if missing_objects(prior, desired) {
         plan.actions.push(action(
@@ -475,6 +477,10 @@ pub fn expected_objects(spec: &StackSpec) -> Vec<String> {
         l::LAUNCH_TEMPLATE,
         l::AUTOSCALING_GROUP,
         l::SCALING_POLICY,
+        l::APP_SECRET,
+        l::APP_ROLE,
+        l::APP_ROLE_POLICY,
+        l::APP_INSTANCE_PROFILE,
     ]
     .map(String::from)
     .into();

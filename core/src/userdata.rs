@@ -124,7 +124,28 @@ pub fn render_base64(input: &UserDataInput) -> String {
 
 /// The boot script alone, exactly as the document's `write_files` entry carries it.
 pub fn boot_script(input: &UserDataInput) -> String {
-    SCRIPT_TEMPLATE.replacen(VALUES_MARKER, &rendered_values(input), 1)
+    without_comment_lines(SCRIPT_TEMPLATE).replacen(VALUES_MARKER, &rendered_values(input), 1)
+}
+
+/// The template without its comment-only lines (the shebang, shellcheck directives and the
+/// values marker stay): the comments are for whoever maintains the script, and the 16 KiB of
+/// user data are better spent on the user's `config_extra`. Done before values are put in, so
+/// a value can never lose a line. (No line of a multi-line string in the script may therefore
+/// start with `#`.)
+fn without_comment_lines(template: &str) -> String {
+    let mut kept = String::with_capacity(template.len());
+    for line in template.lines() {
+        let trimmed = line.trim_start();
+        let comment = trimmed.starts_with('#')
+            && !trimmed.starts_with("#!")
+            && !trimmed.starts_with("# shellcheck")
+            && trimmed != VALUES_MARKER;
+        if !comment {
+            kept.push_str(line);
+            kept.push('\n');
+        }
+    }
+    kept
 }
 
 /// The readonly variables at the top of the script: the only place values enter it.
@@ -142,7 +163,8 @@ fn rendered_values(input: &UserDataInput) -> String {
         ("HEALTH_CHECK_PATH", health_check_path.to_string()),
         ("CONTAINER_ENV", container_env(input)),
     ];
-    let mut block = String::from("# Values rendered from the stack's spec (no secret among them).\n");
+    let mut block =
+        String::from("# Values rendered from the stack's spec (no secret among them).\n");
     for (name, value) in values {
         block.push_str(&format!("readonly {name}={}\n", shell_quote(&value)));
     }

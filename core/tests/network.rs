@@ -878,3 +878,21 @@ async fn removed_tags_show_as_drift_and_apply_restores_them_without_duplicates()
     assert_eq!(after.spec.tags, config.tags);
     assert_eq!(ec2_resources(&after), ec2_resources(&state));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_regions_zones_are_listed_sorted_and_default_to_the_first_two() {
+    let w = world().await;
+    let zones = w.engine.availability_zones().await.expect("zones");
+    assert!(zones.len() >= 2, "{zones:?}");
+    assert!(zones.windows(2).all(|p| p[0] < p[1]), "sorted: {zones:?}");
+    assert!(zones.iter().all(|z| z.starts_with("us-east-1")));
+
+    let mut config = spec("dflt", &[], NatMode::Single, false);
+    config.network.availability_zones = None;
+    let state = apply_new(&w, &config).await;
+    assert_eq!(
+        state.spec.network.availability_zones.as_deref(),
+        Some(&zones[..2])
+    );
+    assert_eq!(state.outputs.public_subnet_ids.len(), 2);
+}

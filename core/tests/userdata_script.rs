@@ -414,7 +414,10 @@ fn the_secret_is_fetched_again_until_the_instance_role_can_read_it() {
     write_file(&machine.state.join("secret-failures"), "2\n");
     machine.boot_ok();
     let calls = machine.calls();
-    let fetches = calls.iter().filter(|c| **c == secret_fetch(&fixture)).count();
+    let fetches = calls
+        .iter()
+        .filter(|c| **c == secret_fetch(&fixture))
+        .count();
     let sleeps = calls.iter().filter(|c| *c == "sleep 10").count();
     assert_eq!((fetches, sleeps), (3, 2), "{calls:#?}");
     assert_eq!(
@@ -439,10 +442,7 @@ fn a_secret_that_never_becomes_readable_fails_the_boot_before_docker_runs() {
     let config: Vec<_> = fs::read_dir(machine.root.join("etc/wordpress-ha"))
         .expect("ls")
         .collect();
-    assert!(
-        config.is_empty(),
-        "no env file, staged or not: {config:?}"
-    );
+    assert!(config.is_empty(), "no env file, staged or not: {config:?}");
 }
 
 #[test]
@@ -459,9 +459,15 @@ fn a_secret_missing_a_key_fails_the_boot_without_printing_any_value() {
     assert!(machine.calls().iter().all(|c| !c.starts_with("docker")));
     assert!(!machine.root.join("etc/wordpress-ha/wordpress.env").exists());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("NONCE_SALT"), "says what is missing: {stderr}");
+    assert!(
+        stderr.contains("NONCE_SALT"),
+        "says what is missing: {stderr}"
+    );
     for value in std::iter::once(&fixture.db_password).chain(fixture.wordpress_keys.values()) {
-        assert!(!stderr.contains(value.expose()), "a secret value was logged");
+        assert!(
+            !stderr.contains(value.expose()),
+            "a secret value was logged"
+        );
     }
 }
 
@@ -479,6 +485,9 @@ fn the_boot_logs_no_secret_value() {
         machine.calls().join("\n")
     );
     for value in std::iter::once(&fixture.db_password).chain(fixture.wordpress_keys.values()) {
-        assert!(!logged.contains(value.expose()), "a secret value was logged");
+        assert!(
+            !logged.contains(value.expose()),
+            "a secret value was logged"
+        );
     }
 }

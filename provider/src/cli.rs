@@ -4,7 +4,7 @@
 //! (see `main`). Run without a command, the binary explains that it is a plugin and exits 1, as
 //! every Terraform provider does. Commands print to stdout freely: no plugin host is listening.
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -64,6 +64,28 @@ pub fn launched_by_terraform() -> bool {
     std::env::var(MAGIC_COOKIE_KEY).is_ok_and(|value| value == MAGIC_COOKIE_VALUE)
 }
 
+/// Why a command failed; printed on stderr, exit code 1.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(
+        "{}\n\nFor people, this binary also has commands: docs, diagram, version (see --help).",
+        ServeError::NotLaunchedByTerraform
+    )]
+    NoCommand,
+    #[error(transparent)]
+    Docs(#[from] docs::DocsError),
+    #[error(transparent)]
+    Diagram(#[from] diagram::DiagramError),
+    #[error("could not read {what}: {source}")]
+    Read {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("could not write to stdout: {0}")]
+    Write(#[source] std::io::Error),
+}
+
 /// Parses the arguments and runs the command; errors go to stderr with exit code 1
 /// (clap's usage errors exit 2).
 pub fn run_for_people(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode {
@@ -76,55 +98,64 @@ pub fn run_for_people(args: impl IntoIterator<Item = std::ffi::OsString>) -> Exi
     };
     match execute(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("{message}");
+        Err(err) => {
+            eprintln!("{err}");
             ExitCode::FAILURE
         }
     }
 }
 
-fn execute(command: Option<Command>) -> Result<(), String> {
+fn execute(command: Option<Command>) -> Result<(), CliError> {
     match command {
-        None => Err(format!(
-            "{}\n\nFor people, this binary also has commands: docs, diagram, version \
-             (see --help).",
-            ServeError::NotLaunchedByTerraform
+        None => Err(CliError::NoCommand),
+        Some(Command::Version) => emit(&format!(
+            "terraform-provider-wordpress {VERSION}\nplugin protocol {PROTOCOL_VERSION}.0\n"
         )),
-        Some(Command::Version) => {
-            println!("terraform-provider-wordpress {VERSION}");
-            println!("plugin protocol {PROTOCOL_VERSION}.0");
-            Ok(())
-        }
         Some(Command::Docs { out }) => {
-            let written = docs::write_all(&out).map_err(|err| err.to_string())?;
-            for path in written {
-                println!("wrote {}", path.display());
-            }
-            Ok(())
+            let report: String = docs::write_all(&out)?
+                .iter()
+                .map(|path| format!("wrote {}\n", path.display()))
+                .collect();
+            emit(&report)
         }
         Some(Command::Diagram { format, input }) => {
             let text = read_input(input)?;
             let format = match format {
                 DiagramFormat::Mermaid => diagram::Format::Mermaid,
             };
-            let chart = diagram::render(&text, format).map_err(|err| err.to_string())?;
-            print!("{chart}");
-            Ok(())
+            emit(&diagram::render(&text, format)?)
         }
     }
 }
 
-fn read_input(input: Option<PathBuf>) -> Result<String, String> {
+fn read_input(input: Option<PathBuf>) -> Result<String, CliError> {
     match input {
-        Some(path) => std::fs::read_to_string(&path)
-            .map_err(|err| format!("could not read {}: {err}", path.display())),
+        Some(path) => std::fs::read_to_string(&path).map_err(|source| CliError::Read {
+            what: path.display().to_string(),
+            source,
+        }),
         None => {
             let mut text = String::new();
             std::io::stdin()
                 .read_to_string(&mut text)
-                .map_err(|err| format!("could not read stdin: {err}"))?;
+                .map_err(|source| CliError::Read {
+                    what: "stdin".to_string(),
+                    source,
+                })?;
             Ok(text)
         }
+    }
+}
+
+/// Writes to stdout. A reader that stopped early (`| head`) is not an error.
+fn emit(text: &str) -> Result<(), CliError> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => Err(CliError::Write(err)),
+        _ => Ok(()),
     }
 }
 
@@ -132,6 +163,7 @@ fn read_input(input: Option<PathBuf>) -> Result<String, String> {
 mod tests {
     use super::*;
     use clap::CommandFactory;
+    use std::path::Path;
 
     #[test]
     fn the_command_line_is_well_formed() {
@@ -141,9 +173,9 @@ mod tests {
     #[test]
     fn docs_writes_to_docs_unless_told_otherwise() {
         let cli = Cli::try_parse_from(["p", "docs"]).expect("parses");
-        assert!(matches!(cli.command, Some(Command::Docs { out }) if out == PathBuf::from("docs")));
+        assert!(matches!(cli.command, Some(Command::Docs { out }) if out == Path::new("docs")));
         let cli = Cli::try_parse_from(["p", "docs", "--out", "/tmp/x"]).expect("parses");
-        assert!(matches!(cli.command, Some(Command::Docs { out }) if out == PathBuf::from("/tmp/x")));
+        assert!(matches!(cli.command, Some(Command::Docs { out }) if out == Path::new("/tmp/x")));
     }
 
     #[test]
@@ -151,7 +183,10 @@ mod tests {
         let cli = Cli::try_parse_from(["p", "diagram", "--format", "mermaid"]).expect("parses");
         assert!(matches!(
             cli.command,
-            Some(Command::Diagram { format: DiagramFormat::Mermaid, input: None })
+            Some(Command::Diagram {
+                format: DiagramFormat::Mermaid,
+                input: None
+            })
         ));
         assert!(Cli::try_parse_from(["p", "diagram", "--format", "svg"]).is_err());
     }
@@ -159,6 +194,6 @@ mod tests {
     #[test]
     fn no_command_is_the_plugin_message() {
         let err = execute(None).expect_err("no command fails");
-        assert!(err.contains("This binary is a plugin"), "{err}");
+        assert!(err.to_string().contains("This binary is a plugin"), "{err}");
     }
 }

@@ -308,11 +308,20 @@ impl Layout<'_> {
     fn id_line(&mut self, name: &str) -> Option<String> {
         let id = self.objects.get(name)?;
         self.used.insert(name.to_string());
-        Some(id.as_deref().map_or_else(|| "(known after apply)".to_string(), short_id))
+        Some(
+            id.as_deref()
+                .map_or_else(|| "(known after apply)".to_string(), short_id),
+        )
     }
 
     /// A node for `name` titled `title`, with the ids of `also` (merged objects) under it.
-    fn node(&mut self, name: &str, title: &str, also: &[(&str, &str)], shape: Shape) -> Option<Node> {
+    fn node(
+        &mut self,
+        name: &str,
+        title: &str,
+        also: &[(&str, &str)],
+        shape: Shape,
+    ) -> Option<Node> {
         let mut lines = vec![title.to_string(), self.id_line(name)?];
         for (other, prefix) in also {
             if let Some(id) = self.id_line(other) {
@@ -415,7 +424,8 @@ impl Layout<'_> {
             .map(|(_, protocol)| protocol)
             .collect();
         if let (Some(alb), false) = (alb.as_mut(), listeners.is_empty()) {
-            alb.lines.push(format!("listeners: {}", listeners.join(", ")));
+            alb.lines
+                .push(format!("listeners: {}", listeners.join(", ")));
         }
         let target_group = self.node(l::TARGET_GROUP, "target group", &[], Shape::Box);
         tier("lb", "load balancing", [alb, target_group])
@@ -446,7 +456,12 @@ impl Layout<'_> {
     }
 
     fn operations_group(&mut self) -> Group {
-        let bastion = self.node(l::BASTION_INSTANCE, "bastion host (public subnet)", &[], Shape::Box);
+        let bastion = self.node(
+            l::BASTION_INSTANCE,
+            "bastion host (public subnet)",
+            &[],
+            Shape::Box,
+        );
         tier("ops", "operations", [bastion])
     }
 
@@ -469,13 +484,37 @@ impl Layout<'_> {
         } else {
             INTERNET
         };
-        let web = if self.has(l::HTTPS_LISTENER) { "HTTPS" } else { "HTTP" };
+        let web = if self.has(l::HTTPS_LISTENER) {
+            "HTTPS"
+        } else {
+            "HTTP"
+        };
         self.edge(entry, l::LOAD_BALANCER, Some(web), false);
         self.edge(l::LOAD_BALANCER, l::TARGET_GROUP, None, false);
-        self.edge(l::TARGET_GROUP, l::AUTOSCALING_GROUP, Some("HTTP 80"), false);
-        self.edge(l::BASTION_INSTANCE, l::AUTOSCALING_GROUP, Some("SSH 22"), false);
-        self.edge(l::AUTOSCALING_GROUP, l::EFS_FILE_SYSTEM, Some("NFS 2049"), false);
-        self.edge(l::AUTOSCALING_GROUP, l::DB_INSTANCE, Some("MySQL 3306"), false);
+        self.edge(
+            l::TARGET_GROUP,
+            l::AUTOSCALING_GROUP,
+            Some("HTTP 80"),
+            false,
+        );
+        self.edge(
+            l::BASTION_INSTANCE,
+            l::AUTOSCALING_GROUP,
+            Some("SSH 22"),
+            false,
+        );
+        self.edge(
+            l::AUTOSCALING_GROUP,
+            l::EFS_FILE_SYSTEM,
+            Some("NFS 2049"),
+            false,
+        );
+        self.edge(
+            l::AUTOSCALING_GROUP,
+            l::DB_INSTANCE,
+            Some("MySQL 3306"),
+            false,
+        );
         let zones = self.zones();
         let nat_zones: Vec<&String> = zones
             .iter()
@@ -488,7 +527,12 @@ impl Layout<'_> {
             let nat_zone = nat_zones.iter().find(|z| **z == zone).or(nat_zones.first());
             if let Some(nat_zone) = nat_zone {
                 let nat = l::qualified(l::NAT_GATEWAY, nat_zone);
-                self.edge(&l::qualified(l::PRIVATE_SUBNET, zone), &nat, Some("egress"), false);
+                self.edge(
+                    &l::qualified(l::PRIVATE_SUBNET, zone),
+                    &nat,
+                    Some("egress"),
+                    false,
+                );
             }
         }
         for zone in nat_zones {
@@ -577,7 +621,11 @@ fn write_group(out: &mut String, prefix: &str, group: &Group, depth: usize) {
             Shape::Cylinder => ("[(\"", "\")]"),
             Shape::Circle => ("((\"", "\"))"),
         };
-        let _ = writeln!(out, "{indent}  {}{open}{label}{close}", mermaid_id(prefix, &node.key));
+        let _ = writeln!(
+            out,
+            "{indent}  {}{open}{label}{close}",
+            mermaid_id(prefix, &node.key)
+        );
     }
     for inner in &group.groups {
         write_group(out, prefix, inner, depth + 1);
@@ -642,8 +690,14 @@ mod tests {
     fn route53_sits_between_the_internet_and_an_https_load_balancer() {
         let stack = objects(&[
             ("dns_record", "Z1/shop.example.com/A"),
-            ("load_balancer", "arn:aws:elasticloadbalancing:r:1:loadbalancer/app/x/y"),
-            ("https_listener", "arn:aws:elasticloadbalancing:r:1:listener/app/x/y/z"),
+            (
+                "load_balancer",
+                "arn:aws:elasticloadbalancing:r:1:loadbalancer/app/x/y",
+            ),
+            (
+                "https_listener",
+                "arn:aws:elasticloadbalancing:r:1:listener/app/x/y/z",
+            ),
         ]);
         let diagram = diagram_of(&stack);
         assert!(diagram.has_edge(INTERNET, "dns_record"));
@@ -656,7 +710,10 @@ mod tests {
     #[test]
     fn quotes_in_labels_are_escaped() {
         assert_eq!(mermaid_text(r#"a "b""#), "a #quot;b#quot;");
-        assert_eq!(mermaid_id("s0", "nat_gateway:us-east-1a"), "s0_nat_gateway_us_east_1a");
+        assert_eq!(
+            mermaid_id("s0", "nat_gateway:us-east-1a"),
+            "s0_nat_gateway_us_east_1a"
+        );
         assert_eq!(mermaid_id("s3", INTERNET), INTERNET);
     }
 }

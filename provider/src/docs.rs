@@ -12,10 +12,10 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use crate::stack::provider_config;
 use crate::stack::schema::{
     self, AttrDef, AttrType, BlockDef, Default, Mode, Nesting, ResourceDef,
 };
-use crate::stack::provider_config;
 
 /// The provider's source address, as users write it in `required_providers`.
 pub const PROVIDER_SOURCE: &str = "wpstack/wordpress";
@@ -171,11 +171,7 @@ fn provider_page(def: &ResourceDef) -> String {
     page.push_str("## Argument Reference\n\nEvery argument is optional.\n\n");
     page.push_str(&argument_list(&def.attributes));
     page.push_str("\n## Resources\n\n");
-    let _ = writeln!(
-        page,
-        "- [`{}`](resources/ha_stack.md)",
-        schema::TYPE_NAME
-    );
+    let _ = writeln!(page, "- [`{}`](resources/ha_stack.md)", schema::TYPE_NAME);
     page
 }
 
@@ -194,7 +190,10 @@ and applied with no AWS account:\n\n\
 
 fn resource_page(def: &ResourceDef) -> String {
     let type_name = schema::TYPE_NAME;
-    let mut page = front_matter(&format!("{type_name} Resource - {PROVIDER_NAME}"), def.description);
+    let mut page = front_matter(
+        &format!("{type_name} Resource - {PROVIDER_NAME}"),
+        def.description,
+    );
     let _ = write!(
         page,
         "# {type_name} (Resource)\n\n{}\n\n\
@@ -281,7 +280,13 @@ fn attribute_reference(def: &ResourceDef) -> String {
          Besides the arguments above (with their defaults filled in), the resource exports:\n\n",
     );
     for attr in def.attributes.iter().filter(|a| a.mode == Mode::Computed) {
-        let _ = writeln!(out, "- `{}` ({}) {}", attr.name, type_label(attr.ty), attr.description);
+        let _ = writeln!(
+            out,
+            "- `{}` ({}) {}",
+            attr.name,
+            type_label(attr.ty),
+            attr.description
+        );
     }
     out.push('\n');
     out
@@ -293,7 +298,13 @@ fn timeouts_section(block: &BlockDef) -> String {
         block.description, block.name
     );
     for attr in &block.attributes {
-        let _ = writeln!(out, "- `{}` ({}) {}", attr.name, type_label(attr.ty), attr.description);
+        let _ = writeln!(
+            out,
+            "- `{}` ({}) {}",
+            attr.name,
+            type_label(attr.ty),
+            attr.description
+        );
     }
     out.push('\n');
     out
@@ -402,7 +413,11 @@ mod tests {
             }
             assert_eq!(line.contains("Forces a new stack"), attr.replaces, "{line}");
             assert_eq!(line.contains("Sensitive"), attr.sensitive, "{line}");
-            assert_eq!(line.contains("Required"), attr.mode == Mode::Required, "{line}");
+            assert_eq!(
+                line.contains("Required"),
+                attr.mode == Mode::Required,
+                "{line}"
+            );
             if let Some(default) = &attr.default {
                 let expected = format!("Default: `{}`", default_literal(default));
                 assert!(line.contains(&expected), "{line} lacks {expected}");
@@ -428,7 +443,10 @@ mod tests {
 
     #[test]
     fn defaults_are_written_as_hcl_literals() {
-        assert_eq!(default_literal(&Default::Str("10.0.0.0/16")), "\"10.0.0.0/16\"");
+        assert_eq!(
+            default_literal(&Default::Str("10.0.0.0/16")),
+            "\"10.0.0.0/16\""
+        );
         assert_eq!(default_literal(&Default::Float(60.0)), "60");
         assert_eq!(default_literal(&Default::Float(62.5)), "62.5");
         assert_eq!(default_literal(&Default::Bool(true)), "true");
@@ -440,10 +458,19 @@ mod tests {
         let doc = resource_doc();
         assert!(doc.contains("terraform import wordpress_ha_stack.blog blog"));
         let sensitive = sensitive_paths(&schema::resource());
-        assert!(sensitive.contains(&"database.password".to_string()), "{sensitive:?}");
-        let import = doc.split_once("## Import").map(|(_, r)| r).unwrap_or_default();
+        assert!(
+            sensitive.contains(&"database.password".to_string()),
+            "{sensitive:?}"
+        );
+        let import = doc
+            .split_once("## Import")
+            .map(|(_, r)| r)
+            .unwrap_or_default();
         for path in sensitive {
-            assert!(import.contains(&format!("`{path}` cannot be read back")), "{import}");
+            assert!(
+                import.contains(&format!("`{path}` cannot be read back")),
+                "{import}"
+            );
         }
     }
 
@@ -485,9 +512,15 @@ mod tests {
                 if scopes.last().is_some_and(Option::is_none) {
                     continue; // a key of a map value
                 }
-                let attributes = scopes.last().flatten().map_or(&def.attributes, |b| &b.attributes);
+                let attributes = scopes
+                    .last()
+                    .copied()
+                    .flatten()
+                    .map_or(&def.attributes, |b| &b.attributes);
                 assert!(
-                    attributes.iter().any(|a| a.name == name.trim() && a.mode != Mode::Computed),
+                    attributes
+                        .iter()
+                        .any(|a| a.name == name.trim() && a.mode != Mode::Computed),
                     "{name} is not an argument"
                 );
                 checked += 1;

@@ -255,6 +255,14 @@ async fn logs_are_hclog_json_on_stderr_when_tf_log_is_set() {
         .expect("stderr readable");
     let lines: Vec<&str> = stderr.lines().collect();
     assert!(!lines.is_empty(), "debug logging produced nothing");
+    let version_reported = lines.iter().any(|line| {
+        serde_json::from_str::<serde_json::Value>(line)
+            .is_ok_and(|l| l["version"] == env!("CARGO_PKG_VERSION"))
+    });
+    assert!(
+        version_reported,
+        "the start-up log line names the version:\n{stderr}"
+    );
     for line in lines {
         let parsed: serde_json::Value =
             serde_json::from_str(line).expect("every stderr line is JSON");
@@ -270,4 +278,17 @@ async fn logs_are_hclog_json_on_stderr_when_tf_log_is_set() {
         );
         assert_eq!(parsed["@module"], tfprovider::logging::MODULE);
     }
+}
+
+#[test]
+fn run_by_hand_version_reports_the_cargo_version() {
+    let output = bare_command().arg("version").output().expect("run");
+    assert!(output.status.success());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        stdout.lines().next(),
+        Some(format!("terraform-provider-wordpress {}", env!("CARGO_PKG_VERSION")).as_str()),
+        "{stdout}"
+    );
+    assert!(stdout.contains("plugin protocol 6.0"), "{stdout}");
 }

@@ -54,7 +54,10 @@ fn a_state_draws_every_tier_with_its_real_ids() {
         let node = diagram.node(key).unwrap_or_else(|| panic!("no node {key}"));
         let id = resources[key].as_str().expect("id");
         let shown = node.lines[1].as_str();
-        assert!(id.ends_with(shown), "{key}: {shown} is not (the end of) {id}");
+        assert!(
+            id.ends_with(shown),
+            "{key}: {shown} is not (the end of) {id}"
+        );
     }
     let asg = diagram.node("autoscaling_group").expect("asg");
     let template = resources["launch_template"].as_str().expect("lt id");
@@ -67,7 +70,12 @@ fn a_state_draws_every_tier_with_its_real_ids() {
 fn per_zone_objects_sit_in_their_zone() {
     let diagram = only(STATE);
     for zone in ZONES {
-        for kind in ["public_subnet", "private_subnet", "nat_gateway", "efs_mount_target"] {
+        for kind in [
+            "public_subnet",
+            "private_subnet",
+            "nat_gateway",
+            "efs_mount_target",
+        ] {
             let key = format!("{kind}:{zone}");
             let groups = diagram
                 .groups_of(&key)
@@ -77,7 +85,9 @@ fn per_zone_objects_sit_in_their_zone() {
         let nat = diagram.node(&format!("nat_gateway:{zone}")).expect("nat");
         let eip = state_resources()[&format!("nat_eip:{zone}")].clone();
         assert!(
-            nat.lines.iter().any(|l| Some(l.trim_start_matches("EIP ")) == eip.as_str()),
+            nat.lines
+                .iter()
+                .any(|l| Some(l.trim_start_matches("EIP ")) == eip.as_str()),
             "the NAT node names its EIP: {nat:?}"
         );
     }
@@ -130,7 +140,10 @@ fn plumbing_is_listed_not_drawn_and_nothing_is_lost() {
         let id = id.as_str().expect("id");
         let short = id.split(':').next_back().unwrap_or(id);
         let listener = name.ends_with("listener"); // drawn as its protocol, not its ARN
-        assert!(listener || chart.contains(short), "{name} = {id} appears nowhere in the chart");
+        assert!(
+            listener || chart.contains(short),
+            "{name} = {id} appears nowhere in the chart"
+        );
     }
 }
 
@@ -169,16 +182,35 @@ fn the_command_reads_stdin_and_prints_mermaid() {
         .expect("write stdin");
     let out = child.wait_with_output().expect("wait");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(stdout.starts_with("flowchart LR\n"), "{stdout}");
     let vpc = state_resources()["vpc"].as_str().expect("vpc").to_string();
-    assert!(stdout.contains(&format!("subgraph s0_vpc[\"VPC {vpc}\"]")), "{stdout}");
-    assert!(stdout.contains("internet -->|HTTP| s0_load_balancer"), "{stdout}");
-    assert!(stdout.contains("s0_autoscaling_group -->|MySQL 3306| s0_db_instance"), "{stdout}");
-    let opened = stdout.lines().filter(|l| l.trim_start().starts_with("subgraph ")).count();
+    assert!(
+        stdout.contains(&format!("subgraph s0_vpc[\"VPC {vpc}\"]")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("internet -->|HTTP| s0_load_balancer"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("s0_autoscaling_group -->|MySQL 3306| s0_db_instance"),
+        "{stdout}"
+    );
+    let opened = stdout
+        .lines()
+        .filter(|l| l.trim_start().starts_with("subgraph "))
+        .count();
     let closed = stdout.lines().filter(|l| l.trim() == "end").count();
     assert_eq!(opened, closed, "every subgraph is closed:\n{stdout}");
-    assert!(!stdout.contains("(redacted)"), "no secret reaches the diagram");
+    assert!(
+        !stdout.contains("(redacted)"),
+        "no secret reaches the diagram"
+    );
 }
 
 #[test]
@@ -192,4 +224,78 @@ fn input_without_a_stack_is_refused_with_advice() {
     let empty_state = r#"{"format_version":"0.2","terraform_version":"1.0.3"}"#;
     let err = diagram::render(empty_state, diagram::Format::Mermaid).expect_err("no stack");
     assert!(err.to_string().contains("terraform show -json"), "{err}");
+}
+
+/// The fixture's stack, changed to a second stack in a module with `dns`, HTTPS and one NAT.
+fn state_with_a_second_stack_in_a_module() -> String {
+    let mut state: serde_json::Value = serde_json::from_str(STATE).expect("JSON");
+    let mut shop = state["values"]["root_module"]["resources"][0].clone();
+    shop["address"] = "module.shop.wordpress_ha_stack.this".into();
+    let resources = shop["values"]["resources"]
+        .as_object_mut()
+        .expect("resources");
+    resources.retain(|name, _| !name.ends_with(":us-east-1b") || !name.starts_with("nat_"));
+    resources.insert("dns_record".into(), "Z0123/shop.example.com./A".into());
+    resources.insert(
+        "https_listener".into(),
+        "arn:aws:elasticloadbalancing:us-east-1:1:listener/app/shop-alb/1/2".into(),
+    );
+    state["values"]["root_module"]["child_modules"] = serde_json::json!([{
+        "address": "module.shop",
+        "resources": [shop]
+    }]);
+    state.to_string()
+}
+
+#[test]
+fn every_stack_of_every_module_gets_its_own_picture() {
+    let all = diagrams(&state_with_a_second_stack_in_a_module());
+    let addresses: Vec<&str> = all.iter().map(|d| d.address.as_str()).collect();
+    assert_eq!(
+        addresses,
+        [
+            "wordpress_ha_stack.blog",
+            "module.shop.wordpress_ha_stack.this"
+        ]
+    );
+    let shop = &all[1];
+    assert!(shop.has_edge(INTERNET, "dns_record"));
+    assert!(shop.has_edge("dns_record", "load_balancer"));
+    assert!(shop.has_edge("private_subnet:us-east-1b", "nat_gateway:us-east-1a"));
+    assert!(shop.node("nat_gateway:us-east-1b").is_none());
+    let alb = shop.node("load_balancer").expect("alb");
+    assert!(
+        alb.lines.contains(&"listeners: HTTP, HTTPS".to_string()),
+        "{alb:?}"
+    );
+
+    let chart = diagram::render(
+        &state_with_a_second_stack_in_a_module(),
+        diagram::Format::Mermaid,
+    )
+    .expect("renders");
+    assert_eq!(chart.matches("internet((Internet))").count(), 1, "{chart}");
+    assert!(chart.contains("subgraph s1_stack[\"module.shop.wordpress_ha_stack.this\"]"));
+    assert!(
+        chart.contains("s1_dns_record -->|HTTPS| s1_load_balancer"),
+        "{chart}"
+    );
+}
+
+#[test]
+fn an_update_plan_that_reshapes_the_stack_keeps_the_ids_it_knows() {
+    // A plan whose `resources` is unknown (as when DNS is added), over the fixture's state.
+    let mut plan: serde_json::Value = serde_json::from_str(CREATE_PLAN).expect("JSON");
+    let state: serde_json::Value = serde_json::from_str(STATE).expect("JSON");
+    plan["prior_state"] = state.clone();
+    plan["planned_values"]["root_module"]["resources"][0]["values"]["dns"] =
+        serde_json::json!({"zone_id": "Z0123", "record_name": "blog.example.com"});
+    let diagram = only(&plan.to_string());
+    assert_eq!(diagram.source, Source::PlannedSpec);
+    let resources = state_resources();
+    let vpc = resources["vpc"].as_str().expect("vpc");
+    assert_eq!(diagram.root.groups[0].title, format!("VPC {vpc}"));
+    let dns = diagram.node("dns_record").expect("the new record is drawn");
+    assert_eq!(dns.lines[1], "(known after apply)");
+    assert!(diagram.has_edge("dns_record", "load_balancer"));
 }

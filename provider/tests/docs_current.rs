@@ -7,7 +7,9 @@ const BINARY: &str = env!("CARGO_BIN_EXE_terraform-provider-wordpress");
 const REGENERATE: &str = "run `cargo run -p terraform-provider-wordpress -- docs` and commit docs/";
 
 fn checked_in_docs() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("docs")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("docs")
 }
 
 /// Every file under `dir`, as paths relative to it, sorted.

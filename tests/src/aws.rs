@@ -3,7 +3,8 @@
 //!
 //! [`AwsInspector::tagged_objects`] lists every object tagged `wordpress-ha:stack = <name>`,
 //! asking each service directly (moto's tagging API misses EIPs, launch templates, ASGs and
-//! Route 53), so "destroy leaves nothing tagged" can be checked. Route 53 records cannot carry
+//! Route 53): EC2, EFS, RDS, ELBv2, Auto Scaling, Secrets Manager and IAM, so "destroy leaves
+//! nothing tagged" can be checked. Route 53 records cannot carry
 //! tags: look them up by zone with [`AwsInspector::record_sets`].
 
 use std::fmt;
@@ -62,6 +63,8 @@ pub struct AwsInspector {
     pub elbv2: aws_sdk_elasticloadbalancingv2::Client,
     pub autoscaling: aws_sdk_autoscaling::Client,
     pub route53: aws_sdk_route53::Client,
+    pub secretsmanager: aws_sdk_secretsmanager::Client,
+    pub iam: aws_sdk_iam::Client,
 }
 
 impl AwsInspector {
@@ -87,6 +90,8 @@ impl AwsInspector {
             elbv2: aws_sdk_elasticloadbalancingv2::Client::new(&config),
             autoscaling: aws_sdk_autoscaling::Client::new(&config),
             route53: aws_sdk_route53::Client::new(&config),
+            secretsmanager: aws_sdk_secretsmanager::Client::new(&config),
+            iam: aws_sdk_iam::Client::new(&config),
         }
     }
 
@@ -99,6 +104,8 @@ impl AwsInspector {
         found.extend(self.tagged_rds_objects(stack).await?);
         found.extend(self.tagged_elbv2_objects(stack).await?);
         found.extend(self.tagged_auto_scaling_groups(stack).await?);
+        found.extend(self.tagged_secrets(stack).await?);
+        found.extend(self.tagged_iam_objects(stack).await?);
         found.sort();
         Ok(found)
     }
@@ -493,6 +500,96 @@ impl AwsInspector {
     }
 }
 
+impl AwsInspector {
+    /// Secrets, including those only scheduled for deletion: they still hold the name.
+    async fn tagged_secrets(&self, stack: &str) -> Result<Vec<TaggedObject>, InspectError> {
+        let out = self
+            .secretsmanager
+            .list_secrets()
+            .include_planned_deletion(true)
+            .send()
+            .await
+            .map_err(inspect_error("secretsmanager", "ListSecrets"))?;
+        Ok(out
+            .secret_list()
+            .iter()
+            .filter(|s| {
+                s.tags()
+                    .iter()
+                    .any(|t| t.key() == Some(STACK_TAG) && t.value() == Some(stack))
+            })
+            .map(|s| TaggedObject {
+                service: "secretsmanager",
+                kind: if s.deleted_date().is_some() {
+                    "secret-pending-deletion"
+                } else {
+                    "secret"
+                },
+                id: s.name().unwrap_or("?").to_string(),
+            })
+            .collect())
+    }
+
+    /// IAM roles and instance profiles (ListRoles omits tags on AWS: ask per object).
+    async fn tagged_iam_objects(&self, stack: &str) -> Result<Vec<TaggedObject>, InspectError> {
+        let owned = |tags: &[aws_sdk_iam::types::Tag]| {
+            tags.iter()
+                .any(|t| t.key() == STACK_TAG && t.value() == stack)
+        };
+        let mut found = Vec::new();
+        let roles = self
+            .iam
+            .list_roles()
+            .send()
+            .await
+            .map_err(inspect_error("iam", "ListRoles"))?;
+        for role in roles.roles() {
+            let tags = self
+                .iam
+                .list_role_tags()
+                .role_name(role.role_name())
+                .send()
+                .await
+                .map_err(inspect_error("iam", "ListRoleTags"))?;
+            if owned(tags.tags()) {
+                found.push(TaggedObject {
+                    service: "iam",
+                    kind: "role",
+                    id: role.role_name().to_string(),
+                });
+            }
+        }
+        let profiles = self
+            .iam
+            .list_instance_profiles()
+            .send()
+            .await
+            .map_err(inspect_error("iam", "ListInstanceProfiles"))?;
+        for profile in profiles.instance_profiles() {
+            // GetInstanceProfile carries the tags (moto lacks ListInstanceProfileTags).
+            let described = self
+                .iam
+                .get_instance_profile()
+                .instance_profile_name(profile.instance_profile_name())
+                .send()
+                .await
+                .map_err(inspect_error("iam", "GetInstanceProfile"))?;
+            let tags = described
+                .instance_profile()
+                .map(|p| p.tags())
+                .unwrap_or_default();
+            if owned(tags) {
+                found.push(TaggedObject {
+                    service: "iam",
+                    kind: "instance-profile",
+                    id: profile.instance_profile_name().to_string(),
+                });
+            }
+        }
+        Ok(found)
+    }
+}
+
 /// EC2 filter `tag:wordpress-ha:stack = <stack>`.
 pub fn stack_filter(stack: &str) -> Filter {
     Filter::builder()
@@ -557,5 +654,63 @@ mod tests {
             .expect("delete vpc");
         let left = aws.tagged_objects("blog").await.expect("inspect");
         AwsInspector::assert_none_left(&left, "blog");
+    }
+
+    #[tokio::test]
+    async fn tagged_secrets_roles_and_instance_profiles_are_found() {
+        let moto = Moto::start_async().await.expect("moto");
+        let aws = AwsInspector::for_moto(&moto).await;
+        let secret_tag = aws_sdk_secretsmanager::types::Tag::builder()
+            .key(STACK_TAG)
+            .value("blog")
+            .build();
+        aws.secretsmanager
+            .create_secret()
+            .name("blog/wordpress")
+            .secret_string("s3cret-value")
+            .tags(secret_tag)
+            .send()
+            .await
+            .expect("create secret");
+        let iam_tag = || {
+            aws_sdk_iam::types::Tag::builder()
+                .key(STACK_TAG)
+                .value("blog")
+                .build()
+                .expect("tag")
+        };
+        aws.iam
+            .create_role()
+            .role_name("blog-app")
+            .assume_role_policy_document("{}")
+            .tags(iam_tag())
+            .send()
+            .await
+            .expect("create role");
+        aws.iam
+            .create_role()
+            .role_name("someone-else")
+            .assume_role_policy_document("{}")
+            .send()
+            .await
+            .expect("create untagged role");
+        aws.iam
+            .create_instance_profile()
+            .instance_profile_name("blog-app")
+            .tags(iam_tag())
+            .send()
+            .await
+            .expect("create instance profile");
+
+        let found = aws.tagged_objects("blog").await.expect("inspect");
+        let kinds: Vec<(&str, &str)> = found.iter().map(|o| (o.kind, o.id.as_str())).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                ("instance-profile", "blog-app"),
+                ("role", "blog-app"),
+                ("secret", "blog/wordpress"),
+            ]
+        );
     }
 }

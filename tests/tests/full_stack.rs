@@ -780,6 +780,11 @@ async fn check_launch_template(
         text.contains(want.image),
         "user data runs the configured image"
     );
+    let password = state_str(state, "/database/password");
+    assert!(
+        !text.contains(password),
+        "the DB password never reaches the user data (instances read it from Secrets Manager)"
+    );
 }
 
 async fn auto_scaling_group(aws: &AwsInspector, name: &str) -> AutoScalingGroup {

@@ -5,13 +5,16 @@
 
 mod service_support;
 
+use stack_tests::terraform::TerraformDir;
+
 use base64::Engine;
 
 use service_support::{
     acm_certificate, alias_records, assert_nothing_else_replaced, cpu_target, db_instance,
     db_instance_count, efs_tags, elbv2_tags, group, group_count, group_tags, group_template,
-    hosted_zone, idle_timeout, launch_template_tags, listeners, rds_tags, resources, target_group,
-    template_data, template_versions, text, user_data, Stack, World, ADDRESS,
+    hosted_zone, idle_timeout, launch_template_tags, listeners, rds_tags, resources, secret_value,
+    setting, target_group, template_data, template_versions, text, user_data, Stack, World,
+    ADDRESS,
 };
 
 #[tokio::test]
@@ -213,18 +216,31 @@ async fn database_settings_modify_the_same_instance() {
     assert_nothing_else_replaced(&before, &after, &[]);
     assert_eq!(text(&after, "/db_endpoint"), text(&before, "/db_endpoint"));
 
-    // Password rotation reaches the instances: a new template version carries it.
+    // Password rotation reaches the instances: the secret holds the new password, and a new
+    // template version names the secret's new version, so instances read it at boot.
     let version = after["launch_template_version"].as_i64().expect("version");
     assert!(
         version > first_version,
         "a new version for the new password"
     );
     let script = user_data(&template_data(&world.aws, &template, &version.to_string()).await);
+    let old_script =
+        user_data(&template_data(&world.aws, &template, &first_version.to_string()).await);
     assert!(
-        script.contains("second-Passw0rd"),
-        "instances get the new password"
+        !script.contains("second-Passw0rd"),
+        "no secret in the user data"
     );
-    assert!(!script.contains("first-Passw0rd"));
+    let secret = setting(&script, "SECRET_ID").expect("the user data names the secret");
+    assert_ne!(
+        setting(&script, "SECRET_VERSION"),
+        setting(&old_script, "SECRET_VERSION"),
+        "the new template version reads the secret's new version"
+    );
+    assert_eq!(
+        secret_value(&world.moto, secret).await["db_password"],
+        "second-Passw0rd",
+        "the secret holds the new password"
+    );
     assert_eq!(
         group_template(&group(&world.aws, text(&after, "/asg_name")).await).1,
         version.to_string()
@@ -241,6 +257,9 @@ async fn database_settings_modify_the_same_instance() {
         1,
         "the database survived"
     );
+    // Refused up front: nothing else was deleted either, the stack is whole.
+    assert_eq!(group_count(&world.aws).await, 1, "the instances survived");
+    world.tf.plan().assert_code(0);
     stack.database = stack
         .database
         .replace("deletion_protection = true", "deletion_protection = false");
@@ -286,14 +305,23 @@ async fn shrinking_database_storage_is_refused_at_plan() {
     world.destroy("updshrink").await;
 }
 
+/// EFS throughput mode: the change is sent to EFS (UpdateFileSystem) in a step that runs
+/// last. Moto does not implement UpdateFileSystem (HTTP 500), which stands in for AWS's own
+/// refusal (one mode change per 24 hours): the apply fails with an error naming the call, the
+/// file system and the mode it keeps, every other change of the same apply is made, nothing is
+/// replaced, and the change stays pending in the next plan.
 #[tokio::test]
-async fn efs_throughput_change_is_sent_to_efs_and_reported_when_refused() {
+async fn efs_throughput_change_is_sent_to_efs_and_a_refusal_holds_nothing_else_back() {
     let world = World::start("upd-efs").await;
     let mut stack = Stack::lean("updefs");
+    // Moto answers 500, which the SDK retries with backoff: keep the refusal quick.
+    stack.max_retries = Some(1);
     let before = world.apply(&stack);
     let efs = text(&before, "/efs_id").to_string();
+    let template = text(&before, "/launch_template_id").to_string();
 
     stack.storage = r#"throughput_mode = "bursting""#.into();
+    stack.wordpress = r#"image = "wordpress:6.6-apache""#.into();
     stack.write(&world.tf);
     let plan = world.tf.plan().assert_code(2);
     assert!(plan.stdout.contains("will be updated in-place"), "{plan}");
@@ -301,37 +329,43 @@ async fn efs_throughput_change_is_sent_to_efs_and_reported_when_refused() {
         plan.stdout.contains("throughput mode elastic -> bursting"),
         "{plan}"
     );
-    // Moto has no UpdateFileSystem: the step fails, loudly and by name, and replaces nothing.
-    let applied = world.tf.apply();
-    if applied.success() {
-        // An emulator (or AWS) that implements it: the mode must have changed.
-        let out = world
-            .aws
-            .efs
-            .describe_file_systems()
-            .file_system_id(&efs)
-            .send()
-            .await
-            .expect("describe file system");
-        assert_eq!(
-            out.file_systems()[0].throughput_mode().map(|m| m.as_str()),
-            Some("bursting")
-        );
-        world.tf.plan().assert_code(0);
-    } else {
-        let message = applied.combined();
-        assert!(
-            message.contains("UpdateFileSystem") && message.contains(&efs),
-            "the error names the operation and the file system\n{applied}"
-        );
-        let after = world.tf.resource_values(ADDRESS);
-        assert_nothing_else_replaced(&before, &after, &[]);
-        // The refresh sees the mode unchanged, so the change is still pending.
-        world.tf.plan().assert_code(2);
-        stack.storage = String::new();
-        stack.write(&world.tf);
-        world.tf.plan().assert_code(0);
-    }
+    let applied = world.tf.apply().assert_failure();
+    let message = applied.combined();
+    assert!(
+        message.contains("UpdateFileSystem")
+            && message.contains(&efs)
+            && message.contains("keeps throughput mode elastic"),
+        "the error names the operation, the file system and the mode it keeps\n{applied}"
+    );
+    let out = world
+        .aws
+        .efs
+        .describe_file_systems()
+        .file_system_id(&efs)
+        .send()
+        .await
+        .expect("describe file system");
+    assert_eq!(
+        out.file_systems()[0].throughput_mode().map(|m| m.as_str()),
+        Some("elastic")
+    );
+    let after = world.tf.resource_values(ADDRESS);
+    assert_nothing_else_replaced(&before, &after, &[]);
+    // The image change of the same apply went through: a new version, used by the group.
+    let (_, version) = group_template(&group(&world.aws, text(&after, "/asg_name")).await);
+    let script = user_data(&template_data(&world.aws, &template, &version).await);
+    assert!(
+        script.contains("wordpress:6.6-apache"),
+        "the image change was not held back"
+    );
+    assert_eq!(after["launch_template_version"].to_string(), version);
+
+    // The refresh sees the mode unchanged, so the change is still pending; dropping it from
+    // the configuration leaves nothing to do.
+    world.tf.plan().assert_code(2);
+    stack.storage = String::new();
+    stack.write(&world.tf);
+    world.tf.plan().assert_code(0);
     world.destroy("updefs").await;
 }
 
@@ -396,6 +430,23 @@ async fn load_balancer_certificate_health_check_and_idle_timeout_update_in_place
     let script =
         user_data(&template_data(&world.aws, text(&after, "/launch_template_id"), &version).await);
     assert!(script.contains("/ping.html"));
+
+    // Certificate replaced: the same HTTPS listener takes the new one.
+    let renewed = acm_certificate(&world.moto, "www.updlb.example.com");
+    stack.load_balancer = stack.load_balancer.replace(&certificate, &renewed);
+    let replaced = world.update_in_place(&stack);
+    let found = listeners(&world.aws, &lb).await;
+    assert_eq!(
+        found[1]
+            .certificates()
+            .first()
+            .and_then(|c| c.certificate_arn()),
+        Some(renewed.as_str())
+    );
+    assert_eq!(
+        replaced["resources"]["https_listener"], after["resources"]["https_listener"],
+        "the HTTPS listener is kept"
+    );
 
     // Certificate removed: back to one HTTP listener that forwards.
     stack.load_balancer = r#"health_check_path = "/ping.html"
@@ -514,6 +565,14 @@ async fn tags_and_default_tags_changes_retag_every_service_object() {
             )
             .await,
         ),
+        (
+            "db subnet group",
+            rds_tags(
+                &world.aws,
+                &db_subnet_group_arn(&world, "updtags-db-subnets").await,
+            )
+            .await,
+        ),
     ];
     for (object, tags) in &tagged {
         for (key, value) in wanted {
@@ -545,5 +604,61 @@ async fn tags_and_default_tags_changes_retag_every_service_object() {
         }
     }
     world.tf.plan().assert_code(0);
+
+    // default_tags alone: not part of the resource, so the refresh must show the difference.
+    // The user's `owner` tag is dropped at the same time.
+    stack.default_tags = Some(r#"{ team = "sec", dept = "it" }"#.into());
+    stack.tags = r#"{ env = "prod" }"#.into();
+    let updated = world.update_in_place(&stack);
+    assert_nothing_else_replaced(&before, &updated, &[]);
+    let efs = efs_tags(&world.aws, text(&updated, "/efs_id")).await;
+    let lb = elbv2_tags(&world.aws, &ids["load_balancer"]).await;
+    for tags in [
+        &efs,
+        &lb,
+        &group_tags(&group(&world.aws, text(&updated, "/asg_name")).await),
+    ] {
+        assert_eq!(
+            tags.get("team").map(String::as_str),
+            Some("sec"),
+            "{tags:?}"
+        );
+        assert_eq!(tags.get("dept").map(String::as_str), Some("it"), "{tags:?}");
+        assert!(
+            !tags.contains_key("owner"),
+            "a dropped tag is removed: {tags:?}"
+        );
+        assert!(
+            !tags.contains_key("cost"),
+            "a dropped default tag is removed: {tags:?}"
+        );
+        assert_eq!(
+            tags.get("env").map(String::as_str),
+            Some("prod"),
+            "{tags:?}"
+        );
+    }
+
+    // An import by name reads the stack's tags back (defaults told apart): an empty plan.
+    let importer = TerraformDir::new("upd-tags-import", &world.moto).expect("terraform dir");
+    stack.write(&importer);
+    importer.import(ADDRESS, "updtags").assert_success();
+    importer.plan().assert_code(0);
     world.destroy("updtags").await;
+}
+
+async fn db_subnet_group_arn(world: &World, name: &str) -> String {
+    let out = world
+        .aws
+        .rds
+        .describe_db_subnet_groups()
+        .db_subnet_group_name(name)
+        .send()
+        .await
+        .expect("describe DB subnet group");
+    out.db_subnet_groups()
+        .first()
+        .and_then(|g| g.db_subnet_group_arn())
+        .expect("the subnet group has an ARN")
+        .to_string()
 }

@@ -193,7 +193,11 @@ pub async fn delete_role(clients: &Clients, name: &str) -> Result<()> {
 // ---- inline policies ----
 
 /// The decoded document of the role's inline policy `policy`, or `None`.
-pub async fn get_role_policy(clients: &Clients, role: &str, policy: &str) -> Result<Option<String>> {
+pub async fn get_role_policy(
+    clients: &Clients,
+    role: &str,
+    policy: &str,
+) -> Result<Option<String>> {
     let result = clients
         .iam
         .get_role_policy()
@@ -273,6 +277,56 @@ pub async fn delete_role_policy(clients: &Clients, role: &str, policy: &str) -> 
     }
 }
 
+// ---- managed policies ----
+
+/// ARNs of the managed policies attached to the role.
+pub async fn list_attached_role_policies(clients: &Clients, role: &str) -> Result<Vec<String>> {
+    let mut arns = Vec::new();
+    let mut marker: Option<String> = None;
+    loop {
+        let output = clients
+            .iam
+            .list_attached_role_policies()
+            .role_name(role)
+            .set_marker(marker.clone())
+            .send()
+            .await
+            .map_err(|e| aws_error(SERVICE, "ListAttachedRolePolicies", role, e))?;
+        arns.extend(
+            output
+                .attached_policies()
+                .iter()
+                .filter_map(|p| p.policy_arn().map(str::to_string)),
+        );
+        match output.marker() {
+            Some(next) if output.is_truncated() && !next.is_empty() => {
+                marker = Some(next.to_string())
+            }
+            _ => return Ok(arns),
+        }
+    }
+}
+
+/// Detach a managed policy from the role; not attached (any more) is success.
+pub async fn detach_role_policy(clients: &Clients, role: &str, policy_arn: &str) -> Result<()> {
+    let result = clients
+        .iam
+        .detach_role_policy()
+        .role_name(role)
+        .policy_arn(policy_arn)
+        .send()
+        .await;
+    match result {
+        Ok(_) => Ok(()),
+        Err(e) => ok_if_missing(aws_error(
+            SERVICE,
+            "DetachRolePolicy",
+            format!("{role}/{policy_arn}"),
+            e,
+        )),
+    }
+}
+
 // ---- instance profiles ----
 
 fn profile_from(profile: &aws_sdk_iam::types::InstanceProfile) -> InstanceProfile {
@@ -288,7 +342,10 @@ fn profile_from(profile: &aws_sdk_iam::types::InstanceProfile) -> InstanceProfil
     }
 }
 
-pub async fn get_instance_profile(clients: &Clients, name: &str) -> Result<Option<InstanceProfile>> {
+pub async fn get_instance_profile(
+    clients: &Clients,
+    name: &str,
+) -> Result<Option<InstanceProfile>> {
     let result = clients
         .iam
         .get_instance_profile()

@@ -45,6 +45,15 @@ fn is_missing(error: &StackError) -> bool {
     error.aws_code() == Some(NOT_FOUND)
 }
 
+/// AWS deletes a secret asynchronously, even without a recovery window: for a few seconds its
+/// name is still taken ("already scheduled for deletion") and it cannot be restored either
+/// ("marked for deletion").
+pub fn is_name_still_held(error: &StackError) -> bool {
+    let message = error.to_string();
+    error.aws_code() == Some("InvalidRequestException")
+        && (message.contains("scheduled for deletion") || message.contains("marked for deletion"))
+}
+
 /// The secret named (or with the ARN) `id`, or `None` when there is none.
 pub async fn describe(clients: &Clients, id: &str) -> Result<Option<SecretInfo>> {
     let result = clients
@@ -224,5 +233,44 @@ pub async fn delete_now(clients: &Clients, id: &str) -> Result<()> {
                 Err(error)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(code: &str, message: &str) -> StackError {
+        StackError::Aws {
+            service: SERVICE,
+            operation: "CreateSecret",
+            resource: "blog/wordpress".into(),
+            code: Some(code.into()),
+            message: message.into(),
+        }
+    }
+
+    #[test]
+    fn only_a_name_held_by_a_deletion_is_worth_waiting_for() {
+        assert!(is_name_still_held(&error(
+            "InvalidRequestException",
+            "You can't create this secret because a secret with this name is already scheduled for deletion."
+        )));
+        assert!(is_name_still_held(&error(
+            "InvalidRequestException",
+            "You can't perform this operation on the secret because it was marked for deletion."
+        )));
+        assert!(!is_name_still_held(&error(
+            "InvalidRequestException",
+            "You provided a ClientRequestToken that was already used"
+        )));
+        assert!(!is_name_still_held(&error(
+            "ResourceExistsException",
+            "the secret blog/wordpress already exists"
+        )));
+        assert!(!is_name_still_held(&error(
+            "InvalidParameterException",
+            "scheduled for deletion"
+        )));
     }
 }

@@ -174,9 +174,14 @@ async fn converge_launch_template(ctx: &Arc<StepContext>) -> Result<()> {
         None => {
             let name = launch_template_name(ctx.stack());
             let token = ctx.client_token("app-launch-template");
-            let template =
-                launch_template::create(&ctx.clients, &name, &wanted, &ctx.tags(&name), &token)
-                    .await?;
+            let template = launch_template::create(
+                &ctx.clients,
+                &name,
+                &wanted,
+                &tag_sync::wanted(ctx, &name),
+                &token,
+            )
+            .await?;
             tracing::info!(launch_template = %template.id, "created launch template");
             ctx.record(logical::LAUNCH_TEMPLATE, &template.id);
             (template.id, template.latest_version.unwrap_or(1))
@@ -279,7 +284,7 @@ async fn converge_group(ctx: &Arc<StepContext>) -> Result<()> {
         })?;
     let subnets = private_subnet_ids(ctx)?;
     let target_groups = vec![ctx.require(logical::TARGET_GROUP)?];
-    let tags = ctx.tags(&ctx.name(APP_GROUP, None));
+    let tags = tag_sync::wanted(ctx, &ctx.name(APP_GROUP, None));
     let request = GroupRequest {
         name: &name,
         launch_template_id: &template_id,

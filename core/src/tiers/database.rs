@@ -23,6 +23,22 @@ pub mod steps {
 /// The security group tier whose group guards the instance.
 const DB_GROUP: &str = "db";
 
+/// Tag recording `skip_final_snapshot` on the instance: a destroy-time setting AWS does not
+/// keep, so that an import reads it back instead of planning a change.
+pub const FINAL_SNAPSHOT_TAG: &str = "wordpress-ha:final-snapshot";
+
+/// The tags the instance carries: the stack's, and [`FINAL_SNAPSHOT_TAG`].
+fn instance_tags(ctx: &StepContext, identifier: &str) -> tag_sync::Tags {
+    let mut tags = tag_sync::wanted(ctx, identifier);
+    let setting = if ctx.spec().database.skip_final_snapshot {
+        "skip"
+    } else {
+        "take"
+    };
+    tags.insert(FINAL_SNAPSHOT_TAG.to_string(), setting.to_string());
+    tags
+}
+
 /// `<name>-db-subnets`.
 pub fn subnet_group_name(stack: &str) -> String {
     format!("{stack}-db-subnets")
@@ -85,7 +101,13 @@ async fn converge_subnet_group(ctx: &Arc<StepContext>) -> Result<()> {
             }
         }
         None => {
-            rds::create_db_subnet_group(&ctx.clients, &name, &subnets, &ctx.tags(&name)).await?;
+            rds::create_db_subnet_group(
+                &ctx.clients,
+                &name,
+                &subnets,
+                &tag_sync::wanted(ctx, &name),
+            )
+            .await?;
             tracing::info!(subnet_group = %name, "created DB subnet group");
         }
     }
@@ -190,7 +212,8 @@ async fn converge_instance(ctx: &Arc<StepContext>) -> Result<()> {
                 rds::modify_db_instance(&ctx.clients, &identifier, &change).await?;
             }
             if let Some(arn) = &observed.arn {
-                let changes = tag_sync::changes_for(ctx, arn, &observed.tags, &identifier);
+                let wanted = instance_tags(ctx, &identifier);
+                let changes = tag_sync::changes_to(ctx, arn, &observed.tags, &wanted);
                 rds::retag(&ctx.clients, arn, &changes.set, &changes.remove).await?;
             }
         }
@@ -213,7 +236,7 @@ async fn create_instance(
     let spec = &ctx.spec().database;
     let subnet_group = ctx.require(logical::DB_SUBNET_GROUP)?;
     let groups = vec![group_id.to_string()];
-    let tags = ctx.tags(identifier);
+    let tags = instance_tags(ctx, identifier);
     rds::create_db_instance(
         &ctx.clients,
         &DbInstanceRequest {
@@ -314,7 +337,7 @@ pub async fn refresh(ctx: &StepContext) -> Result<()> {
         ctx.record(logical::DB_INSTANCE, &identifier);
         record_endpoint(ctx, &db);
         ctx.update_state(|state| observe_database(&mut state.spec.database, &db));
-        tag_sync::observe(ctx, &db.tags, &identifier);
+        tag_sync::observe_against(ctx, &db.tags, &instance_tags(ctx, &identifier));
     }
     Ok(())
 }
@@ -340,6 +363,11 @@ pub fn observe_database(spec: &mut DatabaseSpec, db: &DbInstance) {
     }
     if let Some(username) = &db.username {
         spec.username = username.clone();
+    }
+    match db.tags.get(FINAL_SNAPSHOT_TAG).map(String::as_str) {
+        Some("skip") => spec.skip_final_snapshot = true,
+        Some("take") => spec.skip_final_snapshot = false,
+        _ => {}
     }
 }
 
@@ -427,6 +455,21 @@ mod tests {
             None,
             "growing is fine"
         );
+    }
+
+    #[test]
+    fn the_final_snapshot_setting_is_read_back_from_its_tag() {
+        assert!(FINAL_SNAPSHOT_TAG.starts_with(crate::naming::RESERVED_TAG_PREFIX));
+        let mut db = observed();
+        let mut spec = DatabaseSpec::default();
+        observe_database(&mut spec, &db);
+        assert!(!spec.skip_final_snapshot, "no tag: the spec's value stays");
+        db.tags.insert(FINAL_SNAPSHOT_TAG.into(), "skip".into());
+        observe_database(&mut spec, &db);
+        assert!(spec.skip_final_snapshot);
+        db.tags.insert(FINAL_SNAPSHOT_TAG.into(), "take".into());
+        observe_database(&mut spec, &db);
+        assert!(!spec.skip_final_snapshot);
     }
 
     #[test]

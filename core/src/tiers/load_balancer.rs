@@ -141,7 +141,7 @@ async fn converge_load_balancer(ctx: &Arc<StepContext>) -> Result<()> {
                 &name,
                 &subnets,
                 &groups,
-                &ctx.tags(&name),
+                &tag_sync::wanted(ctx, &name),
             )
             .await?;
             tracing::info!(load_balancer = %lb.arn, "created load balancer");
@@ -231,8 +231,14 @@ async fn converge_target_group(ctx: &Arc<StepContext>) -> Result<()> {
         None => {
             let name = target_group_name(ctx.stack());
             let vpc = ctx.require(logical::VPC)?;
-            let tg = elbv2::create_target_group(&ctx.clients, &name, &vpc, path, &ctx.tags(&name))
-                .await?;
+            let tg = elbv2::create_target_group(
+                &ctx.clients,
+                &name,
+                &vpc,
+                path,
+                &tag_sync::wanted(ctx, &name),
+            )
+            .await?;
             tracing::info!(target_group = %tg.arn, "created target group");
             tg
         }
@@ -289,9 +295,13 @@ async fn converge_listeners(ctx: &Arc<StepContext>) -> Result<()> {
                 listener.arn.clone()
             }
             None => {
-                let listener =
-                    elbv2::create_listener(&ctx.clients, &lb_arn, request, &ctx.tags(&name))
-                        .await?;
+                let listener = elbv2::create_listener(
+                    &ctx.clients,
+                    &lb_arn,
+                    request,
+                    &tag_sync::wanted(ctx, &name),
+                )
+                .await?;
                 tracing::info!(listener = %listener.arn, port = request.port, "created listener");
                 listener.arn
             }

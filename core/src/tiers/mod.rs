@@ -49,6 +49,11 @@
 //! kind, not one per id), records every one that exists (a fresh state is being built, so
 //! anything not recorded is gone), sets outputs, and writes observed values of spec
 //! attributes into the state's spec through `ctx.update_state` (drift, and import).
+//! `ctx.prior_resource(logical)` gives the ids of the state the operation started from (a
+//! refresh can scope its describes to the known VPC, or find an object that lost its tags).
+//! The EC2 tiers' helpers `network::ensure_tags` (apply: add missing tags, drop the keys in
+//! `ctx.retired_tags()`) and `network::observe_tags` (refresh: ownership and `Name` present?
+//! user-tag drift into `tags`) are `pub(crate)` for the other tiers to reuse.
 
 pub mod app;
 pub mod bastion;
@@ -413,12 +418,16 @@ mod tests {
     }
 
     fn edges(plan: &StackPlan) -> Vec<(String, Vec<String>)> {
-        all_steps(plan).into_iter().map(|s| (s.id, s.deps)).collect()
+        all_steps(plan)
+            .into_iter()
+            .map(|s| (s.id, s.deps))
+            .collect()
     }
 
     /// Every step `id` transitively waits for.
     fn ancestors(edges: &[(String, Vec<String>)], id: &str) -> BTreeSet<String> {
-        let deps: BTreeMap<&str, &Vec<String>> = edges.iter().map(|(i, d)| (i.as_str(), d)).collect();
+        let deps: BTreeMap<&str, &Vec<String>> =
+            edges.iter().map(|(i, d)| (i.as_str(), d)).collect();
         let mut seen = BTreeSet::new();
         let mut todo = vec![id.to_string()];
         while let Some(next) = todo.pop() {
@@ -433,7 +442,11 @@ mod tests {
 
     #[test]
     fn every_layout_is_a_valid_graph() {
-        for zones in [&["a", "b"][..], &["a", "b", "c"], &["a", "b", "c", "d", "e", "f"]] {
+        for zones in [
+            &["a", "b"][..],
+            &["a", "b", "c"],
+            &["a", "b", "c", "d", "e", "f"],
+        ] {
             for nat in [NatMode::OnePerAz, NatMode::Single] {
                 for bastion in [true, false] {
                     let edges = edges(&plan(zones, nat, bastion));
@@ -448,12 +461,18 @@ mod tests {
         let edges = edges(&plan(&["a", "b", "c"], NatMode::OnePerAz, true));
         for az in ["a", "b", "c"] {
             let before = ancestors(&edges, &step::nat(az));
-            assert!(before.iter().all(|s| !s.starts_with("network.nat:")), "{az}: {before:?}");
+            assert!(
+                before.iter().all(|s| !s.starts_with("network.nat:")),
+                "{az}: {before:?}"
+            );
             assert!(before.contains(&step::public_subnet(az)));
             assert!(ancestors(&edges, &step::private_routes(az)).contains(&step::nat(az)));
         }
         let bastion = ancestors(&edges, step::BASTION);
-        assert!(bastion.iter().all(|s| !s.starts_with("network.nat:")), "the bastion never waits for NATs");
+        assert!(
+            bastion.iter().all(|s| !s.starts_with("network.nat:")),
+            "the bastion never waits for NATs"
+        );
     }
 
     #[test]
@@ -461,6 +480,18 @@ mod tests {
         let edges = edges(&plan(&["a", "b"], NatMode::Single, false));
         assert!(edges.iter().all(|(id, _)| id != &step::nat("b")));
         assert!(ancestors(&edges, &step::private_routes("b")).contains(&step::nat("a")));
+    }
+
+    #[test]
+    fn destroy_removes_leftover_nat_gateways_before_any_public_subnet() {
+        let edges = edges(&plan(&["a", "b"], NatMode::Single, false));
+        let reversed = crate::graph::reverse_edges(&edges);
+        for az in ["a", "b"] {
+            let before = ancestors(&reversed, &step::public_subnet(az));
+            assert!(before.contains("network.nat_cleanup"), "{az}: {before:?}");
+        }
+        let before_igw = ancestors(&reversed, step::INTERNET_GATEWAY);
+        assert!(before_igw.contains(&step::nat("a")) && before_igw.contains("network.nat_cleanup"));
     }
 
     #[test]
@@ -479,7 +510,11 @@ mod tests {
         assert_ne!(first, ctx.client_token("nat-b-0"));
         assert!(first.len() <= 64 && first.is_ascii());
         ctx.record(logical::VPC, "vpc-123");
-        assert_ne!(first, ctx.client_token("nat-a-0"), "a recreated stack gets new tokens");
+        assert_ne!(
+            first,
+            ctx.client_token("nat-a-0"),
+            "a recreated stack gets new tokens"
+        );
     }
 
     fn test_clients() -> Clients {

@@ -2,9 +2,15 @@
 //! route table, EIP + NAT gateway per zone (or one), and a private route table per zone whose
 //! default route goes through its zone's NAT gateway (or the single one).
 //!
-//! Objects are found by their `Name` tag (`<stack>-vpc`, `<stack>-public-<az>`,
-//! `<stack>-private-<az>`, `<stack>-igw`, `<stack>-public`, `<stack>-nat-<az>`,
-//! `<stack>-private-rt-<az>`) among the objects carrying the stack tag.
+//! Names: `<stack>-vpc`, `<stack>-public-<az>`, `<stack>-private-<az>`, `<stack>-igw`,
+//! `<stack>-public` (route table), `<stack>-nat-<az>` (EIP and NAT), `<stack>-private-rt-<az>`.
+//!
+//! Finding objects: the VPC by the stack tag (or the id the state knows); everything else
+//! by its place inside that VPC, not by tags alone: subnets by zone and carved CIDR, NAT
+//! gateways by subnet, route tables by name or by the subnets they serve. An object whose
+//! tags were removed out of band is thus found again, re-tagged, never duplicated. A refresh
+//! leaves such an object out of the state (the plan shows it missing), and reports user-tag
+//! drift in `tags`.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -84,9 +90,13 @@ pub fn steps(plan: &StackPlan) -> Vec<Step> {
             .delete(move |ctx| async move { delete_private_routes(&ctx, &gone).await }),
         );
     }
+    // After every private route (never cut a zone off), before any public subnet is deleted.
+    let mut cleanup_deps = step::all_private_routes(&plan.zones);
+    cleanup_deps.extend(step::all_public_subnets(&plan.zones));
     steps.push(
-        Step::new(NAT_CLEANUP, step::all_private_routes(&plan.zones))
-            .create(|ctx| async move { remove_unwanted_nats(&ctx).await }),
+        Step::new(NAT_CLEANUP, cleanup_deps)
+            .create(|ctx| async move { remove_unwanted_nats(&ctx).await })
+            .delete(|ctx| async move { remove_unwanted_nats(&ctx).await }),
     );
     steps
 }
@@ -605,11 +615,9 @@ async fn delete_nat(ctx: &StepContext, az: &str) -> Result<()> {
     Ok(())
 }
 
-/// After a switch to `single`: the NATs of the other zones, once no route uses them.
+/// Recorded NAT gateways of zones that should have none (a switch to `single`), once no
+/// route uses them; on destroy, the same leftovers, before their subnets go.
 async fn remove_unwanted_nats(ctx: &StepContext) -> Result<()> {
-    if ctx.spec().network.nat_gateways == NatMode::OnePerAz {
-        return Ok(());
-    }
     let wanted = ctx.plan.nat_zones();
     let recorded = ctx.resources_with_prefix(&format!("{}:", logical::NAT_GATEWAY));
     let recorded_eips = ctx.resources_with_prefix(&format!("{}:", logical::NAT_EIP));

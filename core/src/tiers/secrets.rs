@@ -29,6 +29,7 @@ use crate::secrets::{ensure_wordpress_keys, WORDPRESS_KEY_NAMES};
 use crate::spec::Secret;
 use crate::state::logical;
 use crate::userdata::SECRET_PASSWORD_FIELD;
+use crate::wait;
 
 /// Step ids of this tier.
 pub mod steps {
@@ -136,7 +137,12 @@ fn owned_by(tags: &BTreeMap<String, String>, stack: &str) -> bool {
 }
 
 /// Refuse an object of this name that belongs to someone else.
-fn ensure_ours(ctx: &StepContext, kind: &str, name: &str, tags: &BTreeMap<String, String>) -> Result<()> {
+fn ensure_ours(
+    ctx: &StepContext,
+    kind: &str,
+    name: &str,
+    tags: &BTreeMap<String, String>,
+) -> Result<()> {
     if owned_by(tags, ctx.stack()) {
         return Ok(());
     }
@@ -189,7 +195,10 @@ fn settled_password(ctx: &StepContext) -> Result<Secret> {
 
 /// The stack's keys: those in the secret when it has them (else those the state kept from an
 /// older version, else new ones), completed, and mirrored in the state.
-fn settle_keys(ctx: &StepContext, stored: Option<&BTreeMap<String, Secret>>) -> BTreeMap<String, Secret> {
+fn settle_keys(
+    ctx: &StepContext,
+    stored: Option<&BTreeMap<String, Secret>>,
+) -> BTreeMap<String, Secret> {
     ctx.update_state(|s| {
         if let Some(keys) = stored.filter(|keys| !keys.is_empty()) {
             s.secrets.wordpress_keys = keys.clone();
@@ -208,26 +217,45 @@ async fn converge_secret(ctx: &Arc<StepContext>) -> Result<()> {
             if ctx.resource(logical::APP_SECRET).as_deref() != Some(info.arn.as_str()) {
                 ensure_ours(ctx, "secret", &name, &info.tags)?;
             }
+            if info.scheduled_for_deletion {
+                if let Err(error) = secretsmanager::restore(&ctx.clients, &info.arn).await {
+                    if !secretsmanager::is_name_still_held(&error) {
+                        return Err(error);
+                    }
+                    // Already being force-deleted: too late to restore, create it anew.
+                    return create_secret(ctx, &name, &password, &tags).await;
+                }
+                tracing::info!(secret = %info.arn, "restored secret scheduled for deletion");
+            }
             ctx.record(logical::APP_SECRET, &info.arn);
             update_secret(ctx, &info, &password, &tags).await
         }
-        None => {
-            let keys = settle_keys(ctx, None);
-            let token = ctx.client_token("app-secret");
-            let arn = secretsmanager::create(
-                &ctx.clients,
-                &name,
-                "Database password and WordPress keys of the stack's instances",
-                &secret_document(&password, &keys),
-                &tags,
-                &token,
-            )
-            .await?;
-            tracing::info!(secret = %arn, "created secret");
-            ctx.record(logical::APP_SECRET, &arn);
-            Ok(())
-        }
+        None => create_secret(ctx, &name, &password, &tags).await,
     }
+}
+
+/// Create the secret with the stack's keys (new ones unless the state kept some), waiting
+/// out a same-named secret whose deletion AWS is still finishing.
+async fn create_secret(
+    ctx: &StepContext,
+    name: &str,
+    password: &Secret,
+    tags: &BTreeMap<String, String>,
+) -> Result<()> {
+    let keys = settle_keys(ctx, None);
+    let document = secret_document(password, &keys);
+    let token = ctx.client_token("app-secret");
+    let description = "Database password and WordPress keys of the stack's instances";
+    let arn = wait::retrying(
+        ctx.bounds(),
+        "creating the stack's secret",
+        secretsmanager::is_name_still_held,
+        || secretsmanager::create(&ctx.clients, name, description, &document, tags, &token),
+    )
+    .await?;
+    tracing::info!(secret = %arn, "created secret");
+    ctx.record(logical::APP_SECRET, &arn);
+    Ok(())
 }
 
 /// Bring an existing secret back to the stack's password, keys and tags.
@@ -237,10 +265,6 @@ async fn update_secret(
     password: &Secret,
     tags: &BTreeMap<String, String>,
 ) -> Result<()> {
-    if info.scheduled_for_deletion {
-        secretsmanager::restore(&ctx.clients, &info.arn).await?;
-        tracing::info!(secret = %info.arn, "restored secret scheduled for deletion");
-    }
     let stored = secretsmanager::value(&ctx.clients, &info.arn)
         .await?
         .and_then(|value| parse_secret_document(&value.secret));
@@ -318,7 +342,8 @@ async fn converge_role(ctx: &StepContext) -> Result<Role> {
     Ok(role)
 }
 
-/// The role's only inline policy reads the secret; any other inline policy is removed.
+/// The role's only permission is the inline policy reading the secret: any other inline
+/// policy is deleted and any managed policy detached (the stack owns the role outright).
 async fn converge_role_policy(ctx: &StepContext, role: &str, secret_arn: &str) -> Result<()> {
     let wanted = read_secret_policy(secret_arn);
     let current = ctx
@@ -328,7 +353,11 @@ async fn converge_role_policy(ctx: &StepContext, role: &str, secret_arn: &str) -
         .await?;
     if !current.is_some_and(|doc| same_policy(&doc, &wanted)) {
         iam::put_role_policy(&ctx.clients, role, READ_SECRET_POLICY, &wanted).await?;
-        tracing::info!(role, policy = READ_SECRET_POLICY, "put the role's inline policy");
+        tracing::info!(
+            role,
+            policy = READ_SECRET_POLICY,
+            "put the role's inline policy"
+        );
     }
     for other in iam::list_role_policies(&ctx.clients, role).await? {
         if other != READ_SECRET_POLICY {
@@ -336,6 +365,7 @@ async fn converge_role_policy(ctx: &StepContext, role: &str, secret_arn: &str) -
             tracing::info!(role, policy = %other, "removed an inline policy the stack did not grant");
         }
     }
+    detach_managed_policies(ctx, role).await?;
     ctx.record(logical::APP_ROLE_POLICY, READ_SECRET_POLICY);
     Ok(())
 }
@@ -345,7 +375,8 @@ async fn converge_profile(ctx: &StepContext, role: &str) -> Result<InstanceProfi
     let tags = ctx.tags(&name);
     let profile = match iam::get_instance_profile(&ctx.clients, &name).await? {
         Some(profile) => {
-            if ctx.resource(logical::APP_INSTANCE_PROFILE).as_deref() != Some(profile.arn.as_str()) {
+            if ctx.resource(logical::APP_INSTANCE_PROFILE).as_deref() != Some(profile.arn.as_str())
+            {
                 ensure_ours(ctx, "instance profile", &name, &profile.tags)?;
             }
             let (set, remove) = tag_diff(&profile.tags, &tags);
@@ -371,6 +402,14 @@ async fn converge_profile(ctx: &StepContext, role: &str) -> Result<InstanceProfi
     Ok(profile)
 }
 
+async fn detach_managed_policies(ctx: &StepContext, role: &str) -> Result<()> {
+    for arn in iam::list_attached_role_policies(&ctx.clients, role).await? {
+        iam::detach_role_policy(&ctx.clients, role, &arn).await?;
+        tracing::info!(role, policy = %arn, "detached a managed policy the stack did not grant");
+    }
+    Ok(())
+}
+
 /// Profile first (it must hold no role to go), then the policies, then the role.
 async fn delete_instance_access(ctx: &Arc<StepContext>) -> Result<()> {
     let name = role_name(ctx.stack());
@@ -391,6 +430,7 @@ async fn delete_instance_access(ctx: &Arc<StepContext>) -> Result<()> {
                 iam::delete_role_policy(&ctx.clients, &name, &policy).await?;
             }
             ctx.forget(logical::APP_ROLE_POLICY);
+            detach_managed_policies(ctx, &name).await?;
             iam::delete_role(&ctx.clients, &name).await?;
             tracing::info!(role = %role.arn, "deleted IAM role");
         }
@@ -468,10 +508,11 @@ async fn refresh_instance_access(ctx: &StepContext) -> Result<()> {
     Ok(())
 }
 
-/// The role has our inline policy, reading exactly the stack's secret, and no other one.
+/// The role has our inline policy, reading exactly the stack's secret, and no other policy.
 async fn policy_is_exactly_read_secret(ctx: &StepContext, role: &str) -> Result<bool> {
     let policies = iam::list_role_policies(&ctx.clients, role).await?;
-    if policies != [READ_SECRET_POLICY] {
+    let attached = iam::list_attached_role_policies(&ctx.clients, role).await?;
+    if policies != [READ_SECRET_POLICY] || !attached.is_empty() {
         return Ok(false);
     }
     let secret = secretsmanager::describe(&ctx.clients, &secret_name(ctx.stack())).await?;
@@ -526,7 +567,10 @@ mod tests {
         assert_eq!(statements[0]["Action"], READ_SECRET_ACTION);
         assert_eq!(statements[0]["Resource"], arn);
         let trust: Value = serde_json::from_str(&trust_policy()).expect("json");
-        assert_eq!(trust["Statement"][0]["Principal"]["Service"], "ec2.amazonaws.com");
+        assert_eq!(
+            trust["Statement"][0]["Principal"]["Service"],
+            "ec2.amazonaws.com"
+        );
     }
 
     #[test]
@@ -552,6 +596,25 @@ mod tests {
         let (set, remove) = tag_diff(&observed, &wanted);
         assert_eq!(set, BTreeMap::from([("new".to_string(), "2".to_string())]));
         assert_eq!(remove, ["old"]);
+    }
+
+    #[test]
+    fn the_template_waits_for_the_profile_which_waits_for_the_secret_and_the_password() {
+        let plan = StackPlan {
+            spec: crate::spec::StackSpec::with_name("blog"),
+            zones: vec!["a".into(), "b".into()],
+        };
+        let all = super::super::all_steps(&plan);
+        let deps_of = |id: &str| -> Vec<String> {
+            all.iter()
+                .find(|s| s.id == id)
+                .map(|s| s.deps.clone())
+                .unwrap_or_else(|| panic!("no step {id}"))
+        };
+        let template = deps_of(super::super::app::steps::LAUNCH_TEMPLATE);
+        assert!(template.contains(&steps::INSTANCE_PROFILE.to_string()));
+        assert_eq!(deps_of(steps::INSTANCE_PROFILE), [steps::SECRET]);
+        assert_eq!(deps_of(steps::SECRET), [database::steps::INSTANCE]);
     }
 
     #[test]

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use super::{step, tag_sync, StackPlan, Step, StepContext};
+use super::{app, dns, load_balancer, step, tag_sync, StackPlan, Step, StepContext};
 use crate::aws::efs::{self, FileSystem, FileSystemRequest};
 use crate::error::{Result, StackError};
 use crate::spec::StorageSpec;
@@ -16,6 +16,10 @@ use crate::wait;
 /// Step ids of this tier.
 pub mod steps {
     pub const FILE_SYSTEM: &str = "storage.file_system";
+    /// The throughput mode of a live file system. It runs last and nothing waits for it: the
+    /// instances need the file system, not its mode, so a refused mode change fails the apply
+    /// only after every other tier has converged.
+    pub const THROUGHPUT: &str = "storage.throughput";
 
     pub fn mount_target(az: &str) -> String {
         format!("storage.mount_target:{az}")
@@ -37,6 +41,18 @@ pub fn steps(plan: &StackPlan) -> Vec<Step> {
     let mut steps = vec![Step::new(steps::FILE_SYSTEM, Vec::<String>::new())
         .create(|ctx| async move { converge_file_system(&ctx).await })
         .delete(|ctx| async move { delete_file_system(&ctx).await })];
+    steps.push(
+        Step::new(
+            steps::THROUGHPUT,
+            [
+                steps::FILE_SYSTEM,
+                app::steps::SCALING_POLICY,
+                load_balancer::steps::LISTENERS,
+                dns::steps::RECORD,
+            ],
+        )
+        .create(|ctx| async move { converge_throughput(&ctx).await }),
+    );
     for az in &plan.zones {
         let deps = vec![
             steps::FILE_SYSTEM.to_string(),
@@ -93,18 +109,57 @@ async fn converge_file_system(ctx: &Arc<StepContext>) -> Result<()> {
             ),
         });
     }
-    if throughput_drifted(&fs, spec) {
-        tracing::info!(file_system = %fs.id, mode = %spec.throughput_mode, "updating EFS throughput");
-        efs::update_throughput(
-            &ctx.clients,
-            &fs.id,
-            &spec.throughput_mode,
-            spec.provisioned_throughput_mibps,
-        )
-        .await?;
-        efs::wait_file_system_available(&ctx.clients, ctx.bounds(), &fs.id).await?;
-    }
     Ok(())
+}
+
+/// Put the file system in the spec's throughput mode. A refusal is an error that says what
+/// stays as it was: AWS allows a mode change (or a decrease) once every 24 hours, and some
+/// emulators (moto) do not implement UpdateFileSystem at all.
+async fn converge_throughput(ctx: &Arc<StepContext>) -> Result<()> {
+    let spec = &ctx.spec().storage;
+    let id = ctx.require(logical::EFS_FILE_SYSTEM)?;
+    let Some(fs) = efs::describe_file_system(&ctx.clients, &id).await? else {
+        return Err(StackError::Internal(format!(
+            "EFS {id} vanished after the storage step recorded it"
+        )));
+    };
+    if !throughput_drifted(&fs, spec) {
+        return Ok(());
+    }
+    tracing::info!(file_system = %fs.id, mode = %spec.throughput_mode, "updating EFS throughput");
+    efs::update_throughput(
+        &ctx.clients,
+        &fs.id,
+        &spec.throughput_mode,
+        spec.provisioned_throughput_mibps,
+    )
+    .await
+    .map_err(|error| explain_throughput_refusal(error, &fs))?;
+    efs::wait_file_system_available(&ctx.clients, ctx.bounds(), &fs.id).await?;
+    Ok(())
+}
+
+fn explain_throughput_refusal(error: StackError, fs: &FileSystem) -> StackError {
+    match error {
+        StackError::Aws {
+            service,
+            operation,
+            resource,
+            code,
+            message,
+        } => StackError::Aws {
+            service,
+            operation,
+            resource,
+            code,
+            message: format!(
+                "{message}. The file system keeps throughput mode {}; nothing else was held back, \
+and the next apply tries again (EFS allows one throughput mode change or decrease per 24 hours)",
+                fs.throughput_mode.as_deref().unwrap_or("unknown")
+            ),
+        },
+        other => other,
+    }
 }
 
 async fn retag_file_system(ctx: &StepContext, fs: &FileSystem) -> Result<()> {
@@ -115,7 +170,7 @@ async fn retag_file_system(ctx: &StepContext, fs: &FileSystem) -> Result<()> {
 async fn create_file_system(ctx: &StepContext, spec: &StorageSpec) -> Result<FileSystem> {
     let name = ctx.name("efs", None);
     let token = creation_token(ctx.stack());
-    let tags = ctx.tags(&name);
+    let tags = tag_sync::wanted(ctx, &name);
     let fs = efs::create_file_system(
         &ctx.clients,
         &FileSystemRequest {
@@ -221,7 +276,12 @@ pub async fn refresh(ctx: &StepContext) -> Result<()> {
     ctx.record(logical::EFS_FILE_SYSTEM, &fs.id);
     ctx.update_outputs(|o| o.efs_id = Some(fs.id.clone()));
     ctx.update_state(|state| observe_storage(&mut state.spec.storage, &fs));
-    tag_sync::observe(ctx, &fs.tags, &ctx.name("efs", None));
+    if ctx.is_import() {
+        let tags = tag_sync::imported_stack_tags(&fs.tags, ctx.default_tags());
+        ctx.update_state(|state| state.spec.tags = tags);
+    } else {
+        tag_sync::observe(ctx, &fs.tags, &ctx.name("efs", None));
+    }
     for target in efs::mount_targets(&ctx.clients, &fs.id).await? {
         let az = match target.availability_zone.clone() {
             Some(az) => az,

@@ -6,6 +6,7 @@
 # this script names the secret, it never holds its values.
 # Safe to run again: the fstab line is never duplicated and the container is replaced, not doubled.
 
+# Comment-only lines like this one are dropped when the script is rendered into user data.
 # Rendered values are single-quoted literals on purpose: nothing in them may ever expand.
 # shellcheck disable=SC2016
 set -euo pipefail

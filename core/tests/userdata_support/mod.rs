@@ -44,9 +44,8 @@ impl Fixture {
             db_port: 3306,
             db_name: "wordpress".into(),
             db_user: "wordpress".into(),
-            secret_id:
-                "arn:aws:secretsmanager:us-east-1:123456789012:secret:blog/wordpress-Ab12Cd"
-                    .into(),
+            secret_id: "arn:aws:secretsmanager:us-east-1:123456789012:secret:blog/wordpress-Ab12Cd"
+                .into(),
             secret_version: "wpha-0f1e2d3c4b5a69788796a5b4c3d2e1f00112233445566778".into(),
             db_password: Secret::new("Xk2-vQ9_pLm~7Rt^Wz=4+aBc"),
             wordpress_keys: WORDPRESS_KEY_NAMES

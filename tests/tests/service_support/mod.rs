@@ -36,6 +36,8 @@ pub struct Stack {
     pub tags: String,
     /// The provider's `default_tags` map literal, if any.
     pub default_tags: Option<String>,
+    /// The provider's `max_retries`, if set.
+    pub max_retries: Option<u32>,
 }
 
 impl Stack {
@@ -50,6 +52,7 @@ impl Stack {
             dns: None,
             tags: r#"{ env = "test" }"#.to_string(),
             default_tags: None,
+            max_retries: None,
         }
     }
 
@@ -76,12 +79,17 @@ impl Stack {
     /// Provider blocks (with `default_tags` when set) + the resource, into `main.tf`.
     pub fn write(&self, tf: &TerraformDir) {
         let mut provider = tf.provider_hcl();
+        let mut settings = String::new();
         if let Some(defaults) = &self.default_tags {
-            provider = provider.replace(
-                "provider \"wordpress\" {\n",
-                &format!("provider \"wordpress\" {{\n  default_tags = {defaults}\n"),
-            );
+            settings += &format!("  default_tags = {defaults}\n");
         }
+        if let Some(retries) = self.max_retries {
+            settings += &format!("  max_retries = {retries}\n");
+        }
+        provider = provider.replace(
+            "provider \"wordpress\" {\n",
+            &format!("provider \"wordpress\" {{\n{settings}"),
+        );
         tf.write_main(&format!("{provider}\n{}", self.resource_hcl()))
             .expect("write main.tf");
     }
@@ -526,4 +534,40 @@ Content-Length: {len}\r\nConnection: close\r\n\r\n{body}",
         .as_str()
         .unwrap_or_else(|| panic!("a certificate ARN in {response}"))
         .to_string()
+}
+
+/// The JSON the stack's secret holds now (password and WordPress keys).
+pub async fn secret_value(moto: &Moto, secret_id: &str) -> Value {
+    let credentials = aws_sdk_secretsmanager::config::Credentials::new(
+        "testing",
+        "testing",
+        None,
+        None,
+        "e2e-tests",
+    );
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(stack_tests::REGION))
+        .endpoint_url(moto.endpoint())
+        .credentials_provider(credentials)
+        .load()
+        .await;
+    let out = aws_sdk_secretsmanager::Client::new(&config)
+        .get_secret_value()
+        .secret_id(secret_id)
+        .send()
+        .await
+        .expect("get secret value");
+    serde_json::from_str(out.secret_string().unwrap_or_default()).expect("the secret is JSON")
+}
+
+/// The value of `NAME=value` in a rendered user data (the boot script's settings).
+pub fn setting<'a>(script: &'a str, name: &str) -> Option<&'a str> {
+    script.lines().find_map(|line| {
+        let rest = line
+            .trim()
+            .trim_start_matches("readonly ")
+            .strip_prefix(name)?
+            .strip_prefix('=')?;
+        Some(rest.trim_matches(|c| c == '\'' || c == '"'))
+    })
 }

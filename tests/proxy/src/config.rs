@@ -1,0 +1,267 @@
+//! The fault configuration of one run: JSON in, JSON out, every part off by default.
+//!
+//! ```json
+//! { "seed": 7,
+//!   "latency": { "fixed_ms": 30, "jitter_ms": 50 },
+//!   "faults": { "throttle": 0.04, "server_error": 0.02, "drop_before": 0.02, "drop_after": 0.02,
+//!               "services": ["ec2"], "operations": [], "max_consecutive": 2 },
+//!   "consistency": { "window_ms": 300 },
+//!   "dependency_violation": { "attempts": 2, "window_ms": 0 },
+//!   "pending": { "nat_gateway_ms": 1500, "load_balancer_ms": 2500, "db_instance_ms": 12000,
+//!                "mount_target_ms": 1500 },
+//!   "scripted": [ { "operation": "CreateNatGateway", "nth": 0,
+//!                   "fault": { "error": { "status": 400, "code": "InvalidParameterValue" } } } ] }
+//! ```
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("could not read the proxy config {path}: {source}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("invalid proxy config: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("invalid proxy config: {0}")]
+    Invalid(String),
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FaultConfig {
+    /// Seeds every random choice: the same seed and the same calls give the same faults.
+    pub seed: u64,
+    pub latency: LatencyConfig,
+    pub faults: RandomFaults,
+    pub consistency: ConsistencyConfig,
+    pub dependency_violation: DependencyConfig,
+    pub pending: PendingConfig,
+    /// Exact faults on chosen calls, applied before the random ones.
+    pub scripted: Vec<ScriptedFault>,
+}
+
+/// One fault on a chosen call: e.g. fail the first CreateNatGateway with a non-retryable error
+/// to stop an apply at that step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScriptedFault {
+    /// Signing name; any service when absent.
+    #[serde(default)]
+    pub service: Option<String>,
+    pub operation: String,
+    /// 0-based index of the call among this operation's calls since the config was set;
+    /// every call when absent.
+    #[serde(default)]
+    pub nth: Option<u64>,
+    pub fault: ScriptedKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum ScriptedKind {
+    Throttle,
+    ServerError,
+    DropBefore,
+    DropAfter,
+    /// Any AWS error, in the service's format: `{"error": {"status": 400, "code": "X"}}`.
+    Error {
+        status: u16,
+        code: String,
+        #[serde(default)]
+        message: Option<String>,
+    },
+}
+
+impl ScriptedFault {
+    pub fn matches(&self, service: &str, operation: &str, nth: u64) -> bool {
+        self.service.as_deref().is_none_or(|s| s == service)
+            && self.operation == operation
+            && self.nth.is_none_or(|n| n == nth)
+    }
+}
+
+/// Added to every AWS call: `fixed_ms` plus a uniform draw in `0..=jitter_ms`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LatencyConfig {
+    pub fixed_ms: u64,
+    pub jitter_ms: u64,
+}
+
+/// Shares (0..=1) of calls that fail at random, optionally only for some services/operations.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RandomFaults {
+    /// Throttling in the service's own error format.
+    pub throttle: f64,
+    /// HTTP 500 `InternalError` or 503 `ServiceUnavailable`.
+    pub server_error: f64,
+    /// The connection is closed before the call reaches moto (nothing happened).
+    pub drop_before: f64,
+    /// Moto executes the call, then the connection is closed without the response.
+    pub drop_after: f64,
+    /// Signing names the faults apply to (empty: all).
+    pub services: Vec<String>,
+    /// Operations the faults apply to (empty: all).
+    pub operations: Vec<String>,
+    /// At most this many faults in a row for one operation, so a bounded retry always wins.
+    pub max_consecutive: Option<u32>,
+}
+
+/// For `window_ms` after a create, reads naming the new object answer NotFound.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ConsistencyConfig {
+    pub window_ms: u64,
+    /// Writes naming it too (CreateTags, CreateSubnet in a VPC just made), as AWS sometimes does.
+    pub writes: bool,
+}
+
+/// Deletes of security groups, subnets, internet gateways and VPCs are refused with
+/// `DependencyViolation` for the first `attempts` tries of each object and for `window_ms`
+/// after its first try (whichever lasts longer).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DependencyConfig {
+    pub attempts: u32,
+    pub window_ms: u64,
+}
+
+/// How long each kind of object reads as still being created (0: never).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PendingConfig {
+    /// NAT gateway `pending`.
+    pub nat_gateway_ms: u64,
+    /// RDS instance `creating`.
+    pub db_instance_ms: u64,
+    /// RDS instance `modifying` after ModifyDBInstance.
+    pub db_modify_ms: u64,
+    /// EFS file system `creating`.
+    pub file_system_ms: u64,
+    /// EFS mount target `creating`.
+    pub mount_target_ms: u64,
+    /// ALB `provisioning`.
+    pub load_balancer_ms: u64,
+    /// Auto Scaling instance `Pending`, from the first time the proxy sees it.
+    pub asg_instance_ms: u64,
+    /// Target health `initial`, from the first time the proxy sees the target.
+    pub target_ms: u64,
+    /// Route 53 change `PENDING` (rather than `INSYNC`) after ChangeResourceRecordSets.
+    pub dns_change_ms: u64,
+}
+
+impl FaultConfig {
+    /// Parse and validate JSON.
+    pub fn from_json(text: &str) -> Result<FaultConfig, ConfigError> {
+        let config: FaultConfig = serde_json::from_str(text)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    pub fn from_file(path: &Path) -> Result<FaultConfig, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        FaultConfig::from_json(&text)
+    }
+
+    /// Shares must be in 0..=1 and add up to at most 1.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let f = &self.faults;
+        let shares = [
+            ("throttle", f.throttle),
+            ("server_error", f.server_error),
+            ("drop_before", f.drop_before),
+            ("drop_after", f.drop_after),
+        ];
+        if let Some((name, share)) = shares
+            .iter()
+            .find(|(_, share)| !(0.0..=1.0).contains(share))
+        {
+            return Err(ConfigError::Invalid(format!(
+                "faults.{name} = {share}: a share must be between 0 and 1"
+            )));
+        }
+        let total: f64 = shares.iter().map(|(_, share)| share).sum();
+        if total > 1.0 {
+            return Err(ConfigError::Invalid(format!(
+                "the fault shares add up to {total}: at most 1"
+            )));
+        }
+        Ok(())
+    }
+}
+
+impl LatencyConfig {
+    pub fn is_off(&self) -> bool {
+        self.fixed_ms == 0 && self.jitter_ms == 0
+    }
+}
+
+impl RandomFaults {
+    /// Whether random faults may hit this call at all.
+    pub fn applies_to(&self, service: &str, operation: &str) -> bool {
+        let listed =
+            |list: &[String], name: &str| list.is_empty() || list.iter().any(|item| item == name);
+        listed(&self.services, service) && listed(&self.operations, operation)
+    }
+}
+
+pub(crate) fn millis(ms: u64) -> Duration {
+    Duration::from_millis(ms)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_configs_are_valid() {
+        let timings = FaultConfig::from_json(include_str!("../configs/aws-timings.json")).unwrap();
+        assert_eq!(timings.pending.db_instance_ms, 12_000);
+        let faults = FaultConfig::from_json(include_str!("../configs/faults-10pct.json")).unwrap();
+        let f = &faults.faults;
+        let share = f.throttle + f.server_error + f.drop_before + f.drop_after;
+        assert!((share - 0.10).abs() < 1e-9, "10 % of calls: {share}");
+    }
+
+    #[test]
+    fn empty_json_is_a_transparent_proxy() {
+        assert_eq!(
+            FaultConfig::from_json("{}").unwrap(),
+            FaultConfig::default()
+        );
+    }
+
+    #[test]
+    fn typos_and_impossible_shares_are_refused() {
+        assert!(FaultConfig::from_json(r#"{"faults": {"throtle": 0.1}}"#).is_err());
+        assert!(FaultConfig::from_json(r#"{"faults": {"throttle": 1.5}}"#).is_err());
+        assert!(
+            FaultConfig::from_json(r#"{"faults": {"throttle": 0.6, "drop_after": 0.6}}"#).is_err()
+        );
+        let scripted = FaultConfig::from_json(
+            r#"{"scripted": [{"operation": "CreateVpc", "nth": 1, "fault": "drop_after"},
+                             {"service": "rds", "operation": "CreateDBInstance", "fault": {"error": {"status": 400, "code": "InvalidParameterValue"}}}]}"#,
+        )
+        .unwrap();
+        assert!(scripted.scripted[0].matches("ec2", "CreateVpc", 1));
+        assert!(!scripted.scripted[0].matches("ec2", "CreateVpc", 0));
+        assert!(scripted.scripted[1].matches("rds", "CreateDBInstance", 7));
+        assert!(!scripted.scripted[1].matches("ec2", "CreateDBInstance", 7));
+        let ok = FaultConfig::from_json(
+            r#"{"seed": 3, "faults": {"throttle": 0.1, "services": ["ec2"]}}"#,
+        )
+        .unwrap();
+        assert!(ok.faults.applies_to("ec2", "CreateVpc"));
+        assert!(!ok.faults.applies_to("rds", "CreateDBInstance"));
+    }
+}

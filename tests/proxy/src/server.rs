@@ -1,0 +1,326 @@
+//! The HTTP side: accept connections, answer the control API, decide each AWS call's fate,
+//! forward to moto, and rewrite or discard what comes back.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::header::{HeaderMap, HeaderValue};
+use hyper::http::request::Parts as RequestParts;
+use hyper::http::response::Parts as ResponseParts;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+
+use crate::aws_errors::AwsError;
+use crate::config::{FaultConfig, ScriptedKind};
+use crate::consistency;
+use crate::control;
+use crate::dependency::DependencyTracker;
+use crate::faults::{Dice, FaultKind, RandomFault};
+use crate::identify::{identify, AwsRequest, Protocol};
+use crate::objects::Registry;
+use crate::pending;
+use crate::stats::Stats;
+use crate::ProxyError;
+
+/// Everything the proxy remembers during a run, behind one lock (never held across an await).
+#[derive(Debug, Default)]
+pub(crate) struct RunState {
+    pub config: FaultConfig,
+    pub stats: Stats,
+    pub dice: Dice,
+    pub registry: Registry,
+    pub dependency: DependencyTracker,
+}
+
+impl RunState {
+    pub fn new(config: FaultConfig) -> RunState {
+        RunState {
+            config,
+            ..RunState::default()
+        }
+    }
+
+    /// Forget calls, objects and faults; keep the configuration.
+    pub fn reset(&mut self) {
+        *self = RunState::new(std::mem::take(&mut self.config));
+    }
+
+    /// A new configuration restarts the dice so its seed replays from the start.
+    pub fn set_config(&mut self, config: FaultConfig) {
+        self.config = config;
+        self.dice = Dice::default();
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct Shared {
+    /// `host:port` of moto.
+    pub upstream: String,
+    state: Mutex<RunState>,
+}
+
+impl Shared {
+    pub fn new(upstream: String, config: FaultConfig) -> Shared {
+        Shared {
+            upstream,
+            state: Mutex::new(RunState::new(config)),
+        }
+    }
+
+    /// The run state; a panic elsewhere never makes it unusable (the counters stay valid).
+    pub fn state(&self) -> MutexGuard<'_, RunState> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// What happens to one AWS call, decided before it is forwarded.
+enum Verdict {
+    Answer(AwsError),
+    DropBefore,
+    Forward { drop_after: bool },
+}
+
+/// Serve until `shutdown` changes.
+pub(crate) async fn serve(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    loop {
+        tokio::select! {
+            _ = shutdown.changed() => return,
+            accepted = listener.accept() => {
+                // A failed accept (e.g. too many open files) affects one client; keep serving,
+                // after a pause so a persistent failure does not spin.
+                let Ok((stream, _)) = accepted else {
+                    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                    continue;
+                };
+                let shared = Arc::clone(&shared);
+                tokio::spawn(async move {
+                    let service = service_fn(move |request| handle(Arc::clone(&shared), request));
+                    // Errors here are the connection drops we inject, or clients hanging up.
+                    let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+                });
+            }
+        }
+    }
+}
+
+/// One request. Returning `Err` makes hyper close the connection without a response: that
+/// is how drops are injected.
+async fn handle(
+    shared: Arc<Shared>,
+    request: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, ProxyError> {
+    let (parts, body) = request.into_parts();
+    let body = body
+        .collect()
+        .await
+        .map_err(ProxyError::ReadRequest)?
+        .to_bytes();
+    if let Some(route) = parts.uri.path().strip_prefix(control::PREFIX) {
+        return Ok(control::answer(&shared, &parts.method, route, &body));
+    }
+    let path_and_query = parts
+        .uri
+        .path_and_query()
+        .map(|pq| pq.as_str())
+        .unwrap_or("/")
+        .to_string();
+    let Some(aws) = identify(&parts.method, &path_and_query, &parts.headers, &body) else {
+        return Ok(
+            match forward(&shared.upstream, &parts, &path_and_query, body).await {
+                Ok((parts, body)) => Response::from_parts(parts, Full::new(body)),
+                Err(error) => bad_gateway(&error),
+            },
+        );
+    };
+    let (verdict, latency) = decide(&shared, &aws);
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    let drop_after = match verdict {
+        Verdict::Answer(error) => return Ok(error.into_response(aws.protocol)),
+        Verdict::DropBefore => return Err(ProxyError::InjectedDrop),
+        Verdict::Forward { drop_after } => drop_after,
+    };
+    let (parts, body) = match forward(&shared.upstream, &parts, &path_and_query, body).await {
+        Ok(upstream) => upstream,
+        Err(error) => return Ok(bad_gateway(&error)),
+    };
+    let body = observe_response(&shared, &aws, parts.status, body);
+    let response = Response::from_parts(parts, Full::new(body));
+    if drop_after {
+        return Err(ProxyError::InjectedDrop);
+    }
+    Ok(response)
+}
+
+/// Count the call and pick its fault, if any, in priority order: scripted, random,
+/// DependencyViolation, eventual consistency.
+fn decide(shared: &Shared, aws: &AwsRequest) -> (Verdict, std::time::Duration) {
+    let now = Instant::now();
+    let mut state = shared.state();
+    let state = &mut *state;
+    state.stats.record_call(&aws.call);
+    let roll = state.dice.roll(&state.config, &aws.call);
+    let scripted = state
+        .config
+        .scripted
+        .iter()
+        .find(|s| s.matches(&aws.call.service, &aws.call.operation, roll.nth));
+    let fault = scripted
+        .map(|s| scripted_verdict(&s.fault, aws.protocol))
+        .or_else(|| roll.fault.map(|f| random_verdict(f, aws.protocol)))
+        .or_else(|| {
+            let refused = state
+                .dependency
+                .check(aws, &state.config.dependency_violation, now);
+            refused.map(|e| (Verdict::Answer(e), FaultKind::DependencyViolation))
+        })
+        .or_else(|| {
+            let missing =
+                consistency::not_found(aws, &state.registry, &state.config.consistency, now);
+            missing.map(|e| (Verdict::Answer(e), FaultKind::NotFound))
+        });
+    match fault {
+        Some((verdict, kind)) => {
+            state.stats.record_fault(&aws.call, roll.nth, kind);
+            (verdict, roll.latency)
+        }
+        None => (Verdict::Forward { drop_after: false }, roll.latency),
+    }
+}
+
+fn random_verdict(fault: RandomFault, protocol: Protocol) -> (Verdict, FaultKind) {
+    let verdict = match fault {
+        RandomFault::Throttle => Verdict::Answer(AwsError::throttling(protocol)),
+        RandomFault::ServerError { unavailable } => {
+            Verdict::Answer(AwsError::server_error(unavailable))
+        }
+        RandomFault::DropBefore => Verdict::DropBefore,
+        RandomFault::DropAfter => Verdict::Forward { drop_after: true },
+    };
+    (verdict, fault.kind())
+}
+
+fn scripted_verdict(fault: &ScriptedKind, protocol: Protocol) -> (Verdict, FaultKind) {
+    match fault {
+        ScriptedKind::Throttle => random_verdict(RandomFault::Throttle, protocol),
+        ScriptedKind::ServerError => {
+            random_verdict(RandomFault::ServerError { unavailable: false }, protocol)
+        }
+        ScriptedKind::DropBefore => random_verdict(RandomFault::DropBefore, protocol),
+        ScriptedKind::DropAfter => random_verdict(RandomFault::DropAfter, protocol),
+        ScriptedKind::Error {
+            status,
+            code,
+            message,
+        } => (
+            Verdict::Answer(AwsError::custom(*status, code, message.as_deref())),
+            FaultKind::Error,
+        ),
+    }
+}
+
+/// Learn created objects from a successful response and show pending states in it.
+fn observe_response(shared: &Shared, aws: &AwsRequest, status: StatusCode, body: Bytes) -> Bytes {
+    if !status.is_success() {
+        return body;
+    }
+    // Moto answers UTF-8 XML or JSON; anything else passes untouched.
+    let Ok(text) = std::str::from_utf8(&body) else {
+        return body;
+    };
+    let now = Instant::now();
+    let mut state = shared.state();
+    let state = &mut *state;
+    state.registry.learn_created(&aws.call, text, now);
+    if aws.call.operation == "ModifyDBInstance" {
+        if let Some(id) = aws.param("DBInstanceIdentifier") {
+            state.registry.learn_modified(id, now);
+        }
+    }
+    match pending::rewrite(
+        &aws.call,
+        text,
+        &mut state.registry,
+        &state.config.pending,
+        now,
+    ) {
+        Some(rewritten) => {
+            state.stats.record_pending();
+            Bytes::from(rewritten)
+        }
+        None => body,
+    }
+}
+
+/// Send the request to moto on a fresh connection and collect its whole response.
+async fn forward(
+    upstream: &str,
+    parts: &RequestParts,
+    path_and_query: &str,
+    body: Bytes,
+) -> Result<(ResponseParts, Bytes), ProxyError> {
+    let stream = TcpStream::connect(upstream)
+        .await
+        .map_err(ProxyError::Upstream)?;
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .map_err(ProxyError::UpstreamHttp)?;
+    tokio::spawn(connection);
+    let mut request = Request::builder()
+        .method(parts.method.clone())
+        .uri(path_and_query)
+        .body(Full::new(body))
+        .map_err(ProxyError::Request)?;
+    *request.headers_mut() = end_to_end_headers(&parts.headers);
+    let response = sender
+        .send_request(request)
+        .await
+        .map_err(ProxyError::UpstreamHttp)?;
+    let (mut parts, body) = response.into_parts();
+    let body = body
+        .collect()
+        .await
+        .map_err(ProxyError::UpstreamHttp)?
+        .to_bytes();
+    parts.headers = end_to_end_headers(&parts.headers);
+    Ok((parts, body))
+}
+
+/// Headers minus the hop-by-hop ones and the length, which hyper sets for the new body.
+fn end_to_end_headers(headers: &HeaderMap) -> HeaderMap {
+    let mut out = headers.clone();
+    for name in [
+        "connection",
+        "keep-alive",
+        "transfer-encoding",
+        "content-length",
+        "proxy-connection",
+        "upgrade",
+    ] {
+        out.remove(name);
+    }
+    out
+}
+
+fn bad_gateway(error: &ProxyError) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(format!("aws-fault-proxy: {error}"))));
+    *response.status_mut() = StatusCode::BAD_GATEWAY;
+    response.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain"),
+    );
+    response
+}
