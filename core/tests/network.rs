@@ -453,6 +453,66 @@ async fn single_nat_mode_routes_every_zone_through_one_gateway() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_nat_gateway_deleted_out_of_band_is_recreated_on_the_same_elastic_ip() {
+    let w = world().await;
+    let spec = spec("natgone", &ZONES3[..2], NatMode::Single, false);
+    let state = apply_new(&w, &spec).await;
+    let old_nat = state.resources["nat_gateway:us-east-1a"].clone();
+    let eip = state.resources["nat_eip:us-east-1a"].clone();
+    // Moto keeps the address associated with the deleted gateway, as AWS does while it is
+    // `deleting`: a plain CreateNatGateway on it fails with "already associated".
+    w.ec2
+        .delete_nat_gateway()
+        .nat_gateway_id(&old_nat)
+        .send()
+        .await
+        .unwrap();
+    let observed = w.engine.read(&state).await.unwrap().expect("stack exists");
+    assert!(!observed.resources.contains_key("nat_gateway:us-east-1a"));
+
+    let repaired = w
+        .engine
+        .apply(
+            &planned(&spec, &observed),
+            Some(&observed),
+            &CancellationToken::new(),
+        )
+        .await
+        .unwrap_or_else(|f| panic!("repair apply: {} ({:?})", f.error, f.state.resources));
+    let new_nat = repaired.resources["nat_gateway:us-east-1a"].clone();
+    assert_ne!(new_nat, old_nat, "a new gateway");
+    assert_eq!(
+        repaired.resources["nat_eip:us-east-1a"], eip,
+        "same egress IP"
+    );
+    assert_eq!(repaired.outputs.nat_gateway_ids, vec![new_nat.clone()]);
+    let out = w
+        .ec2
+        .describe_nat_gateways()
+        .nat_gateway_ids(&new_nat)
+        .send()
+        .await
+        .unwrap();
+    let nat = &out.nat_gateways()[0];
+    assert_eq!(nat.state().map(|s| s.as_str()), Some("available"));
+    assert_eq!(
+        nat.nat_gateway_addresses()[0].allocation_id(),
+        Some(eip.as_str())
+    );
+    assert_eq!(
+        nat_route_of(&w, &repaired, "us-east-1b").await,
+        Some(new_nat)
+    );
+
+    w.engine
+        .destroy(&repaired, &CancellationToken::new())
+        .await
+        .unwrap_or_else(|f| panic!("destroy: {} left {:?}", f.error, f.state.resources));
+    let counts = inventory(&w.ec2, "natgone").await;
+    assert!(counts.values().all(|n| *n == 0), "left behind: {counts:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn read_sees_drift_and_a_deleted_subnet_and_apply_repairs_routes_and_rules() {
     let w = world().await;
     let spec = spec("drift", &ZONES3[..2], NatMode::OnePerAz, false);

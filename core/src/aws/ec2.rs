@@ -750,16 +750,38 @@ pub async fn stack_addresses(ec2: &Client, stack: &str) -> Result<Vec<Address>> 
                 e,
             )
         })?;
-    Ok(out
-        .addresses()
-        .iter()
-        .map(|a| Address {
-            allocation_id: opt(a.allocation_id()),
-            public_ip: opt(a.public_ip()),
-            association_id: a.association_id().map(str::to_string),
-            tags: tag_map(a.tags()),
-        })
-        .collect())
+    Ok(out.addresses().iter().map(to_address).collect())
+}
+
+fn to_address(a: &aws_sdk_ec2::types::Address) -> Address {
+    Address {
+        allocation_id: opt(a.allocation_id()),
+        public_ip: opt(a.public_ip()),
+        association_id: a.association_id().map(str::to_string),
+        tags: tag_map(a.tags()),
+    }
+}
+
+/// One elastic IP by allocation id; `None` once it is released.
+pub async fn address(ec2: &Client, allocation_id: &str) -> Result<Option<Address>> {
+    let out = ec2
+        .describe_addresses()
+        .filters(filter("allocation-id", &[allocation_id]))
+        .send()
+        .await
+        .map_err(|e| aws_error(SERVICE, "DescribeAddresses", allocation_id, e))?;
+    Ok(out.addresses().first().map(to_address))
+}
+
+pub async fn disassociate_address(ec2: &Client, association_id: &str) -> Result<()> {
+    ignore_not_found(
+        ec2.disassociate_address()
+            .association_id(association_id)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| aws_error(SERVICE, "DisassociateAddress", association_id, e)),
+    )
 }
 
 pub async fn allocate_address(ec2: &Client, tags: &Tags) -> Result<String> {

@@ -31,6 +31,8 @@ const NAT_CLEANUP: &str = "network.nat_cleanup";
 /// Usual time for a NAT gateway to become available, and to be deleted (AWS figures).
 const NAT_CREATE_TIME: Duration = Duration::from_secs(90);
 const NAT_DELETE_TIME: Duration = Duration::from_secs(60);
+/// How long AWS usually takes to drop a deleted NAT gateway's address association.
+const ADDRESS_RELEASE_TIME: Duration = Duration::from_secs(10);
 
 pub fn steps(plan: &StackPlan) -> Vec<Step> {
     let mut steps = vec![
@@ -515,7 +517,10 @@ async fn ensure_nat(ctx: &StepContext, az: &str) -> Result<()> {
     let allocation = match live.and_then(|n| n.allocation_ids.first()) {
         Some(allocation) => allocation.clone(),
         None => match addresses.iter().find(|a| a.tags.get("Name") == Some(&name)) {
-            Some(address) => address.allocation_id.clone(),
+            Some(address) => {
+                free_address(ctx, address, &gateways).await?;
+                address.allocation_id.clone()
+            }
             None => {
                 let id = ec2::allocate_address(ec2, &ctx.tags(&name)).await?;
                 tracing::info!(allocation = %id, zone = az, "elastic IP allocated");
@@ -556,6 +561,59 @@ async fn ensure_nat(ctx: &StepContext, az: &str) -> Result<()> {
     };
     ctx.record(qualified(logical::NAT_GATEWAY, az), &nat_id);
     wait_nat(ctx, &nat_id, "available").await
+}
+
+/// Make the stack's NAT address usable by a new gateway. After its gateway was deleted out
+/// of band (or by an interrupted destroy) the address may still be associated with it: AWS
+/// frees it only once that gateway is fully `deleted` and refuses to disassociate it before,
+/// while moto never frees it. Reusing the address (rather than allocating a fresh one) keeps
+/// the stack's public egress IP stable for allow-lists; so: wait for the old gateway to be
+/// deleted, ask once for a disassociation (a refusal is fine, AWS clears it itself), and let
+/// a bounded wait on the association decide.
+async fn free_address(
+    ctx: &StepContext,
+    address: &ec2::Address,
+    gateways: &[ec2::NatGateway],
+) -> Result<()> {
+    let Some(association) = &address.association_id else {
+        return Ok(());
+    };
+    let allocation = &address.allocation_id;
+    let holders: Vec<&ec2::NatGateway> = gateways
+        .iter()
+        .filter(|n| n.allocation_ids.contains(allocation))
+        .collect();
+    if holders.is_empty() || holders.iter().any(|n| n.is_live()) {
+        return Err(StackError::Refused {
+            what: format!(
+                "elastic IP {allocation} ({}) of the stack's NAT gateway is associated with \
+                 something other than a deleted NAT gateway ({association}); disassociate it",
+                address.public_ip
+            ),
+        });
+    }
+    for nat in holders.iter().filter(|n| n.state == "deleting") {
+        wait_nat(ctx, &nat.id, "deleted").await?;
+    }
+    let ec2 = &ctx.clients.ec2;
+    if let Err(refused) = ec2::disassociate_address(ec2, association).await {
+        tracing::debug!(allocation = %allocation, error = %refused, "disassociation refused; waiting");
+    }
+    wait::until(
+        &ctx.bounds().expecting(ADDRESS_RELEASE_TIME),
+        &format!("elastic IP {allocation}"),
+        "unassociated",
+        || async {
+            Ok(match ec2::address(ec2, allocation).await? {
+                None => Poll::Failed("released".into()),
+                Some(a) if a.association_id.is_none() => Poll::Ready(()),
+                Some(_) => Poll::Pending("associated".into()),
+            })
+        },
+    )
+    .await?;
+    tracing::info!(allocation = %allocation, "elastic IP freed from a deleted NAT gateway");
+    Ok(())
 }
 
 /// Wait for a NAT gateway to reach `target` (`available`, or `deleted`, which also covers
