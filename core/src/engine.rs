@@ -30,7 +30,7 @@ use crate::naming::COMPLETE_TAG;
 use crate::spec::StackSpec;
 use crate::state::logical::{self, qualified};
 use crate::state::{StackOutputs, StackState};
-use crate::tiers::{self, security, Operation, StackPlan, StepContext};
+use crate::tiers::{self, security, Operation, StackLayout, StepContext};
 use crate::wait;
 
 /// Bound on a refresh or an import (they only describe).
@@ -101,7 +101,7 @@ impl Engine {
             Some(_) => spec.timeouts.update_or_default(),
             None => spec.timeouts.create_or_default(),
         };
-        let plan = StackPlan {
+        let plan = StackLayout {
             spec: initial.spec.clone(),
             zones,
         };
@@ -153,7 +153,7 @@ impl Engine {
             outputs: StackOutputs::default(),
             secrets: prior.secrets.clone(),
         };
-        let plan = StackPlan {
+        let plan = StackLayout {
             spec: prior.spec.clone(),
             zones,
         };
@@ -186,7 +186,7 @@ impl Engine {
             .availability_zones
             .clone()
             .unwrap_or_default();
-        let plan = StackPlan {
+        let plan = StackLayout {
             spec: prior.spec.clone(),
             zones,
         };
@@ -241,7 +241,7 @@ impl Engine {
     pub async fn import(&self, name: &str) -> Result<StackState> {
         // First the network alone, to learn the zones every other tier's refresh iterates.
         let spec = StackSpec::with_name(name);
-        let plan = StackPlan {
+        let plan = StackLayout {
             spec: spec.clone(),
             zones: Vec::new(),
         };
@@ -265,7 +265,7 @@ impl Engine {
         }
         let spec = discovered.spec;
         let zones = spec.network.availability_zones.clone().unwrap_or_default();
-        let plan = StackPlan {
+        let plan = StackLayout {
             spec: spec.clone(),
             zones,
         };
@@ -284,7 +284,7 @@ impl Engine {
     fn context(
         &self,
         operation: Operation,
-        plan: StackPlan,
+        plan: StackLayout,
         timeout: Duration,
         cancel: CancellationToken,
         state: StackState,

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::{
-    database, load_balancer, secrets, step, storage, tag_sync, StackPlan, Step, StepContext,
+    database, load_balancer, secrets, step, storage, tag_sync, StackLayout, Step, StepContext,
 };
 use crate::aws::autoscaling::{self, AutoScalingGroup, GroupRequest};
 use crate::aws::ec2;
@@ -45,7 +45,7 @@ pub fn policy_name(stack: &str) -> String {
     format!("{stack}-cpu-target")
 }
 
-pub fn steps(plan: &StackPlan) -> Vec<Step> {
+pub fn steps(plan: &StackLayout) -> Vec<Step> {
     let template_deps = [
         step::SECURITY_GROUPS.to_string(),
         storage::steps::FILE_SYSTEM.to_string(),

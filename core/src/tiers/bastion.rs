@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use super::network::{ensure_tags, observe_tags};
-use super::{step, StackPlan, Step, StepContext};
+use super::{step, StackLayout, Step, StepContext};
 use crate::aws::ec2::{self, Image, Instance, InstanceRequest, Scope};
 use crate::error::Result;
 use crate::state::logical::{self, qualified};
@@ -20,7 +20,7 @@ const MIN_ROOT_GIB: i32 = 8;
 const BOOT_TIME: Duration = Duration::from_secs(20);
 const TERMINATE_TIME: Duration = Duration::from_secs(45);
 
-pub fn steps(plan: &StackPlan) -> Vec<Step> {
+pub fn steps(plan: &StackLayout) -> Vec<Step> {
     let Some(first_zone) = plan.zones.first() else {
         return Vec::new();
     };

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use super::{step, tag_sync, StackPlan, Step, StepContext};
+use super::{step, tag_sync, StackLayout, Step, StepContext};
 use crate::aws::rds::{self, DbInstance, DbInstanceRequest, DbModification};
 use crate::error::{FieldPath, Result, SpecError, StackError};
 use crate::secrets;
@@ -58,7 +58,7 @@ pub fn final_snapshot_identifier(stack: &str, now: SystemTime) -> String {
     format!("{stack}-final-{seconds}")
 }
 
-pub fn steps(plan: &StackPlan) -> Vec<Step> {
+pub fn steps(plan: &StackLayout) -> Vec<Step> {
     let subnet_deps = step::all_private_subnets(&plan.zones);
     vec![
         Step::new(steps::SUBNET_GROUP, subnet_deps)

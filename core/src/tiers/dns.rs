@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use super::load_balancer;
-use super::{StackPlan, Step, StepContext};
+use super::{StackLayout, Step, StepContext};
 use crate::aws::elbv2::{self, LoadBalancer};
 use crate::aws::route53::{self, AliasRecord};
 use crate::error::{Result, StackError};
@@ -49,7 +49,7 @@ pub fn parse_record_id(id: &str) -> Option<(&str, &str)> {
         .filter(|(zone, name)| !zone.is_empty() && !name.is_empty())
 }
 
-pub fn steps(_plan: &StackPlan) -> Vec<Step> {
+pub fn steps(_plan: &StackLayout) -> Vec<Step> {
     vec![
         Step::new(steps::RECORD, [load_balancer::steps::LOAD_BALANCER])
             .create(|ctx| async move { converge_record(&ctx).await })

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use super::{dns, step, tag_sync, StackPlan, Step, StepContext};
+use super::{dns, step, tag_sync, StackLayout, Step, StepContext};
 use crate::aws::elbv2::{self, ListenerAction, ListenerRequest, LoadBalancer, TargetGroup};
 use crate::error::Result;
 use crate::naming::{bounded_name, ELB_NAME_LIMIT};
@@ -33,7 +33,7 @@ pub fn target_group_name(stack: &str) -> String {
     bounded_name(stack, "tg", ELB_NAME_LIMIT)
 }
 
-pub fn steps(plan: &StackPlan) -> Vec<Step> {
+pub fn steps(plan: &StackLayout) -> Vec<Step> {
     let mut alb_deps = step::all_public_subnets(&plan.zones);
     // An internet-facing ALB is refused in a VPC without an attached internet gateway.
     alb_deps.push(step::INTERNET_GATEWAY.to_string());

@@ -14,7 +14,7 @@
 //!   every edge reversed, so deleting a step waits for the deletion of everything that depended
 //!   on it (mount targets before subnets, NAT before its EIP's step if split…).
 //!
-//! A tier module exposes `pub fn steps(plan: &StackPlan) -> Vec<Step>` and
+//! A tier module exposes `pub fn steps(plan: &StackLayout) -> Vec<Step>` and
 //! `pub async fn refresh(ctx: &StepContext) -> Result<()>`, and is registered in
 //! [`all_steps`] and [`refresh_all`] below.
 //!
@@ -122,13 +122,13 @@ pub mod step {
 
 /// What the tiers need to lay out their steps: the spec and its resolved zones.
 #[derive(Debug, Clone)]
-pub struct StackPlan {
+pub struct StackLayout {
     pub spec: StackSpec,
     /// `spec.network.availability_zones` resolved (the region's first two by default).
     pub zones: Vec<String>,
 }
 
-impl StackPlan {
+impl StackLayout {
     /// The zone whose NAT gateway serves `az`: its own, or the first zone's in `single` mode.
     pub fn nat_zone_for<'a>(&'a self, az: &'a str) -> &'a str {
         match self.spec.network.nat_gateways {
@@ -187,7 +187,7 @@ impl Step {
 }
 
 /// Every tier's steps for this plan, in one list (the engine builds the graph from it).
-pub fn all_steps(plan: &StackPlan) -> Vec<Step> {
+pub fn all_steps(plan: &StackLayout) -> Vec<Step> {
     let mut steps = network::steps(plan);
     steps.extend(security::steps(plan));
     steps.extend(bastion::steps(plan));
@@ -241,7 +241,7 @@ pub enum Operation {
 /// What every step gets: AWS clients, the plan, tags, bounds, and the shared state.
 pub struct StepContext {
     pub clients: Clients,
-    pub plan: StackPlan,
+    pub plan: StackLayout,
     pub operation: Operation,
     default_tags: BTreeMap<String, String>,
     bounds: Bounds,
@@ -256,7 +256,7 @@ impl StepContext {
     pub fn new(
         clients: Clients,
         operation: Operation,
-        plan: StackPlan,
+        plan: StackLayout,
         default_tags: BTreeMap<String, String>,
         bounds: Bounds,
         prior: BTreeMap<String, String>,
@@ -407,17 +407,17 @@ mod tests {
     use crate::graph::topological_order;
     use crate::spec::NatMode;
 
-    fn plan(zones: &[&str], nat: NatMode, bastion: bool) -> StackPlan {
+    fn plan(zones: &[&str], nat: NatMode, bastion: bool) -> StackLayout {
         let mut spec = StackSpec::with_name("blog");
         spec.network.nat_gateways = nat;
         spec.bastion.enabled = bastion;
-        StackPlan {
+        StackLayout {
             spec,
             zones: zones.iter().map(|z| z.to_string()).collect(),
         }
     }
 
-    fn edges(plan: &StackPlan) -> Vec<(String, Vec<String>)> {
+    fn edges(plan: &StackLayout) -> Vec<(String, Vec<String>)> {
         all_steps(plan)
             .into_iter()
             .map(|s| (s.id, s.deps))

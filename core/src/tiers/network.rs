@@ -15,7 +15,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use super::{step, StackPlan, Step, StepContext};
+use super::{step, StackLayout, Step, StepContext};
 use crate::aws::ec2::{self, RouteTable, RouteTarget, Scope, Tags};
 use crate::cidr;
 use crate::error::{Result, StackError};
@@ -34,7 +34,7 @@ const NAT_DELETE_TIME: Duration = Duration::from_secs(60);
 /// How long AWS usually takes to drop a deleted NAT gateway's address association.
 const ADDRESS_RELEASE_TIME: Duration = Duration::from_secs(10);
 
-pub fn steps(plan: &StackPlan) -> Vec<Step> {
+pub fn steps(plan: &StackLayout) -> Vec<Step> {
     let mut steps = vec![
         Step::new(step::VPC, Vec::<String>::new())
             .create(|ctx| async move { ensure_vpc(&ctx).await })

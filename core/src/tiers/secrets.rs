@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 
-use super::{database, StackPlan, Step, StepContext};
+use super::{database, StackLayout, Step, StepContext};
 use crate::aws::iam::{self, InstanceProfile, Role};
 use crate::aws::secretsmanager::{self, SecretInfo};
 use crate::error::{Result, StackError};
@@ -54,7 +54,7 @@ pub fn role_name(stack: &str) -> String {
     format!("{stack}-app")
 }
 
-pub fn steps(_plan: &StackPlan) -> Vec<Step> {
+pub fn steps(_plan: &StackLayout) -> Vec<Step> {
     vec![
         // The secret holds the effective password, which the database step settles.
         Step::new(steps::SECRET, [database::steps::INSTANCE])
@@ -600,7 +600,7 @@ mod tests {
 
     #[test]
     fn the_template_waits_for_the_profile_which_waits_for_the_secret_and_the_password() {
-        let plan = StackPlan {
+        let plan = StackLayout {
             spec: crate::spec::StackSpec::with_name("blog"),
             zones: vec!["a".into(), "b".into()],
         };

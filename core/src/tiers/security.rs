@@ -21,7 +21,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use futures::future::try_join_all;
 
 use super::network::{ensure_tags, observe_tags, retry_dependency};
-use super::{step, StackPlan, Step, StepContext};
+use super::{step, StackLayout, Step, StepContext};
 use crate::aws::ec2::{self, Direction, Peer, Scope, SecurityGroup, SgRule};
 use crate::error::{Result, StackError};
 use crate::spec::StackSpec;
@@ -33,7 +33,7 @@ pub const TIERS: [&str; 5] = ["alb", "bastion", "app", "efs", "db"];
 const WORLD_V4: &str = "0.0.0.0/0";
 const WORLD_V6: &str = "::/0";
 
-pub fn steps(_plan: &StackPlan) -> Vec<Step> {
+pub fn steps(_plan: &StackLayout) -> Vec<Step> {
     vec![Step::new(step::SECURITY_GROUPS, [step::VPC])
         .create(|ctx| async move { ensure_groups(&ctx).await })
         .delete(|ctx| async move { delete_groups(&ctx).await })]

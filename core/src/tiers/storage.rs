@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use super::{app, dns, load_balancer, step, tag_sync, StackPlan, Step, StepContext};
+use super::{app, dns, load_balancer, step, tag_sync, StackLayout, Step, StepContext};
 use crate::aws::efs::{self, FileSystem, FileSystemRequest};
 use crate::error::{Result, StackError};
 use crate::spec::StorageSpec;
@@ -37,7 +37,7 @@ pub fn creation_token(stack: &str) -> String {
     format!("wordpress-ha-{stack}-efs")
 }
 
-pub fn steps(plan: &StackPlan) -> Vec<Step> {
+pub fn steps(plan: &StackLayout) -> Vec<Step> {
     let mut steps = vec![Step::new(steps::FILE_SYSTEM, Vec::<String>::new())
         .create(|ctx| async move { converge_file_system(&ctx).await })
         .delete(|ctx| async move { delete_file_system(&ctx).await })];
