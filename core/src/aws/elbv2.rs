@@ -229,35 +229,41 @@ fn single<T>(items: Vec<T>) -> Option<T> {
 
 // ---- load balancer ----
 
+/// How ELB's describe calls find one object: by its name or by its ARN.
+#[derive(Clone, Copy)]
+enum Lookup<'a> {
+    Name(&'a str),
+    Arn(&'a str),
+}
+
+impl Lookup<'_> {
+    fn key(&self) -> &str {
+        match self {
+            Lookup::Name(key) | Lookup::Arn(key) => key,
+        }
+    }
+}
+
 /// The load balancer named `name`, or `None`.
 pub async fn find_load_balancer(clients: &Clients, name: &str) -> Result<Option<LoadBalancer>> {
-    let result = clients
-        .elbv2
-        .describe_load_balancers()
-        .names(name)
-        .send()
-        .await;
-    match result {
-        Ok(output) => Ok(single(
-            output
-                .load_balancers()
-                .iter()
-                .map(load_balancer_from)
-                .collect(),
-        )),
-        Err(e) => none_if_not_found(aws_error(SERVICE, "DescribeLoadBalancers", name, e)),
-    }
+    lookup_load_balancer(clients, Lookup::Name(name)).await
 }
 
 /// The load balancer `arn`, or `None`.
 pub async fn describe_load_balancer(clients: &Clients, arn: &str) -> Result<Option<LoadBalancer>> {
-    let result = clients
-        .elbv2
-        .describe_load_balancers()
-        .load_balancer_arns(arn)
-        .send()
-        .await;
-    match result {
+    lookup_load_balancer(clients, Lookup::Arn(arn)).await
+}
+
+async fn lookup_load_balancer(
+    clients: &Clients,
+    lookup: Lookup<'_>,
+) -> Result<Option<LoadBalancer>> {
+    let request = clients.elbv2.describe_load_balancers();
+    let request = match lookup {
+        Lookup::Name(name) => request.names(name),
+        Lookup::Arn(arn) => request.load_balancer_arns(arn),
+    };
+    match request.send().await {
         Ok(output) => Ok(single(
             output
                 .load_balancers()
@@ -265,7 +271,7 @@ pub async fn describe_load_balancer(clients: &Clients, arn: &str) -> Result<Opti
                 .map(load_balancer_from)
                 .collect(),
         )),
-        Err(e) => none_if_not_found(aws_error(SERVICE, "DescribeLoadBalancers", arn, e)),
+        Err(e) => none_if_not_found(aws_error(SERVICE, "DescribeLoadBalancers", lookup.key(), e)),
     }
 }
 
@@ -431,33 +437,21 @@ pub async fn wait_load_balancer_deleted(
 
 /// The target group named `name`, or `None`.
 pub async fn find_target_group(clients: &Clients, name: &str) -> Result<Option<TargetGroup>> {
-    let result = clients
-        .elbv2
-        .describe_target_groups()
-        .names(name)
-        .send()
-        .await;
-    match result {
-        Ok(output) => Ok(single(
-            output
-                .target_groups()
-                .iter()
-                .map(target_group_from)
-                .collect(),
-        )),
-        Err(e) => none_if_not_found(aws_error(SERVICE, "DescribeTargetGroups", name, e)),
-    }
+    lookup_target_group(clients, Lookup::Name(name)).await
 }
 
 /// The target group `arn`, or `None`.
 pub async fn describe_target_group(clients: &Clients, arn: &str) -> Result<Option<TargetGroup>> {
-    let result = clients
-        .elbv2
-        .describe_target_groups()
-        .target_group_arns(arn)
-        .send()
-        .await;
-    match result {
+    lookup_target_group(clients, Lookup::Arn(arn)).await
+}
+
+async fn lookup_target_group(clients: &Clients, lookup: Lookup<'_>) -> Result<Option<TargetGroup>> {
+    let request = clients.elbv2.describe_target_groups();
+    let request = match lookup {
+        Lookup::Name(name) => request.names(name),
+        Lookup::Arn(arn) => request.target_group_arns(arn),
+    };
+    match request.send().await {
         Ok(output) => Ok(single(
             output
                 .target_groups()
@@ -465,7 +459,7 @@ pub async fn describe_target_group(clients: &Clients, arn: &str) -> Result<Optio
                 .map(target_group_from)
                 .collect(),
         )),
-        Err(e) => none_if_not_found(aws_error(SERVICE, "DescribeTargetGroups", arn, e)),
+        Err(e) => none_if_not_found(aws_error(SERVICE, "DescribeTargetGroups", lookup.key(), e)),
     }
 }
 
