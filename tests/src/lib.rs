@@ -19,6 +19,7 @@ pub mod terraform;
 
 use std::path::PathBuf;
 
+pub use aws_fault_proxy::{FaultConfig, FaultProxy};
 pub use moto::{Moto, MotoError};
 
 /// The region every test stack lives in.

@@ -154,8 +154,18 @@ pub struct TerraformDir {
 }
 
 impl TerraformDir {
-    /// A fresh directory `target/e2e/<test>-<n>` whose Terraform talks to `moto`.
+    /// A fresh directory `target/e2e/<test>-<pid>-<n>` whose Terraform talks to `moto`.
     pub fn new(test: &str, moto: &Moto) -> Result<TerraformDir, HarnessError> {
+        TerraformDir::with_endpoint(test, moto, &moto.endpoint())
+    }
+
+    /// Like [`TerraformDir::new`], but the provider (and `AWS_ENDPOINT_URL`) point at `endpoint`,
+    /// e.g. a fault proxy in front of `moto`.
+    pub fn with_endpoint(
+        test: &str,
+        moto: &Moto,
+        endpoint: &str,
+    ) -> Result<TerraformDir, HarnessError> {
         let root = workspace_root();
         let terraform = root.join(".tools").join("bin").join("terraform");
         if !terraform.is_file() {
@@ -170,6 +180,11 @@ impl TerraformDir {
         let cli_config = dir.join("terraformrc");
         write(&cli_config, &cli_config_text(&provider_dir))?;
         let mut env = moto.aws_env();
+        for (key, value) in env.iter_mut() {
+            if key == "AWS_ENDPOINT_URL" {
+                *value = endpoint.to_string();
+            }
+        }
         env.extend(
             [
                 ("TF_CLI_CONFIG_FILE", cli_config.display().to_string()),
@@ -182,7 +197,7 @@ impl TerraformDir {
         Ok(TerraformDir {
             dir,
             terraform,
-            endpoint: moto.endpoint(),
+            endpoint: endpoint.to_string(),
             moto_log: moto.log_path().to_path_buf(),
             env,
             timeout: command_timeout(),
@@ -486,7 +501,9 @@ fn command_timeout() -> Duration {
 /// `<root>/target/e2e/<test>-<n>`, emptied of any leftover from an earlier run.
 fn fresh_dir(root: &Path, test: &str) -> Result<PathBuf, HarnessError> {
     let n = NEXT_DIR.fetch_add(1, Ordering::Relaxed);
-    let dir = root.join("target").join("e2e").join(format!("{test}-{n}"));
+    // The pid keeps two processes running the same test (or script) out of each other's dirs.
+    let pid = std::process::id();
+    let dir = root.join("target").join("e2e").join(format!("{test}-{pid}-{n}"));
     if dir.exists() {
         std::fs::remove_dir_all(&dir).map_err(|source| HarnessError::Io {
             action: "clear",
