@@ -371,6 +371,39 @@ impl RunningCommand {
         self.output(status, timed_out)
     }
 
+    /// The pid of the provider plugin this Terraform process launched, if it is running now.
+    pub fn provider_pid(&self) -> Option<u32> {
+        child_processes(self.child.id())
+            .into_iter()
+            .find(|(_, name)| PROVIDER_COMM.starts_with(name.as_str()) && !name.is_empty())
+            .map(|(pid, _)| pid)
+    }
+
+    /// Wait up to `timeout` for Terraform to launch the provider; its pid.
+    pub fn wait_for_provider(&mut self, timeout: Duration) -> Option<u32> {
+        let started = Instant::now();
+        while started.elapsed() < timeout && !self.finished() {
+            if let Some(pid) = self.provider_pid() {
+                return Some(pid);
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        None
+    }
+
+    /// SIGKILL only the provider (Terraform lives on and reports the plugin's crash); whether a
+    /// provider was running to be killed.
+    pub fn kill_provider(&self) -> bool {
+        self.provider_pid()
+            .is_some_and(|pid| send_signal("-KILL", &pid.to_string()))
+    }
+
+    /// Ctrl-C in a terminal: SIGINT to Terraform and its provider (the provider ignores it;
+    /// Terraform answers with StopProvider and waits for the apply to return).
+    pub fn interrupt(&self) -> bool {
+        send_signal("-INT", &format!("-{}", self.child.id()))
+    }
+
     /// SIGKILL Terraform and its provider at once, as a crash or a lost CI runner would.
     pub fn kill(mut self) -> TfOutput {
         kill_group(&mut self.child);
@@ -503,7 +536,10 @@ fn fresh_dir(root: &Path, test: &str) -> Result<PathBuf, HarnessError> {
     let n = NEXT_DIR.fetch_add(1, Ordering::Relaxed);
     // The pid keeps two processes running the same test (or script) out of each other's dirs.
     let pid = std::process::id();
-    let dir = root.join("target").join("e2e").join(format!("{test}-{pid}-{n}"));
+    let dir = root
+        .join("target")
+        .join("e2e")
+        .join(format!("{test}-{pid}-{n}"));
     if dir.exists() {
         std::fs::remove_dir_all(&dir).map_err(|source| HarnessError::Io {
             action: "clear",
@@ -558,15 +594,48 @@ fn with_common_flags(args: &[&str]) -> Vec<String> {
 }
 
 /// Kill Terraform's whole process group (it leads it: `process_group(0)`).
+/// The kernel's 15-byte `comm` of the provider binary (`terraform-provider-wordpress`).
+const PROVIDER_COMM: &str = "terraform-provider-wordpress";
+
 fn kill_group(child: &mut Child) {
-    let group = format!("-{}", child.id());
-    let killed = Command::new("kill")
-        .args(["-KILL", "--", &group])
-        .status()
-        .is_ok_and(|s| s.success());
-    if !killed {
+    if !send_signal("-KILL", &format!("-{}", child.id())) {
         let _ = child.kill();
     }
+}
+
+/// `kill <signal> -- <target>` (a pid, or `-pgid` for a whole group).
+fn send_signal(signal: &str, target: &str) -> bool {
+    Command::new("kill")
+        .args([signal, "--", target])
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// `(pid, comm)` of every live process whose parent is `parent`, read from `/proc`.
+fn child_processes(parent: u32) -> Vec<(u32, String)> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter_map(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+            let (comm, ppid) = parse_stat(&stat)?;
+            (ppid == parent).then(|| (pid, comm))
+        })
+        .collect()
+}
+
+/// `comm` and parent pid from a `/proc/<pid>/stat` line: `pid (comm) state ppid ...`; comm may
+/// hold spaces and parentheses, so split at the last `)`.
+fn parse_stat(stat: &str) -> Option<(String, u32)> {
+    let open = stat.find('(')?;
+    let close = stat.rfind(')')?;
+    let comm = stat.get(open + 1..close)?.to_string();
+    let mut rest = stat.get(close + 1..)?.split_whitespace();
+    let _state = rest.next()?;
+    let ppid = rest.next()?.parse().ok()?;
+    Some((comm, ppid))
 }
 
 fn drain<R: Read + Send + 'static>(pipe: Option<R>) -> Option<JoinHandle<String>> {
@@ -688,5 +757,19 @@ mod tests {
         assert!(text.contains("exit: 1"), "{text}");
         assert!(text.contains("Error: bad"), "{text}");
         assert!(!out.success());
+    }
+
+    #[test]
+    fn stat_lines_give_comm_and_parent() {
+        let line = "4242 (terraform-provi) S 4200 4200 4200 0 -1 4194560 1 0";
+        assert_eq!(
+            parse_stat(line),
+            Some(("terraform-provi".to_string(), 4200))
+        );
+        assert_eq!(
+            parse_stat("7 (a (b) c) R 1 7 7"),
+            Some(("a (b) c".to_string(), 1))
+        );
+        assert_eq!(parse_stat("garbage"), None);
     }
 }
