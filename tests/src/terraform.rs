@@ -621,7 +621,7 @@ fn child_processes(parent: u32) -> Vec<(u32, String)> {
         .filter_map(|pid| {
             let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
             let (comm, ppid) = parse_stat(&stat)?;
-            (ppid == parent).then(|| (pid, comm))
+            (ppid == parent).then_some((pid, comm))
         })
         .collect()
 }
