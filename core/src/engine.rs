@@ -17,6 +17,7 @@
 //! happens, the state returned lists exactly what was recorded.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -43,6 +44,8 @@ pub struct Engine {
     clients: Clients,
     /// Factor on every poll interval, from `wait::TIME_SCALE_ENV` (1.0 when unset).
     time_scale: f64,
+    /// Waiter polls of every operation so far (see [`Engine::polls_made`]).
+    polls: Arc<AtomicU64>,
 }
 
 impl Engine {
@@ -56,7 +59,15 @@ impl Engine {
             settings,
             clients,
             time_scale,
+            polls: Arc::new(AtomicU64::new(0)),
         })
+    }
+
+    /// How many times waiters of this engine polled AWS (every operation, since `connect`):
+    /// what issue 6's "polling calls per apply" counts. `Engine::apply` also logs its own
+    /// count (`polls`) on the "stack applied" line.
+    pub fn polls_made(&self) -> u64 {
+        self.polls.load(Ordering::Relaxed)
     }
 
     /// The region every call goes to.
@@ -67,6 +78,14 @@ impl Engine {
     /// The region's availability zones, sorted by name.
     pub async fn availability_zones(&self) -> Result<Vec<String>> {
         ec2::availability_zones(&self.clients.ec2).await
+    }
+
+    /// Whether the settings can work (profile, credentials, endpoint), checked once when the
+    /// provider is configured; the region's zones when they could be listed.
+    pub async fn check_access(
+        &self,
+    ) -> std::result::Result<Option<Vec<String>>, crate::aws::access::AccessError> {
+        crate::aws::access::check(&self.clients, &self.settings).await
     }
 
     /// Create or update the stack towards `spec`. `prior` is `None` on create.
@@ -105,6 +124,11 @@ impl Engine {
             spec: initial.spec.clone(),
             zones,
         };
+        // The state starts from the password RDS has now, so the database step sees a rotation
+        // (the desired one is in the layout's spec) and the secret follows what RDS accepted.
+        if let Some(prior) = prior {
+            initial.spec.database.password = prior.spec.database.password.clone();
+        }
         let run = cancel.child_token();
         let prior_ids = prior.map(|p| p.resources.clone()).unwrap_or_default();
         let retired = prior.map(|p| retired_tag_keys(p, spec)).unwrap_or_default();
@@ -132,7 +156,12 @@ impl Engine {
         let state = finished_state(&ctx);
         match outcome {
             Ok(()) => {
-                tracing::info!(stack = %spec.name, objects = state.resources.len(), "stack applied");
+                tracing::info!(
+                    stack = %spec.name,
+                    objects = state.resources.len(),
+                    polls = ctx.bounds().polls(),
+                    "stack applied"
+                );
                 Ok(state)
             }
             Err(error) => Err(fail(state, error)),
@@ -165,7 +194,7 @@ impl Engine {
             fresh,
             prior.resources.clone(),
         );
-        tiers::refresh_all(&ctx).await?;
+        tiers::refresh::refresh_all(&ctx, Some(&prior.outputs)).await?;
         let state = finished_state(&ctx);
         if state.resources.is_empty() {
             tracing::info!(stack = %prior.spec.name, "stack is gone");
@@ -295,7 +324,9 @@ impl Engine {
             operation,
             plan,
             self.settings.default_tags.clone(),
-            wait::Bounds::new(Instant::now() + timeout, cancel).scaled(self.time_scale),
+            wait::Bounds::new(Instant::now() + timeout, cancel)
+                .scaled(self.time_scale)
+                .counting_into(self.polls.clone()),
             prior,
             state,
         )
@@ -341,6 +372,56 @@ impl Engine {
     }
 }
 
+/// One step of the apply graph, for tools that reason about its shape (the benchmark's
+/// critical path).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GraphStep {
+    /// `"<tier>.<object>[:<az>]"`, as in the provider's "step started"/"step done" logs.
+    pub id: String,
+    /// Steps that must succeed first.
+    pub deps: Vec<String>,
+    /// AWS pending states the step waits out, named like the fault proxy's `pending` settings
+    /// without `_ms` (`nat_gateway`, `load_balancer`, `db_instance`, `file_system`,
+    /// `mount_target`, `asg_instance`, `dns_change`), plus `instance` (the bastion booting,
+    /// which the proxy does not hold). Empty for steps that only make API calls.
+    pub waits_for: Vec<&'static str>,
+}
+
+/// The graph `Engine::apply` runs to create `spec` over `zones`: every step, what it waits
+/// for, and which AWS objects it waits on. Pure (no AWS). Give each step a duration (its
+/// `waits_for` kinds' simulated times plus its calls) and `graph::critical_path` gives the
+/// floor no apply can beat.
+pub fn apply_graph(spec: &StackSpec, zones: &[String]) -> Vec<GraphStep> {
+    let layout = StackLayout {
+        spec: spec.clone(),
+        zones: zones.to_vec(),
+    };
+    tiers::all_steps(&layout)
+        .into_iter()
+        .map(|step| GraphStep {
+            waits_for: pending_kinds(&step.id),
+            id: step.id,
+            deps: step.deps,
+        })
+        .collect()
+}
+
+/// What a step's waiters wait out, by its id (see [`GraphStep::waits_for`]).
+fn pending_kinds(step_id: &str) -> Vec<&'static str> {
+    let kind = step_id.split(':').next().unwrap_or(step_id);
+    match kind {
+        "network.nat" => vec!["nat_gateway"],
+        "load_balancer.alb" => vec!["load_balancer"],
+        "database.instance" => vec!["db_instance"],
+        "storage.file_system" => vec!["file_system"],
+        "storage.mount_target" => vec!["mount_target"],
+        "app.autoscaling_group" => vec!["asg_instance"],
+        "dns.record" => vec!["dns_change"],
+        "bastion.instance" => vec!["instance"],
+        _ => Vec::new(),
+    }
+}
+
 /// Tag keys the prior configuration set and `spec` no longer does: removed from objects.
 fn retired_tag_keys(prior: &StackState, spec: &StackSpec) -> BTreeSet<String> {
     prior
@@ -352,8 +433,13 @@ fn retired_tag_keys(prior: &StackState, spec: &StackSpec) -> BTreeSet<String> {
         .collect()
 }
 
-/// Run the graph, cancelling it at `deadline` (waiters stop on their own; a step stuck in a
-/// call is dropped, its recorded ids kept).
+/// How long after the deadline the graph may still run: waiters stop on their own at the
+/// deadline with an error naming the object they waited for, which is worth more to the user
+/// than the generic timeout below, so they get a moment to report it.
+const WAITER_GRACE: Duration = Duration::from_secs(2);
+
+/// Run the graph, cancelling it shortly after `deadline` (waiters stop on their own at it; a
+/// step stuck in a call is dropped, its recorded ids kept).
 async fn run_bounded(
     nodes: Vec<Node>,
     cancel: &CancellationToken,
@@ -361,7 +447,7 @@ async fn run_bounded(
     during: &str,
 ) -> Result<()> {
     let started = Instant::now();
-    match tokio::time::timeout_at(deadline, graph::run(nodes, cancel)).await {
+    match tokio::time::timeout_at(deadline + WAITER_GRACE, graph::run(nodes, cancel)).await {
         Ok(result) => result.map(|report| {
             tracing::debug!(steps = report.timings.len(), "graph finished");
         }),
@@ -419,6 +505,51 @@ pub fn derive_outputs(state: &mut StackState, zones: &[String]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_apply_graph_names_what_each_step_waits_on() {
+        let mut spec = StackSpec::with_name("blog");
+        spec.bastion.enabled = true;
+        spec.dns = Some(crate::spec::DnsSpec {
+            zone_id: "Z1".into(),
+            record_name: "blog.example.com".into(),
+        });
+        let zones: Vec<String> = ["a", "b", "c"].iter().map(|z| z.to_string()).collect();
+        let steps = apply_graph(&spec, &zones);
+        let waits = |id: &str| -> Vec<&str> {
+            steps
+                .iter()
+                .find(|s| s.id == id)
+                .map(|s| s.waits_for.clone())
+                .unwrap_or_else(|| panic!("no step {id}"))
+        };
+        assert_eq!(waits("network.nat:b"), ["nat_gateway"]);
+        assert_eq!(waits("storage.mount_target:c"), ["mount_target"]);
+        assert_eq!(waits("database.instance"), ["db_instance"]);
+        assert_eq!(waits("network.vpc"), Vec::<&str>::new());
+        let edges: Vec<(String, Vec<String>)> = steps
+            .iter()
+            .map(|s| (s.id.clone(), s.deps.clone()))
+            .collect();
+        let usual = |id: &str| -> f64 {
+            let step = steps.iter().find(|s| s.id == id).expect("known step");
+            match step.waits_for.first().copied() {
+                Some("db_instance") => 720.0,
+                Some("nat_gateway" | "mount_target") => 90.0,
+                Some("load_balancer") => 150.0,
+                Some("asg_instance") => 180.0,
+                Some(_) => 30.0,
+                None => 1.0,
+            }
+        };
+        let (seconds, path) = graph::critical_path(&edges, usual).expect("a DAG");
+        assert!(path.contains(&"database.instance".to_string()), "{path:?}");
+        assert!(
+            path.contains(&"app.autoscaling_group".to_string()),
+            "{path:?}"
+        );
+        assert!((900.0..1100.0).contains(&seconds), "{seconds}");
+    }
 
     #[test]
     fn outputs_follow_zone_order_and_skip_missing_objects() {

@@ -80,8 +80,9 @@ impl SpecError {
 
 #[derive(Debug, thiserror::Error)]
 pub enum StackError {
-    /// An AWS call failed (after the SDK's own retries).
-    #[error("AWS {service} {operation} failed for {resource}: {message}")]
+    /// An AWS call failed (after the SDK's own retries). The code is shown because AWS's
+    /// message often does not say it (a DependencyViolation reads "has a dependent object").
+    #[error("AWS {service} {operation} failed for {resource}: {message}{}", code_suffix(.code))]
     Aws {
         service: &'static str,
         operation: &'static str,
@@ -119,6 +120,13 @@ pub enum StackError {
     Internal(String),
 }
 
+/// ` (Code)` after an AWS message, when the error had a code.
+fn code_suffix(code: &Option<String>) -> String {
+    code.as_deref()
+        .map(|code| format!(" ({code})"))
+        .unwrap_or_default()
+}
+
 impl StackError {
     /// The AWS error code, when this is an AWS error that had one.
     pub fn aws_code(&self) -> Option<&str> {
@@ -140,3 +148,25 @@ pub struct PartialFailure {
 }
 
 pub type Result<T, E = StackError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_aws_error_names_the_call_the_object_and_the_code() {
+        let error = |code: Option<&str>| StackError::Aws {
+            service: "ec2",
+            operation: "DeleteSecurityGroup",
+            resource: "sg-123".into(),
+            code: code.map(str::to_string),
+            message: "resource sg-123 has a dependent object".into(),
+        };
+        assert_eq!(
+            error(Some("DependencyViolation")).to_string(),
+            "AWS ec2 DeleteSecurityGroup failed for sg-123: resource sg-123 has a dependent \
+object (DependencyViolation)"
+        );
+        assert!(error(None).to_string().ends_with("dependent object"));
+    }
+}

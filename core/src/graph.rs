@@ -121,6 +121,38 @@ pub fn reverse_edges(edges: &[(String, Vec<String>)]) -> Vec<(String, Vec<String
         .collect()
 }
 
+/// The longest chain of the graph when node `id` takes `weight(id)`: no executor can finish
+/// sooner. Returns its total weight and its node ids, first to last (empty for no nodes).
+pub fn critical_path(
+    edges: &[(String, Vec<String>)],
+    weight: impl Fn(&str) -> f64,
+) -> Result<(f64, Vec<String>)> {
+    let deps: BTreeMap<&str, &Vec<String>> = edges.iter().map(|(id, d)| (id.as_str(), d)).collect();
+    // Earliest finish of each node, and the dependency that finishes last before it.
+    let mut finish: BTreeMap<String, (f64, Option<String>)> = BTreeMap::new();
+    for id in topological_order(edges)? {
+        let before = deps
+            .get(id.as_str())
+            .into_iter()
+            .flat_map(|d| d.iter())
+            .filter_map(|dep| Some((finish.get(dep)?.0, dep.clone())))
+            .max_by(|a, b| a.0.total_cmp(&b.0));
+        let start = before.as_ref().map_or(0.0, |(at, _)| *at);
+        let end = start + weight(&id);
+        finish.insert(id, (end, before.map(|(_, dep)| dep)));
+    }
+    let Some((last, (total, _))) = finish.iter().max_by(|a, b| a.1 .0.total_cmp(&b.1 .0)) else {
+        return Ok((0.0, Vec::new()));
+    };
+    let total = *total;
+    let mut path = vec![last.clone()];
+    while let Some(Some(previous)) = path.last().and_then(|id| finish.get(id)).map(|f| &f.1) {
+        path.push(previous.clone());
+    }
+    path.reverse();
+    Ok((total, path))
+}
+
 /// Run every node, each once all its dependencies succeeded. Returns the first error.
 pub async fn run(nodes: Vec<Node>, cancel: &CancellationToken) -> Result<RunReport> {
     let edges: Vec<(String, Vec<String>)> = nodes
@@ -267,6 +299,38 @@ mod tests {
         assert!(topological_order(&edges(&[("a", &["b"]), ("b", &["a"])])).is_err());
         assert!(topological_order(&edges(&[("a", &["zz"])])).is_err());
         assert!(topological_order(&edges(&[("a", &[]), ("a", &[])])).is_err());
+    }
+
+    #[test]
+    fn the_critical_path_is_the_heaviest_chain() {
+        let edges = vec![
+            ("vpc".to_string(), vec![]),
+            ("nat".to_string(), vec!["vpc".to_string()]),
+            ("db".to_string(), vec!["vpc".to_string()]),
+            ("app".to_string(), vec!["nat".to_string(), "db".to_string()]),
+            ("dns".to_string(), vec!["vpc".to_string()]),
+        ];
+        let weight = |id: &str| match id {
+            "nat" => 90.0,
+            "db" => 720.0,
+            "app" => 180.0,
+            _ => 1.0,
+        };
+        let (total, path) = critical_path(&edges, weight).unwrap();
+        assert_eq!(path, ["vpc", "db", "app"]);
+        assert_eq!(total, 901.0);
+        let (total, path) =
+            critical_path(&edges, |id| if id == "dns" { 5000.0 } else { 1.0 }).unwrap();
+        assert_eq!(
+            (total, path),
+            (5001.0, vec!["vpc".to_string(), "dns".to_string()])
+        );
+        assert_eq!(critical_path(&[], |_| 1.0).unwrap(), (0.0, Vec::new()));
+        let cycle = vec![
+            ("a".to_string(), vec!["b".to_string()]),
+            ("b".to_string(), vec!["a".to_string()]),
+        ];
+        assert!(critical_path(&cycle, |_| 1.0).is_err());
     }
 
     #[test]

@@ -2,13 +2,14 @@
 //! desired spec. The provider turns it into Terraform's plan (RequiresReplace paths, which
 //! computed values become unknown) and into a summary a reviewer can read.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
 use crate::error::FieldPath;
-use crate::spec::StackSpec;
+use crate::spec::{AutoscalingSpec, DnsSpec, NatMode, StackSpec};
 use crate::state::StackState;
+use crate::tiers::tag_sync::RETAG_MARKER;
 
 /// Computed outputs a change can move. Names match the resource's computed attributes.
 pub mod output {
@@ -62,11 +63,37 @@ pub const REPLACING_FIELDS: [&[&str]; 6] = [
 /// One thing the apply will do to one AWS object (or group of objects).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PlannedAction {
-    /// The object, by logical name (`launch_template`, `autoscaling_group`, `db_instance`…).
+    /// The object as a reviewer names it (`launch template`, `ASG`, `RDS`…): see [`object`].
     pub object: String,
     pub action: ActionKind,
-    /// What and why, for a reviewer: "new version (image changed)".
+    /// What and why, for a reviewer: "new version (image wordpress:6 -> wordpress:6.6)".
+    /// Never a secret's value.
     pub detail: String,
+}
+
+/// The objects named in the summary, in the words of the AWS console.
+pub mod object {
+    pub const STACK: &str = "stack";
+    pub const EVERY_OBJECT: &str = "every object";
+    pub const VPC: &str = "VPC";
+    pub const SUBNETS: &str = "subnets";
+    pub const INTERNET_GATEWAY: &str = "internet gateway";
+    pub const NAT_GATEWAY: &str = "NAT gateway";
+    pub const PRIVATE_ROUTE_TABLES: &str = "private route tables";
+    pub const SECURITY_GROUPS: &str = "security groups";
+    pub const BASTION_SECURITY_GROUP: &str = "bastion security group";
+    pub const BASTION: &str = "bastion instance";
+    pub const SECRET: &str = "secret";
+    pub const EFS: &str = "EFS file system";
+    pub const RDS: &str = "RDS";
+    pub const ALB: &str = "ALB";
+    pub const TARGET_GROUP: &str = "target group";
+    pub const HTTP_LISTENER: &str = "HTTP listener";
+    pub const HTTPS_LISTENER: &str = "HTTPS listener";
+    pub const LAUNCH_TEMPLATE: &str = "launch template";
+    pub const ASG: &str = "ASG";
+    pub const SCALING_POLICY: &str = "scaling policy";
+    pub const DNS_RECORD: &str = "Route 53 record";
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -92,15 +119,20 @@ impl StackPlan {
     pub fn is_noop(&self) -> bool {
         self.replace.is_empty() && self.actions.is_empty()
     }
+
+    fn push(&mut self, object: &str, kind: ActionKind, detail: impl Into<String>) {
+        self.actions.push(action(object, kind, &detail.into()));
+    }
 }
 
 /// Plan a create: every object is new and every output unknown.
 pub fn plan_create(spec: &StackSpec) -> StackPlan {
+    use ActionKind::Create;
     let zones = spec.network.availability_zones.as_deref().unwrap_or(&[]);
     let per_zone = |what: &str| format!("{what} in each of {} zones", zones.len());
     let nat = match spec.network.nat_gateways {
-        crate::spec::NatMode::OnePerAz => per_zone("NAT gateway + EIP"),
-        crate::spec::NatMode::Single => "one NAT gateway + EIP for all zones".to_string(),
+        NatMode::OnePerAz => per_zone("NAT gateway + EIP"),
+        NatMode::Single => "one NAT gateway + EIP for all zones".to_string(),
     };
     let db = format!(
         "MySQL {} {}{}, encrypted, private",
@@ -112,62 +144,69 @@ pub fn plan_create(spec: &StackSpec) -> StackPlan {
             ""
         }
     );
-    let mut actions = vec![
-        action("vpc", ActionKind::Create, &spec.network.vpc_cidr),
-        action(
-            "subnets",
-            ActionKind::Create,
-            &per_zone("public + private subnet"),
+    let mut plan = StackPlan {
+        unknown_outputs: output::ALL.into_iter().collect(),
+        ..StackPlan::default()
+    };
+    plan.push(object::VPC, Create, &spec.network.vpc_cidr);
+    plan.push(object::SUBNETS, Create, per_zone("public + private subnet"));
+    plan.push(
+        object::INTERNET_GATEWAY,
+        Create,
+        "attached, public default route",
+    );
+    plan.push(object::NAT_GATEWAY, Create, nat);
+    plan.push(
+        object::SECURITY_GROUPS,
+        Create,
+        "alb, bastion, app, efs, db (chained)",
+    );
+    plan.push(
+        object::SECRET,
+        Create,
+        "database password + WordPress keys, readable only by the instances' IAM role",
+    );
+    plan.push(object::EFS, Create, per_zone("encrypted, mount target"));
+    plan.push(object::RDS, Create, db);
+    let listeners = if spec.load_balancer.certificate_arn.is_some() {
+        "HTTPS listener, HTTP redirecting to HTTPS"
+    } else {
+        "HTTP listener"
+    };
+    plan.push(
+        object::ALB,
+        Create,
+        format!("internet-facing, target group, {listeners}"),
+    );
+    plan.push(
+        object::LAUNCH_TEMPLATE,
+        Create,
+        format!(
+            "{} on {}",
+            spec.wordpress.image, spec.wordpress.instance_type
         ),
-        action(
-            "internet_gateway",
-            ActionKind::Create,
-            "attached, public default route",
+    );
+    plan.push(
+        object::ASG,
+        Create,
+        format!(
+            "{}..{} instances, CPU target {}%",
+            spec.autoscaling.min_size,
+            spec.autoscaling.max_size,
+            spec.autoscaling.target_cpu_utilization
         ),
-        action("nat_gateway", ActionKind::Create, &nat),
-        action(
-            "security_group",
-            ActionKind::Create,
-            "alb, bastion, app, efs, db (chained)",
-        ),
-        action(
-            "efs_file_system",
-            ActionKind::Create,
-            &per_zone("encrypted, mount target"),
-        ),
-        action("db_instance", ActionKind::Create, &db),
-        action(
-            "load_balancer",
-            ActionKind::Create,
-            "internet-facing ALB, target group, listeners",
-        ),
-        action("launch_template", ActionKind::Create, &spec.wordpress.image),
-        action(
-            "autoscaling_group",
-            ActionKind::Create,
-            &format!(
-                "{}..{} instances, CPU target {}%",
-                spec.autoscaling.min_size,
-                spec.autoscaling.max_size,
-                spec.autoscaling.target_cpu_utilization
-            ),
-        ),
-    ];
+    );
     if spec.bastion.enabled {
-        actions.push(action(
-            "bastion_instance",
-            ActionKind::Create,
-            &spec.bastion.instance_type,
-        ));
+        plan.push(object::BASTION, Create, &spec.bastion.instance_type);
     }
     if let Some(dns) = &spec.dns {
-        actions.push(action("dns_record", ActionKind::Create, &dns.record_name));
+        plan.push(
+            object::DNS_RECORD,
+            Create,
+            format!("alias {} -> ALB", dns.record_name),
+        );
     }
-    StackPlan {
-        replace: Vec::new(),
-        actions,
-        unknown_outputs: output::ALL.into_iter().collect(),
-    }
+    plan
 }
 
 /// Plan an update from what exists (`prior`) to `desired`.
@@ -175,39 +214,93 @@ pub fn plan_update(prior: &StackState, desired: &StackSpec) -> StackPlan {
     let before = &prior.spec;
     let replace = replacing_changes(before, desired);
     if !replace.is_empty() {
+        let paths: Vec<String> = replace.iter().map(ToString::to_string).collect();
         return StackPlan {
-            replace,
             actions: vec![action(
-                "stack",
+                object::STACK,
                 ActionKind::Replace,
-                "a replacing attribute changed",
+                &format!(
+                    "{} changed: every AWS object is destroyed and created again",
+                    paths.join(", ")
+                ),
             )],
+            replace,
             unknown_outputs: output::ALL.into_iter().collect(),
         };
     }
     let mut plan = StackPlan::default();
+    // Why the instances' launch template needs a new version, gathered across the tiers.
+    let mut template = TemplateReasons::default();
     plan_network(before, desired, &mut plan);
     plan_bastion(before, desired, &mut plan);
-    plan_app(before, desired, &mut plan);
-    plan_database(before, desired, &mut plan);
+    plan_app(before, desired, &mut plan, &mut template);
+    plan_database(before, desired, &mut plan, &mut template);
     plan_storage(before, desired, &mut plan);
-    plan_load_balancer(before, desired, &mut plan);
+    plan_load_balancer(before, desired, &mut plan, &mut template);
     plan_dns(before, desired, &mut plan);
     if before.tags != desired.tags {
-        plan.actions
-            .push(action("every object", ActionKind::Update, "tags changed"));
-        // Instances take their tags from the launch template: a new version carries them.
-        plan.unknown_outputs.insert(output::LAUNCH_TEMPLATE_VERSION);
+        plan.push(
+            object::EVERY_OBJECT,
+            ActionKind::Update,
+            format!("tags {}", map_changes(&before.tags, &desired.tags)),
+        );
+        template.tags_only_for_instances = true;
     }
-    if missing_objects(prior, desired) {
-        plan.actions.push(action(
-            "stack",
+    template.plan(&mut plan);
+    let missing = missing_objects(prior, desired);
+    if !missing.is_empty() {
+        plan.push(
+            object::STACK,
             ActionKind::Create,
-            "objects deleted outside Terraform are recreated",
-        ));
+            format!(
+                "recreate what was deleted outside Terraform: {}",
+                missing.join(", ")
+            ),
+        );
         plan.unknown_outputs.extend(output::ALL);
     }
     plan
+}
+
+/// Reasons for a new launch template version. Instances are refreshed for any of them but
+/// tags: new tags reach new instances, running ones keep theirs (the app tier skips the
+/// refresh when versions differ in tags only).
+#[derive(Debug, Default)]
+struct TemplateReasons {
+    refreshing: Vec<String>,
+    tags_only_for_instances: bool,
+}
+
+impl TemplateReasons {
+    fn add(&mut self, reason: impl Into<String>) {
+        self.refreshing.push(reason.into());
+    }
+
+    fn plan(self, plan: &mut StackPlan) {
+        if self.refreshing.is_empty() && !self.tags_only_for_instances {
+            return;
+        }
+        let mut reasons = self.refreshing.clone();
+        if self.tags_only_for_instances {
+            reasons.push("instance tags".to_string());
+        }
+        plan.push(
+            object::LAUNCH_TEMPLATE,
+            ActionKind::Update,
+            format!("new version ({})", reasons.join(", ")),
+        );
+        plan.unknown_outputs.insert(output::LAUNCH_TEMPLATE_VERSION);
+        if !self.refreshing.is_empty() {
+            plan.push(
+                object::ASG,
+                ActionKind::Update,
+                format!(
+                    "instance refresh to the new launch template version (keeps {}% healthy)",
+                    crate::aws::autoscaling::REFRESH_MIN_HEALTHY_PERCENTAGE
+                ),
+            );
+        }
+    }
 }
 
 fn replacing_changes(before: &StackSpec, after: &StackSpec) -> Vec<FieldPath> {
@@ -241,198 +334,394 @@ fn replacing_changes(before: &StackSpec, after: &StackSpec) -> Vec<FieldPath> {
     paths
 }
 
-fn plan_network(before: &StackSpec, after: &StackSpec, plan: &mut StackPlan) {
-    if before.network.nat_gateways != after.network.nat_gateways {
-        plan.actions.push(action(
-            "nat_gateway",
-            ActionKind::Update,
-            &format!(
-                "{} -> {}: private routes switched before old NAT gateways are deleted",
-                before.network.nat_gateways.as_str(),
-                after.network.nat_gateways.as_str()
-            ),
-        ));
-        plan.unknown_outputs
-            .extend([output::NAT_GATEWAY_IDS, output::RESOURCES]);
+/// `a -> b`, the words every detail uses for a changed value.
+fn from_to(before: impl std::fmt::Display, after: impl std::fmt::Display) -> String {
+    format!("{before} -> {after}")
+}
+
+fn optional(value: Option<&str>) -> &str {
+    value.unwrap_or("none")
+}
+
+fn on_off(value: bool) -> &'static str {
+    if value {
+        "on"
+    } else {
+        "off"
     }
+}
+
+/// `+added ~changed -removed` keys of the stack's tags (keys only: values may be long). A
+/// refresh that found tags wrong in a way `tags` cannot show (a changed provider
+/// `default_tags`, an edit outside Terraform) left a marker naming the keys to put right.
+fn map_changes(before: &BTreeMap<String, String>, after: &BTreeMap<String, String>) -> String {
+    let mut parts = Vec::new();
+    for (key, value) in after {
+        match before.get(key) {
+            None => parts.push(format!("+{key}")),
+            Some(old) if old != value => parts.push(format!("~{key}")),
+            Some(_) => {}
+        }
+    }
+    for (key, value) in before {
+        if key == RETAG_MARKER {
+            parts.push(format!("re-tag {value}"));
+        } else if !after.contains_key(key) {
+            parts.push(format!("-{key}"));
+        }
+    }
+    parts.join(" ")
+}
+
+fn plan_network(before: &StackSpec, after: &StackSpec, plan: &mut StackPlan) {
+    let (b, a) = (before.network.nat_gateways, after.network.nat_gateways);
+    if b == a {
+        return;
+    }
+    let zones = after.network.availability_zones.as_deref().unwrap_or(&[]);
+    let first_zone = zones.first().map_or("the first zone", String::as_str);
+    let others = zones.len().saturating_sub(1);
+    match a {
+        NatMode::OnePerAz => {
+            plan.push(
+                object::NAT_GATEWAY,
+                ActionKind::Create,
+                format!(
+                    "{} -> {}: one + EIP in each of {others} more zone(s)",
+                    b.as_str(),
+                    a.as_str()
+                ),
+            );
+            plan.push(
+                object::PRIVATE_ROUTE_TABLES,
+                ActionKind::Update,
+                "each zone's default route to its own NAT gateway",
+            );
+        }
+        NatMode::Single => {
+            plan.push(
+                object::PRIVATE_ROUTE_TABLES,
+                ActionKind::Update,
+                format!("every zone's default route to the NAT gateway in {first_zone}"),
+            );
+            plan.push(
+                object::NAT_GATEWAY,
+                ActionKind::Delete,
+                format!(
+                    "{} -> {}: {others} NAT gateway(s) + EIP(s), after the routes moved",
+                    b.as_str(),
+                    a.as_str()
+                ),
+            );
+        }
+    }
+    plan.unknown_outputs
+        .extend([output::NAT_GATEWAY_IDS, output::RESOURCES]);
 }
 
 fn plan_bastion(before: &StackSpec, after: &StackSpec, plan: &mut StackPlan) {
     let (b, a) = (&before.bastion, &after.bastion);
     if b.enabled != a.enabled {
-        let kind = if a.enabled {
-            ActionKind::Create
+        if a.enabled {
+            plan.push(
+                object::BASTION,
+                ActionKind::Create,
+                format!("{} in the first zone's public subnet", a.instance_type),
+            );
         } else {
-            ActionKind::Delete
-        };
-        plan.actions
-            .push(action("bastion_instance", kind, "bastion enabled changed"));
+            plan.push(object::BASTION, ActionKind::Delete, "bastion disabled");
+        }
         plan.unknown_outputs
             .extend([output::BASTION_PUBLIC_IP, output::RESOURCES]);
-        return;
     }
     if !a.enabled {
         return;
     }
     if b.allowed_ssh_cidrs != a.allowed_ssh_cidrs {
-        plan.actions.push(action(
-            "security_group:bastion",
+        let added = a
+            .allowed_ssh_cidrs
+            .iter()
+            .filter(|c| !b.allowed_ssh_cidrs.contains(c));
+        let removed = b
+            .allowed_ssh_cidrs
+            .iter()
+            .filter(|c| !a.allowed_ssh_cidrs.contains(c));
+        let changes: Vec<String> = added
+            .map(|c| format!("+{c}"))
+            .chain(removed.map(|c| format!("-{c}")))
+            .collect();
+        plan.push(
+            object::BASTION_SECURITY_GROUP,
             ActionKind::Update,
-            "SSH ingress CIDRs changed",
+            format!("SSH ingress {}", changes.join(" ")),
+        );
+    }
+    if !b.enabled {
+        return;
+    }
+    let mut changed = Vec::new();
+    if b.instance_type != a.instance_type {
+        changed.push(format!(
+            "instance type {}",
+            from_to(&b.instance_type, &a.instance_type)
         ));
     }
-    if b.instance_type != a.instance_type || b.key_name != a.key_name || b.ami_id != a.ami_id {
-        plan.actions.push(action(
-            "bastion_instance",
+    if b.key_name != a.key_name {
+        let (old, new) = (
+            optional(b.key_name.as_deref()),
+            optional(a.key_name.as_deref()),
+        );
+        changed.push(format!("key pair {}", from_to(old, new)));
+    }
+    if b.ami_id != a.ami_id {
+        let (old, new) = (optional(b.ami_id.as_deref()), optional(a.ami_id.as_deref()));
+        changed.push(format!("AMI {}", from_to(old, new)));
+    }
+    if !changed.is_empty() {
+        plan.push(
+            object::BASTION,
             ActionKind::Replace,
-            "instance type, key or AMI changed",
-        ));
+            format!(
+                "{}: new instance first, then the old one terminated",
+                changed.join(", ")
+            ),
+        );
         plan.unknown_outputs
             .extend([output::BASTION_PUBLIC_IP, output::RESOURCES]);
     }
 }
 
-fn plan_app(before: &StackSpec, after: &StackSpec, plan: &mut StackPlan) {
-    if before.wordpress != after.wordpress {
-        plan.actions.push(action(
-            "launch_template",
-            ActionKind::Update,
-            "new version (wordpress settings changed)",
-        ));
-        plan.actions.push(action(
-            "autoscaling_group",
-            ActionKind::Update,
-            "instance refresh to the new launch template version",
-        ));
-        plan.unknown_outputs.insert(output::LAUNCH_TEMPLATE_VERSION);
+fn plan_app(
+    before: &StackSpec,
+    after: &StackSpec,
+    plan: &mut StackPlan,
+    template: &mut TemplateReasons,
+) {
+    let (b, a) = (&before.wordpress, &after.wordpress);
+    if b.image != a.image {
+        template.add(format!("image {}", from_to(&b.image, &a.image)));
     }
-    let (b, a) = (&before.autoscaling, &after.autoscaling);
-    if (
-        b.min_size,
-        b.max_size,
-        b.desired_capacity,
-        b.health_check_grace_period,
-    ) != (
-        a.min_size,
-        a.max_size,
-        a.desired_capacity,
-        a.health_check_grace_period,
-    ) {
-        plan.actions.push(action(
-            "autoscaling_group",
-            ActionKind::Update,
-            "sizes or grace period changed",
+    if b.instance_type != a.instance_type {
+        template.add(format!(
+            "instance type {}",
+            from_to(&b.instance_type, &a.instance_type)
         ));
+    }
+    if b.ami_id != a.ami_id {
+        let (old, new) = (optional(b.ami_id.as_deref()), optional(a.ami_id.as_deref()));
+        template.add(format!("AMI {}", from_to(old, new)));
+    }
+    if b.key_name != a.key_name {
+        let (old, new) = (
+            optional(b.key_name.as_deref()),
+            optional(a.key_name.as_deref()),
+        );
+        template.add(format!("key pair {}", from_to(old, new)));
+    }
+    if b.config_extra != a.config_extra {
+        template.add("config_extra");
+    }
+    plan_group_sizes(&before.autoscaling, &after.autoscaling, plan);
+}
+
+fn plan_group_sizes(b: &AutoscalingSpec, a: &AutoscalingSpec, plan: &mut StackPlan) {
+    let mut changed = Vec::new();
+    let mut size = |name: &str, old: i64, new: i64| {
+        if old != new {
+            changed.push(format!("{name} {}", from_to(old, new)));
+        }
+    };
+    size("min", b.min_size, a.min_size);
+    size("max", b.max_size, a.max_size);
+    if b.desired_capacity != a.desired_capacity {
+        let show = |d: Option<i64>| d.map_or("the group's own".to_string(), |d| d.to_string());
+        changed.push(format!(
+            "desired {}",
+            from_to(show(b.desired_capacity), show(a.desired_capacity))
+        ));
+    }
+    if b.health_check_grace_period != a.health_check_grace_period {
+        changed.push(format!(
+            "health check grace {} s",
+            from_to(b.health_check_grace_period, a.health_check_grace_period)
+        ));
+    }
+    if !changed.is_empty() {
+        plan.push(object::ASG, ActionKind::Update, changed.join(", "));
     }
     if b.target_cpu_utilization != a.target_cpu_utilization {
-        plan.actions.push(action(
-            "cpu_scaling_policy",
+        plan.push(
+            object::SCALING_POLICY,
             ActionKind::Update,
-            "target CPU utilization changed",
-        ));
+            format!(
+                "CPU target {}% -> {}%",
+                b.target_cpu_utilization, a.target_cpu_utilization
+            ),
+        );
     }
 }
 
-fn plan_database(before: &StackSpec, after: &StackSpec, plan: &mut StackPlan) {
+fn plan_database(
+    before: &StackSpec,
+    after: &StackSpec,
+    plan: &mut StackPlan,
+    template: &mut TemplateReasons,
+) {
     let (b, a) = (&before.database, &after.database);
     let mut changed = Vec::new();
     if b.instance_class != a.instance_class {
-        changed.push("instance class");
+        changed.push(format!(
+            "class {}",
+            from_to(&b.instance_class, &a.instance_class)
+        ));
     }
     if b.engine_version != a.engine_version {
-        changed.push("engine version");
+        changed.push(format!(
+            "engine version {}",
+            from_to(&b.engine_version, &a.engine_version)
+        ));
     }
-    if b.allocated_storage != a.allocated_storage
-        || b.max_allocated_storage != a.max_allocated_storage
-    {
-        changed.push("storage");
+    if b.allocated_storage != a.allocated_storage {
+        changed.push(format!(
+            "storage {} GiB",
+            from_to(b.allocated_storage, a.allocated_storage)
+        ));
+    }
+    if b.max_allocated_storage != a.max_allocated_storage {
+        changed.push(format!(
+            "max storage {} GiB",
+            from_to(b.max_allocated_storage, a.max_allocated_storage)
+        ));
     }
     if b.multi_az != a.multi_az {
-        changed.push("Multi-AZ");
+        changed.push(format!(
+            "Multi-AZ {}",
+            from_to(on_off(b.multi_az), on_off(a.multi_az))
+        ));
     }
-    if b.password != a.password && a.password.is_some() {
-        changed.push("master password");
+    // Only a password the configuration sets is a change: an unset one keeps the stack's.
+    let new_password = a.password.is_some() && b.password != a.password;
+    if new_password {
+        changed.push("master password".to_string());
     }
     if b.backup_retention_days != a.backup_retention_days {
-        changed.push("backup retention");
+        changed.push(format!(
+            "backup retention {} days",
+            from_to(b.backup_retention_days, a.backup_retention_days)
+        ));
     }
     if b.deletion_protection != a.deletion_protection {
-        changed.push("deletion protection");
+        changed.push(format!(
+            "deletion protection {}",
+            from_to(on_off(b.deletion_protection), on_off(a.deletion_protection))
+        ));
     }
     if !changed.is_empty() {
-        plan.actions.push(action(
-            "db_instance",
+        plan.push(
+            object::RDS,
             ActionKind::Update,
-            &format!("modify {} (applied immediately)", changed.join(", ")),
-        ));
+            format!("modify {} (applied immediately)", changed.join(", ")),
+        );
     }
-    if b.password != a.password {
-        // The password reaches the instances at boot: roll them so they all use the new one.
-        plan.actions.push(action(
-            "launch_template",
+    if new_password {
+        plan.push(
+            object::SECRET,
             ActionKind::Update,
-            "new version (database password changed)",
-        ));
-        plan.unknown_outputs.insert(output::LAUNCH_TEMPLATE_VERSION);
+            "new version with the new master password",
+        );
+        // The instances read the secret's version named in their user data.
+        template.add("database password");
     }
     if b.skip_final_snapshot != a.skip_final_snapshot {
-        plan.actions.push(action(
-            "db_instance",
+        let word = |skip: bool| if skip { "skipped" } else { "taken" };
+        plan.push(
+            object::RDS,
             ActionKind::Update,
-            "final snapshot setting recorded for destroy",
-        ));
+            format!(
+                "final snapshot on delete {} (kept in state for destroy, no AWS call)",
+                from_to(word(b.skip_final_snapshot), word(a.skip_final_snapshot))
+            ),
+        );
     }
 }
 
 fn plan_storage(before: &StackSpec, after: &StackSpec, plan: &mut StackPlan) {
     let (b, a) = (&before.storage, &after.storage);
+    let mode = |s: &crate::spec::StorageSpec| match s.provisioned_throughput_mibps {
+        Some(mibps) => format!("{} ({mibps} MiB/s)", s.throughput_mode),
+        None => s.throughput_mode.clone(),
+    };
     if b.throughput_mode != a.throughput_mode
         || b.provisioned_throughput_mibps != a.provisioned_throughput_mibps
     {
-        plan.actions.push(action(
-            "efs_file_system",
+        plan.push(
+            object::EFS,
             ActionKind::Update,
-            &format!(
-                "throughput mode {} -> {}",
-                b.throughput_mode, a.throughput_mode
-            ),
-        ));
+            format!("throughput mode {}", from_to(mode(b), mode(a))),
+        );
     }
 }
 
-fn plan_load_balancer(before: &StackSpec, after: &StackSpec, plan: &mut StackPlan) {
+fn plan_load_balancer(
+    before: &StackSpec,
+    after: &StackSpec,
+    plan: &mut StackPlan,
+    template: &mut TemplateReasons,
+) {
     let (b, a) = (&before.load_balancer, &after.load_balancer);
     if b.certificate_arn != a.certificate_arn {
-        let what = match (&b.certificate_arn, &a.certificate_arn) {
-            (None, Some(_)) => "HTTPS listener added, HTTP redirects to HTTPS",
-            (Some(_), None) => "HTTPS listener removed, HTTP forwards again",
-            _ => "HTTPS certificate replaced",
-        };
-        plan.actions
-            .push(action("https_listener", ActionKind::Update, what));
+        match (&b.certificate_arn, &a.certificate_arn) {
+            (None, Some(_)) => {
+                plan.push(
+                    object::HTTPS_LISTENER,
+                    ActionKind::Create,
+                    "port 443 with the certificate",
+                );
+                plan.push(
+                    object::HTTP_LISTENER,
+                    ActionKind::Update,
+                    "redirects to HTTPS",
+                );
+            }
+            (Some(_), None) => {
+                plan.push(
+                    object::HTTPS_LISTENER,
+                    ActionKind::Delete,
+                    "certificate removed",
+                );
+                plan.push(
+                    object::HTTP_LISTENER,
+                    ActionKind::Update,
+                    "forwards to the target group again",
+                );
+            }
+            _ => plan.push(
+                object::HTTPS_LISTENER,
+                ActionKind::Update,
+                "certificate replaced",
+            ),
+        }
         plan.unknown_outputs
             .extend([output::URL, output::RESOURCES, output::SECURITY_GROUP_IDS]);
     }
     if b.health_check_path != a.health_check_path {
-        plan.actions.push(action(
-            "target_group",
+        plan.push(
+            object::TARGET_GROUP,
             ActionKind::Update,
-            "health check path changed",
-        ));
-        // The health file is written by the user data, so instances need the new path too.
-        plan.actions.push(action(
-            "launch_template",
-            ActionKind::Update,
-            "new version (health check path changed)",
-        ));
-        plan.unknown_outputs.insert(output::LAUNCH_TEMPLATE_VERSION);
+            format!(
+                "health check path {}",
+                from_to(&b.health_check_path, &a.health_check_path)
+            ),
+        );
+        // The instances serve the health file, so they need the new path too.
+        template.add("health check path");
     }
     if b.idle_timeout != a.idle_timeout {
-        plan.actions.push(action(
-            "load_balancer",
+        plan.push(
+            object::ALB,
             ActionKind::Update,
-            "idle timeout changed",
-        ));
+            format!("idle timeout {} s", from_to(b.idle_timeout, a.idle_timeout)),
+        );
     }
 }
 
@@ -440,23 +729,35 @@ fn plan_dns(before: &StackSpec, after: &StackSpec, plan: &mut StackPlan) {
     if before.dns == after.dns {
         return;
     }
-    let kind = match (&before.dns, &after.dns) {
-        (None, Some(_)) => ActionKind::Create,
-        (Some(_), None) => ActionKind::Delete,
-        _ => ActionKind::Replace,
-    };
-    plan.actions
-        .push(action("dns_record", kind, "DNS settings changed"));
+    let describe = |dns: &DnsSpec| format!("{} in zone {}", dns.record_name, dns.zone_id);
+    match (&before.dns, &after.dns) {
+        (None, Some(a)) => plan.push(
+            object::DNS_RECORD,
+            ActionKind::Create,
+            format!("alias {} -> ALB", describe(a)),
+        ),
+        (Some(b), None) => plan.push(object::DNS_RECORD, ActionKind::Delete, describe(b)),
+        (Some(b), Some(a)) => plan.push(
+            object::DNS_RECORD,
+            ActionKind::Replace,
+            from_to(describe(b), describe(a)),
+        ),
+        (None, None) => {}
+    }
     plan.unknown_outputs
         .extend([output::URL, output::RESOURCES]);
 }
 
-/// True when objects the spec needs are absent from the state (deleted out of band and
-/// dropped by the last read), so the apply must recreate them.
-fn missing_objects(prior: &StackState, desired: &StackSpec) -> bool {
+/// Objects both the applied and the desired spec need that are absent from the state (deleted
+/// out of band and dropped by the last read), so the apply must recreate them; by logical
+/// name. Objects only the desired spec needs (a NAT gateway per zone, a bastion being
+/// enabled) are new, and their tier's planner reports them.
+fn missing_objects(prior: &StackState, desired: &StackSpec) -> Vec<String> {
+    let applied: BTreeSet<String> = expected_objects(&prior.spec).into_iter().collect();
     expected_objects(desired)
-        .iter()
-        .any(|name| !prior.resources.contains_key(name))
+        .into_iter()
+        .filter(|name| applied.contains(name) && !prior.resources.contains_key(name))
+        .collect()
 }
 
 /// Logical names of the objects a stack of this spec owns, as `StackState::resources` keys.
@@ -500,8 +801,8 @@ pub fn expected_objects(spec: &StackSpec) -> Vec<String> {
         }
     }
     let nat_zones = match spec.network.nat_gateways {
-        crate::spec::NatMode::OnePerAz => zones,
-        crate::spec::NatMode::Single => &zones[..zones.len().min(1)],
+        NatMode::OnePerAz => zones,
+        NatMode::Single => &zones[..zones.len().min(1)],
     };
     for zone in nat_zones {
         names.push(l::qualified(l::NAT_EIP, zone));
@@ -530,7 +831,7 @@ fn action(object: &str, action: ActionKind, detail: &str) -> PlannedAction {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::NatMode;
+    use crate::spec::Secret;
     use crate::state::logical;
 
     fn existing(spec: &StackSpec) -> StackState {
@@ -578,7 +879,7 @@ mod tests {
             plan.unknown_outputs,
             BTreeSet::from([output::LAUNCH_TEMPLATE_VERSION])
         );
-        assert!(plan.actions.iter().any(|a| a.object == "autoscaling_group"));
+        assert!(plan.actions.iter().any(|a| a.object == object::ASG));
     }
 
     #[test]
@@ -599,5 +900,211 @@ mod tests {
         let plan = plan_update(&state, &spec);
         assert!(!plan.is_noop());
         assert!(plan.unknown_outputs.contains(output::RESOURCES));
+    }
+
+    /// The summary as the provider shows it: `<verb> <object>: <detail>`.
+    fn lines(plan: &StackPlan) -> Vec<String> {
+        plan.actions
+            .iter()
+            .map(|a| format!("{:?} {}: {}", a.action, a.object, a.detail))
+            .collect()
+    }
+
+    fn update_lines(change: impl FnOnce(&mut StackSpec)) -> Vec<String> {
+        let before = spec();
+        let mut after = before.clone();
+        change(&mut after);
+        lines(&plan_update(&existing(&before), &after))
+    }
+
+    #[test]
+    fn wordpress_changes_name_each_reason_once_and_refresh_the_instances() {
+        let summary = update_lines(|s| {
+            s.wordpress.image = "wordpress:6.6-apache".into();
+            s.wordpress.instance_type = "t3.medium".into();
+            s.wordpress.config_extra = Some("define('A', 1);".into());
+        });
+        assert_eq!(
+            summary,
+            [
+                "Update launch template: new version (image wordpress:6-apache -> wordpress:6.6-apache, \
+instance type t3.small -> t3.medium, config_extra)",
+                "Update ASG: instance refresh to the new launch template version (keeps 90% healthy)",
+            ]
+        );
+    }
+
+    #[test]
+    fn tags_alone_give_a_template_version_without_an_instance_refresh() {
+        let summary = update_lines(|s| {
+            s.tags.insert("team".into(), "web".into());
+        });
+        assert_eq!(
+            summary,
+            [
+                "Update every object: tags +team",
+                "Update launch template: new version (instance tags)",
+            ]
+        );
+    }
+
+    #[test]
+    fn sizes_and_cpu_target_touch_only_the_group_and_its_policy() {
+        let summary = update_lines(|s| {
+            s.autoscaling.min_size = 3;
+            s.autoscaling.desired_capacity = Some(4);
+            s.autoscaling.target_cpu_utilization = 45.0;
+        });
+        assert_eq!(
+            summary,
+            [
+                "Update ASG: min 2 -> 3, desired the group's own -> 4",
+                "Update scaling policy: CPU target 60% -> 45%",
+            ]
+        );
+    }
+
+    #[test]
+    fn database_changes_are_one_modify_line_with_before_and_after() {
+        let summary = update_lines(|s| {
+            s.database.instance_class = "db.t3.small".into();
+            s.database.allocated_storage = 30;
+            s.database.multi_az = false;
+            s.database.deletion_protection = true;
+        });
+        assert_eq!(
+            summary,
+            [
+                "Update RDS: modify class db.t3.micro -> db.t3.small, storage 20 -> 30 GiB, \
+Multi-AZ on -> off, deletion protection off -> on (applied immediately)"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_new_password_is_named_never_shown_and_rolls_the_instances() {
+        let secret = "Sup3r-secret-value";
+        let summary = update_lines(|s| s.database.password = Some(Secret::new(secret)));
+        assert!(
+            summary.iter().all(|line| !line.contains(secret)),
+            "{summary:#?}"
+        );
+        assert_eq!(
+            summary,
+            [
+                "Update RDS: modify master password (applied immediately)",
+                "Update secret: new version with the new master password",
+                "Update launch template: new version (database password)",
+                "Update ASG: instance refresh to the new launch template version (keeps 90% healthy)",
+            ]
+        );
+    }
+
+    #[test]
+    fn nat_switches_say_which_gateways_come_and_go() {
+        let to_single = update_lines(|s| s.network.nat_gateways = NatMode::Single);
+        assert_eq!(
+            to_single,
+            [
+                "Update private route tables: every zone's default route to the NAT gateway in us-east-1a",
+                "Delete NAT gateway: one_per_az -> single: 1 NAT gateway(s) + EIP(s), after the routes moved",
+            ]
+        );
+        let mut single = spec();
+        single.network.nat_gateways = NatMode::Single;
+        let mut per_zone = single.clone();
+        per_zone.network.nat_gateways = NatMode::OnePerAz;
+        let plan = plan_update(&existing(&single), &per_zone);
+        // The new gateways are new objects, not a stack recreated: other outputs stay known.
+        assert!(!plan.unknown_outputs.contains(output::VPC_ID), "{plan:?}");
+        let to_per_zone = lines(&plan);
+        assert_eq!(
+            to_per_zone,
+            [
+                "Create NAT gateway: single -> one_per_az: one + EIP in each of 1 more zone(s)",
+                "Update private route tables: each zone's default route to its own NAT gateway",
+            ]
+        );
+    }
+
+    #[test]
+    fn bastion_lines_follow_what_changed() {
+        let summary = update_lines(|s| {
+            s.bastion.allowed_ssh_cidrs = vec!["198.51.100.0/24".into()];
+            s.bastion.instance_type = "t3.small".into();
+        });
+        assert_eq!(
+            summary,
+            [
+                "Update bastion security group: SSH ingress +198.51.100.0/24",
+                "Replace bastion instance: instance type t3.micro -> t3.small: new instance first, then the old one terminated",
+            ]
+        );
+        let disabled = update_lines(|s| s.bastion.enabled = false);
+        assert_eq!(disabled, ["Delete bastion instance: bastion disabled"]);
+    }
+
+    #[test]
+    fn load_balancer_and_dns_lines() {
+        let arn = "arn:aws:acm:us-east-1:123456789012:certificate/abc";
+        let summary = update_lines(|s| {
+            s.load_balancer.certificate_arn = Some(arn.into());
+            s.load_balancer.health_check_path = "/up".into();
+            s.load_balancer.idle_timeout = 120;
+            s.dns = Some(DnsSpec {
+                zone_id: "Z1".into(),
+                record_name: "blog.example.com".into(),
+            });
+        });
+        assert_eq!(
+            summary,
+            [
+                "Create HTTPS listener: port 443 with the certificate",
+                "Update HTTP listener: redirects to HTTPS",
+                "Update target group: health check path /healthz.html -> /up",
+                "Update ALB: idle timeout 60 -> 120 s",
+                "Create Route 53 record: alias blog.example.com in zone Z1 -> ALB",
+                "Update launch template: new version (health check path)",
+                "Update ASG: instance refresh to the new launch template version (keeps 90% healthy)",
+            ]
+        );
+    }
+
+    #[test]
+    fn storage_and_replacement_lines() {
+        let summary = update_lines(|s| {
+            s.storage.throughput_mode = "provisioned".into();
+            s.storage.provisioned_throughput_mibps = Some(64.0);
+        });
+        assert_eq!(
+            summary,
+            ["Update EFS file system: throughput mode elastic -> provisioned (64 MiB/s)"]
+        );
+        let replaced = update_lines(|s| s.name = "other".into());
+        assert_eq!(
+            replaced,
+            ["Replace stack: name changed: every AWS object is destroyed and created again"]
+        );
+    }
+
+    #[test]
+    fn recreated_objects_are_listed_by_name() {
+        let spec = spec();
+        let mut state = existing(&spec);
+        state.resources.remove(logical::BASTION_INSTANCE);
+        assert_eq!(
+            lines(&plan_update(&state, &spec)),
+            ["Create stack: recreate what was deleted outside Terraform: bastion_instance"]
+        );
+    }
+
+    #[test]
+    fn a_refresh_marker_reads_as_a_re_tag_not_as_a_removed_key() {
+        let before = BTreeMap::from([
+            ("env".to_string(), "test".to_string()),
+            (RETAG_MARKER.to_string(), "team".to_string()),
+        ]);
+        let after = BTreeMap::from([("env".to_string(), "prod".to_string())]);
+        assert_eq!(map_changes(&before, &after), "~env re-tag team");
     }
 }

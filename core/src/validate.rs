@@ -33,6 +33,8 @@ pub const MAX_TAGS_PER_OBJECT: usize = 50;
 /// `wordpress-ha:complete`): what is left of AWS's 50 for the user and the provider defaults.
 pub const PROVIDER_TAGS: usize = 3;
 pub const MAX_USER_TAGS: usize = MAX_TAGS_PER_OBJECT - PROVIDER_TAGS;
+/// The tag key the provider fills with each object's name.
+const NAME_TAG: &str = "Name";
 /// AWS accepts VPC blocks between /16 and /28; the subnet carving narrows the upper end.
 pub const VPC_MIN_PREFIX: u8 = 16;
 /// A ceiling on the group size, so a typo (`max_size = 1000`) cannot launch a fleet.
@@ -305,6 +307,12 @@ fn check_tag(errors: &mut Errors, at: FieldPath, key: &str, value: &str) {
             at.clone(),
             format!("tag key {key:?} uses AWS's reserved prefix \"aws:\""),
             "AWS refuses tag keys starting with \"aws:\"; rename the key.",
+        );
+    } else if key == NAME_TAG {
+        errors.push(
+            at.clone(),
+            format!("tag key {NAME_TAG:?} is set by the provider"),
+            "The provider names every object <stack>-<role>[-<zone>] in its Name tag, which would overwrite this one; use another key, such as \"app\".",
         );
     }
     let key_length = key.chars().count();
@@ -896,10 +904,11 @@ fn check_storage(errors: &mut Errors, storage: &StorageSpec) {
         );
     }
     match (throughput, storage.provisioned_throughput_mibps) {
+        // The missing attribute has no line to show: point at the mode that needs it.
         ("provisioned", None) => errors.push(
-            at("provisioned_throughput_mibps"),
+            at("throughput_mode"),
             "throughput_mode \"provisioned\" needs provisioned_throughput_mibps",
-            format!("Set provisioned_throughput_mibps between {EFS_MIN_PROVISIONED_MIBPS} and {EFS_MAX_PROVISIONED_MIBPS}."),
+            format!("Add provisioned_throughput_mibps to the storage block, between {EFS_MIN_PROVISIONED_MIBPS} and {EFS_MAX_PROVISIONED_MIBPS} MiB/s, or choose throughput_mode \"elastic\"."),
         ),
         ("provisioned", Some(mibps)) if !(mibps.is_finite() && (EFS_MIN_PROVISIONED_MIBPS..=EFS_MAX_PROVISIONED_MIBPS).contains(&mibps)) => errors.push(
             at("provisioned_throughput_mibps"),

@@ -14,7 +14,8 @@
 //!
 //! Beside it, for people rather than Terraform: [`cli`] (the binary's `docs`, `diagram`,
 //! `version` commands), [`docs`] (registry docs rendered from `stack::schema`) and [`diagram`]
-//! (a Mermaid picture of a stack from `terraform show -json`).
+//! (a Mermaid picture of a stack from `terraform show -json`). [`fuzzing`] holds the entry
+//! points of the fuzz targets in `fuzz/` and of their corpus replay test.
 //!
 //! Invariant: nothing but the handshake line is ever written to stdout.
 
@@ -23,6 +24,7 @@ pub mod codec;
 pub mod diagnostics;
 pub mod diagram;
 pub mod docs;
+pub mod fuzzing;
 pub mod logging;
 pub mod schema;
 pub mod server;

@@ -6,6 +6,12 @@ use std::sync::Arc;
 
 use tfprovider::stack::WordpressProvider;
 
+/// The provider waits on Terraform and AWS, hardly ever on the CPU: two workers serve any
+/// number of stacks, and keep threads (and memory) few on machines with many cores.
+const WORKER_THREADS: usize = 2;
+/// Threads for blocking work (the SDK's DNS lookups): a handful is plenty.
+const MAX_BLOCKING_THREADS: usize = 8;
+
 fn main() -> ExitCode {
     if tfprovider::cli::launched_by_terraform() {
         serve()
@@ -14,7 +20,19 @@ fn main() -> ExitCode {
     }
 }
 
-#[tokio::main]
-async fn serve() -> ExitCode {
-    tfprovider::run(Arc::new(WordpressProvider::new())).await
+/// Serve Terraform. Before the handshake line only the runtime, the listener and the
+/// server certificate are set up; AWS configuration waits for ConfigureProvider.
+fn serve() -> ExitCode {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(WORKER_THREADS)
+        .max_blocking_threads(MAX_BLOCKING_THREADS)
+        .enable_all()
+        .build();
+    match runtime {
+        Ok(runtime) => runtime.block_on(tfprovider::run(Arc::new(WordpressProvider::new()))),
+        Err(error) => {
+            eprintln!("could not start the async runtime: {error}");
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -15,6 +15,7 @@
 
 pub mod aws;
 pub mod moto;
+pub mod reliability;
 pub mod terraform;
 
 use std::path::PathBuf;

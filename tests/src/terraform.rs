@@ -208,6 +208,18 @@ impl TerraformDir {
         &self.dir
     }
 
+    /// Also give every later command `key=value` (e.g. the provider's `WORDPRESS_HA_TIME_SCALE`).
+    pub fn add_env(&mut self, key: &str, value: &str) {
+        self.env.push((key.to_string(), value.to_string()));
+    }
+
+    /// Set one environment variable for every command run from now on, replacing the test
+    /// default (e.g. blank `AWS_ACCESS_KEY_ID` to test missing credentials).
+    pub fn set_env(&mut self, key: &str, value: &str) {
+        self.env.retain(|(k, _)| k != key);
+        self.env.push((key.to_string(), value.to_string()));
+    }
+
     /// The `terraform` + `provider` blocks for this test's moto; prepend them to resources.
     pub fn provider_hcl(&self) -> String {
         provider_hcl(&self.endpoint)
@@ -372,11 +384,19 @@ impl RunningCommand {
     }
 
     /// The pid of the provider plugin this Terraform process launched, if it is running now.
+    /// Terraform 1.0 re-executes itself under panicwrap, so the provider is a grandchild of
+    /// the process we started, and a child named `terraform` must not match.
     pub fn provider_pid(&self) -> Option<u32> {
-        child_processes(self.child.id())
-            .into_iter()
-            .find(|(_, name)| PROVIDER_COMM.starts_with(name.as_str()) && !name.is_empty())
-            .map(|(pid, _)| pid)
+        let mut parents = vec![self.child.id()];
+        while let Some(parent) = parents.pop() {
+            for (pid, name) in child_processes(parent) {
+                if is_provider_comm(&name) {
+                    return Some(pid);
+                }
+                parents.push(pid);
+            }
+        }
+        None
     }
 
     /// Wait up to `timeout` for Terraform to launch the provider; its pid.
@@ -593,10 +613,14 @@ fn with_common_flags(args: &[&str]) -> Vec<String> {
     full
 }
 
-/// Kill Terraform's whole process group (it leads it: `process_group(0)`).
-/// The kernel's 15-byte `comm` of the provider binary (`terraform-provider-wordpress`).
+/// The provider binary's name; the kernel keeps its first 15 bytes as the `comm`.
 const PROVIDER_COMM: &str = "terraform-provider-wordpress";
 
+fn is_provider_comm(comm: &str) -> bool {
+    comm == &PROVIDER_COMM[..PROVIDER_COMM.len().min(15)]
+}
+
+/// Kill Terraform's whole process group (it leads it: `process_group(0)`).
 fn kill_group(child: &mut Child) {
     if !send_signal("-KILL", &format!("-{}", child.id())) {
         let _ = child.kill();
@@ -757,6 +781,13 @@ mod tests {
         assert!(text.contains("exit: 1"), "{text}");
         assert!(text.contains("Error: bad"), "{text}");
         assert!(!out.success());
+    }
+
+    #[test]
+    fn only_the_provider_name_matches_the_provider() {
+        assert!(is_provider_comm("terraform-provi"));
+        assert!(!is_provider_comm("terraform"));
+        assert!(!is_provider_comm(""));
     }
 
     #[test]

@@ -1,11 +1,18 @@
-//! The shipped examples work as written: each validates and plans against moto, and the
-//! default one (what `./scripts/demo` applies) applies, reports its outputs and destroys.
-//! The examples take the endpoint from `AWS_ENDPOINT_URL`, which the harness sets.
+//! The shipped examples work as written: the minimal one validates and plans against moto;
+//! every other one (default, complete, https-dns, module, ci-plan-review) applies, reports its
+//! outputs, plans empty and destroys, leaving nothing tagged. The examples take the endpoint
+//! from `AWS_ENDPOINT_URL`, which the harness sets. Each test has its own moto, so cargo runs
+//! them side by side.
 
 mod common;
+mod service_support;
 
 use common::assert_nothing_tagged;
-use stack_tests::aws::AwsInspector;
+use service_support::{
+    acm_certificate, alias_records, db_instance, group, hosted_zone, idle_timeout, listeners,
+    resources, text,
+};
+use stack_tests::aws::{ec2_tag, AwsInspector};
 use stack_tests::terraform::TerraformDir;
 use stack_tests::{workspace_root, Moto};
 
@@ -65,4 +72,273 @@ async fn the_default_example_applies_reports_its_outputs_and_destroys() {
     tf.plan().assert_code(0);
     tf.destroy().assert_success();
     assert_nothing_tagged(&aws, "demo").await;
+}
+
+// ---- complete, https-dns, module, ci-plan-review: each applied and destroyed against moto ----
+
+/// Write `terraform.tfvars` (loaded by every command) into the work dir.
+fn write_tfvars(tf: &TerraformDir, values: &[(&str, String)]) {
+    let text: String = values
+        .iter()
+        .map(|(name, value)| format!("{name} = {value}\n"))
+        .collect();
+    std::fs::write(tf.path().join("terraform.tfvars"), text).expect("write terraform.tfvars");
+}
+
+/// An HCL string literal.
+fn quoted(text: &str) -> String {
+    serde_json::Value::from(text).to_string()
+}
+
+/// A certificate and a hosted zone for `record` (`www.example.com` → zone `example.com`).
+async fn certificate_and_zone(moto: &Moto, aws: &AwsInspector, record: &str) -> (String, String) {
+    let domain = record.split_once('.').map_or(record, |(_, d)| d);
+    let arn = acm_certificate(moto, record);
+    let zone = hosted_zone(aws, domain).await;
+    (arn, zone)
+}
+
+/// The `values` of a resource inside a module (`module.shop.wordpress_ha_stack.this`).
+fn module_resource(state: &serde_json::Value, address: &str) -> serde_json::Value {
+    let modules = state
+        .pointer("/values/root_module/child_modules")
+        .and_then(serde_json::Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    modules
+        .iter()
+        .flat_map(|m| m["resources"].as_array().cloned().unwrap_or_default())
+        .find(|r| r["address"] == address)
+        .map(|r| r["values"].clone())
+        .unwrap_or_else(|| panic!("{address} is not in the state: {state:#}"))
+}
+
+#[tokio::test]
+async fn the_complete_example_applies_every_setting_and_destroys() {
+    let moto = Moto::start_async().await.expect("moto starts");
+    let aws = AwsInspector::for_moto(&moto).await;
+    let (arn, zone) = certificate_and_zone(&moto, &aws, "www.example.com").await;
+    aws.ec2
+        .create_key_pair()
+        .key_name("ops")
+        .send()
+        .await
+        .expect("create key pair");
+    let tf = example_dir(&moto, "complete");
+    write_tfvars(
+        &tf,
+        &[
+            ("key_name", quoted("ops")),
+            ("db_password", quoted("Corr3ct-Horse-Battery")),
+            ("certificate_arn", quoted(&arn)),
+            ("zone_id", quoted(&zone)),
+            ("record_name", quoted("www.example.com")),
+            ("skip_final_snapshot", "true".into()),
+        ],
+    );
+    tf.validate().assert_success();
+    let apply = tf.apply().assert_success();
+    assert!(
+        !apply.combined().contains("Corr3ct-Horse-Battery"),
+        "the password never reaches Terraform's output\n{apply}"
+    );
+
+    let outputs = tf.outputs();
+    assert_eq!(outputs["url"]["value"], "https://www.example.com");
+    assert_eq!(
+        outputs["nat_gateway_ids"]["value"].as_array().map(Vec::len),
+        Some(3),
+        "a NAT gateway in each of the three zones: {outputs:#}"
+    );
+    assert!(outputs["bastion_public_ip"]["value"].is_string());
+    let stack = tf.resource_values("wordpress_ha_stack.site");
+    let db = db_instance(&aws, "complete-db").await;
+    assert_eq!(db.db_instance_class(), Some("db.t3.small"));
+    assert_eq!(db.multi_az(), Some(true));
+    assert_eq!(db.backup_retention_period(), Some(14));
+    assert_eq!(db.master_username(), Some("wpadmin"));
+    let asg = group(&aws, text(&stack, "/asg_name")).await;
+    assert_eq!(
+        (asg.min_size(), asg.max_size(), asg.desired_capacity()),
+        (Some(2), Some(6), Some(3))
+    );
+    let alb = &resources(&stack)["load_balancer"];
+    let ports: Vec<Option<i32>> = listeners(&aws, alb)
+        .await
+        .iter()
+        .map(|l| l.port())
+        .collect();
+    assert_eq!(ports, [Some(80), Some(443)], "HTTP redirect + HTTPS");
+    assert_eq!(idle_timeout(&aws, alb).await.as_deref(), Some("120"));
+    assert!(
+        alias_records(&aws, &zone)
+            .await
+            .contains_key("www.example.com."),
+        "the Route 53 alias exists"
+    );
+
+    tf.plan().assert_code(0);
+    tf.destroy().assert_success();
+    assert_nothing_tagged(&aws, "complete").await;
+}
+
+#[tokio::test]
+async fn the_https_dns_example_serves_its_name_over_https_and_destroys() {
+    let moto = Moto::start_async().await.expect("moto starts");
+    let aws = AwsInspector::for_moto(&moto).await;
+    let (arn, zone) = certificate_and_zone(&moto, &aws, "blog.example.org").await;
+    let tf = example_dir(&moto, "https-dns");
+    write_tfvars(
+        &tf,
+        &[
+            ("certificate_arn", quoted(&arn)),
+            ("zone_id", quoted(&zone)),
+            ("record_name", quoted("blog.example.org")),
+        ],
+    );
+    tf.validate().assert_success();
+    tf.apply().assert_success();
+
+    let outputs = tf.outputs();
+    assert_eq!(outputs["url"]["value"], "https://blog.example.org");
+    let alb_name = outputs["alb_dns_name"]["value"]
+        .as_str()
+        .unwrap_or_default();
+    let records = alias_records(&aws, &zone).await;
+    let target = records
+        .get("blog.example.org.")
+        .map(|t| t.trim_end_matches('.'));
+    assert_eq!(
+        target,
+        Some(alb_name),
+        "the alias points at the ALB: {records:?}"
+    );
+    let stack = tf.resource_values("wordpress_ha_stack.site");
+    let https = listeners(&aws, &resources(&stack)["load_balancer"]).await;
+    assert!(
+        https.iter().any(|l| l.port() == Some(443)
+            && l.certificates()
+                .iter()
+                .any(|c| c.certificate_arn() == Some(arn.as_str()))),
+        "an HTTPS listener with the certificate: {https:#?}"
+    );
+
+    tf.plan().assert_code(0);
+    tf.destroy().assert_success();
+    assert_nothing_tagged(&aws, "secure").await;
+    assert!(
+        alias_records(&aws, &zone).await.is_empty(),
+        "destroy removes the record"
+    );
+}
+
+#[tokio::test]
+async fn the_module_example_composes_two_stacks_and_feeds_one_into_the_other() {
+    let moto = Moto::start_async().await.expect("moto starts");
+    let aws = AwsInspector::for_moto(&moto).await;
+    let tf = example_dir(&moto, "module");
+    // The example calls the module by its path in the repository; the copy runs elsewhere.
+    let main = tf.path().join("main.tf");
+    let module = workspace_root().join("terraform");
+    let text = std::fs::read_to_string(&main).expect("read main.tf");
+    assert!(text.contains(r#"source = "../../terraform""#), "{text}");
+    let text = text.replace("../../terraform", &module.display().to_string());
+    std::fs::write(&main, text).expect("write main.tf");
+    tf.run(&["get"]).assert_success();
+    tf.validate().assert_success();
+    tf.apply().assert_success();
+
+    let outputs = tf.outputs();
+    let blog_url = outputs["blog_url"]["value"].as_str().unwrap_or_default();
+    assert!(blog_url.starts_with("http://"), "{outputs:#}");
+    let counts = &outputs["stacks"]["value"];
+    for stack in ["acme-blog", "acme-shop"] {
+        assert!(
+            counts[stack].as_u64().unwrap_or_default() > 20,
+            "{stack} owns its objects: {counts:#}"
+        );
+    }
+    let state = tf.show_state();
+    let shop = module_resource(&state, "module.shop.wordpress_ha_stack.this");
+    assert_eq!(
+        shop["wordpress"]["config_extra"],
+        format!("define('BLOG_URL', '{blog_url}');"),
+        "the blog's output configures the shop"
+    );
+    let db_group = outputs["shop_database_security_group"]["value"].as_str();
+    assert_eq!(db_group, shop["security_group_ids"]["db"].as_str());
+    let vpcs = aws.vpcs("acme-blog").await.expect("vpcs");
+    let tags = vpcs.first().map(|v| v.tags().to_vec()).unwrap_or_default();
+    for (key, value) in [
+        ("cost-center", "marketing"),
+        ("app", "blog"),
+        ("terraform-module", "wordpress-ha"),
+    ] {
+        assert_eq!(
+            ec2_tag(&tags, key),
+            Some(value),
+            "the caller's and the module's tags reach AWS: {tags:?}"
+        );
+    }
+
+    tf.plan().assert_code(0);
+    tf.destroy().assert_success();
+    assert_nothing_tagged(&aws, "acme-blog").await;
+    assert_nothing_tagged(&aws, "acme-shop").await;
+}
+
+#[tokio::test]
+async fn the_ci_plan_review_script_summarises_an_update() {
+    let moto = Moto::start_async().await.expect("moto starts");
+    let aws = AwsInspector::for_moto(&moto).await;
+    let tf = example_dir(&moto, "ci-plan-review");
+    tf.apply().assert_success();
+
+    let script = workspace_root().join("examples/ci-plan-review/plan-review.sh");
+    let run = std::process::Command::new(&script)
+        .args([
+            "-var",
+            "image=wordpress:6.6-php8.3-apache",
+            "-var",
+            "max_size=6",
+        ])
+        .current_dir(tf.path())
+        .envs(moto.aws_env())
+        .env("TF_CLI_CONFIG_FILE", tf.path().join("terraformrc"))
+        .env("TF_IN_AUTOMATION", "1")
+        .env("CHECKPOINT_DISABLE", "1")
+        .env("TERRAFORM", workspace_root().join(".tools/bin/terraform"))
+        .output()
+        .expect("run plan-review.sh");
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stdout}\n{stderr}");
+    let lines: Vec<&str> = stdout.lines().map(str::trim).collect();
+    let expected = [
+        "Plan review: 1 to update in place",
+        "wordpress_ha_stack.site: update in place",
+        "changes: autoscaling.max_size, wordpress.image",
+        "known after apply: autoscaling.desired_capacity, launch_template_version",
+        "AWS objects:",
+        "update launch template: new version (image wordpress:6-apache -> wordpress:6.6-php8.3-apache)",
+        "update ASG: instance refresh to the new launch template version (keeps 90% healthy)",
+        "update ASG: max 4 -> 6",
+    ];
+    for line in expected {
+        assert!(lines.contains(&line), "missing {line:?} in\n{stdout}");
+    }
+    assert_eq!(
+        lines.len(),
+        expected.len(),
+        "nothing else listed:\n{stdout}"
+    );
+    let saved = tf.path().join("tfplan");
+    assert!(saved.is_file(), "the saved plan is kept for the apply");
+
+    // The saved plan is what gets applied.
+    tf.run(&["apply", "tfplan"]).assert_success();
+    let stack = tf.resource_values("wordpress_ha_stack.site");
+    assert_eq!(stack["wordpress"]["image"], "wordpress:6.6-php8.3-apache");
+    tf.destroy().assert_success();
+    assert_nothing_tagged(&aws, "reviewed").await;
 }

@@ -312,7 +312,15 @@ async fn check_security_groups(
         .collect();
     let expected_ingress = [
         ("alb", rule_set(&["tcp/80 0.0.0.0/0", "tcp/80 ::/0"])),
-        ("app", rule_set(&["tcp/80 sg:alb", "tcp/22 sg:bastion"])),
+        (
+            "app",
+            // SSH from the bastion only while there is one.
+            if want.bastion {
+                rule_set(&["tcp/80 sg:alb", "tcp/22 sg:bastion"])
+            } else {
+                rule_set(&["tcp/80 sg:alb"])
+            },
+        ),
         ("efs", rule_set(&["tcp/2049 sg:app"])),
         ("db", rule_set(&["tcp/3306 sg:app"])),
         ("bastion", ssh.into_iter().collect()),

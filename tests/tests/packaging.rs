@@ -271,5 +271,5 @@ fn a_packaged_release_installs_from_a_filesystem_mirror_and_plans() {
         plan_text.contains("wordpress_ha_stack.blog will be created"),
         "{plan_text}"
     );
-    assert!(plan_text.contains("create nat_gateway"), "{plan_text}");
+    assert!(plan_text.contains("create NAT gateway"), "{plan_text}");
 }

@@ -11,7 +11,7 @@ use aws_sdk_autoscaling::types::{
 use aws_config::retry::RetryConfig;
 
 use crate::aws::not_found::ok_if_not_found;
-use crate::aws::{aws_error, Clients};
+use crate::aws::{aws_error, Clients, NoBlindResend};
 use crate::error::Result;
 use crate::wait::{self, Bounds, Poll};
 
@@ -209,6 +209,12 @@ pub async fn create_group(clients: &Clients, request: &GroupRequest<'_>) -> Resu
         .health_check_type(HEALTH_CHECK_TYPE)
         .health_check_grace_period(i32_of(request.health_check_grace_period))
         .set_tags(Some(group_tags(request.name, request.tags)))
+        // A lost answer is resolved by looking for the group, not by a re-send (an endpoint
+        // that does not refuse the duplicate name would launch a second set of instances).
+        .customize()
+        .config_override(
+            aws_sdk_autoscaling::config::Builder::default().retry_classifier(NoBlindResend),
+        )
         .send()
         .await
         .map_err(|e| aws_error(SERVICE, "CreateAutoScalingGroup", request.name, e))?;
@@ -314,6 +320,14 @@ pub async fn delete_group(clients: &Clients, name: &str) -> Result<()> {
             {
                 return Ok(());
             }
+            // A re-send whose first answer was lost meets a group already deleted (or being
+            // deleted), which some endpoints answer with an error of their own.
+            let gone = describe_group(clients, name)
+                .await?
+                .is_none_or(|group| group.status.is_some());
+            if gone {
+                return Ok(());
+            }
             ok_if_not_found(error)
         }
     }
@@ -322,7 +336,7 @@ pub async fn delete_group(clients: &Clients, name: &str) -> Result<()> {
 /// Wait until the group is gone (its instances are terminated first on AWS).
 pub async fn wait_group_deleted(clients: &Clients, bounds: &Bounds, name: &str) -> Result<()> {
     wait::until(
-        bounds,
+        &bounds.expecting_by_default(wait::usual::GROUP_DELETED),
         &format!("auto scaling group {name}"),
         "deleted",
         || async {
@@ -344,7 +358,7 @@ pub async fn wait_group_in_service(
     name: &str,
 ) -> Result<AutoScalingGroup> {
     wait::until(
-        bounds,
+        &bounds.expecting_by_default(wait::usual::GROUP_IN_SERVICE),
         &format!("auto scaling group {name}"),
         "in service",
         || async {

@@ -14,7 +14,7 @@ use aws_sdk_ec2::types::{
 };
 use aws_sdk_ec2::Client;
 
-use super::aws_error;
+use super::{aws_error, ec2_send_once};
 use crate::error::{Result, StackError};
 use crate::naming::STACK_TAG;
 
@@ -182,6 +182,46 @@ pub async fn image(ec2: &Client, image_id: &str) -> Result<Image> {
     })
 }
 
+/// Most resource ids one DescribeTags filter takes.
+const TAG_FILTER_LIMIT: usize = 200;
+
+/// The tags of each of `ids` (any EC2 object kind), in one DescribeTags per 200 ids: how a
+/// refresh reads the tags of objects whose own describe is not otherwise needed (internet
+/// gateway, elastic IPs, launch template). An id without tags, or gone, is absent.
+pub async fn tags_by_resource(ec2: &Client, ids: &[String]) -> Result<BTreeMap<String, Tags>> {
+    let mut found: BTreeMap<String, Tags> = BTreeMap::new();
+    for chunk in ids.chunks(TAG_FILTER_LIMIT) {
+        let values: Vec<&str> = chunk.iter().map(String::as_str).collect();
+        let mut token: Option<String> = None;
+        loop {
+            let out = ec2
+                .describe_tags()
+                .filters(filter("resource-id", &values))
+                .set_next_token(token.take())
+                .send()
+                .await
+                .map_err(|e| aws_error(SERVICE, "DescribeTags", chunk.join(", "), e))?;
+            for tag in out.tags() {
+                let (Some(id), Some(key)) = (tag.resource_id(), tag.key()) else {
+                    continue;
+                };
+                // The filter matches by prefix on moto: keep exact ids only.
+                if chunk.iter().any(|wanted| wanted == id) {
+                    found
+                        .entry(id.to_string())
+                        .or_default()
+                        .insert(key.to_string(), opt(tag.value()));
+                }
+            }
+            match out.next_token() {
+                Some(next) if !next.is_empty() => token = Some(next.to_string()),
+                _ => break,
+            }
+        }
+    }
+    Ok(found)
+}
+
 // ---------------------------------------------------------------------------------------------
 // VPC
 
@@ -229,6 +269,8 @@ pub async fn create_vpc(ec2: &Client, cidr: &str, tags: &Tags) -> Result<String>
         .create_vpc()
         .cidr_block(cidr)
         .tag_specifications(tag_spec(ResourceType::Vpc, tags))
+        .customize()
+        .config_override(ec2_send_once())
         .send()
         .await
         .map_err(|e| aws_error(SERVICE, "CreateVpc", format!("vpc {cidr}"), e))?;
@@ -468,6 +510,8 @@ pub async fn create_internet_gateway(ec2: &Client, tags: &Tags) -> Result<String
     let out = ec2
         .create_internet_gateway()
         .tag_specifications(tag_spec(ResourceType::InternetGateway, tags))
+        .customize()
+        .config_override(ec2_send_once())
         .send()
         .await
         .map_err(|e| aws_error(SERVICE, "CreateInternetGateway", "internet gateway", e))?;
@@ -595,6 +639,8 @@ pub async fn create_route_table(ec2: &Client, vpc_id: &str, tags: &Tags) -> Resu
         .create_route_table()
         .vpc_id(vpc_id)
         .tag_specifications(tag_spec(ResourceType::RouteTable, tags))
+        .customize()
+        .config_override(ec2_send_once())
         .send()
         .await
         .map_err(|e| {
@@ -635,17 +681,7 @@ pub async fn ensure_default_route(
         return Ok(());
     }
     if current.is_some() {
-        let mut call = ec2
-            .replace_route()
-            .route_table_id(&table.id)
-            .destination_cidr_block("0.0.0.0/0");
-        call = match target {
-            RouteTarget::Gateway(id) => call.gateway_id(id),
-            RouteTarget::NatGateway(id) => call.nat_gateway_id(id),
-        };
-        call.send()
-            .await
-            .map_err(|e| aws_error(SERVICE, "ReplaceRoute", &table.id, e))?;
+        replace_default_route(ec2, &table.id, target).await?;
     } else {
         let mut call = ec2
             .create_route()
@@ -655,12 +691,40 @@ pub async fn ensure_default_route(
             RouteTarget::Gateway(id) => call.gateway_id(id),
             RouteTarget::NatGateway(id) => call.nat_gateway_id(id),
         };
-        call.send()
+        let created = call
+            .send()
             .await
-            .map_err(|e| aws_error(SERVICE, "CreateRoute", &table.id, e))?;
+            .map_err(|e| aws_error(SERVICE, "CreateRoute", &table.id, e));
+        match created {
+            // The route appeared since the table was described (a re-sent create whose first
+            // answer was lost): point it at the target.
+            Err(e) if e.aws_code() == Some("RouteAlreadyExists") => {
+                replace_default_route(ec2, &table.id, target).await?
+            }
+            other => other.map(|_| ())?,
+        }
     }
     tracing::info!(route_table = %table.id, target = ?target, "default route set");
     Ok(())
+}
+
+async fn replace_default_route(
+    ec2: &Client,
+    table_id: &str,
+    target: RouteTarget<'_>,
+) -> Result<()> {
+    let mut call = ec2
+        .replace_route()
+        .route_table_id(table_id)
+        .destination_cidr_block("0.0.0.0/0");
+    call = match target {
+        RouteTarget::Gateway(id) => call.gateway_id(id),
+        RouteTarget::NatGateway(id) => call.nat_gateway_id(id),
+    };
+    call.send()
+        .await
+        .map(|_| ())
+        .map_err(|e| aws_error(SERVICE, "ReplaceRoute", table_id, e))
 }
 
 /// Associate `subnet_id` with the table unless it already is; returns the association id.
@@ -789,6 +853,8 @@ pub async fn allocate_address(ec2: &Client, tags: &Tags) -> Result<String> {
         .allocate_address()
         .domain(DomainType::Vpc)
         .tag_specifications(tag_spec(ResourceType::ElasticIp, tags))
+        .customize()
+        .config_override(ec2_send_once())
         .send()
         .await
         .map_err(|e| aws_error(SERVICE, "AllocateAddress", "elastic IP", e))?;
@@ -884,6 +950,10 @@ pub async fn create_nat_gateway(
         .allocation_id(allocation_id)
         .client_token(client_token)
         .tag_specifications(tag_spec(ResourceType::Natgateway, tags))
+        // Not every endpoint honours the token (moto does not): a lost answer is resolved by
+        // looking for the gateway, not by a re-send that fails on the EIP now in use.
+        .customize()
+        .config_override(ec2_send_once())
         .send()
         .await
         .map_err(|e| {
@@ -1320,6 +1390,10 @@ pub async fn run_instance(ec2: &Client, request: &InstanceRequest<'_>) -> Result
         .network_interfaces(interface)
         .tag_specifications(tag_spec(ResourceType::Instance, request.tags))
         .tag_specifications(tag_spec(ResourceType::Volume, request.tags))
+        // Not every endpoint honours the token (moto does not): a lost answer is resolved by
+        // looking for the instance, not by a re-send that would launch a second one.
+        .customize()
+        .config_override(ec2_send_once())
         .send()
         .await
         .map_err(|e| {

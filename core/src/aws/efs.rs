@@ -403,7 +403,7 @@ pub async fn wait_file_system_available(
     id: &str,
 ) -> Result<FileSystem> {
     wait::until(
-        bounds,
+        &bounds.expecting_by_default(wait::usual::FILE_SYSTEM_AVAILABLE),
         &format!("EFS file system {id}"),
         "available",
         || async {
@@ -423,7 +423,7 @@ pub async fn wait_file_system_available(
 /// Wait until the file system no longer exists.
 pub async fn wait_file_system_deleted(clients: &Clients, bounds: &Bounds, id: &str) -> Result<()> {
     wait::until(
-        bounds,
+        &bounds.expecting_by_default(wait::usual::FILE_SYSTEM_DELETED),
         &format!("EFS file system {id}"),
         "deleted",
         || async {
@@ -448,7 +448,8 @@ pub async fn wait_mount_targets_available(
         "mount targets {} of {file_system_id}",
         mount_target_ids.join(", ")
     );
-    wait::until(bounds, &what, "available", || async {
+    let bounds = bounds.expecting_by_default(wait::usual::MOUNT_TARGET_AVAILABLE);
+    wait::until(&bounds, &what, "available", || async {
         let targets = mount_targets(clients, file_system_id).await?;
         let mut worst = Poll::Ready(());
         for id in mount_target_ids {
@@ -475,7 +476,7 @@ pub async fn wait_mount_target_deleted(
     mount_target_id: &str,
 ) -> Result<()> {
     wait::until(
-        bounds,
+        &bounds.expecting_by_default(wait::usual::MOUNT_TARGET_DELETED),
         &format!("mount target {mount_target_id}"),
         "deleted",
         || async {
@@ -498,7 +499,7 @@ pub async fn wait_mount_targets_gone(
     file_system_id: &str,
 ) -> Result<()> {
     wait::until(
-        bounds,
+        &bounds.expecting_by_default(wait::usual::MOUNT_TARGET_DELETED),
         &format!("mount targets of {file_system_id}"),
         "deleted",
         || async {

@@ -12,7 +12,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
 };
 
 use crate::aws::not_found::{none_if_not_found, ok_if_not_found};
-use crate::aws::{aws_error, Clients};
+use crate::aws::{aws_error, elbv2_send_once, Clients};
 use crate::error::{Result, StackError};
 use crate::wait::{self, Bounds, Poll};
 
@@ -292,6 +292,8 @@ pub async fn create_load_balancer(
         .set_subnets(Some(subnet_ids.to_vec()))
         .set_security_groups(Some(security_group_ids.to_vec()))
         .set_tags(Some(elb_tags(tags)))
+        .customize()
+        .config_override(elbv2_send_once())
         .send()
         .await
         .map_err(|e| aws_error(SERVICE, "CreateLoadBalancer", name, e))?;
@@ -396,7 +398,7 @@ pub async fn wait_load_balancer_active(
     arn: &str,
 ) -> Result<LoadBalancer> {
     wait::until(
-        bounds,
+        &bounds.expecting_by_default(wait::usual::LOAD_BALANCER_ACTIVE),
         &format!("load balancer {arn}"),
         "active",
         || async {
@@ -420,7 +422,7 @@ pub async fn wait_load_balancer_deleted(
     arn: &str,
 ) -> Result<()> {
     wait::until(
-        bounds,
+        &bounds.expecting_by_default(wait::usual::LOAD_BALANCER_DELETED),
         &format!("load balancer {arn}"),
         "deleted",
         || async {
@@ -487,6 +489,8 @@ pub async fn create_target_group(
         .unhealthy_threshold_count(3)
         .matcher(Matcher::builder().http_code(HEALTHY_HTTP_CODES).build())
         .set_tags(Some(elb_tags(tags)))
+        .customize()
+        .config_override(elbv2_send_once())
         .send()
         .await
         .map_err(|e| aws_error(SERVICE, "CreateTargetGroup", name, e))?;
@@ -574,6 +578,8 @@ pub async fn create_listener(
         )
         .default_actions(sdk_action(&request.action)?)
         .set_tags(Some(elb_tags(tags)))
+        .customize()
+        .config_override(elbv2_send_once())
         .send()
         .await
         .map_err(|e| {

@@ -442,7 +442,7 @@ pub async fn remove_role_from_instance_profile(
         .role_name(role)
         .send()
         .await;
-    match result {
+    let removed = match result {
         Ok(_) => Ok(()),
         Err(e) => ok_if_missing(aws_error(
             SERVICE,
@@ -450,6 +450,21 @@ pub async fn remove_role_from_instance_profile(
             format!("{profile}/{role}"),
             e,
         )),
+    };
+    match removed {
+        // A re-send whose first answer was lost finds the role already out (some endpoints
+        // answer that with an error of their own): done if the profile no longer holds it.
+        Err(error) => {
+            let still_in = get_instance_profile(clients, profile)
+                .await?
+                .is_some_and(|p| p.roles.iter().any(|r| r == role));
+            if still_in {
+                Err(error)
+            } else {
+                Ok(())
+            }
+        }
+        ok => ok,
     }
 }
 

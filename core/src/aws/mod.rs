@@ -3,6 +3,7 @@
 //! No AWS SDK type leaves this module tree: each service module turns SDK results into the
 //! core's own types and SDK errors into `StackError::Aws` (service, operation, object, code).
 
+pub mod access;
 pub mod autoscaling;
 pub mod efs;
 pub mod elbv2;
@@ -33,7 +34,11 @@ pub struct AwsSettings {
 
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_smithy_runtime_api::client::interceptors::context::InterceptorContext;
 use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_runtime_api::client::retries::classifiers::{
+    ClassifyRetry, RetryAction, RetryClassifierPriority,
+};
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use crate::error::StackError;
@@ -131,7 +136,7 @@ where
 
 /// Non-service failures (timeouts, dispatch, bad responses), with their cause chain, so
 /// "connection refused" on a wrong endpoint reaches the user.
-fn describe_sdk_failure(err: &dyn std::error::Error) -> String {
+pub(crate) fn describe_sdk_failure(err: &dyn std::error::Error) -> String {
     let mut text = err.to_string();
     let mut source = err.source();
     while let Some(cause) = source {
@@ -152,4 +157,72 @@ pub fn is_not_found(err: &StackError) -> bool {
             || code == "NoSuchEntity"
             || code == "ValidationError" && err.to_string().contains("not found")
     })
+}
+
+/// True when AWS gave no answer at all (the connection broke, timed out, or the response was
+/// unreadable): the call may or may not have been executed.
+pub fn outcome_unknown(err: &StackError) -> bool {
+    matches!(err, StackError::Aws { code: None, .. })
+}
+
+/// True when AWS refused a create because the object is already there: after a lost answer,
+/// the SDK's re-send meets the object the first call made.
+pub fn already_exists(err: &StackError) -> bool {
+    err.aws_code().is_some_and(|code| {
+        matches!(
+            code,
+            "InvalidGroup.Duplicate"
+                | "InvalidSubnet.Conflict"
+                | "RouteAlreadyExists"
+                | "Resource.AlreadyAssociated"
+                | "MountTargetConflict"
+                | "EntityAlreadyExists"
+                | "AlreadyExists"
+                | "AlreadyExistsFault"
+                | "ResourceExistsException"
+        ) || code.contains("AlreadyExists")
+            || code.starts_with("Duplicate")
+    })
+}
+
+/// A retry classifier that stops the SDK from re-sending a call whose connection failed: AWS
+/// may have executed it, and re-sending a create that takes no idempotency token makes a second
+/// object. Throttling and 5xx answers (refused, nothing done) are still retried. Attach it to
+/// such creates with `.customize().config_override(<service config>.retry_classifier(NoBlindResend))`
+/// and let the caller look for the object ([`crate::tiers::StepContext::create_or_adopt`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoBlindResend;
+
+impl ClassifyRetry for NoBlindResend {
+    fn classify_retry(&self, ctx: &InterceptorContext) -> RetryAction {
+        match ctx.output_or_error() {
+            Some(Err(error))
+                if error.is_connector_error()
+                    || error.is_timeout_error()
+                    || error.is_response_error() =>
+            {
+                RetryAction::RetryForbidden
+            }
+            _ => RetryAction::NoActionIndicated,
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        "NoBlindResend"
+    }
+
+    fn priority(&self) -> RetryClassifierPriority {
+        RetryClassifierPriority::run_after(RetryClassifierPriority::transient_error_classifier())
+    }
+}
+
+/// EC2 call settings for a create without an idempotency token (see [`NoBlindResend`]).
+pub fn ec2_send_once() -> aws_sdk_ec2::config::Builder {
+    aws_sdk_ec2::config::Builder::default().retry_classifier(NoBlindResend)
+}
+
+/// Elastic Load Balancing call settings for a create whose lost answer is resolved by a
+/// look-up, not a blind re-send (see [`NoBlindResend`]).
+pub fn elbv2_send_once() -> aws_sdk_elasticloadbalancingv2::config::Builder {
+    aws_sdk_elasticloadbalancingv2::config::Builder::default().retry_classifier(NoBlindResend)
 }

@@ -367,20 +367,28 @@ fn status_poll(db: DbInstance) -> Poll<DbInstance> {
     }
 }
 
+/// What a waiter reports for an instance AWS does not list yet (eventual consistency).
+const NOT_VISIBLE: &str = "not visible yet";
+
 /// Wait until the instance is `available` (creating, modifying and backing-up are not).
 pub async fn wait_db_instance_available(
     clients: &Clients,
     bounds: &Bounds,
     identifier: &str,
 ) -> Result<DbInstance> {
-    wait::until(
+    wait::until_expecting(
         bounds,
         &format!("DB instance {identifier}"),
         "available",
+        // Creating takes many minutes; modifying, backing up and the like a few.
+        |state| match state {
+            "creating" | NOT_VISIBLE => Some(wait::usual::DB_INSTANCE_CREATED),
+            _ => Some(wait::usual::DB_INSTANCE_MODIFIED),
+        },
         || async {
             Ok(match describe_db_instance(clients, identifier).await? {
                 Some(db) => status_poll(db),
-                None => Poll::Pending("not visible yet".to_string()),
+                None => Poll::Pending(NOT_VISIBLE.to_string()),
             })
         },
     )
@@ -394,7 +402,7 @@ pub async fn wait_db_instance_deleted(
     identifier: &str,
 ) -> Result<()> {
     wait::until(
-        bounds,
+        &bounds.expecting_by_default(wait::usual::DB_INSTANCE_DELETED),
         &format!("DB instance {identifier}"),
         "deleted",
         || async {
@@ -405,6 +413,19 @@ pub async fn wait_db_instance_deleted(
         },
     )
     .await
+}
+
+/// The ARN of the subnet group `group_name` in the account and region of the DB instance
+/// `instance_arn` (`arn:aws:rds:<region>:<account>:db:<id>` → `…:subgrp:<name>`): how a
+/// refresh reads the group's tags without describing the group its instance already names.
+pub fn subnet_group_arn(instance_arn: &str, group_name: &str) -> Option<String> {
+    let parts: Vec<&str> = instance_arn.split(':').collect();
+    match parts.as_slice() {
+        ["arn", partition, "rds", region, account, "db", _] => Some(format!(
+            "arn:{partition}:rds:{region}:{account}:subgrp:{group_name}"
+        )),
+        _ => None,
+    }
 }
 
 /// The subnet group `name`, or `None`.
@@ -531,4 +552,30 @@ pub async fn tags_of(clients: &Clients, arn: &str) -> Result<BTreeMap<String, St
             ))
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_subnet_group_arn_follows_the_instance_arn() {
+        assert_eq!(
+            subnet_group_arn(
+                "arn:aws:rds:us-east-1:123456789012:db:blog-db",
+                "blog-db-subnets"
+            )
+            .as_deref(),
+            Some("arn:aws:rds:us-east-1:123456789012:subgrp:blog-db-subnets")
+        );
+        assert_eq!(
+            subnet_group_arn("arn:aws-cn:rds:cn-north-1:1:db:x", "g").as_deref(),
+            Some("arn:aws-cn:rds:cn-north-1:1:subgrp:g")
+        );
+        assert_eq!(
+            subnet_group_arn("arn:aws:rds:us-east-1:1:snapshot:x", "g"),
+            None
+        );
+        assert_eq!(subnet_group_arn("not an arn", "g"), None);
+    }
 }

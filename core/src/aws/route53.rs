@@ -271,17 +271,25 @@ pub async fn wait_change_in_sync(
     }
     let id = bare_zone_id(change_id);
     wait::until(
-        bounds,
+        &bounds.expecting_by_default(wait::usual::DNS_CHANGE_IN_SYNC),
         &format!("Route 53 change {id}"),
         "INSYNC",
         || async {
-            let output = clients
+            let result = clients
                 .route53
                 .get_change()
                 .id(id)
                 .send()
                 .await
-                .map_err(|e| aws_error(SERVICE, "GetChange", id, e))?;
+                .map_err(|e| aws_error(SERVICE, "GetChange", id, e));
+            let output = match result {
+                Ok(output) => output,
+                // A change moments old may not be visible yet (eventual consistency).
+                Err(error) if error.aws_code() == Some("NoSuchChange") => {
+                    return Ok(Poll::Pending("not visible yet".to_string()))
+                }
+                Err(error) => return Err(error),
+            };
             Ok(match output.change_info().map(|c| c.status()) {
                 Some(ChangeStatus::Insync) => Poll::Ready(()),
                 Some(status) => Poll::Pending(status.as_str().to_string()),

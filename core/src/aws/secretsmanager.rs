@@ -141,6 +141,24 @@ pub async fn value(clients: &Clients, id: &str) -> Result<Option<SecretValue>> {
     }
 }
 
+/// Whether AWS refused a call because the secret awaits deletion ("marked for deletion" on
+/// AWS, "currently marked deleted" on moto).
+pub fn is_marked_deleted(error: &StackError) -> bool {
+    let message = error.to_string();
+    error.aws_code() == Some("InvalidRequestException")
+        && (message.contains("marked for deletion") || message.contains("marked deleted"))
+}
+
+/// The current value of a live secret: `None` also when it awaits deletion. What a refresh
+/// that knows the secret's ARN needs, in one call (the ARN names one secret for ever, so
+/// neither its tags nor its name need a DescribeSecret).
+pub async fn live_value(clients: &Clients, arn: &str) -> Result<Option<SecretValue>> {
+    match value(clients, arn).await {
+        Err(error) if is_marked_deleted(&error) => Ok(None),
+        other => other,
+    }
+}
+
 /// The id of the secret's current version (not its value), or `None` when it has none.
 pub async fn current_version(clients: &Clients, id: &str) -> Result<Option<String>> {
     let output = clients

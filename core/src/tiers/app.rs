@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use super::refresh::Prefetch;
 use super::{
     database, load_balancer, secrets, step, storage, tag_sync, StackLayout, Step, StepContext,
 };
@@ -174,14 +175,14 @@ async fn converge_launch_template(ctx: &Arc<StepContext>) -> Result<()> {
         None => {
             let name = launch_template_name(ctx.stack());
             let token = ctx.client_token("app-launch-template");
-            let template = launch_template::create(
-                &ctx.clients,
-                &name,
-                &wanted,
-                &tag_sync::wanted(ctx, &name),
-                &token,
-            )
-            .await?;
+            let tags = tag_sync::wanted(ctx, &name);
+            let template = ctx
+                .create_or_adopt(
+                    &format!("create launch template {name}"),
+                    || launch_template::create(&ctx.clients, &name, &wanted, &tags, &token),
+                    || launch_template::find_by_name(&ctx.clients, &name),
+                )
+                .await?;
             tracing::info!(launch_template = %template.id, "created launch template");
             ctx.record(logical::LAUNCH_TEMPLATE, &template.id);
             (template.id, template.latest_version.unwrap_or(1))
@@ -308,7 +309,17 @@ async fn converge_group(ctx: &Arc<StepContext>) -> Result<()> {
     match existing {
         Some(group) => update_group(ctx, &group, &request).await?,
         None => {
-            autoscaling::create_group(&ctx.clients, &request).await?;
+            let what = format!("create auto scaling group {name}");
+            ctx.create_or_adopt(
+                &what,
+                // It names a launch template made moments before: wait out consistency.
+                || ctx.eventually(&what, || autoscaling::create_group(&ctx.clients, &request)),
+                || async {
+                    let found = autoscaling::describe_group(&ctx.clients, &name).await?;
+                    Ok(found.map(|_| ()))
+                },
+            )
+            .await?;
             tracing::info!(group = %name, "created auto scaling group");
         }
     }
@@ -420,13 +431,23 @@ async fn converge_policy(ctx: &Arc<StepContext>) -> Result<()> {
 
 /// Record the template, group and policy, and write observed settings into the state's spec.
 pub async fn refresh(ctx: &StepContext) -> Result<()> {
-    let group = autoscaling::describe_group(&ctx.clients, &group_name(ctx.stack()))
-        .await?
-        .filter(|g| g.status.is_none());
-    if let Some(template) =
-        launch_template::find_by_name(&ctx.clients, &launch_template_name(ctx.stack())).await?
-    {
-        refresh_template(ctx, &template, group.as_ref()).await?;
+    refresh_with(ctx, &Prefetch::none()).await
+}
+
+/// [`refresh`] with the template's tags from the refresh's shared batch: the group, the
+/// template and the policy are read at once (their names follow from the stack's).
+pub async fn refresh_with(ctx: &StepContext, prefetch: &Prefetch) -> Result<()> {
+    let name = group_name(ctx.stack());
+    let template_name = launch_template_name(ctx.stack());
+    let policy = policy_name(ctx.stack());
+    let (group, template, policy) = tokio::join!(
+        autoscaling::describe_group(&ctx.clients, &name),
+        launch_template::find_by_name(&ctx.clients, &template_name),
+        autoscaling::describe_policy(&ctx.clients, &name, &policy),
+    );
+    let group = group?.filter(|g| g.status.is_none());
+    if let Some(template) = template? {
+        refresh_template(ctx, prefetch, &template, group.as_ref()).await?;
     }
     let Some(group) = group else {
         return Ok(());
@@ -435,9 +456,7 @@ pub async fn refresh(ctx: &StepContext) -> Result<()> {
     ctx.update_outputs(|o| o.asg_name = Some(group.name.clone()));
     ctx.update_state(|s| observe_group(&mut s.spec.autoscaling, &group));
     tag_sync::observe(ctx, &group.tags, &ctx.name(APP_GROUP, None));
-    if let Some(policy) =
-        autoscaling::describe_policy(&ctx.clients, &group.name, &policy_name(ctx.stack())).await?
-    {
+    if let Some(policy) = policy? {
         ctx.record(logical::SCALING_POLICY, &policy.name);
         if let Some(target) = policy.target_value {
             ctx.update_state(|s| s.spec.autoscaling.target_cpu_utilization = target);
@@ -448,12 +467,19 @@ pub async fn refresh(ctx: &StepContext) -> Result<()> {
 
 async fn refresh_template(
     ctx: &StepContext,
+    prefetch: &Prefetch,
     template: &LaunchTemplate,
     group: Option<&AutoScalingGroup>,
 ) -> Result<()> {
     ctx.record(logical::LAUNCH_TEMPLATE, &template.id);
-    let tags = launch_template::tags_of(&ctx.clients, &template.id).await?;
-    tag_sync::observe(ctx, &tags, &launch_template_name(ctx.stack()));
+    let tags = prefetch
+        .ec2_tags(ctx, std::slice::from_ref(&template.id))
+        .await?;
+    tag_sync::observe(
+        ctx,
+        &tags.get(&template.id).cloned().unwrap_or_default(),
+        &launch_template_name(ctx.stack()),
+    );
     // The version in use is the group's when it names a number, else the template's default.
     let in_use = group
         .and_then(|g| g.launch_template_version.as_deref())
@@ -464,12 +490,17 @@ async fn refresh_template(
         o.launch_template_id = Some(template.id.clone());
         o.launch_template_version = in_use;
     });
-    if let Some(version) = in_use {
-        if let Some(found) =
-            launch_template::describe_version(&ctx.clients, &template.id, version).await?
-        {
-            ctx.update_state(|s| observe_template(&mut s.spec.wordpress, &found.data));
-        }
+    let Some(version) = in_use else {
+        return Ok(());
+    };
+    if prefetch.knows_template_version(ctx, &template.id, version) {
+        // Versions are immutable: the one the state recorded says what the spec holds.
+        return Ok(());
+    }
+    if let Some(found) =
+        launch_template::describe_version(&ctx.clients, &template.id, version).await?
+    {
+        ctx.update_state(|s| observe_template(&mut s.spec.wordpress, &found.data));
     }
     Ok(())
 }

@@ -97,9 +97,24 @@ async fn ensure_bastion(ctx: &StepContext) -> Result<()> {
                 client_token: &ctx.client_token(&fingerprint),
                 tags: &ctx.tags(&name),
             };
-            // Retried with the same client token: never a second instance.
+            // The same client token on every try, and a lost answer resolved by looking for a
+            // bastion that was not there before: never a second instance.
+            let known: Vec<&str> = live.iter().map(|i| i.id.as_str()).collect();
+            let launched_since = || async {
+                let now = all_bastions(ctx).await?;
+                Ok(now
+                    .into_iter()
+                    .find(|i| i.is_live() && matches(i) && !known.contains(&i.id.as_str()))
+                    .map(|i| i.id))
+            };
             let id = ctx
-                .eventually("launch the bastion", || ec2::run_instance(ec2, &request))
+                .eventually("launch the bastion", || {
+                    ctx.create_or_adopt(
+                        "launch the bastion",
+                        || ec2::run_instance(ec2, &request),
+                        launched_since,
+                    )
+                })
                 .await?;
             tracing::info!(instance = %id, "bastion launched");
             id

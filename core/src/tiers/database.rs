@@ -101,12 +101,11 @@ async fn converge_subnet_group(ctx: &Arc<StepContext>) -> Result<()> {
             }
         }
         None => {
-            rds::create_db_subnet_group(
-                &ctx.clients,
-                &name,
-                &subnets,
-                &tag_sync::wanted(ctx, &name),
-            )
+            // It names subnets created moments before: wait out AWS's eventual consistency.
+            let tags = tag_sync::wanted(ctx, &name);
+            ctx.eventually(&format!("create DB subnet group {name}"), || {
+                rds::create_db_subnet_group(&ctx.clients, &name, &subnets, &tags)
+            })
             .await?;
             tracing::info!(subnet_group = %name, "created DB subnet group");
         }
@@ -237,7 +236,7 @@ async fn create_instance(
     let subnet_group = ctx.require(logical::DB_SUBNET_GROUP)?;
     let groups = vec![group_id.to_string()];
     let tags = instance_tags(ctx, identifier);
-    rds::create_db_instance(
+    let created = rds::create_db_instance(
         &ctx.clients,
         &DbInstanceRequest {
             identifier,
@@ -256,7 +255,14 @@ async fn create_instance(
             tags: &tags,
         },
     )
-    .await?;
+    .await;
+    match created {
+        // The SDK re-sent a create whose answer was lost: the first call made our instance.
+        Err(error) if error.aws_code() == Some("DBInstanceAlreadyExists") => {}
+        outcome => {
+            outcome?;
+        }
+    }
     tracing::info!(db_instance = %identifier, "creating DB instance");
     Ok(())
 }
@@ -320,20 +326,33 @@ async fn delete_instance(ctx: &Arc<StepContext>) -> Result<()> {
 }
 
 /// Record the subnet group and instance, and write observed settings into the state's spec.
+/// The instance names its subnet group, which AWS keeps while it is in use: then only the
+/// group's tags are read (by the ARN the instance's gives), else the group is described.
 pub async fn refresh(ctx: &StepContext) -> Result<()> {
     let group_name = subnet_group_name(ctx.stack());
-    if let Some(group) = rds::describe_db_subnet_group(&ctx.clients, &group_name).await? {
+    let identifier = instance_identifier(ctx.stack());
+    let db = rds::describe_db_instance(&ctx.clients, &identifier)
+        .await?
+        .filter(|db| db.status != "deleting");
+    let group_arn = match db
+        .as_ref()
+        .filter(|db| db.subnet_group.as_deref() == Some(group_name.as_str()))
+        .and_then(|db| db.arn.as_deref())
+        .and_then(|arn| rds::subnet_group_arn(arn, &group_name))
+    {
+        Some(arn) => Some(arn),
+        None => rds::describe_db_subnet_group(&ctx.clients, &group_name)
+            .await?
+            .map(|group| group.arn.unwrap_or_default()),
+    };
+    if let Some(arn) = group_arn {
         ctx.record(logical::DB_SUBNET_GROUP, &group_name);
-        if let Some(arn) = &group.arn {
-            let tags = rds::tags_of(&ctx.clients, arn).await?;
+        if !arn.is_empty() {
+            let tags = rds::tags_of(&ctx.clients, &arn).await?;
             tag_sync::observe(ctx, &tags, &group_name);
         }
     }
-    let identifier = instance_identifier(ctx.stack());
-    if let Some(db) = rds::describe_db_instance(&ctx.clients, &identifier).await? {
-        if db.status == "deleting" {
-            return Ok(());
-        }
+    if let Some(db) = db {
         ctx.record(logical::DB_INSTANCE, &identifier);
         record_endpoint(ctx, &db);
         ctx.update_state(|state| observe_database(&mut state.spec.database, &db));

@@ -122,26 +122,48 @@ async fn delete_record(ctx: &Arc<StepContext>) -> Result<()> {
     }
 }
 
-/// Record the alias when it exists and still points at this stack's ALB. Route 53 records
-/// carry no tags: the spec's `dns` block says where to look, and an import (which knows no
-/// spec) looks for the one alias of the account that points at the stack's ALB.
-pub async fn refresh(ctx: &StepContext) -> Result<()> {
-    let alb_name = load_balancer::load_balancer_name(ctx.stack());
-    let Some(lb) = elbv2::find_load_balancer(&ctx.clients, &alb_name).await? else {
-        return Ok(());
-    };
-    match ctx.spec().dns.clone() {
-        Some(dns) => refresh_known_record(ctx, &dns, &lb).await,
-        None if ctx.is_import() => import_record(ctx, &lb).await,
-        None => Ok(()),
+/// The alias the spec's `dns` block names, as Route 53 has it (`None` without a block, or
+/// when it is gone). Read beside the ALB: [`record_observed`] judges it once both are in.
+pub async fn lookup(ctx: &StepContext) -> Result<Option<AliasRecord>> {
+    match &ctx.spec().dns {
+        Some(dns) => route53::find_alias(&ctx.clients, &dns.zone_id, &dns.record_name).await,
+        None => Ok(None),
     }
 }
 
-async fn refresh_known_record(ctx: &StepContext, dns: &DnsSpec, lb: &LoadBalancer) -> Result<()> {
-    let Some(record) = route53::find_alias(&ctx.clients, &dns.zone_id, &dns.record_name).await?
-    else {
+/// Record the alias when it exists and still points at this stack's ALB `lb` (as the load
+/// balancer tier just read it). Route 53 records carry no tags: the spec's `dns` block says
+/// where to look, and an import (which knows no spec) looks for the one alias of the account
+/// that points at the stack's ALB.
+pub async fn record_observed(
+    ctx: &StepContext,
+    lb: Option<&LoadBalancer>,
+    record: Option<AliasRecord>,
+) -> Result<()> {
+    let Some(lb) = lb else {
         return Ok(());
     };
+    match (ctx.spec().dns.clone(), record) {
+        (Some(dns), Some(record)) => {
+            record_if_ours(ctx, &dns, lb, &record);
+            Ok(())
+        }
+        (None, _) if ctx.is_import() => import_record(ctx, lb).await,
+        _ => Ok(()),
+    }
+}
+
+/// Refresh this tier alone (it reads the ALB itself).
+pub async fn refresh(ctx: &StepContext) -> Result<()> {
+    let alb_name = load_balancer::load_balancer_name(ctx.stack());
+    let (lb, record) = tokio::join!(
+        elbv2::find_load_balancer(&ctx.clients, &alb_name),
+        lookup(ctx)
+    );
+    record_observed(ctx, lb?.as_ref(), record?).await
+}
+
+fn record_if_ours(ctx: &StepContext, dns: &DnsSpec, lb: &LoadBalancer, record: &AliasRecord) {
     let ours = AliasRecord {
         name: route53::normalize(&dns.record_name),
         target_dns_name: route53::normalize(&lb.dns_name),
@@ -151,7 +173,6 @@ async fn refresh_known_record(ctx: &StepContext, dns: &DnsSpec, lb: &LoadBalance
     if record.points_like(&ours) {
         ctx.record(logical::DNS_RECORD, record_id(dns));
     }
-    Ok(())
 }
 
 async fn import_record(ctx: &StepContext, lb: &LoadBalancer) -> Result<()> {

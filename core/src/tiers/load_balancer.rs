@@ -136,14 +136,14 @@ async fn converge_load_balancer(ctx: &Arc<StepContext>) -> Result<()> {
         }
         None => {
             let name = load_balancer_name(ctx.stack());
-            let lb = elbv2::create_load_balancer(
-                &ctx.clients,
-                &name,
-                &subnets,
-                &groups,
-                &tag_sync::wanted(ctx, &name),
-            )
-            .await?;
+            let tags = tag_sync::wanted(ctx, &name);
+            let lb = ctx
+                .create_or_adopt(
+                    &format!("create load balancer {name}"),
+                    || elbv2::create_load_balancer(&ctx.clients, &name, &subnets, &groups, &tags),
+                    || find_load_balancer(ctx),
+                )
+                .await?;
             tracing::info!(load_balancer = %lb.arn, "created load balancer");
             lb
         }
@@ -151,8 +151,17 @@ async fn converge_load_balancer(ctx: &Arc<StepContext>) -> Result<()> {
     ctx.record(logical::LOAD_BALANCER, &lb.arn);
     record_load_balancer_outputs(ctx, &lb);
     let idle_timeout = ctx.spec().load_balancer.idle_timeout;
-    if elbv2::idle_timeout(&ctx.clients, &lb.arn).await? != Some(idle_timeout) {
-        elbv2::set_idle_timeout(&ctx.clients, &lb.arn, idle_timeout).await?;
+    // The balancer may be moments old: its attributes can answer NotFound for a while.
+    let observed = ctx
+        .eventually(&format!("attributes of {}", lb.arn), || {
+            elbv2::idle_timeout(&ctx.clients, &lb.arn)
+        })
+        .await?;
+    if observed != Some(idle_timeout) {
+        ctx.eventually(&format!("idle timeout of {}", lb.arn), || {
+            elbv2::set_idle_timeout(&ctx.clients, &lb.arn, idle_timeout)
+        })
+        .await?;
     }
     elbv2::wait_load_balancer_active(&ctx.clients, ctx.bounds(), &lb.arn).await?;
     Ok(())
@@ -231,14 +240,14 @@ async fn converge_target_group(ctx: &Arc<StepContext>) -> Result<()> {
         None => {
             let name = target_group_name(ctx.stack());
             let vpc = ctx.require(logical::VPC)?;
-            let tg = elbv2::create_target_group(
-                &ctx.clients,
-                &name,
-                &vpc,
-                path,
-                &tag_sync::wanted(ctx, &name),
-            )
-            .await?;
+            let tags = tag_sync::wanted(ctx, &name);
+            let tg = ctx
+                .create_or_adopt(
+                    &format!("create target group {name}"),
+                    || elbv2::create_target_group(&ctx.clients, &name, &vpc, path, &tags),
+                    || find_target_group(ctx),
+                )
+                .await?;
             tracing::info!(target_group = %tg.arn, "created target group");
             tg
         }
@@ -295,13 +304,14 @@ async fn converge_listeners(ctx: &Arc<StepContext>) -> Result<()> {
                 listener.arn.clone()
             }
             None => {
-                let listener = elbv2::create_listener(
-                    &ctx.clients,
-                    &lb_arn,
-                    request,
-                    &tag_sync::wanted(ctx, &name),
-                )
-                .await?;
+                let tags = tag_sync::wanted(ctx, &name);
+                let listener = ctx
+                    .create_or_adopt(
+                        &format!("create listener {name}"),
+                        || elbv2::create_listener(&ctx.clients, &lb_arn, request, &tags),
+                        || listener_on_port(ctx, &lb_arn, request.port),
+                    )
+                    .await?;
                 tracing::info!(listener = %listener.arn, port = request.port, "created listener");
                 listener.arn
             }
@@ -309,6 +319,16 @@ async fn converge_listeners(ctx: &Arc<StepContext>) -> Result<()> {
         ctx.record(*logical_name, arn);
     }
     Ok(())
+}
+
+/// The balancer's listener on `port`, if any (a create whose answer was lost).
+async fn listener_on_port(
+    ctx: &StepContext,
+    lb_arn: &str,
+    port: i64,
+) -> Result<Option<elbv2::Listener>> {
+    let listeners = elbv2::listeners(&ctx.clients, lb_arn).await?;
+    Ok(listeners.into_iter().find(|l| l.port == Some(port)))
 }
 
 async fn delete_listeners(ctx: &Arc<StepContext>) -> Result<()> {
@@ -323,30 +343,104 @@ async fn delete_listeners(ctx: &Arc<StepContext>) -> Result<()> {
     Ok(())
 }
 
-/// Record the ALB, target group and listeners, and write observed settings into the spec.
-pub async fn refresh(ctx: &StepContext) -> Result<()> {
-    let name = load_balancer_name(ctx.stack());
-    // ARN → the name its tags should carry, for one batched tag look-up at the end.
+/// Record the ALB, target group and listeners, write observed settings into the spec, and
+/// return the ALB (the DNS tier judges its record against it).
+///
+/// One round of five concurrent calls: the ALB and the target group by name, and, for the
+/// ARNs the prior state knows, the listeners, the ALB's attributes and every tag. Only when
+/// the ALB or a listener is not the one the state knew are those asked again.
+pub async fn refresh(ctx: &StepContext) -> Result<Option<LoadBalancer>> {
+    let prior_lb = ctx
+        .prior_resource(logical::LOAD_BALANCER)
+        .map(str::to_string);
+    let prior_arns: Vec<String> = [
+        logical::LOAD_BALANCER,
+        logical::TARGET_GROUP,
+        logical::HTTP_LISTENER,
+        logical::HTTPS_LISTENER,
+    ]
+    .iter()
+    .filter_map(|key| ctx.prior_resource(key).map(str::to_string))
+    .collect();
+    let clients = &ctx.clients;
+    let (tg_name, lb_name) = (
+        target_group_name(ctx.stack()),
+        load_balancer_name(ctx.stack()),
+    );
+    let (tg, lb, listeners, idle, tags) = tokio::join!(
+        elbv2::find_target_group(clients, &tg_name),
+        elbv2::find_load_balancer(clients, &lb_name),
+        speculate(prior_lb.as_deref(), |arn| elbv2::listeners(clients, arn)),
+        speculate(prior_lb.as_deref(), |arn| elbv2::idle_timeout(clients, arn)),
+        speculate(
+            (!prior_arns.is_empty()).then_some(prior_arns.as_slice()),
+            |arns| elbv2::tags_of(clients, arns)
+        ),
+    );
+    // ARN → the name its tags should carry.
     let mut named = Vec::new();
-    if let Some(tg) =
-        elbv2::find_target_group(&ctx.clients, &target_group_name(ctx.stack())).await?
-    {
+    if let Some(tg) = tg? {
         ctx.record(logical::TARGET_GROUP, &tg.arn);
         named.push((tg.arn.clone(), tg.name.clone()));
         if let Some(path) = tg.health_check_path {
             ctx.update_state(|s| s.spec.load_balancer.health_check_path = path);
         }
     }
-    let Some(lb) = elbv2::find_load_balancer(&ctx.clients, &name).await? else {
-        return observe_tags(ctx, &named).await;
+    let lb = lb?;
+    if let Some(lb) = &lb {
+        named.push((lb.arn.clone(), lb.name.clone()));
+        let known = prior_lb.as_deref() == Some(lb.arn.as_str());
+        let listeners = match listeners.filter(|_| known) {
+            Some(Ok(found)) => found,
+            _ => elbv2::listeners(clients, &lb.arn).await?,
+        };
+        let idle = match idle.filter(|_| known) {
+            Some(Ok(seconds)) => seconds,
+            _ => elbv2::idle_timeout(clients, &lb.arn).await?,
+        };
+        record_load_balancer(ctx, lb, &listeners, idle, &mut named);
+    }
+    let tags = match tags {
+        Some(Ok(tags)) if named.iter().all(|(arn, _)| prior_arns.contains(arn)) => tags,
+        _ => {
+            let arns: Vec<String> = named.iter().map(|(arn, _)| arn.clone()).collect();
+            elbv2::tags_of(clients, &arns).await?
+        }
     };
-    named.push((lb.arn.clone(), lb.name.clone()));
+    for (arn, name) in &named {
+        tag_sync::observe(ctx, &tags.get(arn).cloned().unwrap_or_default(), name);
+    }
+    Ok(lb)
+}
+
+/// A read about objects the prior state names, made before knowing they still exist: `None`
+/// without them; an error here only means "ask again about what exists now".
+async fn speculate<'a, K, T, F, Fut>(known: Option<&'a K>, read: F) -> Option<Result<T>>
+where
+    K: ?Sized,
+    F: FnOnce(&'a K) -> Fut,
+    Fut: std::future::Future<Output = Result<T>>,
+{
+    match known {
+        Some(known) => Some(read(known).await),
+        None => None,
+    }
+}
+
+/// Record the ALB, its listeners and the settings they show; push the listeners' ARNs and
+/// names onto `named` for the tag check.
+fn record_load_balancer(
+    ctx: &StepContext,
+    lb: &LoadBalancer,
+    listeners: &[elbv2::Listener],
+    idle_timeout: Option<i64>,
+    named: &mut Vec<(String, String)>,
+) {
     ctx.record(logical::LOAD_BALANCER, &lb.arn);
-    record_load_balancer_outputs(ctx, &lb);
-    if let Some(seconds) = elbv2::idle_timeout(&ctx.clients, &lb.arn).await? {
+    record_load_balancer_outputs(ctx, lb);
+    if let Some(seconds) = idle_timeout {
         ctx.update_state(|s| s.spec.load_balancer.idle_timeout = seconds);
     }
-    let listeners = elbv2::listeners(&ctx.clients, &lb.arn).await?;
     let https = listeners.iter().find(|l| l.port == Some(HTTPS_PORT));
     let http = listeners.iter().find(|l| l.port == Some(HTTP_PORT));
     if let Some(listener) = http {
@@ -362,17 +456,6 @@ pub async fn refresh(ctx: &StepContext) -> Result<()> {
     // The URL depends on the observed certificate too.
     let url = dns::stack_url(&ctx.snapshot().spec, &lb.dns_name);
     ctx.update_outputs(|o| o.url = Some(url));
-    observe_tags(ctx, &named).await
-}
-
-/// Report tag drift of the `(ARN, object name)` objects.
-async fn observe_tags(ctx: &StepContext, named: &[(String, String)]) -> Result<()> {
-    let arns: Vec<String> = named.iter().map(|(arn, _)| arn.clone()).collect();
-    let tags = elbv2::tags_of(&ctx.clients, &arns).await?;
-    for (arn, name) in named {
-        tag_sync::observe(ctx, &tags.get(arn).cloned().unwrap_or_default(), name);
-    }
-    Ok(())
 }
 
 #[cfg(test)]

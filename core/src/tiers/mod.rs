@@ -16,7 +16,7 @@
 //!
 //! A tier module exposes `pub fn steps(plan: &StackLayout) -> Vec<Step>` and
 //! `pub async fn refresh(ctx: &StepContext) -> Result<()>`, and is registered in
-//! [`all_steps`] and [`refresh_all`] below.
+//! [`all_steps`] below and in `refresh::refresh_all`.
 //!
 //! # Recording
 //! Every step records each id in the shared state **as soon as AWS returns it, before
@@ -54,6 +54,9 @@
 //! The EC2 tiers' helpers `network::ensure_tags` (apply: add missing tags, drop the keys in
 //! `ctx.retired_tags()`) and `network::observe_tags` (refresh: ownership and `Name` present?
 //! user-tag drift into `tags`) are `pub(crate)` for the other tiers to reuse.
+//! Every tier refreshes at once and none waits for another (see `refresh.rs`): use the prior
+//! state's ids rather than what another tier records, and read what is known by name or id
+//! at the same time as the lookups (a refresh is one or two rounds of concurrent calls).
 
 pub mod app;
 pub mod bastion;
@@ -61,6 +64,7 @@ pub mod database;
 pub mod dns;
 pub mod load_balancer;
 pub mod network;
+pub mod refresh;
 pub mod secrets;
 pub mod security;
 pub mod service_sweep;
@@ -200,31 +204,10 @@ pub fn all_steps(plan: &StackLayout) -> Vec<Step> {
     steps
 }
 
-/// Refresh every tier concurrently into `ctx`'s state.
+/// Refresh every tier concurrently into `ctx`'s state (see `refresh.rs`; the engine passes
+/// the prior outputs through `refresh::refresh_all` on a read).
 pub async fn refresh_all(ctx: &StepContext) -> Result<()> {
-    let (network, security, bastion) = tokio::join!(
-        network::refresh(ctx),
-        security::refresh(ctx),
-        bastion::refresh(ctx)
-    );
-    network?;
-    security?;
-    bastion?;
-    let (storage, database, load_balancer, app, dns, secrets) = tokio::join!(
-        storage::refresh(ctx),
-        database::refresh(ctx),
-        load_balancer::refresh(ctx),
-        app::refresh(ctx),
-        dns::refresh(ctx),
-        secrets::refresh(ctx)
-    );
-    storage?;
-    database?;
-    secrets?;
-    load_balancer?;
-    app?;
-    dns?;
-    Ok(())
+    refresh::refresh_all(ctx, None).await
 }
 
 /// Which lifecycle operation a context serves.
@@ -335,6 +318,52 @@ impl StepContext {
         Fut: Future<Output = Result<T>>,
     {
         crate::wait::eventually(&self.bounds, what, call).await
+    }
+
+    /// Create an object, never twice. `create` goes out without the SDK's blind re-send where
+    /// the API has no idempotency token (`aws::NoBlindResend`); when its outcome is unknown (the
+    /// connection broke after the call left) or AWS says the object already exists (a re-send
+    /// met the first call's object), `find` looks for it and adopts it; only when it is not
+    /// there after a lost answer is the create sent again.
+    pub async fn create_or_adopt<T, C, CFut, F, FFut>(
+        &self,
+        what: &str,
+        create: C,
+        find: F,
+    ) -> Result<T>
+    where
+        C: Fn() -> CFut,
+        CFut: Future<Output = Result<T>>,
+        F: Fn() -> FFut,
+        FFut: Future<Output = Result<Option<T>>>,
+    {
+        let (create, find) = (&create, &find);
+        crate::wait::retrying(
+            &self.bounds,
+            what,
+            crate::aws::outcome_unknown,
+            || async move {
+                match create().await {
+                    Err(error)
+                        if crate::aws::outcome_unknown(&error)
+                            || crate::aws::already_exists(&error) =>
+                    {
+                        match find().await? {
+                            Some(found) => {
+                                tracing::info!(
+                                    what,
+                                    "adopted what a create with a lost answer made"
+                                );
+                                Ok(found)
+                            }
+                            None => Err(error),
+                        }
+                    }
+                    outcome => outcome,
+                }
+            },
+        )
+        .await
     }
 
     /// An idempotency token for the object `role` of this stack: the same on every retry and

@@ -15,6 +15,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use super::refresh::Prefetch;
 use super::{step, StackLayout, Step, StepContext};
 use crate::aws::ec2::{self, RouteTable, RouteTarget, Scope, Tags};
 use crate::cidr;
@@ -239,7 +240,14 @@ async fn ensure_vpc(ctx: &StepContext) -> Result<()> {
             ensure_tags(ctx, &vpc.id, &vpc.tags, &name).await?;
         }
         None => {
-            let id = ec2::create_vpc(ec2, wanted_cidr, &ctx.tags(&name)).await?;
+            let tags = ctx.tags(&name);
+            let id = ctx
+                .create_or_adopt(
+                    &format!("create VPC {name}"),
+                    || ec2::create_vpc(ec2, wanted_cidr, &tags),
+                    || async { Ok(find_vpc(ctx).await?.map(|vpc| vpc.id)) },
+                )
+                .await?;
             ctx.record(logical::VPC, &id);
             tracing::info!(vpc = %id, cidr = %wanted_cidr, "VPC created");
             ctx.eventually(&format!("enable DNS on {id}"), || {
@@ -295,7 +303,20 @@ async fn ensure_subnet(ctx: &StepContext, kind: SubnetKind, index: usize, az: &s
             ensure_tags(ctx, &subnet.id, &subnet.tags, &name).await?;
         }
         None => {
-            let id = ec2::create_subnet(ec2, &vpc_id, az, &cidr, &ctx.tags(&name)).await?;
+            let tags = ctx.tags(&name);
+            let id = ctx
+                .create_or_adopt(
+                    &format!("create subnet {name}"),
+                    || ec2::create_subnet(ec2, &vpc_id, az, &cidr, &tags),
+                    || async {
+                        let subnets = ec2::subnets(ec2, Scope::Vpc(&vpc_id)).await?;
+                        Ok(subnets
+                            .into_iter()
+                            .find(|s| s.zone == az && s.cidr == cidr)
+                            .map(|s| s.id))
+                    },
+                )
+                .await?;
             ctx.record(key, &id);
             tracing::info!(subnet = %id, cidr = %cidr, zone = az, "subnet created");
         }
@@ -343,20 +364,62 @@ async fn ensure_internet_gateway(ctx: &StepContext) -> Result<()> {
             (gateway.id.clone(), gateway.attached_vpcs.contains(&vpc_id))
         }
         None => {
-            let id = ec2::create_internet_gateway(ec2, &ctx.tags(&name)).await?;
+            let tags = ctx.tags(&name);
+            let id = ctx
+                .create_or_adopt(
+                    &format!("create internet gateway {name}"),
+                    || ec2::create_internet_gateway(ec2, &tags),
+                    || find_unattached_gateway(ctx, &name),
+                )
+                .await?;
             tracing::info!(internet_gateway = %id, "internet gateway created");
             (id, false)
         }
     };
     ctx.record(logical::INTERNET_GATEWAY, &id);
     if !attached {
-        ctx.eventually(&format!("attach {id}"), || {
-            ec2::attach_internet_gateway(ec2, &id, &vpc_id)
+        ctx.eventually(&format!("attach {id}"), || async {
+            match ec2::attach_internet_gateway(ec2, &id, &vpc_id).await {
+                // A retry of an attach whose answer was lost: done if it is our VPC.
+                Err(error) if error.aws_code() == Some("Resource.AlreadyAssociated") => {
+                    attached_to(ctx, &id, &vpc_id)
+                        .await?
+                        .then_some(())
+                        .ok_or(error)
+                }
+                outcome => outcome,
+            }
         })
         .await?;
         tracing::info!(internet_gateway = %id, vpc = %vpc_id, "internet gateway attached");
     }
     Ok(())
+}
+
+/// Whether gateway `igw` is attached to `vpc_id`.
+async fn attached_to(ctx: &StepContext, igw: &str, vpc_id: &str) -> Result<bool> {
+    let gateways = ec2::internet_gateways(&ctx.clients.ec2, Scope::Vpc(vpc_id)).await?;
+    Ok(gateways.iter().any(|g| g.id == igw))
+}
+
+/// The live NAT gateway in `subnet`, if any (a create whose answer was lost).
+async fn live_nat_in(ctx: &StepContext, vpc_id: &str, subnet: &str) -> Result<Option<String>> {
+    let gateways = ec2::nat_gateways(&ctx.clients.ec2, Scope::Vpc(vpc_id)).await?;
+    Ok(gateways
+        .into_iter()
+        .find(|n| n.is_live() && n.subnet_id == subnet)
+        .map(|n| n.id))
+}
+
+/// A stack gateway named `name` attached nowhere: one whose create lost its answer.
+async fn find_unattached_gateway(ctx: &StepContext, name: &str) -> Result<Option<String>> {
+    let gateways = ec2::stack_internet_gateways(&ctx.clients.ec2, ctx.stack()).await?;
+    Ok(gateways
+        .into_iter()
+        .find(|g| {
+            g.attached_vpcs.is_empty() && g.tags.get("Name").map(String::as_str) == Some(name)
+        })
+        .map(|g| g.id))
 }
 
 async fn delete_internet_gateway(ctx: &StepContext) -> Result<()> {
@@ -415,7 +478,14 @@ async fn find_or_create_table(
             table
         }
         None => {
-            let id = ec2::create_route_table(ec2, &vpc_id, &ctx.tags(name)).await?;
+            let tags = ctx.tags(name);
+            let id = ctx
+                .create_or_adopt(
+                    &format!("create route table {name}"),
+                    || ec2::create_route_table(ec2, &vpc_id, &tags),
+                    || find_table_named(ctx, &vpc_id, name),
+                )
+                .await?;
             tracing::info!(route_table = %id, name, "route table created");
             RouteTable {
                 id,
@@ -428,6 +498,21 @@ async fn find_or_create_table(
     };
     ctx.record(logical_name, &table.id);
     Ok((table, tables))
+}
+
+/// The VPC's route table named `name`, if any (a create whose answer was lost).
+async fn find_table_named(ctx: &StepContext, vpc_id: &str, name: &str) -> Result<Option<String>> {
+    let tables = ec2::route_tables(&ctx.clients.ec2, Scope::Vpc(vpc_id)).await?;
+    Ok(identify_table(&tables, name, &[]).map(|t| t.id.clone()))
+}
+
+/// The stack's elastic IP named `name`, if any (an allocation whose answer was lost).
+async fn find_address_named(ctx: &StepContext, name: &str) -> Result<Option<String>> {
+    let addresses = ec2::stack_addresses(&ctx.clients.ec2, ctx.stack()).await?;
+    Ok(addresses
+        .into_iter()
+        .find(|a| a.tags.get("Name").map(String::as_str) == Some(name))
+        .map(|a| a.allocation_id))
 }
 
 async fn ensure_public_routes(ctx: &StepContext) -> Result<()> {
@@ -468,6 +553,7 @@ async fn ensure_public_routes(ctx: &StepContext) -> Result<()> {
 async fn delete_table(
     ctx: &StepContext,
     table_key: &str,
+    name: &str,
     association_keys: &[String],
 ) -> Result<()> {
     let ec2 = &ctx.clients.ec2;
@@ -477,8 +563,12 @@ async fn delete_table(
             ctx.forget(key);
         }
     }
-    let Some(id) = ctx.resource(table_key) else {
-        return Ok(());
+    let id = match ctx.resource(table_key) {
+        Some(id) => id,
+        None => match unrecorded_table(ctx, name).await? {
+            Some(id) => id,
+            None => return Ok(()),
+        },
     };
     retry_dependency(ctx, &format!("delete route table {id}"), || {
         ec2::delete_route_table(ec2, &id)
@@ -489,13 +579,35 @@ async fn delete_table(
     Ok(())
 }
 
+/// The table named `name` in the recorded VPC, its associations removed: a refresh leaves
+/// out a table that has no default route yet (an apply failed between creating the table and
+/// its route), yet the VPC cannot be deleted while the table exists.
+async fn unrecorded_table(ctx: &StepContext, name: &str) -> Result<Option<String>> {
+    let ec2 = &ctx.clients.ec2;
+    let Some(vpc_id) = ctx.resource(logical::VPC) else {
+        return Ok(None);
+    };
+    let tables = ec2::route_tables(ec2, Scope::Vpc(&vpc_id)).await?;
+    let Some(table) = tables
+        .into_iter()
+        .find(|t| t.tags.get("Name").map(String::as_str) == Some(name))
+    else {
+        return Ok(None);
+    };
+    for (association, _) in &table.associations {
+        ec2::disassociate_route_table(ec2, association).await?;
+    }
+    Ok(Some(table.id))
+}
+
 async fn delete_public_routes(ctx: &StepContext) -> Result<()> {
     let associations: Vec<String> = ctx
         .zones()
         .iter()
         .map(|az| qualified(logical::PUBLIC_ROUTE_TABLE_ASSOCIATION, az))
         .collect();
-    delete_table(ctx, logical::PUBLIC_ROUTE_TABLE, &associations).await
+    let name = ctx.name("public", None);
+    delete_table(ctx, logical::PUBLIC_ROUTE_TABLE, &name, &associations).await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -522,7 +634,14 @@ async fn ensure_nat(ctx: &StepContext, az: &str) -> Result<()> {
                 address.allocation_id.clone()
             }
             None => {
-                let id = ec2::allocate_address(ec2, &ctx.tags(&name)).await?;
+                let tags = ctx.tags(&name);
+                let id = ctx
+                    .create_or_adopt(
+                        &format!("allocate elastic IP {name}"),
+                        || ec2::allocate_address(ec2, &tags),
+                        || find_address_named(ctx, &name),
+                    )
+                    .await?;
                 tracing::info!(allocation = %id, zone = az, "elastic IP allocated");
                 id
             }
@@ -549,10 +668,16 @@ async fn ensure_nat(ctx: &StepContext, az: &str) -> Result<()> {
                 .count();
             let token = ctx.client_token(&format!("nat-{az}-{dead}"));
             let tags = ctx.tags(&name);
-            // Retried with the same client token: never a second gateway.
+            // The same client token on every try, and a lost answer resolved by looking for
+            // the gateway in its subnet: never a second gateway.
+            let what = format!("create NAT gateway in {subnet}");
             let id = ctx
-                .eventually(&format!("create NAT gateway in {subnet}"), || {
-                    ec2::create_nat_gateway(ec2, &subnet, &allocation, &token, &tags)
+                .eventually(&what, || {
+                    ctx.create_or_adopt(
+                        &what,
+                        || ec2::create_nat_gateway(ec2, &subnet, &allocation, &token, &tags),
+                        || live_nat_in(ctx, &vpc_id, &subnet),
+                    )
                 })
                 .await?;
             tracing::info!(nat_gateway = %id, zone = az, "NAT gateway created");
@@ -730,6 +855,7 @@ async fn delete_private_routes(ctx: &StepContext, az: &str) -> Result<()> {
     delete_table(
         ctx,
         &qualified(logical::PRIVATE_ROUTE_TABLE, az),
+        &private_table_name(ctx, az),
         &association,
     )
     .await
@@ -767,40 +893,52 @@ struct Observed {
     subnets: Vec<ec2::Subnet>,
     gateways: Vec<ec2::InternetGateway>,
     tables: Vec<RouteTable>,
-    addresses: Vec<ec2::Address>,
     nats: Vec<ec2::NatGateway>,
+    /// Allocation id → tags of the NAT gateways' elastic IPs.
+    address_tags: BTreeMap<String, Tags>,
 }
 
-/// Six concurrent describes scoped to the VPC (EIPs, which have no VPC, by the stack tag).
-async fn observe(ctx: &StepContext, vpc_id: &str) -> Result<Observed> {
+/// Five concurrent describes scoped to the VPC; the tags of the NAT gateways' elastic IPs
+/// (which have no VPC) come from the refresh's batched DescribeTags.
+async fn observe(ctx: &StepContext, prefetch: &Prefetch, vpc_id: &str) -> Result<Observed> {
     let ec2 = &ctx.clients.ec2;
     let scope = Scope::Vpc(vpc_id);
-    let (vpcs, subnets, gateways, tables, addresses, nats) = tokio::try_join!(
+    let (vpcs, subnets, gateways, tables, nats) = tokio::try_join!(
         ec2::vpcs(ec2, scope),
         ec2::subnets(ec2, scope),
         ec2::internet_gateways(ec2, scope),
         ec2::route_tables(ec2, scope),
-        ec2::stack_addresses(ec2, ctx.stack()),
         ec2::nat_gateways(ec2, scope),
     )?;
+    let allocations: Vec<String> = nats
+        .iter()
+        .filter(|n| n.is_live())
+        .flat_map(|n| n.allocation_ids.iter().cloned())
+        .collect();
+    let address_tags = prefetch.ec2_tags(ctx, &allocations).await?;
     Ok(Observed {
         vpc: vpcs.into_iter().next(),
         subnets,
         gateways,
         tables,
-        addresses,
         nats,
+        address_tags,
     })
 }
 
 /// Observe the network tier and record what exists. With a prior state the describes go
 /// out at once, scoped to its VPC; on import the VPC is first found by its tag.
 pub async fn refresh(ctx: &StepContext) -> Result<()> {
+    refresh_with(ctx, &Prefetch::none()).await
+}
+
+/// [`refresh`] with the elastic IPs' tags from the refresh's shared batch.
+pub async fn refresh_with(ctx: &StepContext, prefetch: &Prefetch) -> Result<()> {
     let prior_vpc = ctx.prior_resource(logical::VPC).map(str::to_string);
     let mut observed = match &prior_vpc {
-        Some(id) => observe(ctx, id).await?,
+        Some(id) => observe(ctx, prefetch, id).await?,
         None => match find_vpc(ctx).await? {
-            Some(vpc) => observe(ctx, &vpc.id).await?,
+            Some(vpc) => observe(ctx, prefetch, &vpc.id).await?,
             None => return Ok(()),
         },
     };
@@ -808,7 +946,7 @@ pub async fn refresh(ctx: &StepContext) -> Result<()> {
         // The prior VPC is gone; a resumed create may have made another one.
         let tagged = pick_vpc(ctx, ec2::stack_vpcs(&ctx.clients.ec2, ctx.stack()).await?);
         match tagged.filter(|v| Some(&v.id) != prior_vpc.as_ref()) {
-            Some(vpc) => observed = observe(ctx, &vpc.id).await?,
+            Some(vpc) => observed = observe(ctx, prefetch, &vpc.id).await?,
             None => return Ok(()),
         }
     }
@@ -892,12 +1030,12 @@ fn record_nats(
         if observe_tags(ctx, &nat.tags, &name) {
             ctx.record(qualified(logical::NAT_GATEWAY, az), &nat.id);
         }
-        let address = observed
-            .addresses
+        let address = nat
+            .allocation_ids
             .iter()
-            .find(|a| nat.allocation_ids.contains(&a.allocation_id));
-        if let Some(address) = address.filter(|a| observe_tags(ctx, &a.tags, &name)) {
-            ctx.record(qualified(logical::NAT_EIP, az), &address.allocation_id);
+            .find_map(|id| Some((id, observed.address_tags.get(id)?)));
+        if let Some((allocation, _)) = address.filter(|(_, tags)| observe_tags(ctx, tags, &name)) {
+            ctx.record(qualified(logical::NAT_EIP, az), allocation);
         }
     }
     live.len()

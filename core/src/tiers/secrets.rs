@@ -22,7 +22,7 @@ use serde_json::{json, Value};
 
 use super::{database, StackLayout, Step, StepContext};
 use crate::aws::iam::{self, InstanceProfile, Role};
-use crate::aws::secretsmanager::{self, SecretInfo};
+use crate::aws::secretsmanager::{self, SecretInfo, SecretValue};
 use crate::error::{Result, StackError};
 use crate::naming::STACK_TAG;
 use crate::secrets::{ensure_wordpress_keys, WORDPRESS_KEY_NAMES};
@@ -333,7 +333,14 @@ async fn converge_role(ctx: &StepContext) -> Result<Role> {
         }
         None => {
             let description = "WordPress instances: may read the stack's secret, nothing else";
-            let role = iam::create_role(&ctx.clients, &name, description, &trust, &tags).await?;
+            let role = match iam::create_role(&ctx.clients, &name, description, &trust, &tags).await
+            {
+                // The SDK re-sent a create whose answer was lost: the role is the one we made.
+                Err(error) if error.aws_code() == Some("EntityAlreadyExists") => {
+                    iam::get_role(&ctx.clients, &name).await?.ok_or(error)?
+                }
+                outcome => outcome?,
+            };
             tracing::info!(role = %role.arn, "created IAM role");
             role
         }
@@ -384,7 +391,15 @@ async fn converge_profile(ctx: &StepContext, role: &str) -> Result<InstanceProfi
             profile
         }
         None => {
-            let profile = iam::create_instance_profile(&ctx.clients, &name, &tags).await?;
+            let profile = match iam::create_instance_profile(&ctx.clients, &name, &tags).await {
+                // The SDK re-sent a create whose answer was lost: the profile is the one we made.
+                Err(error) if error.aws_code() == Some("EntityAlreadyExists") => {
+                    iam::get_instance_profile(&ctx.clients, &name)
+                        .await?
+                        .ok_or(error)?
+                }
+                outcome => outcome?,
+            };
             tracing::info!(instance_profile = %profile.arn, "created instance profile");
             profile
         }
@@ -394,8 +409,17 @@ async fn converge_profile(ctx: &StepContext, role: &str) -> Result<InstanceProfi
     }
     if !profile.roles.iter().any(|r| r == role) {
         // A role created moments ago may not be visible to the profile yet.
-        ctx.eventually("the app role joining its instance profile", || {
-            iam::add_role_to_instance_profile(&ctx.clients, &name, role)
+        ctx.eventually("the app role joining its instance profile", || async {
+            match iam::add_role_to_instance_profile(&ctx.clients, &name, role).await {
+                // A re-sent add whose first answer was lost: the profile is full with our role.
+                Err(error) if error.aws_code() == Some("LimitExceeded") => {
+                    let joined = iam::get_instance_profile(&ctx.clients, &name)
+                        .await?
+                        .is_some_and(|p| p.roles.iter().any(|r| r == role));
+                    joined.then_some(()).ok_or(error)
+                }
+                outcome => outcome,
+            }
         })
         .await?;
     }
@@ -451,19 +475,30 @@ pub async fn refresh(ctx: &StepContext) -> Result<()> {
     access
 }
 
-async fn refresh_secret(ctx: &StepContext) -> Result<()> {
-    let id = ctx
+/// The secret the refresh reads: by the ARN the prior state recorded (one GetSecretValue:
+/// an ARN names one secret for ever, so it is ours and needs no DescribeSecret), else (import,
+/// or a state from before the ARN was kept) found by name and checked for ownership.
+async fn current_secret(ctx: &StepContext) -> Result<Option<(String, SecretValue)>> {
+    if let Some(arn) = ctx
         .prior_resource(logical::APP_SECRET)
-        .map(str::to_string)
-        .unwrap_or_else(|| secret_name(ctx.stack()));
-    let info = match secretsmanager::describe(&ctx.clients, &id).await? {
+        .filter(|id| id.starts_with("arn:"))
+    {
+        let value = secretsmanager::live_value(&ctx.clients, arn).await?;
+        return Ok(value.map(|v| (arn.to_string(), v)));
+    }
+    let info = match secretsmanager::describe(&ctx.clients, &secret_name(ctx.stack())).await? {
         Some(info) if !info.scheduled_for_deletion && owned_by(&info.tags, ctx.stack()) => info,
-        _ => return Ok(()),
+        _ => return Ok(None),
     };
-    let Some(contents) = secretsmanager::value(&ctx.clients, &info.arn)
-        .await?
-        .and_then(|value| parse_secret_document(&value.secret))
-    else {
+    let value = secretsmanager::value(&ctx.clients, &info.arn).await?;
+    Ok(value.map(|v| (info.arn, v)))
+}
+
+async fn refresh_secret(ctx: &StepContext) -> Result<()> {
+    let Some((arn, value)) = current_secret(ctx).await? else {
+        return Ok(());
+    };
+    let Some(contents) = parse_secret_document(&value.secret) else {
         return Ok(());
     };
     let complete = WORDPRESS_KEY_NAMES
@@ -480,16 +515,23 @@ async fn refresh_secret(ctx: &StepContext) -> Result<()> {
         s.spec.database.password.is_some() && s.spec.database.password == contents.password
     });
     if complete && matches {
-        ctx.record(logical::APP_SECRET, &info.arn);
+        ctx.record(logical::APP_SECRET, &arn);
     }
     Ok(())
 }
 
+/// The role, its policies and the instance profile, all read at once (their names follow
+/// from the stack's); what the role's answers say counts only when the role is ours.
 async fn refresh_instance_access(ctx: &StepContext) -> Result<()> {
     let name = role_name(ctx.stack());
-    let (role, profile) = tokio::join!(
-        iam::get_role(&ctx.clients, &name),
-        iam::get_instance_profile(&ctx.clients, &name)
+    let clients = &ctx.clients;
+    let (role, profile, inline, attached, document, secret_arn) = tokio::join!(
+        iam::get_role(clients, &name),
+        iam::get_instance_profile(clients, &name),
+        iam::list_role_policies(clients, &name),
+        iam::list_attached_role_policies(clients, &name),
+        iam::get_role_policy(clients, &name, READ_SECRET_POLICY),
+        secret_arn_for_policy(ctx),
     );
     let Some(role) = role?.filter(|r| owned_by(&r.tags, ctx.stack())) else {
         return Ok(());
@@ -497,7 +539,12 @@ async fn refresh_instance_access(ctx: &StepContext) -> Result<()> {
     if same_policy(&role.trust_policy, &trust_policy()) {
         ctx.record(logical::APP_ROLE, &role.name);
     }
-    if policy_is_exactly_read_secret(ctx, &role.name).await? {
+    let only_ours = inline? == [READ_SECRET_POLICY] && attached?.is_empty();
+    let reads_the_secret = match (document?, secret_arn?) {
+        (Some(document), Some(arn)) => same_policy(&document, &read_secret_policy(&arn)),
+        _ => false,
+    };
+    if only_ours && reads_the_secret {
         ctx.record(logical::APP_ROLE_POLICY, READ_SECRET_POLICY);
     }
     if let Some(profile) = profile?.filter(|p| owned_by(&p.tags, ctx.stack())) {
@@ -508,19 +555,17 @@ async fn refresh_instance_access(ctx: &StepContext) -> Result<()> {
     Ok(())
 }
 
-/// The role has our inline policy, reading exactly the stack's secret, and no other policy.
-async fn policy_is_exactly_read_secret(ctx: &StepContext, role: &str) -> Result<bool> {
-    let policies = iam::list_role_policies(&ctx.clients, role).await?;
-    let attached = iam::list_attached_role_policies(&ctx.clients, role).await?;
-    if policies != [READ_SECRET_POLICY] || !attached.is_empty() {
-        return Ok(false);
+/// The ARN the role's policy must name: the prior state's secret (see [`current_secret`]),
+/// else the one that holds the stack's secret name.
+async fn secret_arn_for_policy(ctx: &StepContext) -> Result<Option<String>> {
+    if let Some(arn) = ctx
+        .prior_resource(logical::APP_SECRET)
+        .filter(|id| id.starts_with("arn:"))
+    {
+        return Ok(Some(arn.to_string()));
     }
     let secret = secretsmanager::describe(&ctx.clients, &secret_name(ctx.stack())).await?;
-    let Some(secret) = secret else {
-        return Ok(false);
-    };
-    let document = iam::get_role_policy(&ctx.clients, role, READ_SECRET_POLICY).await?;
-    Ok(document.is_some_and(|doc| same_policy(&doc, &read_secret_policy(&secret.arn))))
+    Ok(secret.map(|s| s.arn))
 }
 
 #[cfg(test)]

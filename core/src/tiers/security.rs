@@ -4,7 +4,7 @@
 //! |-----------|------------------------------------------------------|------------------------------------------|
 //! | `alb`     | 80 (and 443 with a certificate) from 0.0.0.0/0, ::/0 | 80 to `app` (forwarding, health checks)  |
 //! | `bastion` | 22 from each of `allowed_ssh_cidrs` (none if empty)  | 22 to `app`; 443 to 0.0.0.0/0 (updates)  |
-//! | `app`     | 80 from `alb`; 22 from `bastion`                     | 2049 to `efs`; 3306 to `db`; 80 and 443 to 0.0.0.0/0 (image pulls, dnf, WordPress updates) |
+//! | `app`     | 80 from `alb`; 22 from `bastion` (when enabled)      | 2049 to `efs`; 3306 to `db`; 80 and 443 to 0.0.0.0/0 (image pulls, dnf, WordPress updates) |
 //! | `efs`     | 2049 from `app`                                      | none                                     |
 //! | `db`      | 3306 from `app`                                      | none                                     |
 //!
@@ -18,7 +18,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use futures::future::try_join_all;
+use futures::future::{join_all, try_join_all};
 
 use super::network::{ensure_tags, observe_tags, retry_dependency};
 use super::{step, StackLayout, Step, StepContext};
@@ -92,10 +92,7 @@ pub fn desired_rules(
         ),
         (
             "app",
-            vec![
-                SgRule::tcp(80, group("alb")),
-                SgRule::tcp(22, group("bastion")),
-            ],
+            app_ingress(spec, group("alb"), group("bastion")),
             vec![
                 SgRule::tcp(2049, group("efs")),
                 SgRule::tcp(3306, group("db")),
@@ -114,6 +111,16 @@ pub fn desired_rules(
             (tier.to_string(), (ingress, egress))
         })
         .collect()
+}
+
+/// HTTP from the load balancer; SSH from the bastion only while there is a bastion (a
+/// disabled bastion keeps its empty group, which must not open port 22 on the instances).
+fn app_ingress(spec: &StackSpec, alb: Peer, bastion: Peer) -> Vec<SgRule> {
+    let mut ingress = vec![SgRule::tcp(80, alb)];
+    if spec.bastion.enabled {
+        ingress.push(SgRule::tcp(22, bastion));
+    }
+    ingress
 }
 
 /// Rules to add and to remove to get from `observed` to `wanted`.
@@ -161,9 +168,21 @@ async fn ensure_groups(ctx: &StepContext) -> Result<()> {
         .filter(|t| !existing.contains_key(*t))
         .collect();
     let vpc = vpc_id.as_str();
-    let created = try_join_all(missing.iter().map(|tier| async move {
+    let created = settle_all(missing.iter().map(|tier| async move {
         let name = group_name(ctx, tier);
-        let id = ec2::create_security_group(ec2, vpc, &name, description(tier), &ctx.tags(&name))
+        let tags = ctx.tags(&name);
+        let id = ctx
+            .create_or_adopt(
+                &format!("create security group {name}"),
+                || ec2::create_security_group(ec2, vpc, &name, description(tier), &tags),
+                || async {
+                    let groups = ec2::security_groups(ec2, Scope::Vpc(vpc)).await?;
+                    Ok(groups
+                        .into_iter()
+                        .find(|g| g.group_name == name)
+                        .map(|g| g.id))
+                },
+            )
             .await?;
         ctx.record(qualified(logical::SECURITY_GROUP, tier), &id);
         tracing::info!(security_group = %id, tier = *tier, "security group created");
@@ -248,7 +267,7 @@ async fn delete_groups(ctx: &StepContext) -> Result<()> {
         .filter(|g| recorded.contains(&g.id))
         .collect();
     revoke_cross_references(ctx, &groups).await?;
-    try_join_all(TIERS.iter().map(|tier| async move {
+    settle_all(TIERS.iter().map(|tier| async move {
         let key = qualified(logical::SECURITY_GROUP, tier);
         let Some(id) = ctx.resource(&key) else {
             return Ok(());
@@ -263,6 +282,16 @@ async fn delete_groups(ctx: &StepContext) -> Result<()> {
     }))
     .await?;
     Ok(())
+}
+
+/// Wait for every future, then return the first error. Unlike `try_join_all`, one failure
+/// does not drop the others halfway through a call AWS may already have carried out, so each
+/// group created is recorded and each group deleted is forgotten.
+async fn settle_all<F>(futures: impl IntoIterator<Item = F>) -> Result<()>
+where
+    F: std::future::Future<Output = Result<()>>,
+{
+    join_all(futures).await.into_iter().collect()
 }
 
 /// Revoke every rule whose peer is a group, on each of `groups`.
@@ -428,6 +457,48 @@ mod tests {
             .iter()
             .any(|r| r.from_port == 443 && r.peer == Peer::Ipv6Cidr("::/0".into())));
         assert!(rules["bastion"].0.is_empty());
+    }
+
+    fn port_22_on_app(spec: &StackSpec) -> Vec<SgRule> {
+        desired_rules(spec, &ids())["app"]
+            .0
+            .iter()
+            .filter(|r| r.from_port <= 22 && 22 <= r.to_port)
+            .cloned()
+            .collect()
+    }
+
+    #[test]
+    fn without_a_bastion_the_instances_take_no_ssh_at_all() {
+        let mut spec = StackSpec::with_name("blog");
+        spec.bastion.enabled = false;
+        spec.bastion.allowed_ssh_cidrs = vec!["203.0.113.0/24".into()];
+        assert!(port_22_on_app(&spec).is_empty());
+        assert_eq!(
+            desired_rules(&spec, &ids())["app"].0,
+            vec![SgRule::tcp(80, Peer::Group("sg-alb".into()))]
+        );
+    }
+
+    #[test]
+    fn toggling_the_bastion_revokes_then_restores_only_the_ssh_rule() {
+        let mut enabled = StackSpec::with_name("blog");
+        enabled.bastion.enabled = true;
+        let mut disabled = enabled.clone();
+        disabled.bastion.enabled = false;
+        let ssh = vec![SgRule::tcp(22, Peer::Group("sg-bastion".into()))];
+        assert_eq!(port_22_on_app(&enabled), ssh);
+
+        let app = |spec: &StackSpec| desired_rules(spec, &ids())["app"].clone();
+        // enabled → disabled: the converge diff revokes SSH and nothing else.
+        let (add, remove) = rule_diff(&app(&enabled).0, &app(&disabled).0);
+        assert!(add.is_empty());
+        assert_eq!(remove, ssh);
+        assert_eq!(app(&enabled).1, app(&disabled).1, "egress unchanged");
+        // disabled → enabled: it comes back.
+        let (add, remove) = rule_diff(&app(&disabled).0, &app(&enabled).0);
+        assert_eq!(add, ssh);
+        assert!(remove.is_empty());
     }
 
     #[test]

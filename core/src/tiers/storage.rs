@@ -206,8 +206,16 @@ async fn converge_mount_target(ctx: &Arc<StepContext>, az: &str) -> Result<()> {
             target.id
         }
         None => {
-            let target =
-                efs::create_mount_target(&ctx.clients, &fs_id, &subnet_id, &wanted_groups).await?;
+            let target = ctx
+                .create_or_adopt(
+                    &format!("create mount target in {subnet_id}"),
+                    || efs::create_mount_target(&ctx.clients, &fs_id, &subnet_id, &wanted_groups),
+                    || async {
+                        let targets = efs::mount_targets(&ctx.clients, &fs_id).await?;
+                        Ok(targets.into_iter().find(|t| t.subnet_id == subnet_id))
+                    },
+                )
+                .await?;
             tracing::info!(mount_target = %target.id, %az, "created EFS mount target");
             target.id
         }
@@ -269,8 +277,16 @@ async fn delete_file_system(ctx: &Arc<StepContext>) -> Result<()> {
 /// Record the stack's file system and mount targets, and write the observed modes into the
 /// state's spec (drift, import).
 pub async fn refresh(ctx: &StepContext) -> Result<()> {
-    let Some(fs) = efs::find_by_creation_token(&ctx.clients, &creation_token(ctx.stack())).await?
-    else {
+    // The mount targets of the file system the state knows are read at the same time.
+    let prior_fs = ctx.prior_resource(logical::EFS_FILE_SYSTEM);
+    let token = creation_token(ctx.stack());
+    let (fs, targets) = tokio::join!(efs::find_by_creation_token(&ctx.clients, &token), async {
+        match prior_fs {
+            Some(id) => Some(efs::mount_targets(&ctx.clients, id).await),
+            None => None,
+        }
+    });
+    let Some(fs) = fs? else {
         return Ok(());
     };
     ctx.record(logical::EFS_FILE_SYSTEM, &fs.id);
@@ -282,7 +298,11 @@ pub async fn refresh(ctx: &StepContext) -> Result<()> {
     } else {
         tag_sync::observe(ctx, &fs.tags, &ctx.name("efs", None));
     }
-    for target in efs::mount_targets(&ctx.clients, &fs.id).await? {
+    let targets = match targets.filter(|_| prior_fs == Some(fs.id.as_str())) {
+        Some(targets) => targets?,
+        None => efs::mount_targets(&ctx.clients, &fs.id).await?,
+    };
+    for target in targets {
         let az = match target.availability_zone.clone() {
             Some(az) => az,
             None => {
@@ -310,8 +330,15 @@ pub fn observe_storage(spec: &mut StorageSpec, fs: &FileSystem) {
     };
 }
 
-/// The zone of a recorded private subnet, when the network tier recorded it already.
+/// The zone of a private subnet the state knew, or the network tier recorded already (the
+/// tiers refresh concurrently, so the prior state is asked first).
 fn zone_of_subnet(ctx: &StepContext, subnet_id: &str) -> Option<String> {
+    let known = ctx.zones().iter().find(|az| {
+        ctx.prior_resource(&logical::qualified(logical::PRIVATE_SUBNET, az)) == Some(subnet_id)
+    });
+    if let Some(az) = known {
+        return Some(az.clone());
+    }
     let prefix = format!("{}:", logical::PRIVATE_SUBNET);
     ctx.resources_with_prefix(&prefix)
         .into_iter()

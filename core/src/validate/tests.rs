@@ -84,6 +84,14 @@ const CASES: &[Case] = &[
         fix_mentions: "rename the key",
     },
     Case {
+        what: "Name tag the provider sets",
+        breaks: |s| {
+            s.tags.insert("Name".into(), "my-blog".into());
+        },
+        path: "tags[\"Name\"]",
+        fix_mentions: "use another key",
+    },
+    Case {
         what: "long tag value",
         breaks: |s| {
             s.tags.insert("env".into(), "v".repeat(257));
@@ -514,7 +522,7 @@ const CASES: &[Case] = &[
     Case {
         what: "provisioned without mibps",
         breaks: |s| s.storage.throughput_mode = "provisioned".into(),
-        path: "storage.provisioned_throughput_mibps",
+        path: "storage.throughput_mode",
         fix_mentions: "between 1 and 3414",
     },
     Case {

@@ -3,9 +3,10 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use stack_core::aws::AwsSettings;
-use stack_core::error::PartialFailure;
+use stack_core::error::{PartialFailure, StackError};
 use stack_core::plan::{plan_create, plan_update, StackPlan};
 use stack_core::spec::StackSpec;
 use stack_core::state::{StackSecrets, StackState};
@@ -14,7 +15,7 @@ use tokio::sync::{OnceCell, RwLock};
 use tokio_util::sync::CancellationToken;
 
 use super::convert::{self, outputs_from_value, spec_from_value, string_map_from};
-use super::diagnose::{attribute_path, spec_diagnostic, stack_diagnostic};
+use super::diagnose::{access_diagnostic, attribute_path, spec_diagnostic, stack_diagnostic};
 use super::planning::{self, PlanContext};
 use super::provider_config::{self, settings_from_config};
 use super::schema::{self, ResourceDef, TYPE_NAME};
@@ -183,6 +184,33 @@ fn secrets_from_private(private: &[u8]) -> StackSecrets {
     })
 }
 
+/// A create that failed before AWS returned a single id (refused, invalid, unreachable).
+fn failed_before_owning_anything(prior: Option<&StackState>, state: &StackState) -> bool {
+    prior.is_none() && state.resources.is_empty()
+}
+
+/// The diagnostic of an operation's error. A timeout also says which `timeouts` entry
+/// (`which`, its value) ran out, as the error names only the object waited for; an interrupted
+/// create says how to resume it rather than have Terraform replace it.
+fn bounded_diagnostic(error: &StackError, (which, bound): (&str, Duration)) -> Diagnostic {
+    let mut diagnostic = stack_diagnostic(error);
+    let interrupted = match error {
+        StackError::WaitTimeout { .. } => {
+            let bound = humantime::format_duration(bound);
+            diagnostic.detail += &format!(" The bound was timeouts.{which} = {bound}.");
+            true
+        }
+        StackError::Cancelled { .. } => true,
+        _ => false,
+    };
+    if interrupted && which == "create" {
+        diagnostic.detail += " Terraform marks a failed create tainted and would replace it \
+(deleting what was created); to resume with those objects instead, run `terraform untaint` on \
+the resource before applying.";
+    }
+    diagnostic
+}
+
 /// The core's view of a Terraform state value.
 fn state_from_value(value: &Value, spec: StackSpec, private: &[u8]) -> StackState {
     StackState {
@@ -216,13 +244,21 @@ impl ProviderBackend for WordpressProvider {
             Err(diags) => return diags,
         };
         tracing::info!(terraform_version, region = ?settings.region, endpoint = ?settings.endpoint_url, "configuring");
-        match Engine::connect(settings).await {
-            Ok(engine) => {
-                *self.engine.write().await = Some(Arc::new(engine));
-                Vec::new()
+        let engine = match Engine::connect(settings).await {
+            Ok(engine) => engine,
+            Err(err) => return vec![stack_diagnostic(&err)],
+        };
+        // Fail here, on the provider block, rather than minutes into an apply; the zones it
+        // lists are the ones planning needs.
+        match engine.check_access().await {
+            Ok(Some(zones)) => {
+                let _ = self.zones.set(Some(zones));
             }
-            Err(err) => vec![stack_diagnostic(&err)],
+            Ok(None) => {}
+            Err(problem) => return vec![access_diagnostic(&problem)],
         }
+        *self.engine.write().await = Some(Arc::new(engine));
+        Vec::new()
     }
 
     async fn validate_resource_config(&self, type_name: &str, config: &Value) -> Vec<Diagnostic> {
@@ -356,11 +392,24 @@ impl ProviderBackend for WordpressProvider {
             Ok(state) => (state, None),
             Err(PartialFailure { state, error }) => (*state, Some(error)),
         };
+        if let Some(error) = error
+            .as_ref()
+            .filter(|_| failed_before_owning_anything(prior.as_ref(), &state))
+        {
+            // Keep nothing: a state with no object would, on its next refresh, adopt whatever
+            // carries the stack's tag, such as the complete stack this create was refused for.
+            response.diagnostics.push(stack_diagnostic(error));
+            return response;
+        }
         let actual = convert::state_value(&state, req.planned_state.attr("timeouts"));
         response.new_state = planning::fill_unknowns(&req.planned_state, &actual);
         response.private = private_bytes(&state.secrets);
         if let Some(error) = error {
-            response.diagnostics.push(stack_diagnostic(&error));
+            let bound = match prior {
+                Some(_) => ("update", spec.timeouts.update_or_default()),
+                None => ("create", spec.timeouts.create_or_default()),
+            };
+            response.diagnostics.push(bounded_diagnostic(&error, bound));
         }
         response
     }
@@ -413,9 +462,67 @@ impl WordpressProvider {
                 let mut remaining = req.prior_state.clone();
                 remaining.set_attr("resources", convert::string_map(&state.resources));
                 response.new_state = remaining;
-                response.diagnostics.push(stack_diagnostic(&error));
+                let bound = ("delete", prior.spec.timeouts.delete_or_default());
+                response.diagnostics.push(bounded_diagnostic(&error, bound));
             }
         }
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn timeout() -> StackError {
+        StackError::WaitTimeout {
+            resource: "DB instance blog-db".into(),
+            target: "available".into(),
+            after: Duration::from_millis(200),
+        }
+    }
+
+    #[test]
+    fn a_timeout_names_the_object_and_the_timeouts_entry_that_ran_out() {
+        let diagnostic = bounded_diagnostic(&timeout(), ("update", Duration::from_secs(300)));
+        assert!(
+            diagnostic.detail.contains("DB instance blog-db"),
+            "{diagnostic:?}"
+        );
+        assert!(
+            diagnostic.detail.contains("timeouts.update = 5m"),
+            "{diagnostic:?}"
+        );
+        assert!(!diagnostic.detail.contains("untaint"), "{diagnostic:?}");
+    }
+
+    #[test]
+    fn an_interrupted_create_says_how_to_resume_instead_of_replacing() {
+        let cancelled = StackError::Cancelled {
+            during: "waiting for DB instance blog-db to become available".into(),
+        };
+        for error in [timeout(), cancelled] {
+            let diagnostic = bounded_diagnostic(&error, ("create", Duration::from_secs(60)));
+            assert!(
+                diagnostic.detail.contains("terraform untaint"),
+                "{diagnostic:?}"
+            );
+        }
+        let refused = StackError::AlreadyExists {
+            name: "blog".into(),
+        };
+        let diagnostic = bounded_diagnostic(&refused, ("create", Duration::from_secs(60)));
+        assert!(!diagnostic.detail.contains("untaint"), "{diagnostic:?}");
+        assert!(!diagnostic.detail.contains("timeouts."), "{diagnostic:?}");
+    }
+
+    #[test]
+    fn only_a_create_that_recorded_nothing_keeps_nothing() {
+        let empty = StackState::new(StackSpec::with_name("blog"));
+        let mut started = empty.clone();
+        started.resources.insert("vpc".into(), "vpc-1".into());
+        assert!(failed_before_owning_anything(None, &empty));
+        assert!(!failed_before_owning_anything(None, &started));
+        assert!(!failed_before_owning_anything(Some(&started), &empty));
     }
 }

@@ -85,6 +85,15 @@ pub fn settings_from_config(config: &Value) -> Result<AwsSettings, Vec<Diagnosti
             ));
         }
     }
+    if let Some(profile) = &settings.profile {
+        if !is_profile_name(profile) {
+            errors.push(attribute_error(
+                "profile",
+                format!("{profile:?} is not an AWS profile name"),
+                "Write the name of a profile of the shared config or credentials file, without spaces or brackets, such as \"prod\"; remove `profile` to use the default credential chain.",
+            ));
+        }
+    }
     if let Some(endpoint) = &settings.endpoint_url {
         if let Err(why) = check_endpoint(endpoint) {
             errors.push(attribute_error(
@@ -126,24 +135,51 @@ fn is_region_name(region: &str) -> bool {
             .is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()))
 }
 
+/// An absolute `http(s)://host[:port]` URL: the SDK adds each service's own path, so a path,
+/// query or fragment here would be wrong for every service but one.
 fn check_endpoint(endpoint: &str) -> Result<(), &'static str> {
-    let rest = endpoint
-        .strip_prefix("http://")
-        .or_else(|| endpoint.strip_prefix("https://"))
+    let rest = strip_prefix_ignore_case(endpoint, "http://")
+        .or_else(|| strip_prefix_ignore_case(endpoint, "https://"))
         .ok_or("the scheme must be http or https")?;
-    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    if host.is_empty() {
+    let (authority, after) = match rest.find(['/', '?', '#']) {
+        Some(at) => rest.split_at(at),
+        None => (rest, ""),
+    };
+    if authority.is_empty() {
         return Err("there is no host");
     }
-    if host.contains(char::is_whitespace) {
+    if authority.contains(char::is_whitespace) {
         return Err("the host contains white space");
     }
-    if let Some((_, port)) = host.rsplit_once(':').filter(|_| !host.ends_with(']')) {
+    if authority.contains('@') {
+        return Err("it carries a user name or password; credentials never belong in the URL");
+    }
+    if let Some((_, port)) = authority
+        .rsplit_once(':')
+        .filter(|_| !authority.ends_with(']'))
+    {
         if port.parse::<u16>().is_err() {
             return Err("the port is not a number from 0 to 65535");
         }
     }
+    if !(after.is_empty() || after == "/") {
+        return Err("it has a path, query or fragment; give only the scheme, host and port (the SDK adds each service's path)");
+    }
     Ok(())
+}
+
+fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = text.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &text[prefix.len()..])
+}
+
+/// A name that can head a `[profile name]` section of the shared files.
+fn is_profile_name(profile: &str) -> bool {
+    !profile.is_empty()
+        && !profile
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "[]#;".contains(c))
 }
 
 #[cfg(test)]
@@ -173,5 +209,43 @@ mod tests {
         assert!(check_endpoint("http://").is_err());
         assert!(check_endpoint("http://localhost:99999").is_err());
         assert!(check_endpoint("ftp://x").is_err());
+        assert!(check_endpoint("HTTP://127.0.0.1:5000").is_ok());
+        assert!(check_endpoint("http://[::1]:5000").is_ok());
+    }
+
+    #[test]
+    fn endpoints_name_only_scheme_host_and_port() {
+        for bad in [
+            "http://127.0.0.1:5000/aws",
+            "http://127.0.0.1:5000?x=1",
+            "https://example.com/#top",
+            "http://user:secret@127.0.0.1:5000",
+        ] {
+            assert!(check_endpoint(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn profile_names() {
+        for ok in ["default", "prod-admin", "team.dev", "a_b"] {
+            assert!(is_profile_name(ok), "{ok}");
+        }
+        for bad in ["", "my profile", "[prod]", "a;b", " prod"] {
+            assert!(!is_profile_name(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_bad_setting_points_at_its_attribute() {
+        let config = Value::object_of([
+            ("endpoint_url", Value::from("http://127.0.0.1:5000/api")),
+            ("profile", Value::from("two words")),
+        ]);
+        let Err(diagnostics) = settings_from_config(&config) else {
+            panic!("accepted a path in endpoint_url and a space in profile");
+        };
+        let paths: Vec<_> = diagnostics.iter().map(|d| d.path.clone()).collect();
+        assert!(paths.contains(&Some(AttributePath::root().attr("endpoint_url"))));
+        assert!(paths.contains(&Some(AttributePath::root().attr("profile"))));
     }
 }

@@ -165,7 +165,8 @@ not ending in a hyphen. Prefixes every AWS object's name. Changing it replaces t
             StringMap,
             Optional,
             "Tags for every AWS object of the stack, over the provider's `default_tags`. Keys \
-starting with `wordpress-ha:` are reserved.",
+starting with `wordpress-ha:` or `aws:`, and `Name` (the provider names every object), are \
+reserved.",
         ),
         computed("url", Str, "The site's URL: `http(s)://<dns.record_name>` when `dns` is set, else the load balancer's DNS name."),
         computed("alb_dns_name", Str, "DNS name of the Application Load Balancer."),

@@ -336,3 +336,97 @@ impl Network {
         self.assert_private_routes_go_to_their_nat(state);
     }
 }
+
+/// How many objects of each kind a stack has in AWS: every kind the tag lists (VPC, subnets,
+/// EIPs, route tables, instances, secret, IAM role and profile…) plus the objects AWS cannot
+/// tag or that moto's tag filters miss, counted through their owner: EFS mount targets, ALB
+/// listeners, scaling policies and, given the zone, the alias records.
+pub async fn inventory(
+    aws: &AwsInspector,
+    stack: &str,
+    dns_zone: Option<&str>,
+) -> BTreeMap<&'static str, usize> {
+    let tagged = aws.tagged_objects(stack).await.expect("tagged objects");
+    let mut counts: BTreeMap<&'static str, usize> = BTreeMap::new();
+    for object in &tagged {
+        *counts.entry(object.kind).or_default() += 1;
+    }
+    for object in &tagged {
+        let (kind, owned) = match object.kind {
+            "file-system" => ("mount-target", mount_target_count(aws, &object.id).await),
+            "load-balancer" => ("listener", listener_count(aws, &object.id).await),
+            "auto-scaling-group" => ("scaling-policy", policy_count(aws, &object.id).await),
+            _ => continue,
+        };
+        *counts.entry(kind).or_default() += owned;
+    }
+    if let Some(zone) = dns_zone {
+        let records = aws.record_sets(zone).await.expect("record sets");
+        let aliases = records.iter().filter(|(_, kind)| kind == "A").count();
+        counts.insert("alias-record", aliases);
+    }
+    counts.retain(|_, n| *n > 0);
+    counts
+}
+
+async fn mount_target_count(aws: &AwsInspector, file_system_id: &str) -> usize {
+    let out = aws
+        .efs
+        .describe_mount_targets()
+        .file_system_id(file_system_id)
+        .send()
+        .await
+        .expect("describe mount targets");
+    out.mount_targets().len()
+}
+
+async fn listener_count(aws: &AwsInspector, load_balancer_arn: &str) -> usize {
+    let out = aws
+        .elbv2
+        .describe_listeners()
+        .load_balancer_arn(load_balancer_arn)
+        .send()
+        .await
+        .expect("describe listeners");
+    out.listeners().len()
+}
+
+async fn policy_count(aws: &AwsInspector, group_name: &str) -> usize {
+    let out = aws
+        .autoscaling
+        .describe_policies()
+        .auto_scaling_group_name(group_name)
+        .send()
+        .await
+        .expect("describe scaling policies");
+    out.scaling_policies().len()
+}
+
+/// Panics unless every object tagged for `stack` is one the state's `resources` map owns
+/// (instances launched by the Auto Scaling group excepted: the group owns those): an object
+/// created twice leaves one copy the state does not know.
+pub async fn assert_state_owns_every_tagged_object(aws: &AwsInspector, stack: &str, state: &Value) {
+    let owned: BTreeSet<&str> = state["resources"]
+        .as_object()
+        .map(|map| map.values().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let groups = aws.tagged_objects(stack).await.expect("tagged objects");
+    let bastion = state["resources"]["bastion_instance"].as_str();
+    let strays: Vec<String> = groups
+        .iter()
+        .filter(|o| o.kind != "instance" || Some(o.id.as_str()) == bastion)
+        .filter(|o| !owned.iter().any(|id| id_names(id, &o.id)))
+        .map(ToString::to_string)
+        .collect();
+    assert!(
+        strays.is_empty(),
+        "objects tagged for {stack} that the state does not own:\n  {}\nstate resources: {:#}",
+        strays.join("\n  "),
+        state["resources"]
+    );
+}
+
+/// Whether a state id names this AWS id (secrets are recorded by ARN and listed by name).
+fn id_names(state_id: &str, aws_id: &str) -> bool {
+    state_id == aws_id || state_id.contains(&format!(":secret:{aws_id}-"))
+}

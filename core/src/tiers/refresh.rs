@@ -1,0 +1,176 @@
+//! The read path: every tier's `refresh` at once, and what they share.
+//!
+//! A refresh costs one round or two of concurrent, batched describes (issue 6 counts them
+//! through the fault proxy: see `core/tests/call_counts.rs`). Tiers never wait for each other:
+//! what one needs of another (the ALB for the DNS record, a zone for a mount target) is either
+//! known from the prior state or compared after both reads are in. The few tags that no
+//! describe of their object reports (elastic IPs, the launch template: moto's
+//! DescribeLaunchTemplates reports stale tags) come from one DescribeTags for all of them,
+//! started first and shared through [`Prefetch`].
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use futures::future::{BoxFuture, FutureExt, Shared};
+
+use super::StepContext;
+use super::{app, bastion, database, dns, load_balancer, network, secrets, security, storage};
+use crate::aws::ec2::{self, Tags};
+use crate::error::Result;
+use crate::state::logical::{self, qualified};
+use crate::state::StackOutputs;
+
+type TagBatch = Shared<BoxFuture<'static, Option<Arc<BTreeMap<String, Tags>>>>>;
+
+/// What a refresh fetches once for several tiers, before any of them asks.
+pub struct Prefetch {
+    /// Ids whose tags the batch holds (an id asked for and absent from the answer has none).
+    covered: Vec<String>,
+    /// `None` inside when the batch failed: each tier then asks for itself, and reports the
+    /// error with its own object.
+    tags: Option<TagBatch>,
+    /// The launch-template version the prior state recorded as in use.
+    template_version: Option<i64>,
+}
+
+impl Prefetch {
+    /// Nothing prefetched: every tier asks for itself (import, which knows no ids yet).
+    pub fn none() -> Prefetch {
+        Prefetch {
+            covered: Vec::new(),
+            tags: None,
+            template_version: None,
+        }
+    }
+
+    /// Start the one DescribeTags of the objects the prior state lists whose tags their own
+    /// describe does not give: the NAT gateways' elastic IPs and the launch template.
+    pub fn start(ctx: &StepContext, prior: &StackOutputs) -> Prefetch {
+        let template_version = prior.launch_template_version;
+        let mut ids: Vec<String> = ctx
+            .zones()
+            .iter()
+            .filter_map(|az| ctx.prior_resource(&qualified(logical::NAT_EIP, az)))
+            .map(str::to_string)
+            .collect();
+        ids.extend(
+            ctx.prior_resource(logical::LAUNCH_TEMPLATE)
+                .map(str::to_string),
+        );
+        if ids.is_empty() {
+            return Prefetch {
+                template_version,
+                ..Prefetch::none()
+            };
+        }
+        let client = ctx.clients.ec2.clone();
+        let wanted = ids.clone();
+        let batch = async move {
+            match ec2::tags_by_resource(&client, &wanted).await {
+                Ok(tags) => Some(Arc::new(tags)),
+                Err(error) => {
+                    tracing::debug!(error = %error, "batched DescribeTags failed; tiers ask alone");
+                    None
+                }
+            }
+        };
+        Prefetch {
+            covered: ids,
+            tags: Some(batch.boxed().shared()),
+            template_version,
+        }
+    }
+
+    /// Whether `version` of `template_id` is the one the prior state recorded, and the spec
+    /// already holds what that version says (its image is known). Template versions never
+    /// change, so then describing it again would tell nothing new.
+    pub fn knows_template_version(
+        &self,
+        ctx: &StepContext,
+        template_id: &str,
+        version: i64,
+    ) -> bool {
+        self.template_version == Some(version)
+            && ctx.prior_resource(logical::LAUNCH_TEMPLATE) == Some(template_id)
+            && ctx.spec().wordpress.ami_id.is_some()
+    }
+
+    /// Drive the batch (joined with the tiers, so it starts at once rather than when the
+    /// first tier asks).
+    async fn warm(&self) {
+        if let Some(batch) = &self.tags {
+            batch.clone().await;
+        }
+    }
+
+    /// The tags of each of `ids`: from the batch when it covered them all, else one
+    /// DescribeTags of their own.
+    pub async fn ec2_tags(
+        &self,
+        ctx: &StepContext,
+        ids: &[String],
+    ) -> Result<BTreeMap<String, Tags>> {
+        if ids.is_empty() {
+            return Ok(BTreeMap::new());
+        }
+        let covered = ids.iter().all(|id| self.covered.contains(id));
+        if let (true, Some(batch)) = (covered, &self.tags) {
+            if let Some(tags) = batch.clone().await {
+                return Ok(ids
+                    .iter()
+                    .filter_map(|id| Some((id.clone(), tags.get(id)?.clone())))
+                    .collect());
+            }
+        }
+        ec2::tags_by_resource(&ctx.clients.ec2, ids).await
+    }
+}
+
+/// Refresh every tier concurrently into `ctx`'s state. `prior` is the state's outputs on a
+/// read (`None` on import, which knows nothing yet).
+pub async fn refresh_all(ctx: &StepContext, prior: Option<&StackOutputs>) -> Result<()> {
+    let prefetch = match prior {
+        Some(outputs) if !ctx.is_import() => Prefetch::start(ctx, outputs),
+        _ => Prefetch::none(),
+    };
+    // Boxed: nine tiers' futures side by side are too big for a thread's stack in debug builds.
+    let (_, network, bastion_and_security, storage, database, front, app, secrets) = tokio::join!(
+        prefetch.warm(),
+        Box::pin(network::refresh_with(ctx, &prefetch)),
+        Box::pin(bastion_and_security(ctx)),
+        Box::pin(storage::refresh(ctx)),
+        Box::pin(database::refresh(ctx)),
+        Box::pin(load_balancer_and_dns(ctx)),
+        Box::pin(app::refresh_with(ctx, &prefetch)),
+        Box::pin(secrets::refresh(ctx))
+    );
+    network?;
+    bastion_and_security?;
+    storage?;
+    database?;
+    front?;
+    app?;
+    secrets
+}
+
+/// The bastion and the security groups. On import the groups are judged against a spec the
+/// bastion tier rebuilds (whether a bastion exists decides the app group's SSH rule), so the
+/// bastion goes first; a refresh knows the spec and reads both at once.
+async fn bastion_and_security(ctx: &StepContext) -> Result<()> {
+    if ctx.is_import() {
+        bastion::refresh(ctx).await?;
+        return security::refresh(ctx).await;
+    }
+    let (bastion, security) = tokio::join!(bastion::refresh(ctx), security::refresh(ctx));
+    bastion?;
+    security
+}
+
+/// The ALB and the Route 53 record read side by side; the record is judged against the ALB
+/// once both are in (one DescribeLoadBalancers serves both tiers).
+async fn load_balancer_and_dns(ctx: &StepContext) -> Result<()> {
+    let (lb, record) = tokio::join!(load_balancer::refresh(ctx), dns::lookup(ctx));
+    let lb = lb?;
+    let record = record?;
+    dns::record_observed(ctx, lb.as_ref(), record).await
+}

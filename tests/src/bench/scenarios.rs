@@ -1,0 +1,516 @@
+//! The end-to-end scenarios, run against one moto server behind the fault proxy with the
+//! realistic timings. Each run starts from an empty moto: a fresh single stack for scenarios
+//! 1–5 (apply, then refresh, then no-op plans alternated with Terraform's floor), then a
+//! fresh configuration of N stacks for scenario 6.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use aws_fault_proxy::{FaultConfig, FaultProxy};
+use stack_tests::aws::AwsInspector;
+use stack_tests::terraform::TerraformDir;
+use stack_tests::Moto;
+
+use crate::calls::{self, Calls};
+use crate::critical_path::{critical_path, edges_of, simulated_floor, CriticalPath};
+use crate::error::{BenchError, Result};
+use crate::observe::{self, Observed};
+use crate::options::Options;
+use crate::provider_log::ProviderLog;
+use crate::stack::{self, StackShape};
+
+/// Every sample the runs collected, by figure.
+#[derive(Debug, Default)]
+pub struct Samples {
+    pub apply_wall: Vec<f64>,
+    pub apply_span: Vec<f64>,
+    pub critical_path: Vec<f64>,
+    pub serial_steps: Vec<f64>,
+    pub simulated_serial: Vec<f64>,
+    /// Critical path of AWS's simulated pending times alone.
+    pub simulated_floor: Vec<f64>,
+    pub apply_over_critical_path: Vec<f64>,
+    pub span_over_critical_path: Vec<f64>,
+    pub apply_calls: Vec<f64>,
+    pub apply_peak_mb: Vec<f64>,
+    pub objects: Vec<f64>,
+    pub read_calls: Vec<f64>,
+    pub reads_per_object: Vec<f64>,
+    pub pending_polls: Vec<f64>,
+    pub refresh_calls: Vec<f64>,
+    pub refresh_by_service: BTreeMap<String, Vec<f64>>,
+    pub refresh_wall: Vec<f64>,
+    pub plan_floor: Vec<f64>,
+    pub plan_noop: Vec<f64>,
+    pub noop_over_floor: Vec<f64>,
+    /// No-op plans that were not empty (exit 2): a spurious diff.
+    pub noop_with_changes: usize,
+    pub scale_wall: Vec<f64>,
+    pub scale_over_single: Vec<f64>,
+    pub scale_over_critical_path: Vec<f64>,
+    pub scale_peak_mb: Vec<f64>,
+    pub scale_peak_per_stack_mb: Vec<f64>,
+    pub scale_calls_per_stack: Vec<f64>,
+    pub scale_reads_per_object: Vec<f64>,
+    /// The last run's critical chain, and its refresh calls by operation, for the details.
+    pub last_chain: Option<CriticalPath>,
+    pub last_durations: BTreeMap<String, f64>,
+    pub last_refresh_calls: Calls,
+    /// Steps the provider logged that the declared graph does not know (should be none).
+    pub unknown_steps: Vec<String>,
+}
+
+/// One watched apply.
+struct ApplyRun {
+    observed: Observed,
+    made: Calls,
+    /// AWS objects the state records (entries of every stack's `resources`).
+    objects: f64,
+}
+
+impl ApplyRun {
+    fn wall(&self) -> f64 {
+        self.observed.wall.as_secs_f64()
+    }
+
+    fn peak_mb(&self) -> Option<f64> {
+        self.observed
+            .provider_peak_kib
+            .map(|kib| kib as f64 / KB_PER_MB)
+    }
+
+    fn reads_per_object(&self) -> f64 {
+        calls::reads(&self.made) as f64 / self.objects.max(1.0)
+    }
+}
+
+impl Samples {
+    fn record_apply(
+        &mut self,
+        run: &ApplyRun,
+        log: &ProviderLog,
+        path: CriticalPath,
+        simulated: f64,
+    ) {
+        let wall = run.wall();
+        self.apply_wall.push(wall);
+        self.apply_span.extend(log.span());
+        self.span_over_critical_path
+            .extend(log.span().map(|span| span / path.seconds.max(f64::EPSILON)));
+        self.critical_path.push(path.seconds);
+        self.apply_over_critical_path
+            .push(wall / path.seconds.max(f64::EPSILON));
+        self.serial_steps.push(log.durations().values().sum());
+        self.simulated_serial.push(simulated);
+        self.apply_calls.push(calls::total(&run.made) as f64);
+        self.apply_peak_mb.extend(run.peak_mb());
+        self.objects.push(run.objects);
+        self.read_calls.push(calls::reads(&run.made) as f64);
+        self.reads_per_object.push(run.reads_per_object());
+        self.pending_polls.push(log.pending_polls as f64);
+        self.last_chain = Some(path);
+        self.last_durations = log.durations();
+    }
+
+    /// Compared with this run's single stack, recorded just before.
+    fn record_scale(&mut self, run: &ApplyRun, stacks: usize) {
+        let wall = run.wall();
+        let n = stacks.max(1) as f64;
+        self.scale_wall.push(wall);
+        self.scale_over_single
+            .extend(self.apply_wall.last().map(|single| wall / single));
+        self.scale_over_critical_path
+            .extend(self.critical_path.last().map(|path| wall / path));
+        self.scale_peak_mb.extend(run.peak_mb());
+        self.scale_peak_per_stack_mb
+            .extend(run.peak_mb().map(|mb| mb / n));
+        self.scale_calls_per_stack
+            .push(calls::total(&run.made) as f64 / n);
+        self.scale_reads_per_object.push(run.reads_per_object());
+    }
+}
+
+/// moto + the proxy + the settings every run shares.
+pub struct World {
+    pub moto: Moto,
+    pub proxy: FaultProxy,
+    pub timings: FaultConfig,
+    runtime: tokio::runtime::Runtime,
+    quick: bool,
+    scale_stacks: usize,
+    plan_pairs: usize,
+}
+
+/// Alternated floor/no-op plan pairs per run.
+const PLAN_PAIRS_FULL: usize = 3;
+const KB_PER_MB: f64 = 1_000_000.0 / 1024.0;
+
+impl World {
+    pub fn start(options: &Options) -> Result<World> {
+        let timings = scaled_timings(options)?;
+        let moto = Moto::start()?;
+        let proxy = FaultProxy::start(&moto.endpoint(), timings.clone())?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(BenchError::io(
+                "start a tokio runtime for",
+                PathBuf::from("moto"),
+            ))?;
+        Ok(World {
+            moto,
+            proxy,
+            timings,
+            runtime,
+            quick: options.quick,
+            scale_stacks: options.scale_stacks,
+            plan_pairs: if options.quick { 1 } else { PLAN_PAIRS_FULL },
+        })
+    }
+
+    /// Mean per-call latency the proxy adds, in ms.
+    pub fn mean_latency_ms(&self) -> f64 {
+        let latency = &self.timings.latency;
+        latency.fixed_ms as f64 + latency.jitter_ms as f64 / 2.0
+    }
+
+    /// Scenarios 1–5 on one fresh stack.
+    pub fn single_stack_run(&self, samples: &mut Samples) -> Result<()> {
+        self.empty_aws()?;
+        let shape = self.shape("bench", "10.20.0.0/16")?;
+        let tf = self.terraform_dir("bench-apply")?;
+        tf.write_stack(&shape.hcl())?;
+        self.measure_apply(&tf, &shape, samples)?;
+        self.measure_refresh(&tf, samples)?;
+        self.measure_plans(&tf, samples)
+    }
+
+    /// Scenario 6: N stacks in one configuration, applied with Terraform's default parallelism.
+    pub fn scale_run(&self, samples: &mut Samples) -> Result<()> {
+        self.empty_aws()?;
+        let zone = self.zone_if_needed()?;
+        let stacks = stack::many(self.scale_stacks, "scale", |name, cidr| {
+            self.shape_in_zone(name, cidr, &zone)
+        });
+        let tf = self.terraform_dir("bench-scale")?;
+        let hcl: String = stacks.iter().map(StackShape::hcl).collect();
+        tf.write_stack(&hcl)?;
+        let run = self.apply(&tf, "6 (scale apply)")?;
+        samples.record_scale(&run, stacks.len());
+        Ok(())
+    }
+
+    fn measure_apply(
+        &self,
+        tf: &TerraformDir,
+        shape: &StackShape,
+        samples: &mut Samples,
+    ) -> Result<()> {
+        let run = self.apply(tf, "1 (apply)")?;
+        let log = ProviderLog::parse(&run.observed.output.stderr);
+        let steps = shape.step_graph();
+        let graph = edges_of(&steps);
+        let graph_error = |message| BenchError::Unexpected {
+            scenario: "1 (critical path)",
+            message,
+        };
+        let path = critical_path(&graph, &log.durations()).map_err(graph_error)?;
+        let floor = simulated_floor(&steps, &self.timings.pending).map_err(graph_error)?;
+        samples.simulated_floor.push(floor.seconds);
+        let simulated = calls::simulated_serial_seconds(
+            &run.made,
+            &self.timings.pending,
+            self.mean_latency_ms(),
+        );
+        samples.record_apply(&run, &log, path, simulated);
+        samples.unknown_steps = unknown_steps(&graph, &log);
+        Ok(())
+    }
+
+    /// `terraform apply`, watched: its outcome, the AWS calls it made, the objects it left.
+    fn apply(&self, tf: &TerraformDir, scenario: &'static str) -> Result<ApplyRun> {
+        let before = self.proxy.stats();
+        let observed = expect(
+            scenario,
+            observe::run(tf, &["apply", "-auto-approve"], true)?,
+            0,
+        )?;
+        let made = calls::between(&before, &self.proxy.stats());
+        let objects = count_objects(tf)? as f64;
+        Ok(ApplyRun {
+            observed,
+            made,
+            objects,
+        })
+    }
+
+    fn measure_refresh(&self, tf: &TerraformDir, samples: &mut Samples) -> Result<()> {
+        let before = self.proxy.stats();
+        let refreshed = expect(
+            "2 (refresh)",
+            observe::run(tf, &["apply", "-refresh-only", "-auto-approve"], false)?,
+            0,
+        )?;
+        let made = calls::between(&before, &self.proxy.stats());
+        samples.refresh_wall.push(refreshed.wall.as_secs_f64());
+        samples.refresh_calls.push(calls::total(&made) as f64);
+        for (service, count) in calls::per_service(&made) {
+            samples
+                .refresh_by_service
+                .entry(service)
+                .or_default()
+                .push(count as f64);
+        }
+        samples.last_refresh_calls = made;
+        Ok(())
+    }
+
+    /// Floor and no-op plans alternated, so drift of the machine's load hits both alike.
+    fn measure_plans(&self, tf: &TerraformDir, samples: &mut Samples) -> Result<()> {
+        let floor = self.terraform_dir("bench-floor")?;
+        floor.write_main(&floor.provider_hcl())?;
+        for _ in 0..self.plan_pairs {
+            let empty = expect(
+                "3 (floor plan)",
+                observe::run(&floor, &["plan", "-detailed-exitcode"], false)?,
+                0,
+            )?;
+            let noop = observe::run(tf, &["plan", "-detailed-exitcode"], false)?;
+            let noop = if noop.output.code == Some(2) {
+                samples.noop_with_changes += 1;
+                noop
+            } else {
+                expect("3 (no-op plan)", noop, 0)?
+            };
+            let (floor_s, noop_s) = (empty.wall.as_secs_f64(), noop.wall.as_secs_f64());
+            samples.plan_floor.push(floor_s);
+            samples.plan_noop.push(noop_s);
+            samples.noop_over_floor.push(noop_s / floor_s);
+        }
+        Ok(())
+    }
+
+    fn terraform_dir(&self, name: &str) -> Result<TerraformDir> {
+        Ok(TerraformDir::with_endpoint(
+            name,
+            &self.moto,
+            &self.proxy.endpoint(),
+        )?)
+    }
+
+    /// moto emptied, the proxy's counters and learned objects forgotten.
+    fn empty_aws(&self) -> Result<()> {
+        self.moto.reset()?;
+        self.proxy.reset();
+        Ok(())
+    }
+
+    fn shape(&self, name: &str, cidr: &str) -> Result<StackShape> {
+        let zone = self.zone_if_needed()?;
+        Ok(self.shape_in_zone(name, cidr, &zone))
+    }
+
+    fn shape_in_zone(&self, name: &str, cidr: &str, zone: &str) -> StackShape {
+        if self.quick {
+            StackShape::lean(name, cidr)
+        } else {
+            StackShape::full(name, cidr, zone)
+        }
+    }
+
+    /// A Route 53 zone for the full stacks' records (created straight in moto, not counted).
+    fn zone_if_needed(&self) -> Result<String> {
+        if self.quick {
+            return Ok(String::new());
+        }
+        self.runtime.block_on(hosted_zone(&self.moto.endpoint()))
+    }
+}
+
+/// The proxy's timings file with every duration and latency multiplied by the options' factor.
+fn scaled_timings(options: &Options) -> Result<FaultConfig> {
+    let mut config = FaultConfig::from_file(&options.timings)?;
+    let scale = |ms: &mut u64| *ms = (*ms as f64 * options.time_factor).round() as u64;
+    let pending = &mut config.pending;
+    for ms in [
+        &mut pending.nat_gateway_ms,
+        &mut pending.db_instance_ms,
+        &mut pending.db_modify_ms,
+        &mut pending.file_system_ms,
+        &mut pending.mount_target_ms,
+        &mut pending.load_balancer_ms,
+        &mut pending.asg_instance_ms,
+        &mut pending.target_ms,
+        &mut pending.dns_change_ms,
+        &mut config.latency.fixed_ms,
+        &mut config.latency.jitter_ms,
+    ] {
+        scale(ms);
+    }
+    Ok(config)
+}
+
+fn expect(scenario: &'static str, observed: Observed, code: i32) -> Result<Observed> {
+    if observed.output.code == Some(code) {
+        Ok(observed)
+    } else {
+        Err(BenchError::Terraform {
+            scenario,
+            output: Box::new(observed.output),
+        })
+    }
+}
+
+/// AWS objects every stack of the state owns (entries of their `resources` maps).
+fn count_objects(tf: &TerraformDir) -> Result<usize> {
+    let shown = tf.run_exact(&["show".into(), "-json".into(), "-no-color".into()]);
+    let shown = BenchError::check_exit("state", shown, 0)?;
+    let state: serde_json::Value =
+        serde_json::from_str(&shown.stdout).map_err(|error| BenchError::Unexpected {
+            scenario: "state",
+            message: format!("terraform show -json is not JSON: {error}"),
+        })?;
+    let resources = state
+        .pointer("/values/root_module/resources")
+        .and_then(|r| r.as_array())
+        .cloned()
+        .unwrap_or_default();
+    Ok(resources
+        .iter()
+        .filter_map(|r| r.pointer("/values/resources")?.as_object().map(|m| m.len()))
+        .sum())
+}
+
+fn unknown_steps(graph: &[(String, Vec<String>)], log: &ProviderLog) -> Vec<String> {
+    log.durations()
+        .into_keys()
+        .filter(|step| !graph.iter().any(|(id, _)| id == step))
+        .collect()
+}
+
+/// A hosted zone whose id starts with `Z` as AWS's do (the provider validates it; moto's ids
+/// do not always), created directly in moto.
+async fn hosted_zone(moto_endpoint: &str) -> Result<String> {
+    let aws = AwsInspector::connect(moto_endpoint).await;
+    for attempt in 0..200 {
+        let created = aws
+            .route53
+            .create_hosted_zone()
+            .name("bench.example.com")
+            .caller_reference(format!("bench-{attempt}"))
+            .send()
+            .await
+            .map_err(|error| route53_error("CreateHostedZone", error))?;
+        let id = created
+            .hosted_zone()
+            .map(|zone| zone.id().trim_start_matches("/hostedzone/").to_string())
+            .unwrap_or_default();
+        if id.starts_with('Z') {
+            return Ok(id);
+        }
+        aws.route53
+            .delete_hosted_zone()
+            .id(&id)
+            .send()
+            .await
+            .map_err(|error| route53_error("DeleteHostedZone", error))?;
+    }
+    Err(route53_error(
+        "CreateHostedZone",
+        "no zone id starting with Z in 200 attempts",
+    ))
+}
+
+fn route53_error(operation: &'static str, error: impl std::fmt::Display) -> BenchError {
+    BenchError::Aws {
+        service: "route53",
+        operation,
+        message: error.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn apply_run(wall: f64, peak_kib: Option<u64>, reads: u64, objects: f64) -> ApplyRun {
+        let mut made = Calls::new();
+        made.entry("ec2".into())
+            .or_default()
+            .insert("DescribeVpcs".into(), reads);
+        made.entry("ec2".into())
+            .or_default()
+            .insert("CreateVpc".into(), 10);
+        ApplyRun {
+            observed: Observed {
+                output: stack_tests::terraform::TfOutput {
+                    args: Vec::new(),
+                    code: Some(0),
+                    stdout: String::new(),
+                    stderr: String::new(),
+                    timed_out: false,
+                },
+                wall: std::time::Duration::from_secs_f64(wall),
+                provider_peak_kib: peak_kib,
+            },
+            made,
+            objects,
+        }
+    }
+
+    #[test]
+    fn scale_figures_are_per_stack_and_against_the_single_stack_run() {
+        let mut samples = Samples::default();
+        samples.apply_wall.push(20.0);
+        samples.critical_path.push(16.0);
+        samples.record_scale(&apply_run(24.0, Some(97_656), 300, 400.0), 10);
+        assert_eq!(samples.scale_over_single, [1.2]);
+        assert_eq!(samples.scale_over_critical_path, [1.5]);
+        assert!((samples.scale_peak_mb[0] - 100.0).abs() < 0.01);
+        assert!((samples.scale_peak_per_stack_mb[0] - 10.0).abs() < 0.01);
+        assert_eq!(samples.scale_calls_per_stack, [31.0]);
+        assert_eq!(samples.scale_reads_per_object, [0.75]);
+    }
+
+    #[test]
+    fn a_scale_run_without_memory_samples_records_no_memory() {
+        let mut samples = Samples::default();
+        samples.record_scale(&apply_run(5.0, None, 1, 0.0), 2);
+        assert!(samples.scale_peak_mb.is_empty());
+        assert!(samples.scale_over_single.is_empty());
+        assert_eq!(samples.scale_reads_per_object, [1.0]);
+    }
+
+    #[test]
+    fn quick_timings_shrink_every_duration_and_the_latency() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("timings.json");
+        std::fs::write(
+            &file,
+            r#"{"latency": {"fixed_ms": 30, "jitter_ms": 50}, "pending": {"db_instance_ms": 12000, "nat_gateway_ms": 1500}}"#,
+        )
+        .unwrap();
+        let cli = <crate::options::Cli as clap::Parser>::try_parse_from([
+            "bench",
+            "--quick",
+            "--timings",
+            file.to_str().unwrap(),
+        ])
+        .unwrap();
+        let options = Options::resolve(cli, dir.path());
+        let config = scaled_timings(&options).unwrap();
+        assert_eq!(config.pending.db_instance_ms, 1200);
+        assert_eq!(config.pending.nat_gateway_ms, 150);
+        assert_eq!((config.latency.fixed_ms, config.latency.jitter_ms), (3, 5));
+    }
+
+    #[test]
+    fn logged_steps_missing_from_the_graph_are_reported() {
+        let graph = vec![("network.vpc".to_string(), Vec::new())];
+        let log = ProviderLog::parse(
+            "2026-01-01T00:00:00.000Z [DEBUG] provider.terraform-provider-wordpress: step done: step=network.vpc seconds=1\n\
+             2026-01-01T00:00:01.000Z [DEBUG] provider.terraform-provider-wordpress: step done: step=extra.step seconds=1",
+        );
+        assert_eq!(unknown_steps(&graph, &log), ["extra.step"]);
+    }
+}

@@ -1,0 +1,104 @@
+//! The benchmark runner (`./scripts/bench`, `src/bin/bench.rs`) must not rot: its quick mode
+//! runs every scenario once on a lean stack against the freshly built dev provider, and every
+//! scenario must produce its figures. No performance number is asserted here: the benchmark,
+//! not the test suite, says whether targets are met.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+const BENCH: &str = env!("CARGO_BIN_EXE_bench");
+
+/// Figures every run must measure (GetProviderSchema comes from a separate criterion run and
+/// may be absent).
+const REQUIRED: &[&str] = &[
+    "apply.wall",
+    "apply.span",
+    "apply.critical_path",
+    "apply.simulated_floor",
+    "apply.serial_steps",
+    "apply.simulated_serial",
+    "apply.ratio",
+    "apply.span_ratio",
+    "apply.calls",
+    "refresh.calls",
+    "refresh.service",
+    "refresh.wall",
+    "plan.floor",
+    "plan.noop",
+    "plan.ratio",
+    "handshake",
+    "footprint.binary",
+    "footprint.rss",
+    "polls.objects",
+    "polls.reads",
+    "polls.ratio",
+    "scale.wall",
+    "scale.over_single",
+    "scale.ratio",
+    "scale.rss",
+    "scale.rss_per_stack",
+    "scale.calls_per_stack",
+    "scale.polls_ratio",
+];
+
+#[test]
+fn quick_benchmark_produces_every_figure_and_the_report() {
+    let out = tempfile::tempdir().expect("temp dir");
+    let markdown = out.path().join("BENCHMARKS.md");
+    let json = out.path().join("bench.json");
+    let run = Command::new(BENCH)
+        .args(["--quick", "--no-build", "--output"])
+        .arg(&markdown)
+        .arg("--json")
+        .arg(&json)
+        .output()
+        .expect("the bench binary starts");
+    assert!(
+        run.status.success(),
+        "bench --quick failed ({})\n--- stdout ---\n{}\n--- stderr ---\n{}",
+        run.status,
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+
+    let report = read_json(&json);
+    assert_eq!(report["quick"], true);
+    assert_eq!(report["profile"], "dev");
+    let figures = report["figures"].as_array().expect("figures");
+    for id in REQUIRED {
+        let measured = figures
+            .iter()
+            .filter(|f| f["id"] == *id)
+            .any(|f| f["samples"].as_array().is_some_and(|s| !s.is_empty()));
+        assert!(measured, "no sample for figure {id}: {report:#}");
+    }
+    assert!(
+        figures
+            .iter()
+            .filter(|f| f["target"].is_number())
+            .all(
+                |f| ["pass", "not_measured"].contains(&f["verdict"].as_str().unwrap_or(""))
+                    || f["verdict"].get("miss").is_some()
+            ),
+        "every targeted figure gets a verdict: {report:#}"
+    );
+
+    let text = std::fs::read_to_string(&markdown).expect("markdown written");
+    for section in [
+        "## Results",
+        "## Method",
+        "not measured here",
+        "| 6 Scale |",
+    ] {
+        assert!(text.contains(section), "{section} missing from\n{text}");
+    }
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(stdout.contains("targets met."), "{stdout}");
+}
+
+fn read_json(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path).expect("JSON written");
+    serde_json::from_str(&text).expect("valid JSON")
+}
