@@ -15,6 +15,8 @@
 mod common;
 mod service_support;
 
+use stack_core::secrets::WORDPRESS_KEY_NAMES;
+use stack_core::userdata::SECRET_PASSWORD_FIELD;
 use std::path::Path;
 
 use aws_fault_proxy::config::{ScriptedFault, ScriptedKind};
@@ -27,18 +29,6 @@ use stack_tests::terraform::{TerraformDir, TfOutput};
 use stack_tests::{FaultConfig, FaultProxy, Moto};
 
 const STACK: &str = "hygiene";
-/// The password field of the stack's secret (mirrors `stack_core::userdata::SECRET_PASSWORD_FIELD`).
-const PASSWORD_FIELD: &str = "db_password";
-const KEY_NAMES: [&str; 8] = [
-    "AUTH_KEY",
-    "SECURE_AUTH_KEY",
-    "LOGGED_IN_KEY",
-    "NONCE_KEY",
-    "AUTH_SALT",
-    "SECURE_AUTH_SALT",
-    "LOGGED_IN_SALT",
-    "NONCE_SALT",
-];
 
 /// Passwords distinctive enough that a hit can only be a leak.
 const GIVEN_PASSWORD: &str = "Gv3n-Pass-5f2c9a71";
@@ -123,8 +113,8 @@ async fn passwords_and_keys_stay_in_the_state_and_secrets_manager_only() {
     transcript.keep(tf.apply().assert_success());
     let secret_id = resources(&tf.resource_values(ADDRESS))["app_secret"].clone();
     let first_secret = secret_value(&moto, &secret_id).await;
-    let generated = field(&first_secret, PASSWORD_FIELD);
-    let keys: Vec<String> = KEY_NAMES
+    let generated = field(&first_secret, SECRET_PASSWORD_FIELD);
+    let keys: Vec<String> = WORDPRESS_KEY_NAMES
         .iter()
         .map(|name| field(&first_secret, name))
         .collect();
@@ -139,7 +129,10 @@ async fn passwords_and_keys_stay_in_the_state_and_secrets_manager_only() {
     transcript.keep(tf.plan().assert_code(2));
     transcript.keep(tf.apply().assert_success());
     assert_eq!(
-        field(&secret_value(&moto, &secret_id).await, PASSWORD_FIELD),
+        field(
+            &secret_value(&moto, &secret_id).await,
+            SECRET_PASSWORD_FIELD
+        ),
         GIVEN_PASSWORD,
         "Secrets Manager holds the given password"
     );
@@ -249,7 +242,7 @@ impl Secrets {
             .into_iter()
             .enumerate()
             .map(|(i, p)| (format!("password #{i}"), p));
-        let keys = KEY_NAMES.iter().map(|k| k.to_string()).zip(keys);
+        let keys = WORDPRESS_KEY_NAMES.iter().map(|k| k.to_string()).zip(keys);
         Secrets(passwords.chain(keys).collect())
     }
 

@@ -430,3 +430,44 @@ pub async fn assert_state_owns_every_tagged_object(aws: &AwsInspector, stack: &s
 fn id_names(state_id: &str, aws_id: &str) -> bool {
     state_id == aws_id || state_id.contains(&format!(":secret:{aws_id}-"))
 }
+
+/// A lean stack that still has every kind of object (NAT, bastion, DNS record) at small sizes
+/// (two zones, one app instance, a single-AZ database without final snapshot). `nat_gateways`
+/// is `"single"` or `"one_per_az"`; `extra` goes inside the resource block (e.g. `timeouts`).
+pub fn lean_stack_hcl(
+    name: &str,
+    vpc_cidr: &str,
+    nat_gateways: &str,
+    record_name: &str,
+    zone_id: &str,
+    extra: &str,
+) -> String {
+    format!(
+        r#"
+resource "wordpress_ha_stack" "site" {{
+  name = "{name}"
+  network {{
+    vpc_cidr           = "{vpc_cidr}"
+    availability_zones = ["us-east-1a", "us-east-1b"]
+    nat_gateways       = "{nat_gateways}"
+  }}
+  bastion {{
+    allowed_ssh_cidrs = ["203.0.113.0/24"]
+  }}
+  autoscaling {{
+    min_size = 1
+    max_size = 2
+  }}
+  database {{
+    multi_az            = false
+    skip_final_snapshot = true
+  }}
+  dns {{
+    zone_id     = "{zone_id}"
+    record_name = "{record_name}"
+  }}
+{extra}
+}}
+"#
+    )
+}

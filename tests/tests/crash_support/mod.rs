@@ -29,33 +29,13 @@ pub const EXIT_TIMEOUT: Duration = Duration::from_secs(60);
 /// at lean sizes (single-AZ database, one app instance); `extra` goes inside the resource
 /// block (e.g. a `timeouts` block).
 pub fn stack_hcl(name: &str, zone_id: &str, extra: &str) -> String {
-    format!(
-        r#"
-resource "wordpress_ha_stack" "site" {{
-  name = "{name}"
-  network {{
-    vpc_cidr           = "{VPC_CIDR}"
-    availability_zones = ["us-east-1a", "us-east-1b"]
-    nat_gateways       = "one_per_az"
-  }}
-  bastion {{
-    allowed_ssh_cidrs = ["203.0.113.0/24"]
-  }}
-  autoscaling {{
-    min_size = 1
-    max_size = 2
-  }}
-  database {{
-    multi_az            = false
-    skip_final_snapshot = true
-  }}
-  dns {{
-    zone_id     = "{zone_id}"
-    record_name = "{name}.example.com"
-  }}
-{extra}
-}}
-"#
+    crate::common::lean_stack_hcl(
+        name,
+        VPC_CIDR,
+        "one_per_az",
+        &format!("{name}.example.com"),
+        zone_id,
+        extra,
     )
 }
 

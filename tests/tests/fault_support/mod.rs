@@ -20,34 +20,7 @@ pub const ZONE_NAME: &str = "example.com";
 /// bastion, DNS, a one-instance group, a single-AZ database without final snapshot. `extra`
 /// goes inside the resource block (e.g. a `timeouts` block).
 pub fn lean_stack_hcl(name: &str, zone_id: &str, extra: &str) -> String {
-    format!(
-        r#"
-resource "wordpress_ha_stack" "site" {{
-  name = "{name}"
-  network {{
-    vpc_cidr           = "10.60.0.0/16"
-    availability_zones = ["us-east-1a", "us-east-1b"]
-    nat_gateways       = "single"
-  }}
-  bastion {{
-    allowed_ssh_cidrs = ["203.0.113.0/24"]
-  }}
-  autoscaling {{
-    min_size = 1
-    max_size = 2
-  }}
-  database {{
-    multi_az            = false
-    skip_final_snapshot = true
-  }}
-  dns {{
-    zone_id     = "{zone_id}"
-    record_name = "{RECORD_NAME}"
-  }}
-{extra}
-}}
-"#
-    )
+    crate::common::lean_stack_hcl(name, "10.60.0.0/16", "single", RECORD_NAME, zone_id, extra)
 }
 
 /// How many objects of each tagged kind one lean stack owns (`AwsInspector::tagged_objects`
