@@ -89,6 +89,7 @@ impl Engine {
     }
 
     /// Create or update the stack towards `spec`. `prior` is `None` on create.
+    #[tracing::instrument(name = "apply", skip_all, fields(stack = %spec.name))]
     pub async fn apply(
         &self,
         spec: &StackSpec,
@@ -169,6 +170,7 @@ impl Engine {
     }
 
     /// Refresh every owned object. `Ok(None)` means the stack no longer exists.
+    #[tracing::instrument(name = "read", skip_all, fields(stack = %prior.spec.name))]
     pub async fn read(&self, prior: &StackState) -> Result<Option<StackState>> {
         let zones = prior
             .spec
@@ -194,8 +196,14 @@ impl Engine {
             fresh,
             prior.resources.clone(),
         );
+        let started = Instant::now();
         tiers::refresh::refresh_all(&ctx, Some(&prior.outputs)).await?;
         let state = finished_state(&ctx);
+        tracing::debug!(
+            seconds = started.elapsed().as_secs_f64(),
+            objects = state.resources.len(),
+            "stack read"
+        );
         if state.resources.is_empty() {
             tracing::info!(stack = %prior.spec.name, "stack is gone");
             return Ok(None);
@@ -204,6 +212,7 @@ impl Engine {
     }
 
     /// Delete every object of the stack. On failure the state lists what still exists.
+    #[tracing::instrument(name = "destroy", skip_all, fields(stack = %prior.spec.name))]
     pub async fn destroy(
         &self,
         prior: &StackState,
@@ -267,6 +276,7 @@ impl Engine {
     }
 
     /// Rebuild the state of the stack named `name` from the objects tagged for it.
+    #[tracing::instrument(name = "import", skip_all, fields(stack = %name))]
     pub async fn import(&self, name: &str) -> Result<StackState> {
         // First the network alone, to learn the zones every other tier's refresh iterates.
         let spec = StackSpec::with_name(name);

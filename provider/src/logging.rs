@@ -16,9 +16,11 @@ use std::fmt;
 use std::io::Write;
 
 use tracing::field::{Field, Visit};
+use tracing::span::{Attributes, Id};
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
+use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt;
 
 /// The `@module` of our log lines.
@@ -49,7 +51,7 @@ pub fn init() {
         |targets, name| targets.with_target(*name, level),
     );
     let _ = tracing_subscriber::registry()
-        .with(HclogLayer.with_filter(targets))
+        .with(HclogLayer::to_stderr().with_filter(targets))
         .try_init();
 }
 
@@ -103,11 +105,54 @@ fn level_name(level: &Level) -> &'static str {
     }
 }
 
-struct HclogLayer;
+/// Writes events as hclog lines. Each line also carries the fields of the spans it happened
+/// in (the core opens one per stack operation with `stack = <name>`), so with several stacks
+/// in one configuration every line says which stack it is about.
+struct HclogLayer {
+    /// Where finished lines go: stderr, or a buffer in tests.
+    write_line: Box<dyn Fn(&str) + Send + Sync>,
+}
 
-impl<S: Subscriber> Layer<S> for HclogLayer {
-    fn on_event(&self, event: &Event<'_>, _context: Context<'_, S>) {
+impl HclogLayer {
+    fn to_stderr() -> HclogLayer {
+        HclogLayer {
+            // One write per line so concurrent events never interleave.
+            write_line: Box::new(|line| {
+                let _ = std::io::stderr()
+                    .lock()
+                    .write_all(format!("{line}\n").as_bytes());
+            }),
+        }
+    }
+}
+
+/// The fields a span was opened with, kept in its extensions for the events inside it.
+struct SpanFields(BTreeMap<String, serde_json::Value>);
+
+impl<S> Layer<S> for HclogLayer
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, context: Context<'_, S>) {
         let mut visitor = FieldCollector::default();
+        attrs.record(&mut visitor);
+        if let Some(span) = context.span(id) {
+            span.extensions_mut().insert(SpanFields(visitor.fields));
+        }
+    }
+
+    fn on_event(&self, event: &Event<'_>, context: Context<'_, S>) {
+        let mut visitor = FieldCollector::default();
+        // Outermost span first, so inner spans and then the event's own fields win.
+        for span in context
+            .event_scope(event)
+            .into_iter()
+            .flat_map(|s| s.from_root())
+        {
+            if let Some(SpanFields(fields)) = span.extensions().get::<SpanFields>() {
+                visitor.fields.extend(fields.clone());
+            }
+        }
         event.record(&mut visitor);
         let line = hclog_line(
             event.metadata().level(),
@@ -115,10 +160,7 @@ impl<S: Subscriber> Layer<S> for HclogLayer {
             &visitor.fields,
             std::time::SystemTime::now(),
         );
-        // One write per line so concurrent events never interleave.
-        let _ = std::io::stderr()
-            .lock()
-            .write_all(format!("{line}\n").as_bytes());
+        (self.write_line)(&line);
     }
 }
 
@@ -182,6 +224,29 @@ mod tests {
             Some(Level::WARN)
         );
         assert_eq!(level_from_env(None, Some("JSON")), Some(Level::TRACE));
+    }
+
+    #[test]
+    fn events_carry_the_fields_of_the_spans_they_happen_in() {
+        let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+        let sink = lines.clone();
+        let layer = HclogLayer {
+            write_line: Box::new(move |line| sink.lock().expect("lock").push(line.to_string())),
+        };
+        let subscriber = tracing_subscriber::registry().with(layer);
+        tracing::subscriber::with_default(subscriber, || {
+            let outer = tracing::info_span!("stack", stack = "blog", attempt = 1);
+            let _outer = outer.enter();
+            let inner = tracing::info_span!("step", attempt = 2);
+            let _inner = inner.enter();
+            tracing::info!(step = "network.vpc", "step done");
+        });
+        let lines = lines.lock().expect("lock");
+        let parsed: serde_json::Value = serde_json::from_str(&lines[0]).expect("json");
+        assert_eq!(parsed["@message"], "step done");
+        assert_eq!(parsed["stack"], "blog");
+        assert_eq!(parsed["attempt"], 2, "the inner span wins");
+        assert_eq!(parsed["step"], "network.vpc");
     }
 
     #[test]

@@ -81,11 +81,50 @@ fn total(calls: &BTreeMap<String, BTreeMap<String, u64>>) -> u64 {
     calls.values().flat_map(|ops| ops.values()).sum()
 }
 
-/// `terraform refresh`, timed.
-fn timed_refresh(tf: &TerraformDir) -> Duration {
+/// `terraform refresh`, timed, and its stderr (the provider's log when asked for).
+fn timed_refresh(tf: &TerraformDir) -> (Duration, String) {
     let started = Instant::now();
-    tf.run(&["refresh"]).assert_success();
-    started.elapsed()
+    let output = tf.run(&["refresh"]).assert_success();
+    (started.elapsed(), output.stderr)
+}
+
+/// One AWS call of the provider's log (`aws call` lines, TF_LOG_PROVIDER=DEBUG).
+#[derive(Debug)]
+struct LoggedCall {
+    operation: String,
+    stack: Option<String>,
+    /// Seconds since midnight, from the provider's own `timestamp` (when the call ended).
+    started: f64,
+    ended: f64,
+}
+
+fn logged_calls(stderr: &str) -> Vec<LoggedCall> {
+    stderr
+        .lines()
+        .filter(|line| line.contains(": aws call:"))
+        .filter_map(|line| {
+            let field = |name: &str| {
+                line.split_whitespace()
+                    .find_map(|pair| pair.strip_prefix(&format!("{name}=")))
+                    .map(|value| value.trim_matches('"').to_string())
+            };
+            let ended = seconds_of_day(&field("timestamp")?)?;
+            let elapsed_ms: f64 = field("elapsed_ms")?.parse().ok()?;
+            Some(LoggedCall {
+                operation: field("operation")?,
+                stack: field("stack"),
+                started: ended - elapsed_ms / 1000.0,
+                ended,
+            })
+        })
+        .collect()
+}
+
+/// `2026-11-28T01:31:43.120Z` → seconds since midnight (the test never spans one).
+fn seconds_of_day(timestamp: &str) -> Option<f64> {
+    let time = timestamp.split_once('T')?.1.trim_end_matches('Z');
+    let mut parts = time.splitn(3, ':').map(|p| p.parse::<f64>().ok());
+    Some(parts.next()?? * 3600.0 + parts.next()?? * 60.0 + parts.next()??)
 }
 
 #[tokio::test]
@@ -100,7 +139,7 @@ async fn a_refresh_of_a_three_zone_stack_is_few_concurrent_calls() {
     let applied = tf.resource_values(ADDRESS);
 
     proxy.reset();
-    let quiet = timed_refresh(&tf);
+    let (quiet, _) = timed_refresh(&tf);
     let calls = refresh_calls(&proxy);
     let count = total(&calls);
     println!("refresh: {count} calls in {quiet:?}: {calls:#?}");
@@ -131,7 +170,31 @@ async fn a_refresh_of_a_three_zone_stack_is_few_concurrent_calls() {
         FaultConfig::from_json(&format!(r#"{{"latency": {{"fixed_ms": {LATENCY_MS}}}}}"#))
             .expect("latency config");
     proxy.set_config(latency).expect("set latency");
-    let slow = timed_refresh(&tf);
+    proxy.reset();
+    let mut tf = tf;
+    tf.set_env("TF_LOG_PROVIDER", "DEBUG");
+    let (slow, log) = timed_refresh(&tf);
+    // The provider's call log agrees with the proxy, and ReadResource is one round: every
+    // call of the stack's read starts before the first of them has answered.
+    let read: Vec<LoggedCall> = logged_calls(&log)
+        .into_iter()
+        .filter(|call| call.stack.as_deref() == Some(STACK))
+        .collect();
+    assert_eq!(
+        read.len() as u64,
+        total(&refresh_calls(&proxy)),
+        "{read:#?}"
+    );
+    let first_answer = read.iter().map(|c| c.ended).fold(f64::INFINITY, f64::min);
+    let late: Vec<&LoggedCall> = read.iter().filter(|c| c.started >= first_answer).collect();
+    assert!(late.is_empty(), "calls that waited for another: {late:#?}");
+    let configure = logged_calls(&log);
+    assert!(
+        configure
+            .iter()
+            .any(|c| c.stack.is_none() && c.operation == "DescribeAvailabilityZones"),
+        "ConfigureProvider's check is logged outside any stack: {configure:#?}"
+    );
     // ConfigureProvider's call and the refresh's rounds of concurrent calls pay the latency a
     // few times; calls made one after another would pay it `count` times.
     let added = slow.saturating_sub(quiet);

@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod autoscaling;
+pub mod call_log;
 pub mod efs;
 pub mod elbv2;
 pub mod iam;
@@ -71,16 +72,26 @@ impl Clients {
                 "no AWS region: set `region` in the provider block, or AWS_REGION".into(),
             )
         })?;
+        // Each service's config from the shared one, plus the call log.
+        macro_rules! client {
+            ($sdk:ident) => {
+                $sdk::Client::from_conf(
+                    $sdk::config::Builder::from(&config)
+                        .interceptor(call_log::CallLog)
+                        .build(),
+                )
+            };
+        }
         Ok(Clients {
             region,
-            ec2: aws_sdk_ec2::Client::new(&config),
-            rds: aws_sdk_rds::Client::new(&config),
-            efs: aws_sdk_efs::Client::new(&config),
-            elbv2: aws_sdk_elasticloadbalancingv2::Client::new(&config),
-            autoscaling: aws_sdk_autoscaling::Client::new(&config),
-            route53: aws_sdk_route53::Client::new(&config),
-            secretsmanager: aws_sdk_secretsmanager::Client::new(&config),
-            iam: aws_sdk_iam::Client::new(&config),
+            ec2: client!(aws_sdk_ec2),
+            rds: client!(aws_sdk_rds),
+            efs: client!(aws_sdk_efs),
+            elbv2: client!(aws_sdk_elasticloadbalancingv2),
+            autoscaling: client!(aws_sdk_autoscaling),
+            route53: client!(aws_sdk_route53),
+            secretsmanager: client!(aws_sdk_secretsmanager),
+            iam: client!(aws_sdk_iam),
         })
     }
 }

@@ -415,15 +415,19 @@ pub async fn wait_db_instance_deleted(
     .await
 }
 
-/// The ARN of the subnet group `group_name` in the account and region of the DB instance
-/// `instance_arn` (`arn:aws:rds:<region>:<account>:db:<id>` → `…:subgrp:<name>`): how a
-/// refresh reads the group's tags without describing the group its instance already names.
-pub fn subnet_group_arn(instance_arn: &str, group_name: &str) -> Option<String> {
-    let parts: Vec<&str> = instance_arn.split(':').collect();
+/// The ARN of the subnet group `group_name` in the partition, region and account of
+/// `sibling_arn`, the ARN of any regional object of the same account (the DB instance, the
+/// load balancer, the secret): how a refresh reads the group's tags without describing first.
+pub fn subnet_group_arn(sibling_arn: &str, group_name: &str) -> Option<String> {
+    let parts: Vec<&str> = sibling_arn.splitn(6, ':').collect();
     match parts.as_slice() {
-        ["arn", partition, "rds", region, account, "db", _] => Some(format!(
-            "arn:{partition}:rds:{region}:{account}:subgrp:{group_name}"
-        )),
+        ["arn", partition, _service, region, account, _resource]
+            if !partition.is_empty() && !region.is_empty() && !account.is_empty() =>
+        {
+            Some(format!(
+                "arn:{partition}:rds:{region}:{account}:subgrp:{group_name}"
+            ))
+        }
         _ => None,
     }
 }
@@ -559,7 +563,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_subnet_group_arn_follows_the_instance_arn() {
+    fn the_subnet_group_arn_follows_any_regional_arn_of_the_account() {
         assert_eq!(
             subnet_group_arn(
                 "arn:aws:rds:us-east-1:123456789012:db:blog-db",
@@ -573,7 +577,16 @@ mod tests {
             Some("arn:aws-cn:rds:cn-north-1:1:subgrp:g")
         );
         assert_eq!(
-            subnet_group_arn("arn:aws:rds:us-east-1:1:snapshot:x", "g"),
+            subnet_group_arn(
+                "arn:aws:secretsmanager:us-east-1:123456789012:secret:blog/wordpress-AbCdEf",
+                "g"
+            )
+            .as_deref(),
+            Some("arn:aws:rds:us-east-1:123456789012:subgrp:g")
+        );
+        // IAM is global: its ARNs name no region.
+        assert_eq!(
+            subnet_group_arn("arn:aws:iam::123456789012:role/x", "g"),
             None
         );
         assert_eq!(subnet_group_arn("not an arn", "g"), None);

@@ -331,9 +331,21 @@ async fn delete_instance(ctx: &Arc<StepContext>) -> Result<()> {
 pub async fn refresh(ctx: &StepContext) -> Result<()> {
     let group_name = subnet_group_name(ctx.stack());
     let identifier = instance_identifier(ctx.stack());
-    let db = rds::describe_db_instance(&ctx.clients, &identifier)
-        .await?
-        .filter(|db| db.status != "deleting");
+    // The group's tags are read beside the instance when the prior state tells the account
+    // (one round of calls, not two); the guess is checked against the instance's answer.
+    let guessed_arn =
+        prior_regional_arn(ctx).and_then(|arn| rds::subnet_group_arn(arn, &group_name));
+    let early_tags = async {
+        match &guessed_arn {
+            Some(arn) => Some(rds::tags_of(&ctx.clients, arn).await),
+            None => None,
+        }
+    };
+    let (db, early_tags) = tokio::join!(
+        rds::describe_db_instance(&ctx.clients, &identifier),
+        early_tags
+    );
+    let db = db?.filter(|db| db.status != "deleting");
     let group_arn = match db
         .as_ref()
         .filter(|db| db.subnet_group.as_deref() == Some(group_name.as_str()))
@@ -348,7 +360,10 @@ pub async fn refresh(ctx: &StepContext) -> Result<()> {
     if let Some(arn) = group_arn {
         ctx.record(logical::DB_SUBNET_GROUP, &group_name);
         if !arn.is_empty() {
-            let tags = rds::tags_of(&ctx.clients, &arn).await?;
+            let tags = match early_tags {
+                Some(Ok(tags)) if guessed_arn.as_deref() == Some(arn.as_str()) => tags,
+                _ => rds::tags_of(&ctx.clients, &arn).await?,
+            };
             tag_sync::observe(ctx, &tags, &group_name);
         }
     }
@@ -359,6 +374,18 @@ pub async fn refresh(ctx: &StepContext) -> Result<()> {
         tag_sync::observe_against(ctx, &db.tags, &instance_tags(ctx, &identifier));
     }
     Ok(())
+}
+
+/// An ARN of the prior state whose region and account are the stack's.
+fn prior_regional_arn(ctx: &StepContext) -> Option<&str> {
+    [
+        logical::LOAD_BALANCER,
+        logical::TARGET_GROUP,
+        logical::APP_SECRET,
+    ]
+    .into_iter()
+    .filter_map(|name| ctx.prior_resource(name))
+    .find(|id| id.starts_with("arn:"))
 }
 
 /// Write what AWS reports into the spec, so the next plan shows (and repairs) the difference.

@@ -23,6 +23,25 @@ pub fn between(before: &Stats, after: &Stats) -> Calls {
     made
 }
 
+/// `calls` split in two: the calls to `operations` (any service), and the rest.
+pub fn split_off(calls: Calls, operations: &[&str]) -> (Calls, Calls) {
+    let mut picked = Calls::new();
+    let mut rest = Calls::new();
+    for (service, ops) in calls {
+        for (operation, count) in ops {
+            let side = if operations.contains(&operation.as_str()) {
+                &mut picked
+            } else {
+                &mut rest
+            };
+            side.entry(service.clone())
+                .or_default()
+                .insert(operation, count);
+        }
+    }
+    (picked, rest)
+}
+
 pub fn total(calls: &Calls) -> u64 {
     calls.values().flat_map(|ops| ops.values()).sum()
 }
@@ -112,6 +131,22 @@ mod tests {
         assert_eq!(of(&made, "CreateVpc"), 0);
         assert_eq!(per_service(&made)["rds"], 3);
         assert!(!made["ec2"].contains_key("CreateVpc"));
+    }
+
+    #[test]
+    fn configure_calls_are_split_from_the_rest() {
+        let made = between(
+            &Stats::default(),
+            &stats(&[
+                ("ec2", "DescribeAvailabilityZones", 1),
+                ("ec2", "DescribeVpcs", 1),
+                ("iam", "GetRole", 1),
+            ]),
+        );
+        let (configure, rest) = split_off(made, &["DescribeAvailabilityZones"]);
+        assert_eq!(total(&configure), 1);
+        assert_eq!(total(&rest), 2);
+        assert!(!rest["ec2"].contains_key("DescribeAvailabilityZones"));
     }
 
     #[test]

@@ -5,7 +5,8 @@
 //! A line looks like
 //! `2026-11-27T21:47:00.270Z [DEBUG] provider.terraform-provider-wordpress: step done: @module=provider.wordpress seconds=0.25 step=network.vpc timestamp=…`
 //! (field order varies). The messages come from `stack_core::graph` ("step started",
-//! "step done") and `stack_core::wait` ("waiting").
+//! "step done"), `stack_core::wait` ("waiting") and `stack_core::engine` ("stack read"); each
+//! line also names its stack (`stack=…`, from the engine's span).
 
 use std::collections::BTreeMap;
 
@@ -20,6 +21,11 @@ pub struct ProviderLog {
     pub done: Vec<(String, f64, f64)>,
     /// "waiting" lines: polls that found an object still pending.
     pub pending_polls: usize,
+    /// Step durations of each stack, when the lines name their stack (several stacks in one
+    /// configuration).
+    pub done_by_stack: BTreeMap<String, BTreeMap<String, f64>>,
+    /// Seconds of each "stack read" (ReadResource's refresh, inside the provider).
+    pub reads: Vec<f64>,
 }
 
 impl ProviderLog {
@@ -33,12 +39,16 @@ impl ProviderLog {
             match (message, step) {
                 ("step started", Some(step)) => log.started.push((step, at)),
                 ("step done", Some(step)) => {
-                    let seconds = fields
-                        .get("seconds")
-                        .and_then(|s| s.parse::<f64>().ok())
-                        .unwrap_or(0.0);
+                    let seconds = seconds_field(&fields);
+                    if let Some(stack) = fields.get("stack") {
+                        log.done_by_stack
+                            .entry(stack.clone())
+                            .or_default()
+                            .insert(step.clone(), seconds);
+                    }
                     log.done.push((step, seconds, at));
                 }
+                ("stack read", _) => log.reads.push(seconds_field(&fields)),
                 ("waiting", _) => log.pending_polls += 1,
                 _ => {}
             }
@@ -63,6 +73,13 @@ impl ProviderLog {
 }
 
 /// `(timestamp, message, fields)` of one of our provider's log lines.
+fn seconds_field(fields: &BTreeMap<&str, String>) -> f64 {
+    fields
+        .get("seconds")
+        .and_then(|s| s.parse::<f64>().ok())
+        .unwrap_or(0.0)
+}
+
 fn split_line(line: &str) -> Option<(f64, &str, BTreeMap<&str, String>)> {
     let (head, rest) = line.split_once(PROVIDER_PREFIX)?;
     let at = parse_timestamp(head.split_whitespace().next()?)?;
@@ -128,6 +145,19 @@ mod tests {
         assert_eq!(durations["database.instance"], 12.5);
         let span = log.span().unwrap();
         assert!((span - 12.502).abs() < 1e-6, "{span}");
+    }
+
+    #[test]
+    fn steps_are_kept_per_stack_and_reads_are_timed() {
+        let log = ProviderLog::parse("\
+2026-11-27T21:47:00.270Z [DEBUG] provider.terraform-provider-wordpress: step done: seconds=0.25 stack=a step=network.vpc
+2026-11-27T21:47:00.290Z [DEBUG] provider.terraform-provider-wordpress: step done: stack=b seconds=0.5 step=network.vpc
+2026-11-27T21:47:01.000Z [DEBUG] provider.terraform-provider-wordpress: stack read: objects=47 seconds=0.125 stack=a
+");
+        assert_eq!(log.done_by_stack["a"]["network.vpc"], 0.25);
+        assert_eq!(log.done_by_stack["b"]["network.vpc"], 0.5);
+        assert_eq!(log.reads, [0.125]);
+        assert_eq!(log.done.len(), 2);
     }
 
     #[test]

@@ -37,7 +37,11 @@ pub struct Samples {
     pub read_calls: Vec<f64>,
     pub reads_per_object: Vec<f64>,
     pub pending_polls: Vec<f64>,
+    /// ReadResource's calls alone (ConfigureProvider's access check is counted apart).
     pub refresh_calls: Vec<f64>,
+    pub configure_calls: Vec<f64>,
+    /// ReadResource's refresh inside the provider ("stack read"), seconds.
+    pub refresh_read: Vec<f64>,
     pub refresh_by_service: BTreeMap<String, Vec<f64>>,
     pub refresh_wall: Vec<f64>,
     pub plan_floor: Vec<f64>,
@@ -47,7 +51,10 @@ pub struct Samples {
     pub noop_with_changes: usize,
     pub scale_wall: Vec<f64>,
     pub scale_over_single: Vec<f64>,
+    /// Against the 1-stack run's critical path (moto answers ten times the calls).
     pub scale_over_critical_path: Vec<f64>,
+    /// Against the slowest stack's own critical path in the same run.
+    pub scale_over_own_critical_path: Vec<f64>,
     pub scale_peak_mb: Vec<f64>,
     pub scale_peak_per_stack_mb: Vec<f64>,
     pub scale_calls_per_stack: Vec<f64>,
@@ -112,11 +119,14 @@ impl Samples {
         self.last_durations = log.durations();
     }
 
-    /// Compared with this run's single stack, recorded just before.
-    fn record_scale(&mut self, run: &ApplyRun, stacks: usize) {
+    /// Compared with this run's single stack, recorded just before, and with the slowest
+    /// stack's own critical path in this run (`own_critical_path`).
+    fn record_scale(&mut self, run: &ApplyRun, stacks: usize, own_critical_path: Option<f64>) {
         let wall = run.wall();
         let n = stacks.max(1) as f64;
         self.scale_wall.push(wall);
+        self.scale_over_own_critical_path
+            .extend(own_critical_path.map(|path| wall / path.max(f64::EPSILON)));
         self.scale_over_single
             .extend(self.apply_wall.last().map(|single| wall / single));
         self.scale_over_critical_path
@@ -140,6 +150,10 @@ pub struct World {
     scale_stacks: usize,
     plan_pairs: usize,
 }
+
+/// What ConfigureProvider calls (its access check lists the region's zones): apart from the
+/// refresh's own calls.
+const CONFIGURE_OPERATIONS: &[&str] = &["DescribeAvailabilityZones"];
 
 /// Alternated floor/no-op plan pairs per run.
 const PLAN_PAIRS_FULL: usize = 3;
@@ -196,7 +210,26 @@ impl World {
         let hcl: String = stacks.iter().map(StackShape::hcl).collect();
         tf.write_stack(&hcl)?;
         let run = self.apply(&tf, "6 (scale apply)")?;
-        samples.record_scale(&run, stacks.len());
+        let log = ProviderLog::parse(&run.observed.output.stderr);
+        let mut slowest: Option<f64> = None;
+        for shape in &stacks {
+            let durations =
+                log.done_by_stack
+                    .get(&shape.name)
+                    .ok_or_else(|| BenchError::Unexpected {
+                        scenario: "6 (scale critical path)",
+                        message: format!("the provider logged no step of stack {}", shape.name),
+                    })?;
+            let path =
+                critical_path(&edges_of(&shape.step_graph()), durations).map_err(|message| {
+                    BenchError::Unexpected {
+                        scenario: "6 (scale critical path)",
+                        message,
+                    }
+                })?;
+            slowest = Some(slowest.map_or(path.seconds, |s: f64| s.max(path.seconds)));
+        }
+        samples.record_scale(&run, stacks.len(), slowest);
         Ok(())
     }
 
@@ -248,12 +281,21 @@ impl World {
         let before = self.proxy.stats();
         let refreshed = expect(
             "2 (refresh)",
-            observe::run(tf, &["apply", "-refresh-only", "-auto-approve"], false)?,
+            observe::run(tf, &["apply", "-refresh-only", "-auto-approve"], true)?,
             0,
         )?;
-        let made = calls::between(&before, &self.proxy.stats());
+        let (configure, made) = calls::split_off(
+            calls::between(&before, &self.proxy.stats()),
+            CONFIGURE_OPERATIONS,
+        );
         samples.refresh_wall.push(refreshed.wall.as_secs_f64());
         samples.refresh_calls.push(calls::total(&made) as f64);
+        samples
+            .configure_calls
+            .push(calls::total(&configure) as f64);
+        samples
+            .refresh_read
+            .extend(ProviderLog::parse(&refreshed.output.stderr).reads);
         for (service, count) in calls::per_service(&made) {
             samples
                 .refresh_by_service
@@ -463,9 +505,10 @@ mod tests {
         let mut samples = Samples::default();
         samples.apply_wall.push(20.0);
         samples.critical_path.push(16.0);
-        samples.record_scale(&apply_run(24.0, Some(97_656), 300, 400.0), 10);
+        samples.record_scale(&apply_run(24.0, Some(97_656), 300, 400.0), 10, Some(19.2));
         assert_eq!(samples.scale_over_single, [1.2]);
         assert_eq!(samples.scale_over_critical_path, [1.5]);
+        assert_eq!(samples.scale_over_own_critical_path, [1.25]);
         assert!((samples.scale_peak_mb[0] - 100.0).abs() < 0.01);
         assert!((samples.scale_peak_per_stack_mb[0] - 10.0).abs() < 0.01);
         assert_eq!(samples.scale_calls_per_stack, [31.0]);
@@ -475,7 +518,7 @@ mod tests {
     #[test]
     fn a_scale_run_without_memory_samples_records_no_memory() {
         let mut samples = Samples::default();
-        samples.record_scale(&apply_run(5.0, None, 1, 0.0), 2);
+        samples.record_scale(&apply_run(5.0, None, 1, 0.0), 2, None);
         assert!(samples.scale_peak_mb.is_empty());
         assert!(samples.scale_over_single.is_empty());
         assert_eq!(samples.scale_reads_per_object, [1.0]);
