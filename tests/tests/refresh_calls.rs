@@ -1,5 +1,6 @@
 //! Issue 6, "cheap refresh": a `terraform refresh` of a 3-AZ stack (bastion and DNS on) costs
-//! a few batched describes, issued concurrently. The fault proxy between the provider and moto
+//! a few batched describes, issued concurrently in one round (the provider's `aws call` log
+//! lines show every call starting before the first answer). The fault proxy between the provider and moto
 //! counts every call and, in the second half, adds a fixed latency to each.
 
 mod common;

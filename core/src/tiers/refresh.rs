@@ -1,7 +1,9 @@
 //! The read path: every tier's `refresh` at once, and what they share.
 //!
-//! A refresh costs one round or two of concurrent, batched describes (issue 6 counts them
-//! through the fault proxy: see `core/tests/call_counts.rs`). Tiers never wait for each other:
+//! A refresh is one round of concurrent, batched describes (issue 6 counts them through the
+//! fault proxy: `core/tests/call_counts.rs`; `tests/tests/refresh_calls.rs` checks from the
+//! provider's call log that no call waits for another). A second round happens only when the
+//! prior state lacks an id or an object has gone missing. Tiers never wait for each other:
 //! what one needs of another (the ALB for the DNS record, a zone for a mount target) is either
 //! known from the prior state or compared after both reads are in. The few tags that no
 //! describe of their object reports (elastic IPs, the launch template: moto's
