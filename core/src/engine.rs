@@ -89,6 +89,7 @@ impl Engine {
     }
 
     /// Create or update the stack towards `spec`. `prior` is `None` on create.
+    // Each operation runs in a span naming its stack: every log line inside carries it.
     #[tracing::instrument(name = "apply", skip_all, fields(stack = %spec.name))]
     pub async fn apply(
         &self,
@@ -158,7 +159,6 @@ impl Engine {
         match outcome {
             Ok(()) => {
                 tracing::info!(
-                    stack = %spec.name,
                     objects = state.resources.len(),
                     polls = ctx.bounds().polls(),
                     "stack applied"
@@ -205,7 +205,7 @@ impl Engine {
             "stack read"
         );
         if state.resources.is_empty() {
-            tracing::info!(stack = %prior.spec.name, "stack is gone");
+            tracing::info!("stack is gone");
             return Ok(None);
         }
         Ok(Some(state))
@@ -265,7 +265,7 @@ impl Engine {
         }
         match outcome {
             Ok(()) => {
-                tracing::info!(stack = %prior.spec.name, "stack destroyed");
+                tracing::info!("stack destroyed");
                 Ok(())
             }
             Err(error) => Err(PartialFailure {

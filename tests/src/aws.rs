@@ -201,6 +201,26 @@ impl AwsInspector {
         Ok(out.security_groups().to_vec())
     }
 
+    /// The DB instance `identifier` (panics if there is none: tests call it on what they made).
+    pub async fn db_instance(&self, identifier: &str) -> aws_sdk_rds::types::DbInstance {
+        let out = self
+            .rds
+            .describe_db_instances()
+            .db_instance_identifier(identifier)
+            .send()
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "describe DB instance {identifier}: {}",
+                    DisplayErrorContext(e)
+                )
+            });
+        out.db_instances()
+            .first()
+            .cloned()
+            .unwrap_or_else(|| panic!("DB instance {identifier} exists"))
+    }
+
     /// `(name, type)` of every record set in a hosted zone (records cannot be tagged).
     pub async fn record_sets(&self, zone_id: &str) -> Result<Vec<(String, String)>, InspectError> {
         let out = self
@@ -588,6 +608,25 @@ impl AwsInspector {
         }
         Ok(found)
     }
+}
+
+/// The security groups an instance is in. Groups given through the launch's network interface
+/// show there (moto) or on the instance (AWS): both are read.
+pub fn instance_group_ids(
+    instance: &aws_sdk_ec2::types::Instance,
+) -> std::collections::BTreeSet<&str> {
+    instance
+        .security_groups()
+        .iter()
+        .filter_map(|g| g.group_id())
+        .chain(
+            instance
+                .network_interfaces()
+                .iter()
+                .flat_map(|nic| nic.groups())
+                .filter_map(|g| g.group_id()),
+        )
+        .collect()
 }
 
 /// EC2 filter `tag:wordpress-ha:stack = <stack>`.

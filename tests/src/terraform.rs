@@ -307,6 +307,19 @@ impl TerraformDir {
         }
     }
 
+    /// The instance (`status`, `attributes`…) of resource `type_name.name` in the local
+    /// `terraform.tfstate`, if any: read directly, much cheaper than `terraform show -json`
+    /// when a test looks often.
+    pub fn state_file_instance(&self, type_name: &str, name: &str) -> Option<serde_json::Value> {
+        let text = std::fs::read_to_string(self.dir.join("terraform.tfstate")).ok()?;
+        let state: serde_json::Value = serde_json::from_str(&text).expect("the state file is JSON");
+        let resource = state["resources"]
+            .as_array()?
+            .iter()
+            .find(|r| r["type"] == type_name && r["name"] == name)?;
+        resource["instances"].get(0).cloned()
+    }
+
     /// Run Terraform with exactly these arguments.
     pub fn run_exact(&self, args: &[String]) -> TfOutput {
         match self.spawn_exact(args) {

@@ -8,8 +8,8 @@ use aws_sdk_route53::types::{
     AliasTarget, Change, ChangeAction, ChangeBatch, ResourceRecordSet, RrType,
 };
 use service_support::{
-    alias_records, assert_nothing_else_replaced, db_instance, efs_tags, elbv2_tags, group,
-    hosted_zone, idle_timeout, listeners, resources, target_group, text, Stack, World, ADDRESS,
+    alias_records, assert_nothing_else_replaced, efs_tags, elbv2_tags, group, hosted_zone,
+    idle_timeout, listeners, resources, target_group, text, Stack, World, ADDRESS,
 };
 
 /// `terraform plan` must want an in-place update whose diff names every one of `attributes`.
@@ -208,7 +208,7 @@ async fn a_changed_db_instance_class_is_set_back() {
     assert_plan_repairs(&world, &["instance_class"]);
     world.tf.apply().assert_success();
     assert_eq!(
-        db_instance(&world.aws, "drds-db").await.db_instance_class(),
+        world.aws.db_instance("drds-db").await.db_instance_class(),
         Some("db.t3.micro")
     );
     world.tf.plan().assert_code(0);

@@ -9,8 +9,7 @@ mod service_support;
 
 use common::assert_nothing_tagged;
 use service_support::{
-    acm_certificate, alias_records, db_instance, group, hosted_zone, idle_timeout, listeners,
-    resources, text,
+    acm_certificate, alias_records, group, hosted_zone, idle_timeout, listeners, resources, text,
 };
 use stack_tests::aws::{ec2_tag, AwsInspector};
 use stack_tests::terraform::TerraformDir;
@@ -152,7 +151,7 @@ async fn the_complete_example_applies_every_setting_and_destroys() {
     );
     assert!(outputs["bastion_public_ip"]["value"].is_string());
     let stack = tf.resource_values("wordpress_ha_stack.site");
-    let db = db_instance(&aws, "complete-db").await;
+    let db = aws.db_instance("complete-db").await;
     assert_eq!(db.db_instance_class(), Some("db.t3.small"));
     assert_eq!(db.multi_az(), Some(true));
     assert_eq!(db.backup_retention_period(), Some(14));

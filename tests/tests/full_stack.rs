@@ -14,7 +14,7 @@ use aws_sdk_ec2::types::{HttpTokensState, IpPermission, LaunchTemplateHttpTokens
 use base64::Engine;
 use common::{assert_nothing_tagged, create_hosted_zone, state_str, string_set, Network};
 use serde_json::Value;
-use stack_tests::aws::{ec2_tag, AwsInspector};
+use stack_tests::aws::{ec2_tag, instance_group_ids, AwsInspector};
 use stack_tests::terraform::{provider_hcl, TerraformDir};
 use stack_tests::Moto;
 
@@ -423,22 +423,8 @@ async fn check_bastion(
         Some(&HttpTokensState::Required),
         "bastion requires IMDSv2"
     );
-    // Groups given through the launch's network interface show there (moto) or on the
-    // instance (AWS): look at both.
-    let sgs: BTreeSet<&str> = bastion
-        .security_groups()
-        .iter()
-        .filter_map(|g| g.group_id())
-        .chain(
-            bastion
-                .network_interfaces()
-                .iter()
-                .flat_map(|n| n.groups())
-                .filter_map(|g| g.group_id()),
-        )
-        .collect();
     assert_eq!(
-        sgs,
+        instance_group_ids(bastion),
         BTreeSet::from([groups["bastion"].as_str()]),
         "bastion has only the bastion group"
     );
@@ -534,14 +520,7 @@ async fn check_database(
     groups: &BTreeMap<String, String>,
 ) {
     let id = resource_id(state, "db_instance").expect("resources.db_instance");
-    let out = aws
-        .rds
-        .describe_db_instances()
-        .db_instance_identifier(id)
-        .send()
-        .await
-        .expect("describe db instance");
-    let db = out.db_instances().first().expect("the DB instance exists");
+    let db = aws.db_instance(id).await;
     assert_eq!(db.engine(), Some("mysql"));
     let subnets: BTreeSet<String> = db
         .db_subnet_group()

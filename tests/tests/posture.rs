@@ -20,7 +20,7 @@ use aws_sdk_elasticloadbalancingv2::types::Listener;
 use common::{assert_nothing_tagged, create_hosted_zone, state_str, string_set};
 use serde_json::Value;
 use service_support::{acm_certificate, listeners, resources, template_data, ADDRESS};
-use stack_tests::aws::AwsInspector;
+use stack_tests::aws::{instance_group_ids, AwsInspector};
 use stack_tests::terraform::TerraformDir;
 use stack_tests::Moto;
 
@@ -365,33 +365,15 @@ async fn assert_groups_attached_as_designed(aws: &AwsInspector, state: &Value, g
     assert_eq!(lb.security_groups(), [groups.id("alb").to_string()]);
 
     let bastion = instance(aws, &ids["bastion_instance"]).await;
-    // Launched with a network interface: its groups are on the interface (moto may leave the
-    // instance's own list empty).
-    let bastion_groups: BTreeSet<&str> = bastion
-        .security_groups()
-        .iter()
-        .filter_map(|g| g.group_id())
-        .chain(
-            bastion
-                .network_interfaces()
-                .iter()
-                .flat_map(|nic| nic.groups())
-                .filter_map(|g| g.group_id()),
-        )
-        .collect();
-    assert_eq!(bastion_groups, BTreeSet::from([groups.id("bastion")]));
+    assert_eq!(
+        instance_group_ids(&bastion),
+        BTreeSet::from([groups.id("bastion")])
+    );
 
-    let db = aws
-        .rds
-        .describe_db_instances()
-        .db_instance_identifier(&ids["db_instance"])
-        .send()
-        .await
-        .expect("describe db instance");
+    let db = aws.db_instance(&ids["db_instance"]).await;
     let db_groups: Vec<&str> = db
-        .db_instances()
+        .vpc_security_groups()
         .iter()
-        .flat_map(|d| d.vpc_security_groups())
         .filter_map(|g| g.vpc_security_group_id())
         .collect();
     assert_eq!(db_groups, [groups.id("db")]);
@@ -425,14 +407,7 @@ async fn assert_groups_attached_as_designed(aws: &AwsInspector, state: &Value, g
 
 async fn assert_database_private_and_encrypted(aws: &AwsInspector, state: &Value) {
     let ids = resources(state);
-    let out = aws
-        .rds
-        .describe_db_instances()
-        .db_instance_identifier(&ids["db_instance"])
-        .send()
-        .await
-        .expect("describe db instance");
-    let db = out.db_instances().first().expect("the DB instance exists");
+    let db = aws.db_instance(&ids["db_instance"]).await;
     assert_eq!(db.publicly_accessible(), Some(false), "RDS not public");
     assert_eq!(db.storage_encrypted(), Some(true), "RDS storage encrypted");
 }

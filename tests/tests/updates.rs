@@ -10,11 +10,10 @@ use stack_tests::terraform::TerraformDir;
 use base64::Engine;
 
 use service_support::{
-    acm_certificate, alias_records, assert_nothing_else_replaced, cpu_target, db_instance,
-    db_instance_count, efs_tags, elbv2_tags, group, group_count, group_tags, group_template,
-    hosted_zone, idle_timeout, launch_template_tags, listeners, rds_tags, resources, secret_value,
-    setting, target_group, template_data, template_versions, text, user_data, Stack, World,
-    ADDRESS,
+    acm_certificate, alias_records, assert_nothing_else_replaced, cpu_target, db_instance_count,
+    efs_tags, elbv2_tags, group, group_count, group_tags, group_template, hosted_zone,
+    idle_timeout, launch_template_tags, listeners, rds_tags, resources, secret_value, setting,
+    target_group, template_data, template_versions, text, user_data, Stack, World, ADDRESS,
 };
 
 #[tokio::test]
@@ -205,7 +204,7 @@ async fn database_settings_modify_the_same_instance() {
         .into();
     let after = world.update_in_place(&stack);
 
-    let db = db_instance(&world.aws, identifier).await;
+    let db = world.aws.db_instance(identifier).await;
     assert_eq!(db.db_instance_class(), Some("db.t3.small"));
     assert_eq!(db.allocated_storage(), Some(30));
     assert_eq!(db.multi_az(), Some(true));
@@ -265,7 +264,9 @@ async fn database_settings_modify_the_same_instance() {
         .replace("deletion_protection = true", "deletion_protection = false");
     world.update_in_place(&stack);
     assert_eq!(
-        db_instance(&world.aws, identifier)
+        world
+            .aws
+            .db_instance(identifier)
             .await
             .deletion_protection(),
         Some(false)
@@ -291,7 +292,9 @@ async fn shrinking_database_storage_is_refused_at_plan() {
         "the diagnostic points at database.allocated_storage\n{plan}"
     );
     assert_eq!(
-        db_instance(&world.aws, "updshrink-db")
+        world
+            .aws
+            .db_instance("updshrink-db")
             .await
             .allocated_storage(),
         Some(40)
@@ -558,7 +561,9 @@ async fn tags_and_default_tags_changes_retag_every_service_object() {
             "db instance",
             rds_tags(
                 &world.aws,
-                db_instance(&world.aws, "updtags-db")
+                world
+                    .aws
+                    .db_instance("updtags-db")
                     .await
                     .db_instance_arn()
                     .unwrap_or_default(),

@@ -11,7 +11,6 @@ use std::time::Duration;
 use aws_sdk_autoscaling::types::AutoScalingGroup;
 use aws_sdk_ec2::types::ResponseLaunchTemplateData;
 use aws_sdk_elasticloadbalancingv2::types::{Listener, TargetGroup};
-use aws_sdk_rds::types::DbInstance;
 use base64::Engine;
 use serde_json::Value;
 use stack_tests::aws::AwsInspector;
@@ -296,20 +295,6 @@ pub fn user_data(data: &ResponseLaunchTemplateData) -> String {
         .decode(encoded)
         .expect("user data is base64");
     String::from_utf8(bytes).expect("user data is UTF-8")
-}
-
-pub async fn db_instance(aws: &AwsInspector, identifier: &str) -> DbInstance {
-    let out = aws
-        .rds
-        .describe_db_instances()
-        .db_instance_identifier(identifier)
-        .send()
-        .await
-        .expect("describe DB instance");
-    out.db_instances()
-        .first()
-        .cloned()
-        .unwrap_or_else(|| panic!("DB instance {identifier} exists"))
 }
 
 pub async fn db_instance_count(aws: &AwsInspector) -> usize {
