@@ -6,7 +6,7 @@
 mod support;
 
 use std::collections::BTreeMap;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use stack_core::aws::autoscaling::{self, GroupRequest};
 use stack_core::aws::efs::{self, FileSystemRequest};
@@ -18,6 +18,7 @@ use stack_core::aws::{ec2, AwsSettings, Clients};
 use stack_core::naming::STACK_TAG;
 use stack_core::spec::{DnsSpec, NatMode, Secret};
 use stack_core::state::logical::{self, qualified};
+use stack_core::tiers::database;
 use stack_core::wait::Bounds;
 use stack_core::{StackError, StackState};
 use stack_tests::Moto;
@@ -1049,6 +1050,69 @@ async fn apply_builds_every_service_tier_then_reapply_changes_nothing_and_destro
             .is_some_and(|id| id.starts_with("wp-final-"))),
         "a final snapshot is taken unless skip_final_snapshot"
     );
+}
+
+/// Snapshots of the instance, by name.
+async fn snapshot_names(clients: &Clients, instance: &str) -> Vec<String> {
+    let snapshots = clients
+        .rds
+        .describe_db_snapshots()
+        .db_instance_identifier(instance)
+        .send()
+        .await
+        .unwrap();
+    snapshots
+        .db_snapshots()
+        .iter()
+        .filter_map(|s| s.db_snapshot_identifier().map(str::to_string))
+        .collect()
+}
+
+/// The same stack name destroyed twice within one second would pick a taken final snapshot
+/// name; the destroy must still succeed, under a new name, and leave the older snapshot be.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn destroy_takes_a_new_final_snapshot_name_when_the_name_is_taken() {
+    let w = support::world().await;
+    let clients = clients_for(&w).await;
+    let spec = support::spec("snap", &ZONES, NatMode::Single, false);
+    let state = match w.engine.apply(&spec, None, &CancellationToken::new()).await {
+        Ok(state) => state,
+        Err(failure) => panic!("apply failed: {}", failure.error),
+    };
+    // Take every name the next minute's destroy could pick, so the test does not hang on
+    // the clock.
+    let now = SystemTime::now();
+    let taken: Vec<String> = (0..60)
+        .map(|s| database::final_snapshot_identifier("snap", now + Duration::from_secs(s)))
+        .collect();
+    for name in &taken {
+        clients
+            .rds
+            .create_db_snapshot()
+            .db_instance_identifier("snap-db")
+            .db_snapshot_identifier(name)
+            .send()
+            .await
+            .unwrap();
+    }
+
+    w.engine
+        .destroy(&state, &CancellationToken::new())
+        .await
+        .unwrap_or_else(|f| panic!("destroy failed: {}", f.error));
+
+    let names = snapshot_names(&clients, "snap-db").await;
+    let new: Vec<&String> = names.iter().filter(|n| !taken.contains(n)).collect();
+    assert_eq!(new.len(), 1, "one final snapshot more: {names:?}");
+    assert!(
+        new[0].starts_with("snap-final-") && new[0].ends_with("-2"),
+        "{}",
+        new[0]
+    );
+    assert!(rds::describe_db_instance(&clients, "snap-db")
+        .await
+        .unwrap()
+        .is_none());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

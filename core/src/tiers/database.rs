@@ -310,10 +310,8 @@ async fn delete_instance(ctx: &Arc<StepContext>) -> Result<()> {
     if db.deletion_protection || ctx.spec().database.deletion_protection {
         return Err(protected_refusal(&identifier));
     }
-    let snapshot = (!ctx.spec().database.skip_final_snapshot)
-        .then(|| final_snapshot_identifier(ctx.stack(), SystemTime::now()));
     if db.status != "deleting" {
-        rds::delete_db_instance(&ctx.clients, &identifier, snapshot.as_deref()).await?;
+        let snapshot = delete_taking_final_snapshot(ctx, &identifier).await?;
         tracing::info!(db_instance = %identifier, final_snapshot = ?snapshot, "deleting DB instance");
     }
     rds::wait_db_instance_deleted(&ctx.clients, ctx.bounds(), &identifier).await?;
@@ -323,6 +321,46 @@ async fn delete_instance(ctx: &Arc<StepContext>) -> Result<()> {
         o.db_address = None;
     });
     Ok(())
+}
+
+/// How many names [`delete_taking_final_snapshot`] tries before it gives up.
+const FINAL_SNAPSHOT_NAME_TRIES: u32 = 5;
+
+/// Start the instance's delete, with its final snapshot unless the spec skips it; returns
+/// the snapshot's name. A name already taken (the same stack name deleted twice within one
+/// second) gets a `-2`, `-3`... suffix: a destroy must neither fail on it nor touch the
+/// snapshot that holds the name.
+pub(crate) async fn delete_taking_final_snapshot(
+    ctx: &StepContext,
+    identifier: &str,
+) -> Result<Option<String>> {
+    if ctx.spec().database.skip_final_snapshot {
+        rds::delete_db_instance(&ctx.clients, identifier, None).await?;
+        return Ok(None);
+    }
+    let base = final_snapshot_identifier(ctx.stack(), SystemTime::now());
+    let mut attempt = 1;
+    loop {
+        let name = numbered_snapshot_name(&base, attempt);
+        match rds::delete_db_instance(&ctx.clients, identifier, Some(&name)).await {
+            Err(e)
+                if e.aws_code() == Some("DBSnapshotAlreadyExists")
+                    && attempt < FINAL_SNAPSHOT_NAME_TRIES =>
+            {
+                attempt += 1
+            }
+            result => return result.map(|()| Some(name)),
+        }
+    }
+}
+
+/// `base` for the first attempt, `base-N` for the N-th.
+fn numbered_snapshot_name(base: &str, attempt: u32) -> String {
+    if attempt <= 1 {
+        base.to_string()
+    } else {
+        format!("{base}-{attempt}")
+    }
 }
 
 /// Record the subnet group and instance, and write observed settings into the state's spec.
@@ -459,6 +497,8 @@ mod tests {
             final_snapshot_identifier("blog", at),
             "blog-final-1800000000"
         );
+        assert_eq!(numbered_snapshot_name("blog-final-1", 1), "blog-final-1");
+        assert_eq!(numbered_snapshot_name("blog-final-1", 3), "blog-final-1-3");
     }
 
     #[test]

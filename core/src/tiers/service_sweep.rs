@@ -86,7 +86,6 @@ async fn sweep_load_balancing(ctx: &StepContext) -> Result<()> {
 }
 
 async fn sweep_databases(ctx: &StepContext) -> Result<()> {
-    let spec = &ctx.spec().database;
     for db in rds::list_db_instances_tagged(&ctx.clients, STACK_TAG, ctx.stack()).await? {
         if db.deletion_protection {
             return Err(StackError::Refused {
@@ -97,10 +96,7 @@ async fn sweep_databases(ctx: &StepContext) -> Result<()> {
             });
         }
         if db.status != "deleting" {
-            let snapshot = (!spec.skip_final_snapshot).then(|| {
-                database::final_snapshot_identifier(ctx.stack(), std::time::SystemTime::now())
-            });
-            rds::delete_db_instance(&ctx.clients, &db.identifier, snapshot.as_deref()).await?;
+            database::delete_taking_final_snapshot(ctx, &db.identifier).await?;
         }
         rds::wait_db_instance_deleted(&ctx.clients, ctx.bounds(), &db.identifier).await?;
         tracing::info!(db_instance = %db.identifier, "swept");
