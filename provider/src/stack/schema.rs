@@ -383,7 +383,7 @@ Generated at create when not set. Cannot be read back by import.",
                 "skip_final_snapshot",
                 Bool,
                 Default::Bool(d::DB_SKIP_FINAL_SNAPSHOT),
-                "Delete the database without taking a final snapshot.",
+                "Delete the database without taking a final snapshot. Otherwise destroy keeps one, named `<name>-final-<unix seconds>` (numbered `-2`, `-3`... if that name is taken).",
             ),
         ],
     }
