@@ -1037,17 +1037,11 @@ async fn apply_builds_every_service_tier_then_reapply_changes_nothing_and_destro
         .await
         .unwrap()
         .is_none());
-    let snapshots = clients
-        .rds
-        .describe_db_snapshots()
-        .db_instance_identifier("wp-db")
-        .send()
-        .await
-        .unwrap();
     assert!(
-        snapshots.db_snapshots().iter().any(|s| s
-            .db_snapshot_identifier()
-            .is_some_and(|id| id.starts_with("wp-final-"))),
+        snapshot_names(&clients, "wp-db")
+            .await
+            .iter()
+            .any(|id| id.starts_with("wp-final-")),
         "a final snapshot is taken unless skip_final_snapshot"
     );
 }

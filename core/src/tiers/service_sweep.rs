@@ -95,11 +95,13 @@ async fn sweep_databases(ctx: &StepContext) -> Result<()> {
                 ),
             });
         }
-        if db.status != "deleting" {
-            database::delete_taking_final_snapshot(ctx, &db.identifier).await?;
-        }
+        let final_snapshot = if db.status != "deleting" {
+            database::delete_taking_final_snapshot(ctx, &db.identifier).await?
+        } else {
+            None
+        };
         rds::wait_db_instance_deleted(&ctx.clients, ctx.bounds(), &db.identifier).await?;
-        tracing::info!(db_instance = %db.identifier, "swept");
+        tracing::info!(db_instance = %db.identifier, final_snapshot = ?final_snapshot, "swept");
     }
     let group = database::subnet_group_name(ctx.stack());
     if rds::describe_db_subnet_group(&ctx.clients, &group)
