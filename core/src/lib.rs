@@ -1,20 +1,16 @@
-//! The WordPress HA stack: what it is (`spec`), what exists (`state`), how to get from one to
-//! the other on AWS (`engine`, `aws`). Knows nothing of Terraform's wire types.
+//! The WordPress HA stack on AWS: how to get from what exists (`state`) to what is wanted
+//! (`spec`) through the `engine`, its `tiers` and the `aws` adapters. Knows nothing of
+//! Terraform's wire types. The pure model lives in `wordpress-model` (lib `stack_model`) and
+//! is re-exported here at its old paths, so `stack_core::spec::StackSpec` keeps working.
 
 pub mod aws;
-pub mod cidr;
 pub mod engine;
-pub mod error;
-pub mod graph;
-pub mod naming;
-pub mod plan;
-pub mod secrets;
-pub mod spec;
-pub mod state;
 pub mod tiers;
-pub mod userdata;
-pub mod validate;
 pub mod wait;
+
+pub use stack_model::{
+    cidr, error, graph, naming, plan, secrets, spec, state, userdata, validate,
+};
 
 pub use engine::Engine;
 pub use error::{FieldPath, PartialFailure, PathStep, SpecError, StackError};

@@ -18,8 +18,7 @@ use crate::wait::{self, Bounds, Poll};
 const SERVICE: &str = "autoscaling";
 /// Instances count as healthy when the target group says so, not merely when EC2 does.
 pub const HEALTH_CHECK_TYPE: &str = "ELB";
-/// An instance refresh replaces at most 10% of the group at a time.
-pub const REFRESH_MIN_HEALTHY_PERCENTAGE: i32 = 90;
+pub use crate::spec::REFRESH_MIN_HEALTHY_PERCENTAGE;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AutoScalingGroup {

@@ -26,11 +26,7 @@ const AWS_PREFIX: &str = "aws:";
 /// default dropped later is known to be the stack's to remove.
 pub const DEFAULT_KEYS_TAG: &str = "wordpress-ha:default-tags";
 
-/// The key a refresh adds to `tags` when an object's tags are wrong in a way `tags` alone
-/// cannot show (a default tag missing, an ownership tag changed). Configurations may not use
-/// the reserved prefix, so the next plan always sees a difference, and its value names the
-/// keys to fix for the reviewer.
-pub const RETAG_MARKER: &str = "wordpress-ha:retag";
+pub use crate::naming::RETAG_MARKER;
 
 /// What to do to an object's tags.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

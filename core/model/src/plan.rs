@@ -7,9 +7,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use crate::error::FieldPath;
-use crate::spec::{AutoscalingSpec, DnsSpec, NatMode, StackSpec};
+use crate::naming::RETAG_MARKER;
+use crate::spec::{AutoscalingSpec, DnsSpec, NatMode, StackSpec, REFRESH_MIN_HEALTHY_PERCENTAGE};
 use crate::state::StackState;
-use crate::tiers::tag_sync::RETAG_MARKER;
 
 /// Computed outputs a change can move. Names match the resource's computed attributes.
 pub mod output {
@@ -296,7 +296,7 @@ impl TemplateReasons {
                 ActionKind::Update,
                 format!(
                     "instance refresh to the new launch template version (keeps {}% healthy)",
-                    crate::aws::autoscaling::REFRESH_MIN_HEALTHY_PERCENTAGE
+                    REFRESH_MIN_HEALTHY_PERCENTAGE
                 ),
             );
         }

@@ -10,6 +10,11 @@ pub const RESERVED_TAG_PREFIX: &str = "wordpress-ha:";
 /// Set on the VPC once every object of a create exists: a stack found with this tag but absent
 /// from Terraform's state is someone else's and must be imported, not adopted.
 pub const COMPLETE_TAG: &str = "wordpress-ha:complete";
+/// The key a refresh adds to `tags` when an object's tags are wrong in a way `tags` alone
+/// cannot show (a default tag missing, an ownership tag changed). Configurations may not use
+/// the reserved prefix, so the next plan always sees a difference, and its value names the
+/// keys to fix for the reviewer.
+pub const RETAG_MARKER: &str = "wordpress-ha:retag";
 /// Elastic Load Balancing caps load balancer and target group names at 32 characters.
 pub const ELB_NAME_LIMIT: usize = 32;
 

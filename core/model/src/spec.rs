@@ -40,6 +40,10 @@ pub mod defaults {
     pub const IDLE_TIMEOUT: i64 = 60;
 }
 
+/// An instance refresh keeps this share of the group in service, replacing at most 10% of the
+/// instances at a time; fixed rather than an attribute.
+pub const REFRESH_MIN_HEALTHY_PERCENTAGE: i32 = 90;
+
 /// The whole desired stack.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StackSpec {

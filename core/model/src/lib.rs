@@ -1,0 +1,19 @@
+//! The WordPress HA stack as data: what it is (`spec`, checked by `validate`), what exists
+//! (`state`), what an apply will do (`plan`), in which order (`graph`), and the pure pieces the
+//! AWS side renders from them (`naming`, `cidr`, `userdata`, `secrets`). Pure: no AWS SDK, no
+//! Terraform wire types; `wordpress-core` (lib `stack_core`) drives AWS from these types.
+
+pub mod cidr;
+pub mod error;
+pub mod graph;
+pub mod naming;
+pub mod plan;
+pub mod secrets;
+pub mod spec;
+pub mod state;
+pub mod userdata;
+pub mod validate;
+
+pub use error::{FieldPath, PartialFailure, PathStep, SpecError, StackError};
+pub use spec::StackSpec;
+pub use state::{StackOutputs, StackState};
