@@ -9,7 +9,7 @@ pub mod tiers;
 pub mod wait;
 
 pub use stack_model::{
-    cidr, error, graph, naming, plan, secrets, spec, state, userdata, validate,
+    cidr, error, graph, naming, plan, secrets, settings, spec, state, userdata, validate,
 };
 
 pub use engine::Engine;

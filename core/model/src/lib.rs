@@ -9,6 +9,7 @@ pub mod graph;
 pub mod naming;
 pub mod plan;
 pub mod secrets;
+pub mod settings;
 pub mod spec;
 pub mod state;
 pub mod userdata;

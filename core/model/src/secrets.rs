@@ -12,8 +12,11 @@ use std::collections::BTreeMap;
 
 use rand::seq::IndexedRandom;
 
+use serde_json::Value;
+
 use crate::spec::{Secret, StackSpec};
 use crate::state::StackSecrets;
+use crate::userdata::SECRET_PASSWORD_FIELD;
 
 /// RDS MySQL's master password bounds.
 pub const DB_PASSWORD_MIN_LEN: usize = 8;
@@ -119,11 +122,72 @@ pub fn ensure_wordpress_keys(secrets: &mut StackSecrets) {
     }
 }
 
+/// The JSON the stack's secret holds and the instances read (see `userdata`): the password
+/// under [`SECRET_PASSWORD_FIELD`] and each key under its wp-config name.
+pub fn secret_document(password: &Secret, keys: &BTreeMap<String, Secret>) -> Secret {
+    let mut fields = serde_json::Map::new();
+    fields.insert(SECRET_PASSWORD_FIELD.into(), password.expose().into());
+    for (name, value) in keys {
+        fields.insert(name.clone(), value.expose().into());
+    }
+    Secret::new(Value::Object(fields).to_string())
+}
+
+/// What a secret's value holds; `None` when it is not a JSON object of strings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretContents {
+    pub password: Option<Secret>,
+    /// Only the eight WordPress keys; other fields are ignored.
+    pub keys: BTreeMap<String, Secret>,
+}
+
+pub fn parse_secret_document(value: &Secret) -> Option<SecretContents> {
+    let fields: BTreeMap<String, String> = serde_json::from_str(value.expose()).ok()?;
+    Some(SecretContents {
+        password: fields.get(SECRET_PASSWORD_FIELD).cloned().map(Secret::new),
+        keys: fields
+            .into_iter()
+            .filter(|(name, _)| WORDPRESS_KEY_NAMES.contains(&name.as_str()))
+            .map(|(name, value)| (name, Secret::new(value)))
+            .collect(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;
 
     use super::*;
+
+    fn keys() -> BTreeMap<String, Secret> {
+        WORDPRESS_KEY_NAMES
+            .iter()
+            .map(|name| (name.to_string(), Secret::new(format!("{name}-value"))))
+            .collect()
+    }
+
+    #[test]
+    fn the_document_round_trips_and_names_the_password_field() {
+        let password = Secret::new("p'a\"s$s\\w\u{2028}rd");
+        let document = secret_document(&password, &keys());
+        let raw: BTreeMap<String, String> =
+            serde_json::from_str(document.expose()).expect("json object of strings");
+        assert_eq!(raw.len(), 9);
+        assert_eq!(raw[SECRET_PASSWORD_FIELD], password.expose());
+        assert_eq!(raw["NONCE_SALT"], "NONCE_SALT-value");
+        let parsed = parse_secret_document(&document).expect("parses");
+        assert_eq!(parsed.password, Some(password));
+        assert_eq!(parsed.keys, keys());
+    }
+
+    #[test]
+    fn foreign_fields_are_ignored_and_garbage_is_refused() {
+        let value = Secret::new(r#"{"db_password":"x","AUTH_KEY":"k","other":"o"}"#);
+        let parsed = parse_secret_document(&value).expect("parses");
+        assert_eq!(parsed.keys.keys().collect::<Vec<_>>(), ["AUTH_KEY"]);
+        assert_eq!(parse_secret_document(&Secret::new("not json")), None);
+        assert_eq!(parse_secret_document(&Secret::new(r#"{"a":1}"#)), None);
+    }
 
     #[test]
     fn generated_passwords_are_rds_valid_and_differ() {

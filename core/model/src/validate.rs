@@ -150,6 +150,21 @@ pub fn validate(spec: &StackSpec, region_zones: Option<&[String]>) -> Vec<SpecEr
     errors.0
 }
 
+/// Plan-time rule (for the plan, with the prior state): RDS grows storage in place but never
+/// shrinks it. `Some` when `desired` asks for less than the stack has.
+pub fn storage_shrink_error(prior: &DatabaseSpec, desired: &DatabaseSpec) -> Option<SpecError> {
+    (desired.allocated_storage < prior.allocated_storage).then(|| {
+        SpecError::new(
+            FieldPath::attrs(&["database", "allocated_storage"]),
+            format!(
+                "allocated storage cannot shrink from {} GiB to {} GiB",
+                prior.allocated_storage, desired.allocated_storage
+            ),
+            "RDS can only grow a DB instance's storage. Keep the current size or a larger one; to shrink, create a new stack and move the data.",
+        )
+    })
+}
+
 /// Tag rules alone, for maps validated elsewhere (the provider's `default_tags`).
 pub fn validate_tags(path: FieldPath, tags: &BTreeMap<String, String>) -> Vec<SpecError> {
     let mut errors = Errors::default();

@@ -18,6 +18,7 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use aws_types::os_shim_internal::{Env, Fs};
 
 use super::{describe_sdk_failure, AwsSettings, Clients};
+pub use crate::settings::AccessError;
 
 /// Longest the credential chain may take (SSO, credential processes, instance roles).
 const CREDENTIALS_TIMEOUT: Duration = Duration::from_secs(30);
@@ -32,29 +33,6 @@ const REJECTED_CREDENTIAL_CODES: &[&str] = &[
     "ExpiredToken",
     "ExpiredTokenException",
 ];
-
-/// Why the provider's AWS settings cannot work.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum AccessError {
-    #[error("AWS profile {profile:?} is not defined in the shared config or credentials files")]
-    ProfileNotFound {
-        profile: String,
-        /// Profiles the files do define, sorted.
-        known: Vec<String>,
-    },
-    #[error("no AWS credentials found: {cause}")]
-    NoCredentials { cause: String },
-    #[error("AWS rejected the credentials ({code}): {message}")]
-    CredentialsRejected { code: String, message: String },
-    #[error("cannot reach the AWS endpoint {endpoint}: {cause}")]
-    Unreachable {
-        /// `endpoint_url`, else `AWS_ENDPOINT_URL`, else AWS's own endpoint for the region.
-        endpoint: String,
-        /// Whether the endpoint came from the provider block (rather than the environment).
-        from_settings: bool,
-        cause: String,
-    },
-}
 
 /// Checks `settings` against AWS; the region's zones when they could be listed (`None` when a
 /// transient fault outlived the retries: planning will ask again).

@@ -15,23 +15,9 @@ pub mod rds;
 pub mod route53;
 pub mod secretsmanager;
 
-use std::collections::BTreeMap;
-
 pub mod ec2;
 
-/// The provider block's AWS settings, as the provider decoded them.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct AwsSettings {
-    /// Else `AWS_REGION` / the profile's region, as the AWS CLI does.
-    pub region: Option<String>,
-    pub profile: Option<String>,
-    /// One endpoint for every service (a local emulator); else `AWS_ENDPOINT_URL`.
-    pub endpoint_url: Option<String>,
-    /// Tags on every object, under the stack's own tags.
-    pub default_tags: BTreeMap<String, String>,
-    /// Attempts per call, including the first (SDK standard retry mode).
-    pub max_retries: Option<u32>,
-}
+pub use crate::settings::AwsSettings;
 
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};

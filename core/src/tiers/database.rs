@@ -9,10 +9,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::{step, tag_sync, StackLayout, Step, StepContext};
 use crate::aws::rds::{self, DbInstance, DbInstanceRequest, DbModification};
-use crate::error::{FieldPath, Result, SpecError, StackError};
+use crate::error::{Result, StackError};
 use crate::secrets;
 use crate::spec::{DatabaseSpec, Secret};
 use crate::state::logical;
+
+pub use crate::validate::storage_shrink_error;
 
 /// Step ids of this tier.
 pub mod steps {
@@ -133,21 +135,6 @@ fn settle_password(ctx: &StepContext) -> (Secret, bool) {
     let changed = previous.as_ref() != Some(&password);
     ctx.update_state(|state| state.spec.database.password = Some(password.clone()));
     (password, changed)
-}
-
-/// Plan-time rule (for the plan, with the prior state): RDS grows storage in place but never
-/// shrinks it. `Some` when `desired` asks for less than the stack has.
-pub fn storage_shrink_error(prior: &DatabaseSpec, desired: &DatabaseSpec) -> Option<SpecError> {
-    (desired.allocated_storage < prior.allocated_storage).then(|| {
-        SpecError::new(
-            FieldPath::attrs(&["database", "allocated_storage"]),
-            format!(
-                "allocated storage cannot shrink from {} GiB to {} GiB",
-                prior.allocated_storage, desired.allocated_storage
-            ),
-            "RDS can only grow a DB instance's storage. Keep the current size or a larger one; to shrink, create a new stack and move the data.",
-        )
-    })
 }
 
 /// Whether the engine version AWS reports satisfies the spec's (`8.0` is met by `8.0.39`).
@@ -520,27 +507,6 @@ mod tests {
         assert_eq!(change.security_group_ids, Some(vec!["sg-db".to_string()]));
         assert_eq!(change.max_allocated_storage, Some(100));
         assert_eq!(change.engine_version, None, "8.0.39 satisfies 8.0");
-    }
-
-    #[test]
-    fn shrinking_storage_is_refused_at_plan_on_its_attribute() {
-        let prior = DatabaseSpec {
-            allocated_storage: 40,
-            ..DatabaseSpec::default()
-        };
-        let smaller = DatabaseSpec {
-            allocated_storage: 30,
-            ..DatabaseSpec::default()
-        };
-        let error = storage_shrink_error(&prior, &smaller).expect("refused");
-        assert_eq!(error.path.to_string(), "database.allocated_storage");
-        assert!(error.summary.contains("40") && error.summary.contains("30"));
-        assert_eq!(storage_shrink_error(&prior, &prior), None);
-        assert_eq!(
-            storage_shrink_error(&smaller, &prior),
-            None,
-            "growing is fine"
-        );
     }
 
     #[test]

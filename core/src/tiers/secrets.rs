@@ -28,7 +28,6 @@ use crate::naming::STACK_TAG;
 use crate::secrets::{ensure_wordpress_keys, WORDPRESS_KEY_NAMES};
 use crate::spec::Secret;
 use crate::state::logical;
-use crate::userdata::SECRET_PASSWORD_FIELD;
 use crate::wait;
 
 /// Step ids of this tier.
@@ -66,37 +65,7 @@ pub fn steps(_plan: &StackLayout) -> Vec<Step> {
     ]
 }
 
-// ---- documents ----
-
-/// The secret's JSON: the password and each key under its wp-config name.
-pub fn secret_document(password: &Secret, keys: &BTreeMap<String, Secret>) -> Secret {
-    let mut fields = serde_json::Map::new();
-    fields.insert(SECRET_PASSWORD_FIELD.into(), password.expose().into());
-    for (name, value) in keys {
-        fields.insert(name.clone(), value.expose().into());
-    }
-    Secret::new(Value::Object(fields).to_string())
-}
-
-/// What a secret's value holds; `None` when it is not a JSON object of strings.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SecretContents {
-    pub password: Option<Secret>,
-    /// Only the eight WordPress keys; other fields are ignored.
-    pub keys: BTreeMap<String, Secret>,
-}
-
-pub fn parse_secret_document(value: &Secret) -> Option<SecretContents> {
-    let fields: BTreeMap<String, String> = serde_json::from_str(value.expose()).ok()?;
-    Some(SecretContents {
-        password: fields.get(SECRET_PASSWORD_FIELD).cloned().map(Secret::new),
-        keys: fields
-            .into_iter()
-            .filter(|(name, _)| WORDPRESS_KEY_NAMES.contains(&name.as_str()))
-            .map(|(name, value)| (name, Secret::new(value)))
-            .collect(),
-    })
-}
+pub use crate::secrets::{parse_secret_document, secret_document, SecretContents};
 
 /// EC2 may assume the role; nobody else.
 pub fn trust_policy() -> String {
@@ -571,36 +540,6 @@ async fn secret_arn_for_policy(ctx: &StepContext) -> Result<Option<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn keys() -> BTreeMap<String, Secret> {
-        WORDPRESS_KEY_NAMES
-            .iter()
-            .map(|name| (name.to_string(), Secret::new(format!("{name}-value"))))
-            .collect()
-    }
-
-    #[test]
-    fn the_document_round_trips_and_names_the_password_field() {
-        let password = Secret::new("p'a\"s$s\\w\u{2028}rd");
-        let document = secret_document(&password, &keys());
-        let raw: BTreeMap<String, String> =
-            serde_json::from_str(document.expose()).expect("json object of strings");
-        assert_eq!(raw.len(), 9);
-        assert_eq!(raw[SECRET_PASSWORD_FIELD], password.expose());
-        assert_eq!(raw["NONCE_SALT"], "NONCE_SALT-value");
-        let parsed = parse_secret_document(&document).expect("parses");
-        assert_eq!(parsed.password, Some(password));
-        assert_eq!(parsed.keys, keys());
-    }
-
-    #[test]
-    fn foreign_fields_are_ignored_and_garbage_is_refused() {
-        let value = Secret::new(r#"{"db_password":"x","AUTH_KEY":"k","other":"o"}"#);
-        let parsed = parse_secret_document(&value).expect("parses");
-        assert_eq!(parsed.keys.keys().collect::<Vec<_>>(), ["AUTH_KEY"]);
-        assert_eq!(parse_secret_document(&Secret::new("not json")), None);
-        assert_eq!(parse_secret_document(&Secret::new(r#"{"a":1}"#)), None);
-    }
 
     #[test]
     fn the_policy_allows_one_action_on_one_secret() {

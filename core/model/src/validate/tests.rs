@@ -945,3 +945,24 @@ fn malformed_durations_say_what_to_write() {
         );
     }
 }
+
+#[test]
+fn shrinking_storage_is_refused_at_plan_on_its_attribute() {
+    let prior = DatabaseSpec {
+        allocated_storage: 40,
+        ..DatabaseSpec::default()
+    };
+    let smaller = DatabaseSpec {
+        allocated_storage: 30,
+        ..DatabaseSpec::default()
+    };
+    let error = storage_shrink_error(&prior, &smaller).expect("refused");
+    assert_eq!(error.path.to_string(), "database.allocated_storage");
+    assert!(error.summary.contains("40") && error.summary.contains("30"));
+    assert_eq!(storage_shrink_error(&prior, &prior), None);
+    assert_eq!(
+        storage_shrink_error(&smaller, &prior),
+        None,
+        "growing is fine"
+    );
+}
