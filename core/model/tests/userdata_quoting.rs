@@ -5,7 +5,7 @@
 mod userdata_support;
 
 use proptest::prelude::*;
-use stack_core::userdata::{boot_script, render, shell_quote};
+use stack_model::userdata::{boot_script, render, shell_quote};
 use userdata_support::{extract_script, require_tool, run_with_stdin, Fixture};
 
 /// Any text bash can hold (it has no NUL), weighted towards the characters that break quoting.

@@ -5,8 +5,8 @@ mod userdata_support;
 
 use std::process::Command;
 
-use stack_core::secrets::WORDPRESS_KEY_NAMES;
-use stack_core::userdata::{
+use stack_model::secrets::WORDPRESS_KEY_NAMES;
+use stack_model::userdata::{
     self, render, render_base64, BOOT_SCRIPT_PATH, CONFIG_EXTRA_MAX_BYTES, USER_DATA_MAX_BYTES,
 };
 use userdata_support::{

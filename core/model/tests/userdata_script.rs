@@ -9,7 +9,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use stack_core::userdata::{self, render, TEST_ROOT_VARIABLE};
+use stack_model::userdata::{self, render, TEST_ROOT_VARIABLE};
 use userdata_support::{extract_script, require_tool, write_file, Fixture};
 
 /// Commands the script may not really run here; each stub appends its argv to `calls.log`.

@@ -9,10 +9,10 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use stack_core::secrets::WORDPRESS_KEY_NAMES;
-use stack_core::spec::Secret;
-use stack_core::tiers::secrets::secret_document;
-use stack_core::userdata::UserDataInput;
+use stack_model::secrets::secret_document;
+use stack_model::secrets::WORDPRESS_KEY_NAMES;
+use stack_model::spec::Secret;
+use stack_model::userdata::UserDataInput;
 
 /// Owned values behind a `UserDataInput`.
 pub struct Fixture {
