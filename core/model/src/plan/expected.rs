@@ -1,0 +1,78 @@
+//! Which objects a stack of a given spec owns, and which of them a state has lost.
+
+use std::collections::BTreeSet;
+
+use crate::spec::{NatMode, StackSpec};
+use crate::state::StackState;
+
+/// Objects both the applied and the desired spec need that are absent from the state (deleted
+/// out of band and dropped by the last read), so the apply must recreate them; by logical
+/// name. Objects only the desired spec needs (a NAT gateway per zone, a bastion being
+/// enabled) are new, and their tier's planner reports them.
+pub(super) fn missing_objects(prior: &StackState, desired: &StackSpec) -> Vec<String> {
+    let applied: BTreeSet<String> = expected_objects(&prior.spec).into_iter().collect();
+    expected_objects(desired)
+        .into_iter()
+        .filter(|name| applied.contains(name) && !prior.resources.contains_key(name))
+        .collect()
+}
+
+/// Logical names of the objects a stack of this spec owns, as `StackState::resources` keys.
+/// Objects whose presence depends on more than the spec (listener rules…) are left out.
+pub fn expected_objects(spec: &StackSpec) -> Vec<String> {
+    use crate::state::logical as l;
+    let zones = spec.network.availability_zones.as_deref().unwrap_or(&[]);
+    let mut names: Vec<String> = [
+        l::VPC,
+        l::INTERNET_GATEWAY,
+        l::PUBLIC_ROUTE_TABLE,
+        l::EFS_FILE_SYSTEM,
+        l::DB_SUBNET_GROUP,
+        l::DB_INSTANCE,
+        l::LOAD_BALANCER,
+        l::TARGET_GROUP,
+        l::HTTP_LISTENER,
+        l::LAUNCH_TEMPLATE,
+        l::AUTOSCALING_GROUP,
+        l::SCALING_POLICY,
+        l::APP_SECRET,
+        l::APP_ROLE,
+        l::APP_ROLE_POLICY,
+        l::APP_INSTANCE_PROFILE,
+    ]
+    .map(String::from)
+    .into();
+    for tier in ["alb", "bastion", "app", "efs", "db"] {
+        names.push(l::qualified(l::SECURITY_GROUP, tier));
+    }
+    for zone in zones {
+        for kind in [
+            l::PUBLIC_SUBNET,
+            l::PRIVATE_SUBNET,
+            l::PUBLIC_ROUTE_TABLE_ASSOCIATION,
+            l::PRIVATE_ROUTE_TABLE,
+            l::PRIVATE_ROUTE_TABLE_ASSOCIATION,
+            l::EFS_MOUNT_TARGET,
+        ] {
+            names.push(l::qualified(kind, zone));
+        }
+    }
+    let nat_zones = match spec.network.nat_gateways {
+        NatMode::OnePerAz => zones,
+        NatMode::Single => &zones[..zones.len().min(1)],
+    };
+    for zone in nat_zones {
+        names.push(l::qualified(l::NAT_EIP, zone));
+        names.push(l::qualified(l::NAT_GATEWAY, zone));
+    }
+    if spec.bastion.enabled {
+        names.push(l::BASTION_INSTANCE.into());
+    }
+    if spec.load_balancer.certificate_arn.is_some() {
+        names.push(l::HTTPS_LISTENER.into());
+    }
+    if spec.dns.is_some() {
+        names.push(l::DNS_RECORD.into());
+    }
+    names
+}
