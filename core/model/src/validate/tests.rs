@@ -4,8 +4,10 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use super::instances::is_docker_reference;
+use super::network::is_zone_name;
 use super::*;
-use crate::spec::{DnsSpec, NatMode, Secret};
+use crate::spec::{DatabaseSpec, DnsSpec, NatMode, Secret};
 
 fn valid() -> StackSpec {
     StackSpec::with_name("blog")

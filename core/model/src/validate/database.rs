@@ -1,0 +1,230 @@
+//! The database block: RDS MySQL's class, version, storage, naming and password rules, and
+//! the one rule that needs the prior state (storage never shrinks).
+
+use super::instances::is_instance_type;
+use super::{
+    path, Errors, BACKUP_RETENTION_MAX_DAYS, DB_MAX_STORAGE_GIB, DB_MIN_STORAGE_GIB,
+    DB_NAME_MAX_LEN, DB_USERNAME_MAX_LEN,
+};
+use crate::error::{FieldPath, SpecError};
+use crate::secrets::{is_valid_db_password, DB_PASSWORD_MAX_LEN, DB_PASSWORD_MIN_LEN};
+use crate::spec::DatabaseSpec;
+
+/// Words MySQL reserves (the ones a database or user name could plausibly collide with), and
+/// `rdsadmin`, which RDS keeps for itself.
+const RESERVED_DB_WORDS: &[&str] = &[
+    "add",
+    "all",
+    "alter",
+    "and",
+    "as",
+    "before",
+    "between",
+    "by",
+    "case",
+    "check",
+    "column",
+    "create",
+    "cross",
+    "database",
+    "databases",
+    "default",
+    "delete",
+    "desc",
+    "distinct",
+    "drop",
+    "else",
+    "exists",
+    "from",
+    "function",
+    "grant",
+    "group",
+    "having",
+    "in",
+    "index",
+    "insert",
+    "interval",
+    "into",
+    "is",
+    "join",
+    "key",
+    "keys",
+    "like",
+    "limit",
+    "lock",
+    "not",
+    "null",
+    "on",
+    "or",
+    "order",
+    "primary",
+    "rdsadmin",
+    "references",
+    "rename",
+    "revoke",
+    "schema",
+    "select",
+    "show",
+    "system",
+    "table",
+    "to",
+    "trigger",
+    "union",
+    "unique",
+    "update",
+    "usage",
+    "use",
+    "user",
+    "values",
+    "where",
+    "with",
+];
+
+/// Plan-time rule (for the plan, with the prior state): RDS grows storage in place but never
+/// shrinks it. `Some` when `desired` asks for less than the stack has.
+pub fn storage_shrink_error(prior: &DatabaseSpec, desired: &DatabaseSpec) -> Option<SpecError> {
+    (desired.allocated_storage < prior.allocated_storage).then(|| {
+        SpecError::new(
+            FieldPath::attrs(&["database", "allocated_storage"]),
+            format!(
+                "allocated storage cannot shrink from {} GiB to {} GiB",
+                prior.allocated_storage, desired.allocated_storage
+            ),
+            "RDS can only grow a DB instance's storage. Keep the current size or a larger one; to shrink, create a new stack and move the data.",
+        )
+    })
+}
+
+pub(super) fn check_database(errors: &mut Errors, database: &DatabaseSpec) {
+    let at = |name: &str| path(&["database", name]);
+    let class_ok = database
+        .instance_class
+        .strip_prefix("db.")
+        .is_some_and(is_instance_type);
+    if !class_ok {
+        errors.push(
+            at("instance_class"),
+            format!("{:?} is not an RDS instance class", database.instance_class),
+            "Write an RDS instance class such as \"db.t3.micro\" or \"db.m6g.large\" (\"db.\" followed by an instance type).",
+        );
+    }
+    if !is_engine_version(&database.engine_version) {
+        errors.push(
+            at("engine_version"),
+            format!(
+                "{:?} is not a MySQL engine version",
+                database.engine_version
+            ),
+            "Write a MySQL version such as \"8.0\" (latest minor) or \"8.0.35\".",
+        );
+    }
+    check_db_storage(errors, database);
+    check_db_identifier(
+        errors,
+        at("db_name"),
+        "db_name",
+        &database.db_name,
+        DB_NAME_MAX_LEN,
+        true,
+    );
+    check_db_identifier(
+        errors,
+        at("username"),
+        "username",
+        &database.username,
+        DB_USERNAME_MAX_LEN,
+        false,
+    );
+    if let Some(password) = &database.password {
+        // Never echo the password: it would end up in Terraform's output.
+        if !is_valid_db_password(password.expose()) {
+            errors.push(
+                at("password"),
+                "password does not meet RDS's rules",
+                format!("Use {DB_PASSWORD_MIN_LEN} to {DB_PASSWORD_MAX_LEN} printable ASCII characters, none of them /, \", @ or a space; or omit it to have one generated."),
+            );
+        }
+    }
+    if !(0..=BACKUP_RETENTION_MAX_DAYS).contains(&database.backup_retention_days) {
+        errors.push(
+            at("backup_retention_days"),
+            format!("backup_retention_days is {}; RDS keeps backups 0 to {BACKUP_RETENTION_MAX_DAYS} days", database.backup_retention_days),
+            format!("Set backup_retention_days between 0 (no backups) and {BACKUP_RETENTION_MAX_DAYS}."),
+        );
+    }
+}
+
+fn check_db_storage(errors: &mut Errors, database: &DatabaseSpec) {
+    let allocated = database.allocated_storage;
+    let maximum = database.max_allocated_storage;
+    if !(DB_MIN_STORAGE_GIB..=DB_MAX_STORAGE_GIB).contains(&allocated) {
+        errors.push(
+            path(&["database", "allocated_storage"]),
+            format!("allocated_storage is {allocated} GiB; RDS MySQL needs {DB_MIN_STORAGE_GIB} to {DB_MAX_STORAGE_GIB}"),
+            format!("Set allocated_storage between {DB_MIN_STORAGE_GIB} and {DB_MAX_STORAGE_GIB} GiB."),
+        );
+    }
+    // Compare with allocated_storage only when that one is sane, so one mistake gives one error.
+    let allocated_ok = (DB_MIN_STORAGE_GIB..=DB_MAX_STORAGE_GIB).contains(&allocated);
+    let floor = if allocated_ok {
+        allocated
+    } else {
+        DB_MIN_STORAGE_GIB
+    };
+    if maximum < floor || maximum > DB_MAX_STORAGE_GIB {
+        errors.push(
+            path(&["database", "max_allocated_storage"]),
+            format!("max_allocated_storage is {maximum} GiB; it must be between allocated_storage ({allocated}) and {DB_MAX_STORAGE_GIB}"),
+            "Set max_allocated_storage (the ceiling of storage autoscaling) to at least allocated_storage.",
+        );
+    }
+}
+
+/// `8.0` or `8.0.35`.
+fn is_engine_version(version: &str) -> bool {
+    let parts: Vec<&str> = version.split('.').collect();
+    matches!(parts.len(), 2 | 3)
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// RDS's MySQL rules: a letter first, then letters and digits (and `_` in database names),
+/// not a reserved word.
+fn check_db_identifier(
+    errors: &mut Errors,
+    at: FieldPath,
+    label: &str,
+    value: &str,
+    max_len: usize,
+    underscore: bool,
+) {
+    let allowed = if underscore {
+        "letters, digits and underscores"
+    } else {
+        "letters and digits"
+    };
+    let fix =
+        format!("Use 1 to {max_len} {allowed}, starting with a letter, such as \"wordpress\".");
+    let length = value.chars().count();
+    let chars_ok = value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || (underscore && c == '_'));
+    if length == 0
+        || length > max_len
+        || !value.starts_with(|c: char| c.is_ascii_alphabetic())
+        || !chars_ok
+    {
+        errors.push(
+            at,
+            format!("{label} {value:?} is not valid for RDS MySQL"),
+            fix,
+        );
+    } else if RESERVED_DB_WORDS.contains(&value.to_ascii_lowercase().as_str()) {
+        errors.push(
+            at,
+            format!("{label} {value:?} is a reserved word"),
+            format!("Choose another {label}, such as \"wordpress\"."),
+        );
+    }
+}
