@@ -77,7 +77,7 @@ pub fn split_typed_input<'a>(
 /// Reads a type from `cursor`, one byte per node (modulo 9): string, number, bool,
 /// dynamic, list, set, map (each followed by its element), object (a count byte, then per
 /// attribute a name byte and a type), tuple (a count byte, then the element types).
-/// Running out of bytes or nesting deeper than [`MAX_TYPE_DEPTH`] yields `string`.
+/// Running out of bytes or nesting deeper than `MAX_TYPE_DEPTH` yields `string`.
 pub fn type_from_bytes(cursor: &mut &[u8], depth: usize) -> Type {
     let Some(code) = take_byte(cursor) else {
         return Type::String;

@@ -10,7 +10,7 @@
 //!
 //! Malformed input is an error carrying the path to the offending value, never a panic.
 //!
-//! [`msgpack`] and [`json`] hold one encoding each; this module their shared error and path
+//! `msgpack` and `json` hold one encoding each; this module their shared error and path
 //! types and the rules both follow (numbers, dynamic types).
 
 mod json;

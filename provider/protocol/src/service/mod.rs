@@ -1,6 +1,7 @@
 //! The tfplugin6 `Provider` gRPC service, generic over a [`ProviderBackend`].
 //!
-//! The backend (resource code) sees only [`Value`]s, [`Schema`]s and [`Diagnostic`]s; this
+//! The backend (resource code) sees only [`Value`](crate::value::Value)s,
+//! [`Schema`](crate::schema::Schema)s and [`Diagnostic`]s; this
 //! module decodes every `DynamicValue` with the resource's schema type, encodes results,
 //! and turns every problem into a diagnostic, never a gRPC error:
 //!
@@ -13,10 +14,11 @@
 //! - GetMetadata lists the resource types, with `plan_destroy` and
 //!   `get_provider_schema_optional = false`.
 //!
-//! Rules the backend must honour (Terraform enforces them): in particular `plan_resource_change` is also called for destroys (proposed state null; plan
-//! null), and `apply_resource_change` with a null planned state means destroy (return null).
+//! Rules the backend must honour (Terraform enforces them): `plan_resource_change` is also
+//! called for destroys (proposed state null; plan null), and `apply_resource_change` with a
+//! null planned state means destroy (return null).
 //!
-//! [`backend`] holds the trait and its request/response types; [`wire`] the conversions
+//! [`backend`] holds the trait and its request/response types; `wire` the conversions
 //! between protocol messages and values/diagnostics.
 
 pub mod backend;
