@@ -24,12 +24,12 @@ use stack_core::graph::critical_path;
 use stack_core::plan::plan_create;
 use stack_core::spec::{DnsSpec, NatMode, StackSpec};
 use stack_core::wait::usual;
-use tfprovider::codec::{decode_msgpack, encode_msgpack};
-use tfprovider::proto::tfplugin6 as pb;
-use tfprovider::proto::tfplugin6::provider_server::Provider;
-use tfprovider::service::{ProviderBackend, ProviderService};
+use tfplugin::codec::{decode_msgpack, encode_msgpack};
+use tfplugin::proto::tfplugin6 as pb;
+use tfplugin::proto::tfplugin6::provider_server::Provider;
+use tfplugin::service::{ProviderBackend, ProviderService};
+use tfplugin::value::{Type, Value};
 use tfprovider::stack::WordpressProvider;
-use tfprovider::value::{Type, Value};
 use tokio::runtime::Runtime;
 
 const TYPE_NAME: &str = "wordpress_ha_stack";
@@ -56,7 +56,7 @@ fn resource_type(backend: &WordpressProvider) -> Type {
 }
 
 fn config_value(ty: &Type) -> Value {
-    tfprovider::codec::decode_json(CONFIG_JSON.as_bytes(), ty).expect("the config decodes")
+    tfplugin::codec::decode_json(CONFIG_JSON.as_bytes(), ty).expect("the config decodes")
 }
 
 fn dynamic(bytes: Vec<u8>) -> Option<pb::DynamicValue> {

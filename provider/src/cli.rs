@@ -10,11 +10,18 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::server::{ServeError, MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE, PROTOCOL_VERSION};
+use tfplugin::server::{MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE, PROTOCOL_VERSION};
+
 use crate::{diagram, docs};
 
 /// The provider's version, from Cargo.toml (what packaging names the release after).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// What a person who runs the binary without a command reads: it is Terraform's to run.
+const NOT_LAUNCHED_BY_TERRAFORM: &str =
+    "This binary is a plugin. It is not meant to be executed directly.\n\
+     Terraform runs it: install it as the provider wpstack/wordpress (see the README) \
+     and run `terraform plan` or `terraform apply`.";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -69,7 +76,7 @@ pub fn launched_by_terraform() -> bool {
 pub enum CliError {
     #[error(
         "{}\n\nFor people, this binary also has commands: docs, diagram, version (see --help).",
-        ServeError::NotLaunchedByTerraform
+        NOT_LAUNCHED_BY_TERRAFORM
     )]
     NoCommand,
     #[error(transparent)]

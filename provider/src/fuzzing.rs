@@ -1,4 +1,5 @@
-//! Entry points for fuzzers, and for the test that replays their kept corpus on stable Rust.
+//! The product's fuzz entry points, and those the test replaying the kept corpus on stable
+//! Rust calls.
 //!
 //! Each function takes raw bytes, feeds them through the code Terraform's requests reach,
 //! and returns `Err(Violation)` only when a property that must hold for *every* input is
@@ -8,46 +9,27 @@
 //!
 //! | entry point | what it drives |
 //! | --- | --- |
-//! | [`msgpack_round_trip`] | `codec::decode_msgpack` with a chosen type; on success encode∘decode must be stable |
-//! | [`json_decode`] | `codec::decode_json` (stored state) with a chosen type |
+//! | [`msgpack_round_trip`] | `tfplugin::fuzzing::msgpack_round_trip` with this provider's resource and provider block types |
+//! | [`json_decode`] | `tfplugin::fuzzing::json_decode` with the same types |
 //! | [`validate_config`] | msgpack resource configuration → `StackSpec` → every validation rule |
 //! | [`provider_request`] | a protobuf request body → the tfplugin6 service (no network: the provider is never configured) |
 //!
-//! Typed inputs (the first two) begin with a type selector, see [`split_typed_input`].
+//! Typed inputs (the first two) begin with a type selector, see
+//! `tfplugin::fuzzing::split_typed_input`.
 
 use std::sync::{Arc, OnceLock};
 
 use prost::Message;
+use tfplugin::codec;
+use tfplugin::fuzzing::{NamedTypes, Violation};
+use tfplugin::proto::tfplugin6::provider_server::Provider;
+use tfplugin::service::{ProviderBackend, ProviderService};
+use tfplugin::value::Type;
 use tonic::Request;
 
-use crate::codec::{self, CodecError};
-use crate::proto::tfplugin6::provider_server::Provider;
-use crate::service::{ProviderBackend, ProviderService};
 use crate::stack::convert::spec_from_value;
 use crate::stack::schema::TYPE_NAME;
 use crate::stack::{provider_config, WordpressProvider};
-use crate::value::Type;
-
-/// A property every input must satisfy was broken.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{property}: {detail}")]
-pub struct Violation {
-    /// The property, in a few words.
-    pub property: &'static str,
-    pub detail: String,
-}
-
-impl Violation {
-    fn new(property: &'static str, detail: impl Into<String>) -> Violation {
-        Violation {
-            property,
-            detail: detail.into(),
-        }
-    }
-}
-
-/// How deep a type built by the compact grammar may nest.
-const MAX_TYPE_DEPTH: usize = 6;
 
 /// Zones the validator is given, as if the region listed them.
 const REGION_ZONES: [&str; 3] = ["us-east-1a", "us-east-1b", "us-east-1c"];
@@ -69,136 +51,22 @@ pub fn provider_type() -> &'static Type {
     TYPE.get_or_init(|| provider_config::schema().value_type())
 }
 
-/// Splits a typed input into the type it names and the payload to decode. The first byte
-/// (modulo 4) selects:
-/// - `0`: the resource type, payload = the rest;
-/// - `1`: the provider block's type, payload = the rest;
-/// - `2`: a type read from the next bytes by a compact grammar ([`type_from_bytes`]);
-/// - `3`: a type in Terraform's JSON syntax: one length byte `n`, `n` bytes of JSON.
-///
-/// `None` when the input is too short or the JSON type is invalid.
-pub fn split_typed_input(input: &[u8]) -> Option<(Type, &[u8])> {
-    let (&selector, rest) = input.split_first()?;
-    match selector % 4 {
-        0 => Some((resource_type().clone(), rest)),
-        1 => Some((provider_type().clone(), rest)),
-        2 => {
-            let mut cursor = rest;
-            let ty = type_from_bytes(&mut cursor, 0);
-            Some((ty, cursor))
-        }
-        _ => {
-            let (&length, rest) = rest.split_first()?;
-            let length = usize::from(length).min(rest.len());
-            let (json, payload) = rest.split_at(length);
-            Type::from_json_bytes(json).ok().map(|ty| (ty, payload))
-        }
+/// The types the typed selectors 0 and 1 name: the resource's and the provider block's.
+pub fn named_types() -> NamedTypes<'static> {
+    NamedTypes {
+        resource: resource_type(),
+        provider: provider_type(),
     }
 }
 
-/// Reads a type from `cursor`, one byte per node (modulo 9): string, number, bool,
-/// dynamic, list, set, map (each followed by its element), object (a count byte, then per
-/// attribute a name byte and a type), tuple (a count byte, then the element types).
-/// Running out of bytes or nesting deeper than [`MAX_TYPE_DEPTH`] yields `string`.
-pub fn type_from_bytes(cursor: &mut &[u8], depth: usize) -> Type {
-    let Some(code) = take_byte(cursor) else {
-        return Type::String;
-    };
-    if depth >= MAX_TYPE_DEPTH {
-        return Type::String;
-    }
-    let next = depth + 1;
-    match code % 9 {
-        0 => Type::String,
-        1 => Type::Number,
-        2 => Type::Bool,
-        3 => Type::Dynamic,
-        4 => Type::list(type_from_bytes(cursor, next)),
-        5 => Type::set(type_from_bytes(cursor, next)),
-        6 => Type::map(type_from_bytes(cursor, next)),
-        7 => {
-            let count = take_byte(cursor).unwrap_or(0) % 5;
-            Type::object((0..count).map(|_| {
-                let name = format!("a{}", take_byte(cursor).unwrap_or(0) % 8);
-                (name, type_from_bytes(cursor, next))
-            }))
-        }
-        _ => {
-            let count = take_byte(cursor).unwrap_or(0) % 4;
-            Type::Tuple((0..count).map(|_| type_from_bytes(cursor, next)).collect())
-        }
-    }
-}
-
-fn take_byte(cursor: &mut &[u8]) -> Option<u8> {
-    let (&byte, rest) = cursor.split_first()?;
-    *cursor = rest;
-    Some(byte)
-}
-
-/// Decodes the payload as msgpack of the selected type. When it decodes, encoding the value
-/// must succeed, decoding that must give the same value, and encoding again the same bytes.
+/// `tfplugin::fuzzing::msgpack_round_trip` with this provider's [`named_types`].
 pub fn msgpack_round_trip(input: &[u8]) -> Result<(), Violation> {
-    let Some((ty, payload)) = split_typed_input(input) else {
-        return Ok(());
-    };
-    match codec::decode_msgpack(payload, &ty) {
-        Ok(value) => check_round_trip(&value, &ty),
-        Err(err) => check_error_text(&err),
-    }
+    tfplugin::fuzzing::msgpack_round_trip(input, Some(named_types()))
 }
 
-fn check_round_trip(value: &crate::value::Value, ty: &Type) -> Result<(), Violation> {
-    let encoded = codec::encode_msgpack(value, ty).map_err(|err| {
-        Violation::new(
-            "a decoded value encodes",
-            format!("{err} (value {value:?}, type {ty})"),
-        )
-    })?;
-    let decoded = codec::decode_msgpack(&encoded, ty)
-        .map_err(|err| Violation::new("an encoded value decodes", format!("{err} (type {ty})")))?;
-    if &decoded != value {
-        return Err(Violation::new(
-            "decode(encode(v)) == v",
-            format!("{value:?} came back as {decoded:?} (type {ty})"),
-        ));
-    }
-    let encoded_again = codec::encode_msgpack(&decoded, ty)
-        .map_err(|err| Violation::new("a decoded value encodes", err.to_string()))?;
-    if encoded_again != encoded {
-        return Err(Violation::new(
-            "encoding is stable",
-            format!("{encoded:02x?} then {encoded_again:02x?} (type {ty})"),
-        ));
-    }
-    Ok(())
-}
-
-/// Error texts end up in diagnostics: they must say something and stay short enough to
-/// read even when the input is huge.
-fn check_error_text(err: &CodecError) -> Result<(), Violation> {
-    const LONGEST_USEFUL_MESSAGE: usize = 4096;
-    let text = err.to_string();
-    if text.trim().is_empty() || text.len() > LONGEST_USEFUL_MESSAGE {
-        return Err(Violation::new(
-            "codec errors are short and non-empty",
-            format!("{} characters: {:.200}", text.len(), text),
-        ));
-    }
-    Ok(())
-}
-
-/// Decodes the payload as JSON state of the selected type (as UpgradeResourceState does).
-/// A value that decodes must also encode as msgpack of that type: the provider sends the
-/// upgraded state back that way.
+/// `tfplugin::fuzzing::json_decode` with this provider's [`named_types`].
 pub fn json_decode(input: &[u8]) -> Result<(), Violation> {
-    let Some((ty, payload)) = split_typed_input(input) else {
-        return Ok(());
-    };
-    match codec::decode_json(payload, &ty) {
-        Ok(value) => check_round_trip(&value, &ty),
-        Err(err) => check_error_text(&err),
-    }
+    tfplugin::fuzzing::json_decode(input, Some(named_types()))
 }
 
 /// Decodes msgpack as the resource's configuration, converts it to a `StackSpec` and runs
@@ -307,27 +175,6 @@ fn block_on<F: std::future::Future>(future: F) -> Result<F::Output, Violation> {
     }
 }
 
-/// A typed fuzz input: `selector` then `payload` (see [`split_typed_input`]), for building
-/// seeds.
-pub fn typed_input(selector: u8, payload: &[u8]) -> Vec<u8> {
-    let mut input = Vec::with_capacity(payload.len() + 1);
-    input.push(selector);
-    input.extend_from_slice(payload);
-    input
-}
-
-/// Selector bytes of [`split_typed_input`].
-pub mod selector {
-    /// The resource type.
-    pub const RESOURCE: u8 = 0;
-    /// The provider block's type.
-    pub const PROVIDER: u8 = 1;
-    /// A type in the compact grammar follows.
-    pub const COMPACT: u8 = 2;
-    /// A JSON type (length byte + JSON) follows.
-    pub const JSON_TYPE: u8 = 3;
-}
-
 /// Selector bytes of [`provider_request`].
 pub mod request {
     pub const VALIDATE_RESOURCE_CONFIG: u8 = 0;
@@ -342,33 +189,9 @@ pub mod request {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::proto::tfplugin6 as pb;
-    use crate::value::Value;
-
-    #[test]
-    fn compact_grammar_builds_nested_types_and_stops_at_the_end() {
-        let mut cursor: &[u8] = &[4, 7, 1, 3, 1, 0xff];
-        let ty = type_from_bytes(&mut cursor, 0);
-        assert_eq!(
-            ty,
-            Type::list(Type::object([("a3", Type::Number)])),
-            "list of object with one number attribute"
-        );
-        assert_eq!(cursor, &[0xff]);
-        let mut empty: &[u8] = &[];
-        assert_eq!(type_from_bytes(&mut empty, 0), Type::String);
-    }
-
-    #[test]
-    fn json_selector_reads_the_type_then_the_payload() {
-        let json = br#"["list","bool"]"#;
-        let mut input = vec![selector::JSON_TYPE, json.len() as u8];
-        input.extend_from_slice(json);
-        input.push(0x90);
-        let (ty, payload) = split_typed_input(&input).expect("valid");
-        assert_eq!(ty, Type::list(Type::Bool));
-        assert_eq!(payload, &[0x90]);
-    }
+    use tfplugin::fuzzing::{selector, typed_input};
+    use tfplugin::proto::tfplugin6 as pb;
+    use tfplugin::value::Value;
 
     #[test]
     fn a_valid_resource_value_round_trips() {
@@ -380,14 +203,6 @@ mod tests {
         );
         assert_eq!(validate_config(&bytes), Ok(()));
     }
-
-    #[test]
-    fn a_value_that_cannot_be_encoded_back_is_a_violation() {
-        // A non-finite float is the kind of value Terraform can neither send nor accept.
-        let value = Value::from(f64::NAN);
-        assert!(check_round_trip(&value, &Type::Number).is_err());
-    }
-
     #[test]
     fn plan_request_without_configuration_answers_with_diagnostics() {
         let config = Value::object_of([("name", Value::from("blog"))]);

@@ -29,7 +29,10 @@ fn serve() -> ExitCode {
         .enable_all()
         .build();
     match runtime {
-        Ok(runtime) => runtime.block_on(tfprovider::run(Arc::new(WordpressProvider::new()))),
+        Ok(runtime) => runtime.block_on(tfplugin::run(
+            Arc::new(WordpressProvider::new()),
+            &tfprovider::IDENTITY,
+        )),
         Err(error) => {
             eprintln!("could not start the async runtime: {error}");
             ExitCode::FAILURE

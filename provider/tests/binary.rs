@@ -1,18 +1,21 @@
 //! The built provider binary, launched as Terraform launches it (and as a person might by
 //! hand). Only plugin-level behaviour is checked, so any backend wired into `main` passes.
 
-mod common;
+// The AutoMTLS client the protocol crate's tests use, shared rather than copied.
+#[path = "../protocol/tests/common/mtls.rs"]
+#[allow(dead_code)]
+mod mtls;
 
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::mtls::{announced_certificate, client_config, terraform_like_client_cert, tls_channel};
-use tfprovider::proto::plugin::grpc_controller_client::GrpcControllerClient;
-use tfprovider::proto::plugin::Empty;
-use tfprovider::proto::tfplugin6 as pb;
-use tfprovider::proto::tfplugin6::provider_client::ProviderClient;
-use tfprovider::server::{MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE};
+use mtls::{announced_certificate, client_config, terraform_like_client_cert, tls_channel};
+use tfplugin::proto::plugin::grpc_controller_client::GrpcControllerClient;
+use tfplugin::proto::plugin::Empty;
+use tfplugin::proto::tfplugin6 as pb;
+use tfplugin::proto::tfplugin6::provider_client::ProviderClient;
+use tfplugin::server::{MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE};
 use tonic::transport::Channel;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_terraform-provider-wordpress");
@@ -276,7 +279,7 @@ async fn logs_are_hclog_json_on_stderr_when_tf_log_is_set() {
                 .is_some_and(|t| t.ends_with('Z')),
             "{line}"
         );
-        assert_eq!(parsed["@module"], tfprovider::logging::MODULE);
+        assert_eq!(parsed["@module"], tfprovider::IDENTITY.log_module);
     }
 }
 

@@ -1,5 +1,6 @@
 //! The kept fuzz corpus (`fuzz/corpus/<target>/`), replayed on stable Rust through the entry
-//! points the cargo-fuzz targets call (`tfprovider::fuzzing`), so `cargo test` keeps every
+//! points the fuzz targets reach (`tfprovider::fuzzing`, wrapping `tfplugin::fuzzing` for the codec
+//! targets with this provider's types), so `cargo test` keeps every
 //! input that once crashed fixed and every seed valid without cargo-fuzz or nightly flags.
 //!
 //! The seeds are generated from real configurations (the examples' shapes, an HTTPS + DNS
@@ -13,12 +14,13 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
 use prost::Message;
-use tfprovider::codec;
-use tfprovider::fuzzing::{self, request, selector, typed_input, Violation};
-use tfprovider::proto::tfplugin6 as pb;
+use tfplugin::codec;
+use tfplugin::fuzzing::{selector, typed_input, Violation};
+use tfplugin::proto::tfplugin6 as pb;
+use tfplugin::value::{Type, Value};
+use tfprovider::fuzzing::{self, request};
 use tfprovider::stack::planning::{plan_computed, plan_configurable, PlanContext};
 use tfprovider::stack::schema::{resource, Nesting, TYPE_NAME};
-use tfprovider::value::{Type, Value};
 
 type Entry = fn(&[u8]) -> Result<(), Violation>;
 
@@ -80,7 +82,7 @@ fn the_corpus_reaches_decoding_and_validation() {
             .iter()
             .filter_map(|file| std::fs::read(file).ok())
             .filter(|input| {
-                fuzzing::split_typed_input(input)
+                tfplugin::fuzzing::split_typed_input(input, Some(fuzzing::named_types()))
                     .is_some_and(|(ty, payload)| decode(payload, &ty).is_ok())
             })
             .count()
@@ -346,12 +348,12 @@ fn msgpack_seeds(configs: &[(String, Value)], planned: &Value) -> Vec<(String, V
     ));
     // list(object({a0 = number, a1 = map(bool)})), then a value with a big number and an unknown.
     let compact_type = [4u8, 7, 2, 0, 1, 1, 6, 2];
-    let ty = fuzzing::type_from_bytes(&mut compact_type.as_slice(), 0);
+    let ty = tfplugin::fuzzing::type_from_bytes(&mut compact_type.as_slice(), 0);
     let value = Value::List(vec![
         Value::object_of([
             (
                 "a0",
-                Value::Number(tfprovider::value::Number::Big(
+                Value::Number(tfplugin::value::Number::Big(
                     "123456789012345678901234567890".into(),
                 )),
             ),

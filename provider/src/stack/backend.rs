@@ -11,6 +11,13 @@ use stack_core::plan::{plan_create, plan_update, StackPlan};
 use stack_core::spec::StackSpec;
 use stack_core::state::{StackSecrets, StackState};
 use stack_core::Engine;
+use tfplugin::diagnostics::{AttributePath, Diagnostic};
+use tfplugin::schema::Schema;
+use tfplugin::service::{
+    ApplyRequest, ApplyResponse, ImportResponse, ImportedResource, PlanRequest, PlanResponse,
+    ProviderBackend, ReadRequest, ReadResponse, UpgradeRequest, UpgradeResponse,
+};
+use tfplugin::value::Value;
 use tokio::sync::{OnceCell, RwLock};
 use tokio_util::sync::CancellationToken;
 
@@ -20,13 +27,6 @@ use super::planning::{self, PlanContext};
 use super::provider_config::{self, settings_from_config};
 use super::schema::{self, ResourceDef, TYPE_NAME};
 use super::to_schema;
-use crate::diagnostics::{AttributePath, Diagnostic};
-use crate::schema::Schema;
-use crate::service::{
-    ApplyRequest, ApplyResponse, ImportResponse, ImportedResource, PlanRequest, PlanResponse,
-    ProviderBackend, ReadRequest, ReadResponse, UpgradeRequest, UpgradeResponse,
-};
-use crate::value::Value;
 
 /// The provider: configured once per process by ConfigureProvider.
 pub struct WordpressProvider {

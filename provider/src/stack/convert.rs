@@ -8,8 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use stack_core::error::{FieldPath, SpecError};
 use stack_core::spec::{DnsSpec, NatMode, Secret, StackSpec, Timeouts};
 use stack_core::state::{StackOutputs, StackState};
-
-use crate::value::Value;
+use tfplugin::value::Value;
 
 /// Paths (`block.attribute`) whose value was unknown when the spec was read.
 #[derive(Debug, Default)]

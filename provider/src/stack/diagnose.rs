@@ -3,8 +3,7 @@
 
 use stack_core::aws::access::AccessError;
 use stack_core::error::{FieldPath, PathStep, SpecError, StackError};
-
-use crate::diagnostics::{AttributePath, Diagnostic};
+use tfplugin::diagnostics::{AttributePath, Diagnostic};
 
 /// Core field path → Terraform attribute path.
 pub fn attribute_path(path: &FieldPath) -> AttributePath {

@@ -7,9 +7,9 @@
 use std::collections::BTreeMap;
 
 use stack_core::plan::{ActionKind, StackPlan};
+use tfplugin::value::Value;
 
 use super::schema::{AttrDef, AttrType, Default, Mode, Nesting, ResourceDef, PLANNED_CHANGES};
-use crate::value::Value;
 
 /// What planning knows beyond the configuration.
 pub struct PlanContext<'a> {

@@ -1,17 +1,16 @@
 //! The `provider "wordpress"` block: its schema and its translation into `AwsSettings`.
 
 use stack_core::aws::AwsSettings;
-
 use stack_core::error::FieldPath;
 use stack_core::validate::validate_tags;
+use tfplugin::diagnostics::{AttributePath, Diagnostic};
+use tfplugin::schema::Schema;
+use tfplugin::value::Value;
 
 use super::convert::string_map_from;
 use super::diagnose::spec_diagnostic;
 use super::schema::{AttrDef, AttrType, Mode, ResourceDef};
 use super::to_schema;
-use crate::diagnostics::{AttributePath, Diagnostic};
-use crate::schema::Schema;
-use crate::value::Value;
 
 /// Upper bound for `max_retries`: beyond this a failing endpoint only makes Terraform hang.
 const MAX_RETRIES_LIMIT: i64 = 25;

@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use stack_core::plan::{plan_create, StackPlan};
 use stack_core::spec::{DnsSpec, NatMode, Secret, StackSpec};
 use stack_core::state::StackState;
+use tfplugin::codec;
+use tfplugin::value::Value;
 
 use super::convert::{spec_from_value, state_value};
 use super::planning::{
@@ -13,8 +15,6 @@ use super::planning::{
 };
 use super::schema::resource;
 use super::to_schema::resource_schema;
-use crate::codec;
-use crate::value::Value;
 
 fn zones() -> Vec<String> {
     vec!["us-east-1a".into(), "us-east-1b".into()]

@@ -1,8 +1,9 @@
 //! The declarative attribute tables (`stack::schema`) → the protocol layer's `Schema`.
 
+use tfplugin::schema::{Attribute, Block, NestedBlock, Nesting as WireNesting, Schema};
+use tfplugin::value::Type;
+
 use super::schema::{AttrDef, AttrType, BlockDef, Mode, Nesting, ResourceDef, SCHEMA_VERSION};
-use crate::schema::{Attribute, Block, NestedBlock, Nesting as WireNesting, Schema};
-use crate::value::Type;
 
 pub fn resource_schema(def: &ResourceDef) -> Schema {
     Schema::new(

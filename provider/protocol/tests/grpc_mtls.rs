@@ -6,8 +6,8 @@ mod common;
 
 use common::mtls::{announced_certificate, client_config, terraform_like_client_cert, tls_client};
 use common::*;
-use tfprovider::proto::tfplugin6 as pb;
-use tfprovider::proto::tfplugin6::provider_client::ProviderClient;
+use tfplugin::proto::tfplugin6 as pb;
+use tfplugin::proto::tfplugin6::provider_client::ProviderClient;
 use tonic::transport::Channel;
 
 async fn get_metadata(
@@ -37,7 +37,7 @@ async fn terraform_like_client_talks_to_the_provider_over_mutual_tls() {
     let planned = client
         .plan_resource_change(pb::plan_resource_change::Request {
             type_name: RESOURCE.into(),
-            prior_state: dynamic(&tfprovider::value::Value::Null, &ty),
+            prior_state: dynamic(&tfplugin::value::Value::Null, &ty),
             proposed_new_state: dynamic(&sample_config("a"), &ty),
             config: dynamic(&sample_config("a"), &ty),
             ..Default::default()

@@ -1,13 +1,14 @@
 //! Logs for Terraform: `tracing` events written to stderr as hclog JSON lines
-//! (`{"@level":"info","@message":"...","@module":"provider.wordpress","key":"value"}`),
+//! (`{"@level":"info","@message":"...","@module":"provider.example","key":"value"}`),
 //! which Terraform parses and re-emits in its own log. `@timestamp` is written in the exact
 //! layout go-plugin parses (`2006-01-02T15:04:05.000000Z07:00`); without it Terraform shows
 //! a zero `timestamp=0001-01-01...` on every line.
 //!
 //! The level comes from `TF_LOG_PROVIDER`, else `TF_LOG` (TRACE, DEBUG, INFO, WARN, ERROR;
 //! JSON or an unrecognised value mean TRACE, as in Terraform). With neither set, nothing is
-//! logged (Terraform would drop it anyway). The level applies to this workspace's crates;
-//! dependencies (AWS SDK, hyper, h2...) log warnings only, or info at TRACE.
+//! logged (Terraform would drop it anyway). The level applies to this crate and the crates
+//! the provider names in its [`ProviderIdentity`]; every other dependency (hyper, h2...) logs
+//! warnings only, or info at TRACE.
 //!
 //! Never log secrets: resource code must not put sensitive values in fields.
 
@@ -23,19 +24,13 @@ use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt;
 
-/// The `@module` of our log lines.
-pub const MODULE: &str = "provider.wordpress";
+use crate::ProviderIdentity;
 
-/// The crates whose events are logged at the configured level.
-const OWN_CRATES: &[&str] = &[
-    "tfprovider",
-    "terraform_provider_wordpress",
-    "stack_core",
-    "wordpress_core",
-];
+/// This crate's tracing target, always logged at the configured level.
+const OWN_TARGET: &str = "tfplugin";
 
 /// Installs the stderr logger if TF_LOG_PROVIDER/TF_LOG ask for logs. Safe to call twice.
-pub fn init() {
+pub fn init(identity: &ProviderIdentity) {
     let provider_level = std::env::var("TF_LOG_PROVIDER").ok();
     let general_level = std::env::var("TF_LOG").ok();
     let Some(level) = level_from_env(provider_level.as_deref(), general_level.as_deref()) else {
@@ -46,12 +41,14 @@ pub fn init() {
     } else {
         LevelFilter::WARN
     };
-    let targets = OWN_CRATES.iter().fold(
-        Targets::new().with_default(dependencies),
-        |targets, name| targets.with_target(*name, level),
-    );
+    let targets = std::iter::once(OWN_TARGET)
+        .chain(identity.log_targets.iter().copied())
+        .fold(
+            Targets::new().with_default(dependencies),
+            |targets, name| targets.with_target(name, level),
+        );
     let _ = tracing_subscriber::registry()
-        .with(HclogLayer::to_stderr().with_filter(targets))
+        .with(HclogLayer::to_stderr(identity.log_module).with_filter(targets))
         .try_init();
 }
 
@@ -75,6 +72,7 @@ pub fn level_from_env(tf_log_provider: Option<&str>, tf_log: Option<&str>) -> Op
 
 /// Formats one event as an hclog JSON line (without the newline).
 pub fn hclog_line(
+    module: &str,
     level: &Level,
     message: &str,
     fields: &BTreeMap<String, serde_json::Value>,
@@ -91,7 +89,7 @@ pub fn hclog_line(
         humantime::format_rfc3339_micros(time).to_string().into(),
     );
     object.insert("@message".into(), message.into());
-    object.insert("@module".into(), MODULE.into());
+    object.insert("@module".into(), module.into());
     serde_json::Value::Object(object).to_string()
 }
 
@@ -106,16 +104,19 @@ fn level_name(level: &Level) -> &'static str {
 }
 
 /// Writes events as hclog lines. Each line also carries the fields of the spans it happened
-/// in (the core opens one per stack operation with `stack = <name>`), so with several stacks
-/// in one configuration every line says which stack it is about.
+/// in (e.g. a span per resource operation with `resource = <name>`), so with several
+/// resources in one configuration every line says which one it is about.
 struct HclogLayer {
+    /// hclog's `@module` of every line.
+    module: &'static str,
     /// Where finished lines go: stderr, or a buffer in tests.
     write_line: Box<dyn Fn(&str) + Send + Sync>,
 }
 
 impl HclogLayer {
-    fn to_stderr() -> HclogLayer {
+    fn to_stderr(module: &'static str) -> HclogLayer {
         HclogLayer {
+            module,
             // One write per line so concurrent events never interleave.
             write_line: Box::new(|line| {
                 let _ = std::io::stderr()
@@ -155,6 +156,7 @@ where
         }
         event.record(&mut visitor);
         let line = hclog_line(
+            self.module,
             event.metadata().level(),
             &visitor.message,
             &visitor.fields,
@@ -231,37 +233,44 @@ mod tests {
         let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
         let sink = lines.clone();
         let layer = HclogLayer {
+            module: "provider.test",
             write_line: Box::new(move |line| sink.lock().expect("lock").push(line.to_string())),
         };
         let subscriber = tracing_subscriber::registry().with(layer);
         tracing::subscriber::with_default(subscriber, || {
-            let outer = tracing::info_span!("stack", stack = "blog", attempt = 1);
+            let outer = tracing::info_span!("resource", resource = "blog", attempt = 1);
             let _outer = outer.enter();
             let inner = tracing::info_span!("step", attempt = 2);
             let _inner = inner.enter();
-            tracing::info!(step = "network.vpc", "step done");
+            tracing::info!(step = "network.create", "step done");
         });
         let lines = lines.lock().expect("lock");
         let parsed: serde_json::Value = serde_json::from_str(&lines[0]).expect("json");
         assert_eq!(parsed["@message"], "step done");
-        assert_eq!(parsed["stack"], "blog");
+        assert_eq!(parsed["resource"], "blog");
         assert_eq!(parsed["attempt"], 2, "the inner span wins");
-        assert_eq!(parsed["step"], "network.vpc");
+        assert_eq!(parsed["step"], "network.create");
     }
 
     #[test]
     fn lines_are_hclog_json() {
         let fields = BTreeMap::from([
-            ("stack".to_string(), serde_json::json!("blog")),
+            ("resource".to_string(), serde_json::json!("blog")),
             ("attempt".to_string(), serde_json::json!(2)),
         ]);
         let time = std::time::UNIX_EPOCH + std::time::Duration::from_micros(1_700_000_000_123_456);
-        let line = hclog_line(&Level::INFO, "created VPC", &fields, time);
+        let line = hclog_line(
+            "provider.test",
+            &Level::INFO,
+            "created network",
+            &fields,
+            time,
+        );
         let parsed: serde_json::Value = serde_json::from_str(&line).expect("json");
         assert_eq!(parsed["@level"], "info");
-        assert_eq!(parsed["@message"], "created VPC");
-        assert_eq!(parsed["@module"], MODULE);
-        assert_eq!(parsed["stack"], "blog");
+        assert_eq!(parsed["@message"], "created network");
+        assert_eq!(parsed["@module"], "provider.test");
+        assert_eq!(parsed["resource"], "blog");
         assert_eq!(parsed["attempt"], 2);
         assert_eq!(parsed["@timestamp"], "2023-11-14T22:13:20.123456Z");
         assert!(!line.contains('\n'));
@@ -283,7 +292,7 @@ mod tests {
         }
         let subscriber = tracing_subscriber::registry().with(Capture(collected.clone()));
         tracing::subscriber::with_default(subscriber, || {
-            tracing::info!(vpc = "vpc-1", count = 3, "done");
+            tracing::info!(id = "net-1", count = 3, "done");
         });
         let events = collected.lock().expect("lock").clone();
         assert_eq!(events, vec![("done".to_string(), 2)]);

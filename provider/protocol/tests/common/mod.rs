@@ -7,16 +7,16 @@ pub mod mtls;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use tfprovider::codec;
-use tfprovider::diagnostics::{AttributePath, Diagnostic};
-use tfprovider::proto::tfplugin6 as pb;
-use tfprovider::schema::{Attribute, Block, NestedBlock, Nesting, Schema};
-use tfprovider::server::{self, RunningServer, ServeOptions};
-use tfprovider::service::{
+use tfplugin::codec;
+use tfplugin::diagnostics::{AttributePath, Diagnostic};
+use tfplugin::proto::tfplugin6 as pb;
+use tfplugin::schema::{Attribute, Block, NestedBlock, Nesting, Schema};
+use tfplugin::server::{self, RunningServer, ServeOptions};
+use tfplugin::service::{
     ApplyRequest, ApplyResponse, ImportResponse, ImportedResource, PlanRequest, PlanResponse,
     ProviderBackend, ReadRequest, ReadResponse,
 };
-use tfprovider::value::{Type, Value};
+use tfplugin::value::{Type, Value};
 
 pub const RESOURCE: &str = "test_thing";
 
@@ -190,7 +190,7 @@ impl ProviderBackend for FakeBackend {
                     .with_attr("id", "partial")
                     .with_attr("secret", Value::Null),
                 private: request.planned_private,
-                diagnostics: vec![Diagnostic::error("Creation failed", "AWS said no.")],
+                diagnostics: vec![Diagnostic::error("Creation failed", "The API said no.")],
             };
         }
         if name == "schema-bug" {

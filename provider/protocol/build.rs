@@ -6,7 +6,7 @@ use std::path::PathBuf;
 const PROTO_FILES: &[&str] = &["tfplugin6.proto", "plugin.proto"];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let proto_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../proto");
+    let proto_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../proto");
     for file in PROTO_FILES {
         println!("cargo:rerun-if-changed={}", proto_dir.join(file).display());
     }

@@ -1,6 +1,7 @@
 //! The tfplugin6 `Provider` gRPC service, generic over a [`ProviderBackend`].
 //!
-//! The backend (resource code) sees only [`Value`]s, [`Schema`]s and [`Diagnostic`]s; this
+//! The backend (resource code) sees only [`Value`](crate::value::Value)s,
+//! [`Schema`](crate::schema::Schema)s and [`Diagnostic`]s; this
 //! module decodes every `DynamicValue` with the resource's schema type, encodes results,
 //! and turns every problem into a diagnostic, never a gRPC error:
 //!
@@ -13,149 +14,34 @@
 //! - GetMetadata lists the resource types, with `plan_destroy` and
 //!   `get_provider_schema_optional = false`.
 //!
-//! Rules the backend must honour (Terraform enforces them): see PROTOCOL-NOTES.md. In
-//! particular `plan_resource_change` is also called for destroys (proposed state null; plan
-//! null), and `apply_resource_change` with a null planned state means destroy (return null).
+//! Rules the backend must honour (Terraform enforces them): `plan_resource_change` is also
+//! called for destroys (proposed state null; plan null), and `apply_resource_change` with a
+//! null planned state means destroy (return null).
+//!
+//! [`backend`] holds the trait and its request/response types; `wire` the conversions
+//! between protocol messages and values/diagnostics.
+
+pub mod backend;
+mod wire;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use tonic::{Request, Response, Status};
 
-use crate::codec::{self, CodecError};
 use crate::diagnostics::{self, AttributePath, Diagnostic};
 use crate::proto::tfplugin6 as pb;
 use crate::proto::tfplugin6::provider_server::Provider;
-use crate::schema::Schema;
-use crate::value::{Type, Value};
+use crate::value::Type;
 
-/// What the resource code implements. Every method gets decoded values and returns values
-/// plus diagnostics; errors are diagnostics.
-#[tonic::async_trait]
-pub trait ProviderBackend: Send + Sync + 'static {
-    /// The provider block's schema.
-    fn provider_schema(&self) -> &Schema;
-
-    /// Resource type name → schema (with its version).
-    fn resource_schemas(&self) -> &BTreeMap<String, Schema>;
-
-    /// Checks the provider configuration (may contain unknowns).
-    async fn validate_provider_config(&self, config: &Value) -> Vec<Diagnostic>;
-
-    /// Configures the provider once, before any resource call.
-    async fn configure_provider(&self, config: &Value, terraform_version: &str) -> Vec<Diagnostic>;
-
-    /// Checks a resource configuration (may contain unknowns).
-    async fn validate_resource_config(&self, type_name: &str, config: &Value) -> Vec<Diagnostic>;
-
-    /// Brings stored state up to the current schema. The default returns it unchanged.
-    async fn upgrade_resource_state(&self, request: UpgradeRequest) -> UpgradeResponse {
-        UpgradeResponse {
-            state: request.state,
-            diagnostics: Vec::new(),
-        }
-    }
-
-    /// Refreshes state from the real world; a null new state means the object is gone.
-    async fn read_resource(&self, request: ReadRequest) -> ReadResponse;
-
-    /// Plans a create, update or destroy.
-    async fn plan_resource_change(&self, request: PlanRequest) -> PlanResponse;
-
-    /// Carries out a planned change; may return a (partial) state together with errors.
-    async fn apply_resource_change(&self, request: ApplyRequest) -> ApplyResponse;
-
-    /// Rebuilds state from an import id.
-    async fn import_resource_state(&self, type_name: &str, id: &str) -> ImportResponse;
-
-    /// Asks in-flight operations to stop (Ctrl-C). `Some(message)` if stopping failed.
-    async fn stop(&self) -> Option<String>;
-}
-
-/// Stored state to upgrade. `state` is the stored JSON decoded leniently with the *current*
-/// schema type (unknown attributes dropped, missing ones null); `raw_json` is the stored
-/// JSON itself for upgrades that need more.
-#[derive(Debug, Clone, PartialEq)]
-pub struct UpgradeRequest {
-    pub type_name: String,
-    /// The schema version the state was written with.
-    pub version: i64,
-    pub state: Value,
-    pub raw_json: serde_json::Value,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct UpgradeResponse {
-    pub state: Value,
-    pub diagnostics: Vec<Diagnostic>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct ReadRequest {
-    pub type_name: String,
-    pub current_state: Value,
-    /// Opaque bytes stored with the state; return them (or new ones) in the response.
-    pub private: Vec<u8>,
-}
-
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ReadResponse {
-    /// Null removes the resource from state.
-    pub new_state: Value,
-    pub private: Vec<u8>,
-    pub diagnostics: Vec<Diagnostic>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct PlanRequest {
-    pub type_name: String,
-    /// Null on create.
-    pub prior_state: Value,
-    /// Config merged with prior state by Terraform; null on destroy.
-    pub proposed_new_state: Value,
-    pub config: Value,
-    pub prior_private: Vec<u8>,
-}
-
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct PlanResponse {
-    pub planned_state: Value,
-    /// Attributes whose change forces replacement.
-    pub requires_replace: Vec<AttributePath>,
-    pub planned_private: Vec<u8>,
-    pub diagnostics: Vec<Diagnostic>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct ApplyRequest {
-    pub type_name: String,
-    pub prior_state: Value,
-    /// Null means destroy.
-    pub planned_state: Value,
-    pub config: Value,
-    pub planned_private: Vec<u8>,
-}
-
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ApplyResponse {
-    /// Null after a destroy. With errors, whatever exists so far (Terraform keeps it).
-    pub new_state: Value,
-    pub private: Vec<u8>,
-    pub diagnostics: Vec<Diagnostic>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct ImportedResource {
-    pub type_name: String,
-    pub state: Value,
-    pub private: Vec<u8>,
-}
-
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ImportResponse {
-    pub imported: Vec<ImportedResource>,
-    pub diagnostics: Vec<Diagnostic>,
-}
+pub use backend::{
+    ApplyRequest, ApplyResponse, ImportResponse, ImportedResource, PlanRequest, PlanResponse,
+    ProviderBackend, ReadRequest, ReadResponse, UpgradeRequest, UpgradeResponse,
+};
+use wire::{
+    decode, decode_raw_state, encode, schema_response, server_capabilities, unsupported,
+    upgrade_error,
+};
 
 /// The gRPC service: decode, delegate to the backend, encode.
 pub struct ProviderService {
@@ -197,115 +83,6 @@ impl ProviderService {
             )
         })
     }
-}
-
-fn server_capabilities() -> pb::ServerCapabilities {
-    pb::ServerCapabilities {
-        plan_destroy: true,
-        get_provider_schema_optional: false,
-        move_resource_state: false,
-    }
-}
-
-fn schema_response(backend: &dyn ProviderBackend) -> pb::get_provider_schema::Response {
-    pb::get_provider_schema::Response {
-        provider: Some(backend.provider_schema().to_proto()),
-        resource_schemas: backend
-            .resource_schemas()
-            .iter()
-            .map(|(name, schema)| (name.clone(), schema.to_proto()))
-            .collect(),
-        server_capabilities: Some(server_capabilities()),
-        ..Default::default()
-    }
-}
-
-fn unsupported(feature: &str) -> Diagnostic {
-    Diagnostic::error(
-        format!("{feature} not supported by this provider"),
-        "This provider implements managed resources only; it has no data sources, \
-         ephemeral resources, functions, resource identities or state moves.",
-    )
-}
-
-fn decode_failure(what: &str, err: &CodecError) -> Diagnostic {
-    Diagnostic::error(
-        format!("Invalid {what} received from Terraform"),
-        format!("The provider could not decode the {what}: {err}."),
-    )
-}
-
-fn encode_failure(what: &str, err: &CodecError) -> Diagnostic {
-    Diagnostic::error(
-        format!("Provider produced an invalid {what}"),
-        format!(
-            "The provider's {what} does not match its schema: {err}. \
-             This is a bug in the provider; please report it."
-        ),
-    )
-}
-
-/// Decodes an optional DynamicValue; absent or empty means null.
-fn decode(dynamic: Option<&pb::DynamicValue>, ty: &Type, what: &str) -> Result<Value, Diagnostic> {
-    let Some(dynamic) = dynamic else {
-        return Ok(Value::Null);
-    };
-    let decoded = if !dynamic.msgpack.is_empty() {
-        codec::decode_msgpack(&dynamic.msgpack, ty)
-    } else if !dynamic.json.is_empty() {
-        codec::decode_json(&dynamic.json, ty)
-    } else {
-        Ok(Value::Null)
-    };
-    decoded.map_err(|err| decode_failure(what, &err))
-}
-
-/// Encodes a result; on failure adds a diagnostic and sends nothing.
-fn encode(
-    value: &Value,
-    ty: &Type,
-    what: &str,
-    diagnostics: &mut Vec<Diagnostic>,
-) -> Option<pb::DynamicValue> {
-    match codec::encode_msgpack(value, ty) {
-        Ok(msgpack) => Some(pb::DynamicValue {
-            msgpack,
-            json: Vec::new(),
-        }),
-        Err(err) => {
-            diagnostics.push(encode_failure(what, &err));
-            None
-        }
-    }
-}
-
-fn decode_raw_state(
-    raw: Option<&pb::RawState>,
-    ty: &Type,
-) -> Result<(Value, serde_json::Value), Diagnostic> {
-    let json = raw.map(|raw| raw.json.as_slice()).unwrap_or_default();
-    if json.is_empty() {
-        let has_flatmap = raw.is_some_and(|raw| !raw.flatmap.is_empty());
-        if has_flatmap {
-            return Err(Diagnostic::error(
-                "Legacy state format not supported",
-                "The stored state uses the flatmap format of Terraform 0.11 and older; \
-                 refresh it with a newer Terraform first.",
-            ));
-        }
-        return Ok((Value::Null, serde_json::Value::Null));
-    }
-    let raw_json = serde_json::from_slice(json).map_err(|err| {
-        decode_failure(
-            "stored state",
-            &CodecError::Malformed {
-                format: "JSON",
-                message: err.to_string(),
-            },
-        )
-    })?;
-    let state = codec::decode_json(json, ty).map_err(|err| decode_failure("stored state", &err))?;
-    Ok((state, raw_json))
 }
 
 type Reply<T> = Result<Response<T>, Status>;
@@ -718,12 +495,5 @@ impl Provider for ProviderService {
     ) -> Reply<pb::stop_provider::Response> {
         let error = self.backend.stop().await.unwrap_or_default();
         reply(pb::stop_provider::Response { error })
-    }
-}
-
-fn upgrade_error(diagnostic: Diagnostic) -> pb::upgrade_resource_state::Response {
-    pb::upgrade_resource_state::Response {
-        upgraded_state: None,
-        diagnostics: vec![diagnostic.to_proto()],
     }
 }

@@ -5,12 +5,12 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use tfprovider::proto::plugin::grpc_controller_client::GrpcControllerClient;
-use tfprovider::proto::plugin::Empty;
-use tfprovider::proto::tfplugin6 as pb;
-use tfprovider::proto::tfplugin6::provider_client::ProviderClient;
-use tfprovider::server::RunningServer;
-use tfprovider::value::Value;
+use tfplugin::proto::plugin::grpc_controller_client::GrpcControllerClient;
+use tfplugin::proto::plugin::Empty;
+use tfplugin::proto::tfplugin6 as pb;
+use tfplugin::proto::tfplugin6::provider_client::ProviderClient;
+use tfplugin::server::RunningServer;
+use tfplugin::value::Value;
 use tonic::transport::Channel;
 
 const LIMIT: usize = 256 << 20;
@@ -156,7 +156,7 @@ async fn validate_resource_config_decodes_checks_and_refuses_garbage() {
         }),
         client_capabilities: None,
     };
-    let bad_name = tfprovider::codec::encode_msgpack(&sample_config("bad name"), &resource_type())
+    let bad_name = tfplugin::codec::encode_msgpack(&sample_config("bad name"), &resource_type())
         .expect("encodes");
     let response = client
         .validate_resource_config(validate(RESOURCE, bad_name.clone()))

@@ -11,7 +11,7 @@ use hyper_util::rt::TokioIo;
 use rustls::crypto::aws_lc_rs;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
 use rustls::{ClientConfig, RootCertStore};
-use tfprovider::proto::tfplugin6::provider_client::ProviderClient;
+use tfplugin::proto::tfplugin6::provider_client::ProviderClient;
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 use tokio_rustls::TlsConnector;

@@ -1,6 +1,6 @@
 //! The plugin process: go-plugin's handshake, the gRPC server and its lifecycle.
 //!
-//! [`serve`] is what `main` calls. It checks the magic cookie (a person running the binary
+//! [`run`] is what a provider's `main` calls, with its [`ProviderIdentity`]. It checks the magic cookie (a person running the binary
 //! gets a friendly message; `main` exits 1), negotiates protocol 6, listens on 127.0.0.1
 //! inside `PLUGIN_MIN_PORT..=PLUGIN_MAX_PORT`, serves AutoMTLS when Terraform passes
 //! `PLUGIN_CLIENT_CERT` (plain TCP with `TF_DISABLE_PLUGIN_TLS` or no certificate), prints
@@ -36,6 +36,7 @@ use crate::proto::plugin::Empty;
 use crate::proto::tfplugin6::provider_server::ProviderServer;
 use crate::service::{ProviderBackend, ProviderService};
 use crate::tls::{self, TlsError};
+use crate::ProviderIdentity;
 
 /// The cookie go-plugin hosts (Terraform, OpenTofu) set so a provider knows it was launched
 /// as a plugin.
@@ -56,8 +57,8 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 pub enum ServeError {
     #[error(
         "This binary is a plugin. It is not meant to be executed directly.\n\
-         Terraform runs it: install it as the provider wpstack/wordpress (see the README) \
-         and run `terraform plan` or `terraform apply`."
+         Terraform runs it: install it as a provider and run `terraform plan` or \
+         `terraform apply`."
     )]
     NotLaunchedByTerraform,
     #[error(
@@ -203,26 +204,33 @@ impl RunningServer {
 
 /// Serves the provider for Terraform: the whole plugin lifecycle, reading the environment.
 /// Returns when Terraform is done with the provider.
-pub async fn serve(backend: Arc<dyn ProviderBackend>) -> Result<(), ServeError> {
+pub async fn serve(
+    backend: Arc<dyn ProviderBackend>,
+    identity: &ProviderIdentity,
+) -> Result<(), ServeError> {
     let options = ServeOptions::from_env()?;
     let server = start(options, backend).await?;
     ignore_interrupts();
     write_handshake_line(&server.handshake)?;
     tracing::info!(
-        version = env!("CARGO_PKG_VERSION"),
+        version = identity.version,
         protocol = server.handshake.protocol_version,
         address = %server.handshake.address,
-        "terraform-provider-wordpress serving"
+        "{} serving",
+        identity.name
     );
     server.wait().await
 }
 
 /// The entry point for `main`: panic hook, logging, [`serve`]; prints the error (e.g. the
 /// friendly "not meant to be executed directly") and returns exit code 1 on failure.
-pub async fn run(backend: Arc<dyn ProviderBackend>) -> std::process::ExitCode {
+pub async fn run(
+    backend: Arc<dyn ProviderBackend>,
+    identity: &ProviderIdentity,
+) -> std::process::ExitCode {
     install_panic_hook();
-    crate::logging::init();
-    match serve(backend).await {
+    crate::logging::init(identity);
+    match serve(backend, identity).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("{err}");

@@ -6,178 +6,21 @@
 //! [`Value::as_str`] and the `From` conversions keep resource code short:
 //!
 //! ```
-//! use tfprovider::value::Value;
-//! let network = Value::object_of([("vpc_cidr", Value::from("10.0.0.0/16"))]);
+//! use tfplugin::value::Value;
+//! let network = Value::object_of([("cidr", Value::from("10.0.0.0/16"))]);
 //! let state = Value::object_of([("network", network)]);
-//! assert_eq!(state.attr("network").attr("vpc_cidr").as_str(), Some("10.0.0.0/16"));
+//! assert_eq!(state.attr("network").attr("cidr").as_str(), Some("10.0.0.0/16"));
 //! assert!(state.attr("missing").is_null());
 //! ```
+//!
+//! [`Type`] and its JSON syntax live in `types`; values and numbers here.
+
+mod types;
 
 use std::collections::BTreeMap;
 use std::fmt;
 
-/// A Terraform type constraint.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Type {
-    String,
-    Number,
-    Bool,
-    List(Box<Type>),
-    Set(Box<Type>),
-    Map(Box<Type>),
-    Object(BTreeMap<String, Type>),
-    Tuple(Vec<Type>),
-    /// Any type; values of it travel with their concrete type on the wire.
-    Dynamic,
-}
-
-/// A type description Terraform sent or we were asked to parse is not valid.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid type description {description}: {reason}")]
-pub struct TypeError {
-    pub description: String,
-    pub reason: String,
-}
-
-impl TypeError {
-    fn new(description: &serde_json::Value, reason: impl Into<String>) -> Self {
-        TypeError {
-            description: description.to_string(),
-            reason: reason.into(),
-        }
-    }
-}
-
-impl Type {
-    pub fn list(element: Type) -> Type {
-        Type::List(Box::new(element))
-    }
-
-    pub fn set(element: Type) -> Type {
-        Type::Set(Box::new(element))
-    }
-
-    pub fn map(element: Type) -> Type {
-        Type::Map(Box::new(element))
-    }
-
-    /// `Type::object([("id", Type::String), ("size", Type::Number)])`.
-    pub fn object<K: Into<String>>(attributes: impl IntoIterator<Item = (K, Type)>) -> Type {
-        Type::Object(
-            attributes
-                .into_iter()
-                .map(|(name, ty)| (name.into(), ty))
-                .collect(),
-        )
-    }
-
-    /// The type in Terraform's JSON type syntax, e.g. `["list","string"]`.
-    pub fn to_json(&self) -> serde_json::Value {
-        use serde_json::{json, Value as Json};
-        match self {
-            Type::String => json!("string"),
-            Type::Number => json!("number"),
-            Type::Bool => json!("bool"),
-            Type::Dynamic => json!("dynamic"),
-            Type::List(element) => json!(["list", element.to_json()]),
-            Type::Set(element) => json!(["set", element.to_json()]),
-            Type::Map(element) => json!(["map", element.to_json()]),
-            Type::Object(attributes) => {
-                let attributes: serde_json::Map<String, Json> = attributes
-                    .iter()
-                    .map(|(name, ty)| (name.clone(), ty.to_json()))
-                    .collect();
-                json!(["object", attributes])
-            }
-            Type::Tuple(elements) => {
-                json!([
-                    "tuple",
-                    elements.iter().map(Type::to_json).collect::<Vec<_>>()
-                ])
-            }
-        }
-    }
-
-    /// The JSON type syntax as bytes, as a schema attribute's `type` field carries it.
-    pub fn to_json_bytes(&self) -> Vec<u8> {
-        self.to_json().to_string().into_bytes()
-    }
-
-    /// Parses Terraform's JSON type syntax. Optional-attribute markers of object types
-    /// (`["object", {...}, ["attr"]]`) are accepted and ignored.
-    pub fn from_json(json: &serde_json::Value) -> Result<Type, TypeError> {
-        use serde_json::Value as Json;
-        match json {
-            Json::String(name) => Self::primitive_from_name(json, name),
-            Json::Array(parts) => Self::composite_from_parts(json, parts),
-            _ => Err(TypeError::new(json, "expected a string or an array")),
-        }
-    }
-
-    /// Parses the JSON type syntax from bytes.
-    pub fn from_json_bytes(bytes: &[u8]) -> Result<Type, TypeError> {
-        let json: serde_json::Value = serde_json::from_slice(bytes).map_err(|err| TypeError {
-            description: String::from_utf8_lossy(bytes).into_owned(),
-            reason: err.to_string(),
-        })?;
-        Type::from_json(&json)
-    }
-
-    fn primitive_from_name(json: &serde_json::Value, name: &str) -> Result<Type, TypeError> {
-        match name {
-            "string" => Ok(Type::String),
-            "number" => Ok(Type::Number),
-            "bool" => Ok(Type::Bool),
-            "dynamic" => Ok(Type::Dynamic),
-            other => Err(TypeError::new(json, format!("unknown type {other:?}"))),
-        }
-    }
-
-    fn composite_from_parts(
-        json: &serde_json::Value,
-        parts: &[serde_json::Value],
-    ) -> Result<Type, TypeError> {
-        let kind = parts
-            .first()
-            .and_then(serde_json::Value::as_str)
-            .ok_or_else(|| TypeError::new(json, "missing type kind"))?;
-        let argument = parts
-            .get(1)
-            .ok_or_else(|| TypeError::new(json, "missing type argument"))?;
-        match kind {
-            "list" => Ok(Type::list(Type::from_json(argument)?)),
-            "set" => Ok(Type::set(Type::from_json(argument)?)),
-            "map" => Ok(Type::map(Type::from_json(argument)?)),
-            "object" => {
-                let attributes = argument
-                    .as_object()
-                    .ok_or_else(|| TypeError::new(json, "object attributes must be a map"))?;
-                let attributes = attributes
-                    .iter()
-                    .map(|(name, ty)| Ok((name.clone(), Type::from_json(ty)?)))
-                    .collect::<Result<BTreeMap<_, _>, TypeError>>()?;
-                Ok(Type::Object(attributes))
-            }
-            "tuple" => {
-                let elements = argument
-                    .as_array()
-                    .ok_or_else(|| TypeError::new(json, "tuple elements must be an array"))?;
-                let elements = elements
-                    .iter()
-                    .map(Type::from_json)
-                    .collect::<Result<Vec<_>, _>>()?;
-                Ok(Type::Tuple(elements))
-            }
-            other => Err(TypeError::new(json, format!("unknown type kind {other:?}"))),
-        }
-    }
-}
-
-impl fmt::Display for Type {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.to_json())
-    }
-}
+pub use types::{Type, TypeError};
 
 /// A Terraform number. Integers and floats are kept as such; a value that fits neither
 /// (a huge integer, a long decimal) is kept as its decimal text.
@@ -370,7 +213,7 @@ impl Value {
     }
 
     /// Like [`Value::get_attr`], but an absent attribute (or a null/unknown parent) reads
-    /// as null, so paths chain: `state.attr("network").attr("vpc_cidr")`.
+    /// as null, so paths chain: `state.attr("network").attr("cidr")`.
     pub fn attr(&self, name: &str) -> &Value {
         self.get_attr(name).unwrap_or(&NULL)
     }
@@ -529,100 +372,5 @@ impl From<Number> for Value {
 impl<T: Into<Value>> From<Option<T>> for Value {
     fn from(option: Option<T>) -> Value {
         option.map_or(Value::Null, Into::into)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn type_json_syntax_round_trips() {
-        let ty = Type::object([
-            ("name", Type::String),
-            ("zones", Type::list(Type::String)),
-            ("tags", Type::map(Type::String)),
-            ("ids", Type::set(Type::Number)),
-            ("pair", Type::Tuple(vec![Type::Bool, Type::Dynamic])),
-        ]);
-        let json = ty.to_json();
-        assert_eq!(json[0], json!("object"));
-        assert_eq!(json[1]["zones"], json!(["list", "string"]));
-        assert_eq!(json[1]["pair"], json!(["tuple", ["bool", "dynamic"]]));
-        assert_eq!(Type::from_json_bytes(&ty.to_json_bytes()), Ok(ty));
-    }
-
-    #[test]
-    fn object_type_with_optional_markers_parses() {
-        let parsed = Type::from_json(&json!(["object", {"a": "string"}, ["a"]]));
-        assert_eq!(parsed, Ok(Type::object([("a", Type::String)])));
-    }
-
-    #[test]
-    fn malformed_types_are_refused() {
-        for bad in [
-            json!("text"),
-            json!(["list"]),
-            json!(["frob", "string"]),
-            json!(["object", ["a"]]),
-            json!(42),
-        ] {
-            assert!(Type::from_json(&bad).is_err(), "{bad} accepted");
-        }
-        assert!(Type::from_json_bytes(b"{not json").is_err());
-    }
-
-    #[test]
-    fn attr_paths_chain_through_missing_parts() {
-        let value = Value::object_of([("a", Value::object_of([("b", Value::from(3))]))]);
-        assert_eq!(value.attr("a").attr("b").as_i64(), Some(3));
-        assert!(value.attr("x").attr("y").is_null());
-        assert!(Value::Unknown.attr("a").is_null());
-    }
-
-    #[test]
-    fn set_attr_builds_objects_and_refuses_scalars() {
-        let value = Value::Null.with_attr("id", "x").with_attr("n", 2);
-        assert_eq!(value.attr("id").as_str(), Some("x"));
-        let mut scalar = Value::from(true);
-        assert!(!scalar.set_attr("a", 1));
-        assert_eq!(scalar, Value::Bool(true));
-    }
-
-    #[test]
-    fn numbers_compare_by_value() {
-        assert_eq!(Number::Int(2), Number::Float(2.0));
-        assert_eq!(Number::Big("12".into()), Number::Int(12));
-        assert_ne!(Number::Int(2), Number::Float(2.5));
-        assert_eq!(Number::Float(3.0).as_i64(), Some(3));
-        assert_eq!(Number::Float(3.5).as_i64(), None);
-    }
-
-    #[test]
-    fn sets_compare_regardless_of_order_lists_do_not() {
-        assert_eq!(Value::set(["a", "b", "a"]), Value::set(["a", "a", "b"]));
-        assert_ne!(Value::set(["a", "b", "b"]), Value::set(["a", "a", "b"]));
-        assert_ne!(Value::set(["a"]), Value::set(["a", "a"]));
-        assert_ne!(Value::list(["a", "b"]), Value::list(["b", "a"]));
-        assert_ne!(Value::list(["a"]), Value::set(["a"]));
-        assert_ne!(Value::Map(BTreeMap::new()), Value::Object(BTreeMap::new()));
-    }
-
-    #[test]
-    fn wholly_known_looks_inside_collections() {
-        assert!(Value::list(["a"]).is_wholly_known());
-        assert!(!Value::List(vec![Value::Unknown]).is_wholly_known());
-        assert!(!Value::object_of([("a", Value::Unknown)]).is_wholly_known());
-    }
-
-    #[test]
-    fn string_helpers_skip_non_strings() {
-        let list = Value::List(vec![Value::from("a"), Value::Null, Value::from("b")]);
-        assert_eq!(list.string_items(), vec!["a", "b"]);
-        let map = Value::map([("k", "v")]);
-        assert_eq!(map.string_entries().get("k"), Some(&"v"));
-        assert_eq!(Value::from(Some("x")), Value::from("x"));
-        assert_eq!(Value::from(None::<String>), Value::Null);
     }
 }

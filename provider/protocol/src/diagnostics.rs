@@ -2,9 +2,9 @@
 //! an [`AttributePath`] makes Terraform print the offending configuration line.
 //!
 //! ```
-//! use tfprovider::diagnostics::{AttributePath, Diagnostic};
+//! use tfplugin::diagnostics::{AttributePath, Diagnostic};
 //! let diagnostic = Diagnostic::error("Invalid CIDR", "Use a block such as 10.0.0.0/16.")
-//!     .with_path(AttributePath::attribute("network").attr("vpc_cidr"));
+//!     .with_path(AttributePath::attribute("network").attr("cidr"));
 //! assert!(Diagnostic::has_errors(&[diagnostic]));
 //! ```
 

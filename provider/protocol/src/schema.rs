@@ -3,18 +3,18 @@
 //! [`Block::value_type`], the object type Terraform uses for configuration, plan and state.
 //!
 //! ```
-//! use tfprovider::schema::{Attribute, Block, NestedBlock, Nesting, Schema};
-//! use tfprovider::value::Type;
+//! use tfplugin::schema::{Attribute, Block, NestedBlock, Nesting, Schema};
+//! use tfplugin::value::Type;
 //! let schema = Schema::new(
 //!     1,
-//!     Block::new("A stack.")
-//!         .attribute(Attribute::required("name", Type::String, "Stack name."))
+//!     Block::new("A server.")
+//!         .attribute(Attribute::required("name", Type::String, "Server name."))
 //!         .attribute(Attribute::computed("id", Type::String, "Same as name."))
 //!         .block(NestedBlock::new(
 //!             "network",
 //!             Nesting::Single,
 //!             Block::new("Network tier.")
-//!                 .attribute(Attribute::optional_computed("vpc_cidr", Type::String, "VPC CIDR.")),
+//!                 .attribute(Attribute::optional_computed("cidr", Type::String, "Address range.")),
 //!         )),
 //! );
 //! assert!(matches!(schema.value_type(), Type::Object(attrs) if attrs.contains_key("network")));
