@@ -28,6 +28,8 @@ pub enum FaultKind {
     Error,
     /// A response rewritten to show an object still being created or modified.
     Pending,
+    /// A refusal an AWS-behaviour preset played (IAM propagation, RDS state, quota, ...).
+    Refused,
 }
 
 /// What the dice decided for one call.
