@@ -88,8 +88,8 @@ enum Verdict {
     Answer(AwsError),
     /// A preset's whole answer, for an API moto lacks.
     Reply(Response<Full<Bytes>>),
-    /// A preset needs moto's answers to these first.
-    Lookup(Lookup),
+    /// A preset needs moto's answers to these first (the call's `nth`, for the fault log).
+    Lookup(Lookup, u64),
     DropBefore,
     Forward {
         drop_after: bool,
@@ -159,7 +159,7 @@ async fn handle(
     let drop_after = match verdict {
         Verdict::Answer(error) => return Ok(error.into_response(aws.protocol)),
         Verdict::Reply(response) => return Ok(response),
-        Verdict::Lookup(lookup) => match look_up(&shared, &aws, &parts, lookup).await {
+        Verdict::Lookup(lookup, nth) => match look_up(&shared, &aws, &parts, lookup, nth).await {
             Some(Verdict::Answer(error)) => return Ok(error.into_response(aws.protocol)),
             Some(Verdict::Reply(response)) => return Ok(response),
             _ => false,
@@ -186,6 +186,7 @@ async fn look_up(
     aws: &AwsRequest,
     parts: &RequestParts,
     lookup: Lookup,
+    nth: u64,
 ) -> Option<Verdict> {
     let mut answers = Vec::new();
     for request in lookup.requests() {
@@ -209,21 +210,18 @@ async fn look_up(
     let action = state
         .presets
         .conclude(lookup, answers, &state.config, Instant::now())?;
-    Some(preset_verdict(state, aws, action))
+    Some(preset_verdict(state, aws, nth, action))
 }
 
 /// A preset's action as a verdict; refusals are counted as faults.
-fn preset_verdict(state: &mut RunState, aws: &AwsRequest, action: Action) -> Verdict {
+fn preset_verdict(state: &mut RunState, aws: &AwsRequest, nth: u64, action: Action) -> Verdict {
     match action {
         Action::Refuse(error) => {
-            let nth = state.stats.calls_to(&aws.call.service, &aws.call.operation);
-            state
-                .stats
-                .record_fault(&aws.call, nth.saturating_sub(1), FaultKind::Refused);
+            state.stats.record_fault(&aws.call, nth, FaultKind::Error);
             Verdict::Answer(error)
         }
         Action::Reply(reply) => Verdict::Reply(reply.into_response()),
-        Action::Lookup(lookup) => Verdict::Lookup(lookup),
+        Action::Lookup(lookup) => Verdict::Lookup(lookup, nth),
     }
 }
 
@@ -264,7 +262,7 @@ fn decide(shared: &Shared, aws: &AwsRequest, body: &[u8]) -> (Verdict, std::time
                 .presets
                 .before(aws, body, &state.config, &state.registry, now);
             let verdict = match action {
-                Some(action) => preset_verdict(state, aws, action),
+                Some(action) => preset_verdict(state, aws, roll.nth, action),
                 None => Verdict::Forward { drop_after: false },
             };
             (verdict, roll.latency)

@@ -63,7 +63,10 @@ async fn a_database_refuses_delete_and_modify_until_it_is_available() {
         .send()
         .await
         .expect_err("creating");
-    assert_eq!(error.message(), Some("Instance db1 is not in available state."));
+    assert_eq!(
+        error.message(),
+        Some("Instance db1 is not in available state.")
+    );
     tokio::time::sleep(Duration::from_millis(1600)).await;
     assert_eq!(db_status(&rds, "db1").await, "backing-up");
     tokio::time::sleep(Duration::from_millis(800)).await;
@@ -110,7 +113,7 @@ async fn a_database_refuses_delete_and_modify_until_it_is_available() {
         .await
         .expect("snapshot");
     assert_eq!(snapshots.db_snapshots().len(), 1);
-    assert_eq!(rig.stats().faults_of(FaultKind::Refused), 3);
+    assert_eq!(rig.stats().faults_of(FaultKind::Error), 3);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -159,7 +162,10 @@ async fn efs_throughput_updates_are_answered_and_remembered() {
         .send()
         .await
         .expect("update");
-    assert_eq!(updated.throughput_mode(), Some(&ThroughputMode::Provisioned));
+    assert_eq!(
+        updated.throughput_mode(),
+        Some(&ThroughputMode::Provisioned)
+    );
     assert_eq!(updated.life_cycle_state(), &LifeCycleState::Updating);
     tokio::time::sleep(Duration::from_millis(600)).await;
     let described = efs
@@ -169,7 +175,10 @@ async fn efs_throughput_updates_are_answered_and_remembered() {
         .await
         .expect("describe");
     let described = &described.file_systems()[0];
-    assert_eq!(described.throughput_mode(), Some(&ThroughputMode::Provisioned));
+    assert_eq!(
+        described.throughput_mode(),
+        Some(&ThroughputMode::Provisioned)
+    );
     assert_eq!(described.provisioned_throughput_in_mibps(), Some(64.0));
     assert_eq!(described.life_cycle_state(), &LifeCycleState::Available);
     let error = efs

@@ -77,7 +77,9 @@ async fn a_fresh_instance_profile_is_refused_until_iam_has_propagated() {
     assert_eq!(error.code(), Some("ValidationError"));
     let message = error.message().unwrap_or_default();
     assert!(
-        message.starts_with("You must use a valid fully-formed launch template. Invalid IAM Instance Profile ARN"),
+        message.starts_with(
+            "You must use a valid fully-formed launch template. Invalid IAM Instance Profile ARN"
+        ),
         "{message}"
     );
     let error = ec2
@@ -106,7 +108,7 @@ async fn a_fresh_instance_profile_is_refused_until_iam_has_propagated() {
     create_group(&asg, "web", "web", &subnets, None)
         .await
         .expect("propagated");
-    assert_eq!(rig.stats().faults_of(FaultKind::Refused), 2);
+    assert_eq!(rig.stats().faults_of(FaultKind::Error), 2);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -355,7 +357,10 @@ async fn refreshes_fail_roll_back_or_are_cancelled_with_a_reason() {
     );
     tokio::time::sleep(Duration::from_millis(1150)).await;
     let rolling = refresh_status(&asg, "rolls-back").await;
-    assert_eq!(rolling.status(), Some(&InstanceRefreshStatus::RollbackInProgress));
+    assert_eq!(
+        rolling.status(),
+        Some(&InstanceRefreshStatus::RollbackInProgress)
+    );
     assert_eq!(
         rolling.status_reason(),
         Some("instances failed to become healthy")
