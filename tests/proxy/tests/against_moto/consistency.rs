@@ -1,8 +1,8 @@
 //! Eventual consistency after a create, and DependencyViolation on deletes.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use aws_fault_proxy::{FaultConfig, FaultKind, Stats};
+use aws_fault_proxy::FaultKind;
 use aws_sdk_ec2::error::ProvideErrorMetadata;
 
 use crate::common::*;

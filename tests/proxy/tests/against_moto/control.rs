@@ -1,9 +1,12 @@
 //! The control API and the binary.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use aws_fault_proxy::{FaultConfig, FaultKind, Stats};
+use aws_config::retry::RetryConfig;
+use aws_config::BehaviorVersion;
+use aws_fault_proxy::{FaultConfig, Stats};
 use aws_sdk_ec2::error::ProvideErrorMetadata;
+use stack_tests::Moto;
 
 use crate::common::*;
 

@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use aws_fault_proxy::{FaultConfig, FaultKind, Stats};
+use aws_fault_proxy::{FaultConfig, FaultKind};
 use aws_sdk_ec2::error::ProvideErrorMetadata;
 
 use crate::common::*;

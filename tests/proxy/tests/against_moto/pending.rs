@@ -1,9 +1,8 @@
 //! Pending states that clear after their configured time.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use aws_fault_proxy::{FaultConfig, FaultKind, Stats};
-use aws_sdk_ec2::error::ProvideErrorMetadata;
+use aws_sdk_ec2::types::DomainType;
 
 use crate::common::*;
 

@@ -37,7 +37,7 @@ async fn db_status(rds: &aws_sdk_rds::Client, id: &str) -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_database_refuses_delete_and_modify_until_it_is_available() {
     let rig = Rig::start(config(
-        r#"{"rds_states": {"creating_ms": 1500, "backing_up_ms": 700, "modifying_ms": 700, "storage_optimization_ms": 1500}}"#,
+        r#"{"rds_states": {"creating_ms": 1500, "backing_up_ms": 1500, "modifying_ms": 1000, "storage_optimization_ms": 2000}}"#,
     ))
     .await;
     let rds = aws_sdk_rds::Client::new(&rig.sdk(1).await);
@@ -69,7 +69,7 @@ async fn a_database_refuses_delete_and_modify_until_it_is_available() {
     );
     tokio::time::sleep(Duration::from_millis(1600)).await;
     assert_eq!(db_status(&rds, "db1").await, "backing-up");
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    tokio::time::sleep(Duration::from_millis(1600)).await;
     assert_eq!(db_status(&rds, "db1").await, "available");
 
     rds.modify_db_instance()
@@ -80,7 +80,7 @@ async fn a_database_refuses_delete_and_modify_until_it_is_available() {
         .await
         .expect("grow the storage");
     assert_eq!(db_status(&rds, "db1").await, "modifying");
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
     assert_eq!(db_status(&rds, "db1").await, "storage-optimization");
     let error = rds
         .modify_db_instance()
@@ -98,7 +98,7 @@ async fn a_database_refuses_delete_and_modify_until_it_is_available() {
         .send()
         .await
         .expect("a password change is not a storage change");
-    tokio::time::sleep(Duration::from_millis(1600)).await;
+    tokio::time::sleep(Duration::from_millis(2000)).await;
     assert_eq!(db_status(&rds, "db1").await, "available");
     rds.delete_db_instance()
         .db_instance_identifier("db1")
