@@ -10,8 +10,12 @@
 //!   "pending": { "nat_gateway_ms": 1500, "load_balancer_ms": 2500, "db_instance_ms": 12000,
 //!                "mount_target_ms": 1500 },
 //!   "scripted": [ { "operation": "CreateNatGateway", "nth": 0,
-//!                   "fault": { "error": { "status": 400, "code": "InvalidParameterValue" } } } ] }
+//!                   "fault": { "error": { "status": 400, "code": "InvalidParameterValue" } } } ],
+//!   "instance_refresh": { "duration_ms": 3000, "outcome": "rollback_successful" } }
 //! ```
+//!
+//! The AWS-behaviour sections (`iam_propagation`, `instances`, `launch_failures`, `rds_states`,
+//! `instance_refresh`, `efs_update`, `quotas`) are described in `crate::presets::config`.
 
 use std::path::Path;
 use std::time::Duration;
