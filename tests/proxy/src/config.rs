@@ -10,13 +10,22 @@
 //!   "pending": { "nat_gateway_ms": 1500, "load_balancer_ms": 2500, "db_instance_ms": 12000,
 //!                "mount_target_ms": 1500 },
 //!   "scripted": [ { "operation": "CreateNatGateway", "nth": 0,
-//!                   "fault": { "error": { "status": 400, "code": "InvalidParameterValue" } } } ] }
+//!                   "fault": { "error": { "status": 400, "code": "InvalidParameterValue" } } } ],
+//!   "instance_refresh": { "duration_ms": 3000, "outcome": "rollback_successful" } }
 //! ```
+//!
+//! The AWS-behaviour sections (`iam_propagation`, `instances`, `launch_failures`, `rds_states`,
+//! `instance_refresh`, `efs_update`, `quotas`) are described in `crate::presets::config`.
 
 use std::path::Path;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+
+pub use crate::presets::config::{
+    EfsUpdateConfig, IamPropagationConfig, InstanceRefreshConfig, InstancesConfig,
+    LaunchFailuresConfig, QuotasConfig, RdsStatesConfig, RefreshOutcome,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -44,6 +53,21 @@ pub struct FaultConfig {
     pub pending: PendingConfig,
     /// Exact faults on chosen calls, applied before the random ones.
     pub scripted: Vec<ScriptedFault>,
+    /// AWS behaviours moto lacks (see [`crate::presets`]); each is off when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iam_propagation: Option<IamPropagationConfig>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instances: Option<InstancesConfig>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub launch_failures: Option<LaunchFailuresConfig>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rds_states: Option<RdsStatesConfig>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance_refresh: Option<InstanceRefreshConfig>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub efs_update: Option<EfsUpdateConfig>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quotas: Option<QuotasConfig>,
 }
 
 /// One fault on a chosen call: e.g. fail the first CreateNatGateway with a non-retryable error
@@ -227,6 +251,16 @@ mod tests {
     fn the_shipped_configs_are_valid() {
         let timings = FaultConfig::from_json(include_str!("../configs/aws-timings.json")).unwrap();
         assert_eq!(timings.pending.db_instance_ms, 12_000);
+        let realistic =
+            FaultConfig::from_json(include_str!("../configs/aws-realistic.json")).unwrap();
+        assert!(realistic.iam_propagation.is_some() && realistic.instances.is_some());
+        assert!(realistic.rds_states.is_some() && realistic.instance_refresh.is_some());
+        assert!(realistic.efs_update.is_some() && realistic.quotas.is_some());
+        let failures = realistic.launch_failures.as_ref().unwrap();
+        assert!(
+            failures.window_ms > 0,
+            "capacity comes back, or no apply could pass"
+        );
         let faults = FaultConfig::from_json(include_str!("../configs/faults-10pct.json")).unwrap();
         let f = &faults.faults;
         let share = f.throttle + f.server_error + f.drop_before + f.drop_after;

@@ -1,5 +1,6 @@
 //! The control API under `/_proxy/`, on the proxy's own port and never forwarded:
-//! `GET stats`, `POST reset`, `GET config`, `POST config` (replace the fault config).
+//! `GET stats`, `POST reset`, `GET config`, `POST config` (replace the fault config),
+//! `GET refreshes` (instance refreshes started, with the preferences their callers sent).
 
 use http_body_util::Full;
 use hyper::body::Bytes;
@@ -19,6 +20,10 @@ pub(crate) fn answer(
 ) -> Response<Full<Bytes>> {
     match (method.as_str(), route.trim_end_matches('/')) {
         ("GET", "stats") => json(StatusCode::OK, serde_json::to_value(&shared.state().stats)),
+        ("GET", "refreshes") => json(
+            StatusCode::OK,
+            serde_json::to_value(shared.state().presets.instance_refreshes()),
+        ),
         ("GET", "config") => json(StatusCode::OK, serde_json::to_value(&shared.state().config)),
         ("POST", "reset") => {
             shared.state().reset();
@@ -40,7 +45,7 @@ pub(crate) fn answer(
         _ => json(
             StatusCode::NOT_FOUND,
             Ok(
-                serde_json::json!({ "error": format!("no control route {method} {PREFIX}{route}: use GET stats, GET config, POST reset, POST config") }),
+                serde_json::json!({ "error": format!("no control route {method} {PREFIX}{route}: use GET stats, GET config, GET refreshes, POST reset, POST config") }),
             ),
         ),
     }

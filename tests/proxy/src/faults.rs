@@ -24,7 +24,8 @@ pub enum FaultKind {
     DropAfter,
     NotFound,
     DependencyViolation,
-    /// A scripted error with a code of the test's choosing.
+    /// An AWS error answered on purpose: a scripted one with a code of the test's choosing,
+    /// or a refusal an AWS-behaviour preset plays (IAM propagation, RDS state, quota, ...).
     Error,
     /// A response rewritten to show an object still being created or modified.
     Pending,

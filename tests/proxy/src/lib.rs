@@ -7,8 +7,9 @@
 //! every call by service and operation.
 //!
 //! Modules, one per concern: [`identify`] (which service and operation), [`faults`] (seeded
-//! random faults and latency), [`consistency`], [`dependency`], [`pending`], [`aws_errors`]
-//! (each protocol's error shape), [`control`] (the `/_proxy/` API), `server` (HTTP plumbing).
+//! random faults and latency), [`consistency`], [`dependency`], [`pending`], [`presets`] (AWS
+//! behaviours moto lacks, switched on per config section), [`aws_errors`] (each protocol's
+//! error shape), `control` (the `/_proxy/` API), `server` (HTTP plumbing).
 //!
 //! ```no_run
 //! use aws_fault_proxy::{FaultConfig, FaultProxy};
@@ -31,6 +32,7 @@ pub mod faults;
 pub mod identify;
 pub mod objects;
 pub mod pending;
+pub mod presets;
 mod server;
 pub mod stats;
 mod xml;
@@ -43,9 +45,12 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 pub use config::{
-    ConsistencyConfig, DependencyConfig, FaultConfig, LatencyConfig, PendingConfig, RandomFaults,
+    ConsistencyConfig, DependencyConfig, EfsUpdateConfig, FaultConfig, IamPropagationConfig,
+    InstanceRefreshConfig, InstancesConfig, LatencyConfig, LaunchFailuresConfig, PendingConfig,
+    QuotasConfig, RandomFaults, RdsStatesConfig, RefreshOutcome,
 };
 pub use faults::FaultKind;
+pub use presets::refresh::RefreshRecord;
 pub use stats::{FaultEvent, Stats};
 
 use server::Shared;
@@ -164,6 +169,12 @@ impl FaultProxy {
         config.validate()?;
         self.shared.state().set_config(config);
         Ok(())
+    }
+
+    /// Instance refreshes started through the proxy (`instance_refresh` preset), with the
+    /// preferences each caller sent.
+    pub fn instance_refreshes(&self) -> Vec<RefreshRecord> {
+        self.shared.state().presets.instance_refreshes()
     }
 
     /// Forget counters, learned objects and fault history; keep the configuration.

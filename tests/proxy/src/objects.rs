@@ -1,7 +1,7 @@
 //! The AWS objects the proxy tracks: learned from create responses, remembered with the time
 //! they were created so consistency windows and pending states can be timed from it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
 use crate::aws_errors::AwsError;
@@ -149,6 +149,10 @@ pub struct Registry {
     modified: HashMap<String, Instant>,
     /// Objects the proxy never sees created (ASG instances, targets): when first seen.
     first_seen: HashMap<String, Instant>,
+    /// RDS instances: when a storage change (size, type, IOPS) was last accepted.
+    storage_modified: HashMap<String, Instant>,
+    /// RDS instances stopped through StopDBInstance and not started since.
+    stopped: HashSet<String>,
 }
 
 impl Registry {
@@ -171,6 +175,31 @@ impl Registry {
 
     pub fn modified(&self, id: &str) -> Option<Instant> {
         self.modified.get(id).copied()
+    }
+
+    pub fn learn_storage_modified(&mut self, id: &str, now: Instant) {
+        self.storage_modified.insert(id.to_string(), now);
+    }
+
+    pub fn storage_modified(&self, id: &str) -> Option<Instant> {
+        self.storage_modified.get(id).copied()
+    }
+
+    pub fn set_stopped(&mut self, id: &str, stopped: bool) {
+        if stopped {
+            self.stopped.insert(id.to_string());
+        } else {
+            self.stopped.remove(id);
+        }
+    }
+
+    pub fn is_stopped(&self, id: &str) -> bool {
+        self.stopped.contains(id)
+    }
+
+    /// When `id` was first seen, if it has been.
+    pub fn seen_at(&self, id: &str) -> Option<Instant> {
+        self.first_seen.get(id).copied()
     }
 
     /// When `id` was first seen; records `now` the first time.

@@ -4,19 +4,100 @@
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use crate::config::{millis, PendingConfig};
+use crate::config::{millis, FaultConfig, PendingConfig};
 use crate::identify::CallId;
 use crate::objects::Registry;
 use crate::xml;
+
+/// How long each pending state lasts: the `pending` section, lengthened by the presets that
+/// time the same objects (`instances`, `rds_states`).
+#[derive(Debug, Clone, Default)]
+pub struct Timings {
+    pub pending: PendingConfig,
+    /// RDS `backing-up` once `creating` ends.
+    pub db_backing_up: Duration,
+    /// RDS `storage-optimization` once the `modifying` after a storage change ends.
+    pub db_storage_optimization: Duration,
+    /// Targets are timed from their instance's first sight (boot, then health checks).
+    pub targets_follow_instances: bool,
+    /// Targets end `unhealthy` rather than `healthy`.
+    pub targets_unhealthy: bool,
+}
+
+impl From<PendingConfig> for Timings {
+    fn from(pending: PendingConfig) -> Timings {
+        Timings {
+            pending,
+            ..Timings::default()
+        }
+    }
+}
+
+impl Timings {
+    pub fn of(config: &FaultConfig) -> Timings {
+        let mut timings = Timings::from(config.pending.clone());
+        let pending = &mut timings.pending;
+        if let Some(instances) = &config.instances {
+            pending.asg_instance_ms = pending.asg_instance_ms.max(instances.boot_ms);
+            pending.target_ms = pending
+                .target_ms
+                .max(instances.boot_ms + instances.health_ms);
+            timings.targets_follow_instances = true;
+            timings.targets_unhealthy = instances.unhealthy;
+        }
+        if let Some(rds) = &config.rds_states {
+            pending.db_instance_ms = pending.db_instance_ms.max(rds.creating_ms);
+            pending.db_modify_ms = pending.db_modify_ms.max(rds.modifying_ms);
+            timings.db_backing_up = millis(rds.backing_up_ms);
+            timings.db_storage_optimization = millis(rds.storage_optimization_ms);
+        }
+        timings
+    }
+}
+
+/// The state an RDS instance is in by the proxy's clocks, or `None` when it is `available`
+/// as far as they go.
+pub fn db_status(
+    id: &str,
+    registry: &Registry,
+    timings: &Timings,
+    now: Instant,
+) -> Option<&'static str> {
+    let since = |at: Instant| now.saturating_duration_since(at);
+    let creating = millis(timings.pending.db_instance_ms);
+    let modifying = millis(timings.pending.db_modify_ms);
+    if let Some((_, created)) = registry.created(id) {
+        if since(created) < creating {
+            return Some("creating");
+        }
+        if since(created) < creating + timings.db_backing_up {
+            return Some("backing-up");
+        }
+    }
+    if registry
+        .modified(id)
+        .is_some_and(|at| since(at) < modifying)
+    {
+        return Some("modifying");
+    }
+    if registry
+        .storage_modified(id)
+        .is_some_and(|at| since(at) < modifying + timings.db_storage_optimization)
+    {
+        return Some("storage-optimization");
+    }
+    registry.is_stopped(id).then_some("stopped")
+}
 
 /// The response body rewritten to show pending states, or `None` when nothing is pending.
 pub fn rewrite(
     call: &CallId,
     body: &str,
     registry: &mut Registry,
-    config: &PendingConfig,
+    timings: &Timings,
     now: Instant,
 ) -> Option<String> {
+    let config = &timings.pending;
     let mut clock = Clock { registry, now };
     match (call.service.as_str(), call.operation.as_str()) {
         ("ec2", "DescribeNatGateways" | "CreateNatGateway") => {
@@ -30,20 +111,12 @@ pub fn rewrite(
             )
         }
         ("rds", "DescribeDBInstances" | "CreateDBInstance" | "ModifyDBInstance") => {
-            let (creating, modifying) =
-                (millis(config.db_instance_ms), millis(config.db_modify_ms));
             xml::rewrite_states(
                 body,
                 "DBInstanceIdentifier",
                 &["DBInstance"],
                 "DBInstanceStatus",
-                |id| {
-                    if clock.since_created(id, creating) {
-                        Some("creating")
-                    } else {
-                        clock.since_modified(id, modifying).then_some("modifying")
-                    }
-                },
+                |id| db_status(id, clock.registry, timings, now),
             )
         }
         ("elasticloadbalancing", "DescribeLoadBalancers" | "CreateLoadBalancer") => {
@@ -75,14 +148,27 @@ pub fn rewrite(
             })
         }
         ("elasticloadbalancing", "DescribeTargetHealth") => {
+            let namespace = if timings.targets_follow_instances {
+                "instance"
+            } else {
+                "target"
+            };
             let pending = clock.first_seen_within(
                 &xml::element_values(body, "Id"),
-                "target",
+                namespace,
                 millis(config.target_ms),
             );
-            xml::rewrite_states(body, "Id", &["member"], "State", |id| {
-                pending.contains(id).then_some("initial")
-            })
+            let rewritten = xml::rewrite_states(body, "Id", &["member"], "State", |id| {
+                if pending.contains(id) {
+                    Some("initial")
+                } else {
+                    timings.targets_unhealthy.then_some("unhealthy")
+                }
+            })?;
+            Some(rewritten.replace(
+                "<State>unhealthy</State></TargetHealth>",
+                "<State>unhealthy</State><Reason>Target.FailedHealthChecks</Reason><Description>Health checks failed</Description></TargetHealth>",
+            ))
         }
         ("route53", "GetChange" | "ChangeResourceRecordSets") => {
             let hold = millis(config.dns_change_ms);
@@ -104,12 +190,6 @@ impl Clock<'_> {
         self.registry
             .created(id)
             .is_some_and(|(_, at)| self.now.duration_since(at) < hold)
-    }
-
-    fn since_modified(&self, id: &str, hold: Duration) -> bool {
-        self.registry
-            .modified(id)
-            .is_some_and(|at| self.now.duration_since(at) < hold)
     }
 
     /// For objects the proxy never sees created: pending for `hold` after first sight.
@@ -189,6 +269,7 @@ mod tests {
             nat_gateway_ms: 1000,
             ..PendingConfig::default()
         };
+        let config = Timings::from(config);
         let body = "<r><natGatewaySet><item><natGatewayId>nat-1</natGatewayId><state>available</state></item></natGatewaySet></r>";
         let describe = call("ec2", "DescribeNatGateways");
         let early = rewrite(
@@ -224,6 +305,7 @@ mod tests {
             db_modify_ms: 1000,
             ..PendingConfig::default()
         };
+        let config = Timings::from(config);
         let body = "<DBInstances><DBInstance><DBInstanceIdentifier>db</DBInstanceIdentifier><DBInstanceStatus>available</DBInstanceStatus></DBInstance></DBInstances>";
         let describe = call("rds", "DescribeDBInstances");
         assert!(rewrite(&describe, body, &mut registry, &config, start)
@@ -262,6 +344,7 @@ mod tests {
             mount_target_ms: 1000,
             ..PendingConfig::default()
         };
+        let config = Timings::from(config);
         let body = r#"{"MountTargets":[{"MountTargetId":"fsmt-1","LifeCycleState":"available"},{"MountTargetId":"fsmt-2","LifeCycleState":"available"}]}"#;
         let out = rewrite(
             &call("elasticfilesystem", "DescribeMountTargets"),
@@ -284,6 +367,7 @@ mod tests {
             target_ms: 1000,
             ..PendingConfig::default()
         };
+        let config = Timings::from(config);
         let body = "<TargetHealthDescriptions><member><Target><Id>i-1</Id><Port>80</Port></Target><TargetHealth><State>healthy</State></TargetHealth></member></TargetHealthDescriptions>";
         let describe = call("elasticloadbalancing", "DescribeTargetHealth");
         let early = rewrite(&describe, body, &mut registry, &config, start).unwrap();
@@ -309,6 +393,7 @@ mod tests {
             dns_change_ms: 1000,
             ..PendingConfig::default()
         };
+        let config = Timings::from(config);
         let early = rewrite(&submit, change, &mut registry, &config, start).unwrap();
         assert!(early.contains("<Status>PENDING</Status>"), "{early}");
         let get = call("route53", "GetChange");
@@ -323,6 +408,7 @@ mod tests {
             asg_instance_ms: 1000,
             ..PendingConfig::default()
         };
+        let config = Timings::from(config);
         let body = "<Instances><member><InstanceId>i-1</InstanceId><LifecycleState>InService</LifecycleState></member></Instances>";
         let describe = call("autoscaling", "DescribeAutoScalingGroups");
         assert!(rewrite(&describe, body, &mut registry, &config, start)

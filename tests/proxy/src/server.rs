@@ -24,7 +24,8 @@ use crate::dependency::DependencyTracker;
 use crate::faults::{Dice, FaultKind, RandomFault};
 use crate::identify::{identify, AwsRequest, Protocol};
 use crate::objects::Registry;
-use crate::pending;
+use crate::pending::{self, Timings};
+use crate::presets::{Action, Lookup, Presets};
 use crate::stats::Stats;
 use crate::ProxyError;
 
@@ -36,6 +37,7 @@ pub(crate) struct RunState {
     pub dice: Dice,
     pub registry: Registry,
     pub dependency: DependencyTracker,
+    pub presets: Presets,
 }
 
 impl RunState {
@@ -84,8 +86,14 @@ impl Shared {
 /// What happens to one AWS call, decided before it is forwarded.
 enum Verdict {
     Answer(AwsError),
+    /// A preset's whole answer, for an API moto lacks.
+    Reply(Response<Full<Bytes>>),
+    /// A preset needs moto's answers to these first (the call's `nth`, for the fault log).
+    Lookup(Lookup, u64),
     DropBefore,
-    Forward { drop_after: bool },
+    Forward {
+        drop_after: bool,
+    },
 }
 
 /// Serve until `shutdown` changes.
@@ -144,12 +152,18 @@ async fn handle(
             },
         );
     };
-    let (verdict, latency) = decide(&shared, &aws);
+    let (verdict, latency) = decide(&shared, &aws, &body);
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
     let drop_after = match verdict {
         Verdict::Answer(error) => return Ok(error.into_response(aws.protocol)),
+        Verdict::Reply(response) => return Ok(response),
+        Verdict::Lookup(lookup, nth) => match look_up(&shared, &aws, &parts, lookup, nth).await {
+            Some(Verdict::Answer(error)) => return Ok(error.into_response(aws.protocol)),
+            Some(Verdict::Reply(response)) => return Ok(response),
+            _ => false,
+        },
         Verdict::DropBefore => return Err(ProxyError::InjectedDrop),
         Verdict::Forward { drop_after } => drop_after,
     };
@@ -165,9 +179,55 @@ async fn handle(
     Ok(response)
 }
 
+/// Run a preset's lookups against moto and let it decide; `None` forwards the call (also
+/// when moto could not be asked: the call then meets moto as it would without the preset).
+async fn look_up(
+    shared: &Shared,
+    aws: &AwsRequest,
+    parts: &RequestParts,
+    lookup: Lookup,
+    nth: u64,
+) -> Option<Verdict> {
+    let mut answers = Vec::new();
+    for request in lookup.requests() {
+        let mut asked = parts.clone();
+        asked.method = request.method.parse().ok()?;
+        let (answer, body) = forward(
+            &shared.upstream,
+            &asked,
+            &request.path_and_query,
+            Bytes::from(request.body),
+        )
+        .await
+        .ok()?;
+        answers.push((
+            answer.status.as_u16(),
+            String::from_utf8_lossy(&body).into_owned(),
+        ));
+    }
+    let mut state = shared.state();
+    let state = &mut *state;
+    let action = state
+        .presets
+        .conclude(lookup, answers, &state.config, Instant::now())?;
+    Some(preset_verdict(state, aws, nth, action))
+}
+
+/// A preset's action as a verdict; refusals are counted as faults.
+fn preset_verdict(state: &mut RunState, aws: &AwsRequest, nth: u64, action: Action) -> Verdict {
+    match action {
+        Action::Refuse(error) => {
+            state.stats.record_fault(&aws.call, nth, FaultKind::Error);
+            Verdict::Answer(error)
+        }
+        Action::Reply(reply) => Verdict::Reply(reply.into_response()),
+        Action::Lookup(lookup) => Verdict::Lookup(lookup, nth),
+    }
+}
+
 /// Count the call and pick its fault, if any, in priority order: scripted, random,
-/// DependencyViolation, eventual consistency.
-fn decide(shared: &Shared, aws: &AwsRequest) -> (Verdict, std::time::Duration) {
+/// DependencyViolation, eventual consistency; then the AWS-behaviour presets.
+fn decide(shared: &Shared, aws: &AwsRequest, body: &[u8]) -> (Verdict, std::time::Duration) {
     let now = Instant::now();
     let mut state = shared.state();
     let state = &mut *state;
@@ -197,7 +257,16 @@ fn decide(shared: &Shared, aws: &AwsRequest) -> (Verdict, std::time::Duration) {
             state.stats.record_fault(&aws.call, roll.nth, kind);
             (verdict, roll.latency)
         }
-        None => (Verdict::Forward { drop_after: false }, roll.latency),
+        None => {
+            let action = state
+                .presets
+                .before(aws, body, &state.config, &state.registry, now);
+            let verdict = match action {
+                Some(action) => preset_verdict(state, aws, roll.nth, action),
+                None => Verdict::Forward { drop_after: false },
+            };
+            (verdict, roll.latency)
+        }
     }
 }
 
@@ -250,17 +319,17 @@ fn observe_response(shared: &Shared, aws: &AwsRequest, status: StatusCode, body:
             state.registry.learn_modified(id, now);
         }
     }
-    match pending::rewrite(
-        &aws.call,
-        text,
-        &mut state.registry,
-        &state.config.pending,
-        now,
-    ) {
-        Some(rewritten) => {
-            state.stats.record_pending();
-            Bytes::from(rewritten)
-        }
+    let timings = Timings::of(&state.config);
+    let pending = pending::rewrite(&aws.call, text, &mut state.registry, &timings, now);
+    if pending.is_some() {
+        state.stats.record_pending();
+    }
+    let shown = pending.as_deref().unwrap_or(text);
+    let presets = state
+        .presets
+        .after(aws, shown, &state.config, &mut state.registry, now);
+    match presets.or(pending) {
+        Some(rewritten) => Bytes::from(rewritten),
         None => body,
     }
 }

@@ -90,6 +90,61 @@ pub fn rewrite_states<'s>(
     Some(out)
 }
 
+/// The byte ranges of the blocks (innermost enclosing elements named one of `block_tags`)
+/// whose `<id_tag>` value satisfies `wanted`, in document order.
+pub fn blocks_where(
+    body: &str,
+    id_tag: &str,
+    block_tags: &[&str],
+    wanted: impl Fn(&str) -> bool,
+) -> Vec<Range<usize>> {
+    let mut blocks: Vec<Range<usize>> =
+        marked_blocks(body, id_tag, block_tags, |id| wanted(id).then_some(""))
+            .into_iter()
+            .map(|(range, _)| range)
+            .collect();
+    blocks.sort_by_key(|range| range.start);
+    blocks
+}
+
+/// The content range (between the tags) of the first `<tag>…</tag>` inside `block`.
+pub fn child_content(body: &str, block: Range<usize>, tag: &str) -> Option<Range<usize>> {
+    let slice = &body[block.clone()];
+    let mut depth = 0usize;
+    let mut start = None;
+    for t in tags(slice).filter(|t| t.name == tag) {
+        match t.kind {
+            TagKind::Empty => {}
+            TagKind::Open => {
+                if depth == 0 && start.is_none() {
+                    start = Some(t.span.end);
+                }
+                depth += 1;
+            }
+            TagKind::Close => {
+                depth = depth.saturating_sub(1);
+                if let (0, Some(from)) = (depth, start) {
+                    return Some(block.start + from..block.start + t.span.start);
+                }
+            }
+        }
+    }
+    None
+}
+
+/// `body` with the given ranges (not overlapping) removed; `None` when there are none.
+pub fn remove_ranges(body: &str, mut ranges: Vec<Range<usize>>) -> Option<String> {
+    if ranges.is_empty() {
+        return None;
+    }
+    ranges.sort_by_key(|range| range.start);
+    let mut out = body.to_string();
+    for range in ranges.into_iter().rev() {
+        out.replace_range(range, "");
+    }
+    Some(out)
+}
+
 /// The byte ranges of the blocks to rewrite, with the state each should read.
 fn marked_blocks<'s>(
     body: &str,
@@ -178,6 +233,23 @@ mod tests {
         })
         .unwrap();
         assert_eq!(both.matches("<state>pending</state>").count(), 2);
+    }
+
+    #[test]
+    fn blocks_and_children_can_be_emptied() {
+        let groups = "<Groups><member><Name>a</Name><Instances><member><Id>i-1</Id></member></Instances></member><member><Name>b</Name><Instances><member><Id>i-2</Id></member></Instances></member></Groups>";
+        let blocks = blocks_where(groups, "Name", &["member"], |name| name == "b");
+        assert_eq!(blocks.len(), 1);
+        let inner = child_content(groups, blocks[0].clone(), "Instances").unwrap();
+        let out = remove_ranges(groups, vec![inner]).unwrap();
+        assert!(
+            out.contains("<Name>b</Name><Instances></Instances>"),
+            "{out}"
+        );
+        assert!(out.contains("<Id>i-1</Id>"), "{out}");
+        let gone = remove_ranges(groups, blocks).unwrap();
+        assert!(!gone.contains("<Name>b</Name>"), "{gone}");
+        assert!(remove_ranges(groups, Vec::new()).is_none());
     }
 
     #[test]

@@ -1,0 +1,202 @@
+//! AWS behaviours moto lacks, as named presets a config switches on (see [`config`]):
+//! IAM propagation refusals ([`templates`]), instance boot and target health (timed in
+//! `crate::pending`), launch failures ([`launch_failures`]), RDS transitional states
+//! ([`rds`]), the instance-refresh API ([`refresh`]), EFS UpdateFileSystem ([`efs`]) and
+//! account quotas ([`quotas`]).
+//!
+//! The server asks [`Presets::before`] what to do with each call that no fault took, runs
+//! any [`Lookup`] against moto, and hands every successful answer to [`Presets::after`].
+
+pub mod config;
+pub mod efs;
+pub mod launch_failures;
+pub mod quotas;
+pub mod rds;
+pub mod refresh;
+pub mod reply;
+pub mod templates;
+
+use std::time::Instant;
+
+use crate::aws_errors::AwsError;
+use crate::config::FaultConfig;
+use crate::identify::AwsRequest;
+use crate::objects::Registry;
+use crate::pending::Timings;
+
+use efs::EfsThroughput;
+use launch_failures::LaunchFailures;
+use quotas::QuotaCheck;
+use refresh::{RefreshRecord, Refreshes};
+use reply::Reply;
+use templates::Templates;
+
+/// What a preset does with a call before it reaches moto.
+#[derive(Debug)]
+pub enum Action {
+    /// AWS's refusal.
+    Refuse(AwsError),
+    /// The whole answer, for an API moto lacks.
+    Reply(Reply),
+    /// Ask moto first, then decide ([`Presets::conclude`]).
+    Lookup(Lookup),
+}
+
+/// Calls to moto whose answers decide the fate of the original call.
+#[derive(Debug, Clone)]
+pub enum Lookup {
+    /// EC2 query bodies that count what an account holds.
+    Quota(QuotaCheck),
+    /// `GET` of this file system, to answer an UpdateFileSystem carrying `body`.
+    FileSystem { id: String, body: String },
+}
+
+/// One request to moto, sent with the original call's headers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpstreamRequest {
+    pub method: &'static str,
+    pub path_and_query: String,
+    pub body: String,
+}
+
+impl Lookup {
+    pub fn requests(&self) -> Vec<UpstreamRequest> {
+        match self {
+            Lookup::Quota(check) => check
+                .queries()
+                .into_iter()
+                .map(|body| UpstreamRequest {
+                    method: "POST",
+                    path_and_query: "/".to_string(),
+                    body,
+                })
+                .collect(),
+            Lookup::FileSystem { id, .. } => vec![UpstreamRequest {
+                method: "GET",
+                path_and_query: format!("/2015-02-01/file-systems?FileSystemId={id}"),
+                body: String::new(),
+            }],
+        }
+    }
+}
+
+/// What the presets remember during a run.
+#[derive(Debug, Default)]
+pub struct Presets {
+    templates: Templates,
+    refreshes: Refreshes,
+    launch_failures: LaunchFailures,
+    efs: EfsThroughput,
+}
+
+impl Presets {
+    /// Refuse, answer, or look something up for a call no fault took; `None` forwards it.
+    pub fn before(
+        &mut self,
+        request: &AwsRequest,
+        body: &[u8],
+        config: &FaultConfig,
+        registry: &Registry,
+        now: Instant,
+    ) -> Option<Action> {
+        if let Some(iam) = &config.iam_propagation {
+            let refused =
+                templates::propagation_refusal(request, &self.templates, iam, config.seed, now);
+            if let Some(error) = refused {
+                return Some(Action::Refuse(error));
+            }
+        }
+        if let Some(refresh) = &config.instance_refresh {
+            if let Some(answer) = self.refreshes.answer(request, refresh, now) {
+                return Some(answer.map_or_else(Action::Refuse, Action::Reply));
+            }
+        }
+        if let Some(failures) = &config.launch_failures {
+            if let Some(reply) = LaunchFailures::answer(request, &self.templates, failures, now) {
+                return Some(Action::Reply(reply));
+            }
+        }
+        if config.rds_states.is_some() {
+            if let Some(error) = rds::refusal(request, registry, &Timings::of(config), now) {
+                return Some(Action::Refuse(error));
+            }
+        }
+        if let Some(quotas) = &config.quotas {
+            if let Some(check) = QuotaCheck::of(request, quotas) {
+                return Some(Action::Lookup(Lookup::Quota(check)));
+            }
+        }
+        if config.efs_update.is_some()
+            && request.call.service == "elasticfilesystem"
+            && request.call.operation == "UpdateFileSystem"
+        {
+            let id = efs::updated_id(&request.params)?.to_string();
+            return Some(Action::Lookup(Lookup::FileSystem {
+                id,
+                body: String::from_utf8_lossy(body).into_owned(),
+            }));
+        }
+        None
+    }
+
+    /// Decide a looked-up call from moto's answers (status, body), in request order; `None`
+    /// forwards it.
+    pub fn conclude(
+        &mut self,
+        lookup: Lookup,
+        answers: Vec<(u16, String)>,
+        config: &FaultConfig,
+        now: Instant,
+    ) -> Option<Action> {
+        match lookup {
+            Lookup::Quota(check) => {
+                let bodies: Vec<String> = answers.into_iter().map(|(_, body)| body).collect();
+                check.refusal(&bodies).map(Action::Refuse)
+            }
+            Lookup::FileSystem { id, body } => {
+                let (status, described) = answers.into_iter().next()?;
+                let settings = config.efs_update.clone().unwrap_or_default();
+                let answer = self
+                    .efs
+                    .update(&id, &body, status, &described, &settings, now);
+                Some(answer.map_or_else(Action::Refuse, Action::Reply))
+            }
+        }
+    }
+
+    /// Learn from a successful answer of moto's, and rewrite it as the presets show AWS.
+    pub fn after(
+        &mut self,
+        request: &AwsRequest,
+        body: &str,
+        config: &FaultConfig,
+        registry: &mut Registry,
+        now: Instant,
+    ) -> Option<String> {
+        self.templates.observe(request, body, now);
+        rds::observe(request, registry, now);
+        let operation = (
+            request.call.service.as_str(),
+            request.call.operation.as_str(),
+        );
+        match operation {
+            ("ec2", "DescribeAccountAttributes") => {
+                quotas::rewrite_account_attributes(body, config.quotas.as_ref()?)
+            }
+            ("elasticfilesystem", "DescribeFileSystems") => {
+                let settings = config.efs_update.as_ref()?;
+                self.efs.rewrite(body, settings, now)
+            }
+            _ => {
+                let failures = config.launch_failures.as_ref()?;
+                self.launch_failures
+                    .rewrite(request, body, &self.templates, failures, now)
+            }
+        }
+    }
+
+    /// Instance refreshes started so far, with the preferences their callers sent.
+    pub fn instance_refreshes(&self) -> Vec<RefreshRecord> {
+        self.refreshes.records()
+    }
+}
