@@ -8,12 +8,15 @@
 //!   (a Mermaid picture of a stack from `terraform show -json`).
 //! - [`fuzzing`]: the entry points of the product's fuzz targets in `fuzz/` and of their
 //!   corpus replay test.
+//! - [`aws_engine`]: the stack glue's engine seam (`stack::engine`) implemented by
+//!   `stack_core::Engine`.
 //!
 //! Invariant: nothing but the handshake line (written by `tfplugin::server`) is ever written
 //! to stdout while serving Terraform.
 
 use tfplugin::ProviderIdentity;
 
+pub mod aws_engine;
 pub mod cli;
 pub mod diagram;
 pub mod docs;

@@ -1,5 +1,5 @@
 //! `ProviderBackend` for this provider: the provider block's settings and the
-//! `wordpress_ha_stack` lifecycle, translated into calls on `stack_core::Engine`.
+//! `wordpress_ha_stack` lifecycle, translated into calls on a [`StackEngine`].
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -10,7 +10,6 @@ use stack_core::error::{PartialFailure, StackError};
 use stack_core::plan::{plan_create, plan_update, StackPlan};
 use stack_core::spec::StackSpec;
 use stack_core::state::{StackSecrets, StackState};
-use stack_core::Engine;
 use tfplugin::diagnostics::{AttributePath, Diagnostic};
 use tfplugin::schema::Schema;
 use tfplugin::service::{
@@ -23,6 +22,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::convert::{self, outputs_from_value, spec_from_value, string_map_from};
 use super::diagnose::{access_diagnostic, attribute_path, spec_diagnostic, stack_diagnostic};
+use super::engine::{EngineConnector, StackEngine};
 use super::planning::{self, PlanContext};
 use super::provider_config::{self, settings_from_config};
 use super::schema::{self, ResourceDef, TYPE_NAME};
@@ -33,20 +33,17 @@ pub struct WordpressProvider {
     provider_schema: Schema,
     resource_schemas: BTreeMap<String, Schema>,
     resource: ResourceDef,
-    engine: RwLock<Option<Arc<Engine>>>,
+    /// Builds the engine at ConfigureProvider.
+    connector: Arc<dyn EngineConnector>,
+    engine: RwLock<Option<Arc<dyn StackEngine>>>,
     zones: OnceCell<Option<Vec<String>>>,
     /// Cancelled by StopProvider: every wait in flight ends promptly with partial state.
     stop: CancellationToken,
 }
 
-impl Default for WordpressProvider {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl WordpressProvider {
-    pub fn new() -> Self {
+    /// A provider whose ConfigureProvider connects its engine through `connector`.
+    pub fn new(connector: Arc<dyn EngineConnector>) -> Self {
         let resource = schema::resource();
         let resource_schemas =
             BTreeMap::from([(TYPE_NAME.to_string(), to_schema::resource_schema(&resource))]);
@@ -54,13 +51,14 @@ impl WordpressProvider {
             provider_schema: provider_config::schema(),
             resource_schemas,
             resource,
+            connector,
             engine: RwLock::new(None),
             zones: OnceCell::new(),
             stop: CancellationToken::new(),
         }
     }
 
-    async fn engine(&self) -> Result<Arc<Engine>, Diagnostic> {
+    async fn engine(&self) -> Result<Arc<dyn StackEngine>, Diagnostic> {
         self.engine.read().await.clone().ok_or_else(|| {
             Diagnostic::error(
                 "Provider not configured",
@@ -244,7 +242,7 @@ impl ProviderBackend for WordpressProvider {
             Err(diags) => return diags,
         };
         tracing::info!(terraform_version, region = ?settings.region, endpoint = ?settings.endpoint_url, "configuring");
-        let engine = match Engine::connect(settings).await {
+        let engine = match self.connector.connect(settings).await {
             Ok(engine) => engine,
             Err(err) => return vec![stack_diagnostic(&err)],
         };
@@ -257,7 +255,7 @@ impl ProviderBackend for WordpressProvider {
             Ok(None) => {}
             Err(problem) => return vec![access_diagnostic(&problem)],
         }
-        *self.engine.write().await = Some(Arc::new(engine));
+        *self.engine.write().await = Some(engine);
         Vec::new()
     }
 
@@ -370,7 +368,7 @@ impl ProviderBackend for WordpressProvider {
         };
         let cancel = self.stop.child_token();
         if req.planned_state.is_null() {
-            return self.destroy(&engine, req, response, &cancel).await;
+            return self.destroy(engine.as_ref(), req, response, &cancel).await;
         }
         let (mut spec, _, errors) = spec_from_value(&req.planned_state);
         // An unset desired capacity belongs to the group and its scaling policy: the state
@@ -448,7 +446,7 @@ impl ProviderBackend for WordpressProvider {
 impl WordpressProvider {
     async fn destroy(
         &self,
-        engine: &Engine,
+        engine: &dyn StackEngine,
         req: ApplyRequest,
         mut response: ApplyResponse,
         cancel: &CancellationToken,

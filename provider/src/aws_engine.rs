@@ -1,0 +1,61 @@
+//! The resource's engine seam (`stack::engine`) implemented by `stack_core::Engine`: the one
+//! module of the provider that names the AWS-side crate's engine.
+
+use std::sync::Arc;
+
+use stack_core::aws::access::AccessError;
+use stack_core::aws::AwsSettings;
+use stack_core::error::{PartialFailure, StackError};
+use stack_core::spec::StackSpec;
+use stack_core::state::StackState;
+use stack_core::Engine;
+use tokio_util::sync::CancellationToken;
+
+use crate::stack::engine::{EngineConnector, StackEngine};
+
+/// Connects `stack_core::Engine`s: one `SdkConfig` loaded from the provider block's settings.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AwsConnector;
+
+#[async_trait::async_trait]
+impl EngineConnector for AwsConnector {
+    async fn connect(&self, settings: AwsSettings) -> Result<Arc<dyn StackEngine>, StackError> {
+        Ok(Arc::new(Engine::connect(settings).await?))
+    }
+}
+
+#[async_trait::async_trait]
+impl StackEngine for Engine {
+    async fn availability_zones(&self) -> Result<Vec<String>, StackError> {
+        Engine::availability_zones(self).await
+    }
+
+    async fn check_access(&self) -> Result<Option<Vec<String>>, AccessError> {
+        Engine::check_access(self).await
+    }
+
+    async fn apply(
+        &self,
+        spec: &StackSpec,
+        prior: Option<&StackState>,
+        cancel: &CancellationToken,
+    ) -> Result<StackState, PartialFailure> {
+        Engine::apply(self, spec, prior, cancel).await
+    }
+
+    async fn read(&self, prior: &StackState) -> Result<Option<StackState>, StackError> {
+        Engine::read(self, prior).await
+    }
+
+    async fn destroy(
+        &self,
+        prior: &StackState,
+        cancel: &CancellationToken,
+    ) -> Result<(), PartialFailure> {
+        Engine::destroy(self, prior, cancel).await
+    }
+
+    async fn import(&self, name: &str) -> Result<StackState, StackError> {
+        Engine::import(self, name).await
+    }
+}
