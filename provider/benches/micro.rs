@@ -30,8 +30,8 @@ use tfplugin::proto::tfplugin6::provider_server::Provider;
 use tfplugin::service::{ProviderBackend, ProviderService};
 use tfplugin::value::{Type, Value};
 use tfprovider::aws_engine::AwsConnector;
-use tfprovider::stack::WordpressProvider;
 use tokio::runtime::Runtime;
+use wp_resource::stack::WordpressProvider;
 
 const TYPE_NAME: &str = "wordpress_ha_stack";
 const ZONES: [&str; 3] = ["us-east-1a", "us-east-1b", "us-east-1c"];

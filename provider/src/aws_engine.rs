@@ -11,7 +11,7 @@ use stack_core::state::StackState;
 use stack_core::Engine;
 use tokio_util::sync::CancellationToken;
 
-use crate::stack::engine::{EngineConnector, StackEngine};
+use wp_resource::stack::engine::{EngineConnector, StackEngine};
 
 /// Connects `stack_core::Engine`s: one `SdkConfig` loaded from the provider block's settings.
 #[derive(Debug, Clone, Copy, Default)]
@@ -20,18 +20,22 @@ pub struct AwsConnector;
 #[async_trait::async_trait]
 impl EngineConnector for AwsConnector {
     async fn connect(&self, settings: AwsSettings) -> Result<Arc<dyn StackEngine>, StackError> {
-        Ok(Arc::new(Engine::connect(settings).await?))
+        Ok(Arc::new(AwsEngine(Engine::connect(settings).await?)))
     }
 }
 
+/// A connected `stack_core::Engine`, as the resource's engine (a local type: the trait and the
+/// engine both live in other crates).
+pub struct AwsEngine(pub Engine);
+
 #[async_trait::async_trait]
-impl StackEngine for Engine {
+impl StackEngine for AwsEngine {
     async fn availability_zones(&self) -> Result<Vec<String>, StackError> {
-        Engine::availability_zones(self).await
+        self.0.availability_zones().await
     }
 
     async fn check_access(&self) -> Result<Option<Vec<String>>, AccessError> {
-        Engine::check_access(self).await
+        self.0.check_access().await
     }
 
     async fn apply(
@@ -40,11 +44,11 @@ impl StackEngine for Engine {
         prior: Option<&StackState>,
         cancel: &CancellationToken,
     ) -> Result<StackState, PartialFailure> {
-        Engine::apply(self, spec, prior, cancel).await
+        self.0.apply(spec, prior, cancel).await
     }
 
     async fn read(&self, prior: &StackState) -> Result<Option<StackState>, StackError> {
-        Engine::read(self, prior).await
+        self.0.read(prior).await
     }
 
     async fn destroy(
@@ -52,10 +56,10 @@ impl StackEngine for Engine {
         prior: &StackState,
         cancel: &CancellationToken,
     ) -> Result<(), PartialFailure> {
-        Engine::destroy(self, prior, cancel).await
+        self.0.destroy(prior, cancel).await
     }
 
     async fn import(&self, name: &str) -> Result<StackState, StackError> {
-        Engine::import(self, name).await
+        self.0.import(name).await
     }
 }

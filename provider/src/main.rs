@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use tfprovider::aws_engine::AwsConnector;
-use tfprovider::stack::WordpressProvider;
+use wp_resource::stack::WordpressProvider;
 
 /// The provider waits on Terraform and AWS, hardly ever on the CPU: two workers serve any
 /// number of stacks, and keep threads (and memory) few on machines with many cores.

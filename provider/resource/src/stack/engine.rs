@@ -11,11 +11,10 @@
 
 use std::sync::Arc;
 
-use stack_core::aws::access::AccessError;
-use stack_core::aws::AwsSettings;
-use stack_core::error::{PartialFailure, StackError};
-use stack_core::spec::StackSpec;
-use stack_core::state::StackState;
+use stack_model::error::{PartialFailure, StackError};
+use stack_model::settings::{AccessError, AwsSettings};
+use stack_model::spec::StackSpec;
+use stack_model::state::StackState;
 use tokio_util::sync::CancellationToken;
 
 /// A connected engine: every call goes to the region and account the settings named.

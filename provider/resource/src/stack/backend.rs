@@ -5,11 +5,11 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use stack_core::aws::AwsSettings;
-use stack_core::error::{PartialFailure, StackError};
-use stack_core::plan::{plan_create, plan_update, StackPlan};
-use stack_core::spec::StackSpec;
-use stack_core::state::{StackSecrets, StackState};
+use stack_model::error::{PartialFailure, StackError};
+use stack_model::plan::{plan_create, plan_update, StackPlan};
+use stack_model::settings::AwsSettings;
+use stack_model::spec::StackSpec;
+use stack_model::state::{StackSecrets, StackState};
 use tfplugin::diagnostics::{AttributePath, Diagnostic};
 use tfplugin::schema::Schema;
 use tfplugin::service::{
@@ -98,7 +98,7 @@ provider block depends on values computed during apply, apply those first.",
     /// values not known yet.
     fn validation_errors(&self, config: &Value, zones: Option<&[String]>) -> Vec<Diagnostic> {
         let (spec, unresolved, mut errors) = spec_from_value(config);
-        errors.extend(stack_core::validate::validate(&spec, zones));
+        errors.extend(stack_model::validate::validate(&spec, zones));
         errors
             .into_iter()
             .filter(|e| !unresolved.covers(&e.path))
@@ -129,10 +129,9 @@ provider block depends on values computed during apply, apply those first.",
             plan_create(&desired)
         } else {
             let (prior_spec, _, _) = spec_from_value(&req.prior_state);
-            if let Some(error) = stack_core::tiers::database::storage_shrink_error(
-                &prior_spec.database,
-                &desired.database,
-            ) {
+            if let Some(error) =
+                stack_model::validate::storage_shrink_error(&prior_spec.database, &desired.database)
+            {
                 return Err(vec![spec_diagnostic(error)]);
             }
             let prior = state_from_value(&req.prior_state, prior_spec, &[]);

@@ -78,9 +78,9 @@ pub fn validate_config(input: &[u8]) -> Result<(), Violation> {
     };
     let (spec, _unresolved, conversion_errors) = spec_from_value(&config);
     let zones: Vec<String> = REGION_ZONES.iter().map(|zone| zone.to_string()).collect();
-    let rule_errors = stack_core::validate::validate(&spec, Some(&zones))
+    let rule_errors = stack_model::validate::validate(&spec, Some(&zones))
         .into_iter()
-        .chain(stack_core::validate::validate(&spec, None));
+        .chain(stack_model::validate::validate(&spec, None));
     for error in conversion_errors.iter().cloned().chain(rule_errors) {
         if error.summary.trim().is_empty() {
             return Err(Violation::new(

@@ -5,16 +5,15 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use stack_core::aws::access::AccessError;
-use stack_core::aws::AwsSettings;
-use stack_core::error::{PartialFailure, StackError};
-use stack_core::spec::StackSpec;
-use stack_core::state::StackState;
+use stack_model::error::{PartialFailure, StackError};
+use stack_model::settings::{AccessError, AwsSettings};
+use stack_model::spec::StackSpec;
+use stack_model::state::StackState;
 use tfplugin::service::{ApplyRequest, ApplyResponse, PlanRequest, ProviderBackend, ReadRequest};
 use tfplugin::value::Value;
-use tfprovider::stack::schema::{resource, TYPE_NAME};
-use tfprovider::stack::{EngineConnector, Offline, StackEngine, WordpressProvider};
 use tokio_util::sync::CancellationToken;
+use wp_resource::stack::schema::{resource, TYPE_NAME};
+use wp_resource::stack::{EngineConnector, Offline, StackEngine, WordpressProvider};
 
 const ZONES: [&str; 3] = ["eu-west-3a", "eu-west-3b", "eu-west-3c"];
 
