@@ -29,8 +29,9 @@ use tfplugin::proto::tfplugin6 as pb;
 use tfplugin::proto::tfplugin6::provider_server::Provider;
 use tfplugin::service::{ProviderBackend, ProviderService};
 use tfplugin::value::{Type, Value};
-use tfprovider::stack::WordpressProvider;
+use tfprovider::aws_engine::AwsConnector;
 use tokio::runtime::Runtime;
+use wp_resource::stack::WordpressProvider;
 
 const TYPE_NAME: &str = "wordpress_ha_stack";
 const ZONES: [&str; 3] = ["us-east-1a", "us-east-1b", "us-east-1c"];
@@ -108,7 +109,7 @@ fn usual_seconds(kind: Option<&str>) -> f64 {
 
 fn provider_benches(c: &mut Criterion) {
     let runtime = Runtime::new().expect("a runtime");
-    let backend = Arc::new(WordpressProvider::new());
+    let backend = Arc::new(WordpressProvider::new(Arc::new(AwsConnector)));
     let ty = resource_type(&backend);
     let config = config_value(&ty);
     let config_bytes = encode_msgpack(&config, &ty).expect("the config encodes");
@@ -117,7 +118,8 @@ fn provider_benches(c: &mut Criterion) {
 
     c.bench_function("get_provider_schema", |b| {
         b.iter(|| {
-            let service = ProviderService::new(Arc::new(WordpressProvider::new()));
+            let service =
+                ProviderService::new(Arc::new(WordpressProvider::new(Arc::new(AwsConnector))));
             let request = tonic::Request::new(pb::get_provider_schema::Request::default());
             let reply = runtime
                 .block_on(service.get_provider_schema(request))

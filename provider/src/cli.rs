@@ -12,7 +12,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use tfplugin::server::{MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE, PROTOCOL_VERSION};
 
-use crate::{diagram, docs};
+use wp_resource::{diagram, docs};
 
 /// The provider's version, from Cargo.toml (what packaging names the release after).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

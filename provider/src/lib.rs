@@ -1,24 +1,18 @@
-//! The `wpstack/wordpress` Terraform provider: `wordpress_ha_stack` served over the generic
-//! plugin-protocol crate (`tfplugin`), driving the AWS side in `stack_core`.
+//! The `wpstack/wordpress` Terraform provider binary's library: `wordpress_ha_stack`
+//! (`wp_resource`) served over the generic plugin-protocol crate (`tfplugin`), driving AWS
+//! through `stack_core`.
 //!
-//! - [`stack`]: the one place that knows both Terraform values and the core's stack model;
-//!   [`stack::WordpressProvider`] is the `tfplugin::ProviderBackend` `main` serves.
-//! - For people rather than Terraform: [`cli`] (the binary's `docs`, `diagram`, `version`
-//!   commands), [`docs`] (registry docs rendered from `stack::schema`) and [`diagram`]
-//!   (a Mermaid picture of a stack from `terraform show -json`).
-//! - [`fuzzing`]: the entry points of the product's fuzz targets in `fuzz/` and of their
-//!   corpus replay test.
+//! - [`aws_engine`]: `wp_resource`'s engine seam (`wp_resource::stack::engine`) implemented by
+//!   `stack_core::Engine`; the only place the Terraform face meets the AWS side.
+//! - [`cli`]: the binary's commands for people (`docs`, `diagram`, `version`).
 //!
 //! Invariant: nothing but the handshake line (written by `tfplugin::server`) is ever written
 //! to stdout while serving Terraform.
 
 use tfplugin::ProviderIdentity;
 
+pub mod aws_engine;
 pub mod cli;
-pub mod diagram;
-pub mod docs;
-pub mod fuzzing;
-pub mod stack;
 
 /// Who this provider is, for the generic server's start-up line and its hclog lines.
 pub const IDENTITY: ProviderIdentity = ProviderIdentity {
@@ -29,6 +23,8 @@ pub const IDENTITY: ProviderIdentity = ProviderIdentity {
     log_targets: &[
         "tfprovider",
         "terraform_provider_wordpress",
+        "wp_resource",
+        "wordpress_resource",
         "stack_core",
         "wordpress_core",
         "stack_model",

@@ -4,7 +4,8 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use tfprovider::stack::WordpressProvider;
+use tfprovider::aws_engine::AwsConnector;
+use wp_resource::stack::WordpressProvider;
 
 /// The provider waits on Terraform and AWS, hardly ever on the CPU: two workers serve any
 /// number of stacks, and keep threads (and memory) few on machines with many cores.
@@ -29,10 +30,10 @@ fn serve() -> ExitCode {
         .enable_all()
         .build();
     match runtime {
-        Ok(runtime) => runtime.block_on(tfplugin::run(
-            Arc::new(WordpressProvider::new()),
-            &tfprovider::IDENTITY,
-        )),
+        Ok(runtime) => {
+            let provider = WordpressProvider::new(Arc::new(AwsConnector));
+            runtime.block_on(tfplugin::run(Arc::new(provider), &tfprovider::IDENTITY))
+        }
         Err(error) => {
             eprintln!("could not start the async runtime: {error}");
             ExitCode::FAILURE

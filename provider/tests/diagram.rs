@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use tfprovider::diagram::{self, Source, StackDiagram, INTERNET};
+use wp_resource::diagram::{self, Source, StackDiagram, INTERNET};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_terraform-provider-wordpress");
 const STATE: &str = include_str!("fixtures/show-state-default.json");

@@ -1,8 +1,8 @@
 //! The `provider "wordpress"` block: its schema and its translation into `AwsSettings`.
 
-use stack_core::aws::AwsSettings;
-use stack_core::error::FieldPath;
-use stack_core::validate::validate_tags;
+use stack_model::error::FieldPath;
+use stack_model::settings::AwsSettings;
+use stack_model::validate::validate_tags;
 use tfplugin::diagnostics::{AttributePath, Diagnostic};
 use tfplugin::schema::Schema;
 use tfplugin::value::Value;

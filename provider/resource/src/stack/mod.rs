@@ -7,17 +7,20 @@
 //! - `convert`: values ⇄ `StackSpec` / `StackState`;
 //! - `planning`: defaults, unknowns, drift overlay — schema-driven walks over values;
 //! - `diagnose`: core errors → diagnostics with attribute paths;
-//! - `backend`: `ProviderBackend`, calling `stack_core::Engine`.
+//! - `engine`: the `StackEngine` / `EngineConnector` seam the backend calls (only model types);
+//! - `backend`: `ProviderBackend`, calling a `StackEngine`.
 
 pub mod backend;
 pub mod convert;
 pub mod diagnose;
+pub mod engine;
 pub mod planning;
 pub mod provider_config;
 pub mod schema;
 pub mod to_schema;
 
 pub use backend::WordpressProvider;
+pub use engine::{EngineConnector, Offline, StackEngine};
 
 #[cfg(test)]
 mod tests;

@@ -5,7 +5,7 @@
 //! RequiresReplace paths and (later) the generated docs are all read from this table, so they
 //! cannot disagree.
 
-use stack_core::spec::defaults as d;
+use stack_model::spec::defaults as d;
 
 /// The value type of an attribute (the subset of Terraform's types this resource uses).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -499,7 +499,7 @@ mod tests {
             .into_iter()
             .map(|(block, name)| block.into_iter().chain([name]).collect())
             .collect();
-        let mut from_core: Vec<Vec<&str>> = stack_core::plan::REPLACING_FIELDS
+        let mut from_core: Vec<Vec<&str>> = stack_model::plan::REPLACING_FIELDS
             .iter()
             .map(|p| p.to_vec())
             .collect();

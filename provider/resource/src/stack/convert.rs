@@ -5,9 +5,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use stack_core::error::{FieldPath, SpecError};
-use stack_core::spec::{DnsSpec, NatMode, Secret, StackSpec, Timeouts};
-use stack_core::state::{StackOutputs, StackState};
+use stack_model::error::{FieldPath, SpecError};
+use stack_model::spec::{DnsSpec, NatMode, Secret, StackSpec, Timeouts};
+use stack_model::state::{StackOutputs, StackState};
 use tfplugin::value::Value;
 
 /// Paths (`block.attribute`) whose value was unknown when the spec was read.
@@ -134,7 +134,7 @@ impl<'a> Reader<'a> {
 }
 
 /// Build the spec from a configuration or planned value. Errors are type-level problems
-/// (fractional counts, malformed durations); rule checks belong to `stack_core::validate`.
+/// (fractional counts, malformed durations); rule checks belong to `stack_model::validate`.
 pub fn spec_from_value(value: &Value) -> (StackSpec, Unresolved, Vec<SpecError>) {
     let mut unresolved = Unresolved::default();
     let mut errors = Vec::new();
@@ -151,7 +151,7 @@ pub fn spec_from_value(value: &Value) -> (StackSpec, Unresolved, Vec<SpecError>)
 }
 
 fn read_spec(top: &mut Reader<'_>) -> StackSpec {
-    use stack_core::spec::defaults as d;
+    use stack_model::spec::defaults as d;
     let mut spec = StackSpec::with_name(top.string("name").unwrap_or_default());
     spec.tags = top.string_map("tags");
 
@@ -241,7 +241,7 @@ fn read_spec(top: &mut Reader<'_>) -> StackSpec {
 
 fn duration(block: &mut Reader<'_>, name: &str) -> Option<std::time::Duration> {
     let text = block.string(name)?;
-    match stack_core::validate::parse_duration(&text) {
+    match stack_model::validate::parse_duration(&text) {
         Ok(d) => Some(d),
         Err(why) => {
             let path = block.field_path(name);
@@ -273,7 +273,7 @@ pub fn state_value(state: &StackState, timeouts: &Value) -> Value {
 
 /// Computed outputs by attribute name, null where the stack has none.
 pub fn output_values(out: &StackOutputs) -> Vec<(&'static str, Value)> {
-    use stack_core::plan::output as o;
+    use stack_model::plan::output as o;
     vec![
         (o::URL, opt_string(&out.url)),
         (o::ALB_DNS_NAME, opt_string(&out.alb_dns_name)),

@@ -1,16 +1,15 @@
 //! `ProviderBackend` for this provider: the provider block's settings and the
-//! `wordpress_ha_stack` lifecycle, translated into calls on `stack_core::Engine`.
+//! `wordpress_ha_stack` lifecycle, translated into calls on a [`StackEngine`].
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use stack_core::aws::AwsSettings;
-use stack_core::error::{PartialFailure, StackError};
-use stack_core::plan::{plan_create, plan_update, StackPlan};
-use stack_core::spec::StackSpec;
-use stack_core::state::{StackSecrets, StackState};
-use stack_core::Engine;
+use stack_model::error::{PartialFailure, StackError};
+use stack_model::plan::{plan_create, plan_update, StackPlan};
+use stack_model::settings::AwsSettings;
+use stack_model::spec::StackSpec;
+use stack_model::state::{StackSecrets, StackState};
 use tfplugin::diagnostics::{AttributePath, Diagnostic};
 use tfplugin::schema::Schema;
 use tfplugin::service::{
@@ -23,6 +22,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::convert::{self, outputs_from_value, spec_from_value, string_map_from};
 use super::diagnose::{access_diagnostic, attribute_path, spec_diagnostic, stack_diagnostic};
+use super::engine::{EngineConnector, StackEngine};
 use super::planning::{self, PlanContext};
 use super::provider_config::{self, settings_from_config};
 use super::schema::{self, ResourceDef, TYPE_NAME};
@@ -33,20 +33,17 @@ pub struct WordpressProvider {
     provider_schema: Schema,
     resource_schemas: BTreeMap<String, Schema>,
     resource: ResourceDef,
-    engine: RwLock<Option<Arc<Engine>>>,
+    /// Builds the engine at ConfigureProvider.
+    connector: Arc<dyn EngineConnector>,
+    engine: RwLock<Option<Arc<dyn StackEngine>>>,
     zones: OnceCell<Option<Vec<String>>>,
     /// Cancelled by StopProvider: every wait in flight ends promptly with partial state.
     stop: CancellationToken,
 }
 
-impl Default for WordpressProvider {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl WordpressProvider {
-    pub fn new() -> Self {
+    /// A provider whose ConfigureProvider connects its engine through `connector`.
+    pub fn new(connector: Arc<dyn EngineConnector>) -> Self {
         let resource = schema::resource();
         let resource_schemas =
             BTreeMap::from([(TYPE_NAME.to_string(), to_schema::resource_schema(&resource))]);
@@ -54,13 +51,14 @@ impl WordpressProvider {
             provider_schema: provider_config::schema(),
             resource_schemas,
             resource,
+            connector,
             engine: RwLock::new(None),
             zones: OnceCell::new(),
             stop: CancellationToken::new(),
         }
     }
 
-    async fn engine(&self) -> Result<Arc<Engine>, Diagnostic> {
+    async fn engine(&self) -> Result<Arc<dyn StackEngine>, Diagnostic> {
         self.engine.read().await.clone().ok_or_else(|| {
             Diagnostic::error(
                 "Provider not configured",
@@ -100,7 +98,7 @@ provider block depends on values computed during apply, apply those first.",
     /// values not known yet.
     fn validation_errors(&self, config: &Value, zones: Option<&[String]>) -> Vec<Diagnostic> {
         let (spec, unresolved, mut errors) = spec_from_value(config);
-        errors.extend(stack_core::validate::validate(&spec, zones));
+        errors.extend(stack_model::validate::validate(&spec, zones));
         errors
             .into_iter()
             .filter(|e| !unresolved.covers(&e.path))
@@ -131,10 +129,9 @@ provider block depends on values computed during apply, apply those first.",
             plan_create(&desired)
         } else {
             let (prior_spec, _, _) = spec_from_value(&req.prior_state);
-            if let Some(error) = stack_core::tiers::database::storage_shrink_error(
-                &prior_spec.database,
-                &desired.database,
-            ) {
+            if let Some(error) =
+                stack_model::validate::storage_shrink_error(&prior_spec.database, &desired.database)
+            {
                 return Err(vec![spec_diagnostic(error)]);
             }
             let prior = state_from_value(&req.prior_state, prior_spec, &[]);
@@ -244,7 +241,7 @@ impl ProviderBackend for WordpressProvider {
             Err(diags) => return diags,
         };
         tracing::info!(terraform_version, region = ?settings.region, endpoint = ?settings.endpoint_url, "configuring");
-        let engine = match Engine::connect(settings).await {
+        let engine = match self.connector.connect(settings).await {
             Ok(engine) => engine,
             Err(err) => return vec![stack_diagnostic(&err)],
         };
@@ -257,7 +254,7 @@ impl ProviderBackend for WordpressProvider {
             Ok(None) => {}
             Err(problem) => return vec![access_diagnostic(&problem)],
         }
-        *self.engine.write().await = Some(Arc::new(engine));
+        *self.engine.write().await = Some(engine);
         Vec::new()
     }
 
@@ -370,7 +367,7 @@ impl ProviderBackend for WordpressProvider {
         };
         let cancel = self.stop.child_token();
         if req.planned_state.is_null() {
-            return self.destroy(&engine, req, response, &cancel).await;
+            return self.destroy(engine.as_ref(), req, response, &cancel).await;
         }
         let (mut spec, _, errors) = spec_from_value(&req.planned_state);
         // An unset desired capacity belongs to the group and its scaling policy: the state
@@ -448,7 +445,7 @@ impl ProviderBackend for WordpressProvider {
 impl WordpressProvider {
     async fn destroy(
         &self,
-        engine: &Engine,
+        engine: &dyn StackEngine,
         req: ApplyRequest,
         mut response: ApplyResponse,
         cancel: &CancellationToken,

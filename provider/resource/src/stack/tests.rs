@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use stack_core::plan::{plan_create, StackPlan};
-use stack_core::spec::{DnsSpec, NatMode, Secret, StackSpec};
-use stack_core::state::StackState;
+use stack_model::plan::{plan_create, StackPlan};
+use stack_model::spec::{DnsSpec, NatMode, Secret, StackSpec};
+use stack_model::state::StackState;
 use tfplugin::codec;
 use tfplugin::value::Value;
 
@@ -251,7 +251,7 @@ fn unknown_config_values_are_not_validated() {
     let mut cfg = config("blog");
     set(&mut cfg, "network", "vpc_cidr", Value::Unknown);
     let (_, unresolved, _) = spec_from_value(&cfg);
-    let path = stack_core::FieldPath::attrs(&["network", "vpc_cidr"]);
+    let path = stack_model::FieldPath::attrs(&["network", "vpc_cidr"]);
     assert!(unresolved.covers(&path));
-    assert!(!unresolved.covers(&stack_core::FieldPath::attrs(&["network", "nat_gateways"])));
+    assert!(!unresolved.covers(&stack_model::FieldPath::attrs(&["network", "nat_gateways"])));
 }

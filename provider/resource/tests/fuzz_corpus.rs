@@ -1,12 +1,12 @@
 //! The kept fuzz corpus (`fuzz/corpus/<target>/`), replayed on stable Rust through the entry
-//! points the fuzz targets reach (`tfprovider::fuzzing`, wrapping `tfplugin::fuzzing` for the codec
+//! points the fuzz targets reach (`wp_resource::fuzzing`, wrapping `tfplugin::fuzzing` for the codec
 //! targets with this provider's types), so `cargo test` keeps every
 //! input that once crashed fixed and every seed valid without cargo-fuzz or nightly flags.
 //!
 //! The seeds are generated from real configurations (the examples' shapes, an HTTPS + DNS
 //! stack, broken variants of each, a planned and a stored state, and protocol requests
 //! carrying them); a test fails when they are stale. Rewrite them after a schema change with
-//! `FUZZ_WRITE_SEEDS=1 cargo test -p terraform-provider-wordpress --test fuzz_corpus`; inputs the
+//! `FUZZ_WRITE_SEEDS=1 cargo test -p wordpress-resource --test fuzz_corpus`; inputs the
 //! fuzzer found are added by hand (named `crash-…`) and never regenerated.
 
 use std::collections::BTreeMap;
@@ -18,9 +18,9 @@ use tfplugin::codec;
 use tfplugin::fuzzing::{selector, typed_input, Violation};
 use tfplugin::proto::tfplugin6 as pb;
 use tfplugin::value::{Type, Value};
-use tfprovider::fuzzing::{self, request};
-use tfprovider::stack::planning::{plan_computed, plan_configurable, PlanContext};
-use tfprovider::stack::schema::{resource, Nesting, TYPE_NAME};
+use wp_resource::fuzzing::{self, request};
+use wp_resource::stack::planning::{plan_computed, plan_configurable, PlanContext};
+use wp_resource::stack::schema::{resource, Nesting, TYPE_NAME};
 
 type Entry = fn(&[u8]) -> Result<(), Violation>;
 
@@ -33,7 +33,7 @@ const TARGETS: [(&str, Entry); 4] = [
 
 fn corpus_dir(target: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../fuzz/corpus")
+        .join("../../fuzz/corpus")
         .join(target)
 }
 
@@ -99,8 +99,8 @@ fn the_corpus_reaches_decoding_and_validation() {
         .map(String::from)
         .to_vec();
     let (valid, invalid): (Vec<&Value>, Vec<&Value>) = configs.iter().partition(|config| {
-        let (spec, _, errors) = tfprovider::stack::convert::spec_from_value(config);
-        errors.is_empty() && stack_core::validate::validate(&spec, Some(&zones)).is_empty()
+        let (spec, _, errors) = wp_resource::stack::convert::spec_from_value(config);
+        errors.is_empty() && stack_model::validate::validate(&spec, Some(&zones)).is_empty()
     });
     assert!(valid.len() >= 3, "valid stacks among the seeds");
     assert!(invalid.len() >= 5, "invalid stacks among the seeds");
@@ -127,7 +127,7 @@ fn generated_seeds_are_current() {
     assert!(
         stale.is_empty(),
         "fuzz seeds are stale; rewrite them with FUZZ_WRITE_SEEDS=1 cargo test -p \
-         terraform-provider-wordpress --test fuzz_corpus: {stale:#?}"
+         wordpress-resource --test fuzz_corpus: {stale:#?}"
     );
 }
 
@@ -296,8 +296,8 @@ fn planned_state(config: &Value) -> Value {
         default_zones: Some(vec!["us-east-1a".into(), "us-east-1b".into()]),
     };
     let mut planned = plan_configurable(&def, config, &ctx);
-    let (spec, _, _) = tfprovider::stack::convert::spec_from_value(&planned);
-    let plan = stack_core::plan::plan_create(&spec);
+    let (spec, _, _) = wp_resource::stack::convert::spec_from_value(&planned);
+    let plan = stack_model::plan::plan_create(&spec);
     let name = planned.attr("name").clone();
     plan_computed(&def, &mut planned, &Value::Null, &plan, &name);
     planned
@@ -305,7 +305,8 @@ fn planned_state(config: &Value) -> Value {
 
 /// A state as Terraform stores it (JSON), from the `terraform show -json` fixture.
 fn stored_state_json() -> Vec<u8> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/show-state-default.json");
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/show-state-default.json");
     let show: serde_json::Value =
         serde_json::from_slice(&std::fs::read(path).expect("fixture")).expect("fixture JSON");
     let values = show

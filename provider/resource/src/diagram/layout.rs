@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use stack_core::state::logical as l;
+use stack_model::state::logical as l;
 
 use super::{Edge, Group, Node, Shape, StackDiagram, StackObjects, AZ_GROUP, INTERNET};
 

@@ -115,5 +115,5 @@ fn expected_objects(address: &str, values: &Json) -> Result<Vec<String>, Diagram
         message: err.to_string(),
     })?;
     let (spec, _, _) = convert::spec_from_value(&value);
-    Ok(stack_core::plan::expected_objects(&spec))
+    Ok(stack_model::plan::expected_objects(&spec))
 }

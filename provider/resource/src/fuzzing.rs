@@ -29,7 +29,7 @@ use tonic::Request;
 
 use crate::stack::convert::spec_from_value;
 use crate::stack::schema::TYPE_NAME;
-use crate::stack::{provider_config, WordpressProvider};
+use crate::stack::{provider_config, Offline, WordpressProvider};
 
 /// Zones the validator is given, as if the region listed them.
 const REGION_ZONES: [&str; 3] = ["us-east-1a", "us-east-1b", "us-east-1c"];
@@ -38,7 +38,7 @@ const REGION_ZONES: [&str; 3] = ["us-east-1a", "us-east-1b", "us-east-1c"];
 pub fn resource_type() -> &'static Type {
     static TYPE: OnceLock<Type> = OnceLock::new();
     TYPE.get_or_init(|| {
-        WordpressProvider::new()
+        WordpressProvider::new(Arc::new(Offline))
             .resource_schemas()
             .get(TYPE_NAME)
             .map_or(Type::Dynamic, |schema| schema.value_type())
@@ -78,9 +78,9 @@ pub fn validate_config(input: &[u8]) -> Result<(), Violation> {
     };
     let (spec, _unresolved, conversion_errors) = spec_from_value(&config);
     let zones: Vec<String> = REGION_ZONES.iter().map(|zone| zone.to_string()).collect();
-    let rule_errors = stack_core::validate::validate(&spec, Some(&zones))
+    let rule_errors = stack_model::validate::validate(&spec, Some(&zones))
         .into_iter()
-        .chain(stack_core::validate::validate(&spec, None));
+        .chain(stack_model::validate::validate(&spec, None));
     for error in conversion_errors.iter().cloned().chain(rule_errors) {
         if error.summary.trim().is_empty() {
             return Err(Violation::new(
@@ -145,10 +145,11 @@ where
     Ok(Some(reply.map(|_| ())))
 }
 
-/// The backend every entry point shares: built once, never configured.
+/// The backend every entry point shares: built once, never configured (and with no AWS
+/// engine to configure).
 fn service_backend() -> &'static Arc<WordpressProvider> {
     static BACKEND: OnceLock<Arc<WordpressProvider>> = OnceLock::new();
-    BACKEND.get_or_init(|| Arc::new(WordpressProvider::new()))
+    BACKEND.get_or_init(|| Arc::new(WordpressProvider::new(Arc::new(Offline))))
 }
 
 fn service() -> &'static ProviderService {

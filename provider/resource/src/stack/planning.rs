@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use stack_core::plan::{ActionKind, StackPlan};
+use stack_model::plan::{ActionKind, StackPlan};
 use tfplugin::value::Value;
 
 use super::schema::{AttrDef, AttrType, Default, Mode, Nesting, ResourceDef, PLANNED_CHANGES};

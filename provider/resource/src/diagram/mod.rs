@@ -3,7 +3,7 @@
 //!
 //! The objects come from the resource's `resources` map (logical name → AWS id; per-AZ objects
 //! are `kind:az`). A plan that creates a stack does not know that map yet, so the objects are
-//! then the ones the planned spec implies (`stack_core::plan::expected_objects`), with ids from
+//! then the ones the planned spec implies (`stack_model::plan::expected_objects`), with ids from
 //! the prior state where there is one and "known after apply" elsewhere.
 //!
 //! Objects are grouped by Availability Zone (subnets, NAT gateway and its EIP, EFS mount target)

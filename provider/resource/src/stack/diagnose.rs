@@ -1,8 +1,8 @@
 //! Core errors → Terraform diagnostics: the one place where a `SpecError` or `StackError`
 //! becomes something a user reads, with the attribute path when there is one.
 
-use stack_core::aws::access::AccessError;
-use stack_core::error::{FieldPath, PathStep, SpecError, StackError};
+use stack_model::error::{FieldPath, PathStep, SpecError, StackError};
+use stack_model::settings::AccessError;
 use tfplugin::diagnostics::{AttributePath, Diagnostic};
 
 /// Core field path → Terraform attribute path.

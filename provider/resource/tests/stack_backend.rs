@@ -1,0 +1,367 @@
+//! The stack glue over a fake engine: what `WordpressProvider` asks the engine, and what it
+//! makes of the engine's answers (state kept on failure, zones listed once, access problems
+//! as diagnostics), with no AWS anywhere.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use stack_model::error::{PartialFailure, StackError};
+use stack_model::settings::{AccessError, AwsSettings};
+use stack_model::spec::StackSpec;
+use stack_model::state::StackState;
+use tfplugin::service::{ApplyRequest, ApplyResponse, PlanRequest, ProviderBackend, ReadRequest};
+use tfplugin::value::Value;
+use tokio_util::sync::CancellationToken;
+use wp_resource::stack::schema::{resource, TYPE_NAME};
+use wp_resource::stack::{EngineConnector, Offline, StackEngine, WordpressProvider};
+
+const ZONES: [&str; 3] = ["eu-west-3a", "eu-west-3b", "eu-west-3c"];
+
+/// What the fake engine answers and what it was asked.
+#[derive(Default)]
+struct Script {
+    access: Option<AccessError>,
+    /// Resources a failing apply or destroy reports as existing; `None`: they succeed.
+    fail_with: Option<BTreeMap<String, String>>,
+    /// `read` answers that the stack is gone.
+    gone: bool,
+    settings: Vec<AwsSettings>,
+    zone_listings: usize,
+    applied: Vec<(StackSpec, bool)>,
+    destroyed: Vec<BTreeMap<String, String>>,
+}
+
+#[derive(Clone, Default)]
+struct FakeEngine(Arc<Mutex<Script>>);
+
+impl FakeEngine {
+    fn script(&self) -> std::sync::MutexGuard<'_, Script> {
+        self.0.lock().expect("the script lock is never poisoned")
+    }
+}
+
+fn zones() -> Vec<String> {
+    ZONES.iter().map(|zone| zone.to_string()).collect()
+}
+
+fn created(spec: &StackSpec) -> StackState {
+    let mut state = StackState::new(spec.clone());
+    state.resources.insert("vpc".into(), "vpc-0fake".into());
+    state.outputs.vpc_id = Some("vpc-0fake".into());
+    state
+}
+
+fn failure(spec: &StackSpec, resources: BTreeMap<String, String>) -> PartialFailure {
+    let mut state = StackState::new(spec.clone());
+    state.resources = resources;
+    PartialFailure {
+        state: Box::new(state),
+        error: StackError::Refused {
+            what: "the fake engine refused".into(),
+        },
+    }
+}
+
+#[async_trait::async_trait]
+impl EngineConnector for FakeEngine {
+    async fn connect(&self, settings: AwsSettings) -> Result<Arc<dyn StackEngine>, StackError> {
+        self.script().settings.push(settings);
+        Ok(Arc::new(self.clone()))
+    }
+}
+
+#[async_trait::async_trait]
+impl StackEngine for FakeEngine {
+    async fn availability_zones(&self) -> Result<Vec<String>, StackError> {
+        self.script().zone_listings += 1;
+        Ok(zones())
+    }
+
+    async fn check_access(&self) -> Result<Option<Vec<String>>, AccessError> {
+        match self.script().access.clone() {
+            Some(problem) => Err(problem),
+            None => Ok(Some(zones())),
+        }
+    }
+
+    async fn apply(
+        &self,
+        spec: &StackSpec,
+        prior: Option<&StackState>,
+        _cancel: &CancellationToken,
+    ) -> Result<StackState, PartialFailure> {
+        let mut script = self.script();
+        script.applied.push((spec.clone(), prior.is_some()));
+        match script.fail_with.clone() {
+            Some(resources) => Err(failure(spec, resources)),
+            None => Ok(created(spec)),
+        }
+    }
+
+    async fn read(&self, prior: &StackState) -> Result<Option<StackState>, StackError> {
+        Ok((!self.script().gone).then(|| prior.clone()))
+    }
+
+    async fn destroy(
+        &self,
+        prior: &StackState,
+        _cancel: &CancellationToken,
+    ) -> Result<(), PartialFailure> {
+        let mut script = self.script();
+        script.destroyed.push(prior.resources.clone());
+        match script.fail_with.clone() {
+            Some(resources) => Err(failure(&prior.spec, resources)),
+            None => Ok(()),
+        }
+    }
+
+    async fn import(&self, name: &str) -> Result<StackState, StackError> {
+        Ok(created(&StackSpec::with_name(name)))
+    }
+}
+
+/// A configuration as Terraform sends it: every attribute present, unset ones null.
+fn config(name: &str) -> Value {
+    let def = resource();
+    let mut top: BTreeMap<String, Value> = def
+        .attributes
+        .iter()
+        .map(|a| (a.name.to_string(), Value::Null))
+        .collect();
+    for block in &def.blocks {
+        let fields = block.attributes.iter().map(|a| (a.name, Value::Null));
+        top.insert(block.name.into(), Value::object_of(fields));
+    }
+    top.insert("name".into(), Value::from(name));
+    top.insert("dns".into(), Value::Null);
+    top.insert("timeouts".into(), Value::Null);
+    Value::object(top)
+}
+
+fn provider_block() -> Value {
+    Value::object_of([
+        ("region", Value::from("eu-west-3")),
+        ("profile", Value::Null),
+        ("endpoint_url", Value::from("http://127.0.0.1:5000")),
+        ("default_tags", Value::Null),
+        ("max_retries", Value::Null),
+    ])
+}
+
+async fn configured(fake: &FakeEngine) -> WordpressProvider {
+    let provider = WordpressProvider::new(Arc::new(fake.clone()));
+    let diagnostics = provider
+        .configure_provider(&provider_block(), "1.0.3")
+        .await;
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    provider
+}
+
+async fn plan_create(provider: &WordpressProvider, config: &Value) -> Value {
+    let response = provider
+        .plan_resource_change(PlanRequest {
+            type_name: TYPE_NAME.into(),
+            prior_state: Value::Null,
+            proposed_new_state: config.clone(),
+            config: config.clone(),
+            prior_private: Vec::new(),
+        })
+        .await;
+    assert!(
+        response.diagnostics.is_empty(),
+        "{:?}",
+        response.diagnostics
+    );
+    response.planned_state
+}
+
+async fn apply(
+    provider: &WordpressProvider,
+    prior: &Value,
+    planned: &Value,
+    config: &Value,
+) -> ApplyResponse {
+    provider
+        .apply_resource_change(ApplyRequest {
+            type_name: TYPE_NAME.into(),
+            prior_state: prior.clone(),
+            planned_state: planned.clone(),
+            config: config.clone(),
+            planned_private: Vec::new(),
+        })
+        .await
+}
+
+#[tokio::test]
+async fn configure_connects_with_the_block_and_planning_reuses_the_zones_it_listed() {
+    let fake = FakeEngine::default();
+    let provider = configured(&fake).await;
+    let planned = plan_create(&provider, &config("blog")).await;
+    let script = fake.script();
+    assert_eq!(script.settings.len(), 1);
+    assert_eq!(script.settings[0].region.as_deref(), Some("eu-west-3"));
+    assert_eq!(
+        script.settings[0].endpoint_url.as_deref(),
+        Some("http://127.0.0.1:5000")
+    );
+    assert_eq!(script.zone_listings, 0, "check_access already listed them");
+    assert_eq!(
+        planned.attr("network").attr("availability_zones"),
+        &Value::list(["eu-west-3a", "eu-west-3b"])
+    );
+}
+
+#[tokio::test]
+async fn an_access_problem_is_a_diagnostic_and_leaves_the_provider_unconfigured() {
+    let fake = FakeEngine::default();
+    fake.script().access = Some(AccessError::NoCredentials {
+        cause: "no providers in chain".into(),
+    });
+    let provider = WordpressProvider::new(Arc::new(fake.clone()));
+    let diagnostics = provider
+        .configure_provider(&provider_block(), "1.0.3")
+        .await;
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert_eq!(diagnostics[0].summary, "No AWS credentials found");
+    let config = config("blog");
+    let response = apply(&provider, &Value::Null, &config, &config).await;
+    assert_eq!(response.diagnostics[0].summary, "Provider not configured");
+    assert!(fake.script().applied.is_empty());
+}
+
+#[tokio::test]
+async fn apply_keeps_what_the_engine_built_and_its_secrets_as_private_state() {
+    let fake = FakeEngine::default();
+    let provider = configured(&fake).await;
+    let config = config("blog");
+    let planned = plan_create(&provider, &config).await;
+    let response = apply(&provider, &Value::Null, &planned, &config).await;
+    assert!(
+        response.diagnostics.is_empty(),
+        "{:?}",
+        response.diagnostics
+    );
+    assert_eq!(
+        response.new_state.attr("resources"),
+        &Value::map([("vpc", "vpc-0fake")])
+    );
+    assert!(response.new_state.is_wholly_known());
+    assert!(
+        !response.private.is_empty(),
+        "secrets travel as private state"
+    );
+    let script = fake.script();
+    assert_eq!(script.applied.len(), 1);
+    let (spec, had_prior) = &script.applied[0];
+    assert_eq!(spec.name, "blog");
+    assert!(!had_prior);
+}
+
+#[tokio::test]
+async fn a_create_refused_before_owning_anything_keeps_no_state() {
+    let fake = FakeEngine::default();
+    fake.script().fail_with = Some(BTreeMap::new());
+    let provider = configured(&fake).await;
+    let config = config("blog");
+    let planned = plan_create(&provider, &config).await;
+    let response = apply(&provider, &Value::Null, &planned, &config).await;
+    assert!(response.new_state.is_null(), "{:?}", response.new_state);
+    assert_eq!(response.diagnostics.len(), 1);
+    assert!(response.diagnostics[0]
+        .detail
+        .contains("the fake engine refused"));
+}
+
+#[tokio::test]
+async fn a_create_that_failed_midway_keeps_every_id_recorded() {
+    let fake = FakeEngine::default();
+    fake.script().fail_with = Some(BTreeMap::from([("vpc".into(), "vpc-0half".into())]));
+    let provider = configured(&fake).await;
+    let config = config("blog");
+    let planned = plan_create(&provider, &config).await;
+    let response = apply(&provider, &Value::Null, &planned, &config).await;
+    assert_eq!(
+        response.new_state.attr("resources"),
+        &Value::map([("vpc", "vpc-0half")])
+    );
+    assert_eq!(response.diagnostics.len(), 1);
+}
+
+#[tokio::test]
+async fn a_failed_destroy_keeps_exactly_what_still_exists() {
+    let fake = FakeEngine::default();
+    let provider = configured(&fake).await;
+    let config = config("blog");
+    let planned = plan_create(&provider, &config).await;
+    let state = apply(&provider, &Value::Null, &planned, &config)
+        .await
+        .new_state;
+    fake.script().fail_with = Some(BTreeMap::from([("db".into(), "blog-db".into())]));
+    let response = apply(&provider, &state, &Value::Null, &Value::Null).await;
+    assert_eq!(
+        response.new_state.attr("resources"),
+        &Value::map([("db", "blog-db")])
+    );
+    assert_eq!(response.diagnostics.len(), 1);
+    assert_eq!(
+        fake.script().destroyed,
+        vec![BTreeMap::from([("vpc".into(), "vpc-0fake".into())])]
+    );
+
+    fake.script().fail_with = None;
+    let response = apply(&provider, &state, &Value::Null, &Value::Null).await;
+    assert!(response.new_state.is_null());
+    assert!(
+        response.diagnostics.is_empty(),
+        "{:?}",
+        response.diagnostics
+    );
+}
+
+#[tokio::test]
+async fn a_stack_gone_from_aws_reads_as_null() {
+    let fake = FakeEngine::default();
+    let provider = configured(&fake).await;
+    let config = config("blog");
+    let planned = plan_create(&provider, &config).await;
+    let state = apply(&provider, &Value::Null, &planned, &config)
+        .await
+        .new_state;
+    let read = |current_state: Value| ReadRequest {
+        type_name: TYPE_NAME.into(),
+        current_state,
+        private: Vec::new(),
+    };
+    let kept = provider.read_resource(read(state.clone())).await;
+    assert_eq!(kept.new_state.attr("resources"), state.attr("resources"));
+    fake.script().gone = true;
+    let gone = provider.read_resource(read(state)).await;
+    assert!(gone.new_state.is_null());
+    assert!(gone.diagnostics.is_empty(), "{:?}", gone.diagnostics);
+}
+
+#[tokio::test]
+async fn import_answers_with_the_engines_state() {
+    let fake = FakeEngine::default();
+    let provider = configured(&fake).await;
+    let response = provider.import_resource_state(TYPE_NAME, "blog").await;
+    assert!(
+        response.diagnostics.is_empty(),
+        "{:?}",
+        response.diagnostics
+    );
+    assert_eq!(response.imported.len(), 1);
+    let state = &response.imported[0].state;
+    assert_eq!(state.attr("name"), &Value::from("blog"));
+    assert_eq!(state.attr("resources"), &Value::map([("vpc", "vpc-0fake")]));
+}
+
+#[tokio::test]
+async fn an_offline_build_refuses_configuration_with_a_diagnostic() {
+    let provider = WordpressProvider::new(Arc::new(Offline));
+    let diagnostics = provider
+        .configure_provider(&provider_block(), "1.0.3")
+        .await;
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert_eq!(diagnostics[0].summary, "Invalid AWS configuration");
+}
