@@ -152,8 +152,11 @@ where
         self,
     ) -> impl Future<Output = (std::result::Result<T, SdkError<E, HttpResponse>>, Operation)> + Send
     {
+        // On the heap: SDK futures are large, and each wrapper would otherwise copy them on the
+        // stack (debug builds overflow a test thread's stack).
+        let call = Box::pin(self);
         RUNNING.scope(RefCell::new(None), async {
-            let result = self.await;
+            let result = call.await;
             let operation = RUNNING.with(|slot| *slot.borrow());
             (result, operation.unwrap_or(Operation::UNKNOWN))
         })
