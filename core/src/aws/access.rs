@@ -17,7 +17,8 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use aws_types::os_shim_internal::{Env, Fs};
 
-use super::{describe_sdk_failure, AwsSettings, Clients};
+use super::call::describe_sdk_failure;
+use super::{AwsSettings, Clients};
 pub use crate::settings::AccessError;
 
 /// Longest the credential chain may take (SSO, credential processes, instance roles).

@@ -10,12 +10,12 @@ use aws_sdk_autoscaling::types::{
 
 use aws_config::retry::RetryConfig;
 
+use crate::aws::call::aws_error;
 use crate::aws::not_found::ok_if_not_found;
-use crate::aws::{aws_error, Clients, NoBlindResend};
+use crate::aws::{Clients, NoBlindResend, SendFor};
 use crate::error::Result;
 use crate::wait::{self, Bounds, Poll};
 
-const SERVICE: &str = "autoscaling";
 /// Instances count as healthy when the target group says so, not merely when EC2 does.
 pub const HEALTH_CHECK_TYPE: &str = "ELB";
 pub use crate::spec::REFRESH_MIN_HEALTHY_PERCENTAGE;
@@ -142,8 +142,8 @@ pub async fn describe_group(clients: &Clients, name: &str) -> Result<Option<Auto
         .describe_auto_scaling_groups()
         .auto_scaling_group_names(name)
         .send()
-        .await
-        .map_err(|e| aws_error(SERVICE, "DescribeAutoScalingGroups", name, e))?;
+        .for_object(name)
+        .await?;
     Ok(output.auto_scaling_groups().first().map(group_from))
 }
 
@@ -154,41 +154,26 @@ pub async fn list_groups_tagged(
     tag_key: &str,
     tag_value: &str,
 ) -> Result<Vec<AutoScalingGroup>> {
-    let mut found = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let output = clients
-            .autoscaling
-            .describe_auto_scaling_groups()
-            .filters(
-                Filter::builder()
-                    .name(format!("tag:{tag_key}"))
-                    .values(tag_value)
-                    .build(),
-            )
-            .set_next_token(token.clone())
-            .send()
-            .await
-            .map_err(|e| {
-                aws_error(
-                    SERVICE,
-                    "DescribeAutoScalingGroups",
-                    format!("groups tagged {tag_key}={tag_value}"),
-                    e,
-                )
-            })?;
-        found.extend(
-            output
-                .auto_scaling_groups()
-                .iter()
-                .map(group_from)
-                .filter(|g| g.tags.get(tag_key).map(String::as_str) == Some(tag_value)),
-        );
-        match output.next_token() {
-            Some(next) if !next.is_empty() => token = Some(next.to_string()),
-            _ => return Ok(found),
-        }
-    }
+    let groups = clients
+        .autoscaling
+        .describe_auto_scaling_groups()
+        .filters(
+            Filter::builder()
+                .name(format!("tag:{tag_key}"))
+                .values(tag_value)
+                .build(),
+        )
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .for_object(format!("groups tagged {tag_key}={tag_value}"))
+        .await?;
+    Ok(groups
+        .iter()
+        .map(group_from)
+        .filter(|g| g.tags.get(tag_key).map(String::as_str) == Some(tag_value))
+        .collect())
 }
 
 pub async fn create_group(clients: &Clients, request: &GroupRequest<'_>) -> Result<()> {
@@ -215,8 +200,8 @@ pub async fn create_group(clients: &Clients, request: &GroupRequest<'_>) -> Resu
             aws_sdk_autoscaling::config::Builder::default().retry_classifier(NoBlindResend),
         )
         .send()
-        .await
-        .map_err(|e| aws_error(SERVICE, "CreateAutoScalingGroup", request.name, e))?;
+        .for_object(request.name)
+        .await?;
     Ok(())
 }
 
@@ -237,8 +222,8 @@ pub async fn update_group(clients: &Clients, request: &GroupRequest<'_>) -> Resu
         .health_check_type(HEALTH_CHECK_TYPE)
         .health_check_grace_period(i32_of(request.health_check_grace_period))
         .send()
-        .await
-        .map_err(|e| aws_error(SERVICE, "UpdateAutoScalingGroup", request.name, e))?;
+        .for_object(request.name)
+        .await?;
     Ok(())
 }
 
@@ -250,8 +235,8 @@ pub async fn attach_target_groups(clients: &Clients, group: &str, arns: &[String
         .auto_scaling_group_name(group)
         .set_target_group_arns(Some(arns.to_vec()))
         .send()
-        .await
-        .map_err(|e| aws_error(SERVICE, "AttachLoadBalancerTargetGroups", group, e))?;
+        .for_object(group)
+        .await?;
     Ok(())
 }
 
@@ -266,8 +251,8 @@ pub async fn put_tags(
         .create_or_update_tags()
         .set_tags(Some(group_tags(group, tags)))
         .send()
-        .await
-        .map_err(|e| aws_error(SERVICE, "CreateOrUpdateTags", group, e))?;
+        .for_object(group)
+        .await?;
     Ok(())
 }
 
@@ -291,8 +276,8 @@ pub async fn delete_tags(clients: &Clients, group: &str, keys: &[String]) -> Res
         .delete_tags()
         .set_tags(Some(tags))
         .send()
-        .await
-        .map_err(|e| aws_error(SERVICE, "DeleteTags", group, e))?;
+        .for_object(group)
+        .await?;
     Ok(())
 }
 
@@ -308,11 +293,11 @@ pub async fn delete_group(clients: &Clients, name: &str) -> Result<()> {
         .auto_scaling_group_name(name)
         .force_delete(true)
         .send()
+        .for_object(name)
         .await;
     match result {
         Ok(_) => Ok(()),
-        Err(e) => {
-            let error = aws_error(SERVICE, "DeleteAutoScalingGroup", name, e);
+        Err(error) => {
             // Auto Scaling says "ValidationError: AutoScalingGroup name not found".
             if error.aws_code() == Some("ValidationError")
                 && error.to_string().contains("not found")
@@ -401,15 +386,8 @@ pub async fn put_cpu_target_policy(
                 .build(),
         )
         .send()
-        .await
-        .map_err(|e| {
-            aws_error(
-                SERVICE,
-                "PutScalingPolicy",
-                format!("{group}/{policy_name}"),
-                e,
-            )
-        })?;
+        .for_object(format!("{group}/{policy_name}"))
+        .await?;
     Ok(output.policy_arn().map(str::to_string))
 }
 
@@ -425,15 +403,8 @@ pub async fn describe_policy(
         .auto_scaling_group_name(group)
         .policy_names(policy_name)
         .send()
-        .await
-        .map_err(|e| {
-            aws_error(
-                SERVICE,
-                "DescribePolicies",
-                format!("{group}/{policy_name}"),
-                e,
-            )
-        })?;
+        .for_object(format!("{group}/{policy_name}"))
+        .await?;
     Ok(output
         .scaling_policies()
         .iter()
@@ -460,7 +431,7 @@ pub async fn start_instance_refresh(
     group: &str,
     warmup_seconds: i64,
 ) -> Result<Option<String>> {
-    let result = clients
+    let (result, call) = clients
         .autoscaling
         .start_instance_refresh()
         .auto_scaling_group_name(group)
@@ -478,12 +449,13 @@ pub async fn start_instance_refresh(
             aws_sdk_autoscaling::config::Builder::default().retry_config(RetryConfig::disabled()),
         )
         .send()
+        .named()
         .await;
     match result {
         Ok(output) => Ok(output.instance_refresh_id().map(str::to_string)),
         Err(e) => {
             let bare_500 = e.raw_response().is_some_and(|r| r.status().as_u16() == 500);
-            let error = aws_error(SERVICE, "StartInstanceRefresh", group, e);
+            let error = aws_error(call, group.to_string(), e);
             if bare_500 && error.aws_code().is_none() {
                 // moto: HTTP 500 with an HTML page, no AWS error at all.
                 tracing::warn!(group, "instance refresh not offered by this endpoint");

@@ -14,11 +14,9 @@ use aws_sdk_ec2::types::{
 };
 use aws_sdk_ec2::Client;
 
-use super::{aws_error, ec2_send_once};
+use super::{ec2_send_once, SendFor};
 use crate::error::{Result, StackError};
 use crate::naming::STACK_TAG;
-
-const SERVICE: &str = "ec2";
 
 /// Tags as a sorted map.
 pub type Tags = BTreeMap<String, String>;
@@ -97,8 +95,8 @@ pub async fn availability_zones(ec2: &Client) -> Result<Vec<String>> {
         .filters(filter("state", &["available"]))
         .filters(filter("zone-type", &["availability-zone"]))
         .send()
-        .await
-        .map_err(|e| aws_error(SERVICE, "DescribeAvailabilityZones", "region", e))?;
+        .for_object("region")
+        .await?;
     let mut zones: Vec<String> = out
         .availability_zones()
         .iter()
@@ -138,43 +136,43 @@ pub const AL2023_NAME_PATTERN: &str = "al2023-ami-2023.*-x86_64";
 
 /// The newest Amazon Linux 2023 x86_64 image owned by Amazon.
 pub async fn latest_al2023_image(ec2: &Client) -> Result<Image> {
-    let out = ec2
+    let (out, call) = ec2
         .describe_images()
         .owners("amazon")
         .filters(filter("name", &[AL2023_NAME_PATTERN]))
         .filters(filter("architecture", &["x86_64"]))
         .filters(filter("state", &["available"]))
         .send()
-        .await
-        .map_err(|e| aws_error(SERVICE, "DescribeImages", AL2023_NAME_PATTERN, e))?;
+        .with_operation(AL2023_NAME_PATTERN)
+        .await?;
     let newest = out
         .images()
         .iter()
         .filter(|i| i.image_id().is_some())
         .max_by_key(|i| (opt(i.creation_date()), opt(i.name())));
-    newest.map(image_from).ok_or_else(|| StackError::Aws {
-        service: SERVICE,
-        operation: "DescribeImages",
-        resource: AL2023_NAME_PATTERN.into(),
-        code: None,
-        message: "no Amazon Linux 2023 x86_64 image found in this region; set ami_id".into(),
+    newest.map(image_from).ok_or_else(|| {
+        call.refusal(
+            AL2023_NAME_PATTERN,
+            None,
+            "no Amazon Linux 2023 x86_64 image found in this region; set ami_id",
+        )
     })
 }
 
 /// A given AMI, for its root device name.
 pub async fn image(ec2: &Client, image_id: &str) -> Result<Image> {
-    let out = ec2
+    let (out, call) = ec2
         .describe_images()
         .image_ids(image_id)
         .send()
-        .await
-        .map_err(|e| aws_error(SERVICE, "DescribeImages", image_id, e))?;
-    let found = out.images().first().ok_or_else(|| StackError::Aws {
-        service: SERVICE,
-        operation: "DescribeImages",
-        resource: image_id.into(),
-        code: Some("InvalidAMIID.NotFound".into()),
-        message: format!("image {image_id} does not exist or is not visible to this account"),
+        .with_operation(image_id)
+        .await?;
+    let found = out.images().first().ok_or_else(|| {
+        call.refusal(
+            image_id,
+            Some("InvalidAMIID.NotFound"),
+            format!("image {image_id} does not exist or is not visible to this account"),
+        )
     })?;
     Ok(Image {
         id: image_id.to_string(),
@@ -199,8 +197,8 @@ pub async fn tags_by_resource(ec2: &Client, ids: &[String]) -> Result<BTreeMap<S
                 .filters(filter("resource-id", &values))
                 .set_next_token(token.take())
                 .send()
-                .await
-                .map_err(|e| aws_error(SERVICE, "DescribeTags", chunk.join(", "), e))?;
+                .for_object(chunk.join(", "))
+                .await?;
             for tag in out.tags() {
                 let (Some(id), Some(key)) = (tag.resource_id(), tag.key()) else {
                     continue;
@@ -244,15 +242,8 @@ pub async fn vpcs(ec2: &Client, scope: Scope<'_>) -> Result<Vec<Vpc>> {
         .describe_vpcs()
         .filters(scope.filter("vpc-id"))
         .send()
-        .await
-        .map_err(|e| {
-            aws_error(
-                SERVICE,
-                "DescribeVpcs",
-                format!("VPC of {}", scope.describe()),
-                e,
-            )
-        })?;
+        .for_object(format!("VPC of {}", scope.describe()))
+        .await?;
     Ok(out
         .vpcs()
         .iter()
@@ -265,17 +256,17 @@ pub async fn vpcs(ec2: &Client, scope: Scope<'_>) -> Result<Vec<Vpc>> {
 }
 
 pub async fn create_vpc(ec2: &Client, cidr: &str, tags: &Tags) -> Result<String> {
-    let out = ec2
+    let (out, call) = ec2
         .create_vpc()
         .cidr_block(cidr)
         .tag_specifications(tag_spec(ResourceType::Vpc, tags))
         .customize()
         .config_override(ec2_send_once())
         .send()
-        .await
-        .map_err(|e| aws_error(SERVICE, "CreateVpc", format!("vpc {cidr}"), e))?;
+        .with_operation(format!("vpc {cidr}"))
+        .await?;
     let id = out.vpc().and_then(|v| v.vpc_id()).map(str::to_string);
-    id.ok_or_else(|| missing_id("CreateVpc", cidr))
+    id.ok_or_else(|| call.refusal(cidr, None, NO_ID))
 }
 
 /// DNS resolution and DNS host names on: EFS mount by name and RDS endpoints need both.
@@ -285,15 +276,17 @@ pub async fn enable_vpc_dns(ec2: &Client, vpc_id: &str) -> Result<()> {
         .modify_vpc_attribute()
         .vpc_id(vpc_id)
         .enable_dns_support(on())
-        .send();
+        .send()
+        .for_object(vpc_id);
     let hostnames = ec2
         .modify_vpc_attribute()
         .vpc_id(vpc_id)
         .enable_dns_hostnames(on())
-        .send();
+        .send()
+        .for_object(vpc_id);
     let (support, hostnames) = futures::join!(support, hostnames);
-    support.map_err(|e| aws_error(SERVICE, "ModifyVpcAttribute", vpc_id, e))?;
-    hostnames.map_err(|e| aws_error(SERVICE, "ModifyVpcAttribute", vpc_id, e))?;
+    support?;
+    hostnames?;
     Ok(())
 }
 
@@ -302,9 +295,9 @@ pub async fn delete_vpc(ec2: &Client, vpc_id: &str) -> Result<()> {
         ec2.delete_vpc()
             .vpc_id(vpc_id)
             .send()
+            .for_object(vpc_id)
             .await
-            .map(|_| ())
-            .map_err(|e| aws_error(SERVICE, "DeleteVpc", vpc_id, e)),
+            .map(|_| ()),
     )
 }
 
@@ -316,9 +309,9 @@ pub async fn create_tags(ec2: &Client, resource_id: &str, tags: &Tags) -> Result
         .resources(resource_id)
         .set_tags(Some(tag_list(tags)))
         .send()
+        .for_object(resource_id)
         .await
         .map(|_| ())
-        .map_err(|e| aws_error(SERVICE, "CreateTags", resource_id, e))
 }
 
 /// Remove the tags `keys` (whatever their values) from the object.
@@ -328,9 +321,9 @@ pub async fn delete_tags(ec2: &Client, resource_id: &str, keys: &[String]) -> Re
         .resources(resource_id)
         .set_tags(Some(tags))
         .send()
+        .for_object(resource_id)
         .await
         .map(|_| ())
-        .map_err(|e| aws_error(SERVICE, "DeleteTags", resource_id, e))
 }
 
 /// One tagged EC2 object, as DescribeTags lists it.
@@ -353,15 +346,8 @@ pub async fn tagged_objects(ec2: &Client, stack: &str) -> Result<Vec<TaggedObjec
             .filters(filter("value", &[stack]))
             .set_next_token(token.clone())
             .send()
-            .await
-            .map_err(|e| {
-                aws_error(
-                    SERVICE,
-                    "DescribeTags",
-                    format!("objects of stack {stack}"),
-                    e,
-                )
-            })?;
+            .for_object(format!("objects of stack {stack}"))
+            .await?;
         objects.extend(out.tags().iter().map(|t| {
             TaggedObject {
                 id: opt(t.resource_id()),
@@ -403,15 +389,8 @@ pub async fn subnets(ec2: &Client, scope: Scope<'_>) -> Result<Vec<Subnet>> {
         .describe_subnets()
         .filters(scope.filter("vpc-id"))
         .send()
-        .await
-        .map_err(|e| {
-            aws_error(
-                SERVICE,
-                "DescribeSubnets",
-                format!("subnets of {}", scope.describe()),
-                e,
-            )
-        })?;
+        .for_object(format!("subnets of {}", scope.describe()))
+        .await?;
     Ok(out
         .subnets()
         .iter()
@@ -432,24 +411,17 @@ pub async fn create_subnet(
     cidr: &str,
     tags: &Tags,
 ) -> Result<String> {
-    let out = ec2
+    let (out, call) = ec2
         .create_subnet()
         .vpc_id(vpc_id)
         .availability_zone(zone)
         .cidr_block(cidr)
         .tag_specifications(tag_spec(ResourceType::Subnet, tags))
         .send()
-        .await
-        .map_err(|e| {
-            aws_error(
-                SERVICE,
-                "CreateSubnet",
-                format!("subnet {cidr} in {zone}"),
-                e,
-            )
-        })?;
+        .with_operation(format!("subnet {cidr} in {zone}"))
+        .await?;
     let id = out.subnet().and_then(|s| s.subnet_id()).map(str::to_string);
-    id.ok_or_else(|| missing_id("CreateSubnet", cidr))
+    id.ok_or_else(|| call.refusal(cidr, None, NO_ID))
 }
 
 pub async fn delete_subnet(ec2: &Client, subnet_id: &str) -> Result<()> {
@@ -457,9 +429,9 @@ pub async fn delete_subnet(ec2: &Client, subnet_id: &str) -> Result<()> {
         ec2.delete_subnet()
             .subnet_id(subnet_id)
             .send()
+            .for_object(subnet_id)
             .await
-            .map(|_| ())
-            .map_err(|e| aws_error(SERVICE, "DeleteSubnet", subnet_id, e)),
+            .map(|_| ()),
     )
 }
 
@@ -482,15 +454,8 @@ pub async fn internet_gateways(ec2: &Client, scope: Scope<'_>) -> Result<Vec<Int
         .describe_internet_gateways()
         .filters(scope.filter("attachment.vpc-id"))
         .send()
-        .await
-        .map_err(|e| {
-            aws_error(
-                SERVICE,
-                "DescribeInternetGateways",
-                format!("IGW of {}", scope.describe()),
-                e,
-            )
-        })?;
+        .for_object(format!("IGW of {}", scope.describe()))
+        .await?;
     Ok(out
         .internet_gateways()
         .iter()
@@ -507,19 +472,19 @@ pub async fn internet_gateways(ec2: &Client, scope: Scope<'_>) -> Result<Vec<Int
 }
 
 pub async fn create_internet_gateway(ec2: &Client, tags: &Tags) -> Result<String> {
-    let out = ec2
+    let (out, call) = ec2
         .create_internet_gateway()
         .tag_specifications(tag_spec(ResourceType::InternetGateway, tags))
         .customize()
         .config_override(ec2_send_once())
         .send()
-        .await
-        .map_err(|e| aws_error(SERVICE, "CreateInternetGateway", "internet gateway", e))?;
+        .with_operation("internet gateway")
+        .await?;
     let id = out
         .internet_gateway()
         .and_then(|g| g.internet_gateway_id())
         .map(str::to_string);
-    id.ok_or_else(|| missing_id("CreateInternetGateway", "internet gateway"))
+    id.ok_or_else(|| call.refusal("internet gateway", None, NO_ID))
 }
 
 pub async fn attach_internet_gateway(ec2: &Client, igw_id: &str, vpc_id: &str) -> Result<()> {
@@ -527,9 +492,9 @@ pub async fn attach_internet_gateway(ec2: &Client, igw_id: &str, vpc_id: &str) -
         .internet_gateway_id(igw_id)
         .vpc_id(vpc_id)
         .send()
+        .for_object(igw_id)
         .await
         .map(|_| ())
-        .map_err(|e| aws_error(SERVICE, "AttachInternetGateway", igw_id, e))
 }
 
 pub async fn detach_internet_gateway(ec2: &Client, igw_id: &str, vpc_id: &str) -> Result<()> {
@@ -538,9 +503,9 @@ pub async fn detach_internet_gateway(ec2: &Client, igw_id: &str, vpc_id: &str) -
         .internet_gateway_id(igw_id)
         .vpc_id(vpc_id)
         .send()
+        .for_object(igw_id)
         .await
-        .map(|_| ())
-        .map_err(|e| aws_error(SERVICE, "DetachInternetGateway", igw_id, e));
+        .map(|_| ());
     match result {
         Err(e) if e.aws_code() == Some("Gateway.NotAttached") => Ok(()),
         other => ignore_not_found(other),
@@ -552,9 +517,9 @@ pub async fn delete_internet_gateway(ec2: &Client, igw_id: &str) -> Result<()> {
         ec2.delete_internet_gateway()
             .internet_gateway_id(igw_id)
             .send()
+            .for_object(igw_id)
             .await
-            .map(|_| ())
-            .map_err(|e| aws_error(SERVICE, "DeleteInternetGateway", igw_id, e)),
+            .map(|_| ()),
     )
 }
 
@@ -594,15 +559,8 @@ pub async fn route_tables(ec2: &Client, scope: Scope<'_>) -> Result<Vec<RouteTab
         .describe_route_tables()
         .filters(scope.filter("vpc-id"))
         .send()
-        .await
-        .map_err(|e| {
-            aws_error(
-                SERVICE,
-                "DescribeRouteTables",
-                format!("route tables of {}", scope.describe()),
-                e,
-            )
-        })?;
+        .for_object(format!("route tables of {}", scope.describe()))
+        .await?;
     Ok(out
         .route_tables()
         .iter()
@@ -635,27 +593,20 @@ pub async fn route_tables(ec2: &Client, scope: Scope<'_>) -> Result<Vec<RouteTab
 }
 
 pub async fn create_route_table(ec2: &Client, vpc_id: &str, tags: &Tags) -> Result<String> {
-    let out = ec2
+    let (out, call) = ec2
         .create_route_table()
         .vpc_id(vpc_id)
         .tag_specifications(tag_spec(ResourceType::RouteTable, tags))
         .customize()
         .config_override(ec2_send_once())
         .send()
-        .await
-        .map_err(|e| {
-            aws_error(
-                SERVICE,
-                "CreateRouteTable",
-                format!("route table in {vpc_id}"),
-                e,
-            )
-        })?;
+        .with_operation(format!("route table in {vpc_id}"))
+        .await?;
     let id = out
         .route_table()
         .and_then(|t| t.route_table_id())
         .map(str::to_string);
-    id.ok_or_else(|| missing_id("CreateRouteTable", vpc_id))
+    id.ok_or_else(|| call.refusal(vpc_id, None, NO_ID))
 }
 
 /// Where a default route points.
@@ -691,10 +642,7 @@ pub async fn ensure_default_route(
             RouteTarget::Gateway(id) => call.gateway_id(id),
             RouteTarget::NatGateway(id) => call.nat_gateway_id(id),
         };
-        let created = call
-            .send()
-            .await
-            .map_err(|e| aws_error(SERVICE, "CreateRoute", &table.id, e));
+        let created = call.send().for_object(&table.id).await;
         match created {
             // The route appeared since the table was described (a re-sent create whose first
             // answer was lost): point it at the target.
@@ -721,10 +669,7 @@ async fn replace_default_route(
         RouteTarget::Gateway(id) => call.gateway_id(id),
         RouteTarget::NatGateway(id) => call.nat_gateway_id(id),
     };
-    call.send()
-        .await
-        .map(|_| ())
-        .map_err(|e| aws_error(SERVICE, "ReplaceRoute", table_id, e))
+    call.send().for_object(table_id).await.map(|_| ())
 }
 
 /// Associate `subnet_id` with the table unless it already is; returns the association id.
@@ -744,27 +689,29 @@ pub async fn associate_subnet(
         .flat_map(|t| &t.associations)
         .find(|(_, s)| s == subnet_id)
         .map(|(assoc, _)| assoc.clone());
-    let id = match current {
-        Some(assoc) => ec2
-            .replace_route_table_association()
-            .association_id(&assoc)
-            .route_table_id(&table.id)
-            .send()
-            .await
-            .map_err(|e| aws_error(SERVICE, "ReplaceRouteTableAssociation", &assoc, e))?
-            .new_association_id()
-            .map(str::to_string),
-        None => ec2
-            .associate_route_table()
-            .route_table_id(&table.id)
-            .subnet_id(subnet_id)
-            .send()
-            .await
-            .map_err(|e| aws_error(SERVICE, "AssociateRouteTable", &table.id, e))?
-            .association_id()
-            .map(str::to_string),
+    let (id, call) = match current {
+        Some(assoc) => {
+            let (out, call) = ec2
+                .replace_route_table_association()
+                .association_id(&assoc)
+                .route_table_id(&table.id)
+                .send()
+                .with_operation(&assoc)
+                .await?;
+            (out.new_association_id().map(str::to_string), call)
+        }
+        None => {
+            let (out, call) = ec2
+                .associate_route_table()
+                .route_table_id(&table.id)
+                .subnet_id(subnet_id)
+                .send()
+                .with_operation(&table.id)
+                .await?;
+            (out.association_id().map(str::to_string), call)
+        }
     };
-    id.ok_or_else(|| missing_id("AssociateRouteTable", subnet_id))
+    id.ok_or_else(|| call.refusal(subnet_id, None, NO_ID))
 }
 
 pub async fn disassociate_route_table(ec2: &Client, association_id: &str) -> Result<()> {
@@ -772,9 +719,9 @@ pub async fn disassociate_route_table(ec2: &Client, association_id: &str) -> Res
         ec2.disassociate_route_table()
             .association_id(association_id)
             .send()
+            .for_object(association_id)
             .await
-            .map(|_| ())
-            .map_err(|e| aws_error(SERVICE, "DisassociateRouteTable", association_id, e)),
+            .map(|_| ()),
     )
 }
 
@@ -783,9 +730,9 @@ pub async fn delete_route_table(ec2: &Client, table_id: &str) -> Result<()> {
         ec2.delete_route_table()
             .route_table_id(table_id)
             .send()
+            .for_object(table_id)
             .await
-            .map(|_| ())
-            .map_err(|e| aws_error(SERVICE, "DeleteRouteTable", table_id, e)),
+            .map(|_| ()),
     )
 }
 
@@ -805,15 +752,8 @@ pub async fn stack_addresses(ec2: &Client, stack: &str) -> Result<Vec<Address>> 
         .describe_addresses()
         .filters(stack_filter(stack))
         .send()
-        .await
-        .map_err(|e| {
-            aws_error(
-                SERVICE,
-                "DescribeAddresses",
-                format!("EIPs of stack {stack}"),
-                e,
-            )
-        })?;
+        .for_object(format!("EIPs of stack {stack}"))
+        .await?;
     Ok(out.addresses().iter().map(to_address).collect())
 }
 
@@ -832,8 +772,8 @@ pub async fn address(ec2: &Client, allocation_id: &str) -> Result<Option<Address
         .describe_addresses()
         .filters(filter("allocation-id", &[allocation_id]))
         .send()
-        .await
-        .map_err(|e| aws_error(SERVICE, "DescribeAddresses", allocation_id, e))?;
+        .for_object(allocation_id)
+        .await?;
     Ok(out.addresses().first().map(to_address))
 }
 
@@ -842,25 +782,25 @@ pub async fn disassociate_address(ec2: &Client, association_id: &str) -> Result<
         ec2.disassociate_address()
             .association_id(association_id)
             .send()
+            .for_object(association_id)
             .await
-            .map(|_| ())
-            .map_err(|e| aws_error(SERVICE, "DisassociateAddress", association_id, e)),
+            .map(|_| ()),
     )
 }
 
 pub async fn allocate_address(ec2: &Client, tags: &Tags) -> Result<String> {
-    let out = ec2
+    let (out, call) = ec2
         .allocate_address()
         .domain(DomainType::Vpc)
         .tag_specifications(tag_spec(ResourceType::ElasticIp, tags))
         .customize()
         .config_override(ec2_send_once())
         .send()
-        .await
-        .map_err(|e| aws_error(SERVICE, "AllocateAddress", "elastic IP", e))?;
+        .with_operation("elastic IP")
+        .await?;
     out.allocation_id()
         .map(str::to_string)
-        .ok_or_else(|| missing_id("AllocateAddress", "elastic IP"))
+        .ok_or_else(|| call.refusal("elastic IP", None, NO_ID))
 }
 
 pub async fn release_address(ec2: &Client, allocation_id: &str) -> Result<()> {
@@ -868,9 +808,9 @@ pub async fn release_address(ec2: &Client, allocation_id: &str) -> Result<()> {
         .release_address()
         .allocation_id(allocation_id)
         .send()
+        .for_object(allocation_id)
         .await
-        .map(|_| ())
-        .map_err(|e| aws_error(SERVICE, "ReleaseAddress", allocation_id, e));
+        .map(|_| ());
     match result {
         Err(e) if e.aws_code() == Some("InvalidAllocationID.NotFound") => Ok(()),
         other => ignore_not_found(other),
@@ -914,8 +854,8 @@ async fn describe_nat_gateways(ec2: &Client, by: Filter, what: &str) -> Result<V
         .describe_nat_gateways()
         .filter(by)
         .send()
-        .await
-        .map_err(|e| aws_error(SERVICE, "DescribeNatGateways", what, e))?;
+        .for_object(what)
+        .await?;
     Ok(out
         .nat_gateways()
         .iter()
@@ -944,7 +884,7 @@ pub async fn create_nat_gateway(
     client_token: &str,
     tags: &Tags,
 ) -> Result<String> {
-    let out = ec2
+    let (out, call) = ec2
         .create_nat_gateway()
         .subnet_id(subnet_id)
         .allocation_id(allocation_id)
@@ -955,20 +895,13 @@ pub async fn create_nat_gateway(
         .customize()
         .config_override(ec2_send_once())
         .send()
-        .await
-        .map_err(|e| {
-            aws_error(
-                SERVICE,
-                "CreateNatGateway",
-                format!("NAT gateway in {subnet_id}"),
-                e,
-            )
-        })?;
+        .with_operation(format!("NAT gateway in {subnet_id}"))
+        .await?;
     let id = out
         .nat_gateway()
         .and_then(|n| n.nat_gateway_id())
         .map(str::to_string);
-    id.ok_or_else(|| missing_id("CreateNatGateway", subnet_id))
+    id.ok_or_else(|| call.refusal(subnet_id, None, NO_ID))
 }
 
 pub async fn delete_nat_gateway(ec2: &Client, nat_id: &str) -> Result<()> {
@@ -976,9 +909,9 @@ pub async fn delete_nat_gateway(ec2: &Client, nat_id: &str) -> Result<()> {
         ec2.delete_nat_gateway()
             .nat_gateway_id(nat_id)
             .send()
+            .for_object(nat_id)
             .await
-            .map(|_| ())
-            .map_err(|e| aws_error(SERVICE, "DeleteNatGateway", nat_id, e)),
+            .map(|_| ()),
     )
 }
 
@@ -1084,15 +1017,8 @@ pub async fn security_groups(ec2: &Client, scope: Scope<'_>) -> Result<Vec<Secur
         .describe_security_groups()
         .filters(scope.filter("vpc-id"))
         .send()
-        .await
-        .map_err(|e| {
-            aws_error(
-                SERVICE,
-                "DescribeSecurityGroups",
-                format!("groups of {}", scope.describe()),
-                e,
-            )
-        })?;
+        .for_object(format!("groups of {}", scope.describe()))
+        .await?;
     Ok(out
         .security_groups()
         .iter()
@@ -1114,18 +1040,18 @@ pub async fn create_security_group(
     description: &str,
     tags: &Tags,
 ) -> Result<String> {
-    let out = ec2
+    let (out, call) = ec2
         .create_security_group()
         .vpc_id(vpc_id)
         .group_name(group_name)
         .description(description)
         .tag_specifications(tag_spec(ResourceType::SecurityGroup, tags))
         .send()
-        .await
-        .map_err(|e| aws_error(SERVICE, "CreateSecurityGroup", group_name, e))?;
+        .with_operation(group_name)
+        .await?;
     out.group_id()
         .map(str::to_string)
-        .ok_or_else(|| missing_id("CreateSecurityGroup", group_name))
+        .ok_or_else(|| call.refusal(group_name, None, NO_ID))
 }
 
 /// Which side of a group a rule is on.
@@ -1152,17 +1078,17 @@ pub async fn authorize(
             .group_id(group_id)
             .set_ip_permissions(Some(permissions))
             .send()
+            .for_object(group_id)
             .await
-            .map(|_| ())
-            .map_err(|e| aws_error(SERVICE, "AuthorizeSecurityGroupIngress", group_id, e)),
+            .map(|_| ()),
         Direction::Egress => ec2
             .authorize_security_group_egress()
             .group_id(group_id)
             .set_ip_permissions(Some(permissions))
             .send()
+            .for_object(group_id)
             .await
-            .map(|_| ())
-            .map_err(|e| aws_error(SERVICE, "AuthorizeSecurityGroupEgress", group_id, e)),
+            .map(|_| ()),
     };
     match result {
         Err(e) if e.aws_code() == Some("InvalidPermission.Duplicate") => Ok(()),
@@ -1187,17 +1113,17 @@ pub async fn revoke(
             .group_id(group_id)
             .set_ip_permissions(Some(permissions))
             .send()
+            .for_object(group_id)
             .await
-            .map(|_| ())
-            .map_err(|e| aws_error(SERVICE, "RevokeSecurityGroupIngress", group_id, e)),
+            .map(|_| ()),
         Direction::Egress => ec2
             .revoke_security_group_egress()
             .group_id(group_id)
             .set_ip_permissions(Some(permissions))
             .send()
+            .for_object(group_id)
             .await
-            .map(|_| ())
-            .map_err(|e| aws_error(SERVICE, "RevokeSecurityGroupEgress", group_id, e)),
+            .map(|_| ()),
     };
     match result {
         Err(e) if e.aws_code() == Some("InvalidPermission.NotFound") => Ok(()),
@@ -1210,9 +1136,9 @@ pub async fn delete_security_group(ec2: &Client, group_id: &str) -> Result<()> {
         ec2.delete_security_group()
             .group_id(group_id)
             .send()
+            .for_object(group_id)
             .await
-            .map(|_| ())
-            .map_err(|e| aws_error(SERVICE, "DeleteSecurityGroup", group_id, e)),
+            .map(|_| ()),
     )
 }
 
@@ -1279,10 +1205,7 @@ async fn describe_instances(
     call: aws_sdk_ec2::operation::describe_instances::builders::DescribeInstancesFluentBuilder,
     what: &str,
 ) -> Result<Vec<Instance>> {
-    let out = call
-        .send()
-        .await
-        .map_err(|e| aws_error(SERVICE, "DescribeInstances", what, e))?;
+    let out = call.send().for_object(what).await?;
     Ok(out
         .reservations()
         .iter()
@@ -1377,7 +1300,7 @@ pub async fn run_instance(ec2: &Client, request: &InstanceRequest<'_>) -> Result
         .groups(request.security_group_id)
         .delete_on_termination(true)
         .build();
-    let out = ec2
+    let (out, call) = ec2
         .run_instances()
         .image_id(&request.image.id)
         .instance_type(InstanceType::from(request.instance_type))
@@ -1395,21 +1318,14 @@ pub async fn run_instance(ec2: &Client, request: &InstanceRequest<'_>) -> Result
         .customize()
         .config_override(ec2_send_once())
         .send()
-        .await
-        .map_err(|e| {
-            aws_error(
-                SERVICE,
-                "RunInstances",
-                format!("instance in {}", request.subnet_id),
-                e,
-            )
-        })?;
+        .with_operation(format!("instance in {}", request.subnet_id))
+        .await?;
     let id = out
         .instances()
         .first()
         .and_then(|i| i.instance_id())
         .map(str::to_string);
-    id.ok_or_else(|| missing_id("RunInstances", request.subnet_id))
+    id.ok_or_else(|| call.refusal(request.subnet_id, None, NO_ID))
 }
 
 pub async fn terminate_instance(ec2: &Client, instance_id: &str) -> Result<()> {
@@ -1417,9 +1333,9 @@ pub async fn terminate_instance(ec2: &Client, instance_id: &str) -> Result<()> {
         ec2.terminate_instances()
             .instance_ids(instance_id)
             .send()
+            .for_object(instance_id)
             .await
-            .map(|_| ())
-            .map_err(|e| aws_error(SERVICE, "TerminateInstances", instance_id, e)),
+            .map(|_| ()),
     )
 }
 
@@ -1430,15 +1346,9 @@ pub fn is_running(instance: &Instance) -> bool {
 
 // ---------------------------------------------------------------------------------------------
 
-fn missing_id(operation: &'static str, resource: &str) -> StackError {
-    StackError::Aws {
-        service: SERVICE,
-        operation,
-        resource: resource.to_string(),
-        code: None,
-        message: "the response carried no id".into(),
-    }
-}
+/// What a create's answer without the new object's id says (an unknown outcome: the tier
+/// looks the object up).
+const NO_ID: &str = "the response carried no id";
 
 /// Deleting something already gone is success.
 fn ignore_not_found(result: Result<()>) -> Result<()> {

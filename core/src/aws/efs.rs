@@ -11,11 +11,9 @@ use aws_sdk_efs::types::{
 };
 
 use crate::aws::not_found::{none_if_not_found, ok_if_not_found};
-use crate::aws::{aws_error, Clients};
+use crate::aws::{Clients, SendFor};
 use crate::error::{Result, StackError};
 use crate::wait::{self, Bounds, Poll};
-
-const SERVICE: &str = "efs";
 
 /// What the core needs to know of a file system.
 #[derive(Debug, Clone, PartialEq)]
@@ -105,15 +103,8 @@ pub async fn find_by_creation_token(clients: &Clients, token: &str) -> Result<Op
         .describe_file_systems()
         .creation_token(token)
         .send()
-        .await
-        .map_err(|e| {
-            aws_error(
-                SERVICE,
-                "DescribeFileSystems",
-                format!("creation token {token}"),
-                e,
-            )
-        })?;
+        .for_object(format!("creation token {token}"))
+        .await?;
     Ok(output.file_systems().first().map(file_system_from))
 }
 
@@ -124,31 +115,26 @@ pub async fn describe_file_system(clients: &Clients, id: &str) -> Result<Option<
         .describe_file_systems()
         .file_system_id(id)
         .send()
+        .for_object(id)
         .await;
     match result {
         Ok(output) => Ok(output.file_systems().first().map(file_system_from)),
-        Err(e) => none_if_not_found(aws_error(SERVICE, "DescribeFileSystems", id, e)),
+        Err(e) => none_if_not_found(e),
     }
 }
 
 /// Every file system of the account in this region (for finding a stack's by tag).
 pub async fn list_file_systems(clients: &Clients) -> Result<Vec<FileSystem>> {
-    let mut found = Vec::new();
-    let mut marker: Option<String> = None;
-    loop {
-        let output = clients
-            .efs
-            .describe_file_systems()
-            .set_marker(marker.clone())
-            .send()
-            .await
-            .map_err(|e| aws_error(SERVICE, "DescribeFileSystems", "all file systems", e))?;
-        found.extend(output.file_systems().iter().map(file_system_from));
-        match output.next_marker() {
-            Some(next) if !next.is_empty() => marker = Some(next.to_string()),
-            _ => return Ok(found),
-        }
-    }
+    let file_systems = clients
+        .efs
+        .describe_file_systems()
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .for_object("all file systems")
+        .await?;
+    Ok(file_systems.iter().map(file_system_from).collect())
 }
 
 /// Create an encrypted file system. Answers with the existing one when the token was used.
@@ -169,6 +155,7 @@ pub async fn create_file_system(
         ))
         .set_tags(Some(efs_tags(request.tags)?))
         .send()
+        .for_object(format!("creation token {}", request.creation_token))
         .await;
     match output {
         Ok(created) => Ok(FileSystem {
@@ -185,13 +172,7 @@ pub async fn create_file_system(
                 .map(|t| (t.key().to_string(), t.value().to_string()))
                 .collect(),
         }),
-        Err(e) => {
-            let error = aws_error(
-                SERVICE,
-                "CreateFileSystem",
-                format!("creation token {}", request.creation_token),
-                e,
-            );
+        Err(error) => {
             if error.aws_code() == Some("FileSystemAlreadyExists") {
                 if let Some(existing) =
                     find_by_creation_token(clients, request.creation_token).await?
@@ -218,8 +199,8 @@ pub async fn update_throughput(
         .throughput_mode(ThroughputMode::from(mode))
         .set_provisioned_throughput_in_mibps(throughput_for(mode, mibps))
         .send()
-        .await
-        .map_err(|e| aws_error(SERVICE, "UpdateFileSystem", id, e))?;
+        .for_object(id)
+        .await?;
     Ok(())
 }
 
@@ -237,8 +218,8 @@ pub async fn retag(
             .resource_id(id)
             .set_tags(Some(efs_tags(set)?))
             .send()
-            .await
-            .map_err(|e| aws_error(SERVICE, "TagResource", id, e))?;
+            .for_object(id)
+            .await?;
     }
     if !remove.is_empty() {
         clients
@@ -247,8 +228,8 @@ pub async fn retag(
             .resource_id(id)
             .set_tag_keys(Some(remove.to_vec()))
             .send()
-            .await
-            .map_err(|e| aws_error(SERVICE, "UntagResource", id, e))?;
+            .for_object(id)
+            .await?;
     }
     Ok(())
 }
@@ -260,37 +241,29 @@ pub async fn delete_file_system(clients: &Clients, id: &str) -> Result<()> {
         .delete_file_system()
         .file_system_id(id)
         .send()
+        .for_object(id)
         .await;
     match result {
         Ok(_) => Ok(()),
-        Err(e) => ok_if_not_found(aws_error(SERVICE, "DeleteFileSystem", id, e)),
+        Err(e) => ok_if_not_found(e),
     }
 }
 
 /// The mount targets of a file system (none when the file system is gone).
 pub async fn mount_targets(clients: &Clients, file_system_id: &str) -> Result<Vec<MountTarget>> {
-    let mut found = Vec::new();
-    let mut marker: Option<String> = None;
-    loop {
-        let result = clients
-            .efs
-            .describe_mount_targets()
-            .file_system_id(file_system_id)
-            .set_marker(marker.clone())
-            .send()
-            .await;
-        let output = match result {
-            Ok(output) => output,
-            Err(e) => {
-                let error = aws_error(SERVICE, "DescribeMountTargets", file_system_id, e);
-                return ok_if_not_found(error).map(|()| found);
-            }
-        };
-        found.extend(output.mount_targets().iter().map(mount_target_from));
-        match output.next_marker() {
-            Some(next) if !next.is_empty() => marker = Some(next.to_string()),
-            _ => return Ok(found),
-        }
+    let listed = clients
+        .efs
+        .describe_mount_targets()
+        .file_system_id(file_system_id)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .for_object(file_system_id)
+        .await;
+    match listed {
+        Ok(targets) => Ok(targets.iter().map(mount_target_from).collect()),
+        Err(error) => ok_if_not_found(error).map(|()| Vec::new()),
     }
 }
 
@@ -308,15 +281,8 @@ pub async fn create_mount_target(
         .subnet_id(subnet_id)
         .set_security_groups(Some(security_group_ids.to_vec()))
         .send()
-        .await
-        .map_err(|e| {
-            aws_error(
-                SERVICE,
-                "CreateMountTarget",
-                format!("mount target of {file_system_id} in {subnet_id}"),
-                e,
-            )
-        })?;
+        .for_object(format!("mount target of {file_system_id} in {subnet_id}"))
+        .await?;
     Ok(MountTarget {
         id: created.mount_target_id().to_string(),
         file_system_id: created.file_system_id().to_string(),
@@ -336,15 +302,8 @@ pub async fn mount_target_security_groups(
         .describe_mount_target_security_groups()
         .mount_target_id(mount_target_id)
         .send()
-        .await
-        .map_err(|e| {
-            aws_error(
-                SERVICE,
-                "DescribeMountTargetSecurityGroups",
-                mount_target_id,
-                e,
-            )
-        })?;
+        .for_object(mount_target_id)
+        .await?;
     Ok(output.security_groups().to_vec())
 }
 
@@ -360,15 +319,8 @@ pub async fn set_mount_target_security_groups(
         .mount_target_id(mount_target_id)
         .set_security_groups(Some(security_group_ids.to_vec()))
         .send()
-        .await
-        .map_err(|e| {
-            aws_error(
-                SERVICE,
-                "ModifyMountTargetSecurityGroups",
-                mount_target_id,
-                e,
-            )
-        })?;
+        .for_object(mount_target_id)
+        .await?;
     Ok(())
 }
 
@@ -379,10 +331,11 @@ pub async fn delete_mount_target(clients: &Clients, mount_target_id: &str) -> Re
         .delete_mount_target()
         .mount_target_id(mount_target_id)
         .send()
+        .for_object(mount_target_id)
         .await;
     match result {
         Ok(_) => Ok(()),
-        Err(e) => ok_if_not_found(aws_error(SERVICE, "DeleteMountTarget", mount_target_id, e)),
+        Err(e) => ok_if_not_found(e),
     }
 }
 

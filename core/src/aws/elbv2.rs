@@ -12,11 +12,10 @@ use aws_sdk_elasticloadbalancingv2::types::{
 };
 
 use crate::aws::not_found::{none_if_not_found, ok_if_not_found};
-use crate::aws::{aws_error, elbv2_send_once, Clients};
+use crate::aws::{elbv2_send_once, Clients, SendFor};
 use crate::error::{Result, StackError};
 use crate::wait::{self, Bounds, Poll};
 
-const SERVICE: &str = "elasticloadbalancingv2";
 const IDLE_TIMEOUT_KEY: &str = "idle_timeout.timeout_seconds";
 /// TLS 1.3 with TLS 1.2 fallback: AWS's recommended policy for HTTPS listeners.
 pub const TLS_POLICY: &str = "ELBSecurityPolicy-TLS13-1-2-2021-06";
@@ -263,7 +262,7 @@ async fn lookup_load_balancer(
         Lookup::Name(name) => request.names(name),
         Lookup::Arn(arn) => request.load_balancer_arns(arn),
     };
-    match request.send().await {
+    match request.send().for_object(lookup.key()).await {
         Ok(output) => Ok(single(
             output
                 .load_balancers()
@@ -271,7 +270,7 @@ async fn lookup_load_balancer(
                 .map(load_balancer_from)
                 .collect(),
         )),
-        Err(e) => none_if_not_found(aws_error(SERVICE, "DescribeLoadBalancers", lookup.key(), e)),
+        Err(e) => none_if_not_found(e),
     }
 }
 
@@ -295,8 +294,8 @@ pub async fn create_load_balancer(
         .customize()
         .config_override(elbv2_send_once())
         .send()
-        .await
-        .map_err(|e| aws_error(SERVICE, "CreateLoadBalancer", name, e))?;
+        .for_object(name)
+        .await?;
     single(
         output
             .load_balancers()
@@ -322,8 +321,8 @@ pub async fn set_load_balancer_security_groups(
         .load_balancer_arn(arn)
         .set_security_groups(Some(group_ids.to_vec()))
         .send()
-        .await
-        .map_err(|e| aws_error(SERVICE, "SetSecurityGroups", arn, e))?;
+        .for_object(arn)
+        .await?;
     Ok(())
 }
 
@@ -338,8 +337,8 @@ pub async fn set_load_balancer_subnets(
         .load_balancer_arn(arn)
         .set_subnets(Some(subnet_ids.to_vec()))
         .send()
-        .await
-        .map_err(|e| aws_error(SERVICE, "SetSubnets", arn, e))?;
+        .for_object(arn)
+        .await?;
     Ok(())
 }
 
@@ -350,8 +349,8 @@ pub async fn idle_timeout(clients: &Clients, arn: &str) -> Result<Option<i64>> {
         .describe_load_balancer_attributes()
         .load_balancer_arn(arn)
         .send()
-        .await
-        .map_err(|e| aws_error(SERVICE, "DescribeLoadBalancerAttributes", arn, e))?;
+        .for_object(arn)
+        .await?;
     Ok(output
         .attributes()
         .iter()
@@ -372,8 +371,8 @@ pub async fn set_idle_timeout(clients: &Clients, arn: &str, seconds: i64) -> Res
                 .build(),
         )
         .send()
-        .await
-        .map_err(|e| aws_error(SERVICE, "ModifyLoadBalancerAttributes", arn, e))?;
+        .for_object(arn)
+        .await?;
     Ok(())
 }
 
@@ -384,10 +383,11 @@ pub async fn delete_load_balancer(clients: &Clients, arn: &str) -> Result<()> {
         .delete_load_balancer()
         .load_balancer_arn(arn)
         .send()
+        .for_object(arn)
         .await;
     match result {
         Ok(_) => Ok(()),
-        Err(e) => ok_if_not_found(aws_error(SERVICE, "DeleteLoadBalancer", arn, e)),
+        Err(e) => ok_if_not_found(e),
     }
 }
 
@@ -453,7 +453,7 @@ async fn lookup_target_group(clients: &Clients, lookup: Lookup<'_>) -> Result<Op
         Lookup::Name(name) => request.names(name),
         Lookup::Arn(arn) => request.target_group_arns(arn),
     };
-    match request.send().await {
+    match request.send().for_object(lookup.key()).await {
         Ok(output) => Ok(single(
             output
                 .target_groups()
@@ -461,7 +461,7 @@ async fn lookup_target_group(clients: &Clients, lookup: Lookup<'_>) -> Result<Op
                 .map(target_group_from)
                 .collect(),
         )),
-        Err(e) => none_if_not_found(aws_error(SERVICE, "DescribeTargetGroups", lookup.key(), e)),
+        Err(e) => none_if_not_found(e),
     }
 }
 
@@ -492,8 +492,8 @@ pub async fn create_target_group(
         .customize()
         .config_override(elbv2_send_once())
         .send()
-        .await
-        .map_err(|e| aws_error(SERVICE, "CreateTargetGroup", name, e))?;
+        .for_object(name)
+        .await?;
     single(
         output
             .target_groups()
@@ -515,8 +515,8 @@ pub async fn set_health_check(clients: &Clients, arn: &str, path: &str) -> Resul
         .health_check_path(path)
         .matcher(Matcher::builder().http_code(HEALTHY_HTTP_CODES).build())
         .send()
-        .await
-        .map_err(|e| aws_error(SERVICE, "ModifyTargetGroup", arn, e))?;
+        .for_object(arn)
+        .await?;
     Ok(())
 }
 
@@ -527,10 +527,11 @@ pub async fn delete_target_group(clients: &Clients, arn: &str) -> Result<()> {
         .delete_target_group()
         .target_group_arn(arn)
         .send()
+        .for_object(arn)
         .await;
     match result {
         Ok(_) => Ok(()),
-        Err(e) => ok_if_not_found(aws_error(SERVICE, "DeleteTargetGroup", arn, e)),
+        Err(e) => ok_if_not_found(e),
     }
 }
 
@@ -543,16 +544,11 @@ pub async fn listeners(clients: &Clients, load_balancer_arn: &str) -> Result<Vec
         .describe_listeners()
         .load_balancer_arn(load_balancer_arn)
         .send()
+        .for_object(load_balancer_arn)
         .await;
     match result {
         Ok(output) => Ok(output.listeners().iter().map(listener_from).collect()),
-        Err(e) => none_if_not_found(aws_error(
-            SERVICE,
-            "DescribeListeners",
-            load_balancer_arn,
-            e,
-        ))
-        .map(Option::unwrap_or_default),
+        Err(e) => none_if_not_found(e).map(Option::unwrap_or_default),
     }
 }
 
@@ -581,15 +577,11 @@ pub async fn create_listener(
         .customize()
         .config_override(elbv2_send_once())
         .send()
-        .await
-        .map_err(|e| {
-            aws_error(
-                SERVICE,
-                "CreateListener",
-                format!("{} listener of {load_balancer_arn}", request.protocol()),
-                e,
-            )
-        })?;
+        .for_object(format!(
+            "{} listener of {load_balancer_arn}",
+            request.protocol()
+        ))
+        .await?;
     single(output.listeners().iter().map(listener_from).collect()).ok_or_else(|| {
         StackError::Internal(format!(
             "CreateListener on {load_balancer_arn} returned no listener"
@@ -619,8 +611,8 @@ pub async fn modify_listener(
         )
         .default_actions(sdk_action(&request.action)?)
         .send()
-        .await
-        .map_err(|e| aws_error(SERVICE, "ModifyListener", listener_arn, e))?;
+        .for_object(listener_arn)
+        .await?;
     Ok(())
 }
 
@@ -631,10 +623,11 @@ pub async fn delete_listener(clients: &Clients, listener_arn: &str) -> Result<()
         .delete_listener()
         .listener_arn(listener_arn)
         .send()
+        .for_object(listener_arn)
         .await;
     match result {
         Ok(_) => Ok(()),
-        Err(e) => ok_if_not_found(aws_error(SERVICE, "DeleteListener", listener_arn, e)),
+        Err(e) => ok_if_not_found(e),
     }
 }
 
@@ -642,42 +635,30 @@ pub async fn delete_listener(clients: &Clients, listener_arn: &str) -> Result<()
 
 /// Every load balancer of the region.
 pub async fn list_load_balancers(clients: &Clients) -> Result<Vec<LoadBalancer>> {
-    let mut found = Vec::new();
-    let mut marker: Option<String> = None;
-    loop {
-        let output = clients
-            .elbv2
-            .describe_load_balancers()
-            .set_marker(marker.clone())
-            .send()
-            .await
-            .map_err(|e| aws_error(SERVICE, "DescribeLoadBalancers", "all load balancers", e))?;
-        found.extend(output.load_balancers().iter().map(load_balancer_from));
-        match output.next_marker() {
-            Some(next) if !next.is_empty() => marker = Some(next.to_string()),
-            _ => return Ok(found),
-        }
-    }
+    let found = clients
+        .elbv2
+        .describe_load_balancers()
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .for_object("all load balancers")
+        .await?;
+    Ok(found.iter().map(load_balancer_from).collect())
 }
 
 /// Every target group of the region.
 pub async fn list_target_groups(clients: &Clients) -> Result<Vec<TargetGroup>> {
-    let mut found = Vec::new();
-    let mut marker: Option<String> = None;
-    loop {
-        let output = clients
-            .elbv2
-            .describe_target_groups()
-            .set_marker(marker.clone())
-            .send()
-            .await
-            .map_err(|e| aws_error(SERVICE, "DescribeTargetGroups", "all target groups", e))?;
-        found.extend(output.target_groups().iter().map(target_group_from));
-        match output.next_marker() {
-            Some(next) if !next.is_empty() => marker = Some(next.to_string()),
-            _ => return Ok(found),
-        }
-    }
+    let found = clients
+        .elbv2
+        .describe_target_groups()
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .for_object("all target groups")
+        .await?;
+    Ok(found.iter().map(target_group_from).collect())
 }
 
 /// Make an ELB object's tags (load balancer, target group or listener, by ARN): add or
@@ -695,8 +676,8 @@ pub async fn retag(
             .resource_arns(arn)
             .set_tags(Some(elb_tags(set)))
             .send()
-            .await
-            .map_err(|e| aws_error(SERVICE, "AddTags", arn, e))?;
+            .for_object(arn)
+            .await?;
     }
     if !remove.is_empty() {
         clients
@@ -705,8 +686,8 @@ pub async fn retag(
             .resource_arns(arn)
             .set_tag_keys(Some(remove.to_vec()))
             .send()
-            .await
-            .map_err(|e| aws_error(SERVICE, "RemoveTags", arn, e))?;
+            .for_object(arn)
+            .await?;
     }
     Ok(())
 }
@@ -723,8 +704,8 @@ pub async fn tags_of(
             .describe_tags()
             .set_resource_arns(Some(chunk.to_vec()))
             .send()
-            .await
-            .map_err(|e| aws_error(SERVICE, "DescribeTags", chunk.join(", "), e))?;
+            .for_object(chunk.join(", "))
+            .await?;
         for description in output.tag_descriptions() {
             let Some(arn) = description.resource_arn() else {
                 continue;

@@ -8,10 +8,9 @@ use std::collections::BTreeMap;
 
 use aws_sdk_iam::types::Tag;
 
-use crate::aws::{aws_error, Clients};
+use crate::aws::{Clients, SendFor};
 use crate::error::{Result, StackError};
 
-const SERVICE: &str = "iam";
 const NO_SUCH_ENTITY: &str = "NoSuchEntity";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,9 +110,16 @@ fn role_from(role: &aws_sdk_iam::types::Role) -> Role {
 // ---- roles ----
 
 pub async fn get_role(clients: &Clients, name: &str) -> Result<Option<Role>> {
-    match clients.iam.get_role().role_name(name).send().await {
+    match clients
+        .iam
+        .get_role()
+        .role_name(name)
+        .send()
+        .for_object(name)
+        .await
+    {
         Ok(output) => Ok(output.role().map(role_from)),
-        Err(e) => none_if_missing(aws_error(SERVICE, "GetRole", name, e)),
+        Err(e) => none_if_missing(e),
     }
 }
 
@@ -132,8 +138,8 @@ pub async fn create_role(
         .assume_role_policy_document(trust_policy)
         .set_tags(Some(sdk_tags(tags)?))
         .send()
-        .await
-        .map_err(|e| aws_error(SERVICE, "CreateRole", name, e))?;
+        .for_object(name)
+        .await?;
     output
         .role()
         .map(role_from)
@@ -147,8 +153,8 @@ pub async fn update_trust_policy(clients: &Clients, name: &str, trust_policy: &s
         .role_name(name)
         .policy_document(trust_policy)
         .send()
-        .await
-        .map_err(|e| aws_error(SERVICE, "UpdateAssumeRolePolicy", name, e))?;
+        .for_object(name)
+        .await?;
     Ok(())
 }
 
@@ -166,8 +172,8 @@ pub async fn retag_role(
             .role_name(name)
             .set_tags(Some(sdk_tags(set)?))
             .send()
-            .await
-            .map_err(|e| aws_error(SERVICE, "TagRole", name, e))?;
+            .for_object(name)
+            .await?;
     }
     if !remove.is_empty() {
         clients
@@ -176,17 +182,24 @@ pub async fn retag_role(
             .role_name(name)
             .set_tag_keys(Some(remove.to_vec()))
             .send()
-            .await
-            .map_err(|e| aws_error(SERVICE, "UntagRole", name, e))?;
+            .for_object(name)
+            .await?;
     }
     Ok(())
 }
 
 /// Delete the role; it must have no policies and be in no profile. Gone already is success.
 pub async fn delete_role(clients: &Clients, name: &str) -> Result<()> {
-    match clients.iam.delete_role().role_name(name).send().await {
+    match clients
+        .iam
+        .delete_role()
+        .role_name(name)
+        .send()
+        .for_object(name)
+        .await
+    {
         Ok(_) => Ok(()),
-        Err(e) => ok_if_missing(aws_error(SERVICE, "DeleteRole", name, e)),
+        Err(e) => ok_if_missing(e),
     }
 }
 
@@ -204,15 +217,11 @@ pub async fn get_role_policy(
         .role_name(role)
         .policy_name(policy)
         .send()
+        .for_object(format!("{role}/{policy}"))
         .await;
     match result {
         Ok(output) => Ok(Some(decode_policy_document(output.policy_document()))),
-        Err(e) => none_if_missing(aws_error(
-            SERVICE,
-            "GetRolePolicy",
-            format!("{role}/{policy}"),
-            e,
-        )),
+        Err(e) => none_if_missing(e),
     }
 }
 
@@ -230,32 +239,24 @@ pub async fn put_role_policy(
         .policy_name(policy)
         .policy_document(document)
         .send()
-        .await
-        .map_err(|e| aws_error(SERVICE, "PutRolePolicy", format!("{role}/{policy}"), e))?;
+        .for_object(format!("{role}/{policy}"))
+        .await?;
     Ok(())
 }
 
 /// Names of every inline policy of the role.
 pub async fn list_role_policies(clients: &Clients, role: &str) -> Result<Vec<String>> {
-    let mut names = Vec::new();
-    let mut marker: Option<String> = None;
-    loop {
-        let output = clients
-            .iam
-            .list_role_policies()
-            .role_name(role)
-            .set_marker(marker.clone())
-            .send()
-            .await
-            .map_err(|e| aws_error(SERVICE, "ListRolePolicies", role, e))?;
-        names.extend(output.policy_names().iter().cloned());
-        match output.marker() {
-            Some(next) if output.is_truncated() && !next.is_empty() => {
-                marker = Some(next.to_string())
-            }
-            _ => return Ok(names),
-        }
-    }
+    let names = clients
+        .iam
+        .list_role_policies()
+        .role_name(role)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .for_object(role)
+        .await?;
+    Ok(names)
 }
 
 pub async fn delete_role_policy(clients: &Clients, role: &str, policy: &str) -> Result<()> {
@@ -265,15 +266,11 @@ pub async fn delete_role_policy(clients: &Clients, role: &str, policy: &str) -> 
         .role_name(role)
         .policy_name(policy)
         .send()
+        .for_object(format!("{role}/{policy}"))
         .await;
     match result {
         Ok(_) => Ok(()),
-        Err(e) => ok_if_missing(aws_error(
-            SERVICE,
-            "DeleteRolePolicy",
-            format!("{role}/{policy}"),
-            e,
-        )),
+        Err(e) => ok_if_missing(e),
     }
 }
 
@@ -281,30 +278,20 @@ pub async fn delete_role_policy(clients: &Clients, role: &str, policy: &str) -> 
 
 /// ARNs of the managed policies attached to the role.
 pub async fn list_attached_role_policies(clients: &Clients, role: &str) -> Result<Vec<String>> {
-    let mut arns = Vec::new();
-    let mut marker: Option<String> = None;
-    loop {
-        let output = clients
-            .iam
-            .list_attached_role_policies()
-            .role_name(role)
-            .set_marker(marker.clone())
-            .send()
-            .await
-            .map_err(|e| aws_error(SERVICE, "ListAttachedRolePolicies", role, e))?;
-        arns.extend(
-            output
-                .attached_policies()
-                .iter()
-                .filter_map(|p| p.policy_arn().map(str::to_string)),
-        );
-        match output.marker() {
-            Some(next) if output.is_truncated() && !next.is_empty() => {
-                marker = Some(next.to_string())
-            }
-            _ => return Ok(arns),
-        }
-    }
+    let attached = clients
+        .iam
+        .list_attached_role_policies()
+        .role_name(role)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .for_object(role)
+        .await?;
+    Ok(attached
+        .iter()
+        .filter_map(|p| p.policy_arn().map(str::to_string))
+        .collect())
 }
 
 /// Detach a managed policy from the role; not attached (any more) is success.
@@ -315,15 +302,11 @@ pub async fn detach_role_policy(clients: &Clients, role: &str, policy_arn: &str)
         .role_name(role)
         .policy_arn(policy_arn)
         .send()
+        .for_object(format!("{role}/{policy_arn}"))
         .await;
     match result {
         Ok(_) => Ok(()),
-        Err(e) => ok_if_missing(aws_error(
-            SERVICE,
-            "DetachRolePolicy",
-            format!("{role}/{policy_arn}"),
-            e,
-        )),
+        Err(e) => ok_if_missing(e),
     }
 }
 
@@ -351,10 +334,11 @@ pub async fn get_instance_profile(
         .get_instance_profile()
         .instance_profile_name(name)
         .send()
+        .for_object(name)
         .await;
     match result {
         Ok(output) => Ok(output.instance_profile().map(profile_from)),
-        Err(e) => none_if_missing(aws_error(SERVICE, "GetInstanceProfile", name, e)),
+        Err(e) => none_if_missing(e),
     }
 }
 
@@ -369,8 +353,8 @@ pub async fn create_instance_profile(
         .instance_profile_name(name)
         .set_tags(Some(sdk_tags(tags)?))
         .send()
-        .await
-        .map_err(|e| aws_error(SERVICE, "CreateInstanceProfile", name, e))?;
+        .for_object(name)
+        .await?;
     output.instance_profile().map(profile_from).ok_or_else(|| {
         StackError::Internal(format!("CreateInstanceProfile {name} returned no profile"))
     })
@@ -390,8 +374,8 @@ pub async fn retag_instance_profile(
             .instance_profile_name(name)
             .set_tags(Some(sdk_tags(set)?))
             .send()
-            .await
-            .map_err(|e| aws_error(SERVICE, "TagInstanceProfile", name, e))?;
+            .for_object(name)
+            .await?;
     }
     if !remove.is_empty() {
         clients
@@ -400,8 +384,8 @@ pub async fn retag_instance_profile(
             .instance_profile_name(name)
             .set_tag_keys(Some(remove.to_vec()))
             .send()
-            .await
-            .map_err(|e| aws_error(SERVICE, "UntagInstanceProfile", name, e))?;
+            .for_object(name)
+            .await?;
     }
     Ok(())
 }
@@ -417,15 +401,8 @@ pub async fn add_role_to_instance_profile(
         .instance_profile_name(profile)
         .role_name(role)
         .send()
-        .await
-        .map_err(|e| {
-            aws_error(
-                SERVICE,
-                "AddRoleToInstanceProfile",
-                format!("{profile}/{role}"),
-                e,
-            )
-        })?;
+        .for_object(format!("{profile}/{role}"))
+        .await?;
     Ok(())
 }
 
@@ -441,15 +418,11 @@ pub async fn remove_role_from_instance_profile(
         .instance_profile_name(profile)
         .role_name(role)
         .send()
+        .for_object(format!("{profile}/{role}"))
         .await;
     let removed = match result {
         Ok(_) => Ok(()),
-        Err(e) => ok_if_missing(aws_error(
-            SERVICE,
-            "RemoveRoleFromInstanceProfile",
-            format!("{profile}/{role}"),
-            e,
-        )),
+        Err(e) => ok_if_missing(e),
     };
     match removed {
         // A re-send whose first answer was lost finds the role already out (some endpoints
@@ -475,10 +448,11 @@ pub async fn delete_instance_profile(clients: &Clients, name: &str) -> Result<()
         .delete_instance_profile()
         .instance_profile_name(name)
         .send()
+        .for_object(name)
         .await;
     match result {
         Ok(_) => Ok(()),
-        Err(e) => ok_if_missing(aws_error(SERVICE, "DeleteInstanceProfile", name, e)),
+        Err(e) => ok_if_missing(e),
     }
 }
 

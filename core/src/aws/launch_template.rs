@@ -16,10 +16,9 @@ use aws_sdk_ec2::types::{
     ResponseLaunchTemplateData, Tag, TagSpecification, VolumeType,
 };
 
-use crate::aws::{aws_error, Clients};
+use crate::aws::{Clients, SendFor};
 use crate::error::{Result, StackError};
 
-const SERVICE: &str = "ec2";
 /// Room for Docker images on top of the OS.
 pub const ROOT_VOLUME_GIB: i64 = 20;
 pub const METADATA_HOP_LIMIT: i64 = 1;
@@ -252,11 +251,11 @@ pub async fn find_by_name(clients: &Clients, name: &str) -> Result<Option<Launch
         .describe_launch_templates()
         .launch_template_names(name)
         .send()
+        .for_object(name)
         .await;
     match result {
         Ok(output) => Ok(output.launch_templates().first().map(template_from)),
-        Err(e) => {
-            let error = aws_error(SERVICE, "DescribeLaunchTemplates", name, e);
+        Err(error) => {
             if is_missing_template(&error) {
                 Ok(None)
             } else {
@@ -273,11 +272,11 @@ pub async fn describe(clients: &Clients, id: &str) -> Result<Option<LaunchTempla
         .describe_launch_templates()
         .launch_template_ids(id)
         .send()
+        .for_object(id)
         .await;
     match result {
         Ok(output) => Ok(output.launch_templates().first().map(template_from)),
-        Err(e) => {
-            let error = aws_error(SERVICE, "DescribeLaunchTemplates", id, e);
+        Err(error) => {
             if is_missing_template(&error) {
                 Ok(None)
             } else {
@@ -293,41 +292,26 @@ pub async fn list_tagged(
     tag_key: &str,
     tag_value: &str,
 ) -> Result<Vec<LaunchTemplate>> {
-    let mut found = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let output = clients
-            .ec2
-            .describe_launch_templates()
-            .filters(
-                Filter::builder()
-                    .name(format!("tag:{tag_key}"))
-                    .values(tag_value)
-                    .build(),
-            )
-            .set_next_token(token.clone())
-            .send()
-            .await
-            .map_err(|e| {
-                aws_error(
-                    SERVICE,
-                    "DescribeLaunchTemplates",
-                    format!("templates tagged {tag_key}={tag_value}"),
-                    e,
-                )
-            })?;
-        found.extend(
-            output
-                .launch_templates()
-                .iter()
-                .map(template_from)
-                .filter(|t| t.tags.get(tag_key).map(String::as_str) == Some(tag_value)),
-        );
-        match output.next_token() {
-            Some(next) if !next.is_empty() => token = Some(next.to_string()),
-            _ => return Ok(found),
-        }
-    }
+    let found = clients
+        .ec2
+        .describe_launch_templates()
+        .filters(
+            Filter::builder()
+                .name(format!("tag:{tag_key}"))
+                .values(tag_value)
+                .build(),
+        )
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .for_object(format!("templates tagged {tag_key}={tag_value}"))
+        .await?;
+    Ok(found
+        .iter()
+        .map(template_from)
+        .filter(|t| t.tags.get(tag_key).map(String::as_str) == Some(tag_value))
+        .collect())
 }
 
 /// Create the template with `data` as version 1. `client_token` makes a retry harmless.
@@ -352,8 +336,8 @@ pub async fn create(
         )
         .client_token(client_token)
         .send()
-        .await
-        .map_err(|e| aws_error(SERVICE, "CreateLaunchTemplate", name, e))?;
+        .for_object(name)
+        .await?;
     output.launch_template().map(template_from).ok_or_else(|| {
         StackError::Internal(format!("CreateLaunchTemplate {name} returned no template"))
     })
@@ -372,8 +356,8 @@ pub async fn create_version(
         .version_description("updated by terraform-provider-wordpress")
         .launch_template_data(request_data(data))
         .send()
-        .await
-        .map_err(|e| aws_error(SERVICE, "CreateLaunchTemplateVersion", template_id, e))?;
+        .for_object(template_id)
+        .await?;
     let number = output
         .launch_template_version()
         .and_then(|v| v.version_number())
@@ -393,8 +377,8 @@ pub async fn set_default_version(clients: &Clients, template_id: &str, version: 
         .launch_template_id(template_id)
         .default_version(version.to_string())
         .send()
-        .await
-        .map_err(|e| aws_error(SERVICE, "ModifyLaunchTemplate", template_id, e))?;
+        .for_object(template_id)
+        .await?;
     Ok(())
 }
 
@@ -410,16 +394,11 @@ pub async fn describe_version(
         .launch_template_id(template_id)
         .versions(version.to_string())
         .send()
+        .for_object(format!("{template_id} v{version}"))
         .await;
     let output = match result {
         Ok(output) => output,
-        Err(e) => {
-            let error = aws_error(
-                SERVICE,
-                "DescribeLaunchTemplateVersions",
-                format!("{template_id} v{version}"),
-                e,
-            );
+        Err(error) => {
             return if is_missing_template(&error)
                 || error.aws_code() == Some("InvalidLaunchTemplateId.VersionNotFound")
             {
@@ -474,8 +453,8 @@ pub async fn tags_of(clients: &Clients, template_id: &str) -> Result<BTreeMap<St
                 .build(),
         )
         .send()
-        .await
-        .map_err(|e| aws_error(SERVICE, "DescribeTags", template_id, e))?;
+        .for_object(template_id)
+        .await?;
     Ok(output
         .tags()
         .iter()
@@ -502,8 +481,8 @@ pub async fn retag(
             .resources(template_id)
             .set_tags(Some(ec2_tags(set)))
             .send()
-            .await
-            .map_err(|e| aws_error(SERVICE, "CreateTags", template_id, e))?;
+            .for_object(template_id)
+            .await?;
     }
     if !remove.is_empty() {
         let keys = remove
@@ -516,8 +495,8 @@ pub async fn retag(
             .resources(template_id)
             .set_tags(Some(keys))
             .send()
-            .await
-            .map_err(|e| aws_error(SERVICE, "DeleteTags", template_id, e))?;
+            .for_object(template_id)
+            .await?;
     }
     Ok(())
 }
@@ -529,11 +508,11 @@ pub async fn delete(clients: &Clients, template_id: &str) -> Result<()> {
         .delete_launch_template()
         .launch_template_id(template_id)
         .send()
+        .for_object(template_id)
         .await;
     match result {
         Ok(_) => Ok(()),
-        Err(e) => {
-            let error = aws_error(SERVICE, "DeleteLaunchTemplate", template_id, e);
+        Err(error) => {
             if is_missing_template(&error) {
                 Ok(())
             } else {

@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod autoscaling;
+pub mod call;
 pub mod call_log;
 pub mod efs;
 pub mod elbv2;
@@ -22,11 +23,11 @@ pub use crate::settings::AwsSettings;
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_smithy_runtime_api::client::interceptors::context::InterceptorContext;
-use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_runtime_api::client::retries::classifiers::{
     ClassifyRetry, RetryAction, RetryClassifierPriority,
 };
-use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+pub use call::{Operation, SendFor};
 
 use crate::error::StackError;
 
@@ -58,12 +59,13 @@ impl Clients {
                 "no AWS region: set `region` in the provider block, or AWS_REGION".into(),
             )
         })?;
-        // Each service's config from the shared one, plus the call log.
+        // Each service's config from the shared one, plus the call log and the call naming.
         macro_rules! client {
             ($sdk:ident) => {
                 $sdk::Client::from_conf(
                     $sdk::config::Builder::from(&config)
                         .interceptor(call_log::CallLog)
+                        .interceptor(call::NameTheCall)
                         .build(),
                 )
             };
@@ -96,52 +98,6 @@ async fn load_sdk_config(settings: &AwsSettings) -> Result<SdkConfig, StackError
         loader = loader.endpoint_url(endpoint);
     }
     Ok(loader.load().await)
-}
-
-/// Turn an SDK error into the core's error, keeping the AWS error code.
-pub fn aws_error<E, R>(
-    service: &'static str,
-    operation: &'static str,
-    resource: impl Into<String>,
-    err: SdkError<E, R>,
-) -> StackError
-where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
-{
-    let (code, message) = match &err {
-        SdkError::ServiceError(service_err) => {
-            let inner = service_err.err();
-            (
-                inner.code().map(str::to_string),
-                inner
-                    .message()
-                    .map(str::to_string)
-                    .unwrap_or_else(|| inner.to_string()),
-            )
-        }
-        other => (None, describe_sdk_failure(other)),
-    };
-    StackError::Aws {
-        service,
-        operation,
-        resource: resource.into(),
-        code,
-        message,
-    }
-}
-
-/// Non-service failures (timeouts, dispatch, bad responses), with their cause chain, so
-/// "connection refused" on a wrong endpoint reaches the user.
-pub(crate) fn describe_sdk_failure(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 /// True when the error is AWS saying the object does not exist (any service's spelling).

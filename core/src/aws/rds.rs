@@ -5,12 +5,11 @@ use std::collections::BTreeMap;
 use aws_sdk_rds::types::{DbInstance as SdkDbInstance, DbSubnetGroup as SdkDbSubnetGroup, Tag};
 
 use crate::aws::not_found::{none_if_not_found, ok_if_not_found};
-use crate::aws::{aws_error, Clients};
+use crate::aws::{Clients, SendFor};
 use crate::error::Result;
 use crate::spec::Secret;
 use crate::wait::{self, Bounds, Poll};
 
-const SERVICE: &str = "rds";
 const ENGINE: &str = "mysql";
 /// gp3: baseline 3000 IOPS whatever the size, and storage autoscaling works with it.
 const STORAGE_TYPE: &str = "gp3";
@@ -189,10 +188,11 @@ pub async fn describe_db_instance(
         .describe_db_instances()
         .db_instance_identifier(identifier)
         .send()
+        .for_object(identifier)
         .await;
     match result {
         Ok(output) => Ok(output.db_instances().first().map(instance_from)),
-        Err(e) => none_if_not_found(aws_error(SERVICE, "DescribeDBInstances", identifier, e)),
+        Err(e) => none_if_not_found(e),
     }
 }
 
@@ -202,28 +202,20 @@ pub async fn list_db_instances_tagged(
     tag_key: &str,
     tag_value: &str,
 ) -> Result<Vec<DbInstance>> {
-    let mut found = Vec::new();
-    let mut marker: Option<String> = None;
-    loop {
-        let output = clients
-            .rds
-            .describe_db_instances()
-            .set_marker(marker.clone())
-            .send()
-            .await
-            .map_err(|e| aws_error(SERVICE, "DescribeDBInstances", "all DB instances", e))?;
-        found.extend(
-            output
-                .db_instances()
-                .iter()
-                .map(instance_from)
-                .filter(|db| db.tags.get(tag_key).map(String::as_str) == Some(tag_value)),
-        );
-        match output.marker() {
-            Some(next) if !next.is_empty() => marker = Some(next.to_string()),
-            _ => return Ok(found),
-        }
-    }
+    let found = clients
+        .rds
+        .describe_db_instances()
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .for_object("all DB instances")
+        .await?;
+    Ok(found
+        .iter()
+        .map(instance_from)
+        .filter(|db| db.tags.get(tag_key).map(String::as_str) == Some(tag_value))
+        .collect())
 }
 
 /// Start creating the instance; wait for it with [`wait_db_instance_available`].
@@ -259,8 +251,8 @@ pub async fn create_db_instance(
         .auto_minor_version_upgrade(true)
         .set_tags(Some(rds_tags(request.tags)))
         .send()
-        .await
-        .map_err(|e| aws_error(SERVICE, "CreateDBInstance", request.identifier, e))?;
+        .for_object(request.identifier)
+        .await?;
     output.db_instance().map(instance_from).ok_or_else(|| {
         crate::error::StackError::Internal(format!(
             "CreateDBInstance {} returned no instance",
@@ -294,8 +286,8 @@ pub async fn modify_db_instance(
         .set_master_user_password(change.password.as_ref().map(|p| p.expose().to_string()))
         .set_vpc_security_group_ids(change.security_group_ids.clone())
         .send()
-        .await
-        .map_err(|e| aws_error(SERVICE, "ModifyDBInstance", identifier, e))?;
+        .for_object(identifier)
+        .await?;
     Ok(())
 }
 
@@ -313,10 +305,11 @@ pub async fn delete_db_instance(
         .set_final_db_snapshot_identifier(final_snapshot.map(str::to_string))
         .delete_automated_backups(true)
         .send()
+        .for_object(identifier)
         .await;
     match result {
         Ok(_) => Ok(()),
-        Err(e) => ok_if_not_found(aws_error(SERVICE, "DeleteDBInstance", identifier, e)),
+        Err(e) => ok_if_not_found(e),
     }
 }
 
@@ -327,16 +320,11 @@ pub async fn snapshot_exists(clients: &Clients, snapshot_identifier: &str) -> Re
         .describe_db_snapshots()
         .db_snapshot_identifier(snapshot_identifier)
         .send()
+        .for_object(snapshot_identifier)
         .await;
     match result {
         Ok(output) => Ok(!output.db_snapshots().is_empty()),
-        Err(e) => none_if_not_found::<()>(aws_error(
-            SERVICE,
-            "DescribeDBSnapshots",
-            snapshot_identifier,
-            e,
-        ))
-        .map(|_| false),
+        Err(e) => none_if_not_found::<()>(e).map(|_| false),
     }
 }
 
@@ -347,15 +335,11 @@ pub async fn delete_snapshot(clients: &Clients, snapshot_identifier: &str) -> Re
         .delete_db_snapshot()
         .db_snapshot_identifier(snapshot_identifier)
         .send()
+        .for_object(snapshot_identifier)
         .await;
     match result {
         Ok(_) => Ok(()),
-        Err(e) => ok_if_not_found(aws_error(
-            SERVICE,
-            "DeleteDBSnapshot",
-            snapshot_identifier,
-            e,
-        )),
+        Err(e) => ok_if_not_found(e),
     }
 }
 
@@ -442,10 +426,11 @@ pub async fn describe_db_subnet_group(
         .describe_db_subnet_groups()
         .db_subnet_group_name(name)
         .send()
+        .for_object(name)
         .await;
     match result {
         Ok(output) => Ok(output.db_subnet_groups().first().map(subnet_group_from)),
-        Err(e) => none_if_not_found(aws_error(SERVICE, "DescribeDBSubnetGroups", name, e)),
+        Err(e) => none_if_not_found(e),
     }
 }
 
@@ -463,8 +448,8 @@ pub async fn create_db_subnet_group(
         .set_subnet_ids(Some(subnet_ids.to_vec()))
         .set_tags(Some(rds_tags(tags)))
         .send()
-        .await
-        .map_err(|e| aws_error(SERVICE, "CreateDBSubnetGroup", name, e))?;
+        .for_object(name)
+        .await?;
     Ok(output
         .db_subnet_group()
         .map(subnet_group_from)
@@ -488,8 +473,8 @@ pub async fn modify_db_subnet_group(
         .db_subnet_group_name(name)
         .set_subnet_ids(Some(subnet_ids.to_vec()))
         .send()
-        .await
-        .map_err(|e| aws_error(SERVICE, "ModifyDBSubnetGroup", name, e))?;
+        .for_object(name)
+        .await?;
     Ok(())
 }
 
@@ -500,10 +485,11 @@ pub async fn delete_db_subnet_group(clients: &Clients, name: &str) -> Result<()>
         .delete_db_subnet_group()
         .db_subnet_group_name(name)
         .send()
+        .for_object(name)
         .await;
     match result {
         Ok(_) => Ok(()),
-        Err(e) => ok_if_not_found(aws_error(SERVICE, "DeleteDBSubnetGroup", name, e)),
+        Err(e) => ok_if_not_found(e),
     }
 }
 
@@ -521,8 +507,8 @@ pub async fn retag(
             .resource_name(arn)
             .set_tags(Some(rds_tags(set)))
             .send()
-            .await
-            .map_err(|e| aws_error(SERVICE, "AddTagsToResource", arn, e))?;
+            .for_object(arn)
+            .await?;
     }
     if !remove.is_empty() {
         clients
@@ -531,8 +517,8 @@ pub async fn retag(
             .resource_name(arn)
             .set_tag_keys(Some(remove.to_vec()))
             .send()
-            .await
-            .map_err(|e| aws_error(SERVICE, "RemoveTagsFromResource", arn, e))?;
+            .for_object(arn)
+            .await?;
     }
     Ok(())
 }
@@ -544,8 +530,8 @@ pub async fn tags_of(clients: &Clients, arn: &str) -> Result<BTreeMap<String, St
         .list_tags_for_resource()
         .resource_name(arn)
         .send()
-        .await
-        .map_err(|e| aws_error(SERVICE, "ListTagsForResource", arn, e))?;
+        .for_object(arn)
+        .await?;
     Ok(output
         .tag_list()
         .iter()

@@ -4,11 +4,9 @@ use aws_sdk_route53::types::{
     AliasTarget, Change, ChangeAction, ChangeBatch, ChangeStatus, ResourceRecordSet, RrType,
 };
 
-use crate::aws::{aws_error, Clients};
+use crate::aws::{Clients, SendFor};
 use crate::error::{Result, StackError};
 use crate::wait::{self, Bounds, Poll};
-
-const SERVICE: &str = "route53";
 
 /// An alias A record: `name` answers with the addresses of `dns_name` (an ALB).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,10 +67,16 @@ fn record_set(record: &AliasRecord) -> Result<ResourceRecordSet> {
 /// Whether the hosted zone exists (a typo'd `zone_id` should fail before anything is built).
 pub async fn zone_exists(clients: &Clients, zone_id: &str) -> Result<bool> {
     let zone = bare_zone_id(zone_id);
-    match clients.route53.get_hosted_zone().id(zone).send().await {
+    match clients
+        .route53
+        .get_hosted_zone()
+        .id(zone)
+        .send()
+        .for_object(zone)
+        .await
+    {
         Ok(_) => Ok(true),
-        Err(e) => {
-            let error = aws_error(SERVICE, "GetHostedZone", zone, e);
+        Err(error) => {
             if error.aws_code() == Some("NoSuchHostedZone") {
                 Ok(false)
             } else {
@@ -97,15 +101,8 @@ pub async fn find_alias(
         .start_record_type(RrType::A)
         .max_items(1)
         .send()
-        .await
-        .map_err(|e| {
-            aws_error(
-                SERVICE,
-                "ListResourceRecordSets",
-                format!("{name} in {zone}"),
-                e,
-            )
-        })?;
+        .for_object(format!("{name} in {zone}"))
+        .await?;
     Ok(output
         .resource_record_sets()
         .iter()
@@ -125,27 +122,19 @@ fn alias_from(set: &ResourceRecordSet) -> Option<AliasRecord> {
 
 /// Ids of every hosted zone of the account.
 pub async fn hosted_zone_ids(clients: &Clients) -> Result<Vec<String>> {
-    let mut ids = Vec::new();
-    let mut marker: Option<String> = None;
-    loop {
-        let output = clients
-            .route53
-            .list_hosted_zones()
-            .set_marker(marker.clone())
-            .send()
-            .await
-            .map_err(|e| aws_error(SERVICE, "ListHostedZones", "all hosted zones", e))?;
-        ids.extend(
-            output
-                .hosted_zones()
-                .iter()
-                .map(|z| bare_zone_id(z.id()).to_string()),
-        );
-        match (output.is_truncated(), output.next_marker()) {
-            (true, Some(next)) => marker = Some(next.to_string()),
-            _ => return Ok(ids),
-        }
-    }
+    let zones = clients
+        .route53
+        .list_hosted_zones()
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .for_object("all hosted zones")
+        .await?;
+    Ok(zones
+        .iter()
+        .map(|z| bare_zone_id(z.id()).to_string())
+        .collect())
 }
 
 /// Every A alias record of `zone_id`.
@@ -161,8 +150,8 @@ pub async fn aliases_in_zone(clients: &Clients, zone_id: &str) -> Result<Vec<Ali
             .set_start_record_name(start.as_ref().map(|(name, _)| name.clone()))
             .set_start_record_type(start.as_ref().map(|(_, kind)| kind.clone()))
             .send()
-            .await
-            .map_err(|e| aws_error(SERVICE, "ListResourceRecordSets", zone, e))?;
+            .for_object(zone)
+            .await?;
         found.extend(output.resource_record_sets().iter().filter_map(alias_from));
         match (
             output.is_truncated(),
@@ -218,15 +207,8 @@ async fn change(
         .hosted_zone_id(zone)
         .change_batch(batch)
         .send()
-        .await
-        .map_err(|e| {
-            aws_error(
-                SERVICE,
-                "ChangeResourceRecordSets",
-                format!("{operation} in {zone}"),
-                e,
-            )
-        })?;
+        .for_object(format!("{operation} in {zone}"))
+        .await?;
     Ok(output
         .change_info()
         .map(|c| c.id().to_string())
@@ -280,8 +262,8 @@ pub async fn wait_change_in_sync(
                 .get_change()
                 .id(id)
                 .send()
-                .await
-                .map_err(|e| aws_error(SERVICE, "GetChange", id, e));
+                .for_object(id)
+                .await;
             let output = match result {
                 Ok(output) => output,
                 // A change moments old may not be visible yet (eventual consistency).

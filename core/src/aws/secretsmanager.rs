@@ -7,11 +7,10 @@ use std::collections::BTreeMap;
 
 use aws_sdk_secretsmanager::types::Tag;
 
-use crate::aws::{aws_error, Clients};
+use crate::aws::{Clients, SendFor};
 use crate::error::{Result, StackError};
 use crate::spec::Secret;
 
-const SERVICE: &str = "secretsmanager";
 const NOT_FOUND: &str = "ResourceNotFoundException";
 
 /// What DescribeSecret says about a secret (never its value).
@@ -61,6 +60,7 @@ pub async fn describe(clients: &Clients, id: &str) -> Result<Option<SecretInfo>>
         .describe_secret()
         .secret_id(id)
         .send()
+        .for_object(id)
         .await;
     match result {
         Ok(output) => Ok(Some(SecretInfo {
@@ -69,8 +69,7 @@ pub async fn describe(clients: &Clients, id: &str) -> Result<Option<SecretInfo>>
             tags: tag_map(output.tags()),
             scheduled_for_deletion: output.deleted_date().is_some(),
         })),
-        Err(e) => {
-            let error = aws_error(SERVICE, "DescribeSecret", id, e);
+        Err(error) => {
             if is_missing(&error) {
                 Ok(None)
             } else {
@@ -99,8 +98,8 @@ pub async fn create(
         .set_tags(Some(sdk_tags(tags)))
         .client_request_token(client_token)
         .send()
-        .await
-        .map_err(|e| aws_error(SERVICE, "CreateSecret", name, e))?;
+        .for_object(name)
+        .await?;
     output
         .arn()
         .map(str::to_string)
@@ -124,14 +123,14 @@ pub async fn value(clients: &Clients, id: &str) -> Result<Option<SecretValue>> {
         .get_secret_value()
         .secret_id(id)
         .send()
+        .for_object(id)
         .await;
     match result {
         Ok(output) => Ok(output.secret_string().map(|secret| SecretValue {
             secret: Secret::new(secret),
             version_id: output.version_id().unwrap_or_default().to_string(),
         })),
-        Err(e) => {
-            let error = aws_error(SERVICE, "GetSecretValue", id, e);
+        Err(error) => {
             if is_missing(&error) {
                 Ok(None)
             } else {
@@ -166,8 +165,8 @@ pub async fn current_version(clients: &Clients, id: &str) -> Result<Option<Strin
         .describe_secret()
         .secret_id(id)
         .send()
-        .await
-        .map_err(|e| aws_error(SERVICE, "DescribeSecret", id, e))?;
+        .for_object(id)
+        .await?;
     Ok(output.version_ids_to_stages().and_then(|versions| {
         versions
             .iter()
@@ -184,8 +183,8 @@ pub async fn put_value(clients: &Clients, id: &str, value: &Secret) -> Result<()
         .secret_id(id)
         .secret_string(value.expose())
         .send()
-        .await
-        .map_err(|e| aws_error(SERVICE, "PutSecretValue", id, e))?;
+        .for_object(id)
+        .await?;
     Ok(())
 }
 
@@ -196,8 +195,8 @@ pub async fn restore(clients: &Clients, id: &str) -> Result<()> {
         .restore_secret()
         .secret_id(id)
         .send()
-        .await
-        .map_err(|e| aws_error(SERVICE, "RestoreSecret", id, e))?;
+        .for_object(id)
+        .await?;
     Ok(())
 }
 
@@ -215,8 +214,8 @@ pub async fn retag(
             .secret_id(id)
             .set_tags(Some(sdk_tags(set)))
             .send()
-            .await
-            .map_err(|e| aws_error(SERVICE, "TagResource", id, e))?;
+            .for_object(id)
+            .await?;
     }
     if !remove.is_empty() {
         clients
@@ -225,8 +224,8 @@ pub async fn retag(
             .secret_id(id)
             .set_tag_keys(Some(remove.to_vec()))
             .send()
-            .await
-            .map_err(|e| aws_error(SERVICE, "UntagResource", id, e))?;
+            .for_object(id)
+            .await?;
     }
     Ok(())
 }
@@ -240,11 +239,11 @@ pub async fn delete_now(clients: &Clients, id: &str) -> Result<()> {
         .secret_id(id)
         .force_delete_without_recovery(true)
         .send()
+        .for_object(id)
         .await;
     match result {
         Ok(_) => Ok(()),
-        Err(e) => {
-            let error = aws_error(SERVICE, "DeleteSecret", id, e);
+        Err(error) => {
             if is_missing(&error) {
                 Ok(())
             } else {
@@ -260,7 +259,7 @@ mod tests {
 
     fn error(code: &str, message: &str) -> StackError {
         StackError::Aws {
-            service: SERVICE,
+            service: "SecretsManager",
             operation: "CreateSecret",
             resource: "blog/wordpress".into(),
             code: Some(code.into()),
