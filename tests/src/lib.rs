@@ -8,8 +8,9 @@
 //! - [`runners`]: long runs built on both, with their own binaries in `src/bin/`: the
 //!   reliability runs ([`runners::reliability`]); the benchmark lives in `src/bench/`, compiled
 //!   into `src/bin/bench.rs`.
-//! - `tests/*.rs`: the promises, one test binary each, named after what they check; their
-//!   shared set-ups and checks are in `tests/support/`.
+//! - `tests/*.rs`: the promises, one test binary each, named after what they check; the
+//!   stack shapes and checks several of them share are in `tests/{common,service_support,
+//!   crash_support,fault_support}/`, built on [`inspect`].
 //!
 //! The end-to-end tests drive the real `terraform` binary against the provider that
 //! `cargo build` left next to the test binary (`<target>/debug/terraform-provider-wordpress`;
