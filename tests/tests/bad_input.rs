@@ -19,8 +19,8 @@ use std::time::{Duration, Instant};
 
 use cases::{Case, Env, Stage, Target, CASES};
 use inventory::Inventory;
-use stack_tests::aws::AwsInspector;
-use stack_tests::terraform::{TerraformDir, TfOutput, PROVIDER_SOURCE};
+use stack_tests::harness::terraform::{TerraformDir, TfOutput, PROVIDER_SOURCE};
+use stack_tests::inspect::AwsInspector;
 use stack_tests::Moto;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;

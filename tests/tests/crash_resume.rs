@@ -15,10 +15,9 @@
 mod common;
 mod crash_support;
 
-use common::inventory;
 use crash_support::{kill_provider_at, Case, Point, ADDRESS, HOLD_MS};
 use serde_json::Value;
-use stack_tests::terraform::{find_resource, TerraformDir, TfOutput};
+use stack_tests::harness::terraform::{find_resource, TerraformDir, TfOutput};
 
 /// What Terraform 1.0.3 says when its provider dies under a call. Which one depends on when
 /// the broken connection is noticed: a crashed plugin, or (seen once in CI-like load) the
@@ -153,7 +152,7 @@ async fn a_complete_stack_missing_from_this_state_is_refused_with_an_import_hint
     let case = Case::start("taken", "").await;
     case.tf.apply().assert_success();
     let before = case.aws.tagged_objects(case.stack).await.expect("tagged");
-    let counts_before = inventory(&case.aws, case.stack, Some(&case.zone)).await;
+    let counts_before = case.inventory_counts().await;
 
     // A second configuration, its own empty state, the same name, the same AWS.
     let other =
@@ -181,7 +180,7 @@ async fn a_complete_stack_missing_from_this_state_is_refused_with_an_import_hint
         "nothing in AWS changed"
     );
     assert_eq!(
-        inventory(&case.aws, case.stack, Some(&case.zone)).await,
+        case.inventory_counts().await,
         counts_before,
         "not even the objects AWS cannot tag"
     );

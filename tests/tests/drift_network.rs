@@ -9,8 +9,8 @@ mod common;
 use aws_sdk_ec2::types::{IpPermission, IpRange, Tag};
 use common::{assert_nothing_tagged, state_str, string_set};
 use serde_json::Value;
-use stack_tests::aws::{ec2_tag, AwsInspector};
-use stack_tests::terraform::TerraformDir;
+use stack_tests::harness::terraform::TerraformDir;
+use stack_tests::inspect::{ec2_tag, AwsInspector};
 use stack_tests::Moto;
 
 const ADDRESS: &str = "wordpress_ha_stack.site";

@@ -8,8 +8,8 @@ use aws_sdk_route53::types::{
     AliasTarget, Change, ChangeAction, ChangeBatch, ResourceRecordSet, RrType,
 };
 use service_support::{
-    alias_records, assert_nothing_else_replaced, efs_tags, elbv2_tags, group, hosted_zone,
-    idle_timeout, listeners, resources, target_group, text, Stack, World, ADDRESS,
+    alias_records, assert_nothing_else_replaced, efs_tags, elbv2_tags, group, idle_timeout,
+    listeners, resources, target_group, text, Stack, World, ADDRESS,
 };
 
 /// `terraform plan` must want an in-place update whose diff names every one of `attributes`.
@@ -75,7 +75,11 @@ async fn asg_sizes_changed_out_of_band_are_set_back() {
 #[tokio::test]
 async fn a_deleted_route53_record_is_recreated() {
     let world = World::start("drift-svc-dns").await;
-    let zone = hosted_zone(&world.aws, "example.com").await;
+    let zone = world
+        .aws
+        .create_hosted_zone("example.com")
+        .await
+        .expect("hosted zone");
     let mut stack = Stack::lean("ddns");
     stack.dns = Some(format!(
         "zone_id = \"{zone}\"\n    record_name = \"shop.example.com\""

@@ -9,10 +9,10 @@ mod service_support;
 
 use common::assert_nothing_tagged;
 use service_support::{
-    acm_certificate, alias_records, group, hosted_zone, idle_timeout, listeners, resources, text,
+    acm_certificate, alias_records, group, idle_timeout, listeners, resources, text,
 };
-use stack_tests::aws::{ec2_tag, AwsInspector};
-use stack_tests::terraform::TerraformDir;
+use stack_tests::harness::terraform::TerraformDir;
+use stack_tests::inspect::{ec2_tag, AwsInspector};
 use stack_tests::{workspace_root, Moto};
 
 fn example_dir(moto: &Moto, example: &str) -> TerraformDir {
@@ -93,7 +93,7 @@ fn quoted(text: &str) -> String {
 async fn certificate_and_zone(moto: &Moto, aws: &AwsInspector, record: &str) -> (String, String) {
     let domain = record.split_once('.').map_or(record, |(_, d)| d);
     let arn = acm_certificate(moto, record);
-    let zone = hosted_zone(aws, domain).await;
+    let zone = aws.create_hosted_zone(domain).await.expect("hosted zone");
     (arn, zone)
 }
 

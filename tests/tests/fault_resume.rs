@@ -33,8 +33,8 @@ use fault_support::{
     ADDRESS, ZONE_NAME,
 };
 use serde_json::Value;
-use stack_tests::aws::AwsInspector;
-use stack_tests::terraform::{TerraformDir, TfOutput};
+use stack_tests::harness::terraform::{TerraformDir, TfOutput};
+use stack_tests::inspect::AwsInspector;
 use stack_tests::{FaultConfig, FaultProxy, Moto};
 
 const STACK: &str = "faulty";
@@ -180,7 +180,10 @@ impl World {
     async fn start(test: &str, moto: &Moto, faults: FaultConfig) -> World {
         moto.reset().expect("reset moto");
         let aws = AwsInspector::for_moto(moto).await;
-        let zone_id = common::create_hosted_zone(&aws, ZONE_NAME).await;
+        let zone_id = aws
+            .create_hosted_zone(ZONE_NAME)
+            .await
+            .expect("hosted zone");
         let proxy = FaultProxy::start(&moto.endpoint(), faults).expect("proxy starts");
         let tf = TerraformDir::with_endpoint(test, moto, &proxy.endpoint()).expect("work dir");
         tf.write_stack(&lean_stack_hcl(STACK, &zone_id, BOUNDED))
@@ -194,7 +197,9 @@ impl World {
     }
 
     async fn inventory(&self) -> Inventory {
-        Inventory::take(&self.aws, STACK, &self.zone_id).await
+        Inventory::take(&self.aws, STACK, Some(&self.zone_id))
+            .await
+            .expect("inventory")
     }
 
     /// The stack's instance in `terraform.tfstate`, if any.

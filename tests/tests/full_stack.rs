@@ -12,10 +12,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use aws_sdk_autoscaling::types::AutoScalingGroup;
 use aws_sdk_ec2::types::{HttpTokensState, IpPermission, LaunchTemplateHttpTokensState};
 use base64::Engine;
-use common::{assert_nothing_tagged, create_hosted_zone, state_str, string_set, Network};
+use common::{assert_nothing_tagged, state_str, string_set, Network};
 use serde_json::Value;
-use stack_tests::aws::{ec2_tag, instance_group_ids, AwsInspector};
-use stack_tests::terraform::{provider_hcl, TerraformDir};
+use stack_tests::harness::terraform::{provider_hcl, TerraformDir};
+use stack_tests::inspect::{ec2_tag, instance_group_ids, AwsInspector};
 use stack_tests::Moto;
 
 /// What one test stack asks for, so the checks know what to expect.
@@ -157,7 +157,10 @@ fn provider_with_default_tags(moto: &Moto) -> String {
 async fn three_zone_stack_with_bastion_and_dns_is_complete_then_replans_clean_and_destroys() {
     let moto = Moto::start_async().await.expect("moto starts");
     let aws = AwsInspector::for_moto(&moto).await;
-    let zone_id = create_hosted_zone(&aws, "example.com").await;
+    let zone_id = aws
+        .create_hosted_zone("example.com")
+        .await
+        .expect("hosted zone");
     let hcl = three_zone_hcl(&zone_id);
     apply_check_replan_destroy(&moto, &aws, &THREE_ZONES, &hcl).await;
     let records = aws.record_sets(&zone_id).await.expect("records");
@@ -372,7 +375,7 @@ async fn check_bastion(
     let instances = aws
         .ec2
         .describe_instances()
-        .filters(stack_tests::aws::stack_filter(want.stack))
+        .filters(stack_tests::inspect::stack_filter(want.stack))
         .send()
         .await
         .expect("describe instances");

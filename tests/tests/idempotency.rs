@@ -13,7 +13,7 @@
 
 use std::collections::BTreeSet;
 
-use stack_tests::reliability::{
+use stack_tests::runners::reliability::{
     calls_since, drop_after_each, run_jobs, write_operations, Job, RunRecord, Scenario, StackShape,
 };
 use stack_tests::FaultConfig;

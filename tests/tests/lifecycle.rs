@@ -6,8 +6,8 @@ mod common;
 
 use aws_sdk_ec2::types::{IpPermission, UserIdGroupPair};
 use common::{assert_nothing_tagged, state_str};
-use stack_tests::aws::AwsInspector;
-use stack_tests::terraform::TerraformDir;
+use stack_tests::harness::terraform::TerraformDir;
+use stack_tests::inspect::AwsInspector;
 use stack_tests::Moto;
 
 const ADDRESS: &str = "wordpress_ha_stack.site";

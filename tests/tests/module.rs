@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value;
-use stack_tests::terraform::TerraformDir;
+use stack_tests::harness::terraform::TerraformDir;
 use stack_tests::{workspace_root, Moto};
 
 fn module_dir() -> PathBuf {

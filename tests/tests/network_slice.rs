@@ -5,8 +5,8 @@
 mod common;
 
 use common::{assert_nothing_tagged, Network};
-use stack_tests::aws::AwsInspector;
-use stack_tests::terraform::TerraformDir;
+use stack_tests::harness::terraform::TerraformDir;
+use stack_tests::inspect::AwsInspector;
 use stack_tests::Moto;
 
 const STACK: &str = "netslice";

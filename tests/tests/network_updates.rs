@@ -6,8 +6,8 @@ mod common;
 
 use common::{assert_nothing_tagged, state_str, string_set, Network};
 use serde_json::{Map, Value};
-use stack_tests::aws::AwsInspector;
-use stack_tests::terraform::TerraformDir;
+use stack_tests::harness::terraform::TerraformDir;
+use stack_tests::inspect::AwsInspector;
 use stack_tests::Moto;
 
 const ADDRESS: &str = "wordpress_ha_stack.site";

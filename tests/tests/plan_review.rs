@@ -16,11 +16,11 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use serde_json::Value;
-use stack_tests::aws::AwsInspector;
-use stack_tests::terraform::TerraformDir;
+use stack_tests::harness::terraform::TerraformDir;
+use stack_tests::inspect::AwsInspector;
 use stack_tests::Moto;
 
-use service_support::{acm_certificate, hosted_zone};
+use service_support::acm_certificate;
 
 const ADDRESS: &str = "wordpress_ha_stack.site";
 /// Plans running at once: each is a Terraform process plus a provider refreshing from moto.
@@ -542,7 +542,10 @@ async fn every_update_path_plans_a_readable_summary_of_only_the_objects_it_chang
     let moto = Moto::start_async().await.expect("moto starts");
     let aws = AwsInspector::for_moto(&moto).await;
     let certificate = acm_certificate(&moto, "www.example.com");
-    let zone = hosted_zone(&aws, "example.com").await;
+    let zone = aws
+        .create_hosted_zone("example.com")
+        .await
+        .expect("hosted zone");
 
     let rich_config = rich(&certificate, &zone);
     let (plain_base, rich_base) = std::thread::scope(|scope| {

@@ -17,11 +17,11 @@ use aws_sdk_ec2::types::{
     ResponseLaunchTemplateData, SecurityGroup,
 };
 use aws_sdk_elasticloadbalancingv2::types::Listener;
-use common::{assert_nothing_tagged, create_hosted_zone, state_str, string_set};
+use common::{assert_nothing_tagged, state_str, string_set};
 use serde_json::Value;
 use service_support::{acm_certificate, listeners, resources, template_data, ADDRESS};
-use stack_tests::aws::{instance_group_ids, AwsInspector};
-use stack_tests::terraform::TerraformDir;
+use stack_tests::harness::terraform::TerraformDir;
+use stack_tests::inspect::{instance_group_ids, AwsInspector};
 use stack_tests::Moto;
 
 const WORLD_V4: &str = "0.0.0.0/0";
@@ -82,7 +82,10 @@ async fn a_full_stack_admits_only_what_the_design_allows() {
     let moto = Moto::start_async().await.expect("moto starts");
     let aws = AwsInspector::for_moto(&moto).await;
     let stack = "posture";
-    let zone_id = create_hosted_zone(&aws, "example.com").await;
+    let zone_id = aws
+        .create_hosted_zone("example.com")
+        .await
+        .expect("hosted zone");
     let certificate = acm_certificate(&moto, "blog.example.com");
     let tf = TerraformDir::new("posture_full", &moto).expect("terraform dir");
     tf.write_stack(&full_stack_hcl(stack, &zone_id, &certificate))

@@ -8,9 +8,9 @@ mod common;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use common::{assert_nothing_tagged, create_hosted_zone};
-use stack_tests::aws::AwsInspector;
-use stack_tests::terraform::TerraformDir;
+use common::assert_nothing_tagged;
+use stack_tests::harness::terraform::TerraformDir;
+use stack_tests::inspect::AwsInspector;
 use stack_tests::{FaultConfig, FaultProxy, Moto};
 
 const STACK: &str = "refresh";
@@ -134,7 +134,10 @@ async fn a_refresh_of_a_three_zone_stack_is_few_concurrent_calls() {
     let aws = AwsInspector::for_moto(&moto).await;
     let proxy = FaultProxy::start(&moto.endpoint(), FaultConfig::default()).expect("proxy");
     let tf = TerraformDir::with_endpoint("refresh-calls", &moto, &proxy.endpoint()).expect("dir");
-    let zone_id = create_hosted_zone(&aws, "example.com").await;
+    let zone_id = aws
+        .create_hosted_zone("example.com")
+        .await
+        .expect("hosted zone");
     tf.write_stack(&stack_hcl(&zone_id)).expect("write main.tf");
     tf.apply().assert_success();
     let applied = tf.resource_values(ADDRESS);

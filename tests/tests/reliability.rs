@@ -6,7 +6,7 @@
 //! once and leaves nothing tagged. Kill runs: the provider SIGKILLed at a seeded point of the
 //! apply; the next apply converges, with no duplicate and no leak.
 
-use stack_tests::reliability::{run_all, Options, DEFAULT_TYPICAL_CALLS};
+use stack_tests::runners::reliability::{run_all, Options, DEFAULT_TYPICAL_CALLS};
 
 /// Fixed seeds: the same faults on the same calls every time.
 const SEED: u64 = 7100;

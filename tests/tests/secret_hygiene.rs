@@ -24,8 +24,8 @@ use base64::Engine;
 use common::assert_nothing_tagged;
 use serde_json::Value;
 use service_support::{resources, secret_value, template_data, user_data, ADDRESS};
-use stack_tests::aws::AwsInspector;
-use stack_tests::terraform::{TerraformDir, TfOutput};
+use stack_tests::harness::terraform::{TerraformDir, TfOutput};
+use stack_tests::inspect::AwsInspector;
 use stack_tests::{FaultConfig, FaultProxy, Moto};
 
 const STACK: &str = "hygiene";
@@ -294,7 +294,7 @@ async fn assert_user_data_clean(aws: &AwsInspector, tf: &TerraformDir, secrets: 
     let reservations = aws
         .ec2
         .describe_instances()
-        .filters(stack_tests::aws::stack_filter(STACK))
+        .filters(stack_tests::inspect::stack_filter(STACK))
         .send()
         .await
         .expect("describe instances");

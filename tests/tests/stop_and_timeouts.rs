@@ -11,7 +11,7 @@ mod crash_support;
 use std::time::{Duration, Instant};
 
 use crash_support::{is_tainted, Case, Point, ADDRESS, EXIT_TIMEOUT, HOLD_MS};
-use stack_tests::terraform::TfOutput;
+use stack_tests::harness::terraform::TfOutput;
 
 /// How soon a command bounded by a 5 s timeout must end (Terraform itself takes a few seconds
 /// to start the provider, plan, write the state and exit), against the 300 s hold.

@@ -5,15 +5,15 @@
 
 mod service_support;
 
-use stack_tests::terraform::TerraformDir;
+use stack_tests::harness::terraform::TerraformDir;
 
 use base64::Engine;
 
 use service_support::{
     acm_certificate, alias_records, assert_nothing_else_replaced, cpu_target, db_instance_count,
-    efs_tags, elbv2_tags, group, group_count, group_tags, group_template, hosted_zone,
-    idle_timeout, launch_template_tags, listeners, rds_tags, resources, secret_value, setting,
-    target_group, template_data, template_versions, text, user_data, Stack, World, ADDRESS,
+    efs_tags, elbv2_tags, group, group_count, group_tags, group_template, idle_timeout,
+    launch_template_tags, listeners, rds_tags, resources, secret_value, setting, target_group,
+    template_data, template_versions, text, user_data, Stack, World, ADDRESS,
 };
 
 #[tokio::test]
@@ -472,7 +472,11 @@ async fn load_balancer_certificate_health_check_and_idle_timeout_update_in_place
 #[tokio::test]
 async fn dns_record_is_added_changed_and_removed() {
     let world = World::start("upd-dns").await;
-    let zone = hosted_zone(&world.aws, "example.com").await;
+    let zone = world
+        .aws
+        .create_hosted_zone("example.com")
+        .await
+        .expect("hosted zone");
     let mut stack = Stack::lean("upddns");
     let before = world.apply(&stack);
     let alb = text(&before, "/alb_dns_name").to_string();

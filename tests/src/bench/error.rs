@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use stack_tests::terraform::{HarnessError, TfOutput};
+use stack_tests::harness::terraform::{HarnessError, TfOutput};
 use stack_tests::MotoError;
 
 #[derive(Debug, thiserror::Error)]

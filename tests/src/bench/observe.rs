@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use stack_tests::terraform::{TerraformDir, TfOutput};
+use stack_tests::harness::terraform::{TerraformDir, TfOutput};
 
 use crate::error::{BenchError, Result};
 

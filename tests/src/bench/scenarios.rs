@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use aws_fault_proxy::{FaultConfig, FaultProxy};
-use stack_tests::aws::AwsInspector;
-use stack_tests::terraform::TerraformDir;
+use stack_tests::harness::terraform::TerraformDir;
+use stack_tests::inspect::AwsInspector;
 use stack_tests::Moto;
 
 use crate::calls::{self, Calls};
@@ -430,45 +430,16 @@ fn unknown_steps(graph: &[(String, Vec<String>)], log: &ProviderLog) -> Vec<Stri
         .collect()
 }
 
-/// A hosted zone whose id starts with `Z` as AWS's do (the provider validates it; moto's ids
-/// do not always), created directly in moto.
+/// A hosted zone for the full stacks' records, created directly in moto.
 async fn hosted_zone(moto_endpoint: &str) -> Result<String> {
     let aws = AwsInspector::connect(moto_endpoint).await;
-    for attempt in 0..200 {
-        let created = aws
-            .route53
-            .create_hosted_zone()
-            .name("bench.example.com")
-            .caller_reference(format!("bench-{attempt}"))
-            .send()
-            .await
-            .map_err(|error| route53_error("CreateHostedZone", error))?;
-        let id = created
-            .hosted_zone()
-            .map(|zone| zone.id().trim_start_matches("/hostedzone/").to_string())
-            .unwrap_or_default();
-        if id.starts_with('Z') {
-            return Ok(id);
-        }
-        aws.route53
-            .delete_hosted_zone()
-            .id(&id)
-            .send()
-            .await
-            .map_err(|error| route53_error("DeleteHostedZone", error))?;
-    }
-    Err(route53_error(
-        "CreateHostedZone",
-        "no zone id starting with Z in 200 attempts",
-    ))
-}
-
-fn route53_error(operation: &'static str, error: impl std::fmt::Display) -> BenchError {
-    BenchError::Aws {
-        service: "route53",
-        operation,
-        message: error.to_string(),
-    }
+    aws.create_hosted_zone("bench.example.com")
+        .await
+        .map_err(|error| BenchError::Aws {
+            service: error.service,
+            operation: error.operation,
+            message: error.message,
+        })
 }
 
 #[cfg(test)]
@@ -485,7 +456,7 @@ mod tests {
             .insert("CreateVpc".into(), 10);
         ApplyRun {
             observed: Observed {
-                output: stack_tests::terraform::TfOutput {
+                output: stack_tests::harness::terraform::TfOutput {
                     args: Vec::new(),
                     code: Some(0),
                     stdout: String::new(),

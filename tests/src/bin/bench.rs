@@ -29,6 +29,8 @@ mod options;
 mod provider_log;
 #[path = "../bench/report.rs"]
 mod report;
+#[path = "../bench/scenario_figures.rs"]
+mod scenario_figures;
 #[path = "../bench/scenarios.rs"]
 mod scenarios;
 #[path = "../bench/stack.rs"]
@@ -41,7 +43,8 @@ use clap::Parser;
 
 use error::{BenchError, Result};
 use options::{Cli, Options};
-use report::{Report, Standalone};
+use report::Report;
+use scenario_figures::Standalone;
 use scenarios::{Samples, World};
 
 const PROVIDER_PACKAGE: &str = "terraform-provider-wordpress";
@@ -78,8 +81,8 @@ fn run(options: &Options, root: &Path) -> Result<()> {
         world.scale_run(&mut samples)?;
     }
     let report = Report {
-        figures: report::figures(&samples, &standalone, options),
-        details: report::details(&samples),
+        figures: scenario_figures::figures(&samples, &standalone, options),
+        details: scenario_figures::details(&samples),
         method: machine::describe(root, &provider),
         options: options.clone(),
         mean_latency_ms: world.mean_latency_ms(),

@@ -10,8 +10,8 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use stack_tests::reliability::{run_all, Options, DEFAULT_TYPICAL_CALLS};
-use stack_tests::terraform::PROVIDER_BINARY;
+use stack_tests::harness::terraform::PROVIDER_BINARY;
+use stack_tests::runners::reliability::{run_all, Options, DEFAULT_TYPICAL_CALLS};
 use stack_tests::workspace_root;
 
 /// Seeded applies and destroys through the fault proxy, and applies killed halfway.

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use aws_sdk_ec2::types::{InstanceStateName, NatGatewayState};
-use stack_tests::aws::AwsInspector;
+use stack_tests::inspect::AwsInspector;
 
 /// `service kind id` of every object, sorted.
 pub type Inventory = BTreeSet<String>;

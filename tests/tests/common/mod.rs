@@ -1,12 +1,12 @@
 //! Checks shared by the end-to-end tests: the network tier as EC2 reports it, compared with the
-//! stack's state and the promises of DESIGN.md section 2.
+//! stack's state, ownership of every tagged object by the state, and the lean stack's HCL.
 #![allow(dead_code)] // each test binary uses its own subset
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_ec2::types::{RouteTable, Subnet};
 use serde_json::Value;
-use stack_tests::aws::{ec2_tag, AwsInspector};
+use stack_tests::inspect::{ec2_tag, AwsInspector};
 
 /// Panics listing them if anything is still tagged for `stack`.
 pub async fn assert_nothing_tagged(aws: &AwsInspector, stack: &str) {
@@ -15,34 +15,6 @@ pub async fn assert_nothing_tagged(aws: &AwsInspector, stack: &str) {
         .await
         .expect("list tagged objects");
     AwsInspector::assert_none_left(&left, stack);
-}
-
-/// A hosted zone whose id looks like AWS's (`Z…`). Moto draws ids from uppercase letters and
-/// digits without the leading `Z` real zones have, which the provider's validation expects; so
-/// create zones until one fits, deleting the others.
-pub async fn create_hosted_zone(aws: &AwsInspector, name: &str) -> String {
-    for attempt in 0..1000 {
-        let out = aws
-            .route53
-            .create_hosted_zone()
-            .name(name)
-            .caller_reference(format!("e2e-{name}-{attempt}"))
-            .send()
-            .await
-            .expect("create hosted zone");
-        let full_id = out.hosted_zone().map(|z| z.id()).expect("zone id");
-        let id = full_id.trim_start_matches("/hostedzone/").to_string();
-        if id.starts_with('Z') {
-            return id;
-        }
-        aws.route53
-            .delete_hosted_zone()
-            .id(&id)
-            .send()
-            .await
-            .expect("delete hosted zone");
-    }
-    panic!("moto never produced a hosted zone id starting with Z");
 }
 
 /// A list of strings from the state (e.g. `public_subnet_ids`), as a set.
@@ -335,71 +307,6 @@ impl Network {
         self.assert_public_routes_go_to_the_internet_gateway(state);
         self.assert_private_routes_go_to_their_nat(state);
     }
-}
-
-/// How many objects of each kind a stack has in AWS: every kind the tag lists (VPC, subnets,
-/// EIPs, route tables, instances, secret, IAM role and profile…) plus the objects AWS cannot
-/// tag or that moto's tag filters miss, counted through their owner: EFS mount targets, ALB
-/// listeners, scaling policies and, given the zone, the alias records.
-pub async fn inventory(
-    aws: &AwsInspector,
-    stack: &str,
-    dns_zone: Option<&str>,
-) -> BTreeMap<&'static str, usize> {
-    let tagged = aws.tagged_objects(stack).await.expect("tagged objects");
-    let mut counts: BTreeMap<&'static str, usize> = BTreeMap::new();
-    for object in &tagged {
-        *counts.entry(object.kind).or_default() += 1;
-    }
-    for object in &tagged {
-        let (kind, owned) = match object.kind {
-            "file-system" => ("mount-target", mount_target_count(aws, &object.id).await),
-            "load-balancer" => ("listener", listener_count(aws, &object.id).await),
-            "auto-scaling-group" => ("scaling-policy", policy_count(aws, &object.id).await),
-            _ => continue,
-        };
-        *counts.entry(kind).or_default() += owned;
-    }
-    if let Some(zone) = dns_zone {
-        let records = aws.record_sets(zone).await.expect("record sets");
-        let aliases = records.iter().filter(|(_, kind)| kind == "A").count();
-        counts.insert("alias-record", aliases);
-    }
-    counts.retain(|_, n| *n > 0);
-    counts
-}
-
-async fn mount_target_count(aws: &AwsInspector, file_system_id: &str) -> usize {
-    let out = aws
-        .efs
-        .describe_mount_targets()
-        .file_system_id(file_system_id)
-        .send()
-        .await
-        .expect("describe mount targets");
-    out.mount_targets().len()
-}
-
-async fn listener_count(aws: &AwsInspector, load_balancer_arn: &str) -> usize {
-    let out = aws
-        .elbv2
-        .describe_listeners()
-        .load_balancer_arn(load_balancer_arn)
-        .send()
-        .await
-        .expect("describe listeners");
-    out.listeners().len()
-}
-
-async fn policy_count(aws: &AwsInspector, group_name: &str) -> usize {
-    let out = aws
-        .autoscaling
-        .describe_policies()
-        .auto_scaling_group_name(group_name)
-        .send()
-        .await
-        .expect("describe scaling policies");
-    out.scaling_policies().len()
 }
 
 /// Panics unless every object tagged for `stack` is one the state's `resources` map owns

@@ -7,13 +7,11 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use crate::common::{
-    assert_nothing_tagged, assert_state_owns_every_tagged_object, create_hosted_zone, inventory,
-    Network,
-};
+use crate::common::{assert_nothing_tagged, assert_state_owns_every_tagged_object, Network};
 use serde_json::Value;
-use stack_tests::aws::AwsInspector;
-use stack_tests::terraform::{RunningCommand, TerraformDir, TfOutput};
+use stack_tests::harness::terraform::{RunningCommand, TerraformDir, TfOutput};
+use stack_tests::inspect::inventory::ExpectedStack;
+use stack_tests::inspect::{AwsInspector, Inventory};
 use stack_tests::{FaultConfig, FaultProxy, Moto};
 
 pub const ADDRESS: &str = "wordpress_ha_stack.site";
@@ -41,33 +39,13 @@ pub fn stack_hcl(name: &str, zone_id: &str, extra: &str) -> String {
 
 /// What that configuration must own in AWS, exactly, per kind.
 pub fn expected_inventory() -> BTreeMap<&'static str, usize> {
-    let zones = ZONES.len();
-    BTreeMap::from([
-        ("vpc", 1),
-        ("subnet", 2 * zones),
-        ("internet-gateway", 1),
-        ("nat-gateway", zones),
-        ("elastic-ip", zones),
-        // one public table, one private table per zone
-        ("route-table", 1 + zones),
-        ("security-group", 5),
-        // the bastion and the group's one instance
-        ("instance", 2),
-        ("launch-template", 1),
-        ("file-system", 1),
-        ("mount-target", zones),
-        ("db-subnet-group", 1),
-        ("db-instance", 1),
-        ("load-balancer", 1),
-        ("target-group", 1),
-        ("listener", 1),
-        ("auto-scaling-group", 1),
-        ("scaling-policy", 1),
-        ("secret", 1),
-        ("role", 1),
-        ("instance-profile", 1),
-        ("alias-record", 1),
-    ])
+    ExpectedStack {
+        zones: ZONES.len(),
+        nat_per_zone: true,
+        app_instances: 1,
+        dns: true,
+    }
+    .counts()
 }
 
 /// One case's work dir, proxy, inspector (on moto directly, so polling is neither slowed nor
@@ -86,7 +64,10 @@ impl Case {
     pub async fn start(stack: &'static str, extra_hcl: &str) -> Case {
         let moto = Moto::start_async().await.expect("moto starts");
         let aws = AwsInspector::for_moto(&moto).await;
-        let zone = create_hosted_zone(&aws, "example.com").await;
+        let zone = aws
+            .create_hosted_zone("example.com")
+            .await
+            .expect("hosted zone");
         let proxy = FaultProxy::start(&moto.endpoint(), FaultConfig::default()).expect("proxy");
         let tf = TerraformDir::with_endpoint(&format!("crash-{stack}"), &moto, &proxy.endpoint())
             .expect("terraform dir");
@@ -142,7 +123,7 @@ impl Case {
         self.tf.apply().assert_success();
         let state = self.tf.resource_values(ADDRESS);
         assert_eq!(
-            inventory(&self.aws, self.stack, Some(&self.zone)).await,
+            self.inventory_counts().await,
             expected_inventory(),
             "[{}] exactly one of each object after the resumed apply",
             self.stack
@@ -159,8 +140,16 @@ impl Case {
     pub async fn assert_destroy_leaves_nothing(&self) {
         self.tf.destroy().assert_success();
         assert_nothing_tagged(&self.aws, self.stack).await;
-        let left = inventory(&self.aws, self.stack, Some(&self.zone)).await;
-        assert_eq!(left.get("alias-record"), None, "the DNS record is gone too");
+        let left = self.inventory_counts().await;
+        assert_eq!(left.get("dns-record"), None, "the DNS record is gone too");
+    }
+
+    /// Everything the stack owns in AWS, counted per kind.
+    pub async fn inventory_counts(&self) -> BTreeMap<&'static str, usize> {
+        Inventory::take(&self.aws, self.stack, Some(&self.zone))
+            .await
+            .expect("inventory")
+            .counts()
     }
 
     pub async fn assert_resumes_and_destroys(&self) {
@@ -171,7 +160,7 @@ impl Case {
     /// The state's `resources` map (empty when the resource is not in the state).
     pub fn state_resources(&self) -> BTreeMap<String, String> {
         let state = self.tf.show_state();
-        stack_tests::terraform::find_resource(&state, ADDRESS)
+        stack_tests::harness::terraform::find_resource(&state, ADDRESS)
             .and_then(|values| values["resources"].as_object().cloned())
             .map(|map| {
                 map.into_iter()

@@ -13,8 +13,8 @@ use aws_sdk_ec2::types::ResponseLaunchTemplateData;
 use aws_sdk_elasticloadbalancingv2::types::{Listener, TargetGroup};
 use base64::Engine;
 use serde_json::Value;
-use stack_tests::aws::AwsInspector;
-use stack_tests::terraform::TerraformDir;
+use stack_tests::harness::terraform::TerraformDir;
+use stack_tests::inspect::AwsInspector;
 use stack_tests::Moto;
 
 pub const ADDRESS: &str = "wordpress_ha_stack.site";
@@ -199,40 +199,27 @@ pub fn assert_nothing_else_replaced(before: &Value, after: &Value, changed: &[&s
 // ---- AWS look-ups ----
 
 pub async fn group(aws: &AwsInspector, name: &str) -> AutoScalingGroup {
-    let out = aws
-        .autoscaling
-        .describe_auto_scaling_groups()
-        .auto_scaling_group_names(name)
-        .send()
+    aws.auto_scaling_group(name)
         .await
-        .expect("describe ASG");
-    out.auto_scaling_groups()
-        .first()
-        .cloned()
+        .expect("describe ASG")
         .unwrap_or_else(|| panic!("ASG {name} exists"))
 }
 
 /// Number of Auto Scaling groups in the account (a new group would show here).
 pub async fn group_count(aws: &AwsInspector) -> usize {
-    let out = aws
-        .autoscaling
-        .describe_auto_scaling_groups()
-        .send()
+    aws.all_auto_scaling_groups()
         .await
-        .expect("describe ASGs");
-    out.auto_scaling_groups().len()
+        .expect("describe ASGs")
+        .len()
 }
 
 /// The target value of the group's target-tracking policy.
 pub async fn cpu_target(aws: &AwsInspector, group: &str) -> Option<f64> {
-    let out = aws
-        .autoscaling
-        .describe_policies()
-        .auto_scaling_group_name(group)
-        .send()
+    let policies = aws
+        .scaling_policies(group)
         .await
         .expect("describe policies");
-    out.scaling_policies()
+    policies
         .iter()
         .filter_map(|p| p.target_tracking_configuration())
         .map(|c| c.target_value())
@@ -322,16 +309,9 @@ pub async fn target_group(aws: &AwsInspector, arn: &str) -> TargetGroup {
 }
 
 pub async fn listeners(aws: &AwsInspector, load_balancer_arn: &str) -> Vec<Listener> {
-    let out = aws
-        .elbv2
-        .describe_listeners()
-        .load_balancer_arn(load_balancer_arn)
-        .send()
+    aws.listeners(load_balancer_arn)
         .await
-        .expect("describe listeners");
-    let mut listeners = out.listeners().to_vec();
-    listeners.sort_by_key(|l| l.port());
-    listeners
+        .expect("describe listeners")
 }
 
 pub async fn idle_timeout(aws: &AwsInspector, load_balancer_arn: &str) -> Option<String> {
@@ -442,49 +422,9 @@ pub fn group_tags(group: &AutoScalingGroup) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// A public hosted zone for `name`, its bare id (starting with `Z`, as the schema requires).
-pub async fn hosted_zone(aws: &AwsInspector, name: &str) -> String {
-    for attempt in 0..1000 {
-        let out = aws
-            .route53
-            .create_hosted_zone()
-            .name(name)
-            .caller_reference(format!("e2e-{name}-{attempt}"))
-            .send()
-            .await
-            .expect("create hosted zone");
-        let full_id = out.hosted_zone().map(|z| z.id()).expect("zone id");
-        let id = full_id.trim_start_matches("/hostedzone/").to_string();
-        if id.starts_with('Z') {
-            return id;
-        }
-        aws.route53
-            .delete_hosted_zone()
-            .id(&id)
-            .send()
-            .await
-            .expect("delete hosted zone");
-    }
-    panic!("moto never gave a zone id starting with Z");
-}
-
 /// `(name, alias target)` of every A record in the zone.
 pub async fn alias_records(aws: &AwsInspector, zone_id: &str) -> BTreeMap<String, String> {
-    let out = aws
-        .route53
-        .list_resource_record_sets()
-        .hosted_zone_id(zone_id)
-        .send()
-        .await
-        .expect("list record sets");
-    out.resource_record_sets()
-        .iter()
-        .filter(|r| r.r#type().as_str() == "A")
-        .filter_map(|r| {
-            let target = r.alias_target()?.dns_name().to_string();
-            Some((r.name().to_string(), target))
-        })
-        .collect()
+    aws.alias_records(zone_id).await.expect("list record sets")
 }
 
 /// An ACM certificate in moto, made with a raw JSON call (the test crate has no ACM SDK; moto

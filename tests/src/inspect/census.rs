@@ -1,103 +1,13 @@
-//! What really exists in (moto's) AWS, seen through the SDK: tests assert on this, not only on
-//! Terraform's output.
-//!
-//! [`AwsInspector::tagged_objects`] lists every object tagged `wordpress-ha:stack = <name>`,
-//! asking each service directly (moto's tagging API misses EIPs, launch templates, ASGs and
-//! Route 53): EC2, EFS, RDS, ELBv2, Auto Scaling, Secrets Manager and IAM, so "destroy leaves
-//! nothing tagged" can be checked. Route 53 records cannot carry
-//! tags: look them up by zone with [`AwsInspector::record_sets`].
+//! The census of a stack: every live object tagged `wordpress-ha:stack = <name>`, asked of each
+//! service directly because moto's tagging API misses EIPs, launch templates, ASGs, Route 53,
+//! IAM and secrets. Route 53 records cannot carry tags: [`super::inventory`] adds them.
 
-use std::fmt;
-
-use aws_sdk_ec2::types::{
-    Filter, InstanceStateName, InternetGateway, NatGateway, NatGatewayState, RouteTable,
-    SecurityGroup, Subnet, Vpc,
-};
-use aws_smithy_types::error::display::DisplayErrorContext;
-
-use crate::moto::Moto;
-use crate::REGION;
-
-/// The ownership tag every object of a stack carries (mirrors `stack_core::naming::STACK_TAG`).
-pub const STACK_TAG: &str = "wordpress-ha:stack";
-
-#[derive(Debug, thiserror::Error)]
-#[error("{service} {operation} failed: {message}")]
-pub struct InspectError {
-    pub service: &'static str,
-    pub operation: &'static str,
-    pub message: String,
-}
-
-fn inspect_error<E: std::error::Error>(
-    service: &'static str,
-    operation: &'static str,
-) -> impl FnOnce(E) -> InspectError {
-    move |err| InspectError {
-        service,
-        operation,
-        message: DisplayErrorContext(&err).to_string(),
-    }
-}
-
-/// One AWS object that belongs to a stack.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct TaggedObject {
-    pub service: &'static str,
-    pub kind: &'static str,
-    pub id: String,
-}
-
-impl fmt::Display for TaggedObject {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {} {}", self.service, self.kind, self.id)
-    }
-}
-
-/// SDK clients pointed at one endpoint, with the test credentials.
-#[derive(Debug, Clone)]
-pub struct AwsInspector {
-    pub ec2: aws_sdk_ec2::Client,
-    pub rds: aws_sdk_rds::Client,
-    pub efs: aws_sdk_efs::Client,
-    pub elbv2: aws_sdk_elasticloadbalancingv2::Client,
-    pub autoscaling: aws_sdk_autoscaling::Client,
-    pub route53: aws_sdk_route53::Client,
-    pub secretsmanager: aws_sdk_secretsmanager::Client,
-    pub iam: aws_sdk_iam::Client,
-}
+use super::{inspect_error, AwsInspector, InspectError, TaggedObject, STACK_TAG};
 
 impl AwsInspector {
-    pub async fn for_moto(moto: &Moto) -> AwsInspector {
-        AwsInspector::connect(&moto.endpoint()).await
-    }
-
-    /// Clients for `endpoint`, region `us-east-1`, fake static credentials (nothing read from
-    /// the environment, so tests never reach a real account).
-    pub async fn connect(endpoint: &str) -> AwsInspector {
-        let credentials =
-            aws_sdk_ec2::config::Credentials::new("testing", "testing", None, None, "e2e-tests");
-        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .region(aws_config::Region::new(REGION))
-            .endpoint_url(endpoint)
-            .credentials_provider(credentials)
-            .load()
-            .await;
-        AwsInspector {
-            ec2: aws_sdk_ec2::Client::new(&config),
-            rds: aws_sdk_rds::Client::new(&config),
-            efs: aws_sdk_efs::Client::new(&config),
-            elbv2: aws_sdk_elasticloadbalancingv2::Client::new(&config),
-            autoscaling: aws_sdk_autoscaling::Client::new(&config),
-            route53: aws_sdk_route53::Client::new(&config),
-            secretsmanager: aws_sdk_secretsmanager::Client::new(&config),
-            iam: aws_sdk_iam::Client::new(&config),
-        }
-    }
-
-    /// Every live object tagged for `stack`, across EC2, EFS, RDS, ELBv2 and Auto Scaling,
-    /// sorted. Deleted-but-still-listed objects (terminated instances, deleted NAT gateways,
-    /// deleted file systems) are left out.
+    /// Every live object tagged for `stack`, across EC2, EFS, RDS, ELBv2, Auto Scaling,
+    /// Secrets Manager and IAM, sorted. Deleted-but-still-listed objects (terminated
+    /// instances, deleted NAT gateways, deleted file systems) are left out.
     pub async fn tagged_objects(&self, stack: &str) -> Result<Vec<TaggedObject>, InspectError> {
         let mut found = self.tagged_ec2_objects(stack).await?;
         found.extend(self.tagged_efs_file_systems(stack).await?);
@@ -121,122 +31,6 @@ impl AwsInspector {
         );
     }
 
-    pub async fn vpcs(&self, stack: &str) -> Result<Vec<Vpc>, InspectError> {
-        let out = self
-            .ec2
-            .describe_vpcs()
-            .filters(stack_filter(stack))
-            .send()
-            .await
-            .map_err(inspect_error("ec2", "DescribeVpcs"))?;
-        Ok(out.vpcs().to_vec())
-    }
-
-    pub async fn subnets(&self, stack: &str) -> Result<Vec<Subnet>, InspectError> {
-        let out = self
-            .ec2
-            .describe_subnets()
-            .filters(stack_filter(stack))
-            .send()
-            .await
-            .map_err(inspect_error("ec2", "DescribeSubnets"))?;
-        Ok(out.subnets().to_vec())
-    }
-
-    pub async fn internet_gateways(
-        &self,
-        stack: &str,
-    ) -> Result<Vec<InternetGateway>, InspectError> {
-        let out = self
-            .ec2
-            .describe_internet_gateways()
-            .filters(stack_filter(stack))
-            .send()
-            .await
-            .map_err(inspect_error("ec2", "DescribeInternetGateways"))?;
-        Ok(out.internet_gateways().to_vec())
-    }
-
-    /// NAT gateways of the stack that are not deleted (or being deleted).
-    pub async fn nat_gateways(&self, stack: &str) -> Result<Vec<NatGateway>, InspectError> {
-        let out = self
-            .ec2
-            .describe_nat_gateways()
-            .filter(stack_filter(stack))
-            .send()
-            .await
-            .map_err(inspect_error("ec2", "DescribeNatGateways"))?;
-        Ok(out
-            .nat_gateways()
-            .iter()
-            .filter(|nat| {
-                !matches!(
-                    nat.state(),
-                    Some(NatGatewayState::Deleted | NatGatewayState::Deleting)
-                )
-            })
-            .cloned()
-            .collect())
-    }
-
-    pub async fn route_tables(&self, stack: &str) -> Result<Vec<RouteTable>, InspectError> {
-        let out = self
-            .ec2
-            .describe_route_tables()
-            .filters(stack_filter(stack))
-            .send()
-            .await
-            .map_err(inspect_error("ec2", "DescribeRouteTables"))?;
-        Ok(out.route_tables().to_vec())
-    }
-
-    pub async fn security_groups(&self, stack: &str) -> Result<Vec<SecurityGroup>, InspectError> {
-        let out = self
-            .ec2
-            .describe_security_groups()
-            .filters(stack_filter(stack))
-            .send()
-            .await
-            .map_err(inspect_error("ec2", "DescribeSecurityGroups"))?;
-        Ok(out.security_groups().to_vec())
-    }
-
-    /// The DB instance `identifier` (panics if there is none: tests call it on what they made).
-    pub async fn db_instance(&self, identifier: &str) -> aws_sdk_rds::types::DbInstance {
-        let out = self
-            .rds
-            .describe_db_instances()
-            .db_instance_identifier(identifier)
-            .send()
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "describe DB instance {identifier}: {}",
-                    DisplayErrorContext(e)
-                )
-            });
-        out.db_instances()
-            .first()
-            .cloned()
-            .unwrap_or_else(|| panic!("DB instance {identifier} exists"))
-    }
-
-    /// `(name, type)` of every record set in a hosted zone (records cannot be tagged).
-    pub async fn record_sets(&self, zone_id: &str) -> Result<Vec<(String, String)>, InspectError> {
-        let out = self
-            .route53
-            .list_resource_record_sets()
-            .hosted_zone_id(zone_id)
-            .send()
-            .await
-            .map_err(inspect_error("route53", "ListResourceRecordSets"))?;
-        Ok(out
-            .resource_record_sets()
-            .iter()
-            .map(|r| (r.name().to_string(), r.r#type().as_str().to_string()))
-            .collect())
-    }
-
     async fn tagged_ec2_objects(&self, stack: &str) -> Result<Vec<TaggedObject>, InspectError> {
         let ec2 = |kind, id: Option<&str>| TaggedObject {
             service: "ec2",
@@ -244,113 +38,41 @@ impl AwsInspector {
             id: id.unwrap_or("?").to_string(),
         };
         let mut found: Vec<TaggedObject> = Vec::new();
+        let vpcs = self.vpcs(stack).await?;
+        found.extend(vpcs.iter().map(|v| ec2("vpc", v.vpc_id())));
+        let subnets = self.subnets(stack).await?;
+        found.extend(subnets.iter().map(|s| ec2("subnet", s.subnet_id())));
+        let gateways = self.internet_gateways(stack).await?;
         found.extend(
-            self.vpcs(stack)
-                .await?
-                .iter()
-                .map(|v| ec2("vpc", v.vpc_id())),
-        );
-        found.extend(
-            self.subnets(stack)
-                .await?
-                .iter()
-                .map(|s| ec2("subnet", s.subnet_id())),
-        );
-        found.extend(
-            self.internet_gateways(stack)
-                .await?
+            gateways
                 .iter()
                 .map(|g| ec2("internet-gateway", g.internet_gateway_id())),
         );
+        let nats = self.nat_gateways(stack).await?;
+        found.extend(nats.iter().map(|n| ec2("nat-gateway", n.nat_gateway_id())));
+        let tables = self.route_tables(stack).await?;
         found.extend(
-            self.nat_gateways(stack)
-                .await?
-                .iter()
-                .map(|n| ec2("nat-gateway", n.nat_gateway_id())),
-        );
-        found.extend(
-            self.route_tables(stack)
-                .await?
+            tables
                 .iter()
                 .map(|r| ec2("route-table", r.route_table_id())),
         );
+        let groups = self.security_groups(stack).await?;
+        found.extend(groups.iter().map(|g| ec2("security-group", g.group_id())));
+        let instances = self.live_instances(stack).await?;
+        found.extend(instances.iter().map(|i| ec2("instance", i.instance_id())));
+        let addresses = self.addresses(stack).await?;
         found.extend(
-            self.security_groups(stack)
-                .await?
+            addresses
                 .iter()
-                .map(|g| ec2("security-group", g.group_id())),
+                .map(|a| ec2("elastic-ip", a.allocation_id())),
         );
-        found.extend(self.tagged_instances(stack).await?);
-        found.extend(self.tagged_addresses(stack).await?);
-        found.extend(self.tagged_launch_templates(stack).await?);
+        let templates = self.launch_templates(stack).await?;
+        found.extend(
+            templates
+                .iter()
+                .map(|t| ec2("launch-template", t.launch_template_id())),
+        );
         Ok(found)
-    }
-
-    async fn tagged_instances(&self, stack: &str) -> Result<Vec<TaggedObject>, InspectError> {
-        let out = self
-            .ec2
-            .describe_instances()
-            .filters(stack_filter(stack))
-            .send()
-            .await
-            .map_err(inspect_error("ec2", "DescribeInstances"))?;
-        Ok(out
-            .reservations()
-            .iter()
-            .flat_map(|r| r.instances())
-            .filter(|i| {
-                !matches!(
-                    i.state().and_then(|s| s.name()),
-                    Some(InstanceStateName::Terminated | InstanceStateName::ShuttingDown)
-                )
-            })
-            .map(|i| TaggedObject {
-                service: "ec2",
-                kind: "instance",
-                id: i.instance_id().unwrap_or("?").to_string(),
-            })
-            .collect())
-    }
-
-    async fn tagged_addresses(&self, stack: &str) -> Result<Vec<TaggedObject>, InspectError> {
-        let out = self
-            .ec2
-            .describe_addresses()
-            .filters(stack_filter(stack))
-            .send()
-            .await
-            .map_err(inspect_error("ec2", "DescribeAddresses"))?;
-        Ok(out
-            .addresses()
-            .iter()
-            .map(|a| TaggedObject {
-                service: "ec2",
-                kind: "elastic-ip",
-                id: a.allocation_id().unwrap_or("?").to_string(),
-            })
-            .collect())
-    }
-
-    async fn tagged_launch_templates(
-        &self,
-        stack: &str,
-    ) -> Result<Vec<TaggedObject>, InspectError> {
-        let out = self
-            .ec2
-            .describe_launch_templates()
-            .filters(stack_filter(stack))
-            .send()
-            .await
-            .map_err(inspect_error("ec2", "DescribeLaunchTemplates"))?;
-        Ok(out
-            .launch_templates()
-            .iter()
-            .map(|t| TaggedObject {
-                service: "ec2",
-                kind: "launch-template",
-                id: t.launch_template_id().unwrap_or("?").to_string(),
-            })
-            .collect())
     }
 
     async fn tagged_efs_file_systems(
@@ -518,9 +240,7 @@ impl AwsInspector {
             })
             .collect())
     }
-}
 
-impl AwsInspector {
     /// Secrets, including those only scheduled for deletion: they still hold the name.
     async fn tagged_secrets(&self, stack: &str) -> Result<Vec<TaggedObject>, InspectError> {
         let out = self
@@ -610,43 +330,10 @@ impl AwsInspector {
     }
 }
 
-/// The security groups an instance is in. Groups given through the launch's network interface
-/// show there (moto) or on the instance (AWS): both are read.
-pub fn instance_group_ids(
-    instance: &aws_sdk_ec2::types::Instance,
-) -> std::collections::BTreeSet<&str> {
-    instance
-        .security_groups()
-        .iter()
-        .filter_map(|g| g.group_id())
-        .chain(
-            instance
-                .network_interfaces()
-                .iter()
-                .flat_map(|nic| nic.groups())
-                .filter_map(|g| g.group_id()),
-        )
-        .collect()
-}
-
-/// EC2 filter `tag:wordpress-ha:stack = <stack>`.
-pub fn stack_filter(stack: &str) -> Filter {
-    Filter::builder()
-        .name(format!("tag:{STACK_TAG}"))
-        .values(stack)
-        .build()
-}
-
-/// The value of tag `key` in an EC2 tag list.
-pub fn ec2_tag<'a>(tags: &'a [aws_sdk_ec2::types::Tag], key: &str) -> Option<&'a str> {
-    tags.iter()
-        .find(|t| t.key() == Some(key))
-        .and_then(|t| t.value())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::harness::moto::Moto;
     use aws_sdk_ec2::types::{ResourceType, Tag, TagSpecification};
 
     async fn tagged_vpc(aws: &AwsInspector, stack: &str) -> String {

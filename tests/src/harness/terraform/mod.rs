@@ -7,17 +7,20 @@
 //! group so a hung run (Terraform and its provider child) can be killed whole. The directory is
 //! removed when the test passes and kept when it fails, for a look at the state and the HCL.
 
-use std::fmt;
-use std::io::Read;
+mod output;
+mod process;
+
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crate::moto::Moto;
+use crate::harness::moto::Moto;
 use crate::{workspace_root, REGION};
+
+pub use output::{find_resource, TfOutput};
+pub use process::RunningCommand;
 
 /// The provider's source address, as users write it in `required_providers`.
 pub const PROVIDER_SOURCE: &str = "wpstack/wordpress";
@@ -62,84 +65,6 @@ pub enum HarnessError {
         #[source]
         source: std::io::Error,
     },
-}
-
-/// What one Terraform command did.
-#[derive(Debug, Clone)]
-pub struct TfOutput {
-    pub args: Vec<String>,
-    /// `None` when the process was killed (by a signal or our timeout).
-    pub code: Option<i32>,
-    pub stdout: String,
-    pub stderr: String,
-    pub timed_out: bool,
-}
-
-impl TfOutput {
-    pub fn success(&self) -> bool {
-        self.code == Some(0)
-    }
-
-    /// Panics, printing the whole output, unless the command exited 0.
-    #[track_caller]
-    pub fn assert_success(self) -> TfOutput {
-        assert!(self.success(), "expected success\n{self}");
-        self
-    }
-
-    /// Panics, printing the whole output, unless the command failed (ran and exited non-zero).
-    #[track_caller]
-    pub fn assert_failure(self) -> TfOutput {
-        assert!(
-            !self.success() && !self.timed_out,
-            "expected failure\n{self}"
-        );
-        self
-    }
-
-    /// Panics unless the exit code is exactly `code` (e.g. `plan -detailed-exitcode`: 0 = no
-    /// changes, 1 = error, 2 = changes).
-    #[track_caller]
-    pub fn assert_code(self, code: i32) -> TfOutput {
-        assert_eq!(self.code, Some(code), "unexpected exit code\n{self}");
-        self
-    }
-
-    /// Whether an error diagnostic quotes the configuration line of `attribute`: Terraform
-    /// prints the source snippet (`  12:     vpc_cidr = ...`) only when the diagnostic carries an
-    /// attribute path that leads to that line.
-    pub fn points_at_attribute(&self, attribute: &str) -> bool {
-        self.combined()
-            .lines()
-            .any(|line| quotes_attribute(line, attribute))
-    }
-
-    /// stdout then stderr: where Terraform's diagnostics end up depends on the command.
-    pub fn combined(&self) -> String {
-        format!("{}\n{}", self.stdout, self.stderr)
-    }
-
-    /// stdout parsed as JSON (for `output -json`, `show -json`).
-    #[track_caller]
-    pub fn json(&self) -> serde_json::Value {
-        match serde_json::from_str(&self.stdout) {
-            Ok(value) => value,
-            Err(err) => panic!("stdout is not JSON ({err})\n{self}"),
-        }
-    }
-}
-
-impl fmt::Display for TfOutput {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let code = match (self.code, self.timed_out) {
-            (_, true) => "killed after the timeout".to_string(),
-            (Some(code), false) => code.to_string(),
-            (None, false) => "killed by a signal".to_string(),
-        };
-        writeln!(f, "$ terraform {}  (exit: {code})", self.args.join(" "))?;
-        writeln!(f, "--- stdout ---\n{}", self.stdout.trim_end())?;
-        write!(f, "--- stderr ---\n{}", self.stderr.trim_end())
-    }
 }
 
 /// One test's Terraform working directory.
@@ -345,7 +270,7 @@ impl TerraformDir {
         for name in SCRUBBED_ENV {
             command.env_remove(name);
         }
-        let mut child = command
+        let child = command
             .args(args)
             .current_dir(&self.dir)
             .envs(self.env.iter().map(|(k, v)| (k, v)))
@@ -355,103 +280,7 @@ impl TerraformDir {
             // Its own group, so a kill reaches Terraform and the provider it launched.
             .process_group(0)
             .spawn()?;
-        Ok(RunningCommand {
-            stdout: drain(child.stdout.take()),
-            stderr: drain(child.stderr.take()),
-            child,
-            args: args.to_vec(),
-        })
-    }
-}
-
-/// A Terraform command still running.
-#[derive(Debug)]
-pub struct RunningCommand {
-    child: Child,
-    args: Vec<String>,
-    stdout: Option<JoinHandle<String>>,
-    stderr: Option<JoinHandle<String>>,
-}
-
-impl RunningCommand {
-    /// Whether it has exited.
-    pub fn finished(&mut self) -> bool {
-        matches!(self.child.try_wait(), Ok(Some(_)))
-    }
-
-    /// Wait for it to exit, killing it (and its provider) after `timeout`.
-    pub fn wait(mut self, timeout: Duration) -> TfOutput {
-        let started = Instant::now();
-        let (status, timed_out) = loop {
-            match self.child.try_wait() {
-                Ok(Some(status)) => break (Some(status), false),
-                Ok(None) if started.elapsed() > timeout => {
-                    kill_group(&mut self.child);
-                    break (self.child.wait().ok(), true);
-                }
-                Ok(None) => std::thread::sleep(Duration::from_millis(25)),
-                Err(_) => break (self.child.wait().ok(), false),
-            }
-        };
-        self.output(status, timed_out)
-    }
-
-    /// The pid of the provider plugin this Terraform process launched, if it is running now.
-    /// Terraform 1.0 re-executes itself under panicwrap, so the provider is a grandchild of
-    /// the process we started, and a child named `terraform` must not match.
-    pub fn provider_pid(&self) -> Option<u32> {
-        let mut parents = vec![self.child.id()];
-        while let Some(parent) = parents.pop() {
-            for (pid, name) in child_processes(parent) {
-                if is_provider_comm(&name) {
-                    return Some(pid);
-                }
-                parents.push(pid);
-            }
-        }
-        None
-    }
-
-    /// Wait up to `timeout` for Terraform to launch the provider; its pid.
-    pub fn wait_for_provider(&mut self, timeout: Duration) -> Option<u32> {
-        let started = Instant::now();
-        while started.elapsed() < timeout && !self.finished() {
-            if let Some(pid) = self.provider_pid() {
-                return Some(pid);
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        None
-    }
-
-    /// SIGKILL only the provider (Terraform lives on and reports the plugin's crash); whether a
-    /// provider was running to be killed.
-    pub fn kill_provider(&self) -> bool {
-        self.provider_pid()
-            .is_some_and(|pid| send_signal("-KILL", &pid.to_string()))
-    }
-
-    /// Ctrl-C in a terminal: SIGINT to Terraform and its provider (the provider ignores it;
-    /// Terraform answers with StopProvider and waits for the apply to return).
-    pub fn interrupt(&self) -> bool {
-        send_signal("-INT", &format!("-{}", self.child.id()))
-    }
-
-    /// SIGKILL Terraform and its provider at once, as a crash or a lost CI runner would.
-    pub fn kill(mut self) -> TfOutput {
-        kill_group(&mut self.child);
-        let status = self.child.wait().ok();
-        self.output(status, false)
-    }
-
-    fn output(self, status: Option<ExitStatus>, timed_out: bool) -> TfOutput {
-        TfOutput {
-            args: self.args,
-            code: status.as_ref().and_then(ExitStatus::code),
-            stdout: join_text(self.stdout),
-            stderr: join_text(self.stderr),
-            timed_out,
-        }
+        Ok(RunningCommand::new(child, args.to_vec()))
     }
 }
 
@@ -626,95 +455,6 @@ fn with_common_flags(args: &[&str]) -> Vec<String> {
     full
 }
 
-/// The provider binary's name; the kernel keeps its first 15 bytes as the `comm`.
-const PROVIDER_COMM: &str = "terraform-provider-wordpress";
-
-fn is_provider_comm(comm: &str) -> bool {
-    comm == &PROVIDER_COMM[..PROVIDER_COMM.len().min(15)]
-}
-
-/// Kill Terraform's whole process group (it leads it: `process_group(0)`).
-fn kill_group(child: &mut Child) {
-    if !send_signal("-KILL", &format!("-{}", child.id())) {
-        let _ = child.kill();
-    }
-}
-
-/// `kill <signal> -- <target>` (a pid, or `-pgid` for a whole group).
-fn send_signal(signal: &str, target: &str) -> bool {
-    Command::new("kill")
-        .args([signal, "--", target])
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
-/// `(pid, comm)` of every live process whose parent is `parent`, read from `/proc`.
-fn child_processes(parent: u32) -> Vec<(u32, String)> {
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    entries
-        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
-        .filter_map(|pid| {
-            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-            let (comm, ppid) = parse_stat(&stat)?;
-            (ppid == parent).then_some((pid, comm))
-        })
-        .collect()
-}
-
-/// `comm` and parent pid from a `/proc/<pid>/stat` line: `pid (comm) state ppid ...`; comm may
-/// hold spaces and parentheses, so split at the last `)`.
-fn parse_stat(stat: &str) -> Option<(String, u32)> {
-    let open = stat.find('(')?;
-    let close = stat.rfind(')')?;
-    let comm = stat.get(open + 1..close)?.to_string();
-    let mut rest = stat.get(close + 1..)?.split_whitespace();
-    let _state = rest.next()?;
-    let ppid = rest.next()?.parse().ok()?;
-    Some((comm, ppid))
-}
-
-fn drain<R: Read + Send + 'static>(pipe: Option<R>) -> Option<JoinHandle<String>> {
-    pipe.map(|mut pipe| {
-        std::thread::spawn(move || {
-            let mut bytes = Vec::new();
-            let _ = pipe.read_to_end(&mut bytes);
-            String::from_utf8_lossy(&bytes).into_owned()
-        })
-    })
-}
-
-fn join_text(reader: Option<JoinHandle<String>>) -> String {
-    reader
-        .and_then(|handle| handle.join().ok())
-        .unwrap_or_default()
-}
-
-/// `  12:     name = "x"` (a source snippet line) for attribute `name`.
-fn quotes_attribute(line: &str, attribute: &str) -> bool {
-    let Some((number, source)) = line.trim_start().split_once(':') else {
-        return false;
-    };
-    let Some(rest) = source.trim_start().strip_prefix(attribute) else {
-        return false;
-    };
-    !number.is_empty()
-        && number.chars().all(|c| c.is_ascii_digit())
-        && rest.trim_start().starts_with('=')
-}
-
-/// `values` of the resource at `address` in `terraform show -json` output (root module).
-pub fn find_resource(state: &serde_json::Value, address: &str) -> Option<serde_json::Value> {
-    state
-        .pointer("/values/root_module/resources")?
-        .as_array()?
-        .iter()
-        .find(|r| r.get("address").and_then(|a| a.as_str()) == Some(address))?
-        .get("values")
-        .cloned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -753,67 +493,5 @@ mod tests {
         );
         assert_eq!(with_common_flags(&["validate"]), ["validate", "-no-color"]);
         assert_eq!(with_common_flags(&["state", "list"]), ["state", "list"]);
-    }
-
-    #[test]
-    fn snippet_lines_are_recognised_by_attribute() {
-        assert!(quotes_attribute(
-            "  12:     vpc_cidr = \"10.0.0.0/33\"",
-            "vpc_cidr"
-        ));
-        assert!(quotes_attribute("   7:   name = \"Bad\"", "name"));
-        assert!(!quotes_attribute("   7:   name_prefix = \"Bad\"", "name"));
-        assert!(!quotes_attribute("Error: vpc_cidr = nonsense", "vpc_cidr"));
-        assert!(!quotes_attribute("  on main.tf line 7:", "name"));
-    }
-
-    #[test]
-    fn resources_are_found_by_address() {
-        let state = serde_json::json!({"values": {"root_module": {"resources": [
-            {"address": "wordpress_ha_stack.a", "values": {"id": "a"}},
-            {"address": "wordpress_ha_stack.b", "values": {"id": "b"}}
-        ]}}});
-        assert_eq!(
-            find_resource(&state, "wordpress_ha_stack.b"),
-            Some(serde_json::json!({"id": "b"}))
-        );
-        assert_eq!(find_resource(&state, "wordpress_ha_stack.c"), None);
-    }
-
-    #[test]
-    fn output_display_shows_command_code_and_streams() {
-        let out = TfOutput {
-            args: vec!["plan".into()],
-            code: Some(1),
-            stdout: "out".into(),
-            stderr: "Error: bad".into(),
-            timed_out: false,
-        };
-        let text = out.to_string();
-        assert!(text.contains("terraform plan"), "{text}");
-        assert!(text.contains("exit: 1"), "{text}");
-        assert!(text.contains("Error: bad"), "{text}");
-        assert!(!out.success());
-    }
-
-    #[test]
-    fn only_the_provider_name_matches_the_provider() {
-        assert!(is_provider_comm("terraform-provi"));
-        assert!(!is_provider_comm("terraform"));
-        assert!(!is_provider_comm(""));
-    }
-
-    #[test]
-    fn stat_lines_give_comm_and_parent() {
-        let line = "4242 (terraform-provi) S 4200 4200 4200 0 -1 4194560 1 0";
-        assert_eq!(
-            parse_stat(line),
-            Some(("terraform-provi".to_string(), 4200))
-        );
-        assert_eq!(
-            parse_stat("7 (a (b) c) R 1 7 7"),
-            Some(("a (b) c".to_string(), 1))
-        );
-        assert_eq!(parse_stat("garbage"), None);
     }
 }

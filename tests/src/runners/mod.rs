@@ -1,0 +1,4 @@
+//! Long runs built on the harness and the inspection helpers, each with a binary in `src/bin/`.
+//! The benchmark's modules live in `src/bench/` and compile into `src/bin/bench.rs` only.
+
+pub mod reliability;
