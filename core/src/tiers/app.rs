@@ -9,10 +9,12 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::refresh::Prefetch;
-use super::{
-    database, load_balancer, secrets, step, storage, tag_sync, StackLayout, Step, StepContext,
-};
+use super::context::StepContext;
+use super::layout::StackLayout;
+use super::prefetch::Prefetch;
+use super::step::Step;
+use super::step_id;
+use super::{secrets, tag_sync};
 use crate::aws::autoscaling::{self, AutoScalingGroup, GroupRequest};
 use crate::aws::ec2;
 use crate::aws::launch_template::{self, LaunchTemplate, TemplateData};
@@ -20,13 +22,7 @@ use crate::error::{Result, StackError};
 use crate::spec::{AutoscalingSpec, WordpressSpec};
 use crate::state::logical;
 use crate::userdata::{self, UserDataInput};
-
-/// Step ids of this tier.
-pub mod steps {
-    pub const LAUNCH_TEMPLATE: &str = "app.launch_template";
-    pub const AUTOSCALING_GROUP: &str = "app.autoscaling_group";
-    pub const SCALING_POLICY: &str = "app.cpu_policy";
-}
+use crate::wait::usual;
 
 const APP_GROUP: &str = "app";
 const MYSQL_PORT: u16 = 3306;
@@ -46,31 +42,32 @@ pub fn policy_name(stack: &str) -> String {
     format!("{stack}-cpu-target")
 }
 
-pub fn steps(plan: &StackLayout) -> Vec<Step> {
+pub fn steps(layout: &StackLayout) -> Vec<Step> {
     let template_deps = [
-        step::SECURITY_GROUPS.to_string(),
-        storage::steps::FILE_SYSTEM.to_string(),
-        database::steps::INSTANCE.to_string(),
+        step_id::SECURITY_GROUPS.to_string(),
+        step_id::FILE_SYSTEM.to_string(),
+        step_id::DB_INSTANCE.to_string(),
         // The instances read their secret through this profile's role.
-        secrets::steps::INSTANCE_PROFILE.to_string(),
+        step_id::INSTANCE_PROFILE.to_string(),
     ];
     // Instances mount EFS and pull the image at boot: their zone's mount target and NAT route
     // must exist first.
     let mut group_deps = vec![
-        steps::LAUNCH_TEMPLATE.to_string(),
-        load_balancer::steps::TARGET_GROUP.to_string(),
+        step_id::LAUNCH_TEMPLATE.to_string(),
+        step_id::TARGET_GROUP.to_string(),
     ];
-    group_deps.extend(step::all_private_subnets(&plan.zones));
-    group_deps.extend(step::all_private_routes(&plan.zones));
-    group_deps.extend(storage::steps::all_mount_targets(&plan.zones));
+    group_deps.extend(step_id::all_private_subnets(&layout.zones));
+    group_deps.extend(step_id::all_private_routes(&layout.zones));
+    group_deps.extend(step_id::all_mount_targets(&layout.zones));
     vec![
-        Step::new(steps::LAUNCH_TEMPLATE, template_deps)
+        Step::new(step_id::LAUNCH_TEMPLATE, template_deps)
             .create(|ctx| async move { converge_launch_template(&ctx).await })
             .delete(|ctx| async move { delete_launch_template(&ctx).await }),
-        Step::new(steps::AUTOSCALING_GROUP, group_deps)
+        Step::new(step_id::AUTOSCALING_GROUP, group_deps)
+            .waits_for(usual::GROUP_INSTANCES)
             .create(|ctx| async move { converge_group(&ctx).await })
             .delete(|ctx| async move { delete_group(&ctx).await }),
-        Step::new(steps::SCALING_POLICY, [steps::AUTOSCALING_GROUP])
+        Step::new(step_id::SCALING_POLICY, [step_id::AUTOSCALING_GROUP])
             .create(|ctx| async move { converge_policy(&ctx).await })
             // Deleting the group deletes its policies: nothing to call, only to forget.
             .delete(|ctx| async move {

@@ -7,20 +7,19 @@
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use super::{step, tag_sync, StackLayout, Step, StepContext};
+use super::context::StepContext;
+use super::layout::StackLayout;
+use super::step::Step;
+use super::step_id;
+use super::tag_sync;
 use crate::aws::rds::{self, DbInstance, DbInstanceRequest, DbModification};
 use crate::error::{Result, StackError};
 use crate::secrets;
 use crate::spec::{DatabaseSpec, Secret};
 use crate::state::logical;
+use crate::wait::usual;
 
 pub use crate::validate::storage_shrink_error;
-
-/// Step ids of this tier.
-pub mod steps {
-    pub const SUBNET_GROUP: &str = "database.subnet_group";
-    pub const INSTANCE: &str = "database.instance";
-}
 
 /// The security group tier whose group guards the instance.
 const DB_GROUP: &str = "db";
@@ -60,16 +59,17 @@ pub fn final_snapshot_identifier(stack: &str, now: SystemTime) -> String {
     format!("{stack}-final-{seconds}")
 }
 
-pub fn steps(plan: &StackLayout) -> Vec<Step> {
-    let subnet_deps = step::all_private_subnets(&plan.zones);
+pub fn steps(layout: &StackLayout) -> Vec<Step> {
+    let subnet_deps = step_id::all_private_subnets(&layout.zones);
     vec![
-        Step::new(steps::SUBNET_GROUP, subnet_deps)
+        Step::new(step_id::DB_SUBNET_GROUP, subnet_deps)
             .create(|ctx| async move { converge_subnet_group(&ctx).await })
             .delete(|ctx| async move { delete_subnet_group(&ctx).await }),
         Step::new(
-            steps::INSTANCE,
-            [steps::SUBNET_GROUP, step::SECURITY_GROUPS],
+            step_id::DB_INSTANCE,
+            [step_id::DB_SUBNET_GROUP, step_id::SECURITY_GROUPS],
         )
+        .waits_for(usual::DB_INSTANCE)
         .create(|ctx| async move { converge_instance(&ctx).await })
         .delete(|ctx| async move { delete_instance(&ctx).await }),
     ]

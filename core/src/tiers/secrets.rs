@@ -20,7 +20,10 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 
-use super::{database, StackLayout, Step, StepContext};
+use super::context::StepContext;
+use super::layout::StackLayout;
+use super::step::Step;
+use super::step_id;
 use crate::aws::iam::{self, InstanceProfile, Role};
 use crate::aws::secretsmanager::{self, SecretInfo, SecretValue};
 use crate::error::{Result, StackError};
@@ -29,14 +32,6 @@ use crate::secrets::{ensure_wordpress_keys, WORDPRESS_KEY_NAMES};
 use crate::spec::Secret;
 use crate::state::logical;
 use crate::wait;
-
-/// Step ids of this tier.
-pub mod steps {
-    /// The secret, with the current password and the keys.
-    pub const SECRET: &str = "secrets.secret";
-    /// The role, its inline policy and the instance profile.
-    pub const INSTANCE_PROFILE: &str = "secrets.instance_profile";
-}
 
 /// The one inline policy of the app role.
 pub const READ_SECRET_POLICY: &str = "read-wordpress-secret";
@@ -53,13 +48,13 @@ pub fn role_name(stack: &str) -> String {
     format!("{stack}-app")
 }
 
-pub fn steps(_plan: &StackLayout) -> Vec<Step> {
+pub fn steps(_layout: &StackLayout) -> Vec<Step> {
     vec![
         // The secret holds the effective password, which the database step settles.
-        Step::new(steps::SECRET, [database::steps::INSTANCE])
+        Step::new(step_id::SECRET, [step_id::DB_INSTANCE])
             .create(|ctx| async move { converge_secret(&ctx).await })
             .delete(|ctx| async move { delete_secret(&ctx).await }),
-        Step::new(steps::INSTANCE_PROFILE, [steps::SECRET])
+        Step::new(step_id::INSTANCE_PROFILE, [step_id::SECRET])
             .create(|ctx| async move { converge_instance_access(&ctx).await })
             .delete(|ctx| async move { delete_instance_access(&ctx).await }),
     ]
@@ -584,21 +579,21 @@ mod tests {
 
     #[test]
     fn the_template_waits_for_the_profile_which_waits_for_the_secret_and_the_password() {
-        let plan = StackLayout {
+        let layout = StackLayout {
             spec: crate::spec::StackSpec::with_name("blog"),
             zones: vec!["a".into(), "b".into()],
         };
-        let all = super::super::all_steps(&plan);
+        let all = super::super::all_steps(&layout);
         let deps_of = |id: &str| -> Vec<String> {
             all.iter()
                 .find(|s| s.id == id)
                 .map(|s| s.deps.clone())
                 .unwrap_or_else(|| panic!("no step {id}"))
         };
-        let template = deps_of(super::super::app::steps::LAUNCH_TEMPLATE);
-        assert!(template.contains(&steps::INSTANCE_PROFILE.to_string()));
-        assert_eq!(deps_of(steps::INSTANCE_PROFILE), [steps::SECRET]);
-        assert_eq!(deps_of(steps::SECRET), [database::steps::INSTANCE]);
+        let template = deps_of(step_id::LAUNCH_TEMPLATE);
+        assert!(template.contains(&step_id::INSTANCE_PROFILE.to_string()));
+        assert_eq!(deps_of(step_id::INSTANCE_PROFILE), [step_id::SECRET]);
+        assert_eq!(deps_of(step_id::SECRET), [step_id::DB_INSTANCE]);
     }
 
     #[test]
