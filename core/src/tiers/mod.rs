@@ -12,8 +12,7 @@
 //!   remove when the spec no longer wants it), record ids, wait until usable;
 //! - `delete`: delete what the step owns and wait it out. Destroy runs the SAME graph with
 //!   every edge reversed, so deleting a step waits for the deletion of everything that depended
-//!   on it (mount targets before subnets, NAT before its EIP's step if split…).
-//!
+//!   on it (mount targets before subnets, NAT before its EIP's step if split…);
 //! - `waits_for`: the AWS object state the step waits out, with its usual duration
 //!   (`wait::usual`); the benchmark's critical path is weighed from these declarations;
 //! - `runs_last`: run after every other step (the graph builder [`all_steps`] adds the edges)
@@ -24,7 +23,7 @@
 //! in [`all_steps`] below and in `refresh::refresh_all`.
 //!
 //! # Modules
-//! Below the tiers, imported by them and importing none: `layout` (what steps are laid out
+//! Below the tiers, imported by them and importing no tier: `layout` (what steps are laid out
 //! from), `step` (the node type), `step_id` (every id), `context` (`StepContext`), `ec2_tags`
 //! and `dependency` (helpers every EC2 tier shares), `tag_sync` (tags of the other services'
 //! objects), `prefetch` (what a refresh fetches once for several tiers). Above them:
@@ -50,10 +49,11 @@
 //! # Waiting and errors
 //! Wait with `wait::until(&ctx.bounds(), …)`: bounded by the operation's timeout and
 //! interrupted by the cancel token. For objects with a known usual duration, poll with
-//! `ctx.bounds().expecting(usual)` (few calls, small overshoot; see `wait::Backoff`). A call that names an object created moments before
-//! (attach, route, authorize, tag…) goes through `ctx.eventually(what, || call)`, which
-//! waits out AWS's eventual consistency (`*.NotFound` for up to two minutes). AWS failures are `StackError::Aws` built by
-//! `aws::aws_error` inside the `aws/<service>.rs` module; no SDK type is used in a tier.
+//! `ctx.bounds().expecting(usual)` (few calls, small overshoot; see `wait::Backoff`). A call
+//! that names an object created moments before (attach, route, authorize, tag…) goes through
+//! `ctx.eventually(what, || call)`, which waits out AWS's eventual consistency (`*.NotFound`
+//! for up to two minutes). AWS failures are `StackError::Aws` built inside the
+//! `aws/<service>.rs` module; no SDK type is used in a tier.
 //! Log `tracing::info!` once per object created or deleted, with its id.
 //!
 //! # Refresh (read and import)
