@@ -64,8 +64,8 @@ impl Engine {
     }
 
     /// How many times waiters of this engine polled AWS (every operation, since `connect`):
-    /// what issue 6's "polling calls per apply" counts. `Engine::apply` also logs its own
-    /// count (`polls`) on the "stack applied" line.
+    /// the benchmark's polling calls per apply. `Engine::apply` also logs its own count
+    /// (`polls`) on the "stack applied" line.
     pub fn polls_made(&self) -> u64 {
         self.polls.load(Ordering::Relaxed)
     }
@@ -122,7 +122,7 @@ impl Engine {
             Some(_) => spec.timeouts.update_or_default(),
             None => spec.timeouts.create_or_default(),
         };
-        let plan = StackLayout {
+        let layout = StackLayout {
             spec: initial.spec.clone(),
             zones,
         };
@@ -137,7 +137,7 @@ impl Engine {
         let ctx = Arc::new(
             self.context(
                 Operation::Apply,
-                plan,
+                layout,
                 timeout,
                 run.clone(),
                 initial,
@@ -145,7 +145,7 @@ impl Engine {
             )
             .with_retired_tags(retired),
         );
-        let steps = tiers::all_steps(&ctx.plan);
+        let steps = tiers::all_steps(&ctx.layout);
         let nodes = steps
             .into_iter()
             .map(|s| Node::new(s.id, s.deps, (s.create)(ctx.clone())))
@@ -184,13 +184,13 @@ impl Engine {
             outputs: StackOutputs::default(),
             secrets: prior.secrets.clone(),
         };
-        let plan = StackLayout {
+        let layout = StackLayout {
             spec: prior.spec.clone(),
             zones,
         };
         let ctx = self.context(
             Operation::Refresh,
-            plan,
+            layout,
             READ_TIMEOUT,
             CancellationToken::new(),
             fresh,
@@ -224,7 +224,7 @@ impl Engine {
             .availability_zones
             .clone()
             .unwrap_or_default();
-        let plan = StackLayout {
+        let layout = StackLayout {
             spec: prior.spec.clone(),
             zones,
         };
@@ -232,7 +232,7 @@ impl Engine {
         let timeout = prior.spec.timeouts.delete_or_default();
         let ctx = Arc::new(self.context(
             Operation::Destroy,
-            plan,
+            layout,
             timeout,
             run.clone(),
             prior.clone(),
@@ -244,7 +244,7 @@ impl Engine {
                 error,
             });
         }
-        let steps = tiers::all_steps(&ctx.plan);
+        let steps = tiers::all_steps(&ctx.layout);
         let edges: Vec<(String, Vec<String>)> = steps
             .iter()
             .map(|s| (s.id.clone(), s.deps.clone()))
@@ -280,13 +280,13 @@ impl Engine {
     pub async fn import(&self, name: &str) -> Result<StackState> {
         // First the network alone, to learn the zones every other tier's refresh iterates.
         let spec = StackSpec::with_name(name);
-        let plan = StackLayout {
+        let layout = StackLayout {
             spec: spec.clone(),
             zones: Vec::new(),
         };
         let probe = self.context(
             Operation::Import,
-            plan,
+            layout,
             READ_TIMEOUT,
             CancellationToken::new(),
             StackState::new(spec),
@@ -304,13 +304,13 @@ impl Engine {
         }
         let spec = discovered.spec;
         let zones = spec.network.availability_zones.clone().unwrap_or_default();
-        let plan = StackLayout {
+        let layout = StackLayout {
             spec: spec.clone(),
             zones,
         };
         let ctx = self.context(
             Operation::Import,
-            plan,
+            layout,
             READ_TIMEOUT,
             CancellationToken::new(),
             StackState::new(spec),
@@ -323,7 +323,7 @@ impl Engine {
     fn context(
         &self,
         operation: Operation,
-        plan: StackLayout,
+        layout: StackLayout,
         timeout: Duration,
         cancel: CancellationToken,
         state: StackState,
@@ -332,7 +332,7 @@ impl Engine {
         StepContext::new(
             self.clients.clone(),
             operation,
-            plan,
+            layout,
             self.settings.default_tags.clone(),
             wait::Bounds::new(Instant::now() + timeout, cancel)
                 .scaled(self.time_scale)
@@ -391,16 +391,17 @@ pub struct GraphStep {
     /// Steps that must succeed first.
     pub deps: Vec<String>,
     /// AWS pending states the step waits out, named like the fault proxy's `pending` settings
-    /// without `_ms` (`nat_gateway`, `load_balancer`, `db_instance`, `file_system`,
-    /// `mount_target`, `asg_instance`, `dns_change`), plus `instance` (the bastion booting,
-    /// which the proxy does not hold). Empty for steps that only make API calls.
+    /// without `_ms` (`wait::usual::Awaited::kind`). Empty for steps that only make API calls.
     pub waits_for: Vec<&'static str>,
+    /// How long AWS usually takes for what the step waits out (`wait::usual`); zero for steps
+    /// that only make API calls.
+    pub usual_wait: Duration,
 }
 
 /// The graph `Engine::apply` runs to create `spec` over `zones`: every step, what it waits
-/// for, and which AWS objects it waits on. Pure (no AWS). Give each step a duration (its
-/// `waits_for` kinds' simulated times plus its calls) and `graph::critical_path` gives the
-/// floor no apply can beat.
+/// for, and which AWS objects it waits on, as each step declares them. Pure (no AWS). Give
+/// each step a duration (its `usual_wait`, or its `waits_for` kinds' simulated times, plus
+/// its calls) and `graph::critical_path` gives the floor no apply can beat.
 pub fn apply_graph(spec: &StackSpec, zones: &[String]) -> Vec<GraphStep> {
     let layout = StackLayout {
         spec: spec.clone(),
@@ -409,27 +410,15 @@ pub fn apply_graph(spec: &StackSpec, zones: &[String]) -> Vec<GraphStep> {
     tiers::all_steps(&layout)
         .into_iter()
         .map(|step| GraphStep {
-            waits_for: pending_kinds(&step.id),
+            waits_for: step.waits_for.iter().map(|awaited| awaited.kind).collect(),
+            usual_wait: step
+                .waits_for
+                .map(|awaited| awaited.usual)
+                .unwrap_or_default(),
             id: step.id,
             deps: step.deps,
         })
         .collect()
-}
-
-/// What a step's waiters wait out, by its id (see [`GraphStep::waits_for`]).
-fn pending_kinds(step_id: &str) -> Vec<&'static str> {
-    let kind = step_id.split(':').next().unwrap_or(step_id);
-    match kind {
-        "network.nat" => vec!["nat_gateway"],
-        "load_balancer.alb" => vec!["load_balancer"],
-        "database.instance" => vec!["db_instance"],
-        "storage.file_system" => vec!["file_system"],
-        "storage.mount_target" => vec!["mount_target"],
-        "app.autoscaling_group" => vec!["asg_instance"],
-        "dns.record" => vec!["dns_change"],
-        "bastion.instance" => vec!["instance"],
-        _ => Vec::new(),
-    }
 }
 
 /// Tag keys the prior configuration set and `spec` no longer does: removed from objects.
@@ -537,20 +526,15 @@ mod tests {
         assert_eq!(waits("storage.mount_target:c"), ["mount_target"]);
         assert_eq!(waits("database.instance"), ["db_instance"]);
         assert_eq!(waits("network.vpc"), Vec::<&str>::new());
+        assert_eq!(waits("bastion.instance"), ["instance"]);
+        assert_eq!(waits("dns.record"), ["dns_change"]);
         let edges: Vec<(String, Vec<String>)> = steps
             .iter()
             .map(|s| (s.id.clone(), s.deps.clone()))
             .collect();
         let usual = |id: &str| -> f64 {
             let step = steps.iter().find(|s| s.id == id).expect("known step");
-            match step.waits_for.first().copied() {
-                Some("db_instance") => 720.0,
-                Some("nat_gateway" | "mount_target") => 90.0,
-                Some("load_balancer") => 150.0,
-                Some("asg_instance") => 180.0,
-                Some(_) => 30.0,
-                None => 1.0,
-            }
+            step.usual_wait.as_secs_f64().max(1.0)
         };
         let (seconds, path) = graph::critical_path(&edges, usual).expect("a DAG");
         assert!(path.contains(&"database.instance".to_string()), "{path:?}");

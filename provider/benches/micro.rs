@@ -1,4 +1,4 @@
-//! Micro-benchmarks of the provider's hot paths that need no AWS (issue 6), run with
+//! Micro-benchmarks of the provider's hot paths that need no AWS, run with
 //! `cargo bench -p terraform-provider-wordpress --bench micro`.
 //!
 //! Benchmark ids (stable: the benchmark runner reads
@@ -23,7 +23,6 @@ use stack_core::engine::apply_graph;
 use stack_core::graph::critical_path;
 use stack_core::plan::plan_create;
 use stack_core::spec::{DnsSpec, NatMode, StackSpec};
-use stack_core::wait::usual;
 use tfplugin::codec::{decode_msgpack, encode_msgpack};
 use tfplugin::proto::tfplugin6 as pb;
 use tfplugin::proto::tfplugin6::provider_server::Provider;
@@ -91,20 +90,14 @@ fn three_zone_spec() -> StackSpec {
     spec
 }
 
-/// AWS's usual time for what a step waits out, in seconds; a second for plain API steps.
-fn usual_seconds(kind: Option<&str>) -> f64 {
-    let duration = match kind {
-        Some("nat_gateway") => Duration::from_secs(90),
-        Some("load_balancer") => usual::LOAD_BALANCER_ACTIVE,
-        Some("db_instance") => usual::DB_INSTANCE_CREATED,
-        Some("file_system") => usual::FILE_SYSTEM_AVAILABLE,
-        Some("mount_target") => usual::MOUNT_TARGET_AVAILABLE,
-        Some("asg_instance") => usual::GROUP_IN_SERVICE,
-        Some("dns_change") => usual::DNS_CHANGE_IN_SYNC,
-        Some(_) => Duration::from_secs(30),
-        None => Duration::from_secs(1),
-    };
-    duration.as_secs_f64()
+/// AWS's usual time for what a step waits out, in seconds, as the step declares it; a second
+/// for plain API steps.
+fn usual_seconds(usual_wait: Duration) -> f64 {
+    if usual_wait.is_zero() {
+        1.0
+    } else {
+        usual_wait.as_secs_f64()
+    }
 }
 
 fn provider_benches(c: &mut Criterion) {
@@ -173,11 +166,12 @@ fn core_benches(c: &mut Criterion) {
                 .map(|s| (s.id.clone(), s.deps.clone()))
                 .collect();
             let weight = |id: &str| {
-                let kind = steps
+                let usual = steps
                     .iter()
                     .find(|s| s.id == id)
-                    .and_then(|s| s.waits_for.first().copied());
-                usual_seconds(kind)
+                    .map(|s| s.usual_wait)
+                    .unwrap_or_default();
+                usual_seconds(usual)
             };
             black_box(critical_path(&edges, weight).expect("a DAG"))
         })

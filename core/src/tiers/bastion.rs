@@ -5,31 +5,30 @@
 //! A change of AMI, type or key pair launches a new instance first, then terminates the old
 //! one. With `bastion.enabled = false` the step removes the instance.
 
-use std::time::Duration;
-
-use super::network::{ensure_tags, observe_tags};
-use super::{step, StackLayout, Step, StepContext};
+use super::context::StepContext;
+use super::ec2_tags::{ensure_tags, observe_tags};
+use super::layout::StackLayout;
+use super::step::Step;
+use super::step_id;
 use crate::aws::ec2::{self, Image, Instance, InstanceRequest, Scope};
 use crate::error::Result;
 use crate::state::logical::{self, qualified};
-use crate::wait::{self, Poll};
+use crate::wait::{self, usual, Poll};
 
 /// Amazon Linux 2023's own root snapshot size; never smaller than the image's.
 const MIN_ROOT_GIB: i32 = 8;
-/// Usual time for an instance to reach `running`, and `terminated`.
-const BOOT_TIME: Duration = Duration::from_secs(20);
-const TERMINATE_TIME: Duration = Duration::from_secs(45);
 
-pub fn steps(plan: &StackLayout) -> Vec<Step> {
-    let Some(first_zone) = plan.zones.first() else {
+pub fn steps(layout: &StackLayout) -> Vec<Step> {
+    let Some(first_zone) = layout.zones.first() else {
         return Vec::new();
     };
     let deps = [
-        step::public_subnet(first_zone),
-        step::SECURITY_GROUPS.into(),
-        step::PUBLIC_ROUTES.into(),
+        step_id::public_subnet(first_zone),
+        step_id::SECURITY_GROUPS.into(),
+        step_id::PUBLIC_ROUTES.into(),
     ];
-    vec![Step::new(step::BASTION, deps)
+    vec![Step::new(step_id::BASTION, deps)
+        .waits_for(usual::INSTANCE)
         .create(|ctx| async move { ensure_bastion(&ctx).await })
         .delete(|ctx| async move { remove_bastion(&ctx).await })]
 }
@@ -173,9 +172,9 @@ async fn live_bastions(ctx: &StepContext) -> Result<Vec<Instance>> {
 async fn wait_state(ctx: &StepContext, id: &str, target: &str) -> Result<Option<Instance>> {
     let ec2 = &ctx.clients.ec2;
     let usual = if target == "running" {
-        BOOT_TIME
+        usual::INSTANCE_RUNNING
     } else {
-        TERMINATE_TIME
+        usual::INSTANCE_TERMINATED
     };
     wait::until(
         &ctx.bounds().expecting(usual),

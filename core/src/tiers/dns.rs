@@ -6,33 +6,17 @@
 
 use std::sync::Arc;
 
-use super::load_balancer;
-use super::{StackLayout, Step, StepContext};
+use super::context::StepContext;
+use super::layout::StackLayout;
+use super::load_balancer::{self, stack_url};
+use super::step::Step;
+use super::step_id;
 use crate::aws::elbv2::{self, LoadBalancer};
 use crate::aws::route53::{self, AliasRecord};
 use crate::error::{Result, StackError};
-use crate::spec::{DnsSpec, StackSpec};
+use crate::spec::DnsSpec;
 use crate::state::logical;
-
-/// Step ids of this tier.
-pub mod steps {
-    pub const RECORD: &str = "dns.record";
-}
-
-/// What users open: the record name when DNS is set, else the ALB's name; HTTPS when the
-/// load balancer has a certificate.
-pub fn stack_url(spec: &StackSpec, alb_dns_name: &str) -> String {
-    let scheme = if spec.load_balancer.certificate_arn.is_some() {
-        "https"
-    } else {
-        "http"
-    };
-    let host = match &spec.dns {
-        Some(dns) => route53::normalize(&dns.record_name),
-        None => alb_dns_name.to_string(),
-    };
-    format!("{scheme}://{host}")
-}
+use crate::wait::usual;
 
 /// `<zone id>/<record name>`: the record's id in the state.
 pub fn record_id(dns: &DnsSpec) -> String {
@@ -49,12 +33,11 @@ pub fn parse_record_id(id: &str) -> Option<(&str, &str)> {
         .filter(|(zone, name)| !zone.is_empty() && !name.is_empty())
 }
 
-pub fn steps(_plan: &StackLayout) -> Vec<Step> {
-    vec![
-        Step::new(steps::RECORD, [load_balancer::steps::LOAD_BALANCER])
-            .create(|ctx| async move { converge_record(&ctx).await })
-            .delete(|ctx| async move { delete_record(&ctx).await }),
-    ]
+pub fn steps(_layout: &StackLayout) -> Vec<Step> {
+    vec![Step::new(step_id::DNS_RECORD, [step_id::LOAD_BALANCER])
+        .waits_for(usual::DNS_CHANGE)
+        .create(|ctx| async move { converge_record(&ctx).await })
+        .delete(|ctx| async move { delete_record(&ctx).await })]
 }
 
 async fn converge_record(ctx: &Arc<StepContext>) -> Result<()> {
@@ -195,6 +178,7 @@ async fn import_record(ctx: &StepContext, lb: &LoadBalancer) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::spec::StackSpec;
 
     fn spec_with(dns: Option<DnsSpec>, certificate: Option<&str>) -> StackSpec {
         let mut spec = StackSpec::with_name("blog");

@@ -4,20 +4,18 @@
 
 use std::sync::Arc;
 
-use super::{dns, step, tag_sync, StackLayout, Step, StepContext};
+use super::context::StepContext;
+use super::layout::StackLayout;
+use super::step::Step;
+use super::step_id;
+use super::tag_sync;
 use crate::aws::elbv2::{self, ListenerAction, ListenerRequest, LoadBalancer, TargetGroup};
+use crate::aws::route53;
 use crate::error::Result;
 use crate::naming::{bounded_name, ELB_NAME_LIMIT};
-use crate::spec::LoadBalancerSpec;
+use crate::spec::{LoadBalancerSpec, StackSpec};
 use crate::state::logical;
-use crate::wait;
-
-/// Step ids of this tier.
-pub mod steps {
-    pub const LOAD_BALANCER: &str = "load_balancer.alb";
-    pub const TARGET_GROUP: &str = "load_balancer.target_group";
-    pub const LISTENERS: &str = "load_balancer.listeners";
-}
+use crate::wait::{self, usual};
 
 const ALB_GROUP: &str = "alb";
 const HTTP_PORT: i64 = 80;
@@ -33,21 +31,37 @@ pub fn target_group_name(stack: &str) -> String {
     bounded_name(stack, "tg", ELB_NAME_LIMIT)
 }
 
-pub fn steps(plan: &StackLayout) -> Vec<Step> {
-    let mut alb_deps = step::all_public_subnets(&plan.zones);
+/// What users open: the record name when DNS is set, else the ALB's name; HTTPS when the
+/// load balancer has a certificate.
+pub fn stack_url(spec: &StackSpec, alb_dns_name: &str) -> String {
+    let scheme = if spec.load_balancer.certificate_arn.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    let host = match &spec.dns {
+        Some(dns) => route53::normalize(&dns.record_name),
+        None => alb_dns_name.to_string(),
+    };
+    format!("{scheme}://{host}")
+}
+
+pub fn steps(layout: &StackLayout) -> Vec<Step> {
+    let mut alb_deps = step_id::all_public_subnets(&layout.zones);
     // An internet-facing ALB is refused in a VPC without an attached internet gateway.
-    alb_deps.push(step::INTERNET_GATEWAY.to_string());
-    alb_deps.push(step::SECURITY_GROUPS.to_string());
+    alb_deps.push(step_id::INTERNET_GATEWAY.to_string());
+    alb_deps.push(step_id::SECURITY_GROUPS.to_string());
     vec![
-        Step::new(steps::LOAD_BALANCER, alb_deps)
+        Step::new(step_id::LOAD_BALANCER, alb_deps)
+            .waits_for(usual::LOAD_BALANCER)
             .create(|ctx| async move { converge_load_balancer(&ctx).await })
             .delete(|ctx| async move { delete_load_balancer(&ctx).await }),
-        Step::new(steps::TARGET_GROUP, [step::VPC])
+        Step::new(step_id::TARGET_GROUP, [step_id::VPC])
             .create(|ctx| async move { converge_target_group(&ctx).await })
             .delete(|ctx| async move { delete_target_group(&ctx).await }),
         Step::new(
-            steps::LISTENERS,
-            [steps::LOAD_BALANCER, steps::TARGET_GROUP],
+            step_id::LISTENERS,
+            [step_id::LOAD_BALANCER, step_id::TARGET_GROUP],
         )
         .create(|ctx| async move { converge_listeners(&ctx).await })
         .delete(|ctx| async move { delete_listeners(&ctx).await }),
@@ -201,7 +215,7 @@ fn listener_name(ctx: &StepContext, request: &ListenerRequest) -> String {
 }
 
 fn record_load_balancer_outputs(ctx: &StepContext, lb: &LoadBalancer) {
-    let url = dns::stack_url(ctx.spec(), &lb.dns_name);
+    let url = stack_url(ctx.spec(), &lb.dns_name);
     ctx.update_outputs(|o| {
         o.alb_dns_name = Some(lb.dns_name.clone());
         o.alb_zone_id = Some(lb.canonical_zone_id.clone());
@@ -454,7 +468,7 @@ fn record_load_balancer(
     let certificate = https.and_then(|l| l.certificate_arn.clone());
     ctx.update_state(|s| s.spec.load_balancer.certificate_arn = certificate);
     // The URL depends on the observed certificate too.
-    let url = dns::stack_url(&ctx.snapshot().spec, &lb.dns_name);
+    let url = stack_url(&ctx.snapshot().spec, &lb.dns_name);
     ctx.update_outputs(|o| o.url = Some(url));
 }
 

@@ -20,8 +20,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use futures::future::{join_all, try_join_all};
 
-use super::network::{ensure_tags, observe_tags, retry_dependency};
-use super::{step, StackLayout, Step, StepContext};
+use super::context::StepContext;
+use super::dependency::retry_dependency;
+use super::ec2_tags::{ensure_tags, observe_tags};
+use super::layout::StackLayout;
+use super::step::Step;
+use super::step_id;
 use crate::aws::ec2::{self, Direction, Peer, Scope, SecurityGroup, SgRule};
 use crate::error::{Result, StackError};
 use crate::spec::StackSpec;
@@ -33,8 +37,8 @@ pub const TIERS: [&str; 5] = ["alb", "bastion", "app", "efs", "db"];
 const WORLD_V4: &str = "0.0.0.0/0";
 const WORLD_V6: &str = "::/0";
 
-pub fn steps(_plan: &StackLayout) -> Vec<Step> {
-    vec![Step::new(step::SECURITY_GROUPS, [step::VPC])
+pub fn steps(_layout: &StackLayout) -> Vec<Step> {
+    vec![Step::new(step_id::SECURITY_GROUPS, [step_id::VPC])
         .create(|ctx| async move { ensure_groups(&ctx).await })
         .delete(|ctx| async move { delete_groups(&ctx).await })]
 }

@@ -6,7 +6,8 @@
 //! Each service is asked directly: moto's tagging API misses Auto Scaling groups, and asking
 //! the services works the same on AWS.
 
-use super::{app, database, storage, StepContext};
+use super::context::StepContext;
+use super::{app, database, storage};
 use crate::aws::{autoscaling, efs, elbv2, rds};
 use crate::error::{Result, StackError};
 use crate::naming::STACK_TAG;

@@ -6,28 +6,16 @@
 
 use std::sync::Arc;
 
-use super::{app, dns, load_balancer, step, tag_sync, StackLayout, Step, StepContext};
+use super::context::StepContext;
+use super::layout::StackLayout;
+use super::step::Step;
+use super::step_id;
+use super::tag_sync;
 use crate::aws::efs::{self, FileSystem, FileSystemRequest};
 use crate::error::{Result, StackError};
 use crate::spec::StorageSpec;
 use crate::state::logical;
-use crate::wait;
-
-/// Step ids of this tier.
-pub mod steps {
-    pub const FILE_SYSTEM: &str = "storage.file_system";
-    /// The throughput mode of a live file system. It runs last and nothing waits for it: the
-    /// instances need the file system, not its mode, so a refused mode change fails the apply
-    /// only after every other tier has converged.
-    pub const THROUGHPUT: &str = "storage.throughput";
-
-    pub fn mount_target(az: &str) -> String {
-        format!("storage.mount_target:{az}")
-    }
-    pub fn all_mount_targets(zones: &[String]) -> Vec<String> {
-        zones.iter().map(|az| mount_target(az)).collect()
-    }
-}
+use crate::wait::{self, usual};
 
 /// The security group tier whose group guards the mount targets.
 const EFS_GROUP: &str = "efs";
@@ -37,31 +25,26 @@ pub fn creation_token(stack: &str) -> String {
     format!("wordpress-ha-{stack}-efs")
 }
 
-pub fn steps(plan: &StackLayout) -> Vec<Step> {
-    let mut steps = vec![Step::new(steps::FILE_SYSTEM, Vec::<String>::new())
+pub fn steps(layout: &StackLayout) -> Vec<Step> {
+    let mut steps = vec![Step::new(step_id::FILE_SYSTEM, Vec::<String>::new())
+        .waits_for(usual::FILE_SYSTEM)
         .create(|ctx| async move { converge_file_system(&ctx).await })
         .delete(|ctx| async move { delete_file_system(&ctx).await })];
     steps.push(
-        Step::new(
-            steps::THROUGHPUT,
-            [
-                steps::FILE_SYSTEM,
-                app::steps::SCALING_POLICY,
-                load_balancer::steps::LISTENERS,
-                dns::steps::RECORD,
-            ],
-        )
-        .create(|ctx| async move { converge_throughput(&ctx).await }),
+        Step::new(step_id::FILE_SYSTEM_THROUGHPUT, [step_id::FILE_SYSTEM])
+            .runs_last()
+            .create(|ctx| async move { converge_throughput(&ctx).await }),
     );
-    for az in &plan.zones {
+    for az in &layout.zones {
         let deps = vec![
-            steps::FILE_SYSTEM.to_string(),
-            step::private_subnet(az),
-            step::SECURITY_GROUPS.to_string(),
+            step_id::FILE_SYSTEM.to_string(),
+            step_id::private_subnet(az),
+            step_id::SECURITY_GROUPS.to_string(),
         ];
         let (create_az, delete_az) = (az.clone(), az.clone());
         steps.push(
-            Step::new(steps::mount_target(az), deps)
+            Step::new(step_id::mount_target(az), deps)
+                .waits_for(usual::MOUNT_TARGET)
                 .create(move |ctx| async move { converge_mount_target(&ctx, &create_az).await })
                 .delete(move |ctx| async move { delete_mount_target(&ctx, &delete_az).await }),
         );

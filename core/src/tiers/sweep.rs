@@ -6,9 +6,9 @@
 
 use futures::future::try_join_all;
 
-use super::network::retry_dependency;
+use super::context::StepContext;
+use super::dependency::retry_dependency;
 use super::security::revoke_cross_references;
-use super::StepContext;
 use crate::aws::ec2::{self, TaggedObject};
 use crate::aws::launch_template;
 use crate::error::{Result, StackError};

@@ -14,7 +14,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::StepContext;
+use super::context::StepContext;
 use crate::naming::RESERVED_TAG_PREFIX;
 
 pub type Tags = BTreeMap<String, String>;

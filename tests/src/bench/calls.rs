@@ -3,6 +3,9 @@
 use std::collections::BTreeMap;
 
 use aws_fault_proxy::{PendingConfig, Stats};
+use stack_core::wait::usual;
+
+use crate::critical_path::pending_ms;
 
 /// service → operation → calls.
 pub type Calls = BTreeMap<String, BTreeMap<String, u64>>;
@@ -73,17 +76,13 @@ fn is_read(operation: &str) -> bool {
         .any(|prefix| operation.starts_with(prefix))
 }
 
-/// The creates whose object the proxy holds pending, and for how long (ms), for objects the
-/// provider waits on: NAT, ALB, RDS, EFS and its mount targets, the Route 53 change.
-fn pending_creates(pending: &PendingConfig) -> [(&'static str, u64); 6] {
-    [
-        ("CreateNatGateway", pending.nat_gateway_ms),
-        ("CreateLoadBalancer", pending.load_balancer_ms),
-        ("CreateDBInstance", pending.db_instance_ms),
-        ("CreateFileSystem", pending.file_system_ms),
-        ("CreateMountTarget", pending.mount_target_ms),
-        ("ChangeResourceRecordSets", pending.dns_change_ms),
-    ]
+/// The creates whose object the proxy holds pending, and for how long (ms): the objects the
+/// core's steps declare they wait out and that one call creates (`wait::usual::ALL`).
+fn pending_creates(pending: &PendingConfig) -> Vec<(&'static str, u64)> {
+    usual::ALL
+        .iter()
+        .filter_map(|awaited| Some((awaited.created_by?, pending_ms(awaited.kind, pending))))
+        .collect()
 }
 
 /// What AWS itself took, done one thing after another: every simulated creation time of the

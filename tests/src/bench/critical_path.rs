@@ -57,8 +57,9 @@ pub fn edges_of(steps: &[GraphStep]) -> Vec<(String, Vec<String>)> {
 }
 
 /// The proxy's simulated time for a pending kind (the core names them like the proxy's
-/// settings); the bastion's boot (`instance`) is not simulated.
-fn pending_ms(kind: &str, pending: &PendingConfig) -> u64 {
+/// settings, `stack_core::wait::usual::Awaited::kind`); the bastion's boot (`instance`) is
+/// not simulated.
+pub(crate) fn pending_ms(kind: &str, pending: &PendingConfig) -> u64 {
     match kind {
         "nat_gateway" => pending.nat_gateway_ms,
         "load_balancer" => pending.load_balancer_ms,
@@ -114,6 +115,7 @@ mod tests {
             id: id.to_string(),
             deps: deps.iter().map(|d| d.to_string()).collect(),
             waits_for: waits.to_vec(),
+            usual_wait: std::time::Duration::ZERO,
         };
         let steps = [
             step("vpc", &[], &[]),

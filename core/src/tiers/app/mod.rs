@@ -9,10 +9,12 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::refresh::Prefetch;
-use super::{
-    database, load_balancer, secrets, step, storage, tag_sync, StackLayout, Step, StepContext,
-};
+use super::context::StepContext;
+use super::layout::StackLayout;
+use super::prefetch::Prefetch;
+use super::step::Step;
+use super::step_id;
+use super::{secrets, tag_sync};
 use crate::aws::autoscaling::{self, AutoScalingGroup, GroupRequest};
 use crate::aws::ec2;
 use crate::aws::launch_template::{self, LaunchTemplate, TemplateData};
@@ -20,13 +22,7 @@ use crate::error::{Result, StackError};
 use crate::spec::{AutoscalingSpec, WordpressSpec};
 use crate::state::logical;
 use crate::userdata::{self, UserDataInput};
-
-/// Step ids of this tier.
-pub mod steps {
-    pub const LAUNCH_TEMPLATE: &str = "app.launch_template";
-    pub const AUTOSCALING_GROUP: &str = "app.autoscaling_group";
-    pub const SCALING_POLICY: &str = "app.cpu_policy";
-}
+use crate::wait::usual;
 
 const APP_GROUP: &str = "app";
 const MYSQL_PORT: u16 = 3306;
@@ -46,31 +42,32 @@ pub fn policy_name(stack: &str) -> String {
     format!("{stack}-cpu-target")
 }
 
-pub fn steps(plan: &StackLayout) -> Vec<Step> {
+pub fn steps(layout: &StackLayout) -> Vec<Step> {
     let template_deps = [
-        step::SECURITY_GROUPS.to_string(),
-        storage::steps::FILE_SYSTEM.to_string(),
-        database::steps::INSTANCE.to_string(),
+        step_id::SECURITY_GROUPS.to_string(),
+        step_id::FILE_SYSTEM.to_string(),
+        step_id::DB_INSTANCE.to_string(),
         // The instances read their secret through this profile's role.
-        secrets::steps::INSTANCE_PROFILE.to_string(),
+        step_id::INSTANCE_PROFILE.to_string(),
     ];
     // Instances mount EFS and pull the image at boot: their zone's mount target and NAT route
     // must exist first.
     let mut group_deps = vec![
-        steps::LAUNCH_TEMPLATE.to_string(),
-        load_balancer::steps::TARGET_GROUP.to_string(),
+        step_id::LAUNCH_TEMPLATE.to_string(),
+        step_id::TARGET_GROUP.to_string(),
     ];
-    group_deps.extend(step::all_private_subnets(&plan.zones));
-    group_deps.extend(step::all_private_routes(&plan.zones));
-    group_deps.extend(storage::steps::all_mount_targets(&plan.zones));
+    group_deps.extend(step_id::all_private_subnets(&layout.zones));
+    group_deps.extend(step_id::all_private_routes(&layout.zones));
+    group_deps.extend(step_id::all_mount_targets(&layout.zones));
     vec![
-        Step::new(steps::LAUNCH_TEMPLATE, template_deps)
+        Step::new(step_id::LAUNCH_TEMPLATE, template_deps)
             .create(|ctx| async move { converge_launch_template(&ctx).await })
             .delete(|ctx| async move { delete_launch_template(&ctx).await }),
-        Step::new(steps::AUTOSCALING_GROUP, group_deps)
+        Step::new(step_id::AUTOSCALING_GROUP, group_deps)
+            .waits_for(usual::GROUP_INSTANCES)
             .create(|ctx| async move { converge_group(&ctx).await })
             .delete(|ctx| async move { delete_group(&ctx).await }),
-        Step::new(steps::SCALING_POLICY, [steps::AUTOSCALING_GROUP])
+        Step::new(step_id::SCALING_POLICY, [step_id::AUTOSCALING_GROUP])
             .create(|ctx| async move { converge_policy(&ctx).await })
             // Deleting the group deletes its policies: nothing to call, only to forget.
             .delete(|ctx| async move {
@@ -529,102 +526,4 @@ pub fn observe_template(spec: &mut WordpressSpec, data: &TemplateData) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn observed() -> AutoScalingGroup {
-        AutoScalingGroup {
-            name: "blog-asg".into(),
-            min_size: 2,
-            max_size: 4,
-            desired_capacity: 2,
-            launch_template_id: Some("lt-1".into()),
-            launch_template_version: Some("1".into()),
-            subnet_ids: vec!["subnet-b".into(), "subnet-a".into()],
-            target_group_arns: vec!["tg".into()],
-            health_check_type: Some("ELB".into()),
-            health_check_grace_period: Some(300),
-            status: None,
-            instance_ids: vec!["i-1".into(), "i-2".into()],
-            tags: BTreeMap::new(),
-        }
-    }
-
-    fn request<'a>(
-        version: i64,
-        subnets: &'a [String],
-        tgs: &'a [String],
-        tags: &'a BTreeMap<String, String>,
-    ) -> GroupRequest<'a> {
-        GroupRequest {
-            name: "blog-asg",
-            launch_template_id: "lt-1",
-            launch_template_version: version,
-            min_size: 2,
-            max_size: 4,
-            desired_capacity: None,
-            subnet_ids: subnets,
-            target_group_arns: tgs,
-            health_check_grace_period: 300,
-            tags,
-        }
-    }
-
-    #[test]
-    fn a_matching_group_needs_nothing() {
-        let subnets = vec!["subnet-a".to_string(), "subnet-b".to_string()];
-        let tgs = vec!["tg".to_string()];
-        let tags = BTreeMap::new();
-        let changes = group_changes(&observed(), &request(1, &subnets, &tgs, &tags));
-        assert_eq!(
-            changes,
-            GroupChanges {
-                update: false,
-                refresh_instances: false,
-                attach_target_group: false
-            }
-        );
-    }
-
-    #[test]
-    fn a_new_template_version_updates_and_refreshes() {
-        let subnets = vec!["subnet-a".to_string(), "subnet-b".to_string()];
-        let tgs = vec!["tg".to_string()];
-        let tags = BTreeMap::new();
-        let changes = group_changes(&observed(), &request(2, &subnets, &tgs, &tags));
-        assert!(changes.update && changes.refresh_instances);
-    }
-
-    #[test]
-    fn size_drift_updates_without_refreshing() {
-        let subnets = vec!["subnet-a".to_string(), "subnet-b".to_string()];
-        let tgs = vec!["tg".to_string(), "tg-2".to_string()];
-        let tags = BTreeMap::new();
-        let mut group = observed();
-        group.max_size = 9;
-        let changes = group_changes(&group, &request(1, &subnets, &tgs, &tags));
-        assert!(changes.update);
-        assert!(!changes.refresh_instances);
-        assert!(changes.attach_target_group);
-    }
-
-    #[test]
-    fn observed_desired_capacity_only_when_pinned() {
-        let mut spec = AutoscalingSpec::default();
-        let mut group = observed();
-        group.desired_capacity = 3;
-        group.max_size = 6;
-        observe_group(&mut spec, &group);
-        assert_eq!(spec.max_size, 6);
-        assert_eq!(spec.desired_capacity, None);
-        spec.desired_capacity = Some(2);
-        observe_group(&mut spec, &group);
-        assert_eq!(spec.desired_capacity, Some(3));
-    }
-
-    #[test]
-    fn names_follow_the_convention() {
-        assert_eq!(launch_template_name("blog"), "blog-app");
-        assert_eq!(group_name("blog"), "blog-asg");
-    }
-}
+mod tests;

@@ -20,7 +20,10 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 
-use super::{database, StackLayout, Step, StepContext};
+use super::context::StepContext;
+use super::layout::StackLayout;
+use super::step::Step;
+use super::step_id;
 use crate::aws::iam::{self, InstanceProfile, Role};
 use crate::aws::secretsmanager::{self, SecretInfo, SecretValue};
 use crate::error::{Result, StackError};
@@ -29,14 +32,6 @@ use crate::secrets::{ensure_wordpress_keys, WORDPRESS_KEY_NAMES};
 use crate::spec::Secret;
 use crate::state::logical;
 use crate::wait;
-
-/// Step ids of this tier.
-pub mod steps {
-    /// The secret, with the current password and the keys.
-    pub const SECRET: &str = "secrets.secret";
-    /// The role, its inline policy and the instance profile.
-    pub const INSTANCE_PROFILE: &str = "secrets.instance_profile";
-}
 
 /// The one inline policy of the app role.
 pub const READ_SECRET_POLICY: &str = "read-wordpress-secret";
@@ -53,13 +48,13 @@ pub fn role_name(stack: &str) -> String {
     format!("{stack}-app")
 }
 
-pub fn steps(_plan: &StackLayout) -> Vec<Step> {
+pub fn steps(_layout: &StackLayout) -> Vec<Step> {
     vec![
         // The secret holds the effective password, which the database step settles.
-        Step::new(steps::SECRET, [database::steps::INSTANCE])
+        Step::new(step_id::SECRET, [step_id::DB_INSTANCE])
             .create(|ctx| async move { converge_secret(&ctx).await })
             .delete(|ctx| async move { delete_secret(&ctx).await }),
-        Step::new(steps::INSTANCE_PROFILE, [steps::SECRET])
+        Step::new(step_id::INSTANCE_PROFILE, [step_id::SECRET])
             .create(|ctx| async move { converge_instance_access(&ctx).await })
             .delete(|ctx| async move { delete_instance_access(&ctx).await }),
     ]
@@ -538,72 +533,4 @@ async fn secret_arn_for_policy(ctx: &StepContext) -> Result<Option<String>> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_policy_allows_one_action_on_one_secret() {
-        let arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:blog/wordpress-AbCdEf";
-        let policy: Value = serde_json::from_str(&read_secret_policy(arn)).expect("json");
-        let statements = policy["Statement"].as_array().expect("statements");
-        assert_eq!(statements.len(), 1);
-        assert_eq!(statements[0]["Effect"], "Allow");
-        assert_eq!(statements[0]["Action"], READ_SECRET_ACTION);
-        assert_eq!(statements[0]["Resource"], arn);
-        let trust: Value = serde_json::from_str(&trust_policy()).expect("json");
-        assert_eq!(
-            trust["Statement"][0]["Principal"]["Service"],
-            "ec2.amazonaws.com"
-        );
-    }
-
-    #[test]
-    fn policies_compare_by_meaning_not_by_spelling() {
-        let wanted = read_secret_policy("arn:x");
-        let respelled = r#"{ "Statement": [ { "Resource": "arn:x", "Action": "secretsmanager:GetSecretValue", "Effect": "Allow" } ], "Version": "2012-10-17" }"#;
-        assert!(same_policy(respelled, &wanted));
-        assert!(!same_policy(&read_secret_policy("arn:y"), &wanted));
-        assert!(!same_policy("garbage", &wanted));
-    }
-
-    #[test]
-    fn tags_are_set_and_removed_but_aws_keys_are_left_alone() {
-        let observed = BTreeMap::from([
-            ("keep".to_string(), "1".to_string()),
-            ("old".to_string(), "x".to_string()),
-            ("aws:cloudformation:stack".to_string(), "s".to_string()),
-        ]);
-        let wanted = BTreeMap::from([
-            ("keep".to_string(), "1".to_string()),
-            ("new".to_string(), "2".to_string()),
-        ]);
-        let (set, remove) = tag_diff(&observed, &wanted);
-        assert_eq!(set, BTreeMap::from([("new".to_string(), "2".to_string())]));
-        assert_eq!(remove, ["old"]);
-    }
-
-    #[test]
-    fn the_template_waits_for_the_profile_which_waits_for_the_secret_and_the_password() {
-        let plan = StackLayout {
-            spec: crate::spec::StackSpec::with_name("blog"),
-            zones: vec!["a".into(), "b".into()],
-        };
-        let all = super::super::all_steps(&plan);
-        let deps_of = |id: &str| -> Vec<String> {
-            all.iter()
-                .find(|s| s.id == id)
-                .map(|s| s.deps.clone())
-                .unwrap_or_else(|| panic!("no step {id}"))
-        };
-        let template = deps_of(super::super::app::steps::LAUNCH_TEMPLATE);
-        assert!(template.contains(&steps::INSTANCE_PROFILE.to_string()));
-        assert_eq!(deps_of(steps::INSTANCE_PROFILE), [steps::SECRET]);
-        assert_eq!(deps_of(steps::SECRET), [database::steps::INSTANCE]);
-    }
-
-    #[test]
-    fn names_follow_the_convention() {
-        assert_eq!(secret_name("blog"), "blog/wordpress");
-        assert_eq!(role_name("blog"), "blog-app");
-    }
-}
+mod tests;
