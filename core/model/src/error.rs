@@ -135,6 +135,17 @@ impl StackError {
             _ => None,
         }
     }
+
+    /// AWS says the object does not exist, in any service's spelling of it.
+    pub fn is_not_found(&self) -> bool {
+        self.aws_code().is_some_and(|code| {
+            code.ends_with("NotFound")
+                || code.ends_with("NotFoundFault")
+                || code == "NoSuchHostedZone"
+                || code == "NoSuchEntity"
+                || code == "ValidationError" && self.to_string().contains("not found")
+        })
+    }
 }
 
 /// A failed apply or destroy, with everything that exists at the moment of failure so

@@ -16,7 +16,6 @@ use serde_json::Value;
 
 use crate::spec::{Secret, StackSpec};
 use crate::state::StackSecrets;
-use crate::userdata::SECRET_PASSWORD_FIELD;
 
 /// RDS MySQL's master password bounds.
 pub const DB_PASSWORD_MIN_LEN: usize = 8;
@@ -121,6 +120,11 @@ pub fn ensure_wordpress_keys(secrets: &mut StackSecrets) {
         );
     }
 }
+
+/// The field of the secret's JSON holding the database password; the keys and salts are under
+/// their wp-config names (`AUTH_KEY` …). The secrets tier writes this layout, the boot script
+/// (`userdata`) reads it.
+pub const SECRET_PASSWORD_FIELD: &str = "db_password";
 
 /// The JSON the stack's secret holds and the instances read (see `userdata`): the password
 /// under [`SECRET_PASSWORD_FIELD`] and each key under its wp-config name.

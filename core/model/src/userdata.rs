@@ -53,9 +53,8 @@ pub const USER_DATA_MAX_BYTES: usize = 16 * 1024;
 /// document takes about 7 KiB, so this keeps the whole under `USER_DATA_MAX_BYTES`.
 pub const CONFIG_EXTRA_MAX_BYTES: usize = 6 * 1024;
 
-/// The field of the secret's JSON holding the database password; the keys and salts are under
-/// their wp-config names (`AUTH_KEY` …). The secrets tier writes this layout, the script reads it.
-pub const SECRET_PASSWORD_FIELD: &str = "db_password";
+/// The secret's layout is `secrets`' to define; the script reads the same field.
+pub use crate::secrets::SECRET_PASSWORD_FIELD;
 
 /// The script body; `render` puts the stack's values in place of this marker line.
 const SCRIPT_TEMPLATE: &str = include_str!("userdata/boot.sh");

@@ -102,14 +102,7 @@ async fn load_sdk_config(settings: &AwsSettings) -> Result<SdkConfig, StackError
 
 /// True when the error is AWS saying the object does not exist (any service's spelling).
 pub fn is_not_found(err: &StackError) -> bool {
-    err.aws_code().is_some_and(|code| {
-        code.ends_with(".NotFound")
-            || code.ends_with("NotFound")
-            || code.ends_with("NotFoundFault")
-            || code == "NoSuchHostedZone"
-            || code == "NoSuchEntity"
-            || code == "ValidationError" && err.to_string().contains("not found")
-    })
+    err.is_not_found()
 }
 
 /// True when AWS gave no answer at all (the connection broke, timed out, or the response was

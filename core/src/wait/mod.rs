@@ -236,7 +236,7 @@ fn names_a_fresh_object(error: &StackError) -> bool {
     let user_input = error
         .aws_code()
         .is_some_and(|code| code.starts_with("InvalidAMIID") || code.starts_with("InvalidKeyPair"));
-    crate::aws::is_not_found(error) && !user_input
+    error.is_not_found() && !user_input
 }
 
 fn check_cancel(bounds: &Bounds, resource: &str, target: &str) -> Result<()> {

@@ -8,7 +8,7 @@ use hyper::header::HeaderValue;
 use hyper::{Method, Response, StatusCode};
 
 use crate::config::FaultConfig;
-use crate::server::Shared;
+use crate::run_state::Shared;
 
 pub(crate) const PREFIX: &str = "/_proxy/";
 

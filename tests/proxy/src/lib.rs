@@ -33,6 +33,7 @@ pub mod identify;
 pub mod objects;
 pub mod pending;
 pub mod presets;
+mod run_state;
 mod server;
 pub mod stats;
 mod xml;
@@ -53,7 +54,7 @@ pub use faults::FaultKind;
 pub use presets::refresh::RefreshRecord;
 pub use stats::{FaultEvent, Stats};
 
-use server::Shared;
+use run_state::Shared;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProxyError {

@@ -1,7 +1,7 @@
 //! The HTTP side: accept connections, answer the control API, decide each AWS call's fate,
 //! forward to moto, and rewrite or discard what comes back.
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::Instant;
 
 use http_body_util::{BodyExt, Full};
@@ -25,63 +25,10 @@ use crate::faults::{Dice, FaultKind, RandomFault};
 use crate::identify::{identify, AwsRequest, Protocol};
 use crate::objects::Registry;
 use crate::pending::{self, Timings};
-use crate::presets::{Action, Lookup, Presets};
+use crate::presets::{Action, Lookup};
 use crate::stats::Stats;
+use crate::run_state::Shared;
 use crate::ProxyError;
-
-/// Everything the proxy remembers during a run, behind one lock (never held across an await).
-#[derive(Debug, Default)]
-pub(crate) struct RunState {
-    pub config: FaultConfig,
-    pub stats: Stats,
-    pub dice: Dice,
-    pub registry: Registry,
-    pub dependency: DependencyTracker,
-    pub presets: Presets,
-}
-
-impl RunState {
-    pub fn new(config: FaultConfig) -> RunState {
-        RunState {
-            config,
-            ..RunState::default()
-        }
-    }
-
-    /// Forget calls, objects and faults; keep the configuration.
-    pub fn reset(&mut self) {
-        *self = RunState::new(std::mem::take(&mut self.config));
-    }
-
-    /// A new configuration restarts the dice so its seed replays from the start.
-    pub fn set_config(&mut self, config: FaultConfig) {
-        self.config = config;
-        self.dice = Dice::default();
-    }
-}
-
-#[derive(Debug)]
-pub(crate) struct Shared {
-    /// `host:port` of moto.
-    pub upstream: String,
-    state: Mutex<RunState>,
-}
-
-impl Shared {
-    pub fn new(upstream: String, config: FaultConfig) -> Shared {
-        Shared {
-            upstream,
-            state: Mutex::new(RunState::new(config)),
-        }
-    }
-
-    /// The run state; a panic elsewhere never makes it unusable (the counters stay valid).
-    pub fn state(&self) -> MutexGuard<'_, RunState> {
-        self.state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-}
 
 /// What happens to one AWS call, decided before it is forwarded.
 enum Verdict {

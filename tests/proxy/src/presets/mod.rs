@@ -1,4 +1,4 @@
-//! AWS behaviours moto lacks, as named presets a config switches on (see [`config`]):
+//! AWS behaviours moto lacks, as named presets a config switches on (their settings are in `crate::config`):
 //! IAM propagation refusals ([`templates`]), instance boot and target health (timed in
 //! `crate::pending`), launch failures ([`launch_failures`]), RDS transitional states
 //! ([`rds`]), the instance-refresh API ([`refresh`]), EFS UpdateFileSystem ([`efs`]) and
@@ -7,7 +7,6 @@
 //! The server asks [`Presets::before`] what to do with each call that no fault took, runs
 //! any [`Lookup`] against moto, and hands every successful answer to [`Presets::after`].
 
-pub mod config;
 pub mod efs;
 pub mod launch_failures;
 pub mod quotas;

@@ -15,14 +15,16 @@
 //! ```
 //!
 //! The AWS-behaviour sections (`iam_propagation`, `instances`, `launch_failures`, `rds_states`,
-//! `instance_refresh`, `efs_update`, `quotas`) are described in `crate::presets::config`.
+//! `instance_refresh`, `efs_update`, `quotas`) are described in `presets` below.
 
 use std::path::Path;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-pub use crate::presets::config::{
+mod presets;
+
+pub use presets::{
     EfsUpdateConfig, IamPropagationConfig, InstanceRefreshConfig, InstancesConfig,
     LaunchFailuresConfig, QuotasConfig, RdsStatesConfig, RefreshOutcome,
 };
