@@ -12,6 +12,7 @@ use aws_config::retry::RetryConfig;
 
 use crate::aws::call::aws_error;
 use crate::aws::not_found::ok_if_not_found;
+use crate::aws::tags::tag_map;
 use crate::aws::{Clients, NoBlindResend, SendFor};
 use crate::error::Result;
 use crate::wait::{self, Bounds, Poll};
@@ -101,16 +102,7 @@ fn group_from(group: &SdkGroup) -> AutoScalingGroup {
             .filter_map(|i| i.instance_id())
             .map(str::to_string)
             .collect(),
-        tags: group
-            .tags()
-            .iter()
-            .filter_map(|t| {
-                Some((
-                    t.key()?.to_string(),
-                    t.value().unwrap_or_default().to_string(),
-                ))
-            })
-            .collect(),
+        tags: tag_map(group.tags()),
     }
 }
 
