@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 
+use aws_sdk_ec2::operation::describe_launch_templates::builders::DescribeLaunchTemplatesFluentBuilder;
 use aws_sdk_ec2::types::{
     Filter, LaunchTemplate as SdkLaunchTemplate, LaunchTemplateBlockDeviceMappingRequest,
     LaunchTemplateEbsBlockDeviceRequest, LaunchTemplateHttpTokensState,
@@ -230,43 +231,31 @@ fn is_missing_template(error: &StackError) -> bool {
 
 /// The template named `name`, or `None`.
 pub async fn find_by_name(clients: &Clients, name: &str) -> Result<Option<LaunchTemplate>> {
-    let result = clients
+    let call = clients
         .ec2
         .describe_launch_templates()
-        .launch_template_names(name)
-        .send()
-        .for_object(name)
-        .await;
-    match result {
-        Ok(output) => Ok(output.launch_templates().first().map(template_from)),
-        Err(error) => {
-            if is_missing_template(&error) {
-                Ok(None)
-            } else {
-                Err(error)
-            }
-        }
-    }
+        .launch_template_names(name);
+    first_template(call, name).await
 }
 
 /// The template `id`, or `None`.
 pub async fn describe(clients: &Clients, id: &str) -> Result<Option<LaunchTemplate>> {
-    let result = clients
+    let call = clients
         .ec2
         .describe_launch_templates()
-        .launch_template_ids(id)
-        .send()
-        .for_object(id)
-        .await;
-    match result {
+        .launch_template_ids(id);
+    first_template(call, id).await
+}
+
+/// The one template a describe by name or id answers; `None` when EC2 says it is missing.
+async fn first_template(
+    call: DescribeLaunchTemplatesFluentBuilder,
+    what: &str,
+) -> Result<Option<LaunchTemplate>> {
+    match call.send().for_object(what).await {
         Ok(output) => Ok(output.launch_templates().first().map(template_from)),
-        Err(error) => {
-            if is_missing_template(&error) {
-                Ok(None)
-            } else {
-                Err(error)
-            }
-        }
+        Err(error) if is_missing_template(&error) => Ok(None),
+        Err(error) => Err(error),
     }
 }
 

@@ -53,6 +53,24 @@ impl ListenerRequest {
         }
     }
 
+    /// The port as the SDK types it (a port out of range reads as 80, the default listener's).
+    fn sdk_port(&self) -> i32 {
+        i32::try_from(self.port).unwrap_or(80)
+    }
+
+    /// [`TLS_POLICY`] for an HTTPS listener.
+    fn ssl_policy(&self) -> Option<String> {
+        self.certificate_arn
+            .as_ref()
+            .map(|_| TLS_POLICY.to_string())
+    }
+
+    /// The certificate of an HTTPS listener.
+    fn certificates(&self) -> Option<Vec<Certificate>> {
+        let arn = self.certificate_arn.as_ref()?;
+        Some(vec![Certificate::builder().certificate_arn(arn).build()])
+    }
+
     /// Whether `listener` already does what this request asks.
     pub fn is_met_by(&self, listener: &Listener) -> bool {
         listener.port == Some(self.port)
@@ -162,20 +180,14 @@ pub async fn create_listener(
     request: &ListenerRequest,
     tags: &BTreeMap<String, String>,
 ) -> Result<Listener> {
-    let https = request.certificate_arn.is_some();
     let output = clients
         .elbv2
         .create_listener()
         .load_balancer_arn(load_balancer_arn)
-        .port(i32::try_from(request.port).unwrap_or(80))
+        .port(request.sdk_port())
         .protocol(ProtocolEnum::from(request.protocol()))
-        .set_ssl_policy(https.then(|| TLS_POLICY.to_string()))
-        .set_certificates(
-            request
-                .certificate_arn
-                .as_ref()
-                .map(|arn| vec![Certificate::builder().certificate_arn(arn).build()]),
-        )
+        .set_ssl_policy(request.ssl_policy())
+        .set_certificates(request.certificates())
         .default_actions(sdk_action(&request.action)?)
         .set_tags(Some(sdk_tags(tags)?))
         .customize()
@@ -199,20 +211,14 @@ pub async fn modify_listener(
     listener_arn: &str,
     request: &ListenerRequest,
 ) -> Result<()> {
-    let https = request.certificate_arn.is_some();
     clients
         .elbv2
         .modify_listener()
         .listener_arn(listener_arn)
-        .port(i32::try_from(request.port).unwrap_or(80))
+        .port(request.sdk_port())
         .protocol(ProtocolEnum::from(request.protocol()))
-        .set_ssl_policy(https.then(|| TLS_POLICY.to_string()))
-        .set_certificates(
-            request
-                .certificate_arn
-                .as_ref()
-                .map(|arn| vec![Certificate::builder().certificate_arn(arn).build()]),
-        )
+        .set_ssl_policy(request.ssl_policy())
+        .set_certificates(request.certificates())
         .default_actions(sdk_action(&request.action)?)
         .send()
         .for_object(listener_arn)
