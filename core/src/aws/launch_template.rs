@@ -416,7 +416,7 @@ fn empty_data() -> TemplateData {
 /// The template's own tags, through DescribeTags: moto's DescribeLaunchTemplates keeps
 /// reporting the tags the template was created with.
 pub async fn tags_of(clients: &Clients, template_id: &str) -> Result<BTreeMap<String, String>> {
-    let mut found = ec2::tags_by_resource(&clients.ec2, &[template_id.to_string()]).await?;
+    let mut found = ec2::tags_by_resource(clients, &[template_id.to_string()]).await?;
     Ok(found.remove(template_id).unwrap_or_default())
 }
 
@@ -427,7 +427,7 @@ pub async fn retag(
     set: &BTreeMap<String, String>,
     remove: &[String],
 ) -> Result<()> {
-    ec2::retag(&clients.ec2, template_id, set, remove).await
+    ec2::retag(clients, template_id, set, remove).await
 }
 
 /// Delete the template and all its versions. Already gone is success.

@@ -1,11 +1,10 @@
 //! Elastic IP addresses.
 
 use aws_sdk_ec2::types::{DomainType, ResourceType};
-use aws_sdk_ec2::Client;
 
 use super::{filter, ignore_not_found, opt, stack_filter, tag_spec, Tags, NO_ID};
 use crate::aws::tags::tag_map;
-use crate::aws::{ec2_send_once, SendFor};
+use crate::aws::{ec2_send_once, Clients, SendFor};
 use crate::error::Result;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,8 +15,9 @@ pub struct Address {
     pub tags: Tags,
 }
 
-pub async fn stack_addresses(ec2: &Client, stack: &str) -> Result<Vec<Address>> {
-    let out = ec2
+pub async fn stack_addresses(clients: &Clients, stack: &str) -> Result<Vec<Address>> {
+    let out = clients
+        .ec2
         .describe_addresses()
         .filters(stack_filter(stack))
         .send()
@@ -36,8 +36,9 @@ fn to_address(a: &aws_sdk_ec2::types::Address) -> Address {
 }
 
 /// One elastic IP by allocation id; `None` once it is released.
-pub async fn address(ec2: &Client, allocation_id: &str) -> Result<Option<Address>> {
-    let out = ec2
+pub async fn address(clients: &Clients, allocation_id: &str) -> Result<Option<Address>> {
+    let out = clients
+        .ec2
         .describe_addresses()
         .filters(filter("allocation-id", &[allocation_id]))
         .send()
@@ -46,9 +47,11 @@ pub async fn address(ec2: &Client, allocation_id: &str) -> Result<Option<Address
     Ok(out.addresses().first().map(to_address))
 }
 
-pub async fn disassociate_address(ec2: &Client, association_id: &str) -> Result<()> {
+pub async fn disassociate_address(clients: &Clients, association_id: &str) -> Result<()> {
     ignore_not_found(
-        ec2.disassociate_address()
+        clients
+            .ec2
+            .disassociate_address()
             .association_id(association_id)
             .send()
             .for_object(association_id)
@@ -57,8 +60,9 @@ pub async fn disassociate_address(ec2: &Client, association_id: &str) -> Result<
     )
 }
 
-pub async fn allocate_address(ec2: &Client, tags: &Tags) -> Result<String> {
-    let (out, call) = ec2
+pub async fn allocate_address(clients: &Clients, tags: &Tags) -> Result<String> {
+    let (out, call) = clients
+        .ec2
         .allocate_address()
         .domain(DomainType::Vpc)
         .tag_specifications(tag_spec(ResourceType::ElasticIp, tags)?)
@@ -72,8 +76,9 @@ pub async fn allocate_address(ec2: &Client, tags: &Tags) -> Result<String> {
         .ok_or_else(|| call.refusal("elastic IP", None, NO_ID))
 }
 
-pub async fn release_address(ec2: &Client, allocation_id: &str) -> Result<()> {
-    let result = ec2
+pub async fn release_address(clients: &Clients, allocation_id: &str) -> Result<()> {
+    let result = clients
+        .ec2
         .release_address()
         .allocation_id(allocation_id)
         .send()

@@ -5,11 +5,10 @@ use aws_sdk_ec2::types::{
     InstanceMetadataOptionsRequest, InstanceNetworkInterfaceSpecification, InstanceStateName,
     InstanceType, ResourceType, VolumeType,
 };
-use aws_sdk_ec2::Client;
 
 use super::{filter, ignore_not_found, opt, tag_spec, Scope, Tags, NO_ID};
 use crate::aws::tags::tag_map;
-use crate::aws::{ec2_send_once, SendFor};
+use crate::aws::{ec2_send_once, Clients, SendFor};
 use crate::error::Result;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,8 +39,9 @@ fn image_from(image: &aws_sdk_ec2::types::Image) -> Image {
 pub const AL2023_NAME_PATTERN: &str = "al2023-ami-2023.*-x86_64";
 
 /// The newest Amazon Linux 2023 x86_64 image owned by Amazon.
-pub async fn latest_al2023_image(ec2: &Client) -> Result<Image> {
-    let (images, call) = ec2
+pub async fn latest_al2023_image(clients: &Clients) -> Result<Image> {
+    let (images, call) = clients
+        .ec2
         .describe_images()
         .owners("amazon")
         .filters(filter("name", &[AL2023_NAME_PATTERN]))
@@ -67,8 +67,9 @@ pub async fn latest_al2023_image(ec2: &Client) -> Result<Image> {
 }
 
 /// A given AMI, for its root device name.
-pub async fn image(ec2: &Client, image_id: &str) -> Result<Image> {
-    let (out, call) = ec2
+pub async fn image(clients: &Clients, image_id: &str) -> Result<Image> {
+    let (out, call) = clients
+        .ec2
         .describe_images()
         .image_ids(image_id)
         .send()
@@ -113,28 +114,32 @@ impl Instance {
 
 /// Instances tagged for the stack with the given `Name`, in every state.
 pub async fn stack_instances(
-    ec2: &Client,
+    clients: &Clients,
     stack: &str,
     name: Option<&str>,
 ) -> Result<Vec<Instance>> {
-    instances(ec2, Scope::Stack(stack), name).await
+    instances(clients, Scope::Stack(stack), name).await
 }
 
 /// Instances of the scope, optionally only those with the given `Name`, in every state.
 pub async fn instances(
-    ec2: &Client,
+    clients: &Clients,
     scope: Scope<'_>,
     name: Option<&str>,
 ) -> Result<Vec<Instance>> {
-    let mut call = ec2.describe_instances().filters(scope.filter("vpc-id"));
+    let mut call = clients
+        .ec2
+        .describe_instances()
+        .filters(scope.filter("vpc-id"));
     if let Some(name) = name {
         call = call.filters(filter("tag:Name", &[name]));
     }
     describe_instances(call, &scope.describe()).await
 }
 
-pub async fn instance(ec2: &Client, instance_id: &str) -> Result<Option<Instance>> {
-    let call = ec2
+pub async fn instance(clients: &Clients, instance_id: &str) -> Result<Option<Instance>> {
+    let call = clients
+        .ec2
         .describe_instances()
         .filters(filter("instance-id", &[instance_id]));
     Ok(describe_instances(call, instance_id)
@@ -223,7 +228,7 @@ pub struct InstanceRequest<'a> {
 
 /// Launch one instance: IMDSv2 required with hop limit 1 (containers cannot reach the
 /// instance's credentials), encrypted gp3 root volume, tagged with its volume.
-pub async fn run_instance(ec2: &Client, request: &InstanceRequest<'_>) -> Result<String> {
+pub async fn run_instance(clients: &Clients, request: &InstanceRequest<'_>) -> Result<String> {
     let metadata = InstanceMetadataOptionsRequest::builder()
         .http_tokens(HttpTokensState::Required)
         .http_put_response_hop_limit(1)
@@ -247,7 +252,8 @@ pub async fn run_instance(ec2: &Client, request: &InstanceRequest<'_>) -> Result
         .groups(request.security_group_id)
         .delete_on_termination(true)
         .build();
-    let (out, call) = ec2
+    let (out, call) = clients
+        .ec2
         .run_instances()
         .image_id(&request.image.id)
         .instance_type(InstanceType::from(request.instance_type))
@@ -275,9 +281,11 @@ pub async fn run_instance(ec2: &Client, request: &InstanceRequest<'_>) -> Result
     id.ok_or_else(|| call.refusal(request.subnet_id, None, NO_ID))
 }
 
-pub async fn terminate_instance(ec2: &Client, instance_id: &str) -> Result<()> {
+pub async fn terminate_instance(clients: &Clients, instance_id: &str) -> Result<()> {
     ignore_not_found(
-        ec2.terminate_instances()
+        clients
+            .ec2
+            .terminate_instances()
             .instance_ids(instance_id)
             .send()
             .for_object(instance_id)

@@ -1,11 +1,10 @@
 //! Routing: internet gateways, route tables and their routes, NAT gateways.
 
 use aws_sdk_ec2::types::{Filter, ResourceType};
-use aws_sdk_ec2::Client;
 
 use super::{filter, ignore_not_found, opt, tag_spec, Scope, Tags, NO_ID};
 use crate::aws::tags::tag_map;
-use crate::aws::{ec2_send_once, SendFor};
+use crate::aws::{ec2_send_once, Clients, SendFor};
 use crate::error::Result;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,12 +14,19 @@ pub struct InternetGateway {
     pub tags: Tags,
 }
 
-pub async fn stack_internet_gateways(ec2: &Client, stack: &str) -> Result<Vec<InternetGateway>> {
-    internet_gateways(ec2, Scope::Stack(stack)).await
+pub async fn stack_internet_gateways(
+    clients: &Clients,
+    stack: &str,
+) -> Result<Vec<InternetGateway>> {
+    internet_gateways(clients, Scope::Stack(stack)).await
 }
 
-pub async fn internet_gateways(ec2: &Client, scope: Scope<'_>) -> Result<Vec<InternetGateway>> {
-    let found = ec2
+pub async fn internet_gateways(
+    clients: &Clients,
+    scope: Scope<'_>,
+) -> Result<Vec<InternetGateway>> {
+    let found = clients
+        .ec2
         .describe_internet_gateways()
         .filters(scope.filter("attachment.vpc-id"))
         .into_paginator()
@@ -43,8 +49,9 @@ pub async fn internet_gateways(ec2: &Client, scope: Scope<'_>) -> Result<Vec<Int
         .collect())
 }
 
-pub async fn create_internet_gateway(ec2: &Client, tags: &Tags) -> Result<String> {
-    let (out, call) = ec2
+pub async fn create_internet_gateway(clients: &Clients, tags: &Tags) -> Result<String> {
+    let (out, call) = clients
+        .ec2
         .create_internet_gateway()
         .tag_specifications(tag_spec(ResourceType::InternetGateway, tags)?)
         .customize()
@@ -59,8 +66,10 @@ pub async fn create_internet_gateway(ec2: &Client, tags: &Tags) -> Result<String
     id.ok_or_else(|| call.refusal("internet gateway", None, NO_ID))
 }
 
-pub async fn attach_internet_gateway(ec2: &Client, igw_id: &str, vpc_id: &str) -> Result<()> {
-    ec2.attach_internet_gateway()
+pub async fn attach_internet_gateway(clients: &Clients, igw_id: &str, vpc_id: &str) -> Result<()> {
+    clients
+        .ec2
+        .attach_internet_gateway()
         .internet_gateway_id(igw_id)
         .vpc_id(vpc_id)
         .send()
@@ -69,8 +78,9 @@ pub async fn attach_internet_gateway(ec2: &Client, igw_id: &str, vpc_id: &str) -
         .map(|_| ())
 }
 
-pub async fn detach_internet_gateway(ec2: &Client, igw_id: &str, vpc_id: &str) -> Result<()> {
-    let result = ec2
+pub async fn detach_internet_gateway(clients: &Clients, igw_id: &str, vpc_id: &str) -> Result<()> {
+    let result = clients
+        .ec2
         .detach_internet_gateway()
         .internet_gateway_id(igw_id)
         .vpc_id(vpc_id)
@@ -84,9 +94,11 @@ pub async fn detach_internet_gateway(ec2: &Client, igw_id: &str, vpc_id: &str) -
     }
 }
 
-pub async fn delete_internet_gateway(ec2: &Client, igw_id: &str) -> Result<()> {
+pub async fn delete_internet_gateway(clients: &Clients, igw_id: &str) -> Result<()> {
     ignore_not_found(
-        ec2.delete_internet_gateway()
+        clients
+            .ec2
+            .delete_internet_gateway()
             .internet_gateway_id(igw_id)
             .send()
             .for_object(igw_id)
@@ -119,12 +131,13 @@ impl RouteTable {
     }
 }
 
-pub async fn stack_route_tables(ec2: &Client, stack: &str) -> Result<Vec<RouteTable>> {
-    route_tables(ec2, Scope::Stack(stack)).await
+pub async fn stack_route_tables(clients: &Clients, stack: &str) -> Result<Vec<RouteTable>> {
+    route_tables(clients, Scope::Stack(stack)).await
 }
 
-pub async fn route_tables(ec2: &Client, scope: Scope<'_>) -> Result<Vec<RouteTable>> {
-    let found = ec2
+pub async fn route_tables(clients: &Clients, scope: Scope<'_>) -> Result<Vec<RouteTable>> {
+    let found = clients
+        .ec2
         .describe_route_tables()
         .filters(scope.filter("vpc-id"))
         .into_paginator()
@@ -163,8 +176,9 @@ pub async fn route_tables(ec2: &Client, scope: Scope<'_>) -> Result<Vec<RouteTab
         .collect())
 }
 
-pub async fn create_route_table(ec2: &Client, vpc_id: &str, tags: &Tags) -> Result<String> {
-    let (out, call) = ec2
+pub async fn create_route_table(clients: &Clients, vpc_id: &str, tags: &Tags) -> Result<String> {
+    let (out, call) = clients
+        .ec2
         .create_route_table()
         .vpc_id(vpc_id)
         .tag_specifications(tag_spec(ResourceType::RouteTable, tags)?)
@@ -189,7 +203,7 @@ pub enum RouteTarget<'a> {
 
 /// Make `0.0.0.0/0` point at `target`: create it, or replace it when it points elsewhere.
 pub async fn ensure_default_route(
-    ec2: &Client,
+    clients: &Clients,
     table: &RouteTable,
     target: RouteTarget<'_>,
 ) -> Result<()> {
@@ -203,9 +217,10 @@ pub async fn ensure_default_route(
         return Ok(());
     }
     if current.is_some() {
-        replace_default_route(ec2, &table.id, target).await?;
+        replace_default_route(clients, &table.id, target).await?;
     } else {
-        let mut call = ec2
+        let mut call = clients
+            .ec2
             .create_route()
             .route_table_id(&table.id)
             .destination_cidr_block("0.0.0.0/0");
@@ -218,7 +233,7 @@ pub async fn ensure_default_route(
             // The route appeared since the table was described (a re-sent create whose first
             // answer was lost): point it at the target.
             Err(e) if e.aws_code() == Some("RouteAlreadyExists") => {
-                replace_default_route(ec2, &table.id, target).await?
+                replace_default_route(clients, &table.id, target).await?
             }
             other => other.map(|_| ())?,
         }
@@ -228,11 +243,12 @@ pub async fn ensure_default_route(
 }
 
 async fn replace_default_route(
-    ec2: &Client,
+    clients: &Clients,
     table_id: &str,
     target: RouteTarget<'_>,
 ) -> Result<()> {
-    let mut call = ec2
+    let mut call = clients
+        .ec2
         .replace_route()
         .route_table_id(table_id)
         .destination_cidr_block("0.0.0.0/0");
@@ -247,7 +263,7 @@ async fn replace_default_route(
 /// A subnet associated with another table is moved with ReplaceRouteTableAssociation.
 /// `vpc_tables` are the VPC's tables as just described: where the subnet sits now.
 pub async fn associate_subnet(
-    ec2: &Client,
+    clients: &Clients,
     table: &RouteTable,
     vpc_tables: &[RouteTable],
     subnet_id: &str,
@@ -262,7 +278,8 @@ pub async fn associate_subnet(
         .map(|(assoc, _)| assoc.clone());
     let (id, call) = match current {
         Some(assoc) => {
-            let (out, call) = ec2
+            let (out, call) = clients
+                .ec2
                 .replace_route_table_association()
                 .association_id(&assoc)
                 .route_table_id(&table.id)
@@ -272,7 +289,8 @@ pub async fn associate_subnet(
             (out.new_association_id().map(str::to_string), call)
         }
         None => {
-            let (out, call) = ec2
+            let (out, call) = clients
+                .ec2
                 .associate_route_table()
                 .route_table_id(&table.id)
                 .subnet_id(subnet_id)
@@ -285,9 +303,11 @@ pub async fn associate_subnet(
     id.ok_or_else(|| call.refusal(subnet_id, None, NO_ID))
 }
 
-pub async fn disassociate_route_table(ec2: &Client, association_id: &str) -> Result<()> {
+pub async fn disassociate_route_table(clients: &Clients, association_id: &str) -> Result<()> {
     ignore_not_found(
-        ec2.disassociate_route_table()
+        clients
+            .ec2
+            .disassociate_route_table()
             .association_id(association_id)
             .send()
             .for_object(association_id)
@@ -296,9 +316,11 @@ pub async fn disassociate_route_table(ec2: &Client, association_id: &str) -> Res
     )
 }
 
-pub async fn delete_route_table(ec2: &Client, table_id: &str) -> Result<()> {
+pub async fn delete_route_table(clients: &Clients, table_id: &str) -> Result<()> {
     ignore_not_found(
-        ec2.delete_route_table()
+        clients
+            .ec2
+            .delete_route_table()
             .route_table_id(table_id)
             .send()
             .for_object(table_id)
@@ -326,21 +348,26 @@ impl NatGateway {
 }
 
 /// NAT gateways tagged for the stack, in every state (deleted ones linger for an hour).
-pub async fn stack_nat_gateways(ec2: &Client, stack: &str) -> Result<Vec<NatGateway>> {
-    nat_gateways(ec2, Scope::Stack(stack)).await
+pub async fn stack_nat_gateways(clients: &Clients, stack: &str) -> Result<Vec<NatGateway>> {
+    nat_gateways(clients, Scope::Stack(stack)).await
 }
 
-pub async fn nat_gateways(ec2: &Client, scope: Scope<'_>) -> Result<Vec<NatGateway>> {
-    describe_nat_gateways(ec2, scope.filter("vpc-id"), &scope.describe()).await
+pub async fn nat_gateways(clients: &Clients, scope: Scope<'_>) -> Result<Vec<NatGateway>> {
+    describe_nat_gateways(clients, scope.filter("vpc-id"), &scope.describe()).await
 }
 
-pub async fn nat_gateway(ec2: &Client, nat_id: &str) -> Result<Option<NatGateway>> {
-    let found = describe_nat_gateways(ec2, filter("nat-gateway-id", &[nat_id]), nat_id).await?;
+pub async fn nat_gateway(clients: &Clients, nat_id: &str) -> Result<Option<NatGateway>> {
+    let found = describe_nat_gateways(clients, filter("nat-gateway-id", &[nat_id]), nat_id).await?;
     Ok(found.into_iter().next())
 }
 
-async fn describe_nat_gateways(ec2: &Client, by: Filter, what: &str) -> Result<Vec<NatGateway>> {
-    let found = ec2
+async fn describe_nat_gateways(
+    clients: &Clients,
+    by: Filter,
+    what: &str,
+) -> Result<Vec<NatGateway>> {
+    let found = clients
+        .ec2
         .describe_nat_gateways()
         .filter(by)
         .into_paginator()
@@ -370,13 +397,14 @@ async fn describe_nat_gateways(ec2: &Client, by: Filter, what: &str) -> Result<V
 }
 
 pub async fn create_nat_gateway(
-    ec2: &Client,
+    clients: &Clients,
     subnet_id: &str,
     allocation_id: &str,
     client_token: &str,
     tags: &Tags,
 ) -> Result<String> {
-    let (out, call) = ec2
+    let (out, call) = clients
+        .ec2
         .create_nat_gateway()
         .subnet_id(subnet_id)
         .allocation_id(allocation_id)
@@ -396,9 +424,11 @@ pub async fn create_nat_gateway(
     id.ok_or_else(|| call.refusal(subnet_id, None, NO_ID))
 }
 
-pub async fn delete_nat_gateway(ec2: &Client, nat_id: &str) -> Result<()> {
+pub async fn delete_nat_gateway(clients: &Clients, nat_id: &str) -> Result<()> {
     ignore_not_found(
-        ec2.delete_nat_gateway()
+        clients
+            .ec2
+            .delete_nat_gateway()
             .nat_gateway_id(nat_id)
             .send()
             .for_object(nat_id)

@@ -1,11 +1,10 @@
 //! Security groups and their rules, compared one peer at a time.
 
 use aws_sdk_ec2::types::{IpPermission, IpRange, Ipv6Range, ResourceType, UserIdGroupPair};
-use aws_sdk_ec2::Client;
 
 use super::{ignore_not_found, opt, tag_spec, Scope, Tags, NO_ID};
 use crate::aws::tags::tag_map;
-use crate::aws::SendFor;
+use crate::aws::{Clients, SendFor};
 use crate::error::Result;
 
 /// Where a rule's traffic comes from (ingress) or goes to (egress).
@@ -98,12 +97,13 @@ fn permission_of(rule: &SgRule) -> IpPermission {
     .build()
 }
 
-pub async fn stack_security_groups(ec2: &Client, stack: &str) -> Result<Vec<SecurityGroup>> {
-    security_groups(ec2, Scope::Stack(stack)).await
+pub async fn stack_security_groups(clients: &Clients, stack: &str) -> Result<Vec<SecurityGroup>> {
+    security_groups(clients, Scope::Stack(stack)).await
 }
 
-pub async fn security_groups(ec2: &Client, scope: Scope<'_>) -> Result<Vec<SecurityGroup>> {
-    let found = ec2
+pub async fn security_groups(clients: &Clients, scope: Scope<'_>) -> Result<Vec<SecurityGroup>> {
+    let found = clients
+        .ec2
         .describe_security_groups()
         .filters(scope.filter("vpc-id"))
         .into_paginator()
@@ -126,13 +126,14 @@ pub async fn security_groups(ec2: &Client, scope: Scope<'_>) -> Result<Vec<Secur
 }
 
 pub async fn create_security_group(
-    ec2: &Client,
+    clients: &Clients,
     vpc_id: &str,
     group_name: &str,
     description: &str,
     tags: &Tags,
 ) -> Result<String> {
-    let (out, call) = ec2
+    let (out, call) = clients
+        .ec2
         .create_security_group()
         .vpc_id(vpc_id)
         .group_name(group_name)
@@ -155,7 +156,7 @@ pub enum Direction {
 
 /// Add `rules` to the group (one call); rules that already exist are not an error.
 pub async fn authorize(
-    ec2: &Client,
+    clients: &Clients,
     group_id: &str,
     direction: Direction,
     rules: &[SgRule],
@@ -165,7 +166,8 @@ pub async fn authorize(
     }
     let permissions: Vec<IpPermission> = rules.iter().map(permission_of).collect();
     let result = match direction {
-        Direction::Ingress => ec2
+        Direction::Ingress => clients
+            .ec2
             .authorize_security_group_ingress()
             .group_id(group_id)
             .set_ip_permissions(Some(permissions))
@@ -173,7 +175,8 @@ pub async fn authorize(
             .for_object(group_id)
             .await
             .map(|_| ()),
-        Direction::Egress => ec2
+        Direction::Egress => clients
+            .ec2
             .authorize_security_group_egress()
             .group_id(group_id)
             .set_ip_permissions(Some(permissions))
@@ -190,7 +193,7 @@ pub async fn authorize(
 
 /// Remove `rules` from the group (one call); rules already gone are not an error.
 pub async fn revoke(
-    ec2: &Client,
+    clients: &Clients,
     group_id: &str,
     direction: Direction,
     rules: &[SgRule],
@@ -200,7 +203,8 @@ pub async fn revoke(
     }
     let permissions: Vec<IpPermission> = rules.iter().map(permission_of).collect();
     let result = match direction {
-        Direction::Ingress => ec2
+        Direction::Ingress => clients
+            .ec2
             .revoke_security_group_ingress()
             .group_id(group_id)
             .set_ip_permissions(Some(permissions))
@@ -208,7 +212,8 @@ pub async fn revoke(
             .for_object(group_id)
             .await
             .map(|_| ()),
-        Direction::Egress => ec2
+        Direction::Egress => clients
+            .ec2
             .revoke_security_group_egress()
             .group_id(group_id)
             .set_ip_permissions(Some(permissions))
@@ -223,9 +228,11 @@ pub async fn revoke(
     }
 }
 
-pub async fn delete_security_group(ec2: &Client, group_id: &str) -> Result<()> {
+pub async fn delete_security_group(clients: &Clients, group_id: &str) -> Result<()> {
     ignore_not_found(
-        ec2.delete_security_group()
+        clients
+            .ec2
+            .delete_security_group()
             .group_id(group_id)
             .send()
             .for_object(group_id)

@@ -3,11 +3,10 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_ec2::types::Tag;
-use aws_sdk_ec2::Client;
 
 use super::{filter, opt, Tags};
 use crate::aws::tags::{sdk_tags, TagPair};
-use crate::aws::SendFor;
+use crate::aws::{Clients, SendFor};
 use crate::error::Result;
 use crate::naming::STACK_TAG;
 
@@ -17,11 +16,12 @@ const TAG_FILTER_LIMIT: usize = 200;
 /// The tags of each of `ids` (any EC2 object kind), in one paged DescribeTags per 200 ids: how
 /// a refresh reads the tags of objects whose own describe is not otherwise needed (internet
 /// gateway, elastic IPs, launch template). An id without tags, or gone, is absent.
-pub async fn tags_by_resource(ec2: &Client, ids: &[String]) -> Result<BTreeMap<String, Tags>> {
+pub async fn tags_by_resource(clients: &Clients, ids: &[String]) -> Result<BTreeMap<String, Tags>> {
     let mut found: BTreeMap<String, Tags> = BTreeMap::new();
     for chunk in ids.chunks(TAG_FILTER_LIMIT) {
         let values: Vec<&str> = chunk.iter().map(String::as_str).collect();
-        let tags = ec2
+        let tags = clients
+            .ec2
             .describe_tags()
             .filters(filter("resource-id", &values))
             .into_paginator()
@@ -47,8 +47,10 @@ pub async fn tags_by_resource(ec2: &Client, ids: &[String]) -> Result<BTreeMap<S
 }
 
 /// Add or overwrite `tags` on the object.
-pub async fn create_tags(ec2: &Client, resource_id: &str, tags: &Tags) -> Result<()> {
-    ec2.create_tags()
+pub async fn create_tags(clients: &Clients, resource_id: &str, tags: &Tags) -> Result<()> {
+    clients
+        .ec2
+        .create_tags()
         .resources(resource_id)
         .set_tags(Some(sdk_tags(tags)?))
         .send()
@@ -58,9 +60,11 @@ pub async fn create_tags(ec2: &Client, resource_id: &str, tags: &Tags) -> Result
 }
 
 /// Remove the tags `keys` (whatever their values) from the object.
-pub async fn delete_tags(ec2: &Client, resource_id: &str, keys: &[String]) -> Result<()> {
+pub async fn delete_tags(clients: &Clients, resource_id: &str, keys: &[String]) -> Result<()> {
     let tags: Vec<Tag> = keys.iter().map(|k| Tag::builder().key(k).build()).collect();
-    ec2.delete_tags()
+    clients
+        .ec2
+        .delete_tags()
         .resources(resource_id)
         .set_tags(Some(tags))
         .send()
@@ -79,8 +83,9 @@ pub struct TaggedObject {
 
 /// Every EC2 object carrying the stack tag (EIPs and launch templates included, which the
 /// Resource Groups Tagging API of moto misses).
-pub async fn tagged_objects(ec2: &Client, stack: &str) -> Result<Vec<TaggedObject>> {
-    let tags = ec2
+pub async fn tagged_objects(clients: &Clients, stack: &str) -> Result<Vec<TaggedObject>> {
+    let tags = clients
+        .ec2
         .describe_tags()
         .filters(filter("key", &[STACK_TAG]))
         .filters(filter("value", &[stack]))
@@ -103,12 +108,17 @@ pub async fn tagged_objects(ec2: &Client, stack: &str) -> Result<Vec<TaggedObjec
 }
 
 /// Make the object's tags: add or overwrite `set`, remove `remove`.
-pub async fn retag(ec2: &Client, resource_id: &str, set: &Tags, remove: &[String]) -> Result<()> {
+pub async fn retag(
+    clients: &Clients,
+    resource_id: &str,
+    set: &Tags,
+    remove: &[String],
+) -> Result<()> {
     if !set.is_empty() {
-        create_tags(ec2, resource_id, set).await?;
+        create_tags(clients, resource_id, set).await?;
     }
     if !remove.is_empty() {
-        delete_tags(ec2, resource_id, remove).await?;
+        delete_tags(clients, resource_id, remove).await?;
     }
     Ok(())
 }

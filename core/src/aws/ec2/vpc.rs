@@ -1,16 +1,16 @@
 //! VPCs, their subnets, and the region's availability zones.
 
 use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType};
-use aws_sdk_ec2::Client;
 
 use super::{filter, ignore_not_found, opt, tag_spec, Scope, Tags, NO_ID};
 use crate::aws::tags::tag_map;
-use crate::aws::{ec2_send_once, SendFor};
+use crate::aws::{ec2_send_once, Clients, SendFor};
 use crate::error::Result;
 
 /// Names of the region's available zones, sorted.
-pub async fn availability_zones(ec2: &Client) -> Result<Vec<String>> {
-    let out = ec2
+pub async fn availability_zones(clients: &Clients) -> Result<Vec<String>> {
+    let out = clients
+        .ec2
         .describe_availability_zones()
         .filters(filter("state", &["available"]))
         .filters(filter("zone-type", &["availability-zone"]))
@@ -35,13 +35,14 @@ pub struct Vpc {
 
 /// VPCs tagged for the stack (normally zero or one).
 /// VPCs tagged for the stack.
-pub async fn stack_vpcs(ec2: &Client, stack: &str) -> Result<Vec<Vpc>> {
-    vpcs(ec2, Scope::Stack(stack)).await
+pub async fn stack_vpcs(clients: &Clients, stack: &str) -> Result<Vec<Vpc>> {
+    vpcs(clients, Scope::Stack(stack)).await
 }
 
 /// VPCs of the scope (`Scope::Vpc`: that VPC, if it exists).
-pub async fn vpcs(ec2: &Client, scope: Scope<'_>) -> Result<Vec<Vpc>> {
-    let found = ec2
+pub async fn vpcs(clients: &Clients, scope: Scope<'_>) -> Result<Vec<Vpc>> {
+    let found = clients
+        .ec2
         .describe_vpcs()
         .filters(scope.filter("vpc-id"))
         .into_paginator()
@@ -60,8 +61,9 @@ pub async fn vpcs(ec2: &Client, scope: Scope<'_>) -> Result<Vec<Vpc>> {
         .collect())
 }
 
-pub async fn create_vpc(ec2: &Client, cidr: &str, tags: &Tags) -> Result<String> {
-    let (out, call) = ec2
+pub async fn create_vpc(clients: &Clients, cidr: &str, tags: &Tags) -> Result<String> {
+    let (out, call) = clients
+        .ec2
         .create_vpc()
         .cidr_block(cidr)
         .tag_specifications(tag_spec(ResourceType::Vpc, tags)?)
@@ -75,15 +77,17 @@ pub async fn create_vpc(ec2: &Client, cidr: &str, tags: &Tags) -> Result<String>
 }
 
 /// DNS resolution and DNS host names on: EFS mount by name and RDS endpoints need both.
-pub async fn enable_vpc_dns(ec2: &Client, vpc_id: &str) -> Result<()> {
+pub async fn enable_vpc_dns(clients: &Clients, vpc_id: &str) -> Result<()> {
     let on = || AttributeBooleanValue::builder().value(true).build();
-    let support = ec2
+    let support = clients
+        .ec2
         .modify_vpc_attribute()
         .vpc_id(vpc_id)
         .enable_dns_support(on())
         .send()
         .for_object(vpc_id);
-    let hostnames = ec2
+    let hostnames = clients
+        .ec2
         .modify_vpc_attribute()
         .vpc_id(vpc_id)
         .enable_dns_hostnames(on())
@@ -95,9 +99,11 @@ pub async fn enable_vpc_dns(ec2: &Client, vpc_id: &str) -> Result<()> {
     Ok(())
 }
 
-pub async fn delete_vpc(ec2: &Client, vpc_id: &str) -> Result<()> {
+pub async fn delete_vpc(clients: &Clients, vpc_id: &str) -> Result<()> {
     ignore_not_found(
-        ec2.delete_vpc()
+        clients
+            .ec2
+            .delete_vpc()
             .vpc_id(vpc_id)
             .send()
             .for_object(vpc_id)
@@ -116,12 +122,13 @@ pub struct Subnet {
 }
 
 /// Subnets tagged for the stack.
-pub async fn stack_subnets(ec2: &Client, stack: &str) -> Result<Vec<Subnet>> {
-    subnets(ec2, Scope::Stack(stack)).await
+pub async fn stack_subnets(clients: &Clients, stack: &str) -> Result<Vec<Subnet>> {
+    subnets(clients, Scope::Stack(stack)).await
 }
 
-pub async fn subnets(ec2: &Client, scope: Scope<'_>) -> Result<Vec<Subnet>> {
-    let found = ec2
+pub async fn subnets(clients: &Clients, scope: Scope<'_>) -> Result<Vec<Subnet>> {
+    let found = clients
+        .ec2
         .describe_subnets()
         .filters(scope.filter("vpc-id"))
         .into_paginator()
@@ -143,13 +150,14 @@ pub async fn subnets(ec2: &Client, scope: Scope<'_>) -> Result<Vec<Subnet>> {
 }
 
 pub async fn create_subnet(
-    ec2: &Client,
+    clients: &Clients,
     vpc_id: &str,
     zone: &str,
     cidr: &str,
     tags: &Tags,
 ) -> Result<String> {
-    let (out, call) = ec2
+    let (out, call) = clients
+        .ec2
         .create_subnet()
         .vpc_id(vpc_id)
         .availability_zone(zone)
@@ -162,9 +170,11 @@ pub async fn create_subnet(
     id.ok_or_else(|| call.refusal(cidr, None, NO_ID))
 }
 
-pub async fn delete_subnet(ec2: &Client, subnet_id: &str) -> Result<()> {
+pub async fn delete_subnet(clients: &Clients, subnet_id: &str) -> Result<()> {
     ignore_not_found(
-        ec2.delete_subnet()
+        clients
+            .ec2
+            .delete_subnet()
             .subnet_id(subnet_id)
             .send()
             .for_object(subnet_id)
