@@ -9,7 +9,7 @@ use aws_sdk_efs::types::{
     FileSystemDescription, LifeCycleState, MountTargetDescription, PerformanceMode, ThroughputMode,
 };
 
-use crate::aws::not_found::{none_if_not_found, ok_if_not_found};
+use crate::aws::not_found::{none_if_not_found, ok_if_not_found, wait_until_gone};
 use crate::aws::tags::{retag_with, sdk_tags};
 use crate::aws::{Clients, SendFor};
 use crate::error::Result;
@@ -362,17 +362,12 @@ pub async fn wait_file_system_available(
 
 /// Wait until the file system no longer exists.
 pub async fn wait_file_system_deleted(clients: &Clients, bounds: &Bounds, id: &str) -> Result<()> {
-    wait::until(
-        &bounds.expecting_by_default(wait::usual::FILE_SYSTEM_DELETED),
+    wait_until_gone(
+        bounds,
+        wait::usual::FILE_SYSTEM_DELETED,
         &format!("EFS file system {id}"),
-        "deleted",
-        || async {
-            Ok(match describe_file_system(clients, id).await? {
-                None => Poll::Ready(()),
-                Some(fs) if fs.life_cycle_state == "deleted" => Poll::Ready(()),
-                Some(fs) => Poll::Pending(fs.life_cycle_state),
-            })
-        },
+        || describe_file_system(clients, id),
+        |fs| (fs.life_cycle_state != "deleted").then_some(fs.life_cycle_state),
     )
     .await
 }

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use aws_sdk_rds::types::{DbInstance as SdkDbInstance, DbSubnetGroup as SdkDbSubnetGroup};
 
-use crate::aws::not_found::{none_if_not_found, ok_if_not_found};
+use crate::aws::not_found::{none_if_not_found, ok_if_not_found, wait_until_gone};
 use crate::aws::tags::{retag_with, sdk_tags, tag_map};
 use crate::aws::{Clients, SendFor};
 use crate::error::Result;
@@ -371,16 +371,12 @@ pub async fn wait_db_instance_deleted(
     bounds: &Bounds,
     identifier: &str,
 ) -> Result<()> {
-    wait::until(
-        &bounds.expecting_by_default(wait::usual::DB_INSTANCE_DELETED),
+    wait_until_gone(
+        bounds,
+        wait::usual::DB_INSTANCE_DELETED,
         &format!("DB instance {identifier}"),
-        "deleted",
-        || async {
-            Ok(match describe_db_instance(clients, identifier).await? {
-                None => Poll::Ready(()),
-                Some(db) => Poll::Pending(db.status),
-            })
-        },
+        || describe_db_instance(clients, identifier),
+        |db| Some(db.status),
     )
     .await
 }

@@ -22,6 +22,7 @@ pub use vpc::*;
 
 use aws_sdk_ec2::types::{Filter, ResourceType, TagSpecification};
 
+use super::not_found::ok_if_not_found;
 use super::tags::sdk_tags;
 pub use super::tags::Tags;
 use crate::error::Result;
@@ -81,8 +82,5 @@ const NO_ID: &str = "the response carried no id";
 
 /// Deleting something already gone is success.
 fn ignore_not_found(result: Result<()>) -> Result<()> {
-    match result {
-        Err(e) if super::is_not_found(&e) => Ok(()),
-        other => other,
-    }
+    result.or_else(ok_if_not_found)
 }

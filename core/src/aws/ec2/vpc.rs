@@ -1,5 +1,7 @@
 //! VPCs, their subnets, and the region's availability zones.
 
+use aws_sdk_ec2::operation::describe_availability_zones::builders::DescribeAvailabilityZonesFluentBuilder;
+use aws_sdk_ec2::operation::describe_availability_zones::DescribeAvailabilityZonesOutput;
 use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType};
 
 use super::{filter, ignore_not_found, opt, tag_spec, Scope, Tags, NO_ID};
@@ -9,21 +11,29 @@ use crate::error::Result;
 
 /// Names of the region's available zones, sorted.
 pub async fn availability_zones(clients: &Clients) -> Result<Vec<String>> {
-    let out = clients
+    let out = zones_request(clients).send().for_object("region").await?;
+    Ok(zone_names(&out))
+}
+
+/// The DescribeAvailabilityZones of [`availability_zones`], also sent by the settings check
+/// (`aws/access.rs`), so both list the same zones.
+pub(crate) fn zones_request(clients: &Clients) -> DescribeAvailabilityZonesFluentBuilder {
+    clients
         .ec2
         .describe_availability_zones()
         .filters(filter("state", &["available"]))
         .filters(filter("zone-type", &["availability-zone"]))
-        .send()
-        .for_object("region")
-        .await?;
+}
+
+/// The zone names of an answer to [`zones_request`], sorted.
+pub(crate) fn zone_names(out: &DescribeAvailabilityZonesOutput) -> Vec<String> {
     let mut zones: Vec<String> = out
         .availability_zones()
         .iter()
         .filter_map(|z| z.zone_name().map(str::to_string))
         .collect();
     zones.sort();
-    Ok(zones)
+    zones
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

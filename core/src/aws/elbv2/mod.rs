@@ -9,7 +9,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
     TargetGroup as SdkTargetGroup, TargetTypeEnum,
 };
 
-use crate::aws::not_found::{none_if_not_found, ok_if_not_found};
+use crate::aws::not_found::{none_if_not_found, ok_if_not_found, wait_until_gone};
 use crate::aws::tags::{retag_with, sdk_tags, tag_map};
 use crate::aws::{elbv2_send_once, Clients, SendFor};
 use crate::error::{Result, StackError};
@@ -290,16 +290,12 @@ pub async fn wait_load_balancer_deleted(
     bounds: &Bounds,
     arn: &str,
 ) -> Result<()> {
-    wait::until(
-        &bounds.expecting_by_default(wait::usual::LOAD_BALANCER_DELETED),
+    wait_until_gone(
+        bounds,
+        wait::usual::LOAD_BALANCER_DELETED,
         &format!("load balancer {arn}"),
-        "deleted",
-        || async {
-            Ok(match describe_load_balancer(clients, arn).await? {
-                None => Poll::Ready(()),
-                Some(lb) => Poll::Pending(lb.state),
-            })
-        },
+        || describe_load_balancer(clients, arn),
+        |lb| Some(lb.state),
     )
     .await
 }
