@@ -89,7 +89,9 @@ macro_rules! required_fields {
                     .key(key)
                     .value(value)
                     .build()
-                    .map_err(|e| StackError::Internal(format!("tag {key} of {}: {e}", stringify!($tag))))
+                    .map_err(|e| {
+                        StackError::Internal(format!("tag {key} of {}: {e}", stringify!($tag)))
+                    })
             }
         }
     )*};
