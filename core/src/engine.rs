@@ -77,7 +77,7 @@ impl Engine {
 
     /// The region's availability zones, sorted by name.
     pub async fn availability_zones(&self) -> Result<Vec<String>> {
-        ec2::availability_zones(&self.clients.ec2).await
+        ec2::availability_zones(&self.clients).await
     }
 
     /// Whether the settings can work (profile, credentials, endpoint), checked once when the
@@ -362,7 +362,7 @@ impl Engine {
     /// A create must not adopt a finished stack of the same name (someone else's, or one
     /// whose state was lost): that one is to be imported. An unfinished one is adopted.
     async fn refuse_complete_stack(&self, name: &str) -> Result<()> {
-        let vpcs = ec2::stack_vpcs(&self.clients.ec2, name).await?;
+        let vpcs = ec2::stack_vpcs(&self.clients, name).await?;
         if vpcs
             .iter()
             .any(|v| v.tags.get(COMPLETE_TAG).map(String::as_str) == Some("true"))
@@ -378,7 +378,7 @@ impl Engine {
     async fn mark_complete(&self, ctx: &StepContext) -> Result<()> {
         let vpc = ctx.require(logical::VPC)?;
         let tag = BTreeMap::from([(COMPLETE_TAG.to_string(), "true".to_string())]);
-        ec2::create_tags(&self.clients.ec2, &vpc, &tag).await
+        ec2::create_tags(&self.clients, &vpc, &tag).await
     }
 }
 

@@ -76,27 +76,26 @@ struct Net {
 }
 
 async fn network(clients: &Clients) -> Net {
-    let ec2c = &clients.ec2;
-    let vpc = ec2::create_vpc(ec2c, "10.9.0.0/16", &tags("svc-vpc"))
+    let vpc = ec2::create_vpc(clients, "10.9.0.0/16", &tags("svc-vpc"))
         .await
         .unwrap();
-    let igw = ec2::create_internet_gateway(ec2c, &tags("svc-igw"))
+    let igw = ec2::create_internet_gateway(clients, &tags("svc-igw"))
         .await
         .unwrap();
-    ec2::attach_internet_gateway(ec2c, &igw, &vpc)
+    ec2::attach_internet_gateway(clients, &igw, &vpc)
         .await
         .unwrap();
     let mut public = Vec::new();
     let mut private = Vec::new();
     for (i, az) in ZONES.iter().enumerate() {
         public.push(
-            ec2::create_subnet(ec2c, &vpc, az, &format!("10.9.{i}.0/24"), &tags("pub"))
+            ec2::create_subnet(clients, &vpc, az, &format!("10.9.{i}.0/24"), &tags("pub"))
                 .await
                 .unwrap(),
         );
         private.push(
             ec2::create_subnet(
-                ec2c,
+                clients,
                 &vpc,
                 az,
                 &format!("10.9.{}.0/24", i + 10),
@@ -106,7 +105,7 @@ async fn network(clients: &Clients) -> Net {
             .unwrap(),
         );
     }
-    let group = ec2::create_security_group(ec2c, &vpc, "svc-sg", "test group", &tags("svc-sg"))
+    let group = ec2::create_security_group(clients, &vpc, "svc-sg", "test group", &tags("svc-sg"))
         .await
         .unwrap();
     Net {
@@ -502,7 +501,7 @@ async fn load_balancer_target_group_and_listeners_round_trip() {
 async fn launch_template_versions_and_auto_scaling_group_round_trip() {
     let e = env().await;
     let net = network(&e.clients).await;
-    let image = ec2::latest_al2023_image(&e.clients.ec2).await.unwrap();
+    let image = ec2::latest_al2023_image(&e.clients).await.unwrap();
     let launch_tags = tags("svc-app");
     let data = TemplateData::hardened(
         &image.id,

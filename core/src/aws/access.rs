@@ -18,7 +18,7 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use aws_types::os_shim_internal::{Env, Fs};
 
 use super::call::describe_sdk_failure;
-use super::{AwsSettings, Clients};
+use super::{ec2, AwsSettings, Clients};
 pub use crate::settings::AccessError;
 
 /// Longest the credential chain may take (SSO, credential processes, instance roles).
@@ -138,32 +138,11 @@ async fn describe_zones(
     clients: &Clients,
     config_override: Option<aws_sdk_ec2::config::Builder>,
 ) -> Result<Vec<String>, ZonesError> {
-    let mut request = clients
-        .ec2
-        .describe_availability_zones()
-        .filters(filter("state", "available"))
-        .filters(filter("zone-type", "availability-zone"))
-        .customize();
+    let mut request = ec2::zones_request(clients).customize();
     if let Some(config) = config_override {
         request = request.config_override(config);
     }
-    let out = request.send().await?;
-    let mut zones: Vec<String> = out
-        .availability_zones()
-        .iter()
-        .filter_map(|z| z.zone_name().map(str::to_string))
-        .collect();
-    zones.sort();
-    Ok(zones)
-}
-
-/// The same filters as `ec2::availability_zones`, so the zones kept here are the ones planning
-/// would have listed.
-fn filter(name: &str, value: &str) -> aws_sdk_ec2::types::Filter {
-    aws_sdk_ec2::types::Filter::builder()
-        .name(name)
-        .values(value)
-        .build()
+    Ok(ec2::zone_names(&request.send().await?))
 }
 
 /// The settings problem an error shows, if it shows one. `retried`: the normal retry policy

@@ -11,7 +11,8 @@ use aws_sdk_autoscaling::types::{
 use aws_config::retry::RetryConfig;
 
 use crate::aws::call::aws_error;
-use crate::aws::not_found::ok_if_not_found;
+use crate::aws::not_found::{ok_if_not_found, wait_until_gone};
+use crate::aws::tags::tag_map;
 use crate::aws::{Clients, NoBlindResend, SendFor};
 use crate::error::Result;
 use crate::wait::{self, Bounds, Poll};
@@ -101,16 +102,7 @@ fn group_from(group: &SdkGroup) -> AutoScalingGroup {
             .filter_map(|i| i.instance_id())
             .map(str::to_string)
             .collect(),
-        tags: group
-            .tags()
-            .iter()
-            .filter_map(|t| {
-                Some((
-                    t.key()?.to_string(),
-                    t.value().unwrap_or_default().to_string(),
-                ))
-            })
-            .collect(),
+        tags: tag_map(group.tags()),
     }
 }
 
@@ -319,18 +311,12 @@ pub async fn delete_group(clients: &Clients, name: &str) -> Result<()> {
 
 /// Wait until the group is gone (its instances are terminated first on AWS).
 pub async fn wait_group_deleted(clients: &Clients, bounds: &Bounds, name: &str) -> Result<()> {
-    wait::until(
-        &bounds.expecting_by_default(wait::usual::GROUP_DELETED),
+    wait_until_gone(
+        bounds,
+        wait::usual::GROUP_DELETED,
         &format!("auto scaling group {name}"),
-        "deleted",
-        || async {
-            Ok(match describe_group(clients, name).await? {
-                None => Poll::Ready(()),
-                Some(group) => {
-                    Poll::Pending(group.status.unwrap_or_else(|| "still listed".to_string()))
-                }
-            })
-        },
+        || describe_group(clients, name),
+        |group| Some(group.status.unwrap_or_else(|| "still listed".to_string())),
     )
     .await
 }

@@ -6,13 +6,13 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_efs::types::{
-    FileSystemDescription, LifeCycleState, MountTargetDescription, PerformanceMode, Tag,
-    ThroughputMode,
+    FileSystemDescription, LifeCycleState, MountTargetDescription, PerformanceMode, ThroughputMode,
 };
 
-use crate::aws::not_found::{none_if_not_found, ok_if_not_found};
+use crate::aws::not_found::{none_if_not_found, ok_if_not_found, wait_until_gone};
+use crate::aws::tags::{retag_with, sdk_tags};
 use crate::aws::{Clients, SendFor};
-use crate::error::{Result, StackError};
+use crate::error::Result;
 use crate::wait::{self, Bounds, Poll};
 
 /// What the core needs to know of a file system.
@@ -79,18 +79,6 @@ fn mount_target_from(description: &MountTargetDescription) -> MountTarget {
     }
 }
 
-fn efs_tags(tags: &BTreeMap<String, String>) -> Result<Vec<Tag>> {
-    tags.iter()
-        .map(|(key, value)| {
-            Tag::builder()
-                .key(key)
-                .value(value)
-                .build()
-                .map_err(|e| StackError::Internal(format!("EFS tag {key}: {e}")))
-        })
-        .collect()
-}
-
 /// Only `provisioned` mode takes a throughput figure; EFS refuses one for the other modes.
 fn throughput_for(mode: &str, mibps: Option<f64>) -> Option<f64> {
     (mode == "provisioned").then_some(mibps).flatten()
@@ -153,7 +141,7 @@ pub async fn create_file_system(
             request.throughput_mode,
             request.provisioned_throughput_mibps,
         ))
-        .set_tags(Some(efs_tags(request.tags)?))
+        .set_tags(Some(sdk_tags(request.tags)?))
         .send()
         .for_object(format!("creation token {}", request.creation_token))
         .await;
@@ -211,27 +199,26 @@ pub async fn retag(
     set: &BTreeMap<String, String>,
     remove: &[String],
 ) -> Result<()> {
-    if !set.is_empty() {
-        clients
-            .efs
-            .tag_resource()
-            .resource_id(id)
-            .set_tags(Some(efs_tags(set)?))
-            .send()
-            .for_object(id)
-            .await?;
-    }
-    if !remove.is_empty() {
-        clients
-            .efs
-            .untag_resource()
-            .resource_id(id)
-            .set_tag_keys(Some(remove.to_vec()))
-            .send()
-            .for_object(id)
-            .await?;
-    }
-    Ok(())
+    let efs = &clients.efs;
+    retag_with(
+        set,
+        remove,
+        |tags| {
+            efs.tag_resource()
+                .resource_id(id)
+                .set_tags(Some(tags))
+                .send()
+                .for_object(id)
+        },
+        |keys| {
+            efs.untag_resource()
+                .resource_id(id)
+                .set_tag_keys(Some(keys))
+                .send()
+                .for_object(id)
+        },
+    )
+    .await
 }
 
 /// Delete a file system whose mount targets are gone. Already gone is success.
@@ -375,17 +362,12 @@ pub async fn wait_file_system_available(
 
 /// Wait until the file system no longer exists.
 pub async fn wait_file_system_deleted(clients: &Clients, bounds: &Bounds, id: &str) -> Result<()> {
-    wait::until(
-        &bounds.expecting_by_default(wait::usual::FILE_SYSTEM_DELETED),
+    wait_until_gone(
+        bounds,
+        wait::usual::FILE_SYSTEM_DELETED,
         &format!("EFS file system {id}"),
-        "deleted",
-        || async {
-            Ok(match describe_file_system(clients, id).await? {
-                None => Poll::Ready(()),
-                Some(fs) if fs.life_cycle_state == "deleted" => Poll::Ready(()),
-                Some(fs) => Poll::Pending(fs.life_cycle_state),
-            })
-        },
+        || describe_file_system(clients, id),
+        |fs| (fs.life_cycle_state != "deleted").then_some(fs.life_cycle_state),
     )
     .await
 }

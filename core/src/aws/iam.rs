@@ -6,8 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use aws_sdk_iam::types::Tag;
-
+use crate::aws::tags::{retag_with, sdk_tags, tag_map};
 use crate::aws::{Clients, SendFor};
 use crate::error::{Result, StackError};
 
@@ -29,24 +28,6 @@ pub struct InstanceProfile {
     /// Names of the roles in the profile (EC2 uses at most one).
     pub roles: Vec<String>,
     pub tags: BTreeMap<String, String>,
-}
-
-fn sdk_tags(tags: &BTreeMap<String, String>) -> Result<Vec<Tag>> {
-    tags.iter()
-        .map(|(k, v)| {
-            Tag::builder()
-                .key(k)
-                .value(v)
-                .build()
-                .map_err(|e| StackError::Internal(format!("IAM tag {k}: {e}")))
-        })
-        .collect()
-}
-
-fn tag_map(tags: &[Tag]) -> BTreeMap<String, String> {
-    tags.iter()
-        .map(|t| (t.key().to_string(), t.value().to_string()))
-        .collect()
 }
 
 fn is_missing(error: &StackError) -> bool {
@@ -165,27 +146,26 @@ pub async fn retag_role(
     set: &BTreeMap<String, String>,
     remove: &[String],
 ) -> Result<()> {
-    if !set.is_empty() {
-        clients
-            .iam
-            .tag_role()
-            .role_name(name)
-            .set_tags(Some(sdk_tags(set)?))
-            .send()
-            .for_object(name)
-            .await?;
-    }
-    if !remove.is_empty() {
-        clients
-            .iam
-            .untag_role()
-            .role_name(name)
-            .set_tag_keys(Some(remove.to_vec()))
-            .send()
-            .for_object(name)
-            .await?;
-    }
-    Ok(())
+    let iam = &clients.iam;
+    retag_with(
+        set,
+        remove,
+        |tags| {
+            iam.tag_role()
+                .role_name(name)
+                .set_tags(Some(tags))
+                .send()
+                .for_object(name)
+        },
+        |keys| {
+            iam.untag_role()
+                .role_name(name)
+                .set_tag_keys(Some(keys))
+                .send()
+                .for_object(name)
+        },
+    )
+    .await
 }
 
 /// Delete the role; it must have no policies and be in no profile. Gone already is success.
@@ -367,27 +347,26 @@ pub async fn retag_instance_profile(
     set: &BTreeMap<String, String>,
     remove: &[String],
 ) -> Result<()> {
-    if !set.is_empty() {
-        clients
-            .iam
-            .tag_instance_profile()
-            .instance_profile_name(name)
-            .set_tags(Some(sdk_tags(set)?))
-            .send()
-            .for_object(name)
-            .await?;
-    }
-    if !remove.is_empty() {
-        clients
-            .iam
-            .untag_instance_profile()
-            .instance_profile_name(name)
-            .set_tag_keys(Some(remove.to_vec()))
-            .send()
-            .for_object(name)
-            .await?;
-    }
-    Ok(())
+    let iam = &clients.iam;
+    retag_with(
+        set,
+        remove,
+        |tags| {
+            iam.tag_instance_profile()
+                .instance_profile_name(name)
+                .set_tags(Some(tags))
+                .send()
+                .for_object(name)
+        },
+        |keys| {
+            iam.untag_instance_profile()
+                .instance_profile_name(name)
+                .set_tag_keys(Some(keys))
+                .send()
+                .for_object(name)
+        },
+    )
+    .await
 }
 
 pub async fn add_role_to_instance_profile(

@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 
+use aws_sdk_ec2::operation::describe_launch_templates::builders::DescribeLaunchTemplatesFluentBuilder;
 use aws_sdk_ec2::types::{
     Filter, LaunchTemplate as SdkLaunchTemplate, LaunchTemplateBlockDeviceMappingRequest,
     LaunchTemplateEbsBlockDeviceRequest, LaunchTemplateHttpTokensState,
@@ -13,10 +14,11 @@ use aws_sdk_ec2::types::{
     LaunchTemplateInstanceMetadataEndpointState, LaunchTemplateInstanceMetadataOptionsRequest,
     LaunchTemplateInstanceNetworkInterfaceSpecificationRequest,
     LaunchTemplateTagSpecificationRequest, RequestLaunchTemplateData, ResourceType,
-    ResponseLaunchTemplateData, Tag, TagSpecification, VolumeType,
+    ResponseLaunchTemplateData, TagSpecification, VolumeType,
 };
 
-use crate::aws::{Clients, SendFor};
+use crate::aws::tags::{sdk_tags, tag_map};
+use crate::aws::{ec2, Clients, SendFor};
 use crate::error::{Result, StackError};
 
 /// Room for Docker images on top of the OS.
@@ -94,23 +96,6 @@ pub struct TemplateVersion {
     pub data: TemplateData,
 }
 
-fn ec2_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
-    tags.iter()
-        .map(|(k, v)| Tag::builder().key(k).value(v).build())
-        .collect()
-}
-
-fn tag_map(tags: &[Tag]) -> BTreeMap<String, String> {
-    tags.iter()
-        .filter_map(|t| {
-            Some((
-                t.key()?.to_string(),
-                t.value().unwrap_or_default().to_string(),
-            ))
-        })
-        .collect()
-}
-
 fn template_from(template: &SdkLaunchTemplate) -> LaunchTemplate {
     LaunchTemplate {
         id: template
@@ -127,15 +112,15 @@ fn template_from(template: &SdkLaunchTemplate) -> LaunchTemplate {
     }
 }
 
-fn request_data(data: &TemplateData) -> RequestLaunchTemplateData {
-    let launch_tags = ec2_tags(&data.launch_tags);
+fn request_data(data: &TemplateData) -> Result<RequestLaunchTemplateData> {
+    let launch_tags = sdk_tags(&data.launch_tags)?;
     let tag_spec = |kind: ResourceType| {
         LaunchTemplateTagSpecificationRequest::builder()
             .resource_type(kind)
             .set_tags(Some(launch_tags.clone()))
             .build()
     };
-    RequestLaunchTemplateData::builder()
+    Ok(RequestLaunchTemplateData::builder()
         .image_id(&data.image_id)
         .instance_type(data.instance_type.as_str().into())
         .set_key_name(data.key_name.clone())
@@ -183,7 +168,7 @@ fn request_data(data: &TemplateData) -> RequestLaunchTemplateData {
         )
         .tag_specifications(tag_spec(ResourceType::Instance))
         .tag_specifications(tag_spec(ResourceType::Volume))
-        .build()
+        .build())
 }
 
 fn data_from(data: &ResponseLaunchTemplateData) -> TemplateData {
@@ -246,43 +231,31 @@ fn is_missing_template(error: &StackError) -> bool {
 
 /// The template named `name`, or `None`.
 pub async fn find_by_name(clients: &Clients, name: &str) -> Result<Option<LaunchTemplate>> {
-    let result = clients
+    let call = clients
         .ec2
         .describe_launch_templates()
-        .launch_template_names(name)
-        .send()
-        .for_object(name)
-        .await;
-    match result {
-        Ok(output) => Ok(output.launch_templates().first().map(template_from)),
-        Err(error) => {
-            if is_missing_template(&error) {
-                Ok(None)
-            } else {
-                Err(error)
-            }
-        }
-    }
+        .launch_template_names(name);
+    first_template(call, name).await
 }
 
 /// The template `id`, or `None`.
 pub async fn describe(clients: &Clients, id: &str) -> Result<Option<LaunchTemplate>> {
-    let result = clients
+    let call = clients
         .ec2
         .describe_launch_templates()
-        .launch_template_ids(id)
-        .send()
-        .for_object(id)
-        .await;
-    match result {
+        .launch_template_ids(id);
+    first_template(call, id).await
+}
+
+/// The one template a describe by name or id answers; `None` when EC2 says it is missing.
+async fn first_template(
+    call: DescribeLaunchTemplatesFluentBuilder,
+    what: &str,
+) -> Result<Option<LaunchTemplate>> {
+    match call.send().for_object(what).await {
         Ok(output) => Ok(output.launch_templates().first().map(template_from)),
-        Err(error) => {
-            if is_missing_template(&error) {
-                Ok(None)
-            } else {
-                Err(error)
-            }
-        }
+        Err(error) if is_missing_template(&error) => Ok(None),
+        Err(error) => Err(error),
     }
 }
 
@@ -327,11 +300,11 @@ pub async fn create(
         .create_launch_template()
         .launch_template_name(name)
         .version_description("created by terraform-provider-wordpress")
-        .launch_template_data(request_data(data))
+        .launch_template_data(request_data(data)?)
         .tag_specifications(
             TagSpecification::builder()
                 .resource_type(ResourceType::LaunchTemplate)
-                .set_tags(Some(ec2_tags(tags)))
+                .set_tags(Some(sdk_tags(tags)?))
                 .build(),
         )
         .client_token(client_token)
@@ -354,7 +327,7 @@ pub async fn create_version(
         .create_launch_template_version()
         .launch_template_id(template_id)
         .version_description("updated by terraform-provider-wordpress")
-        .launch_template_data(request_data(data))
+        .launch_template_data(request_data(data)?)
         .send()
         .for_object(template_id)
         .await?;
@@ -443,28 +416,8 @@ fn empty_data() -> TemplateData {
 /// The template's own tags, through DescribeTags: moto's DescribeLaunchTemplates keeps
 /// reporting the tags the template was created with.
 pub async fn tags_of(clients: &Clients, template_id: &str) -> Result<BTreeMap<String, String>> {
-    let output = clients
-        .ec2
-        .describe_tags()
-        .filters(
-            Filter::builder()
-                .name("resource-id")
-                .values(template_id)
-                .build(),
-        )
-        .send()
-        .for_object(template_id)
-        .await?;
-    Ok(output
-        .tags()
-        .iter()
-        .filter_map(|t| {
-            Some((
-                t.key()?.to_string(),
-                t.value().unwrap_or_default().to_string(),
-            ))
-        })
-        .collect())
+    let mut found = ec2::tags_by_resource(clients, &[template_id.to_string()]).await?;
+    Ok(found.remove(template_id).unwrap_or_default())
 }
 
 /// Make the template's own tags (not its instances'): add or overwrite `set`, remove `remove`.
@@ -474,31 +427,7 @@ pub async fn retag(
     set: &BTreeMap<String, String>,
     remove: &[String],
 ) -> Result<()> {
-    if !set.is_empty() {
-        clients
-            .ec2
-            .create_tags()
-            .resources(template_id)
-            .set_tags(Some(ec2_tags(set)))
-            .send()
-            .for_object(template_id)
-            .await?;
-    }
-    if !remove.is_empty() {
-        let keys = remove
-            .iter()
-            .map(|k| Tag::builder().key(k).build())
-            .collect();
-        clients
-            .ec2
-            .delete_tags()
-            .resources(template_id)
-            .set_tags(Some(keys))
-            .send()
-            .for_object(template_id)
-            .await?;
-    }
-    Ok(())
+    ec2::retag(clients, template_id, set, remove).await
 }
 
 /// Delete the template and all its versions. Already gone is success.

@@ -17,6 +17,7 @@ pub mod route53;
 pub mod secretsmanager;
 
 pub mod ec2;
+pub mod tags;
 
 pub use crate::settings::AwsSettings;
 

@@ -2,9 +2,10 @@
 
 use std::collections::BTreeMap;
 
-use aws_sdk_rds::types::{DbInstance as SdkDbInstance, DbSubnetGroup as SdkDbSubnetGroup, Tag};
+use aws_sdk_rds::types::{DbInstance as SdkDbInstance, DbSubnetGroup as SdkDbSubnetGroup};
 
-use crate::aws::not_found::{none_if_not_found, ok_if_not_found};
+use crate::aws::not_found::{none_if_not_found, ok_if_not_found, wait_until_gone};
+use crate::aws::tags::{retag_with, sdk_tags, tag_map};
 use crate::aws::{Clients, SendFor};
 use crate::error::Result;
 use crate::spec::Secret;
@@ -108,12 +109,6 @@ pub struct DbSubnetGroup {
     pub subnet_ids: Vec<String>,
 }
 
-fn rds_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
-    tags.iter()
-        .map(|(k, v)| Tag::builder().key(k).value(v).build())
-        .collect()
-}
-
 fn to_i64(value: Option<i32>) -> i64 {
     value.map(i64::from).unwrap_or_default()
 }
@@ -147,16 +142,7 @@ fn instance_from(db: &SdkDbInstance) -> DbInstance {
             .filter_map(|g| g.vpc_security_group_id())
             .map(str::to_string)
             .collect(),
-        tags: db
-            .tag_list()
-            .iter()
-            .filter_map(|t| {
-                Some((
-                    t.key()?.to_string(),
-                    t.value().unwrap_or_default().to_string(),
-                ))
-            })
-            .collect(),
+        tags: tag_map(db.tag_list()),
     }
 }
 
@@ -249,7 +235,7 @@ pub async fn create_db_instance(
         .set_vpc_security_group_ids(Some(request.security_group_ids.to_vec()))
         .copy_tags_to_snapshot(true)
         .auto_minor_version_upgrade(true)
-        .set_tags(Some(rds_tags(request.tags)))
+        .set_tags(Some(sdk_tags(request.tags)?))
         .send()
         .for_object(request.identifier)
         .await?;
@@ -385,16 +371,12 @@ pub async fn wait_db_instance_deleted(
     bounds: &Bounds,
     identifier: &str,
 ) -> Result<()> {
-    wait::until(
-        &bounds.expecting_by_default(wait::usual::DB_INSTANCE_DELETED),
+    wait_until_gone(
+        bounds,
+        wait::usual::DB_INSTANCE_DELETED,
         &format!("DB instance {identifier}"),
-        "deleted",
-        || async {
-            Ok(match describe_db_instance(clients, identifier).await? {
-                None => Poll::Ready(()),
-                Some(db) => Poll::Pending(db.status),
-            })
-        },
+        || describe_db_instance(clients, identifier),
+        |db| Some(db.status),
     )
     .await
 }
@@ -446,7 +428,7 @@ pub async fn create_db_subnet_group(
         .db_subnet_group_name(name)
         .db_subnet_group_description(format!("Private subnets of the WordPress stack ({name})"))
         .set_subnet_ids(Some(subnet_ids.to_vec()))
-        .set_tags(Some(rds_tags(tags)))
+        .set_tags(Some(sdk_tags(tags)?))
         .send()
         .for_object(name)
         .await?;
@@ -500,27 +482,26 @@ pub async fn retag(
     set: &BTreeMap<String, String>,
     remove: &[String],
 ) -> Result<()> {
-    if !set.is_empty() {
-        clients
-            .rds
-            .add_tags_to_resource()
-            .resource_name(arn)
-            .set_tags(Some(rds_tags(set)))
-            .send()
-            .for_object(arn)
-            .await?;
-    }
-    if !remove.is_empty() {
-        clients
-            .rds
-            .remove_tags_from_resource()
-            .resource_name(arn)
-            .set_tag_keys(Some(remove.to_vec()))
-            .send()
-            .for_object(arn)
-            .await?;
-    }
-    Ok(())
+    let rds = &clients.rds;
+    retag_with(
+        set,
+        remove,
+        |tags| {
+            rds.add_tags_to_resource()
+                .resource_name(arn)
+                .set_tags(Some(tags))
+                .send()
+                .for_object(arn)
+        },
+        |keys| {
+            rds.remove_tags_from_resource()
+                .resource_name(arn)
+                .set_tag_keys(Some(keys))
+                .send()
+                .for_object(arn)
+        },
+    )
+    .await
 }
 
 /// The tags of an RDS object by ARN (the subnet group's description carries none).
@@ -532,16 +513,7 @@ pub async fn tags_of(clients: &Clients, arn: &str) -> Result<BTreeMap<String, St
         .send()
         .for_object(arn)
         .await?;
-    Ok(output
-        .tag_list()
-        .iter()
-        .filter_map(|t| {
-            Some((
-                t.key()?.to_string(),
-                t.value().unwrap_or_default().to_string(),
-            ))
-        })
-        .collect())
+    Ok(tag_map(output.tag_list()))
 }
 
 #[cfg(test)]

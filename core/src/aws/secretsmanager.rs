@@ -5,8 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use aws_sdk_secretsmanager::types::Tag;
-
+use crate::aws::tags::{retag_with, sdk_tags, tag_map};
 use crate::aws::{Clients, SendFor};
 use crate::error::{Result, StackError};
 use crate::spec::Secret;
@@ -21,23 +20,6 @@ pub struct SecretInfo {
     pub tags: BTreeMap<String, String>,
     /// Set while a deletion with a recovery window is pending: the name is still taken.
     pub scheduled_for_deletion: bool,
-}
-
-fn sdk_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
-    tags.iter()
-        .map(|(k, v)| Tag::builder().key(k).value(v).build())
-        .collect()
-}
-
-fn tag_map(tags: &[Tag]) -> BTreeMap<String, String> {
-    tags.iter()
-        .filter_map(|t| {
-            Some((
-                t.key()?.to_string(),
-                t.value().unwrap_or_default().to_string(),
-            ))
-        })
-        .collect()
 }
 
 fn is_missing(error: &StackError) -> bool {
@@ -95,7 +77,7 @@ pub async fn create(
         .name(name)
         .description(description)
         .secret_string(value.expose())
-        .set_tags(Some(sdk_tags(tags)))
+        .set_tags(Some(sdk_tags(tags)?))
         .client_request_token(client_token)
         .send()
         .for_object(name)
@@ -207,27 +189,28 @@ pub async fn retag(
     set: &BTreeMap<String, String>,
     remove: &[String],
 ) -> Result<()> {
-    if !set.is_empty() {
-        clients
-            .secretsmanager
-            .tag_resource()
-            .secret_id(id)
-            .set_tags(Some(sdk_tags(set)))
-            .send()
-            .for_object(id)
-            .await?;
-    }
-    if !remove.is_empty() {
-        clients
-            .secretsmanager
-            .untag_resource()
-            .secret_id(id)
-            .set_tag_keys(Some(remove.to_vec()))
-            .send()
-            .for_object(id)
-            .await?;
-    }
-    Ok(())
+    let secretsmanager = &clients.secretsmanager;
+    retag_with(
+        set,
+        remove,
+        |tags| {
+            secretsmanager
+                .tag_resource()
+                .secret_id(id)
+                .set_tags(Some(tags))
+                .send()
+                .for_object(id)
+        },
+        |keys| {
+            secretsmanager
+                .untag_resource()
+                .secret_id(id)
+                .set_tag_keys(Some(keys))
+                .send()
+                .for_object(id)
+        },
+    )
+    .await
 }
 
 /// Delete the secret at once, without a recovery window, so the stack can be created again

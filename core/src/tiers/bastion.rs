@@ -39,8 +39,8 @@ fn bastion_name(ctx: &StepContext) -> String {
 
 async fn resolve_image(ctx: &StepContext) -> Result<Image> {
     match &ctx.spec().bastion.ami_id {
-        Some(id) => ec2::image(&ctx.clients.ec2, id).await,
-        None => ec2::latest_al2023_image(&ctx.clients.ec2).await,
+        Some(id) => ec2::image(&ctx.clients, id).await,
+        None => ec2::latest_al2023_image(&ctx.clients).await,
     }
 }
 
@@ -48,7 +48,7 @@ async fn ensure_bastion(ctx: &StepContext) -> Result<()> {
     if !ctx.spec().bastion.enabled {
         return remove_bastion(ctx).await;
     }
-    let ec2 = &ctx.clients.ec2;
+    let clients = &ctx.clients;
     let first_zone = ctx.zones().first().cloned().unwrap_or_default();
     let subnet = ctx.require(&qualified(logical::PUBLIC_SUBNET, &first_zone))?;
     let group = ctx.require(&qualified(logical::SECURITY_GROUP, "bastion"))?;
@@ -110,7 +110,7 @@ async fn ensure_bastion(ctx: &StepContext) -> Result<()> {
                 .eventually("launch the bastion", || {
                     ctx.create_or_adopt(
                         "launch the bastion",
-                        || ec2::run_instance(ec2, &request),
+                        || ec2::run_instance(clients, &request),
                         launched_since,
                     )
                 })
@@ -123,7 +123,7 @@ async fn ensure_bastion(ctx: &StepContext) -> Result<()> {
     let running = wait_state(ctx, &id, "running").await?;
     ctx.update_outputs(|o| o.bastion_public_ip = running.and_then(|i| i.public_ip));
     for old in live.iter().filter(|i| i.id != id) {
-        ec2::terminate_instance(ec2, &old.id).await?;
+        ec2::terminate_instance(clients, &old.id).await?;
         tracing::info!(instance = %old.id, "previous bastion terminated");
     }
     Ok(())
@@ -133,13 +133,13 @@ async fn ensure_bastion(ctx: &StepContext) -> Result<()> {
 /// the stack's VPC named for it, known by id, or wearing the bastion group (a bastion that
 /// lost its tags; the app instances wear the app group).
 async fn all_bastions(ctx: &StepContext) -> Result<Vec<Instance>> {
-    let ec2 = &ctx.clients.ec2;
+    let clients = &ctx.clients;
     let name = bastion_name(ctx);
     let vpc = ctx
         .resource(logical::VPC)
         .or_else(|| ctx.prior_resource(logical::VPC).map(str::to_string));
     let Some(vpc) = vpc else {
-        return ec2::stack_instances(ec2, ctx.stack(), Some(&name)).await;
+        return ec2::stack_instances(clients, ctx.stack(), Some(&name)).await;
     };
     let known = |key: &str| -> Vec<String> {
         [
@@ -152,7 +152,7 @@ async fn all_bastions(ctx: &StepContext) -> Result<Vec<Instance>> {
     };
     let ids = known(logical::BASTION_INSTANCE);
     let groups = known(&qualified(logical::SECURITY_GROUP, "bastion"));
-    let in_vpc = ec2::instances(ec2, Scope::Vpc(&vpc), None).await?;
+    let in_vpc = ec2::instances(clients, Scope::Vpc(&vpc), None).await?;
     Ok(in_vpc
         .into_iter()
         .filter(|i| {
@@ -170,7 +170,7 @@ async fn live_bastions(ctx: &StepContext) -> Result<Vec<Instance>> {
 
 /// Wait for `running` (returns the instance) or `terminated` (returns `None`).
 async fn wait_state(ctx: &StepContext, id: &str, target: &str) -> Result<Option<Instance>> {
-    let ec2 = &ctx.clients.ec2;
+    let clients = &ctx.clients;
     let usual = if target == "running" {
         usual::INSTANCE_RUNNING
     } else {
@@ -181,7 +181,7 @@ async fn wait_state(ctx: &StepContext, id: &str, target: &str) -> Result<Option<
         &format!("instance {id}"),
         target,
         || async {
-            let observed = ec2::instance(ec2, id).await?;
+            let observed = ec2::instance(clients, id).await?;
             Ok(match observed {
                 None if target == "terminated" => Poll::Ready(None),
                 None => Poll::Pending("not yet visible".into()),
@@ -197,7 +197,7 @@ async fn wait_state(ctx: &StepContext, id: &str, target: &str) -> Result<Option<
 /// Terminate the recorded bastion and any other live one of the stack, waiting each out (its
 /// network interface holds the subnet and the security group until then).
 async fn remove_bastion(ctx: &StepContext) -> Result<()> {
-    let ec2 = &ctx.clients.ec2;
+    let clients = &ctx.clients;
     let mut ids: Vec<String> = live_bastions(ctx)
         .await?
         .into_iter()
@@ -209,7 +209,7 @@ async fn remove_bastion(ctx: &StepContext) -> Result<()> {
         }
     }
     for id in &ids {
-        ec2::terminate_instance(ec2, id).await?;
+        ec2::terminate_instance(clients, id).await?;
     }
     for id in &ids {
         wait_state(ctx, id, "terminated").await?;

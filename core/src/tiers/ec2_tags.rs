@@ -14,7 +14,7 @@ pub(crate) async fn ensure_tags(
     observed: &Tags,
     name: &str,
 ) -> Result<()> {
-    let ec2 = &ctx.clients.ec2;
+    let clients = &ctx.clients;
     let wanted = ctx.tags(name);
     let missing: Tags = wanted
         .iter()
@@ -29,12 +29,14 @@ pub(crate) async fn ensure_tags(
         .collect();
     if !missing.is_empty() {
         tracing::info!(id, keys = ?missing.keys().collect::<Vec<_>>(), "setting tags");
-        ctx.eventually(&format!("tag {id}"), || ec2::create_tags(ec2, id, &missing))
-            .await?;
+        ctx.eventually(&format!("tag {id}"), || {
+            ec2::create_tags(clients, id, &missing)
+        })
+        .await?;
     }
     if !retired.is_empty() {
         tracing::info!(id, keys = ?retired, "removing tags");
-        ec2::delete_tags(ec2, id, &retired).await?;
+        ec2::delete_tags(clients, id, &retired).await?;
     }
     Ok(())
 }

@@ -57,10 +57,10 @@ impl Prefetch {
                 ..Prefetch::none()
             };
         }
-        let client = ctx.clients.ec2.clone();
+        let clients = ctx.clients.clone();
         let wanted = ids.clone();
         let batch = async move {
-            match ec2::tags_by_resource(&client, &wanted).await {
+            match ec2::tags_by_resource(&clients, &wanted).await {
                 Ok(tags) => Some(Arc::new(tags)),
                 Err(error) => {
                     tracing::debug!(error = %error, "batched DescribeTags failed; tiers ask alone");
@@ -116,6 +116,6 @@ impl Prefetch {
                     .collect());
             }
         }
-        ec2::tags_by_resource(&ctx.clients.ec2, ids).await
+        ec2::tags_by_resource(&ctx.clients, ids).await
     }
 }

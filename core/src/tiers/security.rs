@@ -159,12 +159,12 @@ fn groups_by_tier(
 }
 
 async fn ensure_groups(ctx: &StepContext) -> Result<()> {
-    let ec2 = &ctx.clients.ec2;
+    let clients = &ctx.clients;
     let vpc_id = ctx.require(logical::VPC)?;
     let existing = groups_by_tier(
         ctx,
         &vpc_id,
-        ec2::security_groups(ec2, Scope::Vpc(&vpc_id)).await?,
+        ec2::security_groups(clients, Scope::Vpc(&vpc_id)).await?,
     );
     let missing: Vec<&str> = TIERS
         .iter()
@@ -178,9 +178,9 @@ async fn ensure_groups(ctx: &StepContext) -> Result<()> {
         let id = ctx
             .create_or_adopt(
                 &format!("create security group {name}"),
-                || ec2::create_security_group(ec2, vpc, &name, description(tier), &tags),
+                || ec2::create_security_group(clients, vpc, &name, description(tier), &tags),
                 || async {
-                    let groups = ec2::security_groups(ec2, Scope::Vpc(vpc)).await?;
+                    let groups = ec2::security_groups(clients, Scope::Vpc(vpc)).await?;
                     Ok(groups
                         .into_iter()
                         .find(|g| g.group_name == name)
@@ -210,7 +210,7 @@ async fn ensure_groups(ctx: &StepContext) -> Result<()> {
         groups_by_tier(
             ctx,
             &vpc_id,
-            ec2::security_groups(ec2, Scope::Vpc(&vpc_id)).await?,
+            ec2::security_groups(clients, Scope::Vpc(&vpc_id)).await?,
         )
     };
     let ids: BTreeMap<String, String> = groups
@@ -232,7 +232,7 @@ async fn converge_group(
     ingress: Vec<SgRule>,
     egress: Vec<SgRule>,
 ) -> Result<()> {
-    let ec2 = &ctx.clients.ec2;
+    let clients = &ctx.clients;
     for (direction, observed, wanted) in [
         (Direction::Ingress, &group.ingress, ingress),
         (Direction::Egress, &group.egress, egress),
@@ -240,13 +240,13 @@ async fn converge_group(
         let (add, remove) = rule_diff(observed, &wanted);
         if !add.is_empty() {
             ctx.eventually(&format!("authorize rules on {}", group.id), || {
-                ec2::authorize(ec2, &group.id, direction, &add)
+                ec2::authorize(clients, &group.id, direction, &add)
             })
             .await?;
             tracing::info!(security_group = %group.id, ?direction, rules = add.len(), "rules authorized");
         }
         if !remove.is_empty() {
-            ec2::revoke(ec2, &group.id, direction, &remove).await?;
+            ec2::revoke(clients, &group.id, direction, &remove).await?;
             tracing::info!(security_group = %group.id, ?direction, rules = remove.len(), "rules revoked");
         }
     }
@@ -256,7 +256,7 @@ async fn converge_group(
 /// Groups reference each other (app ← alb, alb → app…), and AWS refuses to delete a group
 /// another group's rule names: revoke every group-to-group rule first, then delete.
 async fn delete_groups(ctx: &StepContext) -> Result<()> {
-    let ec2 = &ctx.clients.ec2;
+    let clients = &ctx.clients;
     let recorded: BTreeSet<String> = ctx
         .resources_with_prefix(&format!("{}:", logical::SECURITY_GROUP))
         .into_iter()
@@ -265,7 +265,7 @@ async fn delete_groups(ctx: &StepContext) -> Result<()> {
     if recorded.is_empty() {
         return Ok(());
     }
-    let groups: Vec<SecurityGroup> = ec2::stack_security_groups(ec2, ctx.stack())
+    let groups: Vec<SecurityGroup> = ec2::stack_security_groups(clients, ctx.stack())
         .await?
         .into_iter()
         .filter(|g| recorded.contains(&g.id))
@@ -277,7 +277,7 @@ async fn delete_groups(ctx: &StepContext) -> Result<()> {
             return Ok(());
         };
         retry_dependency(ctx, &format!("delete security group {id}"), || {
-            ec2::delete_security_group(ec2, &id)
+            ec2::delete_security_group(clients, &id)
         })
         .await?;
         tracing::info!(security_group = %id, tier, "security group deleted");
@@ -303,7 +303,7 @@ pub(crate) async fn revoke_cross_references(
     ctx: &StepContext,
     groups: &[SecurityGroup],
 ) -> Result<()> {
-    let ec2 = &ctx.clients.ec2;
+    let clients = &ctx.clients;
     let by_group = |rules: &[SgRule]| -> Vec<SgRule> {
         rules
             .iter()
@@ -312,8 +312,8 @@ pub(crate) async fn revoke_cross_references(
             .collect()
     };
     try_join_all(groups.iter().map(|g| async move {
-        ec2::revoke(ec2, &g.id, Direction::Ingress, &by_group(&g.ingress)).await?;
-        ec2::revoke(ec2, &g.id, Direction::Egress, &by_group(&g.egress)).await
+        ec2::revoke(clients, &g.id, Direction::Ingress, &by_group(&g.ingress)).await?;
+        ec2::revoke(clients, &g.id, Direction::Egress, &by_group(&g.egress)).await
     }))
     .await?;
     Ok(())
@@ -323,10 +323,10 @@ pub(crate) async fn revoke_cross_references(
 /// the plan shows it as missing and the next apply converges its rules. The bastion's SSH
 /// sources are read back into the spec (they are the user's attribute).
 pub async fn refresh(ctx: &StepContext) -> Result<()> {
-    let ec2 = &ctx.clients.ec2;
+    let clients = &ctx.clients;
     let prior_vpc = ctx.prior_resource(logical::VPC);
     let scope = prior_vpc.map_or(Scope::Stack(ctx.stack()), Scope::Vpc);
-    let groups = ec2::security_groups(ec2, scope).await?;
+    let groups = ec2::security_groups(clients, scope).await?;
     let Some(vpc_id) = prior_vpc
         .map(str::to_string)
         .or_else(|| groups_vpc(ctx, &groups))

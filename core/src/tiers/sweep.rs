@@ -40,10 +40,10 @@ pub async fn sweep_all(ctx: &StepContext) -> Result<()> {
 /// EC2 objects of the stack, deleted kind by kind: instances, launch templates, NAT
 /// gateways, addresses, route tables, internet gateways, security groups, subnets, VPCs.
 pub async fn sweep_ec2(ctx: &StepContext) -> Result<()> {
-    let ec2 = &ctx.clients.ec2;
+    let clients = &ctx.clients;
     let stack = ctx.stack();
 
-    let instances: Vec<ec2::Instance> = ec2::stack_instances(ec2, stack, None)
+    let instances: Vec<ec2::Instance> = ec2::stack_instances(clients, stack, None)
         .await?
         .into_iter()
         .filter(ec2::Instance::is_live)
@@ -57,67 +57,67 @@ pub async fn sweep_ec2(ctx: &StepContext) -> Result<()> {
         tracing::info!(launch_template = %template.id, "swept");
     }
 
-    let nats: Vec<ec2::NatGateway> = ec2::stack_nat_gateways(ec2, stack)
+    let nats: Vec<ec2::NatGateway> = ec2::stack_nat_gateways(clients, stack)
         .await?
         .into_iter()
         .filter(ec2::NatGateway::is_live)
         .collect();
     try_join_all(nats.iter().map(|n| delete_nat_and_wait(ctx, &n.id))).await?;
 
-    for address in ec2::stack_addresses(ec2, stack).await? {
+    for address in ec2::stack_addresses(clients, stack).await? {
         let id = address.allocation_id;
         retry_dependency(ctx, &format!("release elastic IP {id}"), || {
-            ec2::release_address(ec2, &id)
+            ec2::release_address(clients, &id)
         })
         .await?;
         tracing::info!(allocation = %id, "swept");
     }
 
-    for table in ec2::stack_route_tables(ec2, stack).await? {
+    for table in ec2::stack_route_tables(clients, stack).await? {
         for (association, _) in &table.associations {
-            ec2::disassociate_route_table(ec2, association).await?;
+            ec2::disassociate_route_table(clients, association).await?;
         }
         retry_dependency(ctx, &format!("delete route table {}", table.id), || {
-            ec2::delete_route_table(ec2, &table.id)
+            ec2::delete_route_table(clients, &table.id)
         })
         .await?;
         tracing::info!(route_table = %table.id, "swept");
     }
 
-    for gateway in ec2::stack_internet_gateways(ec2, stack).await? {
+    for gateway in ec2::stack_internet_gateways(clients, stack).await? {
         for vpc in &gateway.attached_vpcs {
             retry_dependency(
                 ctx,
                 &format!("detach internet gateway {}", gateway.id),
-                || ec2::detach_internet_gateway(ec2, &gateway.id, vpc),
+                || ec2::detach_internet_gateway(clients, &gateway.id, vpc),
             )
             .await?;
         }
-        ec2::delete_internet_gateway(ec2, &gateway.id).await?;
+        ec2::delete_internet_gateway(clients, &gateway.id).await?;
         tracing::info!(internet_gateway = %gateway.id, "swept");
     }
 
-    let groups = ec2::stack_security_groups(ec2, stack).await?;
+    let groups = ec2::stack_security_groups(clients, stack).await?;
     revoke_cross_references(ctx, &groups).await?;
     for group in &groups {
         retry_dependency(ctx, &format!("delete security group {}", group.id), || {
-            ec2::delete_security_group(ec2, &group.id)
+            ec2::delete_security_group(clients, &group.id)
         })
         .await?;
         tracing::info!(security_group = %group.id, "swept");
     }
 
-    for subnet in ec2::stack_subnets(ec2, stack).await? {
+    for subnet in ec2::stack_subnets(clients, stack).await? {
         retry_dependency(ctx, &format!("delete subnet {}", subnet.id), || {
-            ec2::delete_subnet(ec2, &subnet.id)
+            ec2::delete_subnet(clients, &subnet.id)
         })
         .await?;
         tracing::info!(subnet = %subnet.id, "swept");
     }
 
-    for vpc in ec2::stack_vpcs(ec2, stack).await? {
+    for vpc in ec2::stack_vpcs(clients, stack).await? {
         retry_dependency(ctx, &format!("delete VPC {}", vpc.id), || {
-            ec2::delete_vpc(ec2, &vpc.id)
+            ec2::delete_vpc(clients, &vpc.id)
         })
         .await?;
         tracing::info!(vpc = %vpc.id, "swept");
@@ -126,14 +126,14 @@ pub async fn sweep_ec2(ctx: &StepContext) -> Result<()> {
 }
 
 async fn terminate_and_wait(ctx: &StepContext, id: &str) -> Result<()> {
-    let ec2 = &ctx.clients.ec2;
-    ec2::terminate_instance(ec2, id).await?;
+    let clients = &ctx.clients;
+    ec2::terminate_instance(clients, id).await?;
     wait::until(
         ctx.bounds(),
         &format!("instance {id}"),
         "terminated",
         || async {
-            Ok(match ec2::instance(ec2, id).await? {
+            Ok(match ec2::instance(clients, id).await? {
                 Some(i) if i.state != "terminated" => Poll::Pending(i.state),
                 _ => Poll::Ready(()),
             })
@@ -145,14 +145,14 @@ async fn terminate_and_wait(ctx: &StepContext, id: &str) -> Result<()> {
 }
 
 async fn delete_nat_and_wait(ctx: &StepContext, id: &str) -> Result<()> {
-    let ec2 = &ctx.clients.ec2;
-    ec2::delete_nat_gateway(ec2, id).await?;
+    let clients = &ctx.clients;
+    ec2::delete_nat_gateway(clients, id).await?;
     wait::until(
         ctx.bounds(),
         &format!("NAT gateway {id}"),
         "deleted",
         || async {
-            Ok(match ec2::nat_gateway(ec2, id).await? {
+            Ok(match ec2::nat_gateway(clients, id).await? {
                 Some(n) if n.state != "deleted" => Poll::Pending(n.state),
                 _ => Poll::Ready(()),
             })
@@ -167,17 +167,17 @@ async fn delete_nat_and_wait(ctx: &StepContext, id: &str) -> Result<()> {
 /// no proof: moto keeps the tags of deleted objects, and AWS those of terminated instances
 /// and deleted NAT gateways for a while).
 pub async fn live_tagged_objects(ctx: &StepContext) -> Result<Vec<TaggedObject>> {
-    let ec2 = &ctx.clients.ec2;
+    let clients = &ctx.clients;
     let stack = ctx.stack();
     let (instances, nats, addresses, tables, gateways, groups, subnets, vpcs, templates) = tokio::try_join!(
-        ec2::stack_instances(ec2, stack, None),
-        ec2::stack_nat_gateways(ec2, stack),
-        ec2::stack_addresses(ec2, stack),
-        ec2::stack_route_tables(ec2, stack),
-        ec2::stack_internet_gateways(ec2, stack),
-        ec2::stack_security_groups(ec2, stack),
-        ec2::stack_subnets(ec2, stack),
-        ec2::stack_vpcs(ec2, stack),
+        ec2::stack_instances(clients, stack, None),
+        ec2::stack_nat_gateways(clients, stack),
+        ec2::stack_addresses(clients, stack),
+        ec2::stack_route_tables(clients, stack),
+        ec2::stack_internet_gateways(clients, stack),
+        ec2::stack_security_groups(clients, stack),
+        ec2::stack_subnets(clients, stack),
+        ec2::stack_vpcs(clients, stack),
         launch_template::list_tagged(&ctx.clients, crate::naming::STACK_TAG, stack),
     )?;
     let object = |kind: &str, id: &str| TaggedObject {

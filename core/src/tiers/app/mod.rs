@@ -84,8 +84,8 @@ pub fn steps(layout: &StackLayout) -> Vec<Step> {
 /// do not move to a newer image behind the user's back.
 async fn resolve_image(ctx: &StepContext) -> Result<ec2::Image> {
     let image = match &ctx.spec().wordpress.ami_id {
-        Some(id) => ec2::image(&ctx.clients.ec2, id).await?,
-        None => ec2::latest_al2023_image(&ctx.clients.ec2).await?,
+        Some(id) => ec2::image(&ctx.clients, id).await?,
+        None => ec2::latest_al2023_image(&ctx.clients).await?,
     };
     let id = image.id.clone();
     ctx.update_state(|s| s.spec.wordpress.ami_id = Some(id));

@@ -162,18 +162,21 @@ fn pick_vpc(ctx: &StepContext, vpcs: Vec<ec2::Vpc>) -> Option<ec2::Vpc> {
 
 /// The stack's VPC: tagged for it, else the known one even if it lost its tags.
 async fn find_vpc(ctx: &StepContext) -> Result<Option<ec2::Vpc>> {
-    let ec2 = &ctx.clients.ec2;
-    if let Some(vpc) = pick_vpc(ctx, ec2::stack_vpcs(ec2, ctx.stack()).await?) {
+    let clients = &ctx.clients;
+    if let Some(vpc) = pick_vpc(ctx, ec2::stack_vpcs(clients, ctx.stack()).await?) {
         return Ok(Some(vpc));
     }
     match known_vpc_id(ctx) {
-        Some(id) => Ok(ec2::vpcs(ec2, Scope::Vpc(&id)).await?.into_iter().next()),
+        Some(id) => Ok(ec2::vpcs(clients, Scope::Vpc(&id))
+            .await?
+            .into_iter()
+            .next()),
         None => Ok(None),
     }
 }
 
 async fn ensure_vpc(ctx: &StepContext) -> Result<()> {
-    let ec2 = &ctx.clients.ec2;
+    let clients = &ctx.clients;
     let name = ctx.name("vpc", None);
     let wanted_cidr = &ctx.spec().network.vpc_cidr;
     match find_vpc(ctx).await? {
@@ -194,14 +197,14 @@ async fn ensure_vpc(ctx: &StepContext) -> Result<()> {
             let id = ctx
                 .create_or_adopt(
                     &format!("create VPC {name}"),
-                    || ec2::create_vpc(ec2, wanted_cidr, &tags),
+                    || ec2::create_vpc(clients, wanted_cidr, &tags),
                     || async { Ok(find_vpc(ctx).await?.map(|vpc| vpc.id)) },
                 )
                 .await?;
             ctx.record(logical::VPC, &id);
             tracing::info!(vpc = %id, cidr = %wanted_cidr, "VPC created");
             ctx.eventually(&format!("enable DNS on {id}"), || {
-                ec2::enable_vpc_dns(ec2, &id)
+                ec2::enable_vpc_dns(clients, &id)
             })
             .await?;
         }
@@ -214,7 +217,7 @@ async fn delete_vpc(ctx: &StepContext) -> Result<()> {
         return Ok(());
     };
     retry_dependency(ctx, &format!("delete VPC {id}"), || {
-        ec2::delete_vpc(&ctx.clients.ec2, &id)
+        ec2::delete_vpc(&ctx.clients, &id)
     })
     .await?;
     tracing::info!(vpc = %id, "VPC deleted");
@@ -226,7 +229,7 @@ async fn delete_vpc(ctx: &StepContext) -> Result<()> {
 // Subnets
 
 async fn ensure_subnet(ctx: &StepContext, kind: SubnetKind, index: usize, az: &str) -> Result<()> {
-    let ec2 = &ctx.clients.ec2;
+    let clients = &ctx.clients;
     let vpc_id = ctx.require(logical::VPC)?;
     let layout = cidr::carve(&ctx.spec().network.vpc_cidr, ctx.zones().len()).map_err(|e| {
         StackError::Refused {
@@ -243,7 +246,7 @@ async fn ensure_subnet(ctx: &StepContext, kind: SubnetKind, index: usize, az: &s
     .to_string();
     let name = ctx.name(kind.role(), Some(az));
     let key = qualified(kind.logical(), az);
-    let existing = ec2::subnets(ec2, Scope::Vpc(&vpc_id))
+    let existing = ec2::subnets(clients, Scope::Vpc(&vpc_id))
         .await?
         .into_iter()
         .find(|s| s.vpc_id == vpc_id && s.zone == az && s.cidr == cidr);
@@ -257,9 +260,9 @@ async fn ensure_subnet(ctx: &StepContext, kind: SubnetKind, index: usize, az: &s
             let id = ctx
                 .create_or_adopt(
                     &format!("create subnet {name}"),
-                    || ec2::create_subnet(ec2, &vpc_id, az, &cidr, &tags),
+                    || ec2::create_subnet(clients, &vpc_id, az, &cidr, &tags),
                     || async {
-                        let subnets = ec2::subnets(ec2, Scope::Vpc(&vpc_id)).await?;
+                        let subnets = ec2::subnets(clients, Scope::Vpc(&vpc_id)).await?;
                         Ok(subnets
                             .into_iter()
                             .find(|s| s.zone == az && s.cidr == cidr)
@@ -280,7 +283,7 @@ async fn delete_subnet(ctx: &StepContext, kind: SubnetKind, az: &str) -> Result<
         return Ok(());
     };
     retry_dependency(ctx, &format!("delete subnet {id}"), || {
-        ec2::delete_subnet(&ctx.clients.ec2, &id)
+        ec2::delete_subnet(&ctx.clients, &id)
     })
     .await?;
     tracing::info!(subnet = %id, "subnet deleted");

@@ -11,13 +11,13 @@ use crate::tiers::ec2_tags::ensure_tags;
 use crate::wait::{self, usual, Poll};
 
 pub(super) async fn ensure_nat(ctx: &StepContext, az: &str) -> Result<()> {
-    let ec2 = &ctx.clients.ec2;
+    let clients = &ctx.clients;
     let subnet = ctx.require(&qualified(logical::PUBLIC_SUBNET, az))?;
     let name = nat_name(ctx, az);
     let vpc_id = ctx.require(logical::VPC)?;
     let (addresses, gateways) = tokio::try_join!(
-        ec2::stack_addresses(ec2, ctx.stack()),
-        ec2::nat_gateways(ec2, Scope::Vpc(&vpc_id))
+        ec2::stack_addresses(clients, ctx.stack()),
+        ec2::nat_gateways(clients, Scope::Vpc(&vpc_id))
     )?;
 
     let live = gateways
@@ -35,7 +35,7 @@ pub(super) async fn ensure_nat(ctx: &StepContext, az: &str) -> Result<()> {
                 let id = ctx
                     .create_or_adopt(
                         &format!("allocate elastic IP {name}"),
-                        || ec2::allocate_address(ec2, &tags),
+                        || ec2::allocate_address(clients, &tags),
                         || find_address_named(ctx, &name),
                     )
                     .await?;
@@ -72,7 +72,7 @@ pub(super) async fn ensure_nat(ctx: &StepContext, az: &str) -> Result<()> {
                 .eventually(&what, || {
                     ctx.create_or_adopt(
                         &what,
-                        || ec2::create_nat_gateway(ec2, &subnet, &allocation, &token, &tags),
+                        || ec2::create_nat_gateway(clients, &subnet, &allocation, &token, &tags),
                         || live_nat_in(ctx, &vpc_id, &subnet),
                     )
                 })
@@ -117,8 +117,8 @@ async fn free_address(
     for nat in holders.iter().filter(|n| n.state == "deleting") {
         wait_nat(ctx, &nat.id, "deleted").await?;
     }
-    let ec2 = &ctx.clients.ec2;
-    if let Err(refused) = ec2::disassociate_address(ec2, association).await {
+    let clients = &ctx.clients;
+    if let Err(refused) = ec2::disassociate_address(clients, association).await {
         tracing::debug!(allocation = %allocation, error = %refused, "disassociation refused; waiting");
     }
     wait::until(
@@ -126,7 +126,7 @@ async fn free_address(
         &format!("elastic IP {allocation}"),
         "unassociated",
         || async {
-            Ok(match ec2::address(ec2, allocation).await? {
+            Ok(match ec2::address(clients, allocation).await? {
                 None => Poll::Failed("released".into()),
                 Some(a) if a.association_id.is_none() => Poll::Ready(()),
                 Some(_) => Poll::Pending("associated".into()),
@@ -141,7 +141,7 @@ async fn free_address(
 /// Wait for a NAT gateway to reach `target` (`available`, or `deleted`, which also covers
 /// one that is no longer listed).
 async fn wait_nat(ctx: &StepContext, nat_id: &str, target: &str) -> Result<()> {
-    let ec2 = &ctx.clients.ec2;
+    let clients = &ctx.clients;
     let usual = if target == "deleted" {
         usual::NAT_GATEWAY_DELETED
     } else {
@@ -152,7 +152,7 @@ async fn wait_nat(ctx: &StepContext, nat_id: &str, target: &str) -> Result<()> {
         &format!("NAT gateway {nat_id}"),
         target,
         || async {
-            let state = ec2::nat_gateway(ec2, nat_id).await?;
+            let state = ec2::nat_gateway(clients, nat_id).await?;
             Ok(match state {
                 None if target == "deleted" => Poll::Ready(()),
                 None => Poll::Pending("not yet visible".into()),
@@ -174,11 +174,11 @@ async fn wait_nat(ctx: &StepContext, nat_id: &str, target: &str) -> Result<()> {
 }
 
 pub(super) async fn delete_nat(ctx: &StepContext, az: &str) -> Result<()> {
-    let ec2 = &ctx.clients.ec2;
+    let clients = &ctx.clients;
     let nat_key = qualified(logical::NAT_GATEWAY, az);
     let eip_key = qualified(logical::NAT_EIP, az);
     if let Some(nat_id) = ctx.resource(&nat_key) {
-        ec2::delete_nat_gateway(ec2, &nat_id).await?;
+        ec2::delete_nat_gateway(clients, &nat_id).await?;
         // The EIP stays associated until the NAT gateway is fully deleted.
         wait_nat(ctx, &nat_id, "deleted").await?;
         tracing::info!(nat_gateway = %nat_id, "NAT gateway deleted");
@@ -186,7 +186,7 @@ pub(super) async fn delete_nat(ctx: &StepContext, az: &str) -> Result<()> {
     }
     if let Some(allocation) = ctx.resource(&eip_key) {
         retry_dependency(ctx, &format!("release elastic IP {allocation}"), || {
-            ec2::release_address(ec2, &allocation)
+            ec2::release_address(clients, &allocation)
         })
         .await?;
         tracing::info!(allocation = %allocation, "elastic IP released");
@@ -217,7 +217,7 @@ pub(super) async fn remove_unwanted_nats(ctx: &StepContext) -> Result<()> {
 
 /// The live NAT gateway in `subnet`, if any (a create whose answer was lost).
 async fn live_nat_in(ctx: &StepContext, vpc_id: &str, subnet: &str) -> Result<Option<String>> {
-    let gateways = ec2::nat_gateways(&ctx.clients.ec2, Scope::Vpc(vpc_id)).await?;
+    let gateways = ec2::nat_gateways(&ctx.clients, Scope::Vpc(vpc_id)).await?;
     Ok(gateways
         .into_iter()
         .find(|n| n.is_live() && n.subnet_id == subnet)
@@ -226,7 +226,7 @@ async fn live_nat_in(ctx: &StepContext, vpc_id: &str, subnet: &str) -> Result<Op
 
 /// The stack's elastic IP named `name`, if any (an allocation whose answer was lost).
 async fn find_address_named(ctx: &StepContext, name: &str) -> Result<Option<String>> {
-    let addresses = ec2::stack_addresses(&ctx.clients.ec2, ctx.stack()).await?;
+    let addresses = ec2::stack_addresses(&ctx.clients, ctx.stack()).await?;
     Ok(addresses
         .into_iter()
         .find(|a| a.tags.get("Name").map(String::as_str) == Some(name))

@@ -28,14 +28,14 @@ struct Observed {
 /// Five concurrent describes scoped to the VPC; the tags of the NAT gateways' elastic IPs
 /// (which have no VPC) come from the refresh's batched DescribeTags.
 async fn observe(ctx: &StepContext, prefetch: &Prefetch, vpc_id: &str) -> Result<Observed> {
-    let ec2 = &ctx.clients.ec2;
+    let clients = &ctx.clients;
     let scope = Scope::Vpc(vpc_id);
     let (vpcs, subnets, gateways, tables, nats) = tokio::try_join!(
-        ec2::vpcs(ec2, scope),
-        ec2::subnets(ec2, scope),
-        ec2::internet_gateways(ec2, scope),
-        ec2::route_tables(ec2, scope),
-        ec2::nat_gateways(ec2, scope),
+        ec2::vpcs(clients, scope),
+        ec2::subnets(clients, scope),
+        ec2::internet_gateways(clients, scope),
+        ec2::route_tables(clients, scope),
+        ec2::nat_gateways(clients, scope),
     )?;
     let allocations: Vec<String> = nats
         .iter()
@@ -71,7 +71,7 @@ pub async fn refresh_with(ctx: &StepContext, prefetch: &Prefetch) -> Result<()> 
     };
     if observed.vpc.is_none() {
         // The prior VPC is gone; a resumed create may have made another one.
-        let tagged = pick_vpc(ctx, ec2::stack_vpcs(&ctx.clients.ec2, ctx.stack()).await?);
+        let tagged = pick_vpc(ctx, ec2::stack_vpcs(&ctx.clients, ctx.stack()).await?);
         match tagged.filter(|v| Some(&v.id) != prior_vpc.as_ref()) {
             Some(vpc) => observed = observe(ctx, prefetch, &vpc.id).await?,
             None => return Ok(()),

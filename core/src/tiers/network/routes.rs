@@ -10,12 +10,12 @@ use crate::tiers::dependency::retry_dependency;
 use crate::tiers::ec2_tags::ensure_tags;
 
 pub(super) async fn ensure_internet_gateway(ctx: &StepContext) -> Result<()> {
-    let ec2 = &ctx.clients.ec2;
+    let clients = &ctx.clients;
     let vpc_id = ctx.require(logical::VPC)?;
     let name = ctx.name("igw", None);
     let (attached, tagged) = tokio::try_join!(
-        ec2::internet_gateways(ec2, Scope::Vpc(&vpc_id)),
-        ec2::stack_internet_gateways(ec2, ctx.stack())
+        ec2::internet_gateways(clients, Scope::Vpc(&vpc_id)),
+        ec2::stack_internet_gateways(clients, ctx.stack())
     )?;
     let gateways: Vec<ec2::InternetGateway> = attached.into_iter().chain(tagged).collect();
     let existing = gateways
@@ -36,7 +36,7 @@ pub(super) async fn ensure_internet_gateway(ctx: &StepContext) -> Result<()> {
             let id = ctx
                 .create_or_adopt(
                     &format!("create internet gateway {name}"),
-                    || ec2::create_internet_gateway(ec2, &tags),
+                    || ec2::create_internet_gateway(clients, &tags),
                     || find_unattached_gateway(ctx, &name),
                 )
                 .await?;
@@ -47,7 +47,7 @@ pub(super) async fn ensure_internet_gateway(ctx: &StepContext) -> Result<()> {
     ctx.record(logical::INTERNET_GATEWAY, &id);
     if !attached {
         ctx.eventually(&format!("attach {id}"), || async {
-            match ec2::attach_internet_gateway(ec2, &id, &vpc_id).await {
+            match ec2::attach_internet_gateway(clients, &id, &vpc_id).await {
                 // A retry of an attach whose answer was lost: done if it is our VPC.
                 Err(error) if error.aws_code() == Some("Resource.AlreadyAssociated") => {
                     attached_to(ctx, &id, &vpc_id)
@@ -66,13 +66,13 @@ pub(super) async fn ensure_internet_gateway(ctx: &StepContext) -> Result<()> {
 
 /// Whether gateway `igw` is attached to `vpc_id`.
 async fn attached_to(ctx: &StepContext, igw: &str, vpc_id: &str) -> Result<bool> {
-    let gateways = ec2::internet_gateways(&ctx.clients.ec2, Scope::Vpc(vpc_id)).await?;
+    let gateways = ec2::internet_gateways(&ctx.clients, Scope::Vpc(vpc_id)).await?;
     Ok(gateways.iter().any(|g| g.id == igw))
 }
 
 /// A stack gateway named `name` attached nowhere: one whose create lost its answer.
 async fn find_unattached_gateway(ctx: &StepContext, name: &str) -> Result<Option<String>> {
-    let gateways = ec2::stack_internet_gateways(&ctx.clients.ec2, ctx.stack()).await?;
+    let gateways = ec2::stack_internet_gateways(&ctx.clients, ctx.stack()).await?;
     Ok(gateways
         .into_iter()
         .find(|g| {
@@ -85,16 +85,16 @@ pub(super) async fn delete_internet_gateway(ctx: &StepContext) -> Result<()> {
     let Some(id) = ctx.resource(logical::INTERNET_GATEWAY) else {
         return Ok(());
     };
-    let ec2 = &ctx.clients.ec2;
+    let clients = &ctx.clients;
     if let Some(vpc_id) = ctx.resource(logical::VPC) {
         // Refused while public addresses (NAT, bastion, ALB) are still mapped in the VPC.
         retry_dependency(ctx, &format!("detach internet gateway {id}"), || {
-            ec2::detach_internet_gateway(ec2, &id, &vpc_id)
+            ec2::detach_internet_gateway(clients, &id, &vpc_id)
         })
         .await?;
     }
     retry_dependency(ctx, &format!("delete internet gateway {id}"), || {
-        ec2::delete_internet_gateway(ec2, &id)
+        ec2::delete_internet_gateway(clients, &id)
     })
     .await?;
     tracing::info!(internet_gateway = %id, "internet gateway deleted");
@@ -128,9 +128,9 @@ async fn find_or_create_table(
     logical_name: &str,
     subnets: &[String],
 ) -> Result<(RouteTable, Vec<RouteTable>)> {
-    let ec2 = &ctx.clients.ec2;
+    let clients = &ctx.clients;
     let vpc_id = ctx.require(logical::VPC)?;
-    let tables = ec2::route_tables(ec2, Scope::Vpc(&vpc_id)).await?;
+    let tables = ec2::route_tables(clients, Scope::Vpc(&vpc_id)).await?;
     let table = match identify_table(&tables, name, subnets).cloned() {
         Some(table) => {
             ensure_tags(ctx, &table.id, &table.tags, name).await?;
@@ -141,7 +141,7 @@ async fn find_or_create_table(
             let id = ctx
                 .create_or_adopt(
                     &format!("create route table {name}"),
-                    || ec2::create_route_table(ec2, &vpc_id, &tags),
+                    || ec2::create_route_table(clients, &vpc_id, &tags),
                     || find_table_named(ctx, &vpc_id, name),
                 )
                 .await?;
@@ -161,12 +161,12 @@ async fn find_or_create_table(
 
 /// The VPC's route table named `name`, if any (a create whose answer was lost).
 async fn find_table_named(ctx: &StepContext, vpc_id: &str, name: &str) -> Result<Option<String>> {
-    let tables = ec2::route_tables(&ctx.clients.ec2, Scope::Vpc(vpc_id)).await?;
+    let tables = ec2::route_tables(&ctx.clients, Scope::Vpc(vpc_id)).await?;
     Ok(identify_table(&tables, name, &[]).map(|t| t.id.clone()))
 }
 
 pub(super) async fn ensure_public_routes(ctx: &StepContext) -> Result<()> {
-    let ec2 = &ctx.clients.ec2;
+    let clients = &ctx.clients;
     let igw = ctx.require(logical::INTERNET_GATEWAY)?;
     let public_subnets: Vec<String> = ctx
         .zones()
@@ -182,14 +182,14 @@ pub(super) async fn ensure_public_routes(ctx: &StepContext) -> Result<()> {
     .await?;
     let target = RouteTarget::Gateway(&igw);
     ctx.eventually(&format!("default route of {}", table.id), || {
-        ec2::ensure_default_route(ec2, &table, target)
+        ec2::ensure_default_route(clients, &table, target)
     })
     .await?;
     for az in ctx.zones() {
         let subnet = ctx.require(&qualified(logical::PUBLIC_SUBNET, az))?;
         let association = ctx
             .eventually(&format!("associate {subnet}"), || {
-                ec2::associate_subnet(ec2, &table, &vpc_tables, &subnet)
+                ec2::associate_subnet(clients, &table, &vpc_tables, &subnet)
             })
             .await?;
         ctx.record(
@@ -206,10 +206,10 @@ async fn delete_table(
     name: &str,
     association_keys: &[String],
 ) -> Result<()> {
-    let ec2 = &ctx.clients.ec2;
+    let clients = &ctx.clients;
     for key in association_keys {
         if let Some(association) = ctx.resource(key) {
-            ec2::disassociate_route_table(ec2, &association).await?;
+            ec2::disassociate_route_table(clients, &association).await?;
             ctx.forget(key);
         }
     }
@@ -221,7 +221,7 @@ async fn delete_table(
         },
     };
     retry_dependency(ctx, &format!("delete route table {id}"), || {
-        ec2::delete_route_table(ec2, &id)
+        ec2::delete_route_table(clients, &id)
     })
     .await?;
     tracing::info!(route_table = %id, "route table deleted");
@@ -233,11 +233,11 @@ async fn delete_table(
 /// out a table that has no default route yet (an apply failed between creating the table and
 /// its route), yet the VPC cannot be deleted while the table exists.
 async fn unrecorded_table(ctx: &StepContext, name: &str) -> Result<Option<String>> {
-    let ec2 = &ctx.clients.ec2;
+    let clients = &ctx.clients;
     let Some(vpc_id) = ctx.resource(logical::VPC) else {
         return Ok(None);
     };
-    let tables = ec2::route_tables(ec2, Scope::Vpc(&vpc_id)).await?;
+    let tables = ec2::route_tables(clients, Scope::Vpc(&vpc_id)).await?;
     let Some(table) = tables
         .into_iter()
         .find(|t| t.tags.get("Name").map(String::as_str) == Some(name))
@@ -245,7 +245,7 @@ async fn unrecorded_table(ctx: &StepContext, name: &str) -> Result<Option<String
         return Ok(None);
     };
     for (association, _) in &table.associations {
-        ec2::disassociate_route_table(ec2, association).await?;
+        ec2::disassociate_route_table(clients, association).await?;
     }
     Ok(Some(table.id))
 }
@@ -261,7 +261,7 @@ pub(super) async fn delete_public_routes(ctx: &StepContext) -> Result<()> {
 }
 
 pub(super) async fn ensure_private_routes(ctx: &StepContext, az: &str) -> Result<()> {
-    let ec2 = &ctx.clients.ec2;
+    let clients = &ctx.clients;
     let nat_zone = ctx.layout.nat_zone_for(az).to_string();
     let nat = ctx.require(&qualified(logical::NAT_GATEWAY, &nat_zone))?;
     let subnet = ctx.require(&qualified(logical::PRIVATE_SUBNET, az))?;
@@ -274,12 +274,12 @@ pub(super) async fn ensure_private_routes(ctx: &StepContext, az: &str) -> Result
     .await?;
     let target = RouteTarget::NatGateway(&nat);
     ctx.eventually(&format!("default route of {}", table.id), || {
-        ec2::ensure_default_route(ec2, &table, target)
+        ec2::ensure_default_route(clients, &table, target)
     })
     .await?;
     let association = ctx
         .eventually(&format!("associate {subnet}"), || {
-            ec2::associate_subnet(ec2, &table, &vpc_tables, &subnet)
+            ec2::associate_subnet(clients, &table, &vpc_tables, &subnet)
         })
         .await?;
     ctx.record(

@@ -1,20 +1,23 @@
 //! Elastic Load Balancing v2: the stack's Application Load Balancer, its target group and
-//! listeners.
+//! listeners (`listeners.rs`, re-exported here).
 
 use std::collections::BTreeMap;
 
 use aws_sdk_elasticloadbalancingv2::types::{
-    Action, ActionTypeEnum, Certificate, ForwardActionConfig, Listener as SdkListener,
     LoadBalancer as SdkLoadBalancer, LoadBalancerAttribute, LoadBalancerSchemeEnum,
-    LoadBalancerStateEnum, LoadBalancerTypeEnum, Matcher, ProtocolEnum, RedirectActionConfig,
-    RedirectActionStatusCodeEnum, Tag, TargetGroup as SdkTargetGroup, TargetGroupTuple,
-    TargetTypeEnum,
+    LoadBalancerStateEnum, LoadBalancerTypeEnum, Matcher, ProtocolEnum,
+    TargetGroup as SdkTargetGroup, TargetTypeEnum,
 };
 
-use crate::aws::not_found::{none_if_not_found, ok_if_not_found};
+use crate::aws::not_found::{none_if_not_found, ok_if_not_found, wait_until_gone};
+use crate::aws::tags::{retag_with, sdk_tags, tag_map};
 use crate::aws::{elbv2_send_once, Clients, SendFor};
 use crate::error::{Result, StackError};
 use crate::wait::{self, Bounds, Poll};
+
+mod listeners;
+
+pub use listeners::*;
 
 const IDLE_TIMEOUT_KEY: &str = "idle_timeout.timeout_seconds";
 /// TLS 1.3 with TLS 1.2 fallback: AWS's recommended policy for HTTPS listeners.
@@ -47,63 +50,6 @@ pub struct TargetGroup {
     pub health_check_path: Option<String>,
     pub matcher: Option<String>,
     pub load_balancer_arns: Vec<String>,
-}
-
-/// What a listener does with a request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ListenerAction {
-    Forward {
-        target_group_arn: String,
-    },
-    /// Permanent (301) redirect to the same URL on HTTPS 443.
-    RedirectToHttps,
-    /// Anything this provider never configures (drift to repair).
-    Other(String),
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Listener {
-    pub arn: String,
-    pub port: Option<i64>,
-    pub protocol: Option<String>,
-    pub certificate_arn: Option<String>,
-    pub ssl_policy: Option<String>,
-    pub action: Option<ListenerAction>,
-}
-
-/// A listener as the stack wants it: HTTP, or HTTPS with a certificate.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ListenerRequest {
-    pub port: i64,
-    /// `Some` makes an HTTPS listener with [`TLS_POLICY`].
-    pub certificate_arn: Option<String>,
-    pub action: ListenerAction,
-}
-
-impl ListenerRequest {
-    pub fn protocol(&self) -> &'static str {
-        if self.certificate_arn.is_some() {
-            "HTTPS"
-        } else {
-            "HTTP"
-        }
-    }
-
-    /// Whether `listener` already does what this request asks.
-    pub fn is_met_by(&self, listener: &Listener) -> bool {
-        listener.port == Some(self.port)
-            && listener.protocol.as_deref() == Some(self.protocol())
-            && listener.certificate_arn == self.certificate_arn
-            && (self.certificate_arn.is_none()
-                || listener.ssl_policy.as_deref() == Some(TLS_POLICY))
-            && listener.action.as_ref() == Some(&self.action)
-    }
-}
-
-fn elb_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
-    tags.iter()
-        .map(|(k, v)| Tag::builder().key(k).value(v).build())
-        .collect()
 }
 
 fn load_balancer_from(lb: &SdkLoadBalancer) -> LoadBalancer {
@@ -142,83 +88,6 @@ fn target_group_from(tg: &SdkTargetGroup) -> TargetGroup {
         health_check_path: tg.health_check_path().map(str::to_string),
         matcher: tg.matcher().and_then(|m| m.http_code()).map(str::to_string),
         load_balancer_arns: tg.load_balancer_arns().to_vec(),
-    }
-}
-
-fn action_from(action: &Action) -> ListenerAction {
-    match action.r#type() {
-        Some(ActionTypeEnum::Forward) => {
-            let direct = action.target_group_arn().map(str::to_string);
-            let weighted = action
-                .forward_config()
-                .and_then(|f| f.target_groups().first())
-                .and_then(|t| t.target_group_arn())
-                .map(str::to_string);
-            match direct.or(weighted) {
-                Some(target_group_arn) => ListenerAction::Forward { target_group_arn },
-                None => ListenerAction::Other("forward without a target group".to_string()),
-            }
-        }
-        Some(ActionTypeEnum::Redirect) => match action.redirect_config() {
-            Some(redirect)
-                if redirect.protocol() == Some("HTTPS")
-                    && redirect.port() == Some("443")
-                    && redirect.status_code() == Some(&RedirectActionStatusCodeEnum::Http301) =>
-            {
-                ListenerAction::RedirectToHttps
-            }
-            _ => ListenerAction::Other("redirect elsewhere".to_string()),
-        },
-        other => ListenerAction::Other(other.map(|t| t.as_str().to_string()).unwrap_or_default()),
-    }
-}
-
-fn listener_from(listener: &SdkListener) -> Listener {
-    Listener {
-        arn: listener.listener_arn().unwrap_or_default().to_string(),
-        port: listener.port().map(i64::from),
-        protocol: listener.protocol().map(|p| p.as_str().to_string()),
-        certificate_arn: listener
-            .certificates()
-            .first()
-            .and_then(|c| c.certificate_arn())
-            .map(str::to_string),
-        ssl_policy: listener.ssl_policy().map(str::to_string),
-        action: listener.default_actions().first().map(action_from),
-    }
-}
-
-fn sdk_action(action: &ListenerAction) -> Result<Action> {
-    match action {
-        ListenerAction::Forward { target_group_arn } => Ok(Action::builder()
-            .r#type(ActionTypeEnum::Forward)
-            .target_group_arn(target_group_arn)
-            .forward_config(
-                ForwardActionConfig::builder()
-                    .target_groups(
-                        TargetGroupTuple::builder()
-                            .target_group_arn(target_group_arn)
-                            .build(),
-                    )
-                    .build(),
-            )
-            .build()),
-        ListenerAction::RedirectToHttps => Ok(Action::builder()
-            .r#type(ActionTypeEnum::Redirect)
-            .redirect_config(
-                RedirectActionConfig::builder()
-                    .protocol("HTTPS")
-                    .port("443")
-                    .host("#{host}")
-                    .path("/#{path}")
-                    .query("#{query}")
-                    .status_code(RedirectActionStatusCodeEnum::Http301)
-                    .build(),
-            )
-            .build()),
-        ListenerAction::Other(kind) => Err(StackError::Internal(format!(
-            "listener action {kind:?} is never configured by this provider"
-        ))),
     }
 }
 
@@ -290,7 +159,7 @@ pub async fn create_load_balancer(
         .scheme(LoadBalancerSchemeEnum::InternetFacing)
         .set_subnets(Some(subnet_ids.to_vec()))
         .set_security_groups(Some(security_group_ids.to_vec()))
-        .set_tags(Some(elb_tags(tags)))
+        .set_tags(Some(sdk_tags(tags)?))
         .customize()
         .config_override(elbv2_send_once())
         .send()
@@ -421,16 +290,12 @@ pub async fn wait_load_balancer_deleted(
     bounds: &Bounds,
     arn: &str,
 ) -> Result<()> {
-    wait::until(
-        &bounds.expecting_by_default(wait::usual::LOAD_BALANCER_DELETED),
+    wait_until_gone(
+        bounds,
+        wait::usual::LOAD_BALANCER_DELETED,
         &format!("load balancer {arn}"),
-        "deleted",
-        || async {
-            Ok(match describe_load_balancer(clients, arn).await? {
-                None => Poll::Ready(()),
-                Some(lb) => Poll::Pending(lb.state),
-            })
-        },
+        || describe_load_balancer(clients, arn),
+        |lb| Some(lb.state),
     )
     .await
 }
@@ -488,7 +353,7 @@ pub async fn create_target_group(
         .healthy_threshold_count(2)
         .unhealthy_threshold_count(3)
         .matcher(Matcher::builder().http_code(HEALTHY_HTTP_CODES).build())
-        .set_tags(Some(elb_tags(tags)))
+        .set_tags(Some(sdk_tags(tags)?))
         .customize()
         .config_override(elbv2_send_once())
         .send()
@@ -535,102 +400,6 @@ pub async fn delete_target_group(clients: &Clients, arn: &str) -> Result<()> {
     }
 }
 
-// ---- listeners ----
-
-/// The listeners of a load balancer (none when it is gone).
-pub async fn listeners(clients: &Clients, load_balancer_arn: &str) -> Result<Vec<Listener>> {
-    let result = clients
-        .elbv2
-        .describe_listeners()
-        .load_balancer_arn(load_balancer_arn)
-        .send()
-        .for_object(load_balancer_arn)
-        .await;
-    match result {
-        Ok(output) => Ok(output.listeners().iter().map(listener_from).collect()),
-        Err(e) => none_if_not_found(e).map(Option::unwrap_or_default),
-    }
-}
-
-pub async fn create_listener(
-    clients: &Clients,
-    load_balancer_arn: &str,
-    request: &ListenerRequest,
-    tags: &BTreeMap<String, String>,
-) -> Result<Listener> {
-    let https = request.certificate_arn.is_some();
-    let output = clients
-        .elbv2
-        .create_listener()
-        .load_balancer_arn(load_balancer_arn)
-        .port(i32::try_from(request.port).unwrap_or(80))
-        .protocol(ProtocolEnum::from(request.protocol()))
-        .set_ssl_policy(https.then(|| TLS_POLICY.to_string()))
-        .set_certificates(
-            request
-                .certificate_arn
-                .as_ref()
-                .map(|arn| vec![Certificate::builder().certificate_arn(arn).build()]),
-        )
-        .default_actions(sdk_action(&request.action)?)
-        .set_tags(Some(elb_tags(tags)))
-        .customize()
-        .config_override(elbv2_send_once())
-        .send()
-        .for_object(format!(
-            "{} listener of {load_balancer_arn}",
-            request.protocol()
-        ))
-        .await?;
-    single(output.listeners().iter().map(listener_from).collect()).ok_or_else(|| {
-        StackError::Internal(format!(
-            "CreateListener on {load_balancer_arn} returned no listener"
-        ))
-    })
-}
-
-/// Bring an existing listener to `request` (protocol, certificate, policy, action).
-pub async fn modify_listener(
-    clients: &Clients,
-    listener_arn: &str,
-    request: &ListenerRequest,
-) -> Result<()> {
-    let https = request.certificate_arn.is_some();
-    clients
-        .elbv2
-        .modify_listener()
-        .listener_arn(listener_arn)
-        .port(i32::try_from(request.port).unwrap_or(80))
-        .protocol(ProtocolEnum::from(request.protocol()))
-        .set_ssl_policy(https.then(|| TLS_POLICY.to_string()))
-        .set_certificates(
-            request
-                .certificate_arn
-                .as_ref()
-                .map(|arn| vec![Certificate::builder().certificate_arn(arn).build()]),
-        )
-        .default_actions(sdk_action(&request.action)?)
-        .send()
-        .for_object(listener_arn)
-        .await?;
-    Ok(())
-}
-
-/// Delete a listener. Already gone is success.
-pub async fn delete_listener(clients: &Clients, listener_arn: &str) -> Result<()> {
-    let result = clients
-        .elbv2
-        .delete_listener()
-        .listener_arn(listener_arn)
-        .send()
-        .for_object(listener_arn)
-        .await;
-    match result {
-        Ok(_) => Ok(()),
-        Err(e) => ok_if_not_found(e),
-    }
-}
-
 // ---- tags and listings (find by tag) ----
 
 /// Every load balancer of the region.
@@ -669,27 +438,28 @@ pub async fn retag(
     set: &BTreeMap<String, String>,
     remove: &[String],
 ) -> Result<()> {
-    if !set.is_empty() {
-        clients
-            .elbv2
-            .add_tags()
-            .resource_arns(arn)
-            .set_tags(Some(elb_tags(set)))
-            .send()
-            .for_object(arn)
-            .await?;
-    }
-    if !remove.is_empty() {
-        clients
-            .elbv2
-            .remove_tags()
-            .resource_arns(arn)
-            .set_tag_keys(Some(remove.to_vec()))
-            .send()
-            .for_object(arn)
-            .await?;
-    }
-    Ok(())
+    let elbv2 = &clients.elbv2;
+    retag_with(
+        set,
+        remove,
+        |tags| {
+            elbv2
+                .add_tags()
+                .resource_arns(arn)
+                .set_tags(Some(tags))
+                .send()
+                .for_object(arn)
+        },
+        |keys| {
+            elbv2
+                .remove_tags()
+                .resource_arns(arn)
+                .set_tag_keys(Some(keys))
+                .send()
+                .for_object(arn)
+        },
+    )
+    .await
 }
 
 /// ARN → tags, for up to any number of ARNs (DescribeTags takes 20 at a time).
@@ -710,16 +480,7 @@ pub async fn tags_of(
             let Some(arn) = description.resource_arn() else {
                 continue;
             };
-            let map = description
-                .tags()
-                .iter()
-                .filter_map(|t| {
-                    Some((
-                        t.key()?.to_string(),
-                        t.value().unwrap_or_default().to_string(),
-                    ))
-                })
-                .collect();
+            let map = tag_map(description.tags());
             tags.insert(arn.to_string(), map);
         }
     }
