@@ -17,17 +17,14 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
 use crate::aws_errors::AwsError;
-use crate::config::{FaultConfig, ScriptedKind};
+use crate::config::ScriptedKind;
 use crate::consistency;
 use crate::control;
-use crate::dependency::DependencyTracker;
-use crate::faults::{Dice, FaultKind, RandomFault};
+use crate::faults::{FaultKind, RandomFault};
 use crate::identify::{identify, AwsRequest, Protocol};
-use crate::objects::Registry;
 use crate::pending::{self, Timings};
 use crate::presets::{Action, Lookup};
-use crate::stats::Stats;
-use crate::run_state::Shared;
+use crate::run_state::{RunState, Shared};
 use crate::ProxyError;
 
 /// What happens to one AWS call, decided before it is forwarded.
