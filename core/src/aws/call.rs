@@ -14,6 +14,7 @@ use std::sync::{Mutex, PoisonError};
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::context::BeforeSerializationInterceptorContextRef;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_runtime_api::client::orchestrator::{HttpResponse, Metadata};
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::config_bag::ConfigBag;
@@ -87,9 +88,12 @@ impl Intercept for NameTheCall {
         "NameTheCall"
     }
 
-    fn read_before_execution(
+    // Not `read_before_execution`: client interceptors run that hook before the operation's
+    // own configuration (which holds its `Metadata`) is in the bag.
+    fn read_before_serialization(
         &self,
         _context: &BeforeSerializationInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> std::result::Result<(), BoxError> {
         if let Some(metadata) = cfg.load::<Metadata>() {
