@@ -2,7 +2,7 @@
 //! a refresh of a 3-AZ stack (bastion and DNS on) is a handful of batched, concurrent
 //! describes, and an apply against AWS's scaled pending durations polls little.
 //!
-//! Each test prints its per-operation counts (`--nocapture`), the figures issue 6 reports.
+//! Each test prints its per-operation counts (`--nocapture`), the figures BENCHMARKS.md reports.
 
 mod support;
 
@@ -18,7 +18,7 @@ use tokio_util::sync::CancellationToken;
 const REGION: &str = "us-east-1";
 const ZONES: [&str; 3] = ["us-east-1a", "us-east-1b", "us-east-1c"];
 
-/// Issue 6 asks 15; this stack needs more without losing drift detection: see
+/// The benchmark's old target was 15; this stack needs more without losing drift detection: see
 /// `REFRESH_CALL_BUDGET` in tests/tests/refresh_calls.rs for the count per service and why.
 const REFRESH_CALL_BUDGET: u64 = 27;
 /// Latency the proxy adds to each call when timing the refresh.

@@ -1,4 +1,4 @@
-//! What AWS does and moto does not (issue 4, "Destroy" and "Done when"), injected by the fault
+//! What AWS does and moto does not, injected by the fault
 //! proxy between the provider and moto, through the real Terraform CLI:
 //! - lingering ENIs: deletes of security groups, subnets, the internet gateway and the VPC are
 //!   refused with DependencyViolation for a while; destroy retries until they go through, and

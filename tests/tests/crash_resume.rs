@@ -1,4 +1,4 @@
-//! Crash safety (DESIGN.md section 3, issue 4): an apply whose provider dies halfway leaves
+//! Crash safety: an apply whose provider dies halfway leaves
 //! objects in AWS and nothing in the state (Terraform 1.0.3 saves no object for a create whose
 //! provider crashed). The next apply finds those objects by the stack tag and finishes the stack
 //! without creating any of them twice; plan is then empty and destroy leaves nothing tagged.

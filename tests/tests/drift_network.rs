@@ -1,4 +1,4 @@
-//! Drift of the network, security and bastion tiers (issue 4, "Read and drift"; the service
+//! Drift of the network, security and bastion tiers (the service
 //! tiers are in `drift_services.rs`): whatever is changed behind Terraform's back is seen by the
 //! next plan and repaired by the next apply, after which a plan is empty again. Each case applies
 //! its own stack against its own moto, changes one thing through the AWS API, and checks through

@@ -1,4 +1,4 @@
-//! Drift of the service tiers (issue 4) through the real Terraform CLI against moto: change
+//! Drift of the service tiers through the real Terraform CLI against moto: change
 //! AWS behind Terraform's back with the SDK, then `terraform plan` shows the difference,
 //! `terraform apply` repairs it (checked through the AWS APIs), and the next plan is empty.
 

@@ -1,4 +1,4 @@
-//! Partial failure (issue 4, "Crash-safety and partial failure"): an apply that fails at any
+//! Partial failure: an apply that fails at any
 //! step of create hands Terraform every id created so far, and from there the stack converges.
 //!
 //! Every AWS write of the create path gets, in its own case, a scripted non-retryable error

@@ -1,4 +1,4 @@
-//! The whole architecture on apply (issue 3), through the real Terraform CLI against moto, every
+//! The whole architecture on apply, through the real Terraform CLI against moto, every
 //! promise checked through the AWS APIs: subnets and routes per zone, each security-group rule,
 //! the bastion's metadata options and encryption, EFS and its mount targets, RDS placement,
 //! ALB → target group → listener wiring, the launch template and its user data, the ASG and its

@@ -1,4 +1,4 @@
-//! Every write the provider makes is idempotent under a retry after a dropped response (issue 5).
+//! Every write the provider makes is idempotent under a retry after a dropped response.
 //!
 //! A `drop_after` fault lets moto execute the call and throws the response away: the SDK sees
 //! a broken connection and sends the call again (or the step fails and the next apply resumes).

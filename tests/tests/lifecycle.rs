@@ -1,4 +1,4 @@
-//! Lifecycle promises of DESIGN.md section 3 through the real CLI: updates stay in place,
+//! Lifecycle promises (plan, apply, read, import) through the real CLI: updates stay in place,
 //! renaming replaces, objects deleted out of band are recreated by the next apply, and a stack
 //! imported by name plans clean.
 

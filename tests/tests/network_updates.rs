@@ -1,4 +1,4 @@
-//! In-place updates of the network and bastion tiers (issue 4; the service tiers are in
+//! In-place updates of the network and bastion tiers (the service tiers are in
 //! `updates.rs`): the change is planned in place, applied to exactly the objects that must
 //! change while every other object keeps its id, and the next plan is empty.
 

@@ -1,4 +1,4 @@
-//! The security posture of an applied stack (issue 5), walked through the AWS APIs rather than
+//! The security posture of an applied stack, walked through the AWS APIs rather than
 //! taken from the provider's word: who can reach what (security groups and where they are
 //! attached), encryption at rest, IMDSv2, public addresses, the TLS policy and the HTTP → HTTPS
 //! redirect, and what the instances' role may read.

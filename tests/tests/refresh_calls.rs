@@ -1,4 +1,4 @@
-//! Issue 6, "cheap refresh": a `terraform refresh` of a 3-AZ stack (bastion and DNS on) costs
+//! Cheap refresh: a `terraform refresh` of a 3-AZ stack (bastion and DNS on) costs
 //! a few batched describes, issued concurrently in one round (the provider's `aws call` log
 //! lines show every call starting before the first answer). The fault proxy between the provider and moto
 //! counts every call and, in the second half, adds a fixed latency to each.
@@ -16,7 +16,7 @@ use stack_tests::{FaultConfig, FaultProxy, Moto};
 const STACK: &str = "refresh";
 const ADDRESS: &str = "wordpress_ha_stack.site";
 
-/// Issue 6 asks for at most 15 calls. This stack needs 27 without giving up any drift the
+/// The benchmark's target is at most 15 calls. This stack needs 27 without giving up any drift the
 /// refresh reports (one batched describe per object kind, nothing asked twice):
 /// - ec2 9: VPC, subnets, internet gateway (its attachment), route tables (routes and
 ///   associations), NAT gateways, security groups (with their rules), instances (bastion),
@@ -25,7 +25,7 @@ const ADDRESS: &str = "wordpress_ha_stack.site";
 ///   ALB's attributes (idle timeout), and one DescribeTags for all of them;
 /// - iam 5: role (trust policy), instance profile (its role), inline and attached policy
 ///   lists, the inline policy's document: IAM has no batch read, and each is a drift case
-///   of the secrets tier (issue 5: "a widened policy, a profile without the role");
+///   of the secrets tier (a widened policy, a profile without the role);
 /// - autoscaling 2 (group with sizes, tags and template version; CPU policy), efs 2 (file
 ///   system; mount targets), rds 2 (instance with its subnet group; the group's tags),
 ///   route53 1 (the alias), secretsmanager 1 (the value, by the ARN the state holds).

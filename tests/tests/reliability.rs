@@ -1,4 +1,4 @@
-//! The seeded CI subset of the reliability figures (issue 5); `cargo run -p stack-tests --bin
+//! The seeded CI subset of the reliability figures; `cargo run -p stack-tests --bin
 //! reliability` runs the full 20 + 10 with the same code.
 //!
 //! Fault runs: a realistic stack applied and destroyed through the proxy with 10 % of calls

@@ -1,5 +1,5 @@
 //! The database password and the WordPress keys leave no trace outside Terraform's state and
-//! Secrets Manager (issue 5, "Security"), at the noisiest log level there is.
+//! Secrets Manager, at the noisiest log level there is.
 //!
 //! With `TF_LOG=TRACE` and `TF_LOG_PATH` set (Terraform then writes its own log and the
 //! provider's stderr lines to that file), one stack goes through: a create with a generated

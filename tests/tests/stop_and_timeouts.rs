@@ -1,4 +1,4 @@
-//! Cancellation (DESIGN.md section 3, issue 4): Ctrl-C in Terraform (StopProvider) and the
+//! Cancellation: Ctrl-C in Terraform (StopProvider) and the
 //! `timeouts` block end a long wait promptly, with an error that says what was being waited
 //! for, and hand Terraform every id created so far; the next run picks up from there.
 //!

@@ -1,4 +1,4 @@
-//! In-place updates of the service tiers (issue 4), each through the real Terraform CLI against
+//! In-place updates of the service tiers, each through the real Terraform CLI against
 //! moto: change one thing in HCL, apply, then check through the AWS APIs that the change
 //! happened and that nothing else was replaced (same ids, `resources` unchanged except where
 //! expected), and that the next plan is empty.

@@ -41,7 +41,7 @@ pub const QUICK_TIME_FACTOR: f64 = 0.1;
 #[derive(Debug, Parser)]
 #[command(
     name = "bench",
-    about = "End-to-end benchmark of terraform-provider-wordpress (issue 6): apply vs critical \
+    about = "End-to-end benchmark of terraform-provider-wordpress: apply vs critical \
              path, refresh calls, no-op plan vs Terraform's floor, handshake, footprint, waiter \
              polls, 10 stacks. Writes the table to BENCHMARKS.md."
 )]

@@ -101,7 +101,7 @@ fn apply_figures(s: &Samples) -> Vec<Figure> {
     ]
 }
 
-/// Issue 6: at most 15 AWS calls for the refresh of a 3-AZ stack.
+/// Target: at most 15 AWS calls for the refresh of a 3-AZ stack.
 const REFRESH_CALL_TARGET: f64 = 15.0;
 
 fn refresh_figures(s: &Samples) -> Vec<Figure> {

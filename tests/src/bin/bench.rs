@@ -1,4 +1,4 @@
-//! The end-to-end benchmark of issue 6, run by `./scripts/bench`.
+//! The end-to-end benchmark, run by `./scripts/bench`.
 //!
 //! Builds the provider (profile `dist` by default), times its handshake, starts moto behind the
 //! fault proxy with AWS's timings, then runs every scenario `--runs` times: the apply of the

@@ -1,4 +1,4 @@
-//! The reliability figures of issue 5: seeded fault runs and kill runs of a realistic stack,
+//! The reliability figures: seeded fault runs and kill runs of a realistic stack,
 //! printed as a table and written to `target/reliability.md`. Exits non-zero when a target is
 //! missed.
 //!
