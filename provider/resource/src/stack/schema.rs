@@ -325,7 +325,7 @@ fn database() -> BlockDef {
                 "engine_version",
                 Str,
                 Default::Str(d::DB_ENGINE_VERSION),
-                "MySQL engine version.",
+                "MySQL engine version: a major.minor such as `8.0` or `8.4` keeps RDS's automatic minor upgrades on; a full version such as `8.0.35` pins it and turns them off. A newer version already running (an upgrade made outside Terraform) is kept, never downgraded: the plan shows no change and a warning names it.",
             ),
             defaulted(
                 "allocated_storage",
