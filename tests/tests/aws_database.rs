@@ -15,8 +15,8 @@ mod fault_support;
 use aws_fault_proxy::config::RdsStatesConfig;
 use aws_fault_proxy::faults::FaultKind;
 use fault_support::{lean_stack_hcl, ZONE_NAME};
-use stack_tests::aws::AwsInspector;
-use stack_tests::terraform::TerraformDir;
+use stack_tests::harness::terraform::TerraformDir;
+use stack_tests::inspect::AwsInspector;
 use stack_tests::{FaultConfig, FaultProxy, Moto};
 
 const STACK: &str = "rdsstates";
@@ -62,7 +62,10 @@ impl World {
     async fn start(test: &str, faults: FaultConfig) -> World {
         let moto = Moto::start_async().await.expect("moto starts");
         let aws = AwsInspector::for_moto(&moto).await;
-        let zone_id = common::create_hosted_zone(&aws, ZONE_NAME).await;
+        let zone_id = aws
+            .create_hosted_zone(ZONE_NAME)
+            .await
+            .expect("hosted zone");
         let proxy = FaultProxy::start(&moto.endpoint(), faults).expect("proxy starts");
         let mut tf = TerraformDir::with_endpoint(test, &moto, &proxy.endpoint()).expect("work dir");
         tf.add_env(TIME_SCALE_ENV, TIME_SCALE);
