@@ -104,6 +104,21 @@ pub enum StackError {
         target: String,
         state: String,
     },
+    /// Something AWS runs on its own (an instance launch, an instance refresh) ended badly:
+    /// AWS's own status and reason, and the call that reported them.
+    #[error("{activity} of {resource} ended {status}: {message} (AWS {service} {operation})")]
+    ActivityFailed {
+        service: &'static str,
+        operation: &'static str,
+        /// The object the activity ran on (an Auto Scaling group).
+        resource: String,
+        /// What ran: `instance launch`, `instance refresh <id>`.
+        activity: String,
+        /// AWS's status of it: `Failed`, `RollbackSuccessful`, ...
+        status: String,
+        /// AWS's `StatusMessage` or `StatusReason`.
+        message: String,
+    },
     #[error("cancelled while {during}")]
     Cancelled { during: String },
     #[error("the stack's configuration is invalid: {}", .0.iter().map(|e| format!("{}: {}", e.path, e.summary)).collect::<Vec<_>>().join("; "))]
