@@ -20,8 +20,8 @@ use aws_fault_proxy::presets::config::{
     IamPropagationConfig, InstanceRefreshConfig, InstancesConfig, LaunchFailuresConfig,
 };
 use fault_support::{lean_stack_hcl, ZONE_NAME};
-use stack_tests::aws::AwsInspector;
-use stack_tests::terraform::{TerraformDir, TfOutput};
+use stack_tests::harness::terraform::{TerraformDir, TfOutput};
+use stack_tests::inspect::AwsInspector;
 use stack_tests::{FaultConfig, FaultProxy, Moto};
 
 const STACK: &str = "fleet";
@@ -46,7 +46,10 @@ impl World {
     async fn start(test: &str, faults: FaultConfig) -> World {
         let moto = Moto::start_async().await.expect("moto starts");
         let direct = AwsInspector::for_moto(&moto).await;
-        let zone_id = common::create_hosted_zone(&direct, ZONE_NAME).await;
+        let zone_id = direct
+            .create_hosted_zone(ZONE_NAME)
+            .await
+            .expect("hosted zone");
         let proxy = FaultProxy::start(&moto.endpoint(), faults).expect("proxy starts");
         let through_proxy = AwsInspector::connect(&proxy.endpoint()).await;
         let mut tf = TerraformDir::with_endpoint(test, &moto, &proxy.endpoint()).expect("work dir");
