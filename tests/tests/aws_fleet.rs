@@ -201,7 +201,11 @@ async fn first_apply_rides_out_iam_propagation_and_returns_once_instances_are_he
         .send()
         .await
         .expect("groups");
-    assert_eq!(groups.auto_scaling_groups().len(), 1, "one group, no duplicate");
+    assert_eq!(
+        groups.auto_scaling_groups().len(),
+        1,
+        "one group, no duplicate"
+    );
 
     // Apply returned: the instance must already be InService and its target healthy.
     assert_eq!(world.instance_states().await, vec!["InService"]);
@@ -251,7 +255,10 @@ async fn an_image_change_blocks_until_a_launch_before_terminate_refresh_succeeds
     )
     .await;
     world.tf.apply().assert_success();
-    assert!(world.proxy.instance_refreshes().is_empty(), "create refreshes nothing");
+    assert!(
+        world.proxy.instance_refreshes().is_empty(),
+        "create refreshes nothing"
+    );
 
     world.write_stack("instance_type = \"t3.medium\"");
     let (out, took) = timed(|| world.tf.apply());
@@ -264,7 +271,10 @@ async fn an_image_change_blocks_until_a_launch_before_terminate_refresh_succeeds
         refresh.status, "Successful",
         "apply returned only once the refresh was seen to succeed"
     );
-    assert!(took >= Duration::from_millis(DURATION_MS), "apply waited: {took:?}");
+    assert!(
+        took >= Duration::from_millis(DURATION_MS),
+        "apply waited: {took:?}"
+    );
     let preference = |key: &str| refresh.preferences.get(key).map(String::as_str);
     let min_healthy: u32 = preference("MinHealthyPercentage")
         .and_then(|v| v.parse().ok())
@@ -304,7 +314,11 @@ health checks.";
     let failed = world.tf.apply().assert_failure();
     assert_mentions(&failed, FAILED);
     let started = world.proxy.instance_refreshes();
-    assert_eq!(started.len(), 2, "the second apply tried again: {started:#?}");
+    assert_eq!(
+        started.len(),
+        2,
+        "the second apply tried again: {started:#?}"
+    );
 }
 
 #[tokio::test]
@@ -334,11 +348,18 @@ async fn a_refresh_already_in_progress_is_awaited_not_taken_as_done() {
         started.iter().all(|r| r.status == "Successful"),
         "every refresh was seen to its end: {started:#?}"
     );
-    assert_eq!(started.len(), 2, "the running one, then the apply's own: {started:#?}");
+    assert_eq!(
+        started.len(),
+        2,
+        "the running one, then the apply's own: {started:#?}"
+    );
     assert!(
         started[1].desired_configuration,
         "the apply's own refresh names the new version"
     );
-    assert!(took >= Duration::from_millis(DURATION_MS), "apply waited: {took:?}");
+    assert!(
+        took >= Duration::from_millis(DURATION_MS),
+        "apply waited: {took:?}"
+    );
     world.tf.plan().assert_code(0);
 }

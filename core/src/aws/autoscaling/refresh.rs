@@ -59,7 +59,10 @@ pub fn outcome(status: &str) -> Outcome {
 
 fn refresh_from(refresh: &InstanceRefresh) -> Refresh {
     Refresh {
-        id: refresh.instance_refresh_id().unwrap_or_default().to_string(),
+        id: refresh
+            .instance_refresh_id()
+            .unwrap_or_default()
+            .to_string(),
         status: refresh
             .status()
             .map(|s| s.as_str().to_string())
@@ -91,7 +94,11 @@ pub async fn describe_refreshes(clients: &Clients, group: &str) -> Result<Vec<Re
         .send()
         .for_object(object(group))
         .await?;
-    Ok(output.instance_refreshes().iter().map(refresh_from).collect())
+    Ok(output
+        .instance_refreshes()
+        .iter()
+        .map(refresh_from)
+        .collect())
 }
 
 /// Start a refresh; `None` when one is already running for the group.
@@ -104,7 +111,11 @@ async fn start(clients: &Clients, request: &RefreshRequest<'_>) -> Result<Option
         .autoscaling
         .start_instance_refresh()
         .auto_scaling_group_name(request.group)
-        .desired_configuration(DesiredConfiguration::builder().launch_template(template).build())
+        .desired_configuration(
+            DesiredConfiguration::builder()
+                .launch_template(template)
+                .build(),
+        )
         .preferences(
             RefreshPreferences::builder()
                 .min_healthy_percentage(REFRESH_MIN_HEALTHY_PERCENTAGE)
@@ -225,10 +236,21 @@ mod tests {
     #[test]
     fn every_unsuccessful_end_is_a_failure_and_rollbacks_in_flight_are_waited_for() {
         assert_eq!(outcome("Successful"), Outcome::Succeeded);
-        for status in ["Failed", "Cancelled", "RollbackSuccessful", "RollbackFailed"] {
+        for status in [
+            "Failed",
+            "Cancelled",
+            "RollbackSuccessful",
+            "RollbackFailed",
+        ] {
             assert_eq!(outcome(status), Outcome::Unsuccessful, "{status}");
         }
-        for status in ["Pending", "InProgress", "Cancelling", "RollbackInProgress", "Baking"] {
+        for status in [
+            "Pending",
+            "InProgress",
+            "Cancelling",
+            "RollbackInProgress",
+            "Baking",
+        ] {
             assert_eq!(outcome(status), Outcome::Running, "{status}");
         }
     }

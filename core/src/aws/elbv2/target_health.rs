@@ -8,7 +8,10 @@ use crate::aws::{Clients, SendFor};
 use crate::error::Result;
 
 /// The instance targets of `target_group_arn` that pass its health check now.
-pub async fn healthy_targets(clients: &Clients, target_group_arn: &str) -> Result<BTreeSet<String>> {
+pub async fn healthy_targets(
+    clients: &Clients,
+    target_group_arn: &str,
+) -> Result<BTreeSet<String>> {
     let output = clients
         .elbv2
         .describe_target_health()

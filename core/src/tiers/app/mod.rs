@@ -18,9 +18,9 @@ use super::step_id;
 use super::{secrets, tag_sync};
 use crate::aws::autoscaling::refresh::{self as instance_refresh, RefreshRequest};
 use crate::aws::autoscaling::{self, capacity, AutoScalingGroup, GroupRequest};
-use crate::aws::propagation::retrying_profile_propagation;
 use crate::aws::ec2;
 use crate::aws::launch_template::{self, LaunchTemplate, TemplateData};
+use crate::aws::propagation::retrying_profile_propagation;
 use crate::error::{Result, StackError};
 use crate::spec::{AutoscalingSpec, WordpressSpec};
 use crate::state::logical;
@@ -352,15 +352,16 @@ async fn update_group(
     request: &GroupRequest<'_>,
 ) -> Result<()> {
     let changes = group_changes(group, request);
-    let refresh =
-        changes.refresh_instances && !only_tags_differ(ctx, group, request).await?;
+    let refresh = changes.refresh_instances && !only_tags_differ(ctx, group, request).await?;
     // A refresh moves the group to the new version itself (and back when it rolls back):
     // until then the group keeps the version it runs.
     let running_version = group
         .launch_template_version
         .as_deref()
         .and_then(|v| v.parse::<i64>().ok())
-        .filter(|_| refresh && group.launch_template_id.as_deref() == Some(request.launch_template_id));
+        .filter(|_| {
+            refresh && group.launch_template_id.as_deref() == Some(request.launch_template_id)
+        });
     let before_refresh = GroupRequest {
         launch_template_version: running_version.unwrap_or(request.launch_template_version),
         ..request.clone()
@@ -386,8 +387,7 @@ async fn update_group(
             version: request.launch_template_version,
             warmup_seconds: request.health_check_grace_period,
         };
-        instance_refresh::refresh_instances(&ctx.clients, ctx.bounds(), &refresh_request)
-            .await?;
+        instance_refresh::refresh_instances(&ctx.clients, ctx.bounds(), &refresh_request).await?;
         // A successful refresh leaves the group on its version; say so where it does not.
         let after = autoscaling::describe_group(&ctx.clients, request.name).await?;
         if after.is_some_and(|g| group_changes(&g, request).update) {
