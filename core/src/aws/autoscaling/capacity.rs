@@ -11,7 +11,7 @@ use tokio::time::Instant;
 
 use crate::aws::elbv2::target_health::healthy_targets;
 use crate::aws::{Clients, SendFor};
-use crate::error::{Result, StackError};
+use crate::error::{ActivityFailure, Result, StackError};
 use crate::wait::{self, Bounds, Poll};
 
 /// How long launches may keep failing before the wait gives up with AWS's reason: Auto
@@ -83,14 +83,14 @@ fn newest_failure(activities: &[Activity], since: SystemTime) -> Option<String> 
 }
 
 fn launch_failed(group: &str, message: String) -> StackError {
-    StackError::ActivityFailed {
+    StackError::ActivityFailed(Box::new(ActivityFailure {
         service: "Auto Scaling",
         operation: "DescribeScalingActivities",
         resource: format!("auto scaling group {group}"),
         activity: "instance launch".to_string(),
         status: "Failed".to_string(),
         message,
-    }
+    }))
 }
 
 /// Failed launches seen so far: since when they keep failing, and AWS's latest reason.

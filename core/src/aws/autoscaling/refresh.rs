@@ -11,7 +11,7 @@ use aws_sdk_autoscaling::types::{
 
 use crate::aws::propagation::retrying_profile_propagation;
 use crate::aws::{Clients, SendFor};
-use crate::error::{Result, StackError};
+use crate::error::{ActivityFailure, Result, StackError};
 use crate::wait::{self, Bounds, Poll};
 
 pub use crate::spec::REFRESH_MIN_HEALTHY_PERCENTAGE;
@@ -180,7 +180,7 @@ pub async fn wait_refresh(clients: &Clients, bounds: &Bounds, group: &str, id: &
         tracing::info!(group, refresh = %id, "instance refresh successful");
         return Ok(());
     }
-    Err(StackError::ActivityFailed {
+    Err(StackError::ActivityFailed(Box::new(ActivityFailure {
         service: "Auto Scaling",
         operation: "DescribeInstanceRefreshes",
         resource: object(group),
@@ -189,7 +189,7 @@ pub async fn wait_refresh(clients: &Clients, bounds: &Bounds, group: &str, id: &
         message: ended
             .status_reason
             .unwrap_or_else(|| "AWS gave no reason".to_string()),
-    })
+    })))
 }
 
 /// Poll refresh `id` until it ends (whatever the outcome), logging its progress at INFO.
