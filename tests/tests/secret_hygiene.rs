@@ -150,9 +150,7 @@ async fn passwords_and_keys_stay_in_the_state_and_secrets_manager_only() {
         failed.combined().contains("InvalidParameterCombination"),
         "the injected error reached the user:\n{failed}"
     );
-    proxy
-        .set_config(quick_refreshes())
-        .expect("proxy config");
+    proxy.set_config(quick_refreshes()).expect("proxy config");
 
     // 4. Plans refused at validation: a bad CIDR beside a password, and a bad password.
     write(
