@@ -117,7 +117,11 @@ fn no_import_circle_between_sibling_modules() {
             found.push(format!("{source}: {}", cycle.join(" -> ")));
         }
     }
-    assert!(found.is_empty(), "import circles:\n  {}", found.join("\n  "));
+    assert!(
+        found.is_empty(),
+        "import circles:\n  {}",
+        found.join("\n  ")
+    );
 }
 
 #[test]
@@ -127,11 +131,23 @@ fn the_circle_check_sees_a_circle() {
     std::fs::create_dir_all(src.join("tiers")).expect("dirs");
     let files = [
         ("lib.rs", "pub mod tiers;\n"),
-        ("tiers/mod.rs", "pub mod a;\npub mod b;\npub mod c;\nuse a::Thing;\n"),
-        ("tiers/a.rs", "use super::{b::helper, Shared};\npub struct Thing;\n"),
-        ("tiers/b.rs", "pub fn helper() { crate::tiers::a::Thing; }\n"),
+        (
+            "tiers/mod.rs",
+            "pub mod a;\npub mod b;\npub mod c;\nuse a::Thing;\n",
+        ),
+        (
+            "tiers/a.rs",
+            "use super::{b::helper, Shared};\npub struct Thing;\n",
+        ),
+        (
+            "tiers/b.rs",
+            "pub fn helper() { crate::tiers::a::Thing; }\n",
+        ),
         // c names a but nothing names c: no circle through it; a comment is no import
-        ("tiers/c.rs", "// crate::tiers::b\nuse super::a::Thing as T;\n"),
+        (
+            "tiers/c.rs",
+            "// crate::tiers::b\nuse super::a::Thing as T;\n",
+        ),
     ];
     for (name, text) in files {
         std::fs::write(src.join(name), text).expect("write");

@@ -13,7 +13,13 @@ pub fn workspace_dependencies() -> BTreeMap<String, BTreeSet<String>> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     // Only the packages this machine builds: other platforms' would need downloading.
     let output = Command::new(cargo)
-        .args(["metadata", "--format-version", "1", "--offline", "--filter-platform"])
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--offline",
+            "--filter-platform",
+        ])
         .arg(host_triple())
         .current_dir(&root)
         .output()
@@ -28,7 +34,12 @@ pub fn workspace_dependencies() -> BTreeMap<String, BTreeSet<String>> {
         .as_array()
         .expect("packages")
         .iter()
-        .map(|p| (p["id"].as_str().unwrap_or(""), p["name"].as_str().unwrap_or("")))
+        .map(|p| {
+            (
+                p["id"].as_str().unwrap_or(""),
+                p["name"].as_str().unwrap_or(""),
+            )
+        })
         .collect();
     // Edges that ship with a crate: normal and build dependencies, never dev-dependencies.
     let mut edges: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
@@ -60,7 +71,10 @@ pub fn workspace_dependencies() -> BTreeMap<String, BTreeSet<String>> {
 
 fn host_triple() -> String {
     let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
-    let output = Command::new(rustc).arg("-vV").output().expect("rustc -vV runs");
+    let output = Command::new(rustc)
+        .arg("-vV")
+        .output()
+        .expect("rustc -vV runs");
     let text = String::from_utf8_lossy(&output.stdout);
     text.lines()
         .find_map(|line| line.strip_prefix("host: "))
@@ -107,7 +121,13 @@ pub fn module_cycles(src: &Path) -> Vec<Vec<String>> {
                 cycles.push(
                     component
                         .into_iter()
-                        .map(|m| if prefix.is_empty() { m } else { format!("{prefix}::{m}") })
+                        .map(|m| {
+                            if prefix.is_empty() {
+                                m
+                            } else {
+                                format!("{prefix}::{m}")
+                            }
+                        })
                         .collect(),
                 );
             }
@@ -137,7 +157,9 @@ fn module_files(src: &Path) -> Vec<(Vec<String>, PathBuf)> {
                 }
                 continue;
             }
-            let Some(stem) = name.strip_suffix(".rs") else { continue };
+            let Some(stem) = name.strip_suffix(".rs") else {
+                continue;
+            };
             if stem == "tests" || stem.ends_with("_tests") {
                 continue;
             }
@@ -173,7 +195,9 @@ fn production_part(text: &str) -> String {
         } else if c == 'r' && matches!(next, Some('#') | Some('"')) && is_raw_start(&chars, i) {
             let hashes = chars[i + 1..].iter().take_while(|&&h| h == '#').count();
             i += 2 + hashes;
-            let closing: String = std::iter::once('"').chain("#".repeat(hashes).chars()).collect();
+            let closing: String = std::iter::once('"')
+                .chain("#".repeat(hashes).chars())
+                .collect();
             while i < chars.len() && !chars[i..].iter().collect::<String>().starts_with(&closing) {
                 i += 1;
             }

@@ -251,7 +251,8 @@ mod tests {
 
     #[test]
     fn the_shipped_configs_are_valid() {
-        let timings = FaultConfig::from_json(include_str!("../../configs/aws-timings.json")).unwrap();
+        let timings =
+            FaultConfig::from_json(include_str!("../../configs/aws-timings.json")).unwrap();
         assert_eq!(timings.pending.db_instance_ms, 12_000);
         let realistic =
             FaultConfig::from_json(include_str!("../../configs/aws-realistic.json")).unwrap();
@@ -263,7 +264,8 @@ mod tests {
             failures.window_ms > 0,
             "capacity comes back, or no apply could pass"
         );
-        let faults = FaultConfig::from_json(include_str!("../../configs/faults-10pct.json")).unwrap();
+        let faults =
+            FaultConfig::from_json(include_str!("../../configs/faults-10pct.json")).unwrap();
         let f = &faults.faults;
         let share = f.throttle + f.server_error + f.drop_before + f.drop_after;
         assert!((share - 0.10).abs() < 1e-9, "10 % of calls: {share}");
