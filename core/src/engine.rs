@@ -100,6 +100,7 @@ impl Engine {
         let mut initial = match prior {
             Some(prior) => StackState {
                 spec: spec.clone(),
+                warnings: Vec::new(),
                 ..prior.clone()
             },
             None => StackState::new(spec.clone()),
@@ -183,6 +184,7 @@ impl Engine {
             resources: BTreeMap::new(),
             outputs: StackOutputs::default(),
             secrets: prior.secrets.clone(),
+            warnings: Vec::new(),
         };
         let layout = StackLayout {
             spec: prior.spec.clone(),

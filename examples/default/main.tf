@@ -49,6 +49,15 @@ resource "wordpress_ha_stack" "blog" {
     skip_final_snapshot = var.skip_final_snapshot
   }
 
+  # Only when a hosted zone is given: the site then answers at record_name too.
+  dynamic "dns" {
+    for_each = var.zone_id == null ? [] : [var.zone_id]
+    content {
+      zone_id     = dns.value
+      record_name = var.record_name
+    }
+  }
+
   tags = {
     env = "demo"
   }

@@ -21,3 +21,15 @@ variable "skip_final_snapshot" {
   type        = bool
   default     = true
 }
+
+variable "zone_id" {
+  description = "Route 53 hosted zone for the site's record (optional: without it the site answers at the ALB's name)."
+  type        = string
+  default     = null
+}
+
+variable "record_name" {
+  description = "The record's name in zone_id, e.g. blog.example.com (used only with zone_id)."
+  type        = string
+  default     = null
+}

@@ -23,7 +23,9 @@ use aws_fault_proxy::config::{ScriptedFault, ScriptedKind};
 use base64::Engine;
 use common::assert_nothing_tagged;
 use serde_json::Value;
-use service_support::{resources, secret_value, template_data, user_data, ADDRESS};
+use service_support::{
+    quick_refreshes, resources, secret_value, template_data, user_data, ADDRESS,
+};
 use stack_tests::harness::terraform::{TerraformDir, TfOutput};
 use stack_tests::inspect::AwsInspector;
 use stack_tests::{FaultConfig, FaultProxy, Moto};
@@ -101,7 +103,8 @@ async fn passwords_and_keys_stay_in_the_state_and_secrets_manager_only() {
 
     let moto = Moto::start_async().await.expect("moto starts");
     let aws = AwsInspector::for_moto(&moto).await;
-    let proxy = FaultProxy::start(&moto.endpoint(), FaultConfig::default()).expect("proxy");
+    // The proxy plays the instance refreshes a password change starts (moto lacks them).
+    let proxy = FaultProxy::start(&moto.endpoint(), quick_refreshes()).expect("proxy");
     let tf = TerraformDir::with_endpoint("secret_hygiene", &moto, &proxy.endpoint())
         .expect("terraform dir");
     let mut transcript = Transcript::default();
@@ -147,9 +150,7 @@ async fn passwords_and_keys_stay_in_the_state_and_secrets_manager_only() {
         failed.combined().contains("InvalidParameterCombination"),
         "the injected error reached the user:\n{failed}"
     );
-    proxy
-        .set_config(FaultConfig::default())
-        .expect("proxy config");
+    proxy.set_config(quick_refreshes()).expect("proxy config");
 
     // 4. Plans refused at validation: a bad CIDR beside a password, and a bad password.
     write(
@@ -211,7 +212,7 @@ fn rds_modify_refused() -> FaultConfig {
                 message: Some("injected by the secret hygiene test".into()),
             },
         }],
-        ..FaultConfig::default()
+        ..quick_refreshes()
     }
 }
 

@@ -104,6 +104,10 @@ pub enum StackError {
         target: String,
         state: String,
     },
+    /// Something AWS runs on its own (an instance launch, an instance refresh) ended badly.
+    /// Boxed: every `Result` of the core carries this error, so it stays small.
+    #[error("{0}")]
+    ActivityFailed(Box<ActivityFailure>),
     #[error("cancelled while {during}")]
     Cancelled { during: String },
     #[error("the stack's configuration is invalid: {}", .0.iter().map(|e| format!("{}: {}", e.path, e.summary)).collect::<Vec<_>>().join("; "))]
@@ -118,6 +122,23 @@ pub enum StackError {
     Refused { what: String },
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// An AWS activity that ended badly: AWS's own status and reason, and the call that
+/// reported them.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{activity} of {resource} ended {status}: {message} (AWS {service} {operation})")]
+pub struct ActivityFailure {
+    pub service: &'static str,
+    pub operation: &'static str,
+    /// The object the activity ran on (an Auto Scaling group).
+    pub resource: String,
+    /// What ran: `instance launch`, `instance refresh <id>`.
+    pub activity: String,
+    /// AWS's status of it: `Failed`, `RollbackSuccessful`, ...
+    pub status: String,
+    /// AWS's `StatusMessage` or `StatusReason`.
+    pub message: String,
 }
 
 /// ` (Code)` after an AWS message, when the error had a code.

@@ -4,6 +4,7 @@
 //! Terraform wire types; `wordpress-core` (lib `stack_core`) drives AWS from these types.
 
 pub mod cidr;
+pub mod engine_version;
 pub mod error;
 pub mod graph;
 pub mod naming;
@@ -17,4 +18,4 @@ pub mod validate;
 
 pub use error::{FieldPath, PartialFailure, PathStep, SpecError, StackError};
 pub use spec::StackSpec;
-pub use state::{StackOutputs, StackState};
+pub use state::{StackOutputs, StackState, StackWarning};

@@ -59,6 +59,17 @@ pub struct StackState {
     pub resources: BTreeMap<String, String>,
     pub outputs: StackOutputs,
     pub secrets: StackSecrets,
+    /// What the last apply or read has to tell the user without failing (a change AWS makes
+    /// wait, a version AWS moved forward); shown as warnings, never stored.
+    #[serde(skip)]
+    pub warnings: Vec<StackWarning>,
+}
+
+/// A warning for the user, raised by an apply or a read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StackWarning {
+    pub summary: String,
+    pub detail: String,
 }
 
 impl StackState {
@@ -69,6 +80,18 @@ impl StackState {
             resources: BTreeMap::new(),
             outputs: StackOutputs::default(),
             secrets: StackSecrets::default(),
+            warnings: Vec::new(),
+        }
+    }
+
+    /// Add a warning, once: steps that run again in one operation do not repeat it.
+    pub fn warn(&mut self, summary: impl Into<String>, detail: impl Into<String>) {
+        let warning = StackWarning {
+            summary: summary.into(),
+            detail: detail.into(),
+        };
+        if !self.warnings.contains(&warning) {
+            self.warnings.push(warning);
         }
     }
 

@@ -12,6 +12,7 @@ pub mod elbv2;
 pub mod iam;
 pub mod launch_template;
 pub mod not_found;
+pub mod propagation;
 pub mod rds;
 pub mod route53;
 pub mod secretsmanager;

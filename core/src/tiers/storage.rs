@@ -96,8 +96,7 @@ async fn converge_file_system(ctx: &Arc<StepContext>) -> Result<()> {
 }
 
 /// Put the file system in the spec's throughput mode. A refusal is an error that says what
-/// stays as it was: AWS allows a mode change (or a decrease) once every 24 hours, and some
-/// emulators (moto) do not implement UpdateFileSystem at all.
+/// stays as it was: AWS allows a mode change (or a decrease) once every 24 hours.
 async fn converge_throughput(ctx: &Arc<StepContext>) -> Result<()> {
     let spec = &ctx.spec().storage;
     let id = ctx.require(logical::EFS_FILE_SYSTEM)?;

@@ -10,12 +10,14 @@ use stack_core::aws::AwsSettings;
 use stack_core::naming::STACK_TAG;
 use stack_core::spec::NatMode;
 use stack_core::{Engine, StackSpec};
-use stack_tests::Moto;
+use stack_tests::{FaultConfig, FaultProxy, Moto};
 
 pub const REGION: &str = "us-east-1";
 
 /// One test's world: its moto server, an engine, and an EC2 client for assertions.
 pub struct World {
+    /// Between the engine and moto when the test needs AWS behaviour moto lacks.
+    pub proxy: Option<FaultProxy>,
     pub moto: Moto,
     pub engine: Engine,
     pub ec2: aws_sdk_ec2::Client,
@@ -33,11 +35,25 @@ fn set_fake_credentials() {
 }
 
 pub async fn world() -> World {
+    world_with(None).await
+}
+
+/// A world whose engine talks to moto through the fault proxy running `faults` (e.g. the
+/// instance-refresh API moto lacks).
+pub async fn world_through_proxy(faults: FaultConfig) -> World {
+    world_with(Some(faults)).await
+}
+
+async fn world_with(faults: Option<FaultConfig>) -> World {
     set_fake_credentials();
     let moto = Moto::start_async().await.expect("moto starts");
+    let proxy = faults.map(|f| FaultProxy::start(&moto.endpoint(), f).expect("proxy starts"));
+    let engine_endpoint = proxy
+        .as_ref()
+        .map_or_else(|| moto.endpoint(), FaultProxy::endpoint);
     let settings = AwsSettings {
         region: Some(REGION.into()),
-        endpoint_url: Some(moto.endpoint()),
+        endpoint_url: Some(engine_endpoint),
         default_tags: BTreeMap::from([("team".to_string(), "web".to_string())]),
         max_retries: Some(2),
         ..AwsSettings::default()
@@ -50,6 +66,7 @@ pub async fn world() -> World {
         .await;
     World {
         ec2: aws_sdk_ec2::Client::new(&config),
+        proxy,
         moto,
         engine,
     }

@@ -10,7 +10,6 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use stack_tests::harness::terraform::PROVIDER_BINARY;
 use stack_tests::runners::reliability::{run_all, Options, DEFAULT_TYPICAL_CALLS};
 use stack_tests::workspace_root;
 
@@ -35,24 +34,8 @@ struct Args {
     typical_calls: u64,
 }
 
-/// The harness looks for the provider next to a *test* binary (`<target>/debug/deps/..`); this
-/// binary sits in `<target>/debug` itself, beside the provider, so say so (unless the caller
-/// chose one). Done first thing, before any thread exists.
-fn use_the_provider_beside_this_binary() {
-    if std::env::var_os("WORDPRESS_PROVIDER_BIN").is_some() {
-        return;
-    }
-    let beside = std::env::current_exe()
-        .ok()
-        .and_then(|exe| Some(exe.parent()?.join(PROVIDER_BINARY)));
-    if let Some(provider) = beside.filter(|p| p.is_file()) {
-        std::env::set_var("WORDPRESS_PROVIDER_BIN", provider);
-    }
-}
-
 fn main() -> ExitCode {
     let args = Args::parse();
-    use_the_provider_beside_this_binary();
     let options = Options {
         fault_runs: args.fault_runs,
         kill_runs: args.kill_runs,

@@ -277,20 +277,28 @@ impl AwsInspector {
                 .any(|t| t.key() == STACK_TAG && t.value() == stack)
         };
         let mut found = Vec::new();
-        let roles = self
+        // Paged: a real account (the acceptance run's sweep) has more than one page of each.
+        let roles: Vec<aws_sdk_iam::types::Role> = self
             .iam
             .list_roles()
+            .into_paginator()
+            .items()
             .send()
+            .collect::<Result<_, _>>()
             .await
             .map_err(inspect_error("iam", "ListRoles"))?;
-        for role in roles.roles() {
+        for role in &roles {
             let tags = self
                 .iam
                 .list_role_tags()
                 .role_name(role.role_name())
                 .send()
-                .await
-                .map_err(inspect_error("iam", "ListRoleTags"))?;
+                .await;
+            // A role deleted between the listing and this call is simply gone.
+            let tags = match tags {
+                Err(e) if is_no_such_entity(&e) => continue,
+                other => other.map_err(inspect_error("iam", "ListRoleTags"))?,
+            };
             if owned(tags.tags()) {
                 found.push(TaggedObject {
                     service: "iam",
@@ -299,21 +307,27 @@ impl AwsInspector {
                 });
             }
         }
-        let profiles = self
+        let profiles: Vec<aws_sdk_iam::types::InstanceProfile> = self
             .iam
             .list_instance_profiles()
+            .into_paginator()
+            .items()
             .send()
+            .collect::<Result<_, _>>()
             .await
             .map_err(inspect_error("iam", "ListInstanceProfiles"))?;
-        for profile in profiles.instance_profiles() {
+        for profile in &profiles {
             // GetInstanceProfile carries the tags (moto lacks ListInstanceProfileTags).
             let described = self
                 .iam
                 .get_instance_profile()
                 .instance_profile_name(profile.instance_profile_name())
                 .send()
-                .await
-                .map_err(inspect_error("iam", "GetInstanceProfile"))?;
+                .await;
+            let described = match described {
+                Err(e) if is_no_such_entity(&e) => continue,
+                other => other.map_err(inspect_error("iam", "GetInstanceProfile"))?,
+            };
             let tags = described
                 .instance_profile()
                 .map(|p| p.tags())
@@ -439,4 +453,14 @@ mod tests {
             ]
         );
     }
+}
+
+/// IAM's "no such entity": the object went away while the census was looking.
+fn is_no_such_entity<E: aws_sdk_iam::error::ProvideErrorMetadata>(
+    error: &aws_sdk_iam::error::SdkError<E>,
+) -> bool {
+    error
+        .as_service_error()
+        .and_then(|e| e.code())
+        .is_some_and(|code| code == "NoSuchEntity")
 }

@@ -93,15 +93,30 @@ impl AwsInspector {
             .credentials_provider(credentials)
             .load()
             .await;
+        AwsInspector::from_config(&config)
+    }
+
+    /// Clients for an account as the AWS SDK finds it in the environment (credentials chain,
+    /// profile), in `region`, at `endpoint` when given (otherwise AWS itself).
+    pub async fn for_account(region: &str, endpoint: Option<&str>) -> AwsInspector {
+        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new(region.to_string()));
+        if let Some(endpoint) = endpoint {
+            loader = loader.endpoint_url(endpoint);
+        }
+        AwsInspector::from_config(&loader.load().await)
+    }
+
+    fn from_config(config: &aws_types::SdkConfig) -> AwsInspector {
         AwsInspector {
-            ec2: aws_sdk_ec2::Client::new(&config),
-            rds: aws_sdk_rds::Client::new(&config),
-            efs: aws_sdk_efs::Client::new(&config),
-            elbv2: aws_sdk_elasticloadbalancingv2::Client::new(&config),
-            autoscaling: aws_sdk_autoscaling::Client::new(&config),
-            route53: aws_sdk_route53::Client::new(&config),
-            secretsmanager: aws_sdk_secretsmanager::Client::new(&config),
-            iam: aws_sdk_iam::Client::new(&config),
+            ec2: aws_sdk_ec2::Client::new(config),
+            rds: aws_sdk_rds::Client::new(config),
+            efs: aws_sdk_efs::Client::new(config),
+            elbv2: aws_sdk_elasticloadbalancingv2::Client::new(config),
+            autoscaling: aws_sdk_autoscaling::Client::new(config),
+            route53: aws_sdk_route53::Client::new(config),
+            secretsmanager: aws_sdk_secretsmanager::Client::new(config),
+            iam: aws_sdk_iam::Client::new(config),
         }
     }
 }

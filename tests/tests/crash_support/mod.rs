@@ -59,6 +59,15 @@ pub struct Case {
     pub moto: Moto,
 }
 
+/// Instance refreshes (which moto lacks) that succeed at once: a resumed apply may roll the group.
+const QUICK_REFRESHES: &str = r#"{"pending_ms": 0, "duration_ms": 200}"#;
+
+/// No fault, and the AWS APIs moto lacks played by the proxy.
+fn aws_as_usual() -> FaultConfig {
+    FaultConfig::from_json(&format!(r#"{{"instance_refresh": {QUICK_REFRESHES}}}"#))
+        .expect("a valid proxy config")
+}
+
 impl Case {
     /// A fresh moto, a hosted zone, a proxy with no fault, and `main.tf` for `stack`.
     pub async fn start(stack: &'static str, extra_hcl: &str) -> Case {
@@ -68,7 +77,7 @@ impl Case {
             .create_hosted_zone("example.com")
             .await
             .expect("hosted zone");
-        let proxy = FaultProxy::start(&moto.endpoint(), FaultConfig::default()).expect("proxy");
+        let proxy = FaultProxy::start(&moto.endpoint(), aws_as_usual()).expect("proxy");
         let tf = TerraformDir::with_endpoint(&format!("crash-{stack}"), &moto, &proxy.endpoint())
             .expect("terraform dir");
         let case = Case {
@@ -92,15 +101,17 @@ impl Case {
 
     /// Hold objects pending as `pending` (the proxy config's `pending` section, JSON) says.
     pub fn hold(&self, pending: &str) {
-        let config = FaultConfig::from_json(&format!(r#"{{"pending": {pending}}}"#))
-            .expect("pending config");
+        let config = FaultConfig::from_json(&format!(
+            r#"{{"pending": {pending}, "instance_refresh": {QUICK_REFRESHES}}}"#
+        ))
+        .expect("pending config");
         self.proxy.set_config(config).expect("set proxy config");
     }
 
     /// Let every held object finish at once.
     pub fn release(&self) {
         self.proxy
-            .set_config(FaultConfig::default())
+            .set_config(aws_as_usual())
             .expect("clear proxy config");
     }
 

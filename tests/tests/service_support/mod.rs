@@ -15,7 +15,7 @@ use base64::Engine;
 use serde_json::Value;
 use stack_tests::harness::terraform::TerraformDir;
 use stack_tests::inspect::AwsInspector;
-use stack_tests::Moto;
+use stack_tests::{FaultConfig, FaultProxy, Moto};
 
 pub const ADDRESS: &str = "wordpress_ha_stack.site";
 
@@ -94,20 +94,36 @@ impl Stack {
     }
 }
 
-/// One test's moto, inspector and Terraform directory.
+/// One test's moto, inspector and Terraform directory. The provider talks to moto through
+/// the fault proxy playing the instance-refresh API moto lacks (a template change refreshes
+/// the group's instances); the inspector asks moto directly.
 pub struct World {
     // Field order matters on drop: the work dir reports moto's log path before moto goes.
     pub tf: TerraformDir,
     pub aws: AwsInspector,
+    pub proxy: FaultProxy,
     pub moto: Moto,
+}
+
+/// Instance refreshes that succeed quickly.
+pub fn quick_refreshes() -> FaultConfig {
+    FaultConfig::from_json(r#"{"instance_refresh": {"pending_ms": 0, "duration_ms": 200}}"#)
+        .expect("a valid proxy config")
 }
 
 impl World {
     pub async fn start(test: &str) -> World {
         let moto = Moto::start_async().await.expect("moto starts");
         let aws = AwsInspector::for_moto(&moto).await;
-        let tf = TerraformDir::new(test, &moto).expect("terraform dir");
-        World { moto, aws, tf }
+        let proxy = FaultProxy::start(&moto.endpoint(), quick_refreshes()).expect("proxy starts");
+        let tf =
+            TerraformDir::with_endpoint(test, &moto, &proxy.endpoint()).expect("terraform dir");
+        World {
+            moto,
+            aws,
+            proxy,
+            tf,
+        }
     }
 
     /// Write `stack`, apply it, and return the resource's state values.

@@ -1,6 +1,8 @@
 //! Elastic Load Balancing v2: the stack's Application Load Balancer, its target group and
 //! listeners (`listeners.rs`, re-exported here).
 
+pub mod target_health;
+
 use std::collections::BTreeMap;
 
 use aws_sdk_elasticloadbalancingv2::types::{

@@ -2,9 +2,10 @@
 //! that runs them in the private subnets behind the target group, and its CPU policy.
 //!
 //! The group always names an explicit template version (never `$Latest`), so a template
-//! change reaches instances only through this step: it moves the group to the new version
-//! and starts an instance refresh that keeps 90% of the capacity healthy while it replaces
-//! instances.
+//! change reaches instances only through this step: an instance refresh to the new version
+//! that launches before it terminates, keeps 90% of the capacity healthy, rolls back on
+//! failure, and is waited for to its end. Create and every update end only once `min_size`
+//! instances are `InService` and healthy in the target group.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -15,9 +16,11 @@ use super::prefetch::Prefetch;
 use super::step::Step;
 use super::step_id;
 use super::{secrets, tag_sync};
-use crate::aws::autoscaling::{self, AutoScalingGroup, GroupRequest};
+use crate::aws::autoscaling::refresh::{self as instance_refresh, RefreshRequest};
+use crate::aws::autoscaling::{self, capacity, AutoScalingGroup, GroupRequest};
 use crate::aws::ec2;
 use crate::aws::launch_template::{self, LaunchTemplate, TemplateData};
+use crate::aws::propagation::retrying_profile_propagation;
 use crate::error::{Result, StackError};
 use crate::spec::{AutoscalingSpec, WordpressSpec};
 use crate::state::logical;
@@ -281,7 +284,8 @@ async fn converge_group(ctx: &Arc<StepContext>) -> Result<()> {
             StackError::Internal("the launch template step recorded no version".into())
         })?;
     let subnets = private_subnet_ids(ctx)?;
-    let target_groups = vec![ctx.require(logical::TARGET_GROUP)?];
+    let target_group = ctx.require(logical::TARGET_GROUP)?;
+    let target_groups = vec![target_group.clone()];
     let tags = tag_sync::wanted(ctx, &ctx.name(APP_GROUP, None));
     let request = GroupRequest {
         name: &name,
@@ -309,8 +313,15 @@ async fn converge_group(ctx: &Arc<StepContext>) -> Result<()> {
             let what = format!("create auto scaling group {name}");
             ctx.create_or_adopt(
                 &what,
-                // It names a launch template made moments before: wait out consistency.
-                || ctx.eventually(&what, || autoscaling::create_group(&ctx.clients, &request)),
+                // It names a launch template made moments before (wait out consistency) and
+                // an instance profile IAM may not have propagated yet.
+                || {
+                    ctx.eventually(&what, || {
+                        retrying_profile_propagation(ctx.bounds(), &what, || {
+                            autoscaling::create_group(&ctx.clients, &request)
+                        })
+                    })
+                },
                 || async {
                     let found = autoscaling::describe_group(&ctx.clients, &name).await?;
                     Ok(found.map(|_| ()))
@@ -322,8 +333,17 @@ async fn converge_group(ctx: &Arc<StepContext>) -> Result<()> {
     }
     ctx.record(logical::AUTOSCALING_GROUP, &name);
     ctx.update_outputs(|o| o.asg_name = Some(name.clone()));
-    autoscaling::wait_group_in_service(&ctx.clients, ctx.bounds(), &name).await?;
+    capacity::wait_group_healthy(&ctx.clients, ctx.bounds(), &name, &target_group).await?;
     Ok(())
+}
+
+/// UpdateAutoScalingGroup, retried while IAM propagates the profile the template names.
+async fn send_group_update(ctx: &StepContext, request: &GroupRequest<'_>) -> Result<()> {
+    let what = format!("update auto scaling group {}", request.name);
+    retrying_profile_propagation(ctx.bounds(), &what, || {
+        autoscaling::update_group(&ctx.clients, request)
+    })
+    .await
 }
 
 async fn update_group(
@@ -332,9 +352,23 @@ async fn update_group(
     request: &GroupRequest<'_>,
 ) -> Result<()> {
     let changes = group_changes(group, request);
-    if changes.update {
-        tracing::info!(group = %request.name, version = request.launch_template_version, "updating auto scaling group");
-        autoscaling::update_group(&ctx.clients, request).await?;
+    let refresh = changes.refresh_instances && !only_tags_differ(ctx, group, request).await?;
+    // A refresh moves the group to the new version itself (and back when it rolls back):
+    // until then the group keeps the version it runs.
+    let running_version = group
+        .launch_template_version
+        .as_deref()
+        .and_then(|v| v.parse::<i64>().ok())
+        .filter(|_| {
+            refresh && group.launch_template_id.as_deref() == Some(request.launch_template_id)
+        });
+    let before_refresh = GroupRequest {
+        launch_template_version: running_version.unwrap_or(request.launch_template_version),
+        ..request.clone()
+    };
+    if group_changes(group, &before_refresh).update {
+        tracing::info!(group = %request.name, version = before_refresh.launch_template_version, "updating auto scaling group");
+        send_group_update(ctx, &before_refresh).await?;
     }
     if changes.attach_target_group {
         autoscaling::attach_target_groups(&ctx.clients, request.name, request.target_group_arns)
@@ -346,14 +380,19 @@ async fn update_group(
         autoscaling::put_tags(&ctx.clients, request.name, &tag_changes.set).await?;
     }
     autoscaling::delete_tags(&ctx.clients, request.name, &tag_changes.remove).await?;
-    if changes.refresh_instances && !only_tags_differ(ctx, group, request).await? {
-        let refresh = autoscaling::start_instance_refresh(
-            &ctx.clients,
-            request.name,
-            request.health_check_grace_period,
-        )
-        .await?;
-        tracing::info!(group = %request.name, refresh = ?refresh, "instance refresh started for the new template version");
+    if refresh {
+        let refresh_request = RefreshRequest {
+            group: request.name,
+            launch_template_id: request.launch_template_id,
+            version: request.launch_template_version,
+            warmup_seconds: request.health_check_grace_period,
+        };
+        instance_refresh::refresh_instances(&ctx.clients, ctx.bounds(), &refresh_request).await?;
+        // A successful refresh leaves the group on its version; say so where it does not.
+        let after = autoscaling::describe_group(&ctx.clients, request.name).await?;
+        if after.is_some_and(|g| group_changes(&g, request).update) {
+            send_group_update(ctx, request).await?;
+        }
     }
     Ok(())
 }

@@ -13,6 +13,7 @@ use super::step::Step;
 use super::step_id;
 use super::tag_sync;
 use crate::aws::rds::{self, DbInstance, DbInstanceRequest, DbModification};
+use crate::engine_version::{self, Standing};
 use crate::error::{Result, StackError};
 use crate::secrets;
 use crate::spec::{DatabaseSpec, Secret};
@@ -139,7 +140,12 @@ fn settle_password(ctx: &StepContext) -> (Secret, bool) {
 
 /// Whether the engine version AWS reports satisfies the spec's (`8.0` is met by `8.0.39`).
 pub fn engine_version_matches(observed: &str, wanted: &str) -> bool {
-    observed == wanted || observed.starts_with(&format!("{wanted}."))
+    engine_version::standing(observed, wanted) == Standing::Meets
+}
+
+/// Whether AWS runs a newer engine than the spec asks for: it is kept, never sent back down.
+pub fn runs_newer_engine(observed: &DbInstance, wanted: &DatabaseSpec) -> bool {
+    engine_version::standing(&observed.engine_version, &wanted.engine_version) == Standing::Above
 }
 
 /// The in-place changes that bring `observed` to `wanted`. Storage only grows: RDS cannot
@@ -154,11 +160,15 @@ pub fn modification_for(
     DbModification {
         instance_class: differs(observed.instance_class == wanted.instance_class)
             .then(|| wanted.instance_class.clone()),
-        engine_version: differs(engine_version_matches(
+        engine_version: (engine_version::standing(
             &observed.engine_version,
             &wanted.engine_version,
-        ))
-        .then(|| wanted.engine_version.clone()),
+        ) == Standing::Below)
+            .then(|| wanted.engine_version.clone()),
+        auto_minor_version_upgrade: {
+            let wanted = engine_version::auto_minor_upgrades(&wanted.engine_version);
+            differs(observed.auto_minor_version_upgrade == wanted).then_some(wanted)
+        },
         allocated_storage: (wanted.allocated_storage > observed.allocated_storage)
             .then_some(wanted.allocated_storage),
         // A ceiling not above the start size means "no storage autoscaling": leave it.
@@ -183,20 +193,16 @@ async fn converge_instance(ctx: &Arc<StepContext>) -> Result<()> {
     let group_id = ctx.require(&logical::qualified(logical::SECURITY_GROUP, DB_GROUP))?;
     let (password, password_changed) = settle_password(ctx);
     match rds::describe_db_instance(&ctx.clients, &identifier).await? {
-        Some(_) => {
+        Some(found) => {
             ctx.record(logical::DB_INSTANCE, &identifier);
-            let observed =
-                rds::wait_db_instance_available(&ctx.clients, ctx.bounds(), &identifier).await?;
+            let observed = wait_until_it_takes_changes(ctx, &identifier, &found).await?;
             let change = modification_for(
                 &observed,
                 &ctx.spec().database,
                 &group_id,
                 password_changed.then(|| password.clone()),
             );
-            if !change.is_empty() {
-                tracing::info!(db_instance = %identifier, "modifying DB instance");
-                rds::modify_db_instance(&ctx.clients, &identifier, &change).await?;
-            }
+            modify_instance(ctx, &identifier, &observed, change).await?;
             if let Some(arn) = &observed.arn {
                 let wanted = instance_tags(ctx, &identifier);
                 let changes = tag_sync::changes_to(ctx, arn, &observed.tags, &wanted);
@@ -211,6 +217,64 @@ async fn converge_instance(ctx: &Arc<StepContext>) -> Result<()> {
     let ready = rds::wait_db_instance_available(&ctx.clients, ctx.bounds(), &identifier).await?;
     record_endpoint(ctx, &ready);
     Ok(())
+}
+
+/// The instance once it takes changes. A stopped instance is started: the stack's site needs
+/// its database, and RDS refuses to modify a stopped instance (it restarts one by itself after
+/// seven days anyway).
+async fn wait_until_it_takes_changes(
+    ctx: &StepContext,
+    identifier: &str,
+    found: &DbInstance,
+) -> Result<DbInstance> {
+    if found.status == "stopped" {
+        tracing::info!(db_instance = %identifier, "starting the stopped DB instance");
+        rds::start_db_instance(&ctx.clients, identifier).await?;
+    }
+    if found.status != "available" {
+        tracing::info!(db_instance = %identifier, status = %found.status, "waiting for the DB instance to take changes");
+    }
+    rds::wait_db_instance_available(&ctx.clients, ctx.bounds(), identifier).await
+}
+
+/// Send `change`. During storage optimisation (hours on AWS) a storage change is held back,
+/// with a warning, and the rest applied; a refusal for the instance's state (a backup that
+/// just started) is retried until the step's deadline.
+async fn modify_instance(
+    ctx: &StepContext,
+    identifier: &str,
+    observed: &DbInstance,
+    mut change: DbModification,
+) -> Result<()> {
+    if observed.status == rds::STORAGE_OPTIMIZATION {
+        if let Some(storage) = change.take_storage_change() {
+            tracing::info!(db_instance = %identifier, allocated_storage = storage, "storage change waits for the storage optimisation to end");
+            ctx.update_state(|state| {
+                state.warn(
+                    "The database storage change waits",
+                    storage_waits_detail(identifier, observed.allocated_storage, storage),
+                )
+            });
+        }
+    }
+    if change.is_empty() {
+        return Ok(());
+    }
+    tracing::info!(db_instance = %identifier, "modifying DB instance");
+    crate::wait::retrying(
+        ctx.bounds(),
+        &format!("modify DB instance {identifier}"),
+        rds::is_invalid_state,
+        || rds::modify_db_instance(&ctx.clients, identifier, &change),
+    )
+    .await
+}
+
+/// The warning of a storage change held back by storage optimisation.
+pub fn storage_waits_detail(identifier: &str, current: i64, wanted: i64) -> String {
+    format!(
+        "DB instance {identifier} is optimising its previous storage change (storage-optimization, which can last up to 6 hours on AWS), and RDS refuses another storage change meanwhile. The other database changes were applied; allocated_storage stays at {current} GiB, and the change to {wanted} GiB is planned again: apply once the optimisation has ended."
+    )
 }
 
 async fn create_instance(
@@ -297,8 +361,24 @@ async fn delete_instance(ctx: &Arc<StepContext>) -> Result<()> {
     if db.deletion_protection || ctx.spec().database.deletion_protection {
         return Err(protected_refusal(&identifier));
     }
+    // RDS refuses a delete (and a final snapshot) while the instance is creating, modifying,
+    // backing up...: wait that out, and retry a refusal that races a new transition.
+    if !rds::accepts_delete(&db.status) {
+        tracing::info!(db_instance = %identifier, status = %db.status, "waiting for the DB instance to accept its delete");
+    }
+    let Some(db) = rds::wait_db_instance_deletable(&ctx.clients, ctx.bounds(), &identifier).await?
+    else {
+        ctx.forget(logical::DB_INSTANCE);
+        return Ok(());
+    };
     if db.status != "deleting" {
-        let snapshot = delete_taking_final_snapshot(ctx, &identifier).await?;
+        let snapshot = crate::wait::retrying(
+            ctx.bounds(),
+            &format!("delete DB instance {identifier}"),
+            rds::is_invalid_state,
+            || delete_taking_final_snapshot(ctx, &identifier),
+        )
+        .await?;
         tracing::info!(db_instance = %identifier, final_snapshot = ?snapshot, "deleting DB instance");
     }
     rds::wait_db_instance_deleted(&ctx.clients, ctx.bounds(), &identifier).await?;
@@ -395,7 +475,13 @@ pub async fn refresh(ctx: &StepContext) -> Result<()> {
     if let Some(db) = db {
         ctx.record(logical::DB_INSTANCE, &identifier);
         record_endpoint(ctx, &db);
-        ctx.update_state(|state| observe_database(&mut state.spec.database, &db));
+        ctx.update_state(|state| {
+            if runs_newer_engine(&db, &state.spec.database) {
+                let detail = newer_engine_detail(&db, &state.spec.database.engine_version);
+                state.warn(NEWER_ENGINE_SUMMARY, detail);
+            }
+            observe_database(&mut state.spec.database, &db)
+        });
         tag_sync::observe_against(ctx, &db.tags, &instance_tags(ctx, &identifier));
     }
     Ok(())
@@ -413,11 +499,22 @@ fn prior_regional_arn(ctx: &StepContext) -> Option<&str> {
     .find(|id| id.starts_with("arn:"))
 }
 
+const NEWER_ENGINE_SUMMARY: &str = "The database runs a newer engine than configured";
+
+/// The warning of an engine AWS (or someone) upgraded past the configured version.
+pub fn newer_engine_detail(db: &DbInstance, configured: &str) -> String {
+    format!(
+        "DB instance {} runs MySQL {}, newer than the configured engine_version {configured:?}. RDS cannot downgrade an instance, so the provider leaves it as it is and plans no change; set engine_version to {:?} (or its major.minor) to say so.",
+        db.identifier, db.engine_version, db.engine_version
+    )
+}
+
 /// Write what AWS reports into the spec, so the next plan shows (and repairs) the difference.
-/// The password cannot be read back; allocated storage may legitimately have grown.
+/// The password cannot be read back; allocated storage may legitimately have grown; an engine
+/// newer than the spec's is kept as configured (RDS cannot go back down).
 pub fn observe_database(spec: &mut DatabaseSpec, db: &DbInstance) {
     spec.instance_class = db.instance_class.clone();
-    if !engine_version_matches(&db.engine_version, &spec.engine_version) {
+    if engine_version::standing(&db.engine_version, &spec.engine_version) == Standing::Below {
         spec.engine_version = db.engine_version.clone();
     }
     if db.allocated_storage < spec.allocated_storage {

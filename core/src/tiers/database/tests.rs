@@ -14,6 +14,7 @@ fn observed() -> DbInstance {
         instance_class: spec.instance_class.clone(),
         engine: "mysql".into(),
         engine_version: "8.0.39".into(),
+        auto_minor_version_upgrade: true,
         allocated_storage: spec.allocated_storage,
         max_allocated_storage: Some(spec.max_allocated_storage),
         multi_az: spec.multi_az,
@@ -135,8 +136,55 @@ fn observation_reports_drift_but_not_autoscaled_storage() {
     observe_database(&mut spec, &db);
     assert_eq!(spec.instance_class, "db.m5.large");
     assert_eq!(spec.allocated_storage, 20);
-    assert_eq!(spec.engine_version, "8.4.3");
+    assert_eq!(
+        spec.engine_version, "8.0",
+        "a newer engine is kept as configured: RDS cannot go back down"
+    );
+    let mut newer = DatabaseSpec {
+        engine_version: "8.4".into(),
+        ..DatabaseSpec::default()
+    };
+    db.engine_version = "8.0.39".into();
+    observe_database(&mut newer, &db);
+    assert_eq!(
+        newer.engine_version, "8.0.39",
+        "an older engine shows as drift"
+    );
     let mut same = DatabaseSpec::default();
     observe_database(&mut same, &observed());
     assert_eq!(same, DatabaseSpec::default());
+}
+
+#[test]
+fn a_pinned_version_turns_auto_minor_upgrades_off_and_a_newer_engine_stays() {
+    let pinned = DatabaseSpec {
+        engine_version: "8.0.35".into(),
+        ..DatabaseSpec::default()
+    };
+    let mut db = observed();
+    db.engine_version = "8.0.35".into();
+    let change = modification_for(&db, &pinned, "sg-db", None);
+    assert_eq!(change.auto_minor_version_upgrade, Some(false));
+    assert_eq!(change.engine_version, None);
+    db.engine_version = "8.0.40".into();
+    db.auto_minor_version_upgrade = false;
+    let change = modification_for(&db, &pinned, "sg-db", None);
+    assert!(change.is_empty(), "never sent back down: {change:?}");
+    assert!(runs_newer_engine(&db, &pinned));
+    assert!(newer_engine_detail(&db, "8.0.35").contains("runs MySQL 8.0.40"));
+    db.engine_version = "8.0.30".into();
+    let change = modification_for(&db, &pinned, "sg-db", None);
+    assert_eq!(change.engine_version.as_deref(), Some("8.0.35"));
+}
+
+#[test]
+fn storage_optimisation_holds_back_only_the_storage_change() {
+    let mut change = DbModification {
+        allocated_storage: Some(40),
+        password: Some(Secret::new("n3w-password")),
+        ..DbModification::default()
+    };
+    assert_eq!(change.take_storage_change(), Some(40));
+    assert!(change.password.is_some() && !change.is_empty());
+    assert!(storage_waits_detail("blog-db", 30, 40).contains("stays at 30 GiB"));
 }

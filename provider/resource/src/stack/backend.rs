@@ -208,6 +208,14 @@ the resource before applying.";
     diagnostic
 }
 
+/// The warnings an apply or a read raised, as Terraform shows them.
+fn warning_diagnostics(state: &StackState) -> impl Iterator<Item = Diagnostic> + '_ {
+    state
+        .warnings
+        .iter()
+        .map(|w| Diagnostic::warning(w.summary.clone(), w.detail.clone()))
+}
+
 /// The core's view of a Terraform state value.
 fn state_from_value(value: &Value, spec: StackSpec, private: &[u8]) -> StackState {
     StackState {
@@ -215,6 +223,7 @@ fn state_from_value(value: &Value, spec: StackSpec, private: &[u8]) -> StackStat
         resources: string_map_from(value.attr("resources")),
         outputs: outputs_from_value(value),
         secrets: secrets_from_private(private),
+        warnings: Vec::new(),
     }
 }
 
@@ -310,6 +319,7 @@ impl ProviderBackend for WordpressProvider {
         match engine.read(&prior).await {
             Ok(None) => response.new_state = Value::Null,
             Ok(Some(observed)) => {
+                response.diagnostics.extend(warning_diagnostics(&observed));
                 let observed_value = convert::state_value(&observed, &Value::Null);
                 response.new_state =
                     planning::overlay_observed(&self.resource, &req.current_state, &observed_value);
@@ -398,6 +408,7 @@ impl ProviderBackend for WordpressProvider {
             response.diagnostics.push(stack_diagnostic(error));
             return response;
         }
+        response.diagnostics.extend(warning_diagnostics(&state));
         let actual = convert::state_value(&state, req.planned_state.attr("timeouts"));
         response.new_state = planning::fill_unknowns(&req.planned_state, &actual);
         response.private = private_bytes(&state.secrets);

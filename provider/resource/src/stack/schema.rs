@@ -262,8 +262,14 @@ fn wordpress() -> BlockDef {
     BlockDef {
         name: "wordpress",
         nesting: Nesting::Group,
-        description: "The WordPress instances (Docker on Amazon Linux 2023). Changes roll out as a \
-new launch template version and an instance refresh.",
+        description: "The WordPress instances (Docker on Amazon Linux 2023). A change of image, \
+instance type, AMI, key pair or configuration rolls out as a new launch template version and an \
+instance refresh that launches replacements before terminating (at least 90% of the capacity \
+stays healthy, up to 200% runs meanwhile), skips instances already on the new version and rolls \
+back automatically if it fails. Apply waits for the refresh to end, logging its progress, and \
+fails with AWS's reason when it ends Failed, Cancelled, RollbackSuccessful or RollbackFailed (the \
+group then still runs the previous version; apply again to retry). A refresh someone else started \
+is awaited first.",
         attributes: vec![
             defaulted("image", Str, Default::Str(d::WORDPRESS_IMAGE), "Docker image of WordPress."),
             defaulted("instance_type", Str, Default::Str(d::WORDPRESS_INSTANCE_TYPE), "EC2 instance type of the WordPress instances."),
@@ -283,7 +289,10 @@ fn autoscaling() -> BlockDef {
     BlockDef {
         name: "autoscaling",
         nesting: Nesting::Group,
-        description: "Size and scaling of the Auto Scaling group.",
+        description: "Size and scaling of the Auto Scaling group. Create and every update end only \
+once `min_size` instances are InService and healthy in the load balancer's target group; while \
+waiting the provider reads the group's scaling activities, and when launches keep failing (no \
+capacity, a bad AMI, a bad profile) the apply fails with AWS's own status message.",
         attributes: vec![
             defaulted("min_size", Number, Default::Int(d::MIN_SIZE), "Minimum number of instances."),
             defaulted("max_size", Number, Default::Int(d::MAX_SIZE), "Maximum number of instances."),
@@ -325,7 +334,7 @@ fn database() -> BlockDef {
                 "engine_version",
                 Str,
                 Default::Str(d::DB_ENGINE_VERSION),
-                "MySQL engine version.",
+                "MySQL engine version: a major.minor such as `8.0` or `8.4` keeps RDS's automatic minor upgrades on; a full version such as `8.0.35` pins it and turns them off. A newer version already running (an upgrade made outside Terraform) is kept, never downgraded: the plan shows no change and a warning names it.",
             ),
             defaulted(
                 "allocated_storage",

@@ -72,6 +72,12 @@ pub struct FaultConfig {
     pub quotas: Option<QuotasConfig>,
 }
 
+fn take_preset<T: Clone>(mine: &mut Option<T>, theirs: &Option<T>) {
+    if theirs.is_some() {
+        mine.clone_from(theirs);
+    }
+}
+
 /// One fault on a chosen call: e.g. fail the first CreateNatGateway with a non-retryable error
 /// to stop an apply at that step.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -184,6 +190,35 @@ pub struct PendingConfig {
 }
 
 impl FaultConfig {
+    /// The AWS-behaviour presets switched on, by their names in the JSON.
+    pub fn presets_on(&self) -> Vec<&'static str> {
+        [
+            ("iam_propagation", self.iam_propagation.is_some()),
+            ("instances", self.instances.is_some()),
+            ("launch_failures", self.launch_failures.is_some()),
+            ("rds_states", self.rds_states.is_some()),
+            ("instance_refresh", self.instance_refresh.is_some()),
+            ("efs_update", self.efs_update.is_some()),
+            ("quotas", self.quotas.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(name, on)| on.then_some(name))
+        .collect()
+    }
+
+    /// This config's faults with every AWS-behaviour preset `other` switches on (e.g. a fault
+    /// mix with configs/aws-realistic.json's presets).
+    pub fn with_presets_of(mut self, other: &FaultConfig) -> FaultConfig {
+        take_preset(&mut self.iam_propagation, &other.iam_propagation);
+        take_preset(&mut self.instances, &other.instances);
+        take_preset(&mut self.launch_failures, &other.launch_failures);
+        take_preset(&mut self.rds_states, &other.rds_states);
+        take_preset(&mut self.instance_refresh, &other.instance_refresh);
+        take_preset(&mut self.efs_update, &other.efs_update);
+        take_preset(&mut self.quotas, &other.quotas);
+        self
+    }
+
     /// Parse and validate JSON.
     pub fn from_json(text: &str) -> Result<FaultConfig, ConfigError> {
         let config: FaultConfig = serde_json::from_str(text)?;

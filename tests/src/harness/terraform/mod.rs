@@ -73,7 +73,7 @@ pub struct TerraformDir {
     dir: PathBuf,
     terraform: PathBuf,
     endpoint: String,
-    moto_log: PathBuf,
+    aws_log: Option<PathBuf>,
     env: Vec<(String, String)>,
     timeout: Duration,
 }
@@ -91,6 +91,25 @@ impl TerraformDir {
         moto: &Moto,
         endpoint: &str,
     ) -> Result<TerraformDir, HarnessError> {
+        let mut env = moto.aws_env();
+        for (key, value) in env.iter_mut() {
+            if key == "AWS_ENDPOINT_URL" {
+                *value = endpoint.to_string();
+            }
+        }
+        TerraformDir::with_aws_env(test, env, endpoint, Some(moto.log_path().to_path_buf()))
+    }
+
+    /// A fresh directory whose Terraform gets exactly `aws_env` (credentials, region, endpoint)
+    /// on top of the harness's own variables: a moto server's, or a real account's. `endpoint` is
+    /// what [`TerraformDir::provider_hcl`] writes (empty for real AWS); `aws_log` is named when a
+    /// failing test keeps its directory.
+    pub fn with_aws_env(
+        test: &str,
+        aws_env: Vec<(String, String)>,
+        endpoint: &str,
+        aws_log: Option<PathBuf>,
+    ) -> Result<TerraformDir, HarnessError> {
         let root = workspace_root();
         let terraform = root.join(".tools").join("bin").join("terraform");
         if !terraform.is_file() {
@@ -104,12 +123,7 @@ impl TerraformDir {
         let provider_dir = provider_dir(&dir)?;
         let cli_config = dir.join("terraformrc");
         write(&cli_config, &cli_config_text(&provider_dir))?;
-        let mut env = moto.aws_env();
-        for (key, value) in env.iter_mut() {
-            if key == "AWS_ENDPOINT_URL" {
-                *value = endpoint.to_string();
-            }
-        }
+        let mut env = aws_env;
         env.extend(
             [
                 ("TF_CLI_CONFIG_FILE", cli_config.display().to_string()),
@@ -123,7 +137,7 @@ impl TerraformDir {
             dir,
             terraform,
             endpoint: endpoint.to_string(),
-            moto_log: moto.log_path().to_path_buf(),
+            aws_log,
             env,
             timeout: command_timeout(),
         })
@@ -148,6 +162,11 @@ impl TerraformDir {
     /// The `terraform` + `provider` blocks for this test's moto; prepend them to resources.
     pub fn provider_hcl(&self) -> String {
         provider_hcl(&self.endpoint)
+    }
+
+    /// Write one file (e.g. `terraform.tfvars`) into the directory.
+    pub fn write_file(&self, name: &str, text: &str) -> Result<(), HarnessError> {
+        write(&self.dir.join(name), text)
     }
 
     /// Write `main.tf` as given (the caller includes the provider block).
@@ -288,11 +307,10 @@ impl Drop for TerraformDir {
     fn drop(&mut self) {
         // Keep a failed test's directory for inspection; tidy up after a passing one.
         if std::thread::panicking() {
-            eprintln!(
-                "e2e: kept the Terraform work dir {} and moto's log {}",
-                self.dir.display(),
-                self.moto_log.display()
-            );
+            eprintln!("e2e: kept the Terraform work dir {}", self.dir.display());
+            if let Some(log) = &self.aws_log {
+                eprintln!("e2e: moto's log is {}", log.display());
+            }
         } else if std::env::var_os("E2E_KEEP_DIRS").is_none() {
             let _ = std::fs::remove_dir_all(&self.dir);
         }
@@ -378,11 +396,20 @@ fn explicit_provider_dir(binary: PathBuf, work_dir: &Path) -> Result<PathBuf, Ha
 }
 
 /// `<target>/<profile>`: integration test binaries run from `<target>/<profile>/deps/`.
+/// A runner binary (`src/bin/`) sits in `<target>/debug` beside the provider; a test binary one
+/// level down, in `<target>/debug/deps`.
 fn build_profile_dir() -> PathBuf {
-    std::env::current_exe()
+    let exe_dir = std::env::current_exe()
         .ok()
-        .and_then(|exe| Some(exe.parent()?.parent()?.to_path_buf()))
-        .unwrap_or_else(|| workspace_root().join("target").join("debug"))
+        .and_then(|exe| Some(exe.parent()?.to_path_buf()));
+    match exe_dir {
+        Some(dir) if dir.join(PROVIDER_BINARY).is_file() => dir,
+        Some(dir) => dir
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| workspace_root().join("target").join("debug")),
+        None => workspace_root().join("target").join("debug"),
+    }
 }
 
 fn command_timeout() -> Duration {

@@ -9,11 +9,19 @@ use crate::workspace_root;
 
 use super::RunError;
 
-/// `tests/proxy/configs/faults-10pct.json` with `seed`.
+/// The fault mix every run draws from.
+pub const FAULTS_FILE: &str = "tests/proxy/configs/faults-10pct.json";
+/// Where the AWS behaviours moto lacks come from (instances booting, IAM propagating late, RDS
+/// states, instance refreshes...): every run plays them on top of the faults.
+pub const PRESETS_FILE: &str = "tests/proxy/configs/aws-realistic.json";
+
+/// [`FAULTS_FILE`] with `seed`, and [`PRESETS_FILE`]'s AWS-behaviour presets on.
 pub fn faults_config(seed: u64) -> Result<FaultConfig, RunError> {
-    let path = workspace_root().join("tests/proxy/configs/faults-10pct.json");
-    let mut config = FaultConfig::from_file(&path)
-        .map_err(|e| RunError::Setup(format!("{}: {e}", path.display())))?;
+    let read = |file: &str| {
+        let path = workspace_root().join(file);
+        FaultConfig::from_file(&path).map_err(|e| RunError::Setup(format!("{}: {e}", path.display())))
+    };
+    let mut config = read(FAULTS_FILE)?.with_presets_of(&read(PRESETS_FILE)?);
     config.seed = seed;
     Ok(config)
 }

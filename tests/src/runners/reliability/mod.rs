@@ -2,7 +2,9 @@
 //! runs, `target/reliability.md`) and the seeded CI subset (`tests/tests/reliability.rs`).
 //!
 //! - **Fault run**: apply a realistic stack (bastion, DNS, two or three zones, a NAT gateway per
-//!   zone) through the fault proxy with `configs/faults-10pct.json` reseeded per run; then a
+//!   zone) through the fault proxy with `configs/faults-10pct.json` reseeded per run and the
+//!   AWS-behaviour presets of `configs/aws-realistic.json` on (instances that boot, IAM that
+//!   propagates late, RDS states, instance refreshes: [`FAULTS_FILE`], [`PRESETS_FILE`]); then a
 //!   plan must be empty, moto must hold exactly the objects the configuration asks for (counted
 //!   directly, not through the proxy), destroy must succeed and leave nothing tagged.
 //! - **Kill run**: the same stack, the provider SIGKILLed (alone, or with Terraform) after a
@@ -21,7 +23,10 @@ use std::time::Duration;
 
 use crate::inspect::InspectError;
 
-pub use faults::{calls_since, drop_after_each, faults_config, kill_config, write_operations};
+pub use faults::{
+    calls_since, drop_after_each, faults_config, kill_config, write_operations, FAULTS_FILE,
+    PRESETS_FILE,
+};
 pub use jobs::{run_all, run_jobs, Job, Options, DEFAULT_TYPICAL_CALLS};
 pub use report::{diagnostic_detail, Figure, Report};
 pub use run::{fault_run, kill_point, kill_run, run_scenario, KillPoint, RunRecord, Scenario};

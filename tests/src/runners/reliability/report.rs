@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::harness::terraform::TfOutput;
 
-use super::faults::fault_breakdown;
+use super::faults::{fault_breakdown, faults_config, FAULTS_FILE, PRESETS_FILE};
 use super::jobs::Options;
 use super::run::RunRecord;
 
@@ -89,11 +89,14 @@ impl Report {
     /// The summary table and one row per run, in Markdown.
     pub fn markdown(&self) -> String {
         let mut text = String::from("# Reliability\n\n");
+        let presets = faults_config(self.options.seed)
+            .map(|c| c.presets_on().join(", "))
+            .unwrap_or_else(|e| format!("unknown ({e})"));
         let _ = writeln!(
             text,
             "{} fault runs + {} kill runs, seeds from {}, {} at a time. Stack: bastion, DNS, \
-             2-3 zones, a NAT gateway per zone; proxy: tests/proxy/configs/faults-10pct.json \
-             reseeded per run.\n",
+             2-3 zones, a NAT gateway per zone; proxy: {FAULTS_FILE} reseeded per run, with \
+             the AWS-behaviour presets of {PRESETS_FILE} on: {presets}.\n",
             self.options.fault_runs, self.options.kill_runs, self.options.seed, self.options.jobs
         );
         text.push_str("| figure | measured | target | met |\n| --- | --- | --- | --- |\n");

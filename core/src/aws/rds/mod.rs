@@ -4,26 +4,24 @@ use std::collections::BTreeMap;
 
 use aws_sdk_rds::types::{DbInstance as SdkDbInstance, DbSubnetGroup as SdkDbSubnetGroup};
 
-use crate::aws::not_found::{none_if_not_found, ok_if_not_found, wait_until_gone};
+use crate::aws::not_found::{none_if_not_found, ok_if_not_found};
 use crate::aws::tags::{retag_with, sdk_tags, tag_map};
 use crate::aws::{Clients, SendFor};
-use crate::error::Result;
+use crate::engine_version;
+use crate::error::{Result, StackError};
 use crate::spec::Secret;
-use crate::wait::{self, Bounds, Poll};
+
+mod states;
+
+pub use states::{
+    accepts_changes, accepts_delete, is_invalid_state, start_db_instance,
+    wait_db_instance_available, wait_db_instance_deletable, wait_db_instance_deleted,
+    STORAGE_OPTIMIZATION,
+};
 
 const ENGINE: &str = "mysql";
 /// gp3: baseline 3000 IOPS whatever the size, and storage autoscaling works with it.
 const STORAGE_TYPE: &str = "gp3";
-
-/// RDS states an instance never leaves by itself: waiting longer will not help.
-const TERMINAL_STATES: [&str; 6] = [
-    "failed",
-    "incompatible-parameters",
-    "incompatible-network",
-    "incompatible-restore",
-    "inaccessible-encryption-credentials",
-    "storage-full",
-];
 
 /// What the core needs to know of a DB instance.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +32,7 @@ pub struct DbInstance {
     pub instance_class: String,
     pub engine: String,
     pub engine_version: String,
+    pub auto_minor_version_upgrade: bool,
     pub allocated_storage: i64,
     /// `None` when storage autoscaling is off.
     pub max_allocated_storage: Option<i64>,
@@ -86,6 +85,7 @@ pub struct DbInstanceRequest<'a> {
 pub struct DbModification {
     pub instance_class: Option<String>,
     pub engine_version: Option<String>,
+    pub auto_minor_version_upgrade: Option<bool>,
     pub allocated_storage: Option<i64>,
     pub max_allocated_storage: Option<i64>,
     pub multi_az: Option<bool>,
@@ -98,6 +98,12 @@ pub struct DbModification {
 impl DbModification {
     pub fn is_empty(&self) -> bool {
         *self == DbModification::default()
+    }
+
+    /// Take the storage change out of this modification: RDS refuses one while the previous
+    /// storage change is being optimised, but applies everything else meanwhile.
+    pub fn take_storage_change(&mut self) -> Option<i64> {
+        self.allocated_storage.take()
     }
 }
 
@@ -121,6 +127,7 @@ fn instance_from(db: &SdkDbInstance) -> DbInstance {
         instance_class: db.db_instance_class().unwrap_or_default().to_string(),
         engine: db.engine().unwrap_or_default().to_string(),
         engine_version: db.engine_version().unwrap_or_default().to_string(),
+        auto_minor_version_upgrade: db.auto_minor_version_upgrade().unwrap_or(true),
         allocated_storage: to_i64(db.allocated_storage()),
         max_allocated_storage: db.max_allocated_storage().map(i64::from),
         multi_az: db.multi_az().unwrap_or(false),
@@ -234,13 +241,13 @@ pub async fn create_db_instance(
         .db_subnet_group_name(request.subnet_group)
         .set_vpc_security_group_ids(Some(request.security_group_ids.to_vec()))
         .copy_tags_to_snapshot(true)
-        .auto_minor_version_upgrade(true)
+        .auto_minor_version_upgrade(engine_version::auto_minor_upgrades(request.engine_version))
         .set_tags(Some(sdk_tags(request.tags)?))
         .send()
         .for_object(request.identifier)
         .await?;
     output.db_instance().map(instance_from).ok_or_else(|| {
-        crate::error::StackError::Internal(format!(
+        StackError::Internal(format!(
             "CreateDBInstance {} returned no instance",
             request.identifier
         ))
@@ -264,6 +271,7 @@ pub async fn modify_db_instance(
         .set_db_instance_class(change.instance_class.clone())
         .set_engine_version(change.engine_version.clone())
         .set_allow_major_version_upgrade(change.engine_version.as_ref().map(|_| true))
+        .set_auto_minor_version_upgrade(change.auto_minor_version_upgrade)
         .set_allocated_storage(change.allocated_storage.map(i32_of))
         .set_max_allocated_storage(change.max_allocated_storage.map(i32_of))
         .set_multi_az(change.multi_az)
@@ -327,58 +335,6 @@ pub async fn delete_snapshot(clients: &Clients, snapshot_identifier: &str) -> Re
         Ok(_) => Ok(()),
         Err(e) => ok_if_not_found(e),
     }
-}
-
-fn status_poll(db: DbInstance) -> Poll<DbInstance> {
-    match db.status.as_str() {
-        "available" => Poll::Ready(db),
-        state if TERMINAL_STATES.contains(&state) => Poll::Failed(state.to_string()),
-        state => Poll::Pending(state.to_string()),
-    }
-}
-
-/// What a waiter reports for an instance AWS does not list yet (eventual consistency).
-const NOT_VISIBLE: &str = "not visible yet";
-
-/// Wait until the instance is `available` (creating, modifying and backing-up are not).
-pub async fn wait_db_instance_available(
-    clients: &Clients,
-    bounds: &Bounds,
-    identifier: &str,
-) -> Result<DbInstance> {
-    wait::until_expecting(
-        bounds,
-        &format!("DB instance {identifier}"),
-        "available",
-        // Creating takes many minutes; modifying, backing up and the like a few.
-        |state| match state {
-            "creating" | NOT_VISIBLE => Some(wait::usual::DB_INSTANCE_CREATED),
-            _ => Some(wait::usual::DB_INSTANCE_MODIFIED),
-        },
-        || async {
-            Ok(match describe_db_instance(clients, identifier).await? {
-                Some(db) => status_poll(db),
-                None => Poll::Pending(NOT_VISIBLE.to_string()),
-            })
-        },
-    )
-    .await
-}
-
-/// Wait until the instance no longer exists.
-pub async fn wait_db_instance_deleted(
-    clients: &Clients,
-    bounds: &Bounds,
-    identifier: &str,
-) -> Result<()> {
-    wait_until_gone(
-        bounds,
-        wait::usual::DB_INSTANCE_DELETED,
-        &format!("DB instance {identifier}"),
-        || describe_db_instance(clients, identifier),
-        |db| Some(db.status),
-    )
-    .await
 }
 
 /// The ARN of the subnet group `group_name` in the partition, region and account of

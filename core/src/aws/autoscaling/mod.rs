@@ -1,25 +1,25 @@
-//! EC2 Auto Scaling: the group that runs the WordPress instances, its CPU target-tracking
-//! policy, and instance refreshes when the launch template changes.
+//! EC2 Auto Scaling: the group that runs the WordPress instances and its CPU target-tracking
+//! policy; waiting for its instances to serve ([`capacity`]) and replacing them when the
+//! launch template changes ([`refresh`]).
+
+pub mod capacity;
+pub mod refresh;
 
 use std::collections::BTreeMap;
 
 use aws_sdk_autoscaling::types::{
     AutoScalingGroup as SdkGroup, Filter, LaunchTemplateSpecification, MetricType,
-    PredefinedMetricSpecification, RefreshPreferences, Tag, TargetTrackingConfiguration,
+    PredefinedMetricSpecification, Tag, TargetTrackingConfiguration,
 };
 
-use aws_config::retry::RetryConfig;
-
-use crate::aws::call::aws_error;
 use crate::aws::not_found::{ok_if_not_found, wait_until_gone};
 use crate::aws::tags::tag_map;
 use crate::aws::{Clients, NoBlindResend, SendFor};
 use crate::error::Result;
-use crate::wait::{self, Bounds, Poll};
+use crate::wait::{self, Bounds};
 
 /// Instances count as healthy when the target group says so, not merely when EC2 does.
 pub const HEALTH_CHECK_TYPE: &str = "ELB";
-pub use crate::spec::REFRESH_MIN_HEALTHY_PERCENTAGE;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AutoScalingGroup {
@@ -321,33 +321,6 @@ pub async fn wait_group_deleted(clients: &Clients, bounds: &Bounds, name: &str) 
     .await
 }
 
-/// Wait until the group reports at least `min_size` instances.
-pub async fn wait_group_in_service(
-    clients: &Clients,
-    bounds: &Bounds,
-    name: &str,
-) -> Result<AutoScalingGroup> {
-    wait::until(
-        &bounds.expecting_by_default(wait::usual::GROUP_IN_SERVICE),
-        &format!("auto scaling group {name}"),
-        "in service",
-        || async {
-            Ok(match describe_group(clients, name).await? {
-                Some(group) if group.instance_ids.len() as i64 >= group.min_size => {
-                    Poll::Ready(group)
-                }
-                Some(group) => Poll::Pending(format!(
-                    "{} of {} instances",
-                    group.instance_ids.len(),
-                    group.min_size
-                )),
-                None => Poll::Pending("not visible yet".to_string()),
-            })
-        },
-    )
-    .await
-}
-
 /// Create or update the target-tracking policy keeping average CPU at `target_percent`.
 pub async fn put_cpu_target_policy(
     clients: &Clients,
@@ -407,63 +380,4 @@ pub async fn describe_policy(
                 target_value: tracking.and_then(|t| t.target_value()),
             }
         }))
-}
-
-/// Replace the group's instances with ones from its current template, keeping 90% healthy.
-/// Returns the refresh id, or `None` when the service does not offer instance refreshes
-/// (local emulators): the new template then applies to instances launched from now on.
-pub async fn start_instance_refresh(
-    clients: &Clients,
-    group: &str,
-    warmup_seconds: i64,
-) -> Result<Option<String>> {
-    let (result, call) = clients
-        .autoscaling
-        .start_instance_refresh()
-        .auto_scaling_group_name(group)
-        .preferences(
-            RefreshPreferences::builder()
-                .min_healthy_percentage(REFRESH_MIN_HEALTHY_PERCENTAGE)
-                .instance_warmup(i32_of(warmup_seconds))
-                .skip_matching(true)
-                .build(),
-        )
-        // One attempt: an endpoint without instance refreshes answers 500, which the SDK
-        // would retry with backoff; a real refusal is not transient either.
-        .customize()
-        .config_override(
-            aws_sdk_autoscaling::config::Builder::default().retry_config(RetryConfig::disabled()),
-        )
-        .send()
-        .named()
-        .await;
-    match result {
-        Ok(output) => Ok(output.instance_refresh_id().map(str::to_string)),
-        Err(e) => {
-            let bare_500 = e.raw_response().is_some_and(|r| r.status().as_u16() == 500);
-            let error = aws_error(call, group.to_string(), e);
-            if bare_500 && error.aws_code().is_none() {
-                // moto: HTTP 500 with an HTML page, no AWS error at all.
-                tracing::warn!(group, "instance refresh not offered by this endpoint");
-                return Ok(None);
-            }
-            match error.aws_code() {
-                // One is already running: it will pick the latest template version anyway.
-                Some("InstanceRefreshInProgress") => Ok(None),
-                Some(code) if is_unsupported(code) => {
-                    tracing::warn!(group, error = %error, "instance refresh not offered by this endpoint");
-                    Ok(None)
-                }
-                _ => Err(error),
-            }
-        }
-    }
-}
-
-/// Codes an endpoint gives for an operation it does not implement.
-fn is_unsupported(code: &str) -> bool {
-    matches!(
-        code,
-        "InvalidAction" | "NotImplemented" | "UnsupportedOperation"
-    )
 }
