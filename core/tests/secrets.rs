@@ -325,7 +325,8 @@ async fn the_password_lives_in_a_secret_only_the_app_role_reads_and_destroy_remo
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn drift_is_seen_and_repaired_and_a_new_password_rolls_a_new_template_version() {
-    let w = support::world().await;
+    // The new template version is rolled out by an instance refresh, which moto lacks.
+    let w = support::world_with_quick_refreshes().await;
     let clients = clients_for(&w).await;
     let state = apply(&w, &spec("drift"), None).await;
     let arn = resource(&state, logical::APP_SECRET);

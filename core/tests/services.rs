@@ -1165,11 +1165,7 @@ async fn clients_for(w: &support::World) -> Clients {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn changes_apply_in_place_new_template_version_https_listeners_and_dns_removal() {
     // The new template version is rolled out by an instance refresh, which moto lacks.
-    let refreshes = r#"{"instance_refresh": {"pending_ms": 0, "duration_ms": 200}}"#;
-    let w = support::world_through_proxy(
-        stack_tests::FaultConfig::from_json(refreshes).expect("a proxy config"),
-    )
-    .await;
+    let w = support::world_with_quick_refreshes().await;
     let clients = clients_for(&w).await;
     let zone = hosted_zone(&clients, "example.com").await;
     let first = apply_ok(&w, &full_spec(&zone), None).await;

@@ -89,7 +89,14 @@ async fn a_good_stack_passes_every_step_and_leaves_nothing() {
     let site_arg = site.to_string();
     let output = world.acceptance(
         true,
-        &["--name", "acc-good", "--site-address", &site_arg, "--site-patience", "20s"],
+        &[
+            "--name",
+            "acc-good",
+            "--site-address",
+            &site_arg,
+            "--site-patience",
+            "20s",
+        ],
     );
     let report = text(&output);
     assert_eq!(output.status.code(), Some(0), "{report}");
@@ -119,15 +126,29 @@ async fn a_site_that_is_not_wordpress_fails_the_run_which_still_cleans_up() {
     let site_arg = site.to_string();
     let output = world.acceptance(
         true,
-        &["--name", "acc-apache", "--site-address", &site_arg, "--site-patience", "3s"],
+        &[
+            "--name",
+            "acc-apache",
+            "--site-address",
+            &site_arg,
+            "--site-patience",
+            "3s",
+        ],
     );
     let report = text(&output);
     assert_eq!(output.status.code(), Some(1), "{report}");
     assert!(report.contains("FAIL site"), "{report}");
-    assert!(report.contains("It works!"), "the last answer is shown\n{report}");
+    assert!(
+        report.contains("It works!"),
+        "the last answer is shown\n{report}"
+    );
     assert!(report.contains("ok   destroy"), "{report}");
     assert!(report.contains("verdict: FAILED"), "{report}");
-    let left = world.aws.tagged_objects("acc-apache").await.expect("census");
+    let left = world
+        .aws
+        .tagged_objects("acc-apache")
+        .await
+        .expect("census");
     AwsInspector::assert_none_left(&left, "acc-apache");
 }
 
@@ -151,7 +172,10 @@ async fn the_sweep_removes_a_stack_terraform_lost_track_of() {
     let output = world.acceptance(true, &["--sweep-only", "--name", "acc-lost"]);
     let report = text(&output);
     assert_eq!(output.status.code(), Some(0), "{report}");
-    assert!(report.contains("swept acc-lost through the provider"), "{report}");
+    assert!(
+        report.contains("swept acc-lost through the provider"),
+        "{report}"
+    );
     let left = world.aws.tagged_objects("acc-lost").await.expect("census");
     AwsInspector::assert_none_left(&left, "acc-lost");
 }
@@ -163,5 +187,8 @@ async fn without_the_opt_in_it_refuses_and_creates_nothing() {
     let report = text(&output);
     assert_eq!(output.status.code(), Some(2), "{report}");
     assert!(report.contains("set WORDPRESS_ACC=1"), "{report}");
-    assert!(world.proxy.stats().total_calls() == 0, "no AWS call was made\n{report}");
+    assert!(
+        world.proxy.stats().total_calls() == 0,
+        "no AWS call was made\n{report}"
+    );
 }

@@ -13,7 +13,7 @@ use service_support::{
 };
 use stack_tests::harness::terraform::TerraformDir;
 use stack_tests::inspect::{ec2_tag, AwsInspector};
-use stack_tests::{workspace_root, Moto};
+use stack_tests::{workspace_root, FaultConfig, FaultProxy, Moto};
 
 fn example_dir(moto: &Moto, example: &str) -> TerraformDir {
     let tf = TerraformDir::new(&format!("example-{example}"), moto).expect("dir");
@@ -290,7 +290,17 @@ async fn the_module_example_composes_two_stacks_and_feeds_one_into_the_other() {
 async fn the_ci_plan_review_script_summarises_an_update() {
     let moto = Moto::start_async().await.expect("moto starts");
     let aws = AwsInspector::for_moto(&moto).await;
-    let tf = example_dir(&moto, "ci-plan-review");
+    // The image change rolls the fleet by an instance refresh, an API moto lacks: the proxy plays it.
+    let refreshes = r#"{"instance_refresh": {"pending_ms": 0, "duration_ms": 200}}"#;
+    let proxy = FaultProxy::start(
+        &moto.endpoint(),
+        FaultConfig::from_json(refreshes).expect("a proxy config"),
+    )
+    .expect("proxy starts");
+    let tf = TerraformDir::with_endpoint("example-ci-plan-review", &moto, &proxy.endpoint())
+        .expect("dir");
+    tf.copy_configuration(&workspace_root().join("examples/ci-plan-review"))
+        .expect("copy the example");
     tf.apply().assert_success();
 
     let script = workspace_root().join("examples/ci-plan-review/plan-review.sh");
@@ -302,10 +312,7 @@ async fn the_ci_plan_review_script_summarises_an_update() {
             "max_size=6",
         ])
         .current_dir(tf.path())
-        .envs(moto.aws_env())
-        .env("TF_CLI_CONFIG_FILE", tf.path().join("terraformrc"))
-        .env("TF_IN_AUTOMATION", "1")
-        .env("CHECKPOINT_DISABLE", "1")
+        .envs(tf.env().iter().cloned())
         .env("TERRAFORM", workspace_root().join(".tools/bin/terraform"))
         .output()
         .expect("run plan-review.sh");

@@ -44,6 +44,13 @@ pub async fn world_through_proxy(faults: FaultConfig) -> World {
     world_with(Some(faults)).await
 }
 
+/// A world behind the proxy that plays only the instance-refresh API moto lacks, finishing each
+/// refresh quickly: for tests whose updates change the launch template.
+pub async fn world_with_quick_refreshes() -> World {
+    let refreshes = r#"{"instance_refresh": {"pending_ms": 0, "duration_ms": 200}}"#;
+    world_through_proxy(FaultConfig::from_json(refreshes).expect("a proxy config")).await
+}
+
 async fn world_with(faults: Option<FaultConfig>) -> World {
     set_fake_credentials();
     let moto = Moto::start_async().await.expect("moto starts");

@@ -344,6 +344,16 @@ impl AwsInspector {
     }
 }
 
+/// IAM's "no such entity": the object went away while the census was looking.
+fn is_no_such_entity<E: aws_sdk_iam::error::ProvideErrorMetadata>(
+    error: &aws_sdk_iam::error::SdkError<E>,
+) -> bool {
+    error
+        .as_service_error()
+        .and_then(|e| e.code())
+        .is_some_and(|code| code == "NoSuchEntity")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -453,14 +463,4 @@ mod tests {
             ]
         );
     }
-}
-
-/// IAM's "no such entity": the object went away while the census was looking.
-fn is_no_such_entity<E: aws_sdk_iam::error::ProvideErrorMetadata>(
-    error: &aws_sdk_iam::error::SdkError<E>,
-) -> bool {
-    error
-        .as_service_error()
-        .and_then(|e| e.code())
-        .is_some_and(|code| code == "NoSuchEntity")
 }

@@ -147,6 +147,12 @@ impl TerraformDir {
         &self.dir
     }
 
+    /// The environment every command gets (AWS credentials and endpoint, the CLI config): for a
+    /// script that runs Terraform itself in this directory.
+    pub fn env(&self) -> &[(String, String)] {
+        &self.env
+    }
+
     /// Also give every later command `key=value` (e.g. the provider's `WORDPRESS_HA_TIME_SCALE`).
     pub fn add_env(&mut self, key: &str, value: &str) {
         self.env.push((key.to_string(), value.to_string()));

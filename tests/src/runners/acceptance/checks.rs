@@ -29,7 +29,11 @@ pub struct Expectations {
 }
 
 /// Check every tier; a failed look-up is that tier's failure, never a panic.
-pub async fn check_tiers(aws: &AwsInspector, outputs: &Json, expect: &Expectations) -> Vec<TierCheck> {
+pub async fn check_tiers(
+    aws: &AwsInspector,
+    outputs: &Json,
+    expect: &Expectations,
+) -> Vec<TierCheck> {
     let mut checks = vec![
         TierCheck {
             tier: "network",
@@ -82,7 +86,10 @@ fn output_list(outputs: &Json, name: &str) -> Result<Vec<String>, String> {
     let items = output(outputs, name)?
         .as_array()
         .ok_or_else(|| format!("the `{name}` output is not a list"))?;
-    Ok(items.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+    Ok(items
+        .iter()
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect())
 }
 
 /// The id the stack recorded for one of its objects (the `resources` output).
@@ -114,7 +121,9 @@ async fn network(aws: &AwsInspector, outputs: &Json) -> Result<String, String> {
         .filter_map(|s| s.availability_zone())
         .collect();
     if zones.len() < 2 {
-        return Err(format!("private subnets of {vpc_id} span {zones:?}, not two zones"));
+        return Err(format!(
+            "private subnets of {vpc_id} span {zones:?}, not two zones"
+        ));
     }
     let nat_ids = output_list(outputs, "nat_gateway_ids")?;
     let nats = aws
@@ -130,12 +139,21 @@ async fn network(aws: &AwsInspector, outputs: &Json) -> Result<String, String> {
         .filter(|n| n.state().is_some_and(|s| s.as_str() == "available"))
         .count();
     if available != nat_ids.len() {
-        return Err(format!("{available} of {} NAT gateways available", nat_ids.len()));
+        return Err(format!(
+            "{available} of {} NAT gateways available",
+            nat_ids.len()
+        ));
     }
-    Ok(format!("{vpc_id} over {zones:?}, {available} NAT gateway(s) available"))
+    Ok(format!(
+        "{vpc_id} over {zones:?}, {available} NAT gateway(s) available"
+    ))
 }
 
-async fn load_balancer(aws: &AwsInspector, outputs: &Json, min_size: usize) -> Result<String, String> {
+async fn load_balancer(
+    aws: &AwsInspector,
+    outputs: &Json,
+    min_size: usize,
+) -> Result<String, String> {
     let arn = owned(outputs, "load_balancer")?;
     let balancers = aws
         .elbv2
@@ -172,7 +190,9 @@ async fn load_balancer(aws: &AwsInspector, outputs: &Json, min_size: usize) -> R
         })
         .count();
     if healthy < min_size {
-        return Err(format!("{healthy} healthy target(s), fewer than min_size {min_size}"));
+        return Err(format!(
+            "{healthy} healthy target(s), fewer than min_size {min_size}"
+        ));
     }
     Ok(format!("active, {healthy} healthy target(s)"))
 }
@@ -187,10 +207,15 @@ async fn fleet(aws: &AwsInspector, outputs: &Json, min_size: usize) -> Result<St
     let in_service = group
         .instances()
         .iter()
-        .filter(|i| i.lifecycle_state().is_some_and(|s| s.as_str() == "InService"))
+        .filter(|i| {
+            i.lifecycle_state()
+                .is_some_and(|s| s.as_str() == "InService")
+        })
         .count();
     if in_service < min_size {
-        return Err(format!("{name}: {in_service} instance(s) InService, fewer than {min_size}"));
+        return Err(format!(
+            "{name}: {in_service} instance(s) InService, fewer than {min_size}"
+        ));
     }
     Ok(format!("{name}: {in_service} instance(s) InService"))
 }
@@ -210,10 +235,15 @@ async fn database(aws: &AwsInspector, outputs: &Json, multi_az: bool) -> Result<
         .ok_or_else(|| format!("DB instance {identifier} not found"))?;
     let status = db.db_instance_status().unwrap_or_default();
     if status != "available" {
-        return Err(format!("DB instance {identifier} is {status:?}, not available"));
+        return Err(format!(
+            "DB instance {identifier} is {status:?}, not available"
+        ));
     }
     if db.multi_az() != Some(multi_az) {
-        return Err(format!("DB instance {identifier}: MultiAZ is {:?}, configured {multi_az}", db.multi_az()));
+        return Err(format!(
+            "DB instance {identifier}: MultiAZ is {:?}, configured {multi_az}",
+            db.multi_az()
+        ));
     }
     Ok(format!("{identifier} available, MultiAZ {multi_az}"))
 }
@@ -242,11 +272,19 @@ async fn file_system(aws: &AwsInspector, outputs: &Json) -> Result<String, Strin
         .map(|t| t.subnet_id())
         .collect();
     let private = output_list(outputs, "private_subnet_ids")?;
-    let missing: Vec<&String> = private.iter().filter(|s| !served.contains(s.as_str())).collect();
+    let missing: Vec<&String> = private
+        .iter()
+        .filter(|s| !served.contains(s.as_str()))
+        .collect();
     if !missing.is_empty() {
-        return Err(format!("file system {id} has no available mount target in {missing:?}"));
+        return Err(format!(
+            "file system {id} has no available mount target in {missing:?}"
+        ));
     }
-    Ok(format!("{id} available, a mount target in each of {} private subnets", private.len()))
+    Ok(format!(
+        "{id} available, a mount target in each of {} private subnets",
+        private.len()
+    ))
 }
 
 async fn secret(aws: &AwsInspector, outputs: &Json) -> Result<String, String> {
@@ -260,9 +298,19 @@ async fn secret(aws: &AwsInspector, outputs: &Json) -> Result<String, String> {
     Ok(format!("{arn} exists"))
 }
 
-async fn record(aws: &AwsInspector, outputs: &Json, zone_id: &str, record_name: &str) -> Result<String, String> {
-    let alb = output_str(outputs, "alb_dns_name")?.trim_end_matches('.').to_lowercase();
-    let records = aws.alias_records(zone_id).await.map_err(|e| e.to_string())?;
+async fn record(
+    aws: &AwsInspector,
+    outputs: &Json,
+    zone_id: &str,
+    record_name: &str,
+) -> Result<String, String> {
+    let alb = output_str(outputs, "alb_dns_name")?
+        .trim_end_matches('.')
+        .to_lowercase();
+    let records = aws
+        .alias_records(zone_id)
+        .await
+        .map_err(|e| e.to_string())?;
     let wanted = record_name.trim_end_matches('.').to_lowercase();
     let target = records
         .iter()
@@ -271,7 +319,9 @@ async fn record(aws: &AwsInspector, outputs: &Json, zone_id: &str, record_name: 
         .ok_or_else(|| format!("no alias record {record_name} in zone {zone_id}"))?;
     // Route 53 answers alias targets with a `dualstack.` prefix.
     if target.trim_start_matches("dualstack.") != alb {
-        return Err(format!("{record_name} points at {target}, not the load balancer {alb}"));
+        return Err(format!(
+            "{record_name} points at {target}, not the load balancer {alb}"
+        ));
     }
     Ok(format!("{record_name} -> {alb}"))
 }

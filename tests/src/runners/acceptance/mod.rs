@@ -115,7 +115,13 @@ impl fmt::Display for AcceptanceReport {
                 Ok(text) => (true, text),
                 Err(text) => (false, text),
             };
-            writeln!(f, "  {} {:<10} {:>7.1}s  {text}", mark(ok), step.step, step.took.as_secs_f64())?;
+            writeln!(
+                f,
+                "  {} {:<10} {:>7.1}s  {text}",
+                mark(ok),
+                step.step,
+                step.took.as_secs_f64()
+            )?;
         }
         for tier in &self.tiers {
             let (ok, text) = match &tier.outcome {
@@ -127,15 +133,27 @@ impl fmt::Display for AcceptanceReport {
         let found: Vec<String> = self.sweep.found.iter().map(ToString::to_string).collect();
         let left: Vec<String> = self.sweep.left.iter().map(ToString::to_string).collect();
         if self.destroyed {
-            writeln!(f, "  {} sweep: left by destroy {found:?}", mark(found.is_empty()))?;
+            writeln!(
+                f,
+                "  {} sweep: left by destroy {found:?}",
+                mark(found.is_empty())
+            )?;
         } else {
             writeln!(f, "       sweep: found {found:?}")?;
         }
         for note in &self.sweep.notes {
             writeln!(f, "       {note}")?;
         }
-        writeln!(f, "  {} sweep: left after the sweep {left:?}", mark(left.is_empty()))?;
-        write!(f, "verdict: {}", if self.passed() { "PASSED" } else { "FAILED" })
+        writeln!(
+            f,
+            "  {} sweep: left after the sweep {left:?}",
+            mark(left.is_empty())
+        )?;
+        write!(
+            f,
+            "verdict: {}",
+            if self.passed() { "PASSED" } else { "FAILED" }
+        )
     }
 }
 
@@ -164,7 +182,11 @@ pub async fn run(options: &AcceptanceOptions) -> Result<AcceptanceReport, Accept
 
     let started = Instant::now();
     let applied = tf.apply();
-    if report.record("apply", started, tf_outcome(&applied.to_string(), applied.code == Some(0))) {
+    if report.record(
+        "apply",
+        started,
+        tf_outcome(&applied.to_string(), applied.code == Some(0)),
+    ) {
         let outputs = tf.outputs();
         await_site(options, &outputs, &mut report).await;
         let expect = Expectations {
@@ -177,11 +199,21 @@ pub async fn run(options: &AcceptanceOptions) -> Result<AcceptanceReport, Accept
 
     let started = Instant::now();
     let destroyed = tf.destroy();
-    report.record("destroy", started, tf_outcome(&destroyed.to_string(), destroyed.code == Some(0)));
+    report.record(
+        "destroy",
+        started,
+        tf_outcome(&destroyed.to_string(), destroyed.code == Some(0)),
+    );
     report.destroyed = true;
 
     let started = Instant::now();
-    report.sweep = sweep(&aws, &options.name, &options.region, options.endpoint.as_deref()).await;
+    report.sweep = sweep(
+        &aws,
+        &options.name,
+        &options.region,
+        options.endpoint.as_deref(),
+    )
+    .await;
     let swept = sweep_verdict(&report.sweep);
     report.record("sweep", started, swept);
     Ok(report)
@@ -196,7 +228,13 @@ pub async fn sweep_only(options: &AcceptanceOptions) -> Result<AcceptanceReport,
         ..AcceptanceReport::default()
     };
     let started = Instant::now();
-    report.sweep = sweep(&aws, &options.name, &options.region, options.endpoint.as_deref()).await;
+    report.sweep = sweep(
+        &aws,
+        &options.name,
+        &options.region,
+        options.endpoint.as_deref(),
+    )
+    .await;
     let swept = sweep_verdict(&report.sweep);
     report.record("sweep", started, swept);
     Ok(report)
@@ -212,8 +250,13 @@ fn sweep_verdict(sweep: &SweepReport) -> Result<String, String> {
 
 async fn await_site(options: &AcceptanceOptions, outputs: &Json, report: &mut AcceptanceReport) {
     let started = Instant::now();
-    let url = outputs["url"]["value"].as_str().unwrap_or_default().to_string();
-    let route = options.site_address.map_or(SiteRoute::Dns, SiteRoute::Fixed);
+    let url = outputs["url"]["value"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let route = options
+        .site_address
+        .map_or(SiteRoute::Dns, SiteRoute::Fixed);
     let outcome = match wait_for_wordpress(&url, route, options.site_patience).await {
         Ok(answer) => Ok(format!("{url} answered HTTP {} (WordPress)", answer.status)),
         Err(error) => Err(error.to_string()),
@@ -223,7 +266,12 @@ async fn await_site(options: &AcceptanceOptions, outputs: &Json, report: &mut Ac
 
 /// Terraform's verdict for the report: its last lines are enough to see why it failed.
 fn tf_outcome(output: &str, success: bool) -> Result<String, String> {
-    let tail: Vec<&str> = output.lines().rev().filter(|l| !l.trim().is_empty()).take(12).collect();
+    let tail: Vec<&str> = output
+        .lines()
+        .rev()
+        .filter(|l| !l.trim().is_empty())
+        .take(12)
+        .collect();
     let tail: Vec<&str> = tail.into_iter().rev().collect();
     if success {
         Ok(tail.last().copied().unwrap_or("done").to_string())
@@ -236,7 +284,11 @@ fn tf_outcome(output: &str, success: bool) -> Result<String, String> {
 fn terraform_dir(options: &AcceptanceOptions) -> Result<TerraformDir, AcceptanceError> {
     let mut env: Vec<(String, String)> = ACCOUNT_ENV
         .iter()
-        .filter_map(|key| std::env::var(key).ok().map(|value| (key.to_string(), value)))
+        .filter_map(|key| {
+            std::env::var(key)
+                .ok()
+                .map(|value| (key.to_string(), value))
+        })
         .collect();
     env.push(("AWS_REGION".into(), options.region.clone()));
     if let Some(endpoint) = &options.endpoint {
@@ -251,9 +303,14 @@ fn terraform_dir(options: &AcceptanceOptions) -> Result<TerraformDir, Acceptance
         None,
     )?;
     tf.copy_configuration(&workspace_root().join("examples").join("default"))?;
-    let mut vars = format!("name   = \"{}\"\nregion = \"{}\"\n", options.name, options.region);
+    let mut vars = format!(
+        "name   = \"{}\"\nregion = \"{}\"\n",
+        options.name, options.region
+    );
     if let Some((zone_id, record_name)) = &options.record {
-        vars.push_str(&format!("zone_id     = \"{zone_id}\"\nrecord_name = \"{record_name}\"\n"));
+        vars.push_str(&format!(
+            "zone_id     = \"{zone_id}\"\nrecord_name = \"{record_name}\"\n"
+        ));
     }
     tf.write_file("terraform.tfvars", &vars)?;
     Ok(tf)

@@ -26,10 +26,9 @@ impl SiteAnswer {
     /// WordPress's own answer: the installer redirect of a fresh site, or one of its pages.
     pub fn is_wordpress(&self) -> bool {
         let redirect = (300..400).contains(&self.status)
-            && self
-                .location
-                .as_deref()
-                .is_some_and(|l| l.contains("/wp-admin/install.php") || l.contains("/wp-login.php"));
+            && self.location.as_deref().is_some_and(|l| {
+                l.contains("/wp-admin/install.php") || l.contains("/wp-login.php")
+            });
         let page = self.status == 200
             && (self.body_start.contains("wp-content") || self.body_start.contains("WordPress"));
         redirect || page
@@ -76,13 +75,12 @@ pub async fn wait_for_wordpress(
         url: url.to_string(),
     })?;
     let started = Instant::now();
-    let mut last = "no answer yet".to_string();
     loop {
-        match get_once(&host, port, &path, route).await {
+        let last = match get_once(&host, port, &path, route).await {
             Ok(answer) if answer.is_wordpress() => return Ok(answer),
-            Ok(answer) => last = answer.summary(),
-            Err(error) => last = error,
-        }
+            Ok(answer) => answer.summary(),
+            Err(error) => error,
+        };
         if started.elapsed() >= patience {
             return Err(SiteError::NotWordPress {
                 url: url.to_string(),
@@ -95,7 +93,12 @@ pub async fn wait_for_wordpress(
 }
 
 /// One GET; the error is a sentence for the report (resolution, connection, protocol).
-async fn get_once(host: &str, port: u16, path: &str, route: SiteRoute) -> Result<SiteAnswer, String> {
+async fn get_once(
+    host: &str,
+    port: u16,
+    path: &str,
+    route: SiteRoute,
+) -> Result<SiteAnswer, String> {
     let address = match route {
         SiteRoute::Fixed(address) => address,
         SiteRoute::Dns => tokio::net::lookup_host((host, port))

@@ -19,7 +19,12 @@ pub struct SweepReport {
 }
 
 /// Remove everything tagged for `stack` in `region` (at `endpoint` when given).
-pub async fn sweep(aws: &AwsInspector, stack: &str, region: &str, endpoint: Option<&str>) -> SweepReport {
+pub async fn sweep(
+    aws: &AwsInspector,
+    stack: &str,
+    region: &str,
+    endpoint: Option<&str>,
+) -> SweepReport {
     let mut report = SweepReport::default();
     report.found = match aws.tagged_objects(stack).await {
         Ok(found) => found,
@@ -51,7 +56,12 @@ pub async fn sweep(aws: &AwsInspector, stack: &str, region: &str, endpoint: Opti
 }
 
 /// The provider's import (by tag) then destroy, without a final snapshot: a sweep leaves nothing.
-async fn destroy_through_provider(stack: &str, region: &str, endpoint: Option<&str>, notes: &mut Vec<String>) {
+async fn destroy_through_provider(
+    stack: &str,
+    region: &str,
+    endpoint: Option<&str>,
+    notes: &mut Vec<String>,
+) {
     let settings = AwsSettings {
         region: Some(region.to_string()),
         endpoint_url: endpoint.map(str::to_string),
@@ -74,8 +84,13 @@ async fn destroy_through_provider(stack: &str, region: &str, endpoint: Option<&s
     state.spec.database.skip_final_snapshot = true;
     state.spec.database.deletion_protection = false;
     match engine.destroy(&state, &CancellationToken::new()).await {
-        Ok(()) => notes.push(format!("swept {stack} through the provider's import and destroy")),
-        Err(failure) => notes.push(format!("the sweep's destroy of {stack} failed: {}", failure.error)),
+        Ok(()) => notes.push(format!(
+            "swept {stack} through the provider's import and destroy"
+        )),
+        Err(failure) => notes.push(format!(
+            "the sweep's destroy of {stack} failed: {}",
+            failure.error
+        )),
     }
 }
 
@@ -110,7 +125,11 @@ async fn delete_instance_profile(aws: &AwsInspector, name: &str) -> Result<(), S
         .send()
         .await
         .map_err(|e| e.to_string())?;
-    for role in profile.instance_profile().map(|p| p.roles()).unwrap_or_default() {
+    for role in profile
+        .instance_profile()
+        .map(|p| p.roles())
+        .unwrap_or_default()
+    {
         aws.iam
             .remove_role_from_instance_profile()
             .instance_profile_name(name)
@@ -129,7 +148,10 @@ async fn delete_instance_profile(aws: &AwsInspector, name: &str) -> Result<(), S
 }
 
 async fn delete_role(aws: &AwsInspector, name: &str) -> Result<(), String> {
-    let policies = aws.role_policy_names(name).await.map_err(|e| e.to_string())?;
+    let policies = aws
+        .role_policy_names(name)
+        .await
+        .map_err(|e| e.to_string())?;
     for policy in policies {
         aws.iam
             .delete_role_policy()

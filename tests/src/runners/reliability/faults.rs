@@ -19,7 +19,8 @@ pub const PRESETS_FILE: &str = "tests/proxy/configs/aws-realistic.json";
 pub fn faults_config(seed: u64) -> Result<FaultConfig, RunError> {
     let read = |file: &str| {
         let path = workspace_root().join(file);
-        FaultConfig::from_file(&path).map_err(|e| RunError::Setup(format!("{}: {e}", path.display())))
+        FaultConfig::from_file(&path)
+            .map_err(|e| RunError::Setup(format!("{}: {e}", path.display())))
     };
     let mut config = read(FAULTS_FILE)?.with_presets_of(&read(PRESETS_FILE)?);
     config.seed = seed;
