@@ -4,7 +4,7 @@
 //! - `Engine::connect` loads one `SdkConfig` from the provider settings;
 //! - `availability_zones` lists the region's zones (plan-time default and validation);
 //! - `apply` creates or updates a stack towards `spec`, resuming from `prior`;
-//! - `read` refreshes every owned object; `Ok(None)` when the stack is gone;
+//! - `read` refreshes every owned object; `Ok(None)` exactly when the stack's VPC is gone;
 //! - `destroy` deletes everything, reverse order, then sweeps by tag;
 //! - `import` rebuilds the state of a stack from its tags.
 //!
@@ -170,7 +170,8 @@ impl Engine {
         }
     }
 
-    /// Refresh every owned object. `Ok(None)` means the stack no longer exists.
+    /// Refresh every owned object. `Ok(None)` means the stack no longer exists: its VPC is
+    /// gone (a partial loss with the VPC still there is an in-place repair, `Ok(Some)`).
     #[tracing::instrument(name = "read", skip_all, fields(stack = %prior.spec.name))]
     pub async fn read(&self, prior: &StackState) -> Result<Option<StackState>> {
         let zones = prior
@@ -206,8 +207,19 @@ impl Engine {
             objects = state.resources.len(),
             "stack read"
         );
-        if state.resources.is_empty() {
-            tracing::info!("stack is gone");
+        if state.resource(logical::VPC).is_none() {
+            // The VPC, and with it everything that lived inside, is gone: the stack was deleted
+            // out of band. Terraform then plans a create, which adopts what is left outside
+            // the VPC by name and tag (secret, IAM role and profile, DNS record). The NAT
+            // gateways' addresses are released here: Terraform forgets a gone object without a
+            // destroy, so if the stack is not created again nothing else would release them.
+            tracing::info!(
+                leftovers = state.resources.len(),
+                "stack is gone: its VPC no longer exists"
+            );
+            if let Err(error) = tiers::network::release_stranded_addresses(&ctx).await {
+                tracing::warn!(%error, "could not release the elastic IPs of the gone stack");
+            }
             return Ok(None);
         }
         Ok(Some(state))

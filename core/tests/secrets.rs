@@ -11,12 +11,12 @@ use std::collections::BTreeMap;
 use base64::Engine as _;
 use serde_json::Value;
 use stack_core::aws::{iam, launch_template, secretsmanager, AwsSettings, Clients};
-use stack_core::naming::STACK_TAG;
+use stack_core::naming::{REGION_TAG, STACK_TAG};
 use stack_core::plan::expected_objects;
 use stack_core::secrets::WORDPRESS_KEY_NAMES;
 use stack_core::spec::{NatMode, Secret};
 use stack_core::state::logical;
-use stack_core::tiers::secrets::{role_name, secret_name, READ_SECRET_ACTION, READ_SECRET_POLICY};
+use stack_core::tiers::secrets::{policy_name, role_name, secret_name, READ_SECRET_ACTION};
 use stack_core::{StackError, StackSpec, StackState};
 use tokio_util::sync::CancellationToken;
 
@@ -103,10 +103,11 @@ fn secret_values(state: &StackState) -> Vec<Secret> {
 
 /// The one statement of the app role's policy, which must be the only policy of the role.
 async fn only_policy_statement(clients: &Clients, stack: &str) -> Value {
-    let role = role_name(stack);
+    let role = role_name(stack, support::REGION);
+    let policy = policy_name(support::REGION);
     assert_eq!(
         iam::list_role_policies(clients, &role).await.unwrap(),
-        [READ_SECRET_POLICY],
+        std::slice::from_ref(&policy),
         "one inline policy"
     );
     let attached = clients
@@ -117,7 +118,7 @@ async fn only_policy_statement(clients: &Clients, stack: &str) -> Value {
         .await
         .unwrap();
     assert!(attached.attached_policies().is_empty(), "no managed policy");
-    let document = iam::get_role_policy(clients, &role, READ_SECRET_POLICY)
+    let document = iam::get_role_policy(clients, &role, &policy)
         .await
         .unwrap()
         .expect("the policy exists");
@@ -199,12 +200,13 @@ async fn the_password_lives_in_a_secret_only_the_app_role_reads_and_destroy_remo
     }
 
     // The role: EC2 may assume it; its one policy allows one action on exactly that secret.
-    let role = iam::get_role(&clients, "sec-app")
+    let role = iam::get_role(&clients, "sec-app-us-east-1")
         .await
         .unwrap()
         .expect("role");
     assert_eq!(resource(&state, logical::APP_ROLE), role.name);
     assert_eq!(role.tags[STACK_TAG], "sec");
+    assert_eq!(role.tags[REGION_TAG], support::REGION);
     let trust: Value = serde_json::from_str(&role.trust_policy).expect("trust JSON");
     assert_eq!(
         as_list(&trust["Statement"][0]["Principal"]["Service"]),
@@ -217,12 +219,13 @@ async fn the_password_lives_in_a_secret_only_the_app_role_reads_and_destroy_remo
     assert!(statement.get("NotAction").is_none() && statement.get("NotResource").is_none());
 
     // The profile holds that role, and the launch template hands it to the instances.
-    let profile = iam::get_instance_profile(&clients, "sec-app")
+    let profile = iam::get_instance_profile(&clients, "sec-app-us-east-1")
         .await
         .unwrap()
         .expect("profile");
-    assert_eq!(profile.roles, ["sec-app"]);
+    assert_eq!(profile.roles, ["sec-app-us-east-1"]);
     assert_eq!(profile.tags[STACK_TAG], "sec");
+    assert_eq!(profile.tags[REGION_TAG], support::REGION);
     assert_eq!(resource(&state, logical::APP_INSTANCE_PROFILE), profile.arn);
     let (user_data, data) = template_in_use(&clients, &state).await;
     assert_eq!(
@@ -285,23 +288,26 @@ async fn the_password_lives_in_a_secret_only_the_app_role_reads_and_destroy_remo
 
     // Destroy removes the secret, the profile, the policy and the role, even with a managed
     // policy attached behind the stack's back (IAM refuses to delete a role that has one).
-    attach_managed_policy(&clients, "sec-app").await;
+    attach_managed_policy(&clients, "sec-app-us-east-1").await;
     destroy(&w, &again).await;
     assert!(secretsmanager::describe(&clients, &arn)
         .await
         .unwrap()
         .is_none());
-    assert!(iam::get_instance_profile(&clients, "sec-app")
+    assert!(iam::get_instance_profile(&clients, "sec-app-us-east-1")
         .await
         .unwrap()
         .is_none());
     assert!(
-        iam::get_role_policy(&clients, "sec-app", READ_SECRET_POLICY)
+        iam::get_role_policy(&clients, "sec-app-us-east-1", &policy_name(support::REGION))
             .await
             .unwrap()
             .is_none()
     );
-    assert!(iam::get_role(&clients, "sec-app").await.unwrap().is_none());
+    assert!(iam::get_role(&clients, "sec-app-us-east-1")
+        .await
+        .unwrap()
+        .is_none());
 
     // The same name can be used again at once (no recovery window holds it): a new secret
     // with new keys.
@@ -335,13 +341,13 @@ async fn drift_is_seen_and_repaired_and_a_new_password_rolls_a_new_template_vers
     // Someone widens the role and overwrites the secret.
     iam::put_role_policy(
         &clients,
-        "drift-app",
+        "drift-app-us-east-1",
         "everything",
         r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
     )
     .await
     .unwrap();
-    attach_managed_policy(&clients, "drift-app").await;
+    attach_managed_policy(&clients, "drift-app-us-east-1").await;
     secretsmanager::put_value(&clients, &arn, &Secret::new(r#"{"db_password":"stolen"}"#))
         .await
         .unwrap();
@@ -369,7 +375,7 @@ async fn drift_is_seen_and_repaired_and_a_new_password_rolls_a_new_template_vers
 
     let repaired = apply(&w, &read.spec, Some(&read)).await;
     assert!(
-        iam::list_attached_role_policies(&clients, "drift-app")
+        iam::list_attached_role_policies(&clients, "drift-app-us-east-1")
             .await
             .unwrap()
             .is_empty(),
@@ -418,9 +424,15 @@ async fn a_role_of_the_same_name_owned_by_someone_else_is_refused_not_adopted() 
     let clients = clients_for(&w).await;
     let trust = stack_core::tiers::secrets::trust_policy();
     let foreign = BTreeMap::from([("owner".to_string(), "another-team".to_string())]);
-    iam::create_role(&clients, "taken-app", "not ours", &trust, &foreign)
-        .await
-        .unwrap();
+    iam::create_role(
+        &clients,
+        "taken-app-us-east-1",
+        "not ours",
+        &trust,
+        &foreign,
+    )
+    .await
+    .unwrap();
 
     let failure = w
         .engine
@@ -428,12 +440,12 @@ async fn a_role_of_the_same_name_owned_by_someone_else_is_refused_not_adopted() 
         .await
         .expect_err("the apply must refuse the foreign role");
     assert!(
-        matches!(&failure.error, StackError::Refused { what } if what.contains("taken-app")),
+        matches!(&failure.error, StackError::Refused { what } if what.contains("taken-app-us-east-1")),
         "{}",
         failure.error
     );
     assert!(
-        iam::list_role_policies(&clients, "taken-app")
+        iam::list_role_policies(&clients, "taken-app-us-east-1")
             .await
             .unwrap()
             .is_empty(),
@@ -441,7 +453,7 @@ async fn a_role_of_the_same_name_owned_by_someone_else_is_refused_not_adopted() 
     );
     // The destroy after the failed apply removes what the stack made and leaves the role.
     destroy(&w, &failure.state).await;
-    assert!(iam::get_role(&clients, "taken-app")
+    assert!(iam::get_role(&clients, "taken-app-us-east-1")
         .await
         .unwrap()
         .is_some());

@@ -1,7 +1,7 @@
 //! IAM: the role the WordPress instances run as, its one inline policy, and the instance
 //! profile that hands the role to EC2.
 //!
-//! IAM names are unique per account, so every object is found by name. Policy documents come
+//! IAM names are unique per account (not per region), so every object is found by name. Policy documents come
 //! back URL-encoded from AWS (moto returns them as sent): [`decode_policy_document`] reads both.
 
 use std::collections::BTreeMap;
@@ -420,6 +420,32 @@ pub async fn remove_role_from_instance_profile(
     }
 }
 
+/// Names of the instance profiles that hold `role` (none once the role is gone).
+pub async fn instance_profiles_for_role(clients: &Clients, role: &str) -> Result<Vec<String>> {
+    let result = clients
+        .iam
+        .list_instance_profiles_for_role()
+        .role_name(role)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .for_object(role)
+        .await;
+    match result {
+        Ok(profiles) => Ok(profiles
+            .iter()
+            .map(|p| p.instance_profile_name().to_string())
+            .collect()),
+        Err(e) => none_if_missing(e).map(Option::unwrap_or_default),
+    }
+}
+
+/// The name in an instance profile's ARN (`arn:aws:iam::<account>:instance-profile/<path>/<name>`).
+pub fn profile_name_from_arn(arn: &str) -> &str {
+    arn.rsplit('/').next().unwrap_or(arn)
+}
+
 /// Delete the profile; it must hold no role. Gone already is success.
 pub async fn delete_instance_profile(clients: &Clients, name: &str) -> Result<()> {
     let result = clients
@@ -446,5 +472,14 @@ mod tests {
         let encoded = "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%5D%7D";
         assert_eq!(decode_policy_document(encoded), plain);
         assert_eq!(decode_policy_document("%7Ba+b%zz"), "{a b%zz");
+    }
+
+    #[test]
+    fn profile_names_come_from_the_last_part_of_the_arn() {
+        let arn = "arn:aws:iam::123456789012:instance-profile/blog-app";
+        assert_eq!(profile_name_from_arn(arn), "blog-app");
+        let with_path = "arn:aws:iam::123456789012:instance-profile/team/blog-app-us-east-1";
+        assert_eq!(profile_name_from_arn(with_path), "blog-app-us-east-1");
+        assert_eq!(profile_name_from_arn("blog-app"), "blog-app");
     }
 }

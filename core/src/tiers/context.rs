@@ -80,6 +80,15 @@ impl StepContext {
         self.prior.get(logical_name).map(String::as_str)
     }
 
+    /// Every `(logical name, id)` of the starting state whose name starts with `prefix`.
+    pub fn prior_with_prefix(&self, prefix: &str) -> BTreeMap<String, String> {
+        self.prior
+            .range(prefix.to_string()..)
+            .take_while(|(k, _)| k.starts_with(prefix))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+
     /// True when refreshing for `terraform import`: the spec must be rebuilt from AWS.
     pub fn is_import(&self) -> bool {
         self.operation == Operation::Import

@@ -205,9 +205,19 @@ fn resource_page(def: &ResourceDef) -> String {
     if let Some(timeouts) = def.block(TIMEOUTS_BLOCK) {
         page.push_str(&timeouts_section(timeouts));
     }
+    page.push_str(LIFECYCLE);
     page.push_str(&import_section(def));
     page
 }
+
+/// How the stack is known in AWS: what an operator must not be surprised by.
+const LIFECYCLE: &str = "## Names, regions and deletion outside Terraform
+
+Every AWS object of a stack is tagged `wordpress-ha:stack = <name>`. IAM names are account-wide while a stack lives in one region, so the instances' IAM role and instance profile are named `<name>-app-<region>` and their inline policy `read-wordpress-secret-<region>` (cut to IAM's length limits with a hash when needed), and every IAM object also carries `wordpress-ha:region = <region>`. Two stacks of the same name in two regions thus apply, update and destroy independently. An IAM object found under the stack's name is adopted only when both tags say it is this stack's in this region. Stacks created before names carried the region keep the names their state recorded; an apply adds the region tag to them.
+
+When the stack's VPC no longer exists (it was deleted outside Terraform, and with it everything that lived inside), a refresh reports the stack as deleted and Terraform plans to create it again. The create adopts what is left outside the VPC by name and tag (the secret, with the stack's WordPress keys; the IAM role and instance profile; the DNS record; the EFS file system), and the refresh releases the elastic IPs the stack's NAT gateways used, so nothing is left billed if the stack is not created again. When the VPC is still there and other objects are missing, the plan is an in-place update that puts them back.
+
+";
 
 fn front_matter(title: &str, description: &str) -> String {
     format!("---\npage_title: \"{title}\"\ndescription: |-\n  {description}\n---\n\n")

@@ -2,7 +2,7 @@
 //! service directly because moto's tagging API misses EIPs, launch templates, ASGs, Route 53,
 //! IAM and secrets. Route 53 records cannot carry tags: [`super::inventory`] adds them.
 
-use super::{inspect_error, AwsInspector, InspectError, TaggedObject, STACK_TAG};
+use super::{inspect_error, AwsInspector, InspectError, TaggedObject, REGION_TAG, STACK_TAG};
 
 impl AwsInspector {
     /// Every live object tagged for `stack`, across EC2, EFS, RDS, ELBv2, Auto Scaling,
@@ -270,11 +270,15 @@ impl AwsInspector {
             .collect())
     }
 
-    /// IAM roles and instance profiles (ListRoles omits tags on AWS: ask per object).
+    /// IAM roles and instance profiles (ListRoles omits tags on AWS: ask per object). IAM is
+    /// account-wide: an object tagged for another region belongs to that region's stack of the
+    /// same name, not to this one (objects without a region tag count for every region).
     async fn tagged_iam_objects(&self, stack: &str) -> Result<Vec<TaggedObject>, InspectError> {
+        let region = self.iam.config().region().map(|r| r.as_ref().to_string());
         let owned = |tags: &[aws_sdk_iam::types::Tag]| {
-            tags.iter()
-                .any(|t| t.key() == STACK_TAG && t.value() == stack)
+            let tag = |key: &str| tags.iter().find(|t| t.key() == key).map(|t| t.value());
+            tag(STACK_TAG) == Some(stack)
+                && tag(REGION_TAG).is_none_or(|tagged| Some(tagged) == region.as_deref())
         };
         let mut found = Vec::new();
         // Paged: a real account (the acceptance run's sweep) has more than one page of each.

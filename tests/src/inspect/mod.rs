@@ -9,11 +9,13 @@
 //!   targets, listeners, route-table associations, scaling policy, role policy, DNS record).
 //! - [`network`] and [`services`]: look-ups of one kind of object, for assertions.
 //! - [`zone`]: hosted zones with AWS-shaped ids and their record sets.
+//! - [`teardown`]: a stack's VPC and everything in it deleted out of band, as an operator would.
 
 pub mod census;
 pub mod inventory;
 pub mod network;
 pub mod services;
+pub mod teardown;
 pub mod zone;
 
 use std::fmt;
@@ -28,6 +30,8 @@ pub use inventory::Inventory;
 
 /// The ownership tag every object of a stack carries (mirrors `stack_core::naming::STACK_TAG`).
 pub const STACK_TAG: &str = "wordpress-ha:stack";
+/// The region tag of the stack's IAM objects (mirrors `stack_core::naming::REGION_TAG`).
+pub const REGION_TAG: &str = "wordpress-ha:region";
 
 /// An inspection call that failed: which service, which operation, what AWS said.
 #[derive(Debug, thiserror::Error)]
@@ -85,10 +89,20 @@ impl AwsInspector {
     /// Clients for `endpoint`, region `us-east-1`, fake static credentials (nothing read from
     /// the environment, so tests never reach a real account).
     pub async fn connect(endpoint: &str) -> AwsInspector {
+        AwsInspector::connect_in(endpoint, REGION).await
+    }
+
+    /// Like [`AwsInspector::for_moto`], in `region` (moto serves every region at once).
+    pub async fn for_moto_in(moto: &Moto, region: &str) -> AwsInspector {
+        AwsInspector::connect_in(&moto.endpoint(), region).await
+    }
+
+    /// Like [`AwsInspector::connect`], in `region`.
+    pub async fn connect_in(endpoint: &str, region: &str) -> AwsInspector {
         let credentials =
             aws_sdk_ec2::config::Credentials::new("testing", "testing", None, None, "e2e-tests");
         let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .region(aws_config::Region::new(REGION))
+            .region(aws_config::Region::new(region.to_string()))
             .endpoint_url(endpoint)
             .credentials_provider(credentials)
             .load()

@@ -16,6 +16,7 @@ mod nat;
 mod observe;
 mod routes;
 
+pub(crate) use nat::release_stranded_addresses;
 use nat::{delete_nat, ensure_nat, remove_unwanted_nats};
 pub use observe::{refresh, refresh_with};
 use routes::{

@@ -4,6 +4,7 @@
 use super::nat_name;
 use crate::aws::ec2::{self, Scope};
 use crate::error::{Result, StackError};
+use crate::naming::STACK_TAG;
 use crate::state::logical::{self, qualified};
 use crate::tiers::context::StepContext;
 use crate::tiers::dependency::retry_dependency;
@@ -211,6 +212,37 @@ pub(super) async fn remove_unwanted_nats(ctx: &StepContext) -> Result<()> {
     zones.dedup();
     for az in zones {
         delete_nat(ctx, &az).await?;
+    }
+    Ok(())
+}
+
+/// The elastic IPs of a stack whose VPC was deleted out of band (the read then says the stack
+/// is gone, and nothing would ever release them): those the prior state recorded for NAT
+/// gateways that are still allocated, tagged for the stack, and held by nothing but the
+/// stack's dead gateways are released, so nothing is left billed.
+pub(crate) async fn release_stranded_addresses(ctx: &StepContext) -> Result<()> {
+    let recorded = ctx.prior_with_prefix(&format!("{}:", logical::NAT_EIP));
+    if recorded.is_empty() {
+        return Ok(());
+    }
+    let clients = &ctx.clients;
+    let nats = ec2::stack_nat_gateways(clients, ctx.stack()).await?;
+    for allocation in recorded.values() {
+        let Some(address) = ec2::address(clients, allocation).await? else {
+            continue;
+        };
+        let ours = address.tags.get(STACK_TAG).map(String::as_str) == Some(ctx.stack());
+        let holders: Vec<&ec2::NatGateway> = nats
+            .iter()
+            .filter(|n| n.allocation_ids.contains(allocation))
+            .collect();
+        // Associated with something that is not one of the stack's gateways: someone uses it.
+        let used_elsewhere = address.association_id.is_some() && holders.is_empty();
+        if !ours || used_elsewhere || holders.iter().any(|n| n.is_live()) {
+            continue;
+        }
+        ec2::release_address(clients, allocation).await?;
+        tracing::info!(allocation = %allocation, "released the elastic IP of a NAT gateway whose VPC is gone");
     }
     Ok(())
 }

@@ -24,7 +24,6 @@ use super::context::StepContext;
 use super::layout::StackLayout;
 use super::step::Step;
 use super::step_id;
-use crate::aws::iam::{self, InstanceProfile, Role};
 use crate::aws::secretsmanager::{self, SecretInfo, SecretValue};
 use crate::error::{Result, StackError};
 use crate::naming::STACK_TAG;
@@ -33,7 +32,8 @@ use crate::spec::Secret;
 use crate::state::logical;
 use crate::wait;
 
-/// The one inline policy of the app role.
+/// The app role's one inline policy is named this, then the region (`access::policy_name`);
+/// stacks created before names carried the region keep this name alone.
 pub const READ_SECRET_POLICY: &str = "read-wordpress-secret";
 /// The only action the instances are allowed.
 pub const READ_SECRET_ACTION: &str = "secretsmanager:GetSecretValue";
@@ -43,11 +43,6 @@ pub fn secret_name(stack: &str) -> String {
     format!("{stack}/wordpress")
 }
 
-/// `<name>-app`: the role and the instance profile share it.
-pub fn role_name(stack: &str) -> String {
-    format!("{stack}-app")
-}
-
 pub fn steps(_layout: &StackLayout) -> Vec<Step> {
     vec![
         // The secret holds the effective password, which the database step settles.
@@ -55,12 +50,13 @@ pub fn steps(_layout: &StackLayout) -> Vec<Step> {
             .create(|ctx| async move { converge_secret(&ctx).await })
             .delete(|ctx| async move { delete_secret(&ctx).await }),
         Step::new(step_id::INSTANCE_PROFILE, [step_id::SECRET])
-            .create(|ctx| async move { converge_instance_access(&ctx).await })
-            .delete(|ctx| async move { delete_instance_access(&ctx).await }),
+            .create(|ctx| async move { access::converge(&ctx).await })
+            .delete(|ctx| async move { access::delete(&ctx).await }),
     ]
 }
 
 pub use crate::secrets::{parse_secret_document, secret_document, SecretContents};
+pub use access::{policy_name, role_name};
 
 /// EC2 may assume the role; nobody else.
 pub fn trust_policy() -> String {
@@ -267,174 +263,13 @@ pub async fn current_secret_version(ctx: &StepContext) -> Result<(String, String
     Ok((arn, version))
 }
 
-// ---- the role, its policy, the instance profile ----
-
-async fn converge_instance_access(ctx: &Arc<StepContext>) -> Result<()> {
-    let secret_arn = ctx.require(logical::APP_SECRET)?;
-    let role = converge_role(ctx).await?;
-    converge_role_policy(ctx, &role.name, &secret_arn).await?;
-    let profile = converge_profile(ctx, &role.name).await?;
-    ctx.record(logical::APP_INSTANCE_PROFILE, &profile.arn);
-    Ok(())
-}
-
-async fn converge_role(ctx: &StepContext) -> Result<Role> {
-    let name = role_name(ctx.stack());
-    let tags = ctx.tags(&name);
-    let trust = trust_policy();
-    let role = match iam::get_role(&ctx.clients, &name).await? {
-        Some(role) => {
-            if ctx.resource(logical::APP_ROLE).as_deref() != Some(name.as_str()) {
-                ensure_ours(ctx, "IAM role", &name, &role.tags)?;
-            }
-            if !same_policy(&role.trust_policy, &trust) {
-                iam::update_trust_policy(&ctx.clients, &name, &trust).await?;
-                tracing::info!(role = %name, "restored the role's trust policy");
-            }
-            let (set, remove) = tag_diff(&role.tags, &tags);
-            iam::retag_role(&ctx.clients, &name, &set, &remove).await?;
-            role
-        }
-        None => {
-            let description = "WordPress instances: may read the stack's secret, nothing else";
-            let role = match iam::create_role(&ctx.clients, &name, description, &trust, &tags).await
-            {
-                // The SDK re-sent a create whose answer was lost: the role is the one we made.
-                Err(error) if error.aws_code() == Some("EntityAlreadyExists") => {
-                    iam::get_role(&ctx.clients, &name).await?.ok_or(error)?
-                }
-                outcome => outcome?,
-            };
-            tracing::info!(role = %role.arn, "created IAM role");
-            role
-        }
-    };
-    ctx.record(logical::APP_ROLE, &role.name);
-    Ok(role)
-}
-
-/// The role's only permission is the inline policy reading the secret: any other inline
-/// policy is deleted and any managed policy detached (the stack owns the role outright).
-async fn converge_role_policy(ctx: &StepContext, role: &str, secret_arn: &str) -> Result<()> {
-    let wanted = read_secret_policy(secret_arn);
-    let current = ctx
-        .eventually("the app role's policy", || {
-            iam::get_role_policy(&ctx.clients, role, READ_SECRET_POLICY)
-        })
-        .await?;
-    if !current.is_some_and(|doc| same_policy(&doc, &wanted)) {
-        iam::put_role_policy(&ctx.clients, role, READ_SECRET_POLICY, &wanted).await?;
-        tracing::info!(
-            role,
-            policy = READ_SECRET_POLICY,
-            "put the role's inline policy"
-        );
-    }
-    for other in iam::list_role_policies(&ctx.clients, role).await? {
-        if other != READ_SECRET_POLICY {
-            iam::delete_role_policy(&ctx.clients, role, &other).await?;
-            tracing::info!(role, policy = %other, "removed an inline policy the stack did not grant");
-        }
-    }
-    detach_managed_policies(ctx, role).await?;
-    ctx.record(logical::APP_ROLE_POLICY, READ_SECRET_POLICY);
-    Ok(())
-}
-
-async fn converge_profile(ctx: &StepContext, role: &str) -> Result<InstanceProfile> {
-    let name = role_name(ctx.stack());
-    let tags = ctx.tags(&name);
-    let profile = match iam::get_instance_profile(&ctx.clients, &name).await? {
-        Some(profile) => {
-            if ctx.resource(logical::APP_INSTANCE_PROFILE).as_deref() != Some(profile.arn.as_str())
-            {
-                ensure_ours(ctx, "instance profile", &name, &profile.tags)?;
-            }
-            let (set, remove) = tag_diff(&profile.tags, &tags);
-            iam::retag_instance_profile(&ctx.clients, &name, &set, &remove).await?;
-            profile
-        }
-        None => {
-            let profile = match iam::create_instance_profile(&ctx.clients, &name, &tags).await {
-                // The SDK re-sent a create whose answer was lost: the profile is the one we made.
-                Err(error) if error.aws_code() == Some("EntityAlreadyExists") => {
-                    iam::get_instance_profile(&ctx.clients, &name)
-                        .await?
-                        .ok_or(error)?
-                }
-                outcome => outcome?,
-            };
-            tracing::info!(instance_profile = %profile.arn, "created instance profile");
-            profile
-        }
-    };
-    for other in profile.roles.iter().filter(|r| r.as_str() != role) {
-        iam::remove_role_from_instance_profile(&ctx.clients, &name, other).await?;
-    }
-    if !profile.roles.iter().any(|r| r == role) {
-        // A role created moments ago may not be visible to the profile yet.
-        ctx.eventually("the app role joining its instance profile", || async {
-            match iam::add_role_to_instance_profile(&ctx.clients, &name, role).await {
-                // A re-sent add whose first answer was lost: the profile is full with our role.
-                Err(error) if error.aws_code() == Some("LimitExceeded") => {
-                    let joined = iam::get_instance_profile(&ctx.clients, &name)
-                        .await?
-                        .is_some_and(|p| p.roles.iter().any(|r| r == role));
-                    joined.then_some(()).ok_or(error)
-                }
-                outcome => outcome,
-            }
-        })
-        .await?;
-    }
-    Ok(profile)
-}
-
-async fn detach_managed_policies(ctx: &StepContext, role: &str) -> Result<()> {
-    for arn in iam::list_attached_role_policies(&ctx.clients, role).await? {
-        iam::detach_role_policy(&ctx.clients, role, &arn).await?;
-        tracing::info!(role, policy = %arn, "detached a managed policy the stack did not grant");
-    }
-    Ok(())
-}
-
-/// Profile first (it must hold no role to go), then the policies, then the role.
-async fn delete_instance_access(ctx: &Arc<StepContext>) -> Result<()> {
-    let name = role_name(ctx.stack());
-    let recorded = |logical_name: &str| ctx.resource(logical_name).is_some();
-    if let Some(profile) = iam::get_instance_profile(&ctx.clients, &name).await? {
-        if recorded(logical::APP_INSTANCE_PROFILE) || owned_by(&profile.tags, ctx.stack()) {
-            for role in &profile.roles {
-                iam::remove_role_from_instance_profile(&ctx.clients, &name, role).await?;
-            }
-            iam::delete_instance_profile(&ctx.clients, &name).await?;
-            tracing::info!(instance_profile = %profile.arn, "deleted instance profile");
-        }
-    }
-    ctx.forget(logical::APP_INSTANCE_PROFILE);
-    if let Some(role) = iam::get_role(&ctx.clients, &name).await? {
-        if recorded(logical::APP_ROLE) || owned_by(&role.tags, ctx.stack()) {
-            for policy in iam::list_role_policies(&ctx.clients, &name).await? {
-                iam::delete_role_policy(&ctx.clients, &name, &policy).await?;
-            }
-            ctx.forget(logical::APP_ROLE_POLICY);
-            detach_managed_policies(ctx, &name).await?;
-            iam::delete_role(&ctx.clients, &name).await?;
-            tracing::info!(role = %role.arn, "deleted IAM role");
-        }
-    }
-    ctx.forget(logical::APP_ROLE_POLICY);
-    ctx.forget(logical::APP_ROLE);
-    Ok(())
-}
-
 // ---- refresh ----
 
 /// Record what exists and is as the stack left it; an object that drifted (a changed secret,
 /// a widened policy, a profile without the role) is left unrecorded, so the next plan sees it
 /// missing and the apply puts it back. Recovers the keys (and, on import, the password).
 pub async fn refresh(ctx: &StepContext) -> Result<()> {
-    let (secret, access) = tokio::join!(refresh_secret(ctx), refresh_instance_access(ctx));
+    let (secret, access) = tokio::join!(refresh_secret(ctx), access::refresh(ctx));
     secret?;
     access
 }
@@ -484,44 +319,9 @@ async fn refresh_secret(ctx: &StepContext) -> Result<()> {
     Ok(())
 }
 
-/// The role, its policies and the instance profile, all read at once (their names follow
-/// from the stack's); what the role's answers say counts only when the role is ours.
-async fn refresh_instance_access(ctx: &StepContext) -> Result<()> {
-    let name = role_name(ctx.stack());
-    let clients = &ctx.clients;
-    let (role, profile, inline, attached, document, secret_arn) = tokio::join!(
-        iam::get_role(clients, &name),
-        iam::get_instance_profile(clients, &name),
-        iam::list_role_policies(clients, &name),
-        iam::list_attached_role_policies(clients, &name),
-        iam::get_role_policy(clients, &name, READ_SECRET_POLICY),
-        secret_arn_for_policy(ctx),
-    );
-    let Some(role) = role?.filter(|r| owned_by(&r.tags, ctx.stack())) else {
-        return Ok(());
-    };
-    if same_policy(&role.trust_policy, &trust_policy()) {
-        ctx.record(logical::APP_ROLE, &role.name);
-    }
-    let only_ours = inline? == [READ_SECRET_POLICY] && attached?.is_empty();
-    let reads_the_secret = match (document?, secret_arn?) {
-        (Some(document), Some(arn)) => same_policy(&document, &read_secret_policy(&arn)),
-        _ => false,
-    };
-    if only_ours && reads_the_secret {
-        ctx.record(logical::APP_ROLE_POLICY, READ_SECRET_POLICY);
-    }
-    if let Some(profile) = profile?.filter(|p| owned_by(&p.tags, ctx.stack())) {
-        if profile.roles == [role.name.clone()] {
-            ctx.record(logical::APP_INSTANCE_PROFILE, &profile.arn);
-        }
-    }
-    Ok(())
-}
-
 /// The ARN the role's policy must name: the prior state's secret (see [`current_secret`]),
 /// else the one that holds the stack's secret name.
-async fn secret_arn_for_policy(ctx: &StepContext) -> Result<Option<String>> {
+pub(super) async fn secret_arn_for_policy(ctx: &StepContext) -> Result<Option<String>> {
     if let Some(arn) = ctx
         .prior_resource(logical::APP_SECRET)
         .filter(|id| id.starts_with("arn:"))
@@ -532,5 +332,6 @@ async fn secret_arn_for_policy(ctx: &StepContext) -> Result<Option<String>> {
     Ok(secret.map(|s| s.arn))
 }
 
+mod access;
 #[cfg(test)]
 mod tests;

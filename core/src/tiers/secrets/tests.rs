@@ -65,5 +65,6 @@ fn the_template_waits_for_the_profile_which_waits_for_the_secret_and_the_passwor
 #[test]
 fn names_follow_the_convention() {
     assert_eq!(secret_name("blog"), "blog/wordpress");
-    assert_eq!(role_name("blog"), "blog-app");
+    assert_eq!(role_name("blog", "us-east-1"), "blog-app-us-east-1");
+    assert_eq!(policy_name("us-east-1"), "read-wordpress-secret-us-east-1");
 }

@@ -2,7 +2,7 @@
 //! health answer, and DescribeScalingActivities (which moto answers empty) reports the failed
 //! launches with AWS's `StatusMessage`.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::time::{Instant, SystemTime};
 
 use crate::config::{millis, LaunchFailuresConfig};
@@ -11,10 +11,12 @@ use crate::presets::reply::{element, timestamp, Reply, AUTOSCALING_XMLNS};
 use crate::presets::templates::Templates;
 use crate::xml;
 
-/// Instances hidden so far, so their targets can be hidden too.
+/// Instances hidden so far and their groups, so their targets are hidden too while the group
+/// fails. Once a group's window is over its (moto-launched) instances show again, as the
+/// instances of a launch that succeeded would, and so must their targets.
 #[derive(Debug, Default)]
 pub struct LaunchFailures {
-    vanished: HashSet<String>,
+    vanished: HashMap<String, String>,
 }
 
 fn failing(
@@ -85,13 +87,17 @@ impl LaunchFailures {
             ("autoscaling", "DescribeAutoScalingGroups") => {
                 let groups =
                     xml::blocks_where(body, "AutoScalingGroupName", &["member"], is_failing);
-                let lists: Vec<_> = groups
-                    .into_iter()
-                    .filter_map(|group| xml::child_content(body, group, "Instances"))
-                    .collect();
-                for list in &lists {
-                    self.vanished
-                        .extend(xml::element_values(&body[list.clone()], "InstanceId"));
+                let mut lists = Vec::new();
+                for group in groups {
+                    let name = xml::element_values(&body[group.clone()], "AutoScalingGroupName");
+                    let Some(list) = xml::child_content(body, group, "Instances") else {
+                        continue;
+                    };
+                    for instance in xml::element_values(&body[list.clone()], "InstanceId") {
+                        let group = name.first().cloned().unwrap_or_default();
+                        self.vanished.insert(instance, group);
+                    }
+                    lists.push(list);
                 }
                 xml::remove_ranges(body, lists)
             }
@@ -99,14 +105,18 @@ impl LaunchFailures {
                 let members =
                     xml::blocks_where(body, "AutoScalingGroupName", &["member"], is_failing);
                 for member in &members {
-                    self.vanished
-                        .extend(xml::element_values(&body[member.clone()], "InstanceId"));
+                    let block = &body[member.clone()];
+                    let group = xml::element_values(block, "AutoScalingGroupName");
+                    for instance in xml::element_values(block, "InstanceId") {
+                        let group = group.first().cloned().unwrap_or_default();
+                        self.vanished.insert(instance, group);
+                    }
                 }
                 xml::remove_ranges(body, members)
             }
             ("elasticloadbalancing", "DescribeTargetHealth") => {
-                let targets =
-                    xml::blocks_where(body, "Id", &["member"], |id| self.vanished.contains(id));
+                let hidden = |id: &str| self.vanished.get(id).is_some_and(|g| is_failing(g));
+                let targets = xml::blocks_where(body, "Id", &["member"], hidden);
                 xml::remove_ranges(body, targets)
             }
             _ => None,
@@ -217,5 +227,43 @@ mod tests {
             now,
         )
         .is_none());
+    }
+
+    #[test]
+    fn targets_show_again_once_the_window_of_failing_launches_is_over() {
+        let start = Instant::now();
+        let mut templates = Templates::default();
+        templates.observe(
+            &request(
+                "autoscaling",
+                "CreateAutoScalingGroup",
+                &[("AutoScalingGroupName", "web")],
+            ),
+            "",
+            start,
+        );
+        let config = LaunchFailuresConfig {
+            window_ms: 1_000,
+            ..LaunchFailuresConfig::default()
+        };
+        let groups = "<AutoScalingGroups><member><AutoScalingGroupName>web</AutoScalingGroupName><Instances><member><InstanceId>i-1</InstanceId></member></Instances></member></AutoScalingGroups>";
+        let health = "<TargetHealthDescriptions><member><Target><Id>i-1</Id></Target></member></TargetHealthDescriptions>";
+        let mut failures = LaunchFailures::default();
+        let describe = request("autoscaling", "DescribeAutoScalingGroups", &[]);
+        let target_health = request("elasticloadbalancing", "DescribeTargetHealth", &[]);
+        let hidden = failures
+            .rewrite(&describe, groups, &templates, &config, start)
+            .unwrap();
+        assert!(!hidden.contains("i-1"), "{hidden}");
+        let during = failures
+            .rewrite(&target_health, health, &templates, &config, start)
+            .unwrap();
+        assert!(!during.contains("i-1"), "{during}");
+        let later = start + std::time::Duration::from_secs(2);
+        let after = failures.rewrite(&target_health, health, &templates, &config, later);
+        assert!(
+            after.as_deref().is_none_or(|body| body.contains("i-1")),
+            "the target shows again: {after:?}"
+        );
     }
 }

@@ -325,6 +325,11 @@ impl Drop for TerraformDir {
 
 /// `terraform { required_providers }` + `provider "wordpress"` pointed at `endpoint`.
 pub fn provider_hcl(endpoint: &str) -> String {
+    provider_hcl_in(endpoint, REGION)
+}
+
+/// [`provider_hcl`] in `region` (moto serves every region at one endpoint).
+pub fn provider_hcl_in(endpoint: &str, region: &str) -> String {
     format!(
         r#"terraform {{
   required_providers {{
@@ -333,7 +338,7 @@ pub fn provider_hcl(endpoint: &str) -> String {
 }}
 
 provider "wordpress" {{
-  region       = "{REGION}"
+  region       = "{region}"
   endpoint_url = "{endpoint}"
 }}
 "#
