@@ -16,7 +16,7 @@ use stack_core::plan::expected_objects;
 use stack_core::secrets::WORDPRESS_KEY_NAMES;
 use stack_core::spec::{NatMode, Secret};
 use stack_core::state::logical;
-use stack_core::tiers::secrets::{role_name, secret_name, READ_SECRET_ACTION, READ_SECRET_POLICY};
+use stack_core::tiers::secrets::{role_name, secret_name, READ_SECRET_ACTIONS, READ_SECRET_POLICY};
 use stack_core::{StackError, StackSpec, StackState};
 use tokio_util::sync::CancellationToken;
 
@@ -198,7 +198,7 @@ async fn the_password_lives_in_a_secret_only_the_app_role_reads_and_destroy_remo
         assert_eq!(fields[name].len(), 64);
     }
 
-    // The role: EC2 may assume it; its one policy allows one action on exactly that secret.
+    // The role: EC2 may assume it; its one policy allows reading and describing exactly that secret.
     let role = iam::get_role(&clients, "sec-app")
         .await
         .unwrap()
@@ -212,7 +212,7 @@ async fn the_password_lives_in_a_secret_only_the_app_role_reads_and_destroy_remo
     );
     let statement = only_policy_statement(&clients, "sec").await;
     assert_eq!(statement["Effect"], "Allow");
-    assert_eq!(as_list(&statement["Action"]), [READ_SECRET_ACTION]);
+    assert_eq!(as_list(&statement["Action"]), READ_SECRET_ACTIONS);
     assert_eq!(as_list(&statement["Resource"]), [arn.as_str()]);
     assert!(statement.get("NotAction").is_none() && statement.get("NotResource").is_none());
 
