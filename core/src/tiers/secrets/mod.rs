@@ -502,6 +502,7 @@ async fn refresh_secret(ctx: &StepContext) -> Result<()> {
     });
     if complete && matches {
         ctx.record(logical::APP_SECRET, &arn);
+        ctx.update_state(|s| s.secrets.secret_version = Some(value.version_id.clone()));
     }
     Ok(())
 }
