@@ -71,9 +71,10 @@ resource "wordpress_ha_stack" "this" {
   }
 
   load_balancer {
-    certificate_arn   = var.load_balancer.certificate_arn
-    health_check_path = var.load_balancer.health_check_path
-    idle_timeout      = var.load_balancer.idle_timeout
+    certificate_arn      = var.load_balancer.certificate_arn
+    health_check_path    = var.load_balancer.health_check_path
+    idle_timeout         = var.load_balancer.idle_timeout
+    deregistration_delay = var.load_balancer.deregistration_delay
   }
 
   dynamic "dns" {

@@ -124,7 +124,7 @@ variable "bastion" {
 }
 
 variable "wordpress" {
-  description = "The WordPress instances (Docker on Amazon Linux 2023): `image`, `instance_type`, `ami_id` (null = latest Amazon Linux 2023), `key_name` (null = none), `config_extra` (PHP for wp-config.php; null = none). A change rolls a new launch template version and an instance refresh."
+  description = "The WordPress instances (Docker on Amazon Linux 2023): `image` (the default is the official image's public ECR mirror, free of Docker Hub's anonymous pull limit), `instance_type`, `ami_id` (null = latest Amazon Linux 2023), `key_name` (null = none), `config_extra` (PHP for wp-config.php; null = none). A change rolls a new launch template version and an instance refresh."
   type = object({
     image         = string
     instance_type = string
@@ -133,7 +133,7 @@ variable "wordpress" {
     config_extra  = string
   })
   default = {
-    image         = "wordpress:6-apache"
+    image         = "public.ecr.aws/docker/library/wordpress:6-apache"
     instance_type = "t3.small"
     ami_id        = null
     key_name      = null
@@ -303,16 +303,18 @@ variable "storage" {
 }
 
 variable "load_balancer" {
-  description = "The Application Load Balancer: `certificate_arn` (ACM; adds HTTPS and redirects HTTP; null = HTTP only), `health_check_path`, `idle_timeout` (1-4000 s)."
+  description = "The Application Load Balancer: `certificate_arn` (ACM; adds HTTPS and redirects HTTP; null = HTTP only), `health_check_path` (the default is the provider's own health file, answering 200 through Apache and PHP without the database; any other path may answer 200-399), `idle_timeout` (1-4000 s), `deregistration_delay` (0-3600 s a leaving instance may finish its requests)."
   type = object({
-    certificate_arn   = string
-    health_check_path = string
-    idle_timeout      = number
+    certificate_arn      = string
+    health_check_path    = string
+    idle_timeout         = number
+    deregistration_delay = number
   })
   default = {
-    certificate_arn   = null
-    health_check_path = "/healthz.html"
-    idle_timeout      = 60
+    certificate_arn      = null
+    health_check_path    = "/wordpress-ha-health.php"
+    idle_timeout         = 60
+    deregistration_delay = 30
   }
 
   validation {
@@ -328,6 +330,11 @@ variable "load_balancer" {
   validation {
     condition     = var.load_balancer.idle_timeout >= 1 && var.load_balancer.idle_timeout <= 4000
     error_message = "The load_balancer.idle_timeout must be between 1 and 4000 seconds."
+  }
+
+  validation {
+    condition     = var.load_balancer.deregistration_delay >= 0 && var.load_balancer.deregistration_delay <= 3600
+    error_message = "The load_balancer.deregistration_delay must be between 0 and 3600 seconds."
   }
 }
 

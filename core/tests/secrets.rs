@@ -16,7 +16,7 @@ use stack_core::plan::expected_objects;
 use stack_core::secrets::WORDPRESS_KEY_NAMES;
 use stack_core::spec::{NatMode, Secret};
 use stack_core::state::logical;
-use stack_core::tiers::secrets::{policy_name, role_name, secret_name, READ_SECRET_ACTION};
+use stack_core::tiers::secrets::{policy_name, role_name, secret_name, READ_SECRET_ACTIONS};
 use stack_core::{StackError, StackSpec, StackState};
 use tokio_util::sync::CancellationToken;
 
@@ -199,7 +199,7 @@ async fn the_password_lives_in_a_secret_only_the_app_role_reads_and_destroy_remo
         assert_eq!(fields[name].len(), 64);
     }
 
-    // The role: EC2 may assume it; its one policy allows one action on exactly that secret.
+    // The role: EC2 may assume it; its one policy allows reading and describing exactly that secret.
     let role = iam::get_role(&clients, "sec-app-us-east-1")
         .await
         .unwrap()
@@ -214,7 +214,7 @@ async fn the_password_lives_in_a_secret_only_the_app_role_reads_and_destroy_remo
     );
     let statement = only_policy_statement(&clients, "sec").await;
     assert_eq!(statement["Effect"], "Allow");
-    assert_eq!(as_list(&statement["Action"]), [READ_SECRET_ACTION]);
+    assert_eq!(as_list(&statement["Action"]), READ_SECRET_ACTIONS);
     assert_eq!(as_list(&statement["Resource"]), [arn.as_str()]);
     assert!(statement.get("NotAction").is_none() && statement.get("NotResource").is_none());
 
@@ -410,7 +410,15 @@ async fn drift_is_seen_and_repaired_and_a_new_password_rolls_a_new_template_vers
     assert_eq!(fields["db_password"], "A-brand-new-passw0rd");
     assert_ne!(new_version, repaired_version);
     assert_ne!(new_version, first_version);
-    assert_eq!(rolled.secrets, state.secrets, "the keys never change");
+    assert_eq!(
+        rolled.secrets.wordpress_keys, state.secrets.wordpress_keys,
+        "the keys never change"
+    );
+    assert_eq!(
+        rolled.secrets.secret_version.as_deref(),
+        Some(new_version.as_str()),
+        "the version the put returned"
+    );
     assert!(rolled.outputs.launch_template_version > repaired.outputs.launch_template_version);
     let (user_data, _) = template_in_use(&clients, &rolled).await;
     assert!(user_data.contains(&format!("readonly SECRET_VERSION='{new_version}'")));

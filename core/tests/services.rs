@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime};
 
 use stack_core::aws::autoscaling::{self, GroupRequest};
 use stack_core::aws::efs::{self, FileSystemRequest};
-use stack_core::aws::elbv2::{self, ListenerAction, ListenerRequest};
+use stack_core::aws::elbv2::{self, HealthCheck, ListenerAction, ListenerRequest};
 use stack_core::aws::launch_template::{self, TemplateData};
 use stack_core::aws::rds::{self, DbInstanceRequest, DbModification};
 use stack_core::aws::route53::{self, AliasRecord};
@@ -405,7 +405,10 @@ async fn load_balancer_target_group_and_listeners_round_trip() {
         &e.clients,
         "svc-tg",
         &net.vpc,
-        "/healthz.html",
+        HealthCheck {
+            path: "/healthz.html",
+            matcher: "200",
+        },
         &tags("svc-tg"),
     )
     .await
@@ -413,7 +416,11 @@ async fn load_balancer_target_group_and_listeners_round_trip() {
     assert_eq!(tg.port, Some(80));
     assert_eq!(tg.health_check_path.as_deref(), Some("/healthz.html"));
     assert_eq!(tg.matcher.as_deref(), Some("200"));
-    elbv2::set_health_check(&e.clients, &tg.arn, "/ok.txt")
+    let other = HealthCheck {
+        path: "/ok.txt",
+        matcher: "200-399",
+    };
+    elbv2::set_health_check(&e.clients, &tg.arn, other)
         .await
         .unwrap();
     let found = elbv2::find_target_group(&e.clients, "svc-tg")
@@ -421,6 +428,23 @@ async fn load_balancer_target_group_and_listeners_round_trip() {
         .unwrap()
         .unwrap();
     assert_eq!(found.health_check_path.as_deref(), Some("/ok.txt"));
+    assert!(other.is_met_by(&found), "{found:?}");
+    assert_eq!(
+        elbv2::deregistration_delay(&e.clients, &tg.arn)
+            .await
+            .unwrap(),
+        Some(300),
+        "AWS's default"
+    );
+    elbv2::set_deregistration_delay(&e.clients, &tg.arn, 30)
+        .await
+        .unwrap();
+    assert_eq!(
+        elbv2::deregistration_delay(&e.clients, &tg.arn)
+            .await
+            .unwrap(),
+        Some(30)
+    );
 
     let forward = ListenerRequest {
         port: 80,
@@ -567,7 +591,10 @@ async fn launch_template_versions_and_auto_scaling_group_round_trip() {
         &e.clients,
         "svc-tg",
         &net.vpc,
-        "/healthz.html",
+        HealthCheck {
+            path: "/healthz.html",
+            matcher: "200",
+        },
         &tags("svc-tg"),
     )
     .await

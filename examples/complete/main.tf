@@ -86,9 +86,10 @@ resource "wordpress_ha_stack" "site" {
   }
 
   load_balancer {
-    certificate_arn   = var.certificate_arn
-    health_check_path = "/healthz.html"
-    idle_timeout      = 120
+    certificate_arn      = var.certificate_arn
+    health_check_path    = "/healthz.html"
+    idle_timeout         = 120
+    deregistration_delay = 60
   }
 
   dns {

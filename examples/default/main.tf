@@ -33,7 +33,7 @@ resource "wordpress_ha_stack" "blog" {
   }
 
   wordpress {
-    image         = "wordpress:6-apache"
+    image         = "public.ecr.aws/docker/library/wordpress:6-apache"
     instance_type = "t3.small"
   }
 

@@ -71,7 +71,7 @@ module "shop" {
   database = local.database
 
   wordpress = {
-    image         = "wordpress:6-apache"
+    image         = "public.ecr.aws/docker/library/wordpress:6-apache"
     instance_type = "t3.small"
     ami_id        = null
     key_name      = null

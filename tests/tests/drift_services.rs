@@ -260,9 +260,15 @@ async fn load_balancer_settings_and_a_deleted_listener_are_restored() {
         &["health_check_path", "idle_timeout", "http_listener"],
     );
     world.tf.apply().assert_success();
+    let repaired = target_group(&world.aws, &tg).await;
     assert_eq!(
-        target_group(&world.aws, &tg).await.health_check_path(),
-        Some("/healthz.html")
+        repaired.health_check_path(),
+        Some("/wordpress-ha-health.php")
+    );
+    assert_eq!(
+        repaired.matcher().and_then(|m| m.http_code()),
+        Some("200"),
+        "the provider's health file must answer exactly 200"
     );
     assert_eq!(idle_timeout(&world.aws, &lb).await.as_deref(), Some("60"));
     let found = listeners(&world.aws, &lb).await;

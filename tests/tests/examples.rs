@@ -169,6 +169,18 @@ async fn the_complete_example_applies_every_setting_and_destroys() {
         .collect();
     assert_eq!(ports, [Some(80), Some(443)], "HTTP redirect + HTTPS");
     assert_eq!(idle_timeout(&aws, alb).await.as_deref(), Some("120"));
+    let target_group = aws
+        .target_group_settings(&resources(&stack)["target_group"])
+        .await
+        .expect("target group");
+    assert_eq!(
+        (
+            target_group.health_check_path.as_deref(),
+            target_group.matcher.as_deref(),
+            target_group.deregistration_delay
+        ),
+        (Some("/healthz.html"), Some("200-399"), Some(60))
+    );
     assert!(
         alias_records(&aws, &zone)
             .await

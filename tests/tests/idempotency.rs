@@ -45,6 +45,7 @@ const APPLY_WRITES: &[(&str, &str)] = &[
     ("elasticloadbalancing", "CreateLoadBalancer"),
     ("elasticloadbalancing", "CreateTargetGroup"),
     ("elasticloadbalancing", "ModifyLoadBalancerAttributes"),
+    ("elasticloadbalancing", "ModifyTargetGroupAttributes"),
     ("iam", "AddRoleToInstanceProfile"),
     ("iam", "CreateInstanceProfile"),
     ("iam", "CreateRole"),

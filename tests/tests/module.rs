@@ -151,9 +151,10 @@ module "everything" {
     performance_mode             = "maxIO"
   }
   load_balancer = {
-    certificate_arn   = "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-aaaa-bbbb"
-    health_check_path = "/status/ok.txt"
-    idle_timeout      = 4000
+    certificate_arn      = "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-aaaa-bbbb"
+    health_check_path    = "/status/ok.txt"
+    idle_timeout         = 4000
+    deregistration_delay = 0
   }
   dns = {
     zone_id     = "Z0123456789ABCDEFGHIJ"
@@ -311,7 +312,7 @@ fn the_module_refuses_what_the_provider_refuses_with_its_own_messages() {
             "cert_arn",
             object(
                 "load_balancer",
-                r#"certificate_arn = "arn:aws:iam::123456789012:server-certificate/x", health_check_path = "/", idle_timeout = 60"#,
+                r#"certificate_arn = "arn:aws:iam::123456789012:server-certificate/x", health_check_path = "/", idle_timeout = 60, deregistration_delay = 30"#,
             ),
             "must be an ACM certificate ARN",
         ),
@@ -319,9 +320,17 @@ fn the_module_refuses_what_the_provider_refuses_with_its_own_messages() {
             "idle",
             object(
                 "load_balancer",
-                r#"certificate_arn = null, health_check_path = "/", idle_timeout = 5000"#,
+                r#"certificate_arn = null, health_check_path = "/", idle_timeout = 5000, deregistration_delay = 30"#,
             ),
             "between 1 and 4000 seconds",
+        ),
+        (
+            "deregistration",
+            object(
+                "load_balancer",
+                r#"certificate_arn = null, health_check_path = "/", idle_timeout = 60, deregistration_delay = 3601"#,
+            ),
+            "between 0 and 3600 seconds",
         ),
         (
             "zone_id",

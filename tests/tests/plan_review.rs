@@ -157,10 +157,14 @@ fn case(name: &'static str, base: &'static str, config: Config, expected: &[&str
     }
 }
 
+/// The launch template line of a plan that rolls a new version for `what`.
+fn image(what: &str) -> String {
+    format!("update launch template: new version ({what})")
+}
+
 /// Cases starting from the plain stack; `state` is its applied state.
 fn plain_cases(state: &Value, other_ami: &str, certificate: &str, zone: &str) -> Vec<Case> {
     let base = plain();
-    let image = |what: &str| format!("update launch template: new version ({what})");
     let ami = state["wordpress"]["ami_id"].as_str().unwrap_or_default();
     let engine = state["database"]["engine_version"]
         .as_str()
@@ -183,7 +187,7 @@ fn plain_cases(state: &Value, other_ami: &str, certificate: &str, zone: &str) ->
             "create EFS file system: encrypted, mount target in each of 2 zones",
             "create RDS: MySQL 8.0 db.t3.micro, encrypted, private",
             "create ALB: internet-facing, target group, HTTP listener",
-            "create launch template: wordpress:6-apache on t3.small",
+            "create launch template: public.ecr.aws/docker/library/wordpress:6-apache on t3.small",
             "create ASG: 2..4 instances, CPU target 60%",
         ],
     )];
@@ -208,7 +212,7 @@ fn plain_cases(state: &Value, other_ami: &str, certificate: &str, zone: &str) ->
             "plain",
             base.with("wordpress", "image", r#""wordpress:6.6-php8.3-apache""#),
             &[
-                &image("image wordpress:6-apache -> wordpress:6.6-php8.3-apache"),
+                &image("image public.ecr.aws/docker/library/wordpress:6-apache -> wordpress:6.6-php8.3-apache"),
                 REFRESH,
             ],
         ),
@@ -321,6 +325,9 @@ fn plain_cases(state: &Value, other_ami: &str, certificate: &str, zone: &str) ->
             &[
                 "create HTTPS listener: port 443 with the certificate",
                 "update HTTP listener: redirects to HTTPS",
+                // WP_HOME and WP_SITEURL turn https.
+                &image("site URL"),
+                REFRESH,
             ],
         ),
         case(
@@ -328,7 +335,8 @@ fn plain_cases(state: &Value, other_ami: &str, certificate: &str, zone: &str) ->
             "plain",
             base.with("load_balancer", "health_check_path", r#""/up.html""#),
             &[
-                "update target group: health check path /healthz.html -> /up.html",
+                "update target group: health check path /wordpress-ha-health.php -> /up.html \
+(healthy codes 200 -> 200-399)",
                 &image("health check path"),
                 REFRESH,
             ],
@@ -340,12 +348,20 @@ fn plain_cases(state: &Value, other_ami: &str, certificate: &str, zone: &str) ->
             &["update ALB: idle timeout 60 -> 120 s"],
         ),
         case(
+            "deregistration-delay",
+            "plain",
+            base.with("load_balancer", "deregistration_delay", "120"),
+            &["update target group: deregistration delay 30 -> 120 s"],
+        ),
+        case(
             "dns-added",
             "plain",
             with_dns,
-            &[&format!(
-                "create Route 53 record: alias blog.example.com in zone {zone} -> ALB"
-            )],
+            &[
+                &format!("create Route 53 record: alias blog.example.com in zone {zone} -> ALB"),
+                &image("site URL"),
+                REFRESH,
+            ],
         ),
         case(
             "tags",
@@ -406,21 +422,31 @@ fn rich_cases(certificate: &str, zone: &str) -> Vec<Case> {
             &[
                 "delete HTTPS listener: certificate removed",
                 "update HTTP listener: forwards to the target group again",
+                &image("site URL"),
+                REFRESH,
             ],
         ),
         case(
             "dns-changed",
             "rich",
             renamed,
-            &[&format!(
-                "replace Route 53 record: www.example.com in zone {zone} -> shop.example.com in zone {zone}"
-            )],
+            &[
+                &format!(
+                    "replace Route 53 record: www.example.com in zone {zone} -> shop.example.com in zone {zone}"
+                ),
+                &image("site URL"),
+                REFRESH,
+            ],
         ),
         case(
             "dns-removed",
             "rich",
             no_dns,
-            &[&format!("delete Route 53 record: www.example.com in zone {zone}")],
+            &[
+                &format!("delete Route 53 record: www.example.com in zone {zone}"),
+                &image("site URL"),
+                REFRESH,
+            ],
         ),
         case(
             "default-tags",

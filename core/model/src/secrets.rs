@@ -250,6 +250,7 @@ mod tests {
 
         let mut secrets = StackSecrets {
             wordpress_keys: keys.clone(),
+            secret_version: None,
         };
         ensure_wordpress_keys(&mut secrets);
         assert_eq!(

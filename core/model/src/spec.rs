@@ -16,7 +16,9 @@ pub mod defaults {
     pub const NAT_GATEWAYS: &str = "one_per_az";
     pub const BASTION_ENABLED: bool = true;
     pub const BASTION_INSTANCE_TYPE: &str = "t3.micro";
-    pub const WORDPRESS_IMAGE: &str = "wordpress:6-apache";
+    /// The official image through its public ECR mirror: Docker Hub limits anonymous pulls per
+    /// address, and every instance of a private subnet pulls through the same NAT address.
+    pub const WORDPRESS_IMAGE: &str = "public.ecr.aws/docker/library/wordpress:6-apache";
     pub const WORDPRESS_INSTANCE_TYPE: &str = "t3.small";
     pub const MIN_SIZE: i64 = 2;
     pub const MAX_SIZE: i64 = 4;
@@ -34,11 +36,22 @@ pub mod defaults {
     pub const DB_SKIP_FINAL_SNAPSHOT: bool = false;
     pub const EFS_THROUGHPUT_MODE: &str = "elastic";
     pub const EFS_PERFORMANCE_MODE: &str = "generalPurpose";
-    /// A static file the user data writes into the web root before WordPress is installed, so
-    /// the target group sees 200 while `/` still redirects to the installer (302).
-    pub const HEALTH_CHECK_PATH: &str = "/healthz.html";
+    /// The provider's own health file: a tiny PHP page the user data puts in the web root. It
+    /// answers 200 through Apache and PHP without touching the database, so a database
+    /// failover (or WordPress not installed yet) never makes the group replace its instances.
+    pub const HEALTH_CHECK_PATH: &str = super::PROVIDER_HEALTH_CHECK_PATH;
     pub const IDLE_TIMEOUT: i64 = 60;
+    /// Seconds the target group lets a leaving instance finish its requests (AWS: 300).
+    pub const DEREGISTRATION_DELAY: i64 = 30;
 }
+
+/// Where the instances serve the provider's health file (see `userdata`).
+pub const PROVIDER_HEALTH_CHECK_PATH: &str = "/wordpress-ha-health.php";
+/// What the provider's health file answers: exactly 200.
+pub const PROVIDER_HEALTH_CHECK_MATCHER: &str = "200";
+/// What any other health check path may answer: WordPress redirects (301, 302) before it is
+/// installed and to canonical URLs, and a redirect still proves the server answers.
+pub const USER_HEALTH_CHECK_MATCHER: &str = "200-399";
 
 /// An instance refresh keeps this share of the group in service, replacing at most 10% of the
 /// instances at a time; fixed rather than an attribute.
@@ -279,6 +292,24 @@ pub struct LoadBalancerSpec {
     pub certificate_arn: Option<String>,
     pub health_check_path: String,
     pub idle_timeout: i64,
+    /// The target group's `deregistration_delay.timeout_seconds`.
+    pub deregistration_delay: i64,
+}
+
+impl LoadBalancerSpec {
+    /// The HTTP codes the target group counts as healthy on `health_check_path`.
+    pub fn health_check_matcher(&self) -> &'static str {
+        health_check_matcher(&self.health_check_path)
+    }
+}
+
+/// `200` on the provider's own health file, `200-399` on any other path.
+pub fn health_check_matcher(path: &str) -> &'static str {
+    if path == PROVIDER_HEALTH_CHECK_PATH {
+        PROVIDER_HEALTH_CHECK_MATCHER
+    } else {
+        USER_HEALTH_CHECK_MATCHER
+    }
 }
 
 impl Default for LoadBalancerSpec {
@@ -287,6 +318,7 @@ impl Default for LoadBalancerSpec {
             certificate_arn: None,
             health_check_path: defaults::HEALTH_CHECK_PATH.to_string(),
             idle_timeout: defaults::IDLE_TIMEOUT,
+            deregistration_delay: defaults::DEREGISTRATION_DELAY,
         }
     }
 }

@@ -128,4 +128,8 @@ pub struct StackSecrets {
     /// WordPress authentication keys and salts (`AUTH_KEY` … `NONCE_SALT`), shared by every
     /// instance so a login cookie issued by one is honoured by all.
     pub wordpress_keys: BTreeMap<String, Secret>,
+    /// The app secret's version the launch template names: the `VersionId` AWS returned when
+    /// the stack wrote the secret (a read right after a write may still show the old one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_version: Option<String>,
 }

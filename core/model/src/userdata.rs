@@ -1,8 +1,16 @@
 //! The user data of the WordPress instances: a cloud-init document for Amazon Linux 2023 that
 //! writes a boot script and runs it. The script installs Docker and the EFS client, mounts the
-//! stack's EFS file system (TLS, `_netdev`, retried until the mount target answers), and runs
-//! the WordPress image with `wp-content` on EFS, the database on RDS, and the stack's shared
-//! keys and salts.
+//! stack's EFS file system (TLS, `_netdev`, retried until the mount target answers), pulls the
+//! image (retried with a growing pause: registries throttle, and every instance pulls through
+//! the same NAT address), and runs WordPress with `wp-content` on EFS, the database on RDS,
+//! the stack's shared keys and salts, and `WP_HOME`/`WP_SITEURL` set to the stack's URL.
+//!
+//! # The health file
+//! On the provider's own health check path (`spec::PROVIDER_HEALTH_CHECK_PATH`) the container
+//! serves a three-line PHP page answering 200 "ok": Apache and PHP must work, the database is
+//! not asked. A health check that read the database would fail on every instance at once
+//! during a Multi-AZ failover, and the group would replace them all. A user path naming a
+//! static file gets a static "OK" page; any other path is left to WordPress.
 //!
 //! # No secret in the user data
 //! The database password and the keys live in the stack's Secrets Manager secret. The document
@@ -11,8 +19,17 @@
 //! turns its JSON into env-file lines with python3 (both ship with Amazon Linux 2023), and
 //! writes them to a root-only file. Anyone who can read the launch template or the instance's
 //! user data (`ec2:DescribeLaunchTemplateVersions`, IMDS) learns where the secret is, not what
-//! it says. A new secret version (a changed password) is a new document, hence a new template
-//! version and an instance refresh: running instances never keep a stale password.
+//! it says.
+//!
+//! # A new password without an outage
+//! The script also installs a systemd timer that runs it again as `watch-secret` every 30 s:
+//! it asks DescribeSecret (metadata only, no value) which version is `AWSCURRENT` and, when
+//! that is not the version the container was started with, writes the env file from the new
+//! version and replaces the container. So running instances follow a password change within
+//! about a minute of the apply storing it, instead of failing every request until they are
+//! replaced. The new version is still rendered into a new template version, so instances
+//! launched later boot with it directly (the instance refresh that follows replaces instances
+//! that already run it).
 //!
 //! cloud-init runs the script once per instance. A reboot needs no script: the fstab line
 //! (`_netdev`) remounts EFS, a systemd drop-in (`RequiresMountsFor`) holds Docker until then,
@@ -40,8 +57,9 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 
 use crate::secrets::WORDPRESS_KEY_NAMES;
+use crate::spec::PROVIDER_HEALTH_CHECK_PATH;
 
-/// Where the boot script lands on the instance.
+/// Where the boot script lands on the instance (the secret watcher runs it again from there).
 pub const BOOT_SCRIPT_PATH: &str = "/usr/local/sbin/wordpress-ha-boot";
 /// Environment variable that redirects the script's file system paths to a scratch root, for
 /// tests only; unset on instances.
@@ -50,8 +68,9 @@ pub const TEST_ROOT_VARIABLE: &str = "WORDPRESS_HA_TEST_ROOT";
 /// EC2 refuses user data over 16 KiB (before base64).
 pub const USER_DATA_MAX_BYTES: usize = 16 * 1024;
 /// The most PHP `config_extra` may hold: base64 makes it 4/3 larger, and the rest of the
-/// document takes about 7 KiB, so this keeps the whole under `USER_DATA_MAX_BYTES`.
-pub const CONFIG_EXTRA_MAX_BYTES: usize = 6 * 1024;
+/// document takes up to about 10 KiB (the secret watcher and its timer among it), so this
+/// keeps the whole under `USER_DATA_MAX_BYTES`.
+pub const CONFIG_EXTRA_MAX_BYTES: usize = 4 * 1024;
 
 /// The secret's layout is `secrets`' to define; the script reads the same field.
 pub use crate::secrets::SECRET_PASSWORD_FIELD;
@@ -86,8 +105,11 @@ pub struct UserDataInput<'a> {
     pub image: &'a str,
     /// PHP statements appended to wp-config.php.
     pub config_extra: Option<&'a str>,
-    /// The target group's health check path; a static file is served there when it names one.
+    /// The target group's health check path; the provider's health file or a static file is
+    /// served there when it names one.
     pub health_check_path: &'a str,
+    /// What users open (`spec`'s URL: scheme and host, no path): `WP_HOME` and `WP_SITEURL`.
+    pub site_url: &'a str,
 }
 
 /// The cloud-init document (`#cloud-config`).
@@ -149,8 +171,9 @@ fn without_comment_lines(template: &str) -> String {
 
 /// The readonly variables at the top of the script: the only place values enter it.
 fn rendered_values(input: &UserDataInput) -> String {
-    let health_check_path = static_health_check_path(input.health_check_path).unwrap_or("");
+    let health_check_path = served_health_check_path(input.health_check_path).unwrap_or("");
     let values = [
+        ("SCRIPT_PATH", BOOT_SCRIPT_PATH.to_string()),
         ("STACK_NAME", input.stack_name.to_string()),
         ("STACK_REGION", input.region.to_string()),
         ("EFS_ID", input.efs_id.to_string()),
@@ -182,7 +205,7 @@ pub fn container_env(input: &UserDataInput) -> String {
         env_line("WORDPRESS_DB_USER", input.db_user),
         env_line(
             "WORDPRESS_CONFIG_EXTRA",
-            &config_extra_php(input.config_extra),
+            &config_extra_php(input.config_extra, input.site_url),
         ),
     ]
     .join("\n")
@@ -197,16 +220,42 @@ fn env_line(name: &str, value: &str) -> String {
     format!("{name}={single_line}")
 }
 
-/// The one-line PHP for `WORDPRESS_CONFIG_EXTRA`: the X-Forwarded-Proto fix, then the user's
-/// PHP, base64-encoded so that no character of it needs escaping anywhere on the way.
-pub fn config_extra_php(config_extra: Option<&str>) -> String {
-    match config_extra.filter(|extra| !extra.trim().is_empty()) {
-        Some(extra) => format!(
-            "{FORWARDED_PROTO_PHP} eval(base64_decode(\"{}\"));",
+/// The one-line PHP for `WORDPRESS_CONFIG_EXTRA`: the X-Forwarded-Proto fix, the user's PHP
+/// (base64-encoded, so that no character of it needs escaping anywhere on the way), then
+/// `WP_HOME` and `WP_SITEURL` at `site_url` unless the user's PHP defined them.
+pub fn config_extra_php(config_extra: Option<&str>, site_url: &str) -> String {
+    let mut php = FORWARDED_PROTO_PHP.to_string();
+    if let Some(extra) = config_extra.filter(|extra| !extra.trim().is_empty()) {
+        php.push_str(&format!(
+            " eval(base64_decode(\"{}\"));",
             BASE64.encode(extra)
-        ),
-        None => FORWARDED_PROTO_PHP.to_string(),
+        ));
     }
+    let url = php_string(site_url);
+    for constant in ["WP_HOME", "WP_SITEURL"] {
+        php.push_str(&format!(
+            " if (!defined(\"{constant}\")) {{ define(\"{constant}\", {url}); }}"
+        ));
+    }
+    php
+}
+
+/// A PHP double-quoted string literal holding exactly `value` (double quotes, like
+/// `FORWARDED_PROTO_PHP`'s, keep the script's single quoting readable).
+fn php_string(value: &str) -> String {
+    let escaped = value
+        .replace('\\', r"\\")
+        .replace('"', r#"\""#)
+        .replace('$', r"\$");
+    format!("\"{escaped}\"")
+}
+
+/// The path the instances serve a file on: the provider's health file, or a static page.
+pub fn served_health_check_path(path: &str) -> Option<&str> {
+    if path == PROVIDER_HEALTH_CHECK_PATH {
+        return Some(path);
+    }
+    static_health_check_path(path)
 }
 
 /// The health check path when it names a static file the script can provide (`/healthz.html`,
@@ -310,10 +359,22 @@ mod tests {
 
     #[test]
     fn config_extra_is_one_line_and_carries_the_users_php_exactly() {
-        assert_eq!(config_extra_php(None), FORWARDED_PROTO_PHP);
-        assert_eq!(config_extra_php(Some("  \n")), FORWARDED_PROTO_PHP);
+        let url = "https://blog.example.com";
+        let site = r#" if (!defined("WP_HOME")) { define("WP_HOME", "https://blog.example.com"); } if (!defined("WP_SITEURL")) { define("WP_SITEURL", "https://blog.example.com"); }"#;
+        assert_eq!(
+            config_extra_php(None, url),
+            format!("{FORWARDED_PROTO_PHP}{site}")
+        );
+        assert_eq!(
+            config_extra_php(Some("  \n"), url),
+            format!("{FORWARDED_PROTO_PHP}{site}")
+        );
         let extra = "define('WP_DEBUG', true);\n$x = \"$(id)\";";
-        let php = config_extra_php(Some(extra));
+        let php = config_extra_php(Some(extra), url);
+        assert!(
+            php.ends_with(site),
+            "the user's PHP may define WP_HOME first: {php}"
+        );
         assert!(!php.contains('\n'));
         assert!(php.starts_with(FORWARDED_PROTO_PHP));
         let encoded = php
@@ -322,6 +383,23 @@ mod tests {
             .and_then(|rest| rest.split('"').next())
             .expect("encoded extra");
         assert_eq!(BASE64.decode(encoded).expect("base64"), extra.as_bytes());
+    }
+
+    #[test]
+    fn a_url_is_a_php_literal_whatever_it_holds() {
+        assert_eq!(php_string("http://a.example"), r#""http://a.example""#);
+        assert_eq!(php_string(r#"x"\$y'"#), r#""x\"\\\$y'""#);
+    }
+
+    #[test]
+    fn the_providers_health_file_is_served_and_other_php_is_not() {
+        assert_eq!(
+            served_health_check_path(PROVIDER_HEALTH_CHECK_PATH),
+            Some(PROVIDER_HEALTH_CHECK_PATH)
+        );
+        assert_eq!(served_health_check_path("/other.php"), None);
+        assert_eq!(served_health_check_path("/"), None);
+        assert_eq!(served_health_check_path("/ok.html"), Some("/ok.html"));
     }
 
     #[test]

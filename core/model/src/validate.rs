@@ -53,6 +53,9 @@ pub const EFS_MAX_PROVISIONED_MIBPS: f64 = 3414.0;
 pub const HEALTH_CHECK_PATH_MAX_LEN: usize = 1024;
 pub const IDLE_TIMEOUT_MIN: i64 = 1;
 pub const IDLE_TIMEOUT_MAX: i64 = 4000;
+/// Target group deregistration delay bounds, seconds (ELB's own).
+pub const DEREGISTRATION_DELAY_MIN: i64 = 0;
+pub const DEREGISTRATION_DELAY_MAX: i64 = 3600;
 pub const KEY_NAME_MAX_LEN: usize = 255;
 pub const DNS_NAME_MAX_LEN: usize = 253;
 pub const DNS_LABEL_MAX_LEN: usize = 63;

@@ -108,8 +108,32 @@ fn the_document_names_the_efs_id_the_db_endpoint_and_the_secret() {
         "readonly SECRET_KEY_NAMES='{}'",
         WORDPRESS_KEY_NAMES.join(" ")
     )));
-    assert!(document.contains("readonly IMAGE='wordpress:6-apache'"));
+    assert!(document.contains("readonly IMAGE='public.ecr.aws/docker/library/wordpress:6-apache'"));
     assert!(document.contains("HTTP_X_FORWARDED_PROTO"));
+}
+
+#[test]
+fn the_script_carries_the_secret_watcher_the_pull_backoff_the_health_file_and_the_site_url() {
+    let fixture = Fixture::ordinary();
+    let script = userdata::boot_script(&fixture.input());
+    for expected in [
+        // The watcher: a timer running the script again as `watch-secret`.
+        "readonly SCRIPT_PATH='/usr/local/sbin/wordpress-ha-boot'",
+        "ExecStart=$SCRIPT_PATH watch-secret",
+        "OnUnitActiveSec=30s",
+        "aws secretsmanager describe-secret --secret-id \"$SECRET_ID\"",
+        "watch-secret) watch_secret ;;",
+        // Pulls back off.
+        "retry_backoff \"$PULL_ATTEMPTS\" \"$PULL_FIRST_DELAY_SECONDS\" \"$PULL_MAX_DELAY_SECONDS\"",
+        // The provider's PHP health file, mounted where the target group asks.
+        "readonly HEALTH_CHECK_PATH='/wordpress-ha-health.php'",
+        "echo \"ok\\n\";",
+        // WordPress's URL.
+        r#"define("WP_HOME", "https://blog.example.com");"#,
+        r#"define("WP_SITEURL", "https://blog.example.com");"#,
+    ] {
+        assert!(script.contains(expected), "{expected:?} missing:\n{script}");
+    }
 }
 
 #[test]
@@ -182,9 +206,11 @@ fn the_largest_valid_input_still_fits_ec2_user_data_limit() {
     );
     fixture.config_extra = Some("x".repeat(CONFIG_EXTRA_MAX_BYTES));
     fixture.health_check_path = format!("/{}.html", "h".repeat(200));
+    fixture.site_url = format!("https://{}.example.com", "s".repeat(63));
     let size = render(&fixture.input()).len();
     assert!(
         size <= USER_DATA_MAX_BYTES,
         "{size} bytes > {USER_DATA_MAX_BYTES}"
     );
+    println!("the largest document: {size} of {USER_DATA_MAX_BYTES} bytes");
 }

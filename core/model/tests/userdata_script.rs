@@ -1,202 +1,20 @@
 //! The boot script, run under bash with every system command replaced by a recording stub and
 //! its paths redirected to a scratch root: the right commands in the right order, idempotent
-//! on a second boot, patient with a slow mount target, and immune to hostile values.
+//! on a second boot, patient with a slow mount target or registry, and immune to hostile
+//! values. Its secret watcher (`watch-secret`) is in `userdata_watch.rs`.
 
 mod userdata_support;
 
 use std::fs;
-use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
 
-use stack_model::userdata::{self, render, TEST_ROOT_VARIABLE};
-use userdata_support::{extract_script, require_tool, write_file, Fixture};
-
-/// Commands the script may not really run here; each stub appends its argv to `calls.log`.
-/// State files in `state/` let the stubs answer like the real thing across runs.
-const STUBS: &[(&str, &str)] = &[
-    ("dnf", ""),
-    ("systemctl", ""),
-    ("chown", ""),
-    ("sleep", ""),
-    (
-        "aws",
-        r#"fails_left=$(cat "$STATE/secret-failures" 2>/dev/null || echo 0)
-if [ "$fails_left" -gt 0 ]; then
-  echo $((fails_left - 1)) > "$STATE/secret-failures"
-  echo "Unable to locate credentials" >&2
-  exit 253
-fi
-cat "$STATE/secret.json"
-echo"#,
-    ),
-    ("mountpoint", r#"[ -e "$STATE/mounted" ]"#),
-    (
-        "mount",
-        r#"fails_left=$(cat "$STATE/mount-failures" 2>/dev/null || echo 0)
-if [ "$fails_left" -gt 0 ]; then
-  echo $((fails_left - 1)) > "$STATE/mount-failures"
-  echo "mount.nfs4: Connection timed out" >&2
-  exit 32
-fi
-touch "$STATE/mounted""#,
-    ),
-    (
-        "docker",
-        r#"case "$1" in
-  pull) ;;
-  container) [ -e "$STATE/container" ] ;;
-  rm) rm -f "$STATE/container" ;;
-  run)
-    if [ -e "$STATE/container" ]; then echo "Conflict: name already in use" >&2; exit 125; fi
-    echo 1 >> "$STATE/containers-started"
-    touch "$STATE/container" ;;
-  *) echo "unexpected docker $*" >&2; exit 2 ;;
-esac"#,
-    ),
-];
-
-struct Machine {
-    _dir: tempfile::TempDir,
-    root: PathBuf,
-    stubs: PathBuf,
-    state: PathBuf,
-    /// Where the script runs: hostile values try to create files here.
-    work: PathBuf,
-    script: PathBuf,
-}
-
-impl Machine {
-    /// A machine booting `fixture`'s user data, whose secret holds `fixture`'s values.
-    fn for_fixture(fixture: &Fixture) -> Self {
-        let machine = Machine::new(&render(&fixture.input()));
-        write_file(&machine.state.join("secret.json"), &fixture.secret_json());
-        machine
-    }
-
-    fn new(document: &str) -> Self {
-        require_tool("bash");
-        let dir = tempfile::tempdir().expect("tempdir");
-        let base = dir.path().to_path_buf();
-        let machine = Machine {
-            root: base.join("root"),
-            stubs: base.join("stubs"),
-            state: base.join("state"),
-            work: base.join("work"),
-            script: base.join("boot.sh"),
-            _dir: dir,
-        };
-        for path in [
-            &machine.root.join("etc"),
-            &machine.stubs,
-            &machine.state,
-            &machine.work,
-        ] {
-            fs::create_dir_all(path).expect("mkdir");
-        }
-        write_file(
-            &machine.root.join("etc/fstab"),
-            "UUID=abc / xfs defaults,noatime 1 1\n",
-        );
-        for (name, behaviour) in STUBS {
-            let stub = machine.stubs.join(name);
-            let body = format!(
-                "#!/bin/bash\nprintf '%s' {name} >> \"$STATE/calls.log\"\nprintf ' %s' \"$@\" >> \"$STATE/calls.log\"\necho >> \"$STATE/calls.log\"\n{behaviour}\n"
-            );
-            write_file(&stub, &body);
-            fs::set_permissions(&stub, fs::Permissions::from_mode(0o755)).expect("chmod");
-        }
-        write_file(&machine.script, &extract_script(document));
-        machine
-    }
-
-    fn boot(&self) -> Output {
-        let path = format!(
-            "{}:{}",
-            self.stubs.display(),
-            std::env::var("PATH").unwrap_or_default()
-        );
-        Command::new("bash")
-            .arg(&self.script)
-            .current_dir(&self.work)
-            .env("PATH", path)
-            .env("STATE", &self.state)
-            .env(TEST_ROOT_VARIABLE, &self.root)
-            .output()
-            .expect("run bash")
-    }
-
-    fn boot_ok(&self) {
-        let output = self.boot();
-        assert!(
-            output.status.success(),
-            "boot script failed ({}):\n{}\ncalls:\n{}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr),
-            self.calls().join("\n")
-        );
-    }
-
-    fn calls(&self) -> Vec<String> {
-        fs::read_to_string(self.state.join("calls.log"))
-            .unwrap_or_default()
-            .lines()
-            .map(str::to_string)
-            .collect()
-    }
-
-    fn take_calls(&self) -> Vec<String> {
-        let calls = self.calls();
-        let _ = fs::remove_file(self.state.join("calls.log"));
-        calls
-    }
-
-    fn file(&self, relative: &str) -> String {
-        let path = self.root.join(relative);
-        fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
-    }
-
-    fn mode(&self, relative: &str) -> u32 {
-        fs::metadata(self.root.join(relative))
-            .expect("stat")
-            .permissions()
-            .mode()
-            & 0o777
-    }
-
-    fn containers_started(&self) -> usize {
-        fs::read_to_string(self.state.join("containers-started"))
-            .unwrap_or_default()
-            .lines()
-            .count()
-    }
-
-    fn root_path(&self, relative: &str) -> String {
-        self.root.join(relative).display().to_string()
-    }
-}
-
-fn secret_fetch(fixture: &Fixture) -> String {
-    format!(
-        "aws secretsmanager get-secret-value --secret-id {} --version-id {} --region {} \
-         --query SecretString --output text",
-        fixture.secret_id, fixture.secret_version, fixture.region
-    )
-}
-
-/// The env file the container must get: the rendered variables, then the secret's.
-fn expected_env_file(fixture: &Fixture) -> String {
-    format!(
-        "{}\n{}\n",
-        userdata::container_env(&fixture.input()),
-        fixture.secret_env_lines().join("\n")
-    )
-}
+use userdata_support::machine::{expected_env_file, secret_fetch, Machine};
+use userdata_support::{write_file, Fixture};
 
 fn expected_first_boot(machine: &Machine, fixture: &Fixture) -> Vec<String> {
     let efs = machine.root_path("mnt/efs");
     let env_file = machine.root_path("etc/wordpress-ha/wordpress.env");
-    let health_file = machine.root_path("etc/wordpress-ha/health-check.html");
+    let health_file = machine.root_path("etc/wordpress-ha/health-check");
     vec![
         "dnf install -y docker amazon-efs-utils".to_string(),
         format!("mountpoint -q {efs}"),
@@ -210,9 +28,11 @@ fn expected_first_boot(machine: &Machine, fixture: &Fixture) -> Vec<String> {
         format!(
             "docker run -d --name wordpress --restart always -p 80:80 --env-file {env_file} \
              -v {efs}/wp-content:/var/www/html/wp-content --log-driver journald --log-opt tag=wordpress \
-             --label wordpress-ha.stack={} -v {health_file}:/var/www/html/healthz.html:ro {}",
+             --label wordpress-ha.stack={} -v {health_file}:/var/www/html/wordpress-ha-health.php:ro {}",
             fixture.stack_name, fixture.image
         ),
+        "systemctl daemon-reload".to_string(),
+        "systemctl enable --now wordpress-ha-secret-watch.timer".to_string(),
     ]
 }
 
@@ -242,11 +62,22 @@ fn first_boot_installs_mounts_and_runs_wordpress_in_order() {
         0o600,
         "the env file holds secrets"
     );
-    assert_eq!(machine.file("etc/wordpress-ha/health-check.html"), "OK\n");
+    let probe = machine.file("etc/wordpress-ha/health-check");
+    assert!(probe.starts_with("<?php\n"), "{probe}");
+    assert!(probe.contains(r#"echo "ok\n";"#), "{probe}");
+    assert!(
+        !probe.to_ascii_lowercase().contains("mysql") && !probe.contains("wp-load"),
+        "the probe never asks the database: {probe}"
+    );
     assert_eq!(
-        machine.mode("etc/wordpress-ha/health-check.html"),
+        machine.mode("etc/wordpress-ha/health-check"),
         0o644,
         "apache must read it"
+    );
+    assert_eq!(
+        machine.file("etc/wordpress-ha/secret-version"),
+        format!("{}\n", fixture.secret_version),
+        "the watcher compares with the version the container runs"
     );
     assert_eq!(machine.containers_started(), 1);
     assert_eq!(
@@ -288,7 +119,7 @@ fn a_second_boot_neither_duplicates_the_mount_nor_starts_a_second_container() {
     assert_eq!(
         &docker[..3],
         [
-            "docker pull wordpress:6-apache",
+            format!("docker pull {}", fixture.image).as_str(),
             "docker container inspect wordpress",
             "docker rm --force wordpress"
         ]
@@ -304,8 +135,9 @@ fn a_second_boot_neither_duplicates_the_mount_nor_starts_a_second_container() {
         .collect();
     assert_eq!(
         leftovers.len(),
-        2,
-        "no staged env files left behind: {leftovers:?}"
+        3,
+        "the env file, the health file and the secret version; no staged env file left \
+         behind: {leftovers:?}"
     );
 }
 
@@ -346,16 +178,102 @@ fn a_health_check_path_wordpress_answers_itself_gets_no_static_file() {
     fixture.health_check_path = "/wp-login.php".into();
     let machine = Machine::for_fixture(&fixture);
     machine.boot_ok();
-    assert!(!machine
-        .root
-        .join("etc/wordpress-ha/health-check.html")
-        .exists());
+    assert!(!machine.root.join("etc/wordpress-ha/health-check").exists());
     let run = machine
         .calls()
         .into_iter()
         .find(|c| c.starts_with("docker run"))
         .expect("docker run");
     assert!(!run.contains("/var/www/html/wp-login.php"), "{run}");
+}
+
+#[test]
+fn a_static_health_check_path_gets_a_static_ok_page() {
+    let mut fixture = Fixture::ordinary();
+    fixture.health_check_path = "/healthz.html".into();
+    let machine = Machine::for_fixture(&fixture);
+    machine.boot_ok();
+    assert_eq!(machine.file("etc/wordpress-ha/health-check"), "OK\n");
+    let run = machine
+        .calls()
+        .into_iter()
+        .find(|c| c.starts_with("docker run"))
+        .expect("docker run");
+    assert!(run.contains(":/var/www/html/healthz.html:ro "), "{run}");
+}
+
+#[test]
+fn the_image_pull_backs_off_until_the_registry_answers() {
+    let fixture = Fixture::ordinary();
+    let machine = Machine::for_fixture(&fixture);
+    write_file(&machine.state.join("pull-failures"), "4\n");
+    machine.boot_ok();
+    let calls = machine.calls();
+    let pull = format!("docker pull {}", fixture.image);
+    let pulls = calls.iter().filter(|c| **c == pull).count();
+    let sleeps: Vec<&str> = calls
+        .iter()
+        .map(String::as_str)
+        .filter(|c| c.starts_with("sleep"))
+        .collect();
+    assert_eq!(pulls, 5, "{calls:#?}");
+    assert_eq!(sleeps, ["sleep 5", "sleep 10", "sleep 20", "sleep 40"]);
+    assert_eq!(machine.containers_started(), 1);
+}
+
+#[test]
+fn a_registry_that_never_answers_fails_the_boot_after_bounded_backoff() {
+    let fixture = Fixture::ordinary();
+    let machine = Machine::for_fixture(&fixture);
+    write_file(&machine.state.join("pull-failures"), "1000\n");
+    let output = machine.boot();
+    assert!(!output.status.success(), "the boot must fail");
+    let calls = machine.calls();
+    let sleeps: Vec<&str> = calls
+        .iter()
+        .map(String::as_str)
+        .filter(|c| c.starts_with("sleep"))
+        .collect();
+    assert_eq!(
+        sleeps,
+        [
+            "sleep 5",
+            "sleep 10",
+            "sleep 20",
+            "sleep 40",
+            "sleep 80",
+            "sleep 120",
+            "sleep 120"
+        ],
+        "doubling, capped at 2 min, 8 tries"
+    );
+    assert_eq!(machine.containers_started(), 0);
+    assert!(
+        !calls
+            .iter()
+            .any(|c| c.contains("wordpress-ha-secret-watch")),
+        "no watcher for a container that never ran: {calls:#?}"
+    );
+}
+
+#[test]
+fn wordpress_gets_the_stacks_url_as_wp_home_and_wp_siteurl() {
+    let fixture = Fixture::ordinary();
+    let machine = Machine::for_fixture(&fixture);
+    machine.boot_ok();
+    let env_file = machine.file("etc/wordpress-ha/wordpress.env");
+    let extra = env_file
+        .lines()
+        .find_map(|l| l.strip_prefix("WORDPRESS_CONFIG_EXTRA="))
+        .expect("WORDPRESS_CONFIG_EXTRA");
+    for constant in ["WP_HOME", "WP_SITEURL"] {
+        assert!(
+            extra.contains(&format!(
+                r#"if (!defined("{constant}")) {{ define("{constant}", "https://blog.example.com"); }}"#
+            )),
+            "{extra}"
+        );
+    }
 }
 
 #[test]

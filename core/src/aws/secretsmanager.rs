@@ -61,8 +61,17 @@ pub async fn describe(clients: &Clients, id: &str) -> Result<Option<SecretInfo>>
     }
 }
 
-/// Create the secret holding `value`; returns its ARN. `client_token` (32–64 characters)
-/// makes a retried create return the same version instead of failing.
+/// A version of a secret the stack wrote, as the write's answer names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WrittenVersion {
+    pub arn: String,
+    /// The new version's id: what readers must ask for. A read made right after the write
+    /// may still report the previous version as current, so this is never read back.
+    pub version_id: String,
+}
+
+/// Create the secret holding `value`; returns its ARN and first version. `client_token`
+/// (32–64 characters) makes a retried create return the same version instead of failing.
 pub async fn create(
     clients: &Clients,
     name: &str,
@@ -70,7 +79,7 @@ pub async fn create(
     value: &Secret,
     tags: &BTreeMap<String, String>,
     client_token: &str,
-) -> Result<String> {
+) -> Result<WrittenVersion> {
     let output = clients
         .secretsmanager
         .create_secret()
@@ -82,14 +91,25 @@ pub async fn create(
         .send()
         .for_object(name)
         .await?;
-    output
-        .arn()
-        .map(str::to_string)
-        .ok_or_else(|| StackError::Internal(format!("CreateSecret {name} returned no ARN")))
+    written(name, "CreateSecret", output.arn(), output.version_id())
 }
 
-/// The label Secrets Manager gives the version a read gets by default.
-const CURRENT_STAGE: &str = "AWSCURRENT";
+fn written(
+    id: &str,
+    operation: &str,
+    arn: Option<&str>,
+    version_id: Option<&str>,
+) -> Result<WrittenVersion> {
+    match (arn, version_id) {
+        (Some(arn), Some(version_id)) => Ok(WrittenVersion {
+            arn: arn.to_string(),
+            version_id: version_id.to_string(),
+        }),
+        _ => Err(StackError::Internal(format!(
+            "{operation} {id} returned no ARN or no VersionId"
+        ))),
+    }
+}
 
 /// One version of a secret's value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,26 +160,9 @@ pub async fn live_value(clients: &Clients, arn: &str) -> Result<Option<SecretVal
     }
 }
 
-/// The id of the secret's current version (not its value), or `None` when it has none.
-pub async fn current_version(clients: &Clients, id: &str) -> Result<Option<String>> {
+/// Make `value` the secret's current version; returns the new version.
+pub async fn put_value(clients: &Clients, id: &str, value: &Secret) -> Result<WrittenVersion> {
     let output = clients
-        .secretsmanager
-        .describe_secret()
-        .secret_id(id)
-        .send()
-        .for_object(id)
-        .await?;
-    Ok(output.version_ids_to_stages().and_then(|versions| {
-        versions
-            .iter()
-            .find(|(_, stages)| stages.iter().any(|s| s == CURRENT_STAGE))
-            .map(|(version, _)| version.clone())
-    }))
-}
-
-/// Make `value` the secret's current version.
-pub async fn put_value(clients: &Clients, id: &str, value: &Secret) -> Result<()> {
-    clients
         .secretsmanager
         .put_secret_value()
         .secret_id(id)
@@ -167,7 +170,7 @@ pub async fn put_value(clients: &Clients, id: &str, value: &Secret) -> Result<()
         .send()
         .for_object(id)
         .await?;
-    Ok(())
+    written(id, "PutSecretValue", output.arn(), output.version_id())
 }
 
 /// Cancel a pending deletion so the secret can be used again.

@@ -1,6 +1,8 @@
 //! The load-balancing tier: an internet-facing ALB in the public subnets, a target group on
-//! HTTP 80 whose health check answers before WordPress is installed, and the listeners
-//! (HTTP forwarding; or with a certificate, HTTPS forwarding and HTTP redirecting to it).
+//! HTTP 80 whose health check answers before WordPress is installed (by default the
+//! provider's health file, which must answer 200; any other path may answer 200-399) and
+//! which gives leaving instances `deregistration_delay` seconds, and the listeners (HTTP
+//! forwarding; or with a certificate, HTTPS forwarding and HTTP redirecting to it).
 
 use std::sync::Arc;
 
@@ -9,7 +11,9 @@ use super::layout::StackLayout;
 use super::step::Step;
 use super::step_id;
 use super::tag_sync;
-use crate::aws::elbv2::{self, ListenerAction, ListenerRequest, LoadBalancer, TargetGroup};
+use crate::aws::elbv2::{
+    self, HealthCheck, ListenerAction, ListenerRequest, LoadBalancer, TargetGroup,
+};
 use crate::aws::route53;
 use crate::error::Result;
 use crate::naming::{bounded_name, ELB_NAME_LIMIT};
@@ -239,14 +243,16 @@ async fn delete_load_balancer(ctx: &Arc<StepContext>) -> Result<()> {
 }
 
 async fn converge_target_group(ctx: &Arc<StepContext>) -> Result<()> {
-    let path = &ctx.spec().load_balancer.health_check_path;
+    let spec = &ctx.spec().load_balancer;
+    let health_check = HealthCheck {
+        path: &spec.health_check_path,
+        matcher: spec.health_check_matcher(),
+    };
     let tg = match find_target_group(ctx).await? {
         Some(tg) => {
-            if tg.health_check_path.as_deref() != Some(path.as_str())
-                || tg.matcher.as_deref() != Some(elbv2::HEALTHY_HTTP_CODES)
-            {
-                tracing::info!(target_group = %tg.arn, %path, "setting the target group's health check");
-                elbv2::set_health_check(&ctx.clients, &tg.arn, path).await?;
+            if !health_check.is_met_by(&tg) {
+                tracing::info!(target_group = %tg.arn, path = health_check.path, matcher = health_check.matcher, "setting the target group's health check");
+                elbv2::set_health_check(&ctx.clients, &tg.arn, health_check).await?;
             }
             retag(ctx, &tg.arn, &tg.name).await?;
             tg
@@ -258,7 +264,7 @@ async fn converge_target_group(ctx: &Arc<StepContext>) -> Result<()> {
             let tg = ctx
                 .create_or_adopt(
                     &format!("create target group {name}"),
-                    || elbv2::create_target_group(&ctx.clients, &name, &vpc, path, &tags),
+                    || elbv2::create_target_group(&ctx.clients, &name, &vpc, health_check, &tags),
                     || find_target_group(ctx),
                 )
                 .await?;
@@ -267,6 +273,20 @@ async fn converge_target_group(ctx: &Arc<StepContext>) -> Result<()> {
         }
     };
     ctx.record(logical::TARGET_GROUP, &tg.arn);
+    // AWS's default is 300 s: changed in place, the targets stay registered.
+    let delay = spec.deregistration_delay;
+    let observed = ctx
+        .eventually(&format!("attributes of {}", tg.arn), || {
+            elbv2::deregistration_delay(&ctx.clients, &tg.arn)
+        })
+        .await?;
+    if observed != Some(delay) {
+        tracing::info!(target_group = %tg.arn, seconds = delay, "setting the deregistration delay");
+        ctx.eventually(&format!("deregistration delay of {}", tg.arn), || {
+            elbv2::set_deregistration_delay(&ctx.clients, &tg.arn, delay)
+        })
+        .await?;
+    }
     Ok(())
 }
 
@@ -367,6 +387,9 @@ pub async fn refresh(ctx: &StepContext) -> Result<Option<LoadBalancer>> {
     let prior_lb = ctx
         .prior_resource(logical::LOAD_BALANCER)
         .map(str::to_string);
+    let prior_tg = ctx
+        .prior_resource(logical::TARGET_GROUP)
+        .map(str::to_string);
     let prior_arns: Vec<String> = [
         logical::LOAD_BALANCER,
         logical::TARGET_GROUP,
@@ -381,11 +404,14 @@ pub async fn refresh(ctx: &StepContext) -> Result<Option<LoadBalancer>> {
         target_group_name(ctx.stack()),
         load_balancer_name(ctx.stack()),
     );
-    let (tg, lb, listeners, idle, tags) = tokio::join!(
+    let (tg, lb, listeners, idle, delay, tags) = tokio::join!(
         elbv2::find_target_group(clients, &tg_name),
         elbv2::find_load_balancer(clients, &lb_name),
         speculate(prior_lb.as_deref(), |arn| elbv2::listeners(clients, arn)),
         speculate(prior_lb.as_deref(), |arn| elbv2::idle_timeout(clients, arn)),
+        speculate(prior_tg.as_deref(), |arn| elbv2::deregistration_delay(
+            clients, arn
+        )),
         speculate(
             (!prior_arns.is_empty()).then_some(prior_arns.as_slice()),
             |arns| elbv2::tags_of(clients, arns)
@@ -396,9 +422,11 @@ pub async fn refresh(ctx: &StepContext) -> Result<Option<LoadBalancer>> {
     if let Some(tg) = tg? {
         ctx.record(logical::TARGET_GROUP, &tg.arn);
         named.push((tg.arn.clone(), tg.name.clone()));
-        if let Some(path) = tg.health_check_path {
-            ctx.update_state(|s| s.spec.load_balancer.health_check_path = path);
-        }
+        let delay = match delay.filter(|_| prior_tg.as_deref() == Some(tg.arn.as_str())) {
+            Some(Ok(seconds)) => seconds,
+            _ => elbv2::deregistration_delay(clients, &tg.arn).await?,
+        };
+        record_target_group(ctx, tg, delay);
     }
     let lb = lb?;
     if let Some(lb) = &lb {
@@ -439,6 +467,20 @@ where
         Some(known) => Some(read(known).await),
         None => None,
     }
+}
+
+/// Write the target group's observed health check path and deregistration delay into the
+/// spec (a matcher that drifted is put back by the next apply's converge).
+fn record_target_group(ctx: &StepContext, tg: TargetGroup, delay: Option<i64>) {
+    ctx.update_state(|s| {
+        let spec = &mut s.spec.load_balancer;
+        if let Some(path) = tg.health_check_path {
+            spec.health_check_path = path;
+        }
+        if let Some(seconds) = delay {
+            spec.deregistration_delay = seconds;
+        }
+    });
 }
 
 /// Record the ALB, its listeners and the settings they show; push the listeners' ARNs and

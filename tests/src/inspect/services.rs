@@ -8,6 +8,16 @@ use aws_smithy_types::error::display::DisplayErrorContext;
 
 use super::{inspect_error, AwsInspector, InspectError};
 
+/// A target group's health check and deregistration delay, as ELB reports them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetGroupSettings {
+    pub health_check_path: Option<String>,
+    /// The HTTP codes that count as healthy (`200`, `200-399`).
+    pub matcher: Option<String>,
+    /// `deregistration_delay.timeout_seconds`.
+    pub deregistration_delay: Option<i64>,
+}
+
 impl AwsInspector {
     /// The DB instance `identifier` (panics if there is none: tests call it on what they made).
     pub async fn db_instance(&self, identifier: &str) -> aws_sdk_rds::types::DbInstance {
@@ -71,6 +81,42 @@ impl AwsInspector {
         let mut listeners = out.listeners().to_vec();
         listeners.sort_by_key(|l| l.port());
         Ok(listeners)
+    }
+
+    /// How the target group `arn` checks and releases its targets.
+    pub async fn target_group_settings(
+        &self,
+        arn: &str,
+    ) -> Result<TargetGroupSettings, InspectError> {
+        let groups = self
+            .elbv2
+            .describe_target_groups()
+            .target_group_arns(arn)
+            .send()
+            .await
+            .map_err(inspect_error("elbv2", "DescribeTargetGroups"))?;
+        let group = groups.target_groups().first();
+        let attributes = self
+            .elbv2
+            .describe_target_group_attributes()
+            .target_group_arn(arn)
+            .send()
+            .await
+            .map_err(inspect_error("elbv2", "DescribeTargetGroupAttributes"))?;
+        let deregistration_delay = attributes
+            .attributes()
+            .iter()
+            .find(|a| a.key() == Some("deregistration_delay.timeout_seconds"))
+            .and_then(|a| a.value()?.parse().ok());
+        Ok(TargetGroupSettings {
+            health_check_path: group
+                .and_then(|g| g.health_check_path())
+                .map(str::to_string),
+            matcher: group
+                .and_then(|g| g.matcher()?.http_code())
+                .map(str::to_string),
+            deregistration_delay,
+        })
     }
 
     /// The Auto Scaling group `name`, if it exists.

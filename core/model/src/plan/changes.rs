@@ -20,7 +20,10 @@ pub(super) struct TemplateReasons {
 
 impl TemplateReasons {
     pub(super) fn add(&mut self, reason: impl Into<String>) {
-        self.refreshing.push(reason.into());
+        let reason = reason.into();
+        if !self.refreshing.contains(&reason) {
+            self.refreshing.push(reason);
+        }
     }
 
     pub(super) fn plan(self, plan: &mut StackPlan) {
@@ -423,17 +426,38 @@ pub(super) fn plan_load_balancer(
         plan.unknown_outputs
             .extend([output::URL, output::RESOURCES, output::SECURITY_GROUP_IDS]);
     }
+    if b.certificate_arn.is_some() != a.certificate_arn.is_some() {
+        // WP_HOME and WP_SITEURL follow the URL's scheme.
+        template.add("site URL");
+    }
+    let mut target_group = Vec::new();
     if b.health_check_path != a.health_check_path {
+        let mut detail = format!(
+            "health check path {}",
+            from_to(&b.health_check_path, &a.health_check_path)
+        );
+        if b.health_check_matcher() != a.health_check_matcher() {
+            detail.push_str(&format!(
+                " (healthy codes {})",
+                from_to(b.health_check_matcher(), a.health_check_matcher())
+            ));
+        }
+        target_group.push(detail);
+        // The instances serve the health file, so they need the new path too.
+        template.add("health check path");
+    }
+    if b.deregistration_delay != a.deregistration_delay {
+        target_group.push(format!(
+            "deregistration delay {} s",
+            from_to(b.deregistration_delay, a.deregistration_delay)
+        ));
+    }
+    if !target_group.is_empty() {
         plan.push(
             object::TARGET_GROUP,
             ActionKind::Update,
-            format!(
-                "health check path {}",
-                from_to(&b.health_check_path, &a.health_check_path)
-            ),
+            target_group.join(", "),
         );
-        // The instances serve the health file, so they need the new path too.
-        template.add("health check path");
     }
     if b.idle_timeout != a.idle_timeout {
         plan.push(
@@ -444,9 +468,19 @@ pub(super) fn plan_load_balancer(
     }
 }
 
-pub(super) fn plan_dns(before: &StackSpec, after: &StackSpec, plan: &mut StackPlan) {
+pub(super) fn plan_dns(
+    before: &StackSpec,
+    after: &StackSpec,
+    plan: &mut StackPlan,
+    template: &mut TemplateReasons,
+) {
     if before.dns == after.dns {
         return;
+    }
+    let host = |dns: &Option<DnsSpec>| dns.as_ref().map(|d| d.record_name.clone());
+    if host(&before.dns) != host(&after.dns) {
+        // WP_HOME and WP_SITEURL follow the URL's host.
+        template.add("site URL");
     }
     let describe = |dns: &DnsSpec| format!("{} in zone {}", dns.record_name, dns.zone_id);
     match (&before.dns, &after.dns) {

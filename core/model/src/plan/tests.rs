@@ -100,8 +100,8 @@ fn wordpress_changes_name_each_reason_once_and_refresh_the_instances() {
     assert_eq!(
         summary,
         [
-            "Update launch template: new version (image wordpress:6-apache -> wordpress:6.6-apache, \
-instance type t3.small -> t3.medium, config_extra)",
+            "Update launch template: new version (image public.ecr.aws/docker/library/wordpress:6-apache \
+-> wordpress:6.6-apache, instance type t3.small -> t3.medium, config_extra)",
             "Update ASG: instance refresh to the new launch template version (keeps 90% healthy)",
         ]
     );
@@ -224,6 +224,7 @@ fn load_balancer_and_dns_lines() {
         s.load_balancer.certificate_arn = Some(arn.into());
         s.load_balancer.health_check_path = "/up".into();
         s.load_balancer.idle_timeout = 120;
+        s.load_balancer.deregistration_delay = 0;
         s.dns = Some(DnsSpec {
             zone_id: "Z1".into(),
             record_name: "blog.example.com".into(),
@@ -234,12 +235,22 @@ fn load_balancer_and_dns_lines() {
         [
             "Create HTTPS listener: port 443 with the certificate",
             "Update HTTP listener: redirects to HTTPS",
-            "Update target group: health check path /healthz.html -> /up",
+            "Update target group: health check path /wordpress-ha-health.php -> /up \
+             (healthy codes 200 -> 200-399), deregistration delay 30 -> 0 s",
             "Update ALB: idle timeout 60 -> 120 s",
             "Create Route 53 record: alias blog.example.com in zone Z1 -> ALB",
-            "Update launch template: new version (health check path)",
+            "Update launch template: new version (site URL, health check path)",
             "Update ASG: instance refresh to the new launch template version (keeps 90% healthy)",
         ]
+    );
+}
+
+#[test]
+fn a_deregistration_delay_change_touches_the_target_group_only() {
+    let summary = update_lines(|s| s.load_balancer.deregistration_delay = 120);
+    assert_eq!(
+        summary,
+        ["Update target group: deregistration delay 30 -> 120 s"]
     );
 }
 

@@ -5,6 +5,12 @@
 # The database password and the keys are fetched from Secrets Manager with the instance role:
 # this script names the secret, it never holds its values.
 # Safe to run again: the fstab line is never duplicated and the container is replaced, not doubled.
+#
+# Usage: wordpress-ha-boot [boot|watch-secret]
+#   boot (the default, run once by cloud-init): everything above, then a systemd timer that runs
+#   `watch-secret` every 30 s.
+#   watch-secret: when the secret's current version is not the one the container runs with (a
+#   new database password), rewrite the container's env file from it and restart the container.
 
 # Comment-only lines like this one are dropped when the script is rendered into user data.
 # Rendered values are single-quoted literals on purpose: nothing in them may ever expand.
@@ -23,9 +29,13 @@ readonly EFS_MOUNT_POINT="$ROOT/mnt/efs"
 readonly WP_CONTENT_DIR="$EFS_MOUNT_POINT/wp-content"
 readonly CONFIG_DIR="$ROOT/etc/wordpress-ha"
 readonly ENV_FILE="$CONFIG_DIR/wordpress.env"
-readonly HEALTH_CHECK_FILE="$CONFIG_DIR/health-check.html"
+# The secret version the running container was started with: what the watcher compares.
+readonly SECRET_VERSION_FILE="$CONFIG_DIR/secret-version"
+readonly HEALTH_CHECK_FILE="$CONFIG_DIR/health-check"
 readonly FSTAB="$ROOT/etc/fstab"
-readonly DOCKER_DROP_IN_DIR="$ROOT/etc/systemd/system/docker.service.d"
+readonly SYSTEMD_DIR="$ROOT/etc/systemd/system"
+readonly DOCKER_DROP_IN_DIR="$SYSTEMD_DIR/docker.service.d"
+readonly WATCH_UNIT=wordpress-ha-secret-watch
 # Encryption in transit through the EFS mount helper; _netdev waits for the network at boot.
 readonly FSTAB_LINE="$EFS_ID:/ $EFS_MOUNT_POINT efs _netdev,noresvport,tls 0 0"
 # The www-data user of the official wordpress image.
@@ -36,6 +46,11 @@ readonly MOUNT_RETRY_SECONDS=10
 # The instance role's credentials and the NAT route can lag the boot a little: 30 tries, 10 s apart.
 readonly SECRET_ATTEMPTS=30
 readonly SECRET_RETRY_SECONDS=10
+# A registry that throttles (every instance pulls through the same NAT address) is given more
+# and more room: 5 s, 10 s, 20 s … at most 2 min between 8 tries, about 6.5 min in all.
+readonly PULL_ATTEMPTS=8
+readonly PULL_FIRST_DELAY_SECONDS=5
+readonly PULL_MAX_DELAY_SECONDS=120
 
 # Reads the secret's JSON on stdin and prints env-file lines: the password (field argv[1]),
 # then WORDPRESS_<name> for each name in argv[2]. A missing field fails, so an instance never
@@ -53,6 +68,18 @@ for name, value in lines:
     sys.stdout.buffer.write((name + "=" + kept + "\n").encode("utf-8"))
 '
 
+# Reads DescribeSecret's VersionIdsToStages on stdin and prints the version labelled AWSCURRENT.
+readonly CURRENT_VERSION_OF='import json, sys
+print(next((v for v, s in (json.load(sys.stdin) or {}).items() if "AWSCURRENT" in s), ""))'
+
+# The provider's health file: Apache and PHP answer it, the database is never asked, so a
+# database failover does not make the load balancer (and the group) give up on the instances.
+readonly HEALTH_CHECK_PHP='<?php
+header("Content-Type: text/plain");
+header("Cache-Control: no-store");
+echo "ok\n";
+'
+
 # The EFS helper's botocore fallback and any AWS tool use the stack's region.
 export AWS_REGION="$STACK_REGION" AWS_DEFAULT_REGION="$STACK_REGION"
 
@@ -60,10 +87,12 @@ log() {
   printf '[wordpress-ha %s] %s\n' "$STACK_NAME" "$*" >&2
 }
 
-# retry ATTEMPTS DELAY COMMAND...: run COMMAND until it succeeds, at most ATTEMPTS times.
-retry() {
-  local attempts="$1" delay="$2" attempt
-  shift 2
+# retry_backoff ATTEMPTS DELAY MAX_DELAY COMMAND...: run COMMAND until it succeeds, at most
+# ATTEMPTS times, pausing DELAY seconds after the first failure and twice as long after each
+# next one, up to MAX_DELAY.
+retry_backoff() {
+  local attempts="$1" delay="$2" max_delay="$3" attempt
+  shift 3
   for ((attempt = 1; attempt <= attempts; attempt++)); do
     if "$@"; then
       return 0
@@ -71,10 +100,18 @@ retry() {
     log "attempt $attempt/$attempts of '$*' failed"
     if ((attempt < attempts)); then
       sleep "$delay"
+      delay=$((delay * 2 > max_delay ? max_delay : delay * 2))
     fi
   done
   log "giving up on '$*'"
   return 1
+}
+
+# retry ATTEMPTS DELAY COMMAND...: run COMMAND until it succeeds, at most ATTEMPTS times.
+retry() {
+  local attempts="$1" delay="$2"
+  shift 2
+  retry_backoff "$attempts" "$delay" "$delay" "$@"
 }
 
 install_packages() {
@@ -114,12 +151,12 @@ prepare_wp_content() {
   chown "$WWW_DATA_UID:$WWW_DATA_UID" "$WP_CONTENT_DIR"
 }
 
-# One attempt: read this instance's version of the secret and write the rendered variables,
-# then the secret's, to $1. The secret travels through a pipe, never a file or an argument.
+# One attempt: read version $2 of the secret and write the rendered variables, then the
+# secret's, to $1. The secret travels through a pipe, never a file or an argument.
 fetch_container_env() {
-  local target="$1" secret
+  local target="$1" version="$2" secret
   secret="$(aws secretsmanager get-secret-value --secret-id "$SECRET_ID" \
-    --version-id "$SECRET_VERSION" --region "$STACK_REGION" \
+    --version-id "$version" --region "$STACK_REGION" \
     --query SecretString --output text)" || return 1
   {
     printf '%s\n' "$CONTAINER_ENV"
@@ -127,30 +164,39 @@ fetch_container_env() {
   } >"$target"
 }
 
-# Secrets go to a root-only file, replaced atomically so a half-written file is never used.
+# write_container_env VERSION ATTEMPTS: the env file from that version of the secret. Secrets go
+# to a root-only file, replaced atomically so a half-written file is never used.
 write_container_env() {
+  local version="$1" attempts="$2" staged
   install -d -m 0755 "$CONFIG_DIR"
-  local staged
   staged="$(mktemp "$ENV_FILE.XXXXXX")"
   chmod 0600 "$staged"
-  if ! retry "$SECRET_ATTEMPTS" "$SECRET_RETRY_SECONDS" fetch_container_env "$staged"; then
+  if ! retry "$attempts" "$SECRET_RETRY_SECONDS" fetch_container_env "$staged" "$version"; then
     rm -f "$staged"
     return 1
   fi
   mv -f "$staged" "$ENV_FILE"
 }
 
-# A static page for the load balancer's health check: it answers 200 before WordPress is
-# installed, while / still redirects to the installer.
+# The file the load balancer's health check asks for, when the path names one the script
+# provides: the provider's PHP probe (the only .php path rendered), else a static page that
+# answers 200 before WordPress is installed, while / still redirects to the installer.
 write_health_check_file() {
-  if [[ -z "$HEALTH_CHECK_PATH" ]]; then
-    return 0
-  fi
-  printf 'OK\n' >"$HEALTH_CHECK_FILE"
+  case "$HEALTH_CHECK_PATH" in
+    '') return 0 ;;
+    *.php) printf '%s' "$HEALTH_CHECK_PHP" >"$HEALTH_CHECK_FILE" ;;
+    *) printf 'OK\n' >"$HEALTH_CHECK_FILE" ;;
+  esac
   chmod 0644 "$HEALTH_CHECK_FILE"
 }
 
-run_wordpress() {
+pull_image() {
+  retry_backoff "$PULL_ATTEMPTS" "$PULL_FIRST_DELAY_SECONDS" "$PULL_MAX_DELAY_SECONDS" \
+    docker pull "$IMAGE"
+}
+
+# (Re)create the container: an env file is only read when a container is created.
+start_container() {
   local args=(
     -d --name "$CONTAINER_NAME" --restart always -p 80:80
     --env-file "$ENV_FILE"
@@ -161,7 +207,6 @@ run_wordpress() {
   if [[ -n "$HEALTH_CHECK_PATH" ]]; then
     args+=(-v "$HEALTH_CHECK_FILE:/var/www/html$HEALTH_CHECK_PATH:ro")
   fi
-  retry 10 15 docker pull "$IMAGE"
   if docker container inspect "$CONTAINER_NAME" >/dev/null 2>&1; then
     log "replacing the existing $CONTAINER_NAME container"
     docker rm --force "$CONTAINER_NAME" >/dev/null
@@ -169,15 +214,79 @@ run_wordpress() {
   docker run "${args[@]}" "$IMAGE"
 }
 
-main() {
+# A timer runs `watch-secret` every 30 s, on a spread so the instances do not restart together.
+install_secret_watch() {
+  install -d -m 0755 "$SYSTEMD_DIR"
+  cat >"$SYSTEMD_DIR/$WATCH_UNIT.service" <<EOF
+[Unit]
+Description=Restart WordPress on a new secret version
+After=docker.service
+
+[Service]
+Type=oneshot
+ExecStart=$SCRIPT_PATH watch-secret
+EOF
+  cat >"$SYSTEMD_DIR/$WATCH_UNIT.timer" <<EOF
+[Unit]
+Description=Check the secret's version every 30 s
+
+[Timer]
+OnActiveSec=30s
+OnUnitActiveSec=30s
+RandomizedDelaySec=10s
+AccuracySec=1s
+
+[Install]
+WantedBy=timers.target
+EOF
+  systemctl daemon-reload
+  systemctl enable --now "$WATCH_UNIT.timer"
+}
+
+# The id of the secret's current version, from its metadata: no value is read.
+current_secret_version() {
+  aws secretsmanager describe-secret --secret-id "$SECRET_ID" --region "$STACK_REGION" \
+    --query VersionIdsToStages --output json | python3 -c "$CURRENT_VERSION_OF"
+}
+
+# One look at the secret; on a new version, the container is started again with it. The
+# version is recorded last, so a failed restart is tried again at the next look.
+watch_secret() {
+  local current applied
+  current="$(current_secret_version)" || return 1
+  applied="$(cat "$SECRET_VERSION_FILE" 2>/dev/null || true)"
+  if [[ -z "$current" || "$current" == "$applied" ]]; then
+    return 0
+  fi
+  log "the secret moved from version $applied to $current: restarting $CONTAINER_NAME"
+  write_container_env "$current" 1
+  start_container
+  printf '%s\n' "$current" >"$SECRET_VERSION_FILE"
+}
+
+boot() {
   install_packages
   mount_efs
   prepare_wp_content
   start_docker_after_efs
-  write_container_env
+  write_container_env "$SECRET_VERSION" "$SECRET_ATTEMPTS"
   write_health_check_file
-  run_wordpress
+  pull_image
+  start_container
+  printf '%s\n' "$SECRET_VERSION" >"$SECRET_VERSION_FILE"
+  install_secret_watch
   log "WordPress is running"
+}
+
+main() {
+  case "${1:-boot}" in
+    boot) boot ;;
+    watch-secret) watch_secret ;;
+    *)
+      log "unknown command '$1': expected boot or watch-secret"
+      return 2
+      ;;
+  esac
 }
 
 main "$@"

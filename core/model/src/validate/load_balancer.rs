@@ -2,8 +2,8 @@
 //! that points at it.
 
 use super::{
-    path, Errors, DNS_LABEL_MAX_LEN, DNS_NAME_MAX_LEN, HEALTH_CHECK_PATH_MAX_LEN, IDLE_TIMEOUT_MAX,
-    IDLE_TIMEOUT_MIN,
+    path, Errors, DEREGISTRATION_DELAY_MAX, DEREGISTRATION_DELAY_MIN, DNS_LABEL_MAX_LEN,
+    DNS_NAME_MAX_LEN, HEALTH_CHECK_PATH_MAX_LEN, IDLE_TIMEOUT_MAX, IDLE_TIMEOUT_MIN,
 };
 use crate::spec::{DnsSpec, LoadBalancerSpec};
 
@@ -34,6 +34,14 @@ pub(super) fn check_load_balancer(errors: &mut Errors, lb: &LoadBalancerSpec) {
             at("idle_timeout"),
             format!("idle_timeout is {} seconds; ALBs accept {IDLE_TIMEOUT_MIN} to {IDLE_TIMEOUT_MAX}", lb.idle_timeout),
             format!("Set idle_timeout between {IDLE_TIMEOUT_MIN} and {IDLE_TIMEOUT_MAX} seconds (60 by default)."),
+        );
+    }
+    let delay = lb.deregistration_delay;
+    if !(DEREGISTRATION_DELAY_MIN..=DEREGISTRATION_DELAY_MAX).contains(&delay) {
+        errors.push(
+            at("deregistration_delay"),
+            format!("deregistration_delay is {delay} seconds; target groups accept {DEREGISTRATION_DELAY_MIN} to {DEREGISTRATION_DELAY_MAX}"),
+            format!("Set deregistration_delay between {DEREGISTRATION_DELAY_MIN} and {DEREGISTRATION_DELAY_MAX} seconds (30 by default)."),
         );
     }
 }

@@ -591,6 +591,18 @@ const CASES: &[Case] = &[
         fix_mentions: "between 1 and 4000",
     },
     Case {
+        what: "deregistration delay negative",
+        breaks: |s| s.load_balancer.deregistration_delay = -1,
+        path: "load_balancer.deregistration_delay",
+        fix_mentions: "between 0 and 3600",
+    },
+    Case {
+        what: "deregistration delay high",
+        breaks: |s| s.load_balancer.deregistration_delay = 3601,
+        path: "load_balancer.deregistration_delay",
+        fix_mentions: "between 0 and 3600",
+    },
+    Case {
         what: "zone id lowercase",
         breaks: |s| with_dns(s, "z0123abc", "blog.example.com"),
         path: "dns.zone_id",
@@ -734,6 +746,7 @@ fn a_full_realistic_spec_is_valid() {
         Some("arn:aws-us-gov:acm:us-gov-west-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789".into());
     spec.load_balancer.health_check_path = "/status/ok.html?probe=alb".into();
     spec.load_balancer.idle_timeout = 4000;
+    spec.load_balancer.deregistration_delay = 3600;
     with_dns(&mut spec, "Z0123456789ABCDEFGHIJ", "www.blog.example.com.");
     spec.timeouts.create = Some(Duration::from_secs(1));
     spec.timeouts.delete = Some(Duration::from_secs(90 * 60));
@@ -967,4 +980,32 @@ fn shrinking_storage_is_refused_at_plan_on_its_attribute() {
         None,
         "growing is fine"
     );
+}
+
+#[test]
+fn deregistration_delay_bounds_are_inclusive_and_the_default_is_30_seconds() {
+    assert_eq!(valid().load_balancer.deregistration_delay, 30);
+    for seconds in [0, 30, 300, 3600] {
+        let mut spec = valid();
+        spec.load_balancer.deregistration_delay = seconds;
+        assert_eq!(validate(&spec, None), Vec::new(), "{seconds} s");
+    }
+}
+
+#[test]
+fn only_the_providers_health_file_must_answer_exactly_200() {
+    use crate::spec::{health_check_matcher, PROVIDER_HEALTH_CHECK_PATH};
+    assert_eq!(
+        valid().load_balancer.health_check_path,
+        PROVIDER_HEALTH_CHECK_PATH
+    );
+    assert_eq!(valid().load_balancer.health_check_matcher(), "200");
+    for path in [
+        "/",
+        "/wp-login.php",
+        "/healthz.html",
+        "/wordpress-ha-health.php?x=1",
+    ] {
+        assert_eq!(health_check_matcher(path), "200-399", "{path}");
+    }
 }

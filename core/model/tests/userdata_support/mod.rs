@@ -4,6 +4,8 @@
 
 #![allow(dead_code)] // each test binary uses a different part of this module
 
+pub mod machine;
+
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
@@ -11,7 +13,7 @@ use std::process::{Command, Output, Stdio};
 
 use stack_model::secrets::secret_document;
 use stack_model::secrets::WORDPRESS_KEY_NAMES;
-use stack_model::spec::Secret;
+use stack_model::spec::{Secret, PROVIDER_HEALTH_CHECK_PATH};
 use stack_model::userdata::UserDataInput;
 
 /// Owned values behind a `UserDataInput`.
@@ -31,6 +33,7 @@ pub struct Fixture {
     pub image: String,
     pub config_extra: Option<String>,
     pub health_check_path: String,
+    pub site_url: String,
 }
 
 impl Fixture {
@@ -58,9 +61,10 @@ impl Fixture {
                     )
                 })
                 .collect(),
-            image: "wordpress:6-apache".into(),
+            image: "public.ecr.aws/docker/library/wordpress:6-apache".into(),
             config_extra: Some("define('WP_MEMORY_LIMIT', '256M');".into()),
-            health_check_path: "/healthz.html".into(),
+            health_check_path: PROVIDER_HEALTH_CHECK_PATH.into(),
+            site_url: "https://blog.example.com".into(),
         }
     }
 
@@ -85,6 +89,7 @@ impl Fixture {
                 .into(),
         );
         fixture.health_check_path = "/health'check.html".into();
+        fixture.site_url = "http://x\"$(touch PWNED-url)'.example".into();
         fixture
     }
 
@@ -102,6 +107,7 @@ impl Fixture {
             image: &self.image,
             config_extra: self.config_extra.as_deref(),
             health_check_path: &self.health_check_path,
+            site_url: &self.site_url,
         }
     }
 }

@@ -1,5 +1,6 @@
-//! Elastic Load Balancing v2: the stack's Application Load Balancer, its target group and
-//! listeners (`listeners.rs`, re-exported here).
+//! Elastic Load Balancing v2: the stack's Application Load Balancer, its target group (its
+//! attributes in `target_group_attributes.rs`) and listeners (`listeners.rs`); both
+//! re-exported here.
 
 pub mod target_health;
 
@@ -18,14 +19,14 @@ use crate::error::{Result, StackError};
 use crate::wait::{self, Bounds, Poll};
 
 mod listeners;
+mod target_group_attributes;
 
 pub use listeners::*;
+pub use target_group_attributes::*;
 
 const IDLE_TIMEOUT_KEY: &str = "idle_timeout.timeout_seconds";
 /// TLS 1.3 with TLS 1.2 fallback: AWS's recommended policy for HTTPS listeners.
 pub const TLS_POLICY: &str = "ELBSecurityPolicy-TLS13-1-2-2021-06";
-/// The health check must answer exactly this (the static file answers 200, the installer 302).
-pub const HEALTHY_HTTP_CODES: &str = "200";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoadBalancer {
@@ -332,12 +333,28 @@ async fn lookup_target_group(clients: &Clients, lookup: Lookup<'_>) -> Result<Op
     }
 }
 
-/// HTTP 80 instance targets in `vpc_id`, healthy when `health_check_path` answers 200.
+/// What the target group's health check asks and accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HealthCheck<'a> {
+    pub path: &'a str,
+    /// HTTP codes that count as healthy (`200`, `200-399`).
+    pub matcher: &'a str,
+}
+
+impl HealthCheck<'_> {
+    /// Whether `tg` already checks this way.
+    pub fn is_met_by(&self, tg: &TargetGroup) -> bool {
+        tg.health_check_path.as_deref() == Some(self.path)
+            && tg.matcher.as_deref() == Some(self.matcher)
+    }
+}
+
+/// HTTP 80 instance targets in `vpc_id`, healthy when `health_check` is answered.
 pub async fn create_target_group(
     clients: &Clients,
     name: &str,
     vpc_id: &str,
-    health_check_path: &str,
+    health_check: HealthCheck<'_>,
     tags: &BTreeMap<String, String>,
 ) -> Result<TargetGroup> {
     let output = clients
@@ -350,11 +367,11 @@ pub async fn create_target_group(
         .target_type(TargetTypeEnum::Instance)
         .health_check_enabled(true)
         .health_check_protocol(ProtocolEnum::Http)
-        .health_check_path(health_check_path)
+        .health_check_path(health_check.path)
         .health_check_interval_seconds(15)
         .healthy_threshold_count(2)
         .unhealthy_threshold_count(3)
-        .matcher(Matcher::builder().http_code(HEALTHY_HTTP_CODES).build())
+        .matcher(Matcher::builder().http_code(health_check.matcher).build())
         .set_tags(Some(sdk_tags(tags)?))
         .customize()
         .config_override(elbv2_send_once())
@@ -373,14 +390,18 @@ pub async fn create_target_group(
     })
 }
 
-/// Put the health check back on `path` answering 200 (repairs drift, follows the spec).
-pub async fn set_health_check(clients: &Clients, arn: &str, path: &str) -> Result<()> {
+/// Put the health check back to `health_check` (repairs drift, follows the spec).
+pub async fn set_health_check(
+    clients: &Clients,
+    arn: &str,
+    health_check: HealthCheck<'_>,
+) -> Result<()> {
     clients
         .elbv2
         .modify_target_group()
         .target_group_arn(arn)
-        .health_check_path(path)
-        .matcher(Matcher::builder().http_code(HEALTHY_HTTP_CODES).build())
+        .health_check_path(health_check.path)
+        .matcher(Matcher::builder().http_code(health_check.matcher).build())
         .send()
         .for_object(arn)
         .await?;

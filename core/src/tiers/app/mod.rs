@@ -52,6 +52,8 @@ pub fn steps(layout: &StackLayout) -> Vec<Step> {
         step_id::DB_INSTANCE.to_string(),
         // The instances read their secret through this profile's role.
         step_id::INSTANCE_PROFILE.to_string(),
+        // WordPress's URL is the stack's: the balancer's name unless DNS names it.
+        step_id::LOAD_BALANCER.to_string(),
     ];
     // Instances mount EFS and pull the image at boot: their zone's mount target and NAT route
     // must exist first.
@@ -115,7 +117,10 @@ async fn wanted_template_data(ctx: &StepContext) -> Result<TemplateData> {
     let image = resolve_image(ctx).await?;
     let (db_host, db_port) = database_host(ctx)?;
     // The user data names the secret and its version; the instances fetch the values.
-    let (secret_id, secret_version) = secrets::current_secret_version(ctx).await?;
+    let (secret_id, secret_version) = secrets::current_secret_version(ctx)?;
+    let site_url = ctx.snapshot().outputs.url.ok_or_else(|| {
+        StackError::Internal("the site URL was not recorded by the load balancer step".into())
+    })?;
     let instance_profile_arn = ctx.require(logical::APP_INSTANCE_PROFILE)?;
     let efs_id = ctx.require(logical::EFS_FILE_SYSTEM)?;
     let group_id = ctx.require(&logical::qualified(logical::SECURITY_GROUP, APP_GROUP))?;
@@ -132,6 +137,7 @@ async fn wanted_template_data(ctx: &StepContext) -> Result<TemplateData> {
         image: &spec.wordpress.image,
         config_extra: spec.wordpress.config_extra.as_deref(),
         health_check_path: &spec.load_balancer.health_check_path,
+        site_url: &site_url,
     });
     let instance_name = ctx.name(APP_GROUP, None);
     Ok(TemplateData {

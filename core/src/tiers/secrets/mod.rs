@@ -5,11 +5,14 @@
 //!   The keys are generated once per stack, when the secret does not exist yet; afterwards they
 //!   are read back from it (so an import recovers them) and mirrored in the state's `secrets`.
 //! - An IAM role `<name>-app` that EC2 may assume, whose only permission is an inline policy
-//!   allowing `secretsmanager:GetSecretValue` on exactly that secret's ARN, and an instance
+//!   allowing `secretsmanager:GetSecretValue` and `secretsmanager:DescribeSecret` (the
+//!   instances' watcher of new versions) on exactly that secret's ARN, and an instance
 //!   profile `<name>-app` holding the role. The launch template names the profile.
 //!
-//! The user data names the secret and the version to read; no secret value reaches the launch
-//! template (see `userdata`). A destroy deletes the secret without a recovery window, so a
+//! The user data names the secret and the version to read: the `VersionId` the CreateSecret or
+//! PutSecretValue of this apply returned (kept in the state's `secrets.secret_version`), never
+//! one read back, since a read right after a write may still see the previous version. No
+//! secret value reaches the launch template (see `userdata`). A destroy deletes the secret without a recovery window, so a
 //! stack re-created under the same name can create it again at once.
 //!
 //! Objects found under these names but tagged for another stack (or not at all) are refused,
@@ -35,8 +38,12 @@ use crate::wait;
 /// The app role's one inline policy is named this, then the region (`access::policy_name`);
 /// stacks created before names carried the region keep this name alone.
 pub const READ_SECRET_POLICY: &str = "read-wordpress-secret";
-/// The only action the instances are allowed.
-pub const READ_SECRET_ACTION: &str = "secretsmanager:GetSecretValue";
+/// The only actions the instances are allowed: read the secret at boot, and ask which
+/// version is current (metadata, no value) every 30 s to follow a password change.
+pub const READ_SECRET_ACTIONS: [&str; 2] = [
+    "secretsmanager:GetSecretValue",
+    "secretsmanager:DescribeSecret",
+];
 
 /// `<name>/wordpress`.
 pub fn secret_name(stack: &str) -> String {
@@ -77,7 +84,7 @@ pub fn read_secret_policy(secret_arn: &str) -> String {
         "Version": "2012-10-17",
         "Statement": [{
             "Effect": "Allow",
-            "Action": READ_SECRET_ACTION,
+            "Action": READ_SECRET_ACTIONS,
             "Resource": secret_arn
         }]
     })
@@ -206,16 +213,22 @@ async fn create_secret(
     let document = secret_document(password, &keys);
     let token = ctx.client_token("app-secret");
     let description = "Database password and WordPress keys of the stack's instances";
-    let arn = wait::retrying(
+    let written = wait::retrying(
         ctx.bounds(),
         "creating the stack's secret",
         secretsmanager::is_name_still_held,
         || secretsmanager::create(&ctx.clients, name, description, &document, tags, &token),
     )
     .await?;
-    tracing::info!(secret = %arn, "created secret");
-    ctx.record(logical::APP_SECRET, &arn);
+    tracing::info!(secret = %written.arn, version = %written.version_id, "created secret");
+    ctx.record(logical::APP_SECRET, &written.arn);
+    record_version(ctx, written.version_id);
     Ok(())
+}
+
+/// The version the launch template must name.
+fn record_version(ctx: &StepContext, version_id: String) {
+    ctx.update_state(|s| s.secrets.secret_version = Some(version_id));
 }
 
 /// Bring an existing secret back to the stack's password, keys and tags.
@@ -225,18 +238,24 @@ async fn update_secret(
     password: &Secret,
     tags: &BTreeMap<String, String>,
 ) -> Result<()> {
-    let stored = secretsmanager::value(&ctx.clients, &info.arn)
-        .await?
+    let value = secretsmanager::value(&ctx.clients, &info.arn).await?;
+    let stored = value
+        .as_ref()
         .and_then(|value| parse_secret_document(&value.secret));
     let keys = settle_keys(ctx, stored.as_ref().map(|s| &s.keys));
     let wanted = SecretContents {
         password: Some(password.clone()),
         keys: keys.clone(),
     };
-    if stored.as_ref() != Some(&wanted) {
-        secretsmanager::put_value(&ctx.clients, &info.arn, &secret_document(password, &keys))
-            .await?;
-        tracing::info!(secret = %info.arn, "stored a new version of the secret");
+    match value.filter(|_| stored.as_ref() == Some(&wanted)) {
+        // Nothing to write: the version that says it is the one the instances read.
+        Some(current) => record_version(ctx, current.version_id),
+        None => {
+            let document = secret_document(password, &keys);
+            let written = secretsmanager::put_value(&ctx.clients, &info.arn, &document).await?;
+            tracing::info!(secret = %info.arn, version = %written.version_id, "stored a new version of the secret");
+            record_version(ctx, written.version_id);
+        }
     }
     let (set, remove) = tag_diff(&info.tags, tags);
     secretsmanager::retag(&ctx.clients, &info.arn, &set, &remove).await
@@ -254,12 +273,15 @@ async fn delete_secret(ctx: &Arc<StepContext>) -> Result<()> {
     Ok(())
 }
 
-/// The secret the instances read and the version they must read (its current one).
-pub async fn current_secret_version(ctx: &StepContext) -> Result<(String, String)> {
+/// The secret the instances read and the version they must read: the one this apply's
+/// secret step wrote or found holding the stack's values.
+pub fn current_secret_version(ctx: &StepContext) -> Result<(String, String)> {
     let arn = ctx.require(logical::APP_SECRET)?;
-    let version = secretsmanager::current_version(&ctx.clients, &arn)
-        .await?
-        .ok_or_else(|| StackError::Internal(format!("secret {arn} has no current version")))?;
+    let version = ctx
+        .update_state(|s| s.secrets.secret_version.clone())
+        .ok_or_else(|| {
+            StackError::Internal(format!("the secret step recorded no version of {arn}"))
+        })?;
     Ok((arn, version))
 }
 
@@ -315,6 +337,7 @@ async fn refresh_secret(ctx: &StepContext) -> Result<()> {
     });
     if complete && matches {
         ctx.record(logical::APP_SECRET, &arn);
+        ctx.update_state(|s| s.secrets.secret_version = Some(value.version_id.clone()));
     }
     Ok(())
 }

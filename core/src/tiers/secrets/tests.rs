@@ -3,13 +3,19 @@
 use super::*;
 
 #[test]
-fn the_policy_allows_one_action_on_one_secret() {
+fn the_policy_allows_reading_and_describing_one_secret() {
     let arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:blog/wordpress-AbCdEf";
     let policy: Value = serde_json::from_str(&read_secret_policy(arn)).expect("json");
     let statements = policy["Statement"].as_array().expect("statements");
     assert_eq!(statements.len(), 1);
     assert_eq!(statements[0]["Effect"], "Allow");
-    assert_eq!(statements[0]["Action"], READ_SECRET_ACTION);
+    assert_eq!(
+        statements[0]["Action"],
+        serde_json::json!([
+            "secretsmanager:GetSecretValue",
+            "secretsmanager:DescribeSecret"
+        ])
+    );
     assert_eq!(statements[0]["Resource"], arn);
     let trust: Value = serde_json::from_str(&trust_policy()).expect("json");
     assert_eq!(
@@ -21,7 +27,7 @@ fn the_policy_allows_one_action_on_one_secret() {
 #[test]
 fn policies_compare_by_meaning_not_by_spelling() {
     let wanted = read_secret_policy("arn:x");
-    let respelled = r#"{ "Statement": [ { "Resource": "arn:x", "Action": "secretsmanager:GetSecretValue", "Effect": "Allow" } ], "Version": "2012-10-17" }"#;
+    let respelled = r#"{ "Statement": [ { "Resource": "arn:x", "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], "Effect": "Allow" } ], "Version": "2012-10-17" }"#;
     assert!(same_policy(respelled, &wanted));
     assert!(!same_policy(&read_secret_policy("arn:y"), &wanted));
     assert!(!same_policy("garbage", &wanted));

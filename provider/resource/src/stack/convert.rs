@@ -219,6 +219,8 @@ fn read_spec(top: &mut Reader<'_>) -> StackSpec {
     spec.load_balancer.certificate_arn = b.string("certificate_arn");
     spec.load_balancer.health_check_path = b.string_or("health_check_path", d::HEALTH_CHECK_PATH);
     spec.load_balancer.idle_timeout = b.int_or("idle_timeout", d::IDLE_TIMEOUT);
+    spec.load_balancer.deregistration_delay =
+        b.int_or("deregistration_delay", d::DEREGISTRATION_DELAY);
 
     if top.known("dns").is_some() {
         let mut b = top.block("dns");
@@ -465,6 +467,7 @@ fn spec_attributes(spec: &StackSpec) -> BTreeMap<String, Value> {
             ("certificate_arn", opt_string(&l.certificate_arn)),
             ("health_check_path", Value::from(&l.health_check_path)),
             ("idle_timeout", Value::from(l.idle_timeout)),
+            ("deregistration_delay", Value::from(l.deregistration_delay)),
         ]),
     );
     top.insert(

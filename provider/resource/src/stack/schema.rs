@@ -271,7 +271,15 @@ fails with AWS's reason when it ends Failed, Cancelled, RollbackSuccessful or Ro
 group then still runs the previous version; apply again to retry). A refresh someone else started \
 is awaited first.",
         attributes: vec![
-            defaulted("image", Str, Default::Str(d::WORDPRESS_IMAGE), "Docker image of WordPress."),
+            defaulted(
+                "image",
+                Str,
+                Default::Str(d::WORDPRESS_IMAGE),
+                "Docker image of WordPress. The default is the official image through its public \
+ECR mirror: Docker Hub limits anonymous pulls per address, and every instance pulls through the \
+same NAT address. Each instance retries its pull with a growing pause (5 s doubling to 2 min, 8 \
+tries).",
+            ),
             defaulted("instance_type", Str, Default::Str(d::WORDPRESS_INSTANCE_TYPE), "EC2 instance type of the WordPress instances."),
             attr(
                 "ami_id",
@@ -280,7 +288,15 @@ is awaited first.",
                 "AMI of the instances. Default: the latest Amazon Linux 2023 x86_64, resolved at create.",
             ),
             attr("key_name", Str, Optional, "EC2 key pair of the instances (reachable through the bastion)."),
-            attr("config_extra", Str, Optional, "Extra PHP for `wp-config.php` (`WORDPRESS_CONFIG_EXTRA`)."),
+            attr(
+                "config_extra",
+                Str,
+                Optional,
+                "Extra PHP for `wp-config.php` (`WORDPRESS_CONFIG_EXTRA`). The provider adds \
+`WP_HOME` and `WP_SITEURL` set to the stack's `url` (https when `load_balancer.certificate_arn` \
+is set; the `dns` record name when set, else the load balancer's name) unless this PHP defines \
+them; a change of that URL rolls out a new launch template version.",
+            ),
         ],
     }
 }
@@ -373,7 +389,11 @@ fn database() -> BlockDef {
                 Str,
                 OptionalComputed,
                 "Master password (8-41 printable characters, none of `/`, `\"`, `@` or space). \
-Generated at create when not set. Cannot be read back by import.",
+Generated at create when not set. Cannot be read back by import. A change is applied to RDS, \
+then stored as a new version of the stack's secret: running instances pick it up within about a \
+minute (a timer on each instance checks the secret's current version every 30 s and restarts \
+the WordPress container with it), so the site answers again long before the instance refresh \
+to a launch template version naming it has replaced them.",
             )
             .sensitive(),
             defaulted(
@@ -443,14 +463,26 @@ fn load_balancer() -> BlockDef {
                 "health_check_path",
                 Str,
                 Default::Str(d::HEALTH_CHECK_PATH),
-                "Path the target group checks; the default is a static file that answers 200 \
-before WordPress is installed.",
+                "Path the target group checks. The default is the provider's own health file, a \
+tiny PHP page every instance serves that answers 200 \"ok\" through Apache and PHP without asking \
+the database, and must answer 200. It leaves the database out on purpose: during a Multi-AZ \
+failover every instance would fail a check that reads it at once, and the Auto Scaling group \
+would replace them all for a problem new instances cannot fix. Any other path may answer \
+200-399 (WordPress answers 302 before it is installed); a path naming a static file \
+(`/healthz.html`) is served as a static \"OK\" page.",
             ),
             defaulted(
                 "idle_timeout",
                 Number,
                 Default::Int(d::IDLE_TIMEOUT),
                 "Idle connection timeout in seconds (1-4000).",
+            ),
+            defaulted(
+                "deregistration_delay",
+                Number,
+                Default::Int(d::DEREGISTRATION_DELAY),
+                "Seconds the target group lets an instance that leaves (scale-in, refresh) finish \
+its requests before it is cut off (0-3600; AWS's own default is 300). Changed in place.",
             ),
         ],
     }

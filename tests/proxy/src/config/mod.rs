@@ -15,7 +15,8 @@
 //! ```
 //!
 //! The AWS-behaviour sections (`iam_propagation`, `instances`, `launch_failures`, `rds_states`,
-//! `instance_refresh`, `efs_update`, `quotas`) are described in `presets` below.
+//! `instance_refresh`, `efs_update`, `secret_versions`, `quotas`) are described in `presets`
+//! below.
 
 use std::path::Path;
 use std::time::Duration;
@@ -26,7 +27,7 @@ mod presets;
 
 pub use presets::{
     EfsUpdateConfig, IamPropagationConfig, InstanceRefreshConfig, InstancesConfig,
-    LaunchFailuresConfig, QuotasConfig, RdsStatesConfig, RefreshOutcome,
+    LaunchFailuresConfig, QuotasConfig, RdsStatesConfig, RefreshOutcome, SecretVersionsConfig,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -68,6 +69,8 @@ pub struct FaultConfig {
     pub instance_refresh: Option<InstanceRefreshConfig>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub efs_update: Option<EfsUpdateConfig>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret_versions: Option<SecretVersionsConfig>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quotas: Option<QuotasConfig>,
 }
@@ -199,6 +202,7 @@ impl FaultConfig {
             ("rds_states", self.rds_states.is_some()),
             ("instance_refresh", self.instance_refresh.is_some()),
             ("efs_update", self.efs_update.is_some()),
+            ("secret_versions", self.secret_versions.is_some()),
             ("quotas", self.quotas.is_some()),
         ]
         .into_iter()
@@ -215,6 +219,7 @@ impl FaultConfig {
         take_preset(&mut self.rds_states, &other.rds_states);
         take_preset(&mut self.instance_refresh, &other.instance_refresh);
         take_preset(&mut self.efs_update, &other.efs_update);
+        take_preset(&mut self.secret_versions, &other.secret_versions);
         take_preset(&mut self.quotas, &other.quotas);
         self
     }
@@ -294,6 +299,7 @@ mod tests {
         assert!(realistic.iam_propagation.is_some() && realistic.instances.is_some());
         assert!(realistic.rds_states.is_some() && realistic.instance_refresh.is_some());
         assert!(realistic.efs_update.is_some() && realistic.quotas.is_some());
+        assert!(realistic.secret_versions.is_some());
         let failures = realistic.launch_failures.as_ref().unwrap();
         assert!(
             failures.window_ms > 0,

@@ -8,6 +8,7 @@
 //!                   "storage_optimization_ms": 3000 },
 //!   "instance_refresh": { "pending_ms": 500, "duration_ms": 3000, "outcome": "successful" },
 //!   "efs_update": { "updating_ms": 500 },
+//!   "secret_versions": { "stale_ms": 3000 },
 //!   "quotas": { "max_eips": 5, "max_vpcs": 5, "max_internet_gateways": 5,
 //!               "max_nat_gateways_per_az": 5 } }
 //! ```
@@ -109,6 +110,14 @@ pub struct InstanceRefreshConfig {
 pub struct EfsUpdateConfig {
     /// `updating` after the change.
     pub updating_ms: u64,
+}
+
+/// Secrets Manager metadata that lags a write: DescribeSecret shows the previous version as
+/// current for `stale_ms` after PutSecretValue.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SecretVersionsConfig {
+    pub stale_ms: u64,
 }
 
 /// Account limits, counted over what moto holds in the caller's region.

@@ -1,8 +1,8 @@
 //! AWS behaviours moto lacks, as named presets a config switches on (their settings are in `crate::config`):
 //! IAM propagation refusals ([`templates`]), instance boot and target health (timed in
 //! `crate::pending`), launch failures ([`launch_failures`]), RDS transitional states
-//! ([`rds`]), the instance-refresh API ([`refresh`]), EFS UpdateFileSystem ([`efs`]) and
-//! account quotas ([`quotas`]).
+//! ([`rds`]), the instance-refresh API ([`refresh`]), EFS UpdateFileSystem ([`efs`]), secret
+//! metadata that lags a write ([`secrets`]) and account quotas ([`quotas`]).
 //!
 //! The server asks [`Presets::before`] what to do with each call that no fault took, runs
 //! any [`Lookup`] against moto, and hands every successful answer to [`Presets::after`].
@@ -13,6 +13,7 @@ pub mod quotas;
 pub mod rds;
 pub mod refresh;
 pub mod reply;
+pub mod secrets;
 pub mod templates;
 
 use std::time::Instant;
@@ -28,6 +29,7 @@ use launch_failures::LaunchFailures;
 use quotas::QuotaCheck;
 use refresh::{RefreshRecord, Refreshes};
 use reply::Reply;
+use secrets::SecretVersions;
 use templates::Templates;
 
 /// What a preset does with a call before it reaches moto.
@@ -86,6 +88,7 @@ pub struct Presets {
     refreshes: Refreshes,
     launch_failures: LaunchFailures,
     efs: EfsThroughput,
+    secrets: SecretVersions,
 }
 
 impl Presets {
@@ -173,6 +176,7 @@ impl Presets {
         now: Instant,
     ) -> Option<String> {
         self.templates.observe(request, body, now);
+        self.secrets.observe(request, body, now);
         rds::observe(request, registry, now);
         let operation = (
             request.call.service.as_str(),
@@ -185,6 +189,10 @@ impl Presets {
             ("elasticfilesystem", "DescribeFileSystems") => {
                 let settings = config.efs_update.as_ref()?;
                 self.efs.rewrite(body, settings, now)
+            }
+            ("secretsmanager", "DescribeSecret") => {
+                let settings = config.secret_versions.as_ref()?;
+                self.secrets.rewrite(request, body, settings, now)
             }
             _ => {
                 let failures = config.launch_failures.as_ref()?;

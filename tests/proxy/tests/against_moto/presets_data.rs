@@ -1,5 +1,5 @@
 //! The presets that play how AWS keeps data and accounts: RDS transitional states, EFS
-//! UpdateFileSystem, and account quotas.
+//! UpdateFileSystem, secret metadata that lags a write, and account quotas.
 
 use std::time::Duration;
 
@@ -254,4 +254,52 @@ async fn account_quotas_refuse_creates_past_the_limit() {
     let error = nat(0, 1).await.expect_err("a second in us-east-1a");
     assert_eq!(error.code(), Some("NatGatewayLimitExceeded"));
     nat(1, 1).await.expect("another zone has its own limit");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn secret_metadata_lags_a_put_and_only_the_answer_names_the_new_version() {
+    let rig = Rig::start(config(r#"{"secret_versions": {"stale_ms": 1500}}"#)).await;
+    let secrets = aws_sdk_secretsmanager::Client::new(&rig.sdk(1).await);
+    let created = secrets
+        .create_secret()
+        .name("blog/wordpress")
+        .secret_string("{\"v\": 1}")
+        .send()
+        .await
+        .expect("create");
+    let first = created.version_id().expect("first version").to_string();
+    let put = secrets
+        .put_secret_value()
+        .secret_id("blog/wordpress")
+        .secret_string("{\"v\": 2}")
+        .send()
+        .await
+        .expect("put");
+    let second = put.version_id().expect("second version").to_string();
+    assert_ne!(first, second);
+
+    let current = || async {
+        let described = secrets
+            .describe_secret()
+            .secret_id("blog/wordpress")
+            .send()
+            .await
+            .expect("describe");
+        described
+            .version_ids_to_stages()
+            .and_then(|stages| {
+                stages
+                    .iter()
+                    .find(|(_, labels)| labels.iter().any(|l| l == "AWSCURRENT"))
+                    .map(|(version, _)| version.clone())
+            })
+            .expect("a current version")
+    };
+    assert_eq!(
+        current().await,
+        first,
+        "right after the put, still the old one"
+    );
+    tokio::time::sleep(Duration::from_millis(1_600)).await;
+    assert_eq!(current().await, second, "then the new one");
 }
