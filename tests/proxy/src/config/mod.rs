@@ -15,7 +15,7 @@
 //! ```
 //!
 //! The AWS-behaviour sections (`iam_propagation`, `instances`, `launch_failures`, `rds_states`,
-//! `instance_refresh`, `efs_update`, `quotas`) are described in `presets` below.
+//! `instance_refresh`, `efs_update`, `quotas`, `images`) are described in `presets` below.
 
 use std::path::Path;
 use std::time::Duration;
@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 mod presets;
 
 pub use presets::{
-    EfsUpdateConfig, IamPropagationConfig, InstanceRefreshConfig, InstancesConfig,
+    EfsUpdateConfig, IamPropagationConfig, ImagesConfig, InstanceRefreshConfig, InstancesConfig,
     LaunchFailuresConfig, QuotasConfig, RdsStatesConfig, RefreshOutcome,
 };
 
@@ -70,6 +70,8 @@ pub struct FaultConfig {
     pub efs_update: Option<EfsUpdateConfig>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quotas: Option<QuotasConfig>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub images: Option<ImagesConfig>,
 }
 
 fn take_preset<T: Clone>(mine: &mut Option<T>, theirs: &Option<T>) {
@@ -200,6 +202,7 @@ impl FaultConfig {
             ("instance_refresh", self.instance_refresh.is_some()),
             ("efs_update", self.efs_update.is_some()),
             ("quotas", self.quotas.is_some()),
+            ("images", self.images.is_some()),
         ]
         .into_iter()
         .filter_map(|(name, on)| on.then_some(name))
@@ -216,6 +219,7 @@ impl FaultConfig {
         take_preset(&mut self.instance_refresh, &other.instance_refresh);
         take_preset(&mut self.efs_update, &other.efs_update);
         take_preset(&mut self.quotas, &other.quotas);
+        take_preset(&mut self.images, &other.images);
         self
     }
 
@@ -294,6 +298,11 @@ mod tests {
         assert!(realistic.iam_propagation.is_some() && realistic.instances.is_some());
         assert!(realistic.rds_states.is_some() && realistic.instance_refresh.is_some());
         assert!(realistic.efs_update.is_some() && realistic.quotas.is_some());
+        assert_eq!(
+            realistic.images.as_ref().map(|i| i.root_snapshot_gib),
+            Some(8),
+            "Amazon Linux 2023's own root snapshot"
+        );
         let failures = realistic.launch_failures.as_ref().unwrap();
         assert!(
             failures.window_ms > 0,

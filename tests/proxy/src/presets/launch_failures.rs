@@ -2,7 +2,7 @@
 //! health answer, and DescribeScalingActivities (which moto answers empty) reports the failed
 //! launches with AWS's `StatusMessage`.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::time::{Instant, SystemTime};
 
 use crate::config::{millis, LaunchFailuresConfig};
@@ -11,10 +11,11 @@ use crate::presets::reply::{element, timestamp, Reply, AUTOSCALING_XMLNS};
 use crate::presets::templates::Templates;
 use crate::xml;
 
-/// Instances hidden so far, so their targets can be hidden too.
+/// Instances hidden so far, with their group, so their targets can be hidden too while the
+/// group fails (moto's instance is the one AWS launches once capacity is back).
 #[derive(Debug, Default)]
 pub struct LaunchFailures {
-    vanished: HashSet<String>,
+    vanished: HashMap<String, String>,
 }
 
 fn failing(
@@ -85,13 +86,17 @@ impl LaunchFailures {
             ("autoscaling", "DescribeAutoScalingGroups") => {
                 let groups =
                     xml::blocks_where(body, "AutoScalingGroupName", &["member"], is_failing);
-                let lists: Vec<_> = groups
-                    .into_iter()
-                    .filter_map(|group| xml::child_content(body, group, "Instances"))
-                    .collect();
-                for list in &lists {
-                    self.vanished
-                        .extend(xml::element_values(&body[list.clone()], "InstanceId"));
+                let mut lists = Vec::new();
+                for group in groups {
+                    let name = xml::element_values(&body[group.clone()], "AutoScalingGroupName");
+                    let Some(list) = xml::child_content(body, group, "Instances") else {
+                        continue;
+                    };
+                    let name = name.into_iter().next().unwrap_or_default();
+                    for id in xml::element_values(&body[list.clone()], "InstanceId") {
+                        self.vanished.insert(id, name.clone());
+                    }
+                    lists.push(list);
                 }
                 xml::remove_ranges(body, lists)
             }
@@ -99,14 +104,19 @@ impl LaunchFailures {
                 let members =
                     xml::blocks_where(body, "AutoScalingGroupName", &["member"], is_failing);
                 for member in &members {
-                    self.vanished
-                        .extend(xml::element_values(&body[member.clone()], "InstanceId"));
+                    let slice = &body[member.clone()];
+                    let name = xml::element_values(slice, "AutoScalingGroupName");
+                    let name = name.into_iter().next().unwrap_or_default();
+                    for id in xml::element_values(slice, "InstanceId") {
+                        self.vanished.insert(id, name.clone());
+                    }
                 }
                 xml::remove_ranges(body, members)
             }
             ("elasticloadbalancing", "DescribeTargetHealth") => {
-                let targets =
-                    xml::blocks_where(body, "Id", &["member"], |id| self.vanished.contains(id));
+                let targets = xml::blocks_where(body, "Id", &["member"], |id| {
+                    self.vanished.get(id).is_some_and(|group| is_failing(group))
+                });
                 xml::remove_ranges(body, targets)
             }
             _ => None,
@@ -193,6 +203,22 @@ mod tests {
             )
             .unwrap();
         assert!(!out.contains("i-1"), "{out}");
+        let recovered = LaunchFailuresConfig {
+            groups: vec!["other".into()],
+            ..config.clone()
+        };
+        assert!(
+            failures
+                .rewrite(
+                    &request("elasticloadbalancing", "DescribeTargetHealth", &[]),
+                    health,
+                    &templates,
+                    &recovered,
+                    now,
+                )
+                .is_none(),
+            "once the group launches again, its instance's target shows"
+        );
         let activities = LaunchFailures::answer(
             &request(
                 "autoscaling",
