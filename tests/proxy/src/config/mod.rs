@@ -15,8 +15,8 @@
 //! ```
 //!
 //! The AWS-behaviour sections (`iam_propagation`, `instances`, `launch_failures`, `rds_states`,
-//! `instance_refresh`, `efs_update`, `secret_versions`, `quotas`) are described in `presets`
-//! below.
+//! `instance_refresh`, `efs_update`, `secret_versions`, `quotas`, `images`) are described in
+//! `presets` below.
 
 use std::path::Path;
 use std::time::Duration;
@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 mod presets;
 
 pub use presets::{
-    EfsUpdateConfig, IamPropagationConfig, InstanceRefreshConfig, InstancesConfig,
+    EfsUpdateConfig, IamPropagationConfig, ImagesConfig, InstanceRefreshConfig, InstancesConfig,
     LaunchFailuresConfig, QuotasConfig, RdsStatesConfig, RefreshOutcome, SecretVersionsConfig,
 };
 
@@ -73,6 +73,8 @@ pub struct FaultConfig {
     pub secret_versions: Option<SecretVersionsConfig>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quotas: Option<QuotasConfig>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub images: Option<ImagesConfig>,
 }
 
 fn take_preset<T: Clone>(mine: &mut Option<T>, theirs: &Option<T>) {
@@ -204,6 +206,7 @@ impl FaultConfig {
             ("efs_update", self.efs_update.is_some()),
             ("secret_versions", self.secret_versions.is_some()),
             ("quotas", self.quotas.is_some()),
+            ("images", self.images.is_some()),
         ]
         .into_iter()
         .filter_map(|(name, on)| on.then_some(name))
@@ -221,6 +224,7 @@ impl FaultConfig {
         take_preset(&mut self.efs_update, &other.efs_update);
         take_preset(&mut self.secret_versions, &other.secret_versions);
         take_preset(&mut self.quotas, &other.quotas);
+        take_preset(&mut self.images, &other.images);
         self
     }
 
@@ -300,6 +304,11 @@ mod tests {
         assert!(realistic.rds_states.is_some() && realistic.instance_refresh.is_some());
         assert!(realistic.efs_update.is_some() && realistic.quotas.is_some());
         assert!(realistic.secret_versions.is_some());
+        assert_eq!(
+            realistic.images.as_ref().map(|i| i.root_snapshot_gib),
+            Some(8),
+            "Amazon Linux 2023's own root snapshot"
+        );
         let failures = realistic.launch_failures.as_ref().unwrap();
         assert!(
             failures.window_ms > 0,

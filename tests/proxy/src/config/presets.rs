@@ -10,7 +10,8 @@
 //!   "efs_update": { "updating_ms": 500 },
 //!   "secret_versions": { "stale_ms": 3000 },
 //!   "quotas": { "max_eips": 5, "max_vpcs": 5, "max_internet_gateways": 5,
-//!               "max_nat_gateways_per_az": 5 } }
+//!               "max_nat_gateways_per_az": 5 },
+//!   "images": { "root_snapshot_gib": 8 } }
 //! ```
 
 use serde::{Deserialize, Serialize};
@@ -132,4 +133,13 @@ pub struct QuotasConfig {
     pub max_internet_gateways: Option<u32>,
     /// CreateNatGateway → `NatGatewayLimitExceeded`, per Availability Zone.
     pub max_nat_gateways_per_az: Option<u32>,
+}
+
+/// Image root snapshots as AWS sizes them (moto: 15 GiB for every image, any volume launches).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ImagesConfig {
+    /// Every image's root snapshot size: DescribeImages reports it, and RunInstances asking
+    /// for a smaller EBS volume is refused (`InvalidBlockDeviceMapping`).
+    pub root_snapshot_gib: u32,
 }

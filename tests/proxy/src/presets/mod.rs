@@ -2,12 +2,14 @@
 //! IAM propagation refusals ([`templates`]), instance boot and target health (timed in
 //! `crate::pending`), launch failures ([`launch_failures`]), RDS transitional states
 //! ([`rds`]), the instance-refresh API ([`refresh`]), EFS UpdateFileSystem ([`efs`]), secret
-//! metadata that lags a write ([`secrets`]) and account quotas ([`quotas`]).
+//! metadata that lags a write ([`secrets`]), account quotas ([`quotas`]) and image root
+//! snapshot sizes ([`images`]).
 //!
 //! The server asks [`Presets::before`] what to do with each call that no fault took, runs
 //! any [`Lookup`] against moto, and hands every successful answer to [`Presets::after`].
 
 pub mod efs;
+pub mod images;
 pub mod launch_failures;
 pub mod quotas;
 pub mod rds;
@@ -118,6 +120,11 @@ impl Presets {
                 return Some(Action::Reply(reply));
             }
         }
+        if let Some(images) = &config.images {
+            if let Some(error) = images::refusal(request, images) {
+                return Some(Action::Refuse(error));
+            }
+        }
         if config.rds_states.is_some() {
             if let Some(error) = rds::refusal(request, registry, &Timings::of(config), now) {
                 return Some(Action::Refuse(error));
@@ -185,6 +192,9 @@ impl Presets {
         match operation {
             ("ec2", "DescribeAccountAttributes") => {
                 quotas::rewrite_account_attributes(body, config.quotas.as_ref()?)
+            }
+            ("ec2", "DescribeImages") => {
+                images::rewrite_describe_images(body, config.images.as_ref()?)
             }
             ("elasticfilesystem", "DescribeFileSystems") => {
                 let settings = config.efs_update.as_ref()?;

@@ -1,5 +1,6 @@
 //! The presets that play how AWS keeps data and accounts: RDS transitional states, EFS
-//! UpdateFileSystem, secret metadata that lags a write, and account quotas.
+//! UpdateFileSystem, secret metadata that lags a write, account quotas, and the images' root
+//! snapshot sizes.
 
 use std::time::Duration;
 
@@ -302,4 +303,57 @@ async fn secret_metadata_lags_a_put_and_only_the_answer_names_the_new_version() 
     );
     tokio::time::sleep(Duration::from_millis(1_600)).await;
     assert_eq!(current().await, second, "then the new one");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn images_report_their_root_snapshot_and_refuse_a_smaller_root_volume() {
+    let rig = Rig::start(config(r#"{"images": {"root_snapshot_gib": 30}}"#)).await;
+    let ec2 = aws_sdk_ec2::Client::new(&rig.sdk(1).await);
+    let images = ec2
+        .describe_images()
+        .owners("amazon")
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("name")
+                .values("al2023-ami-2023.*-arm64")
+                .build(),
+        )
+        .send()
+        .await
+        .expect("images");
+    let image = images.images().first().expect("an AL2023 arm64 image");
+    let root = image
+        .block_device_mappings()
+        .iter()
+        .find(|m| m.device_name() == image.root_device_name())
+        .and_then(|m| m.ebs())
+        .expect("the root mapping");
+    assert_eq!(root.volume_size(), Some(30));
+    assert!(
+        root.snapshot_id().is_some(),
+        "the rest of the answer is moto's"
+    );
+
+    let run = |size: i32| {
+        ec2.run_instances()
+            .image_id(image.image_id().unwrap_or_default())
+            .instance_type(aws_sdk_ec2::types::InstanceType::T4gMicro)
+            .min_count(1)
+            .max_count(1)
+            .block_device_mappings(
+                aws_sdk_ec2::types::BlockDeviceMapping::builder()
+                    .device_name("/dev/xvda")
+                    .ebs(
+                        aws_sdk_ec2::types::EbsBlockDevice::builder()
+                            .volume_size(size)
+                            .build(),
+                    )
+                    .build(),
+            )
+            .send()
+    };
+    let error = run(20).await.expect_err("smaller than the snapshot");
+    assert_eq!(error.code(), Some("InvalidBlockDeviceMapping"));
+    run(30).await.expect("as large as the snapshot");
+    assert_eq!(rig.proxy.stats().faults_of(FaultKind::Error), 1);
 }
