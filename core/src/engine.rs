@@ -3,6 +3,7 @@
 //! CONTRACT (the provider relies on exactly these signatures):
 //! - `Engine::connect` loads one `SdkConfig` from the provider settings;
 //! - `availability_zones` lists the region's zones (plan-time default and validation);
+//! - `image_facts` tells planning the architectures of instance types and pinned images;
 //! - `apply` creates or updates a stack towards `spec`, resuming from `prior`;
 //! - `read` refreshes every owned object; `Ok(None)` exactly when the stack's VPC is gone;
 //! - `destroy` deletes everything, reverse order, then sweeps by tag;
@@ -27,6 +28,7 @@ use tokio_util::sync::CancellationToken;
 use crate::aws::{ec2, AwsSettings, Clients};
 use crate::error::{PartialFailure, Result, StackError};
 use crate::graph::{self, Node};
+use crate::image::{ImageFacts, ImageQuery};
 use crate::naming::COMPLETE_TAG;
 use crate::spec::StackSpec;
 use crate::state::logical::{self, qualified};
@@ -78,6 +80,13 @@ impl Engine {
     /// The region's availability zones, sorted by name.
     pub async fn availability_zones(&self) -> Result<Vec<String>> {
         ec2::availability_zones(&self.clients).await
+    }
+
+    /// The architectures of the instance types and images planning asks about (see
+    /// `image::TierImage`): one DescribeInstanceTypes and one DescribeImages, concurrently,
+    /// each only when asked something.
+    pub async fn image_facts(&self, query: &ImageQuery) -> Result<ImageFacts> {
+        ec2::facts(&self.clients, query).await
     }
 
     /// Whether the settings can work (profile, credentials, endpoint), checked once when the

@@ -9,8 +9,8 @@ pub mod tiers;
 pub mod wait;
 
 pub use stack_model::{
-    cidr, engine_version, error, graph, naming, plan, secrets, settings, spec, state, userdata,
-    validate,
+    cidr, engine_version, error, graph, image, naming, plan, secrets, settings, spec, state,
+    userdata, validate,
 };
 
 pub use engine::Engine;

@@ -14,7 +14,8 @@ use stack_core::aws::elbv2::{self, HealthCheck, ListenerAction, ListenerRequest}
 use stack_core::aws::launch_template::{self, TemplateData};
 use stack_core::aws::rds::{self, DbInstanceRequest, DbModification};
 use stack_core::aws::route53::{self, AliasRecord};
-use stack_core::aws::{ec2, AwsSettings, Clients};
+use stack_core::aws::{ec2, ssm, AwsSettings, Clients};
+use stack_core::image::{al2023_parameter, Architecture};
 use stack_core::naming::STACK_TAG;
 use stack_core::spec::{DnsSpec, NatMode, Secret};
 use stack_core::state::logical::{self, qualified};
@@ -525,7 +526,10 @@ async fn load_balancer_target_group_and_listeners_round_trip() {
 async fn launch_template_versions_and_auto_scaling_group_round_trip() {
     let e = env().await;
     let net = network(&e.clients).await;
-    let image = ec2::latest_al2023_image(&e.clients).await.unwrap();
+    let current = ssm::parameter(&e.clients, &al2023_parameter(Architecture::X86_64))
+        .await
+        .unwrap();
+    let image = ec2::image(&e.clients, &current).await.unwrap();
     let launch_tags = tags("svc-app");
     let data = TemplateData::hardened(
         &image.id,

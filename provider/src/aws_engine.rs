@@ -6,6 +6,7 @@ use std::sync::Arc;
 use stack_core::aws::access::AccessError;
 use stack_core::aws::AwsSettings;
 use stack_core::error::{PartialFailure, StackError};
+use stack_core::image::{ImageFacts, ImageQuery};
 use stack_core::spec::StackSpec;
 use stack_core::state::StackState;
 use stack_core::Engine;
@@ -36,6 +37,10 @@ impl StackEngine for AwsEngine {
 
     async fn check_access(&self) -> Result<Option<Vec<String>>, AccessError> {
         self.0.check_access().await
+    }
+
+    async fn image_facts(&self, query: &ImageQuery) -> Result<ImageFacts, StackError> {
+        self.0.image_facts(query).await
     }
 
     async fn apply(

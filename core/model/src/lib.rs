@@ -1,12 +1,13 @@
 //! The WordPress HA stack as data: what it is (`spec`, checked by `validate`), what exists
 //! (`state`), what an apply will do (`plan`), in which order (`graph`), and the pure pieces the
-//! AWS side renders from them (`naming`, `cidr`, `userdata`, `secrets`). Pure: no AWS SDK, no
+//! AWS side renders from them (`naming`, `cidr`, `userdata`, `secrets`, `image`). Pure: no AWS SDK, no
 //! Terraform wire types; `wordpress-core` (lib `stack_core`) drives AWS from these types.
 
 pub mod cidr;
 pub mod engine_version;
 pub mod error;
 pub mod graph;
+pub mod image;
 pub mod naming;
 pub mod plan;
 pub mod secrets;

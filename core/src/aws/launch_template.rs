@@ -21,8 +21,8 @@ use crate::aws::tags::{sdk_tags, tag_map};
 use crate::aws::{ec2, Clients, SendFor};
 use crate::error::{Result, StackError};
 
-/// Room for Docker images on top of the OS.
-pub const ROOT_VOLUME_GIB: i64 = 20;
+/// Room for Docker images on top of the OS (more when the image's root snapshot is larger).
+pub const ROOT_VOLUME_GIB: i32 = 20;
 pub const METADATA_HOP_LIMIT: i64 = 1;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,7 +82,7 @@ impl TemplateData {
             root_device_name: root_device_name.to_string(),
             root_volume_encrypted: true,
             root_volume_type: Some("gp3".to_string()),
-            root_volume_gib: Some(ROOT_VOLUME_GIB),
+            root_volume_gib: Some(i64::from(ROOT_VOLUME_GIB)),
             launch_tags,
             instance_profile_arn: None,
         }

@@ -16,6 +16,7 @@ pub mod propagation;
 pub mod rds;
 pub mod route53;
 pub mod secretsmanager;
+pub mod ssm;
 
 pub mod ec2;
 pub mod tags;
@@ -48,6 +49,7 @@ pub struct Clients {
     pub route53: aws_sdk_route53::Client,
     pub secretsmanager: aws_sdk_secretsmanager::Client,
     pub iam: aws_sdk_iam::Client,
+    pub ssm: aws_sdk_ssm::Client,
 }
 
 impl Clients {
@@ -82,6 +84,7 @@ impl Clients {
             route53: client!(aws_sdk_route53),
             secretsmanager: client!(aws_sdk_secretsmanager),
             iam: client!(aws_sdk_iam),
+            ssm: client!(aws_sdk_ssm),
         })
     }
 }

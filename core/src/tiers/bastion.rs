@@ -7,11 +7,13 @@
 
 use super::context::StepContext;
 use super::ec2_tags::{ensure_tags, observe_tags};
+use super::images;
 use super::layout::StackLayout;
 use super::step::Step;
 use super::step_id;
 use crate::aws::ec2::{self, Image, Instance, InstanceRequest, Scope};
 use crate::error::Result;
+use crate::image;
 use crate::state::logical::{self, qualified};
 use crate::wait::{self, usual, Poll};
 
@@ -37,11 +39,10 @@ fn bastion_name(ctx: &StepContext) -> String {
     ctx.name("bastion", None)
 }
 
+/// The pinned AMI, else the current Amazon Linux 2023 for the bastion's architecture.
 async fn resolve_image(ctx: &StepContext) -> Result<Image> {
-    match &ctx.spec().bastion.ami_id {
-        Some(id) => ec2::image(&ctx.clients, id).await,
-        None => ec2::latest_al2023_image(&ctx.clients).await,
-    }
+    let spec = &ctx.spec().bastion;
+    images::resolve(ctx, spec.ami_id.as_deref(), &spec.instance_type).await
 }
 
 async fn ensure_bastion(ctx: &StepContext) -> Result<()> {
@@ -87,12 +88,7 @@ async fn ensure_bastion(ctx: &StepContext) -> Result<()> {
                 security_group_id: &group,
                 key_name: spec.key_name.as_deref(),
                 public_ip: true,
-                root_volume_gib: Some(
-                    image
-                        .root_volume_gib
-                        .unwrap_or(MIN_ROOT_GIB)
-                        .max(MIN_ROOT_GIB),
-                ),
+                root_volume_gib: Some(image::root_volume_gib(MIN_ROOT_GIB, image.root_volume_gib)),
                 client_token: &ctx.client_token(&fingerprint),
                 tags: &ctx.tags(&name),
             };

@@ -297,6 +297,7 @@ mod tests {
             route53: aws_sdk_route53::Client::new(&config),
             secretsmanager: aws_sdk_secretsmanager::Client::new(&config),
             iam: aws_sdk_iam::Client::new(&config),
+            ssm: aws_sdk_ssm::Client::new(&config),
         }
     }
 }

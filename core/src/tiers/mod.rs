@@ -25,7 +25,8 @@
 //! # Modules
 //! Below the tiers, imported by them and importing no tier: `layout` (what steps are laid out
 //! from), `step` (the node type), `step_id` (every id), `context` (`StepContext`), `ec2_tags`
-//! and `dependency` (helpers every EC2 tier shares), `tag_sync` (tags of the other services'
+//! and `dependency` (helpers every EC2 tier shares), `images` (the image an app or bastion
+//! instance boots), `tag_sync` (tags of the other services'
 //! objects), `prefetch` (what a refresh fetches once for several tiers). Above them:
 //! `refresh` (every tier's refresh at once), `sweep` and `service_sweep` (destroy's sweep).
 //!
@@ -77,6 +78,7 @@ pub mod database;
 pub mod dependency;
 pub mod dns;
 pub mod ec2_tags;
+pub mod images;
 pub mod layout;
 pub mod load_balancer;
 pub mod network;

@@ -6,16 +6,23 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use stack_model::error::{PartialFailure, StackError};
+use stack_model::image::{ImageFacts, ImageQuery};
 use stack_model::settings::{AccessError, AwsSettings};
 use stack_model::spec::StackSpec;
 use stack_model::state::StackState;
-use tfplugin::service::{ApplyRequest, ApplyResponse, PlanRequest, ProviderBackend, ReadRequest};
+use tfplugin::diagnostics::AttributePath;
+use tfplugin::service::{
+    ApplyRequest, ApplyResponse, PlanRequest, PlanResponse, ProviderBackend, ReadRequest,
+};
 use tfplugin::value::Value;
 use tokio_util::sync::CancellationToken;
 use wp_resource::stack::schema::{resource, TYPE_NAME};
 use wp_resource::stack::{EngineConnector, Offline, StackEngine, WordpressProvider};
 
 const ZONES: [&str; 3] = ["eu-west-3a", "eu-west-3b", "eu-west-3c"];
+/// The fake engine's arm64 image; every other image is x86_64.
+const ARM_AMI: &str = "ami-0a4a4a4a4a4a4a4a4";
+const X86_AMI: &str = "ami-0868686868686868a";
 
 /// What the fake engine answers and what it was asked.
 #[derive(Default)]
@@ -29,6 +36,7 @@ struct Script {
     zone_listings: usize,
     applied: Vec<(StackSpec, bool)>,
     destroyed: Vec<BTreeMap<String, String>>,
+    image_queries: Vec<ImageQuery>,
 }
 
 #[derive(Clone, Default)]
@@ -82,6 +90,24 @@ impl StackEngine for FakeEngine {
             Some(problem) => Err(problem),
             None => Ok(Some(zones())),
         }
+    }
+
+    /// `t4g.*` types and [`ARM_AMI`] are arm64, every other type and image x86_64.
+    async fn image_facts(&self, query: &ImageQuery) -> Result<ImageFacts, StackError> {
+        self.script().image_queries.push(query.clone());
+        let architecture = |arm: bool| if arm { "arm64" } else { "x86_64" }.to_string();
+        Ok(ImageFacts {
+            instance_types: query
+                .instance_types
+                .iter()
+                .map(|t| (t.clone(), vec![architecture(t.starts_with("t4g."))]))
+                .collect(),
+            images: query
+                .images
+                .iter()
+                .map(|i| (i.clone(), architecture(i == ARM_AMI)))
+                .collect(),
+        })
     }
 
     async fn apply(
@@ -364,4 +390,116 @@ async fn an_offline_build_refuses_configuration_with_a_diagnostic() {
         .await;
     assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
     assert_eq!(diagnostics[0].summary, "Invalid AWS configuration");
+}
+
+/// `value` with `block.attribute` set.
+fn with(value: &Value, block: &str, attribute: &str, new: &str) -> Value {
+    let mut changed = value.clone();
+    if let Some(block) = changed.attr_mut(block) {
+        block.set_attr(attribute, Value::from(new));
+    }
+    changed
+}
+
+async fn plan(provider: &WordpressProvider, prior: &Value, config: &Value) -> PlanResponse {
+    provider
+        .plan_resource_change(PlanRequest {
+            type_name: TYPE_NAME.into(),
+            prior_state: prior.clone(),
+            proposed_new_state: config.clone(),
+            config: config.clone(),
+            prior_private: Vec::new(),
+        })
+        .await
+}
+
+#[tokio::test]
+async fn an_instance_type_of_another_architecture_plans_a_new_image() {
+    let fake = FakeEngine::default();
+    let provider = configured(&fake).await;
+    let config = config("blog");
+    let planned = plan_create(&provider, &config).await;
+    let mut state = apply(&provider, &Value::Null, &planned, &config)
+        .await
+        .new_state;
+    for block in ["wordpress", "bastion"] {
+        if let Some(block) = state.attr_mut(block) {
+            block.set_attr("ami_id", Value::from(X86_AMI));
+        }
+    }
+    assert!(
+        fake.script().image_queries.is_empty(),
+        "a create that pins nothing asks nothing: apply resolves the image"
+    );
+
+    let same = plan(
+        &provider,
+        &state,
+        &with(&config, "wordpress", "instance_type", "t3.medium"),
+    )
+    .await;
+    assert!(same.diagnostics.is_empty(), "{:?}", same.diagnostics);
+    assert_eq!(
+        same.planned_state.attr("wordpress").attr("ami_id"),
+        &Value::from(X86_AMI),
+        "the same architecture keeps its image"
+    );
+
+    let graviton = plan(
+        &provider,
+        &state,
+        &with(&config, "wordpress", "instance_type", "t4g.small"),
+    )
+    .await;
+    assert!(
+        graviton.diagnostics.is_empty(),
+        "{:?}",
+        graviton.diagnostics
+    );
+    assert!(graviton
+        .planned_state
+        .attr("wordpress")
+        .attr("ami_id")
+        .is_unknown());
+    assert_eq!(
+        graviton.planned_state.attr("bastion").attr("ami_id"),
+        &Value::from(X86_AMI),
+        "the bastion keeps its type and image"
+    );
+    let changes = format!("{:?}", graviton.planned_state.attr("planned_changes"));
+    assert!(changes.contains("AMI"), "{changes}");
+    let asked = fake
+        .script()
+        .image_queries
+        .last()
+        .cloned()
+        .expect("a query");
+    assert_eq!(
+        asked.instance_types.into_iter().collect::<Vec<_>>(),
+        vec!["t3.small".to_string(), "t4g.small".to_string()]
+    );
+}
+
+#[tokio::test]
+async fn a_pinned_ami_the_instance_type_cannot_boot_is_refused_on_its_attribute() {
+    let fake = FakeEngine::default();
+    let provider = configured(&fake).await;
+    let graviton = with(&config("blog"), "wordpress", "instance_type", "t4g.small");
+    let refused = plan(
+        &provider,
+        &Value::Null,
+        &with(&graviton, "wordpress", "ami_id", X86_AMI),
+    )
+    .await;
+    assert_eq!(refused.diagnostics.len(), 1, "{:?}", refused.diagnostics);
+    let diagnostic = &refused.diagnostics[0];
+    assert_eq!(
+        diagnostic.path,
+        Some(AttributePath::root().attr("wordpress").attr("ami_id"))
+    );
+    assert!(
+        diagnostic.summary.contains("x86_64") && diagnostic.summary.contains("arm64"),
+        "{diagnostic:?}"
+    );
+    plan_create(&provider, &with(&graviton, "wordpress", "ami_id", ARM_AMI)).await;
 }

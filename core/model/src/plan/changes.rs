@@ -62,6 +62,12 @@ fn optional(value: Option<&str>) -> &str {
     value.unwrap_or("none")
 }
 
+/// An AMI id, or what apply resolves when there is none (planning leaves it unknown when the
+/// instance type moves to another architecture).
+fn ami(value: Option<&str>) -> &str {
+    value.unwrap_or("the current Amazon Linux 2023 of the instance type's architecture")
+}
+
 fn on_off(value: bool) -> &'static str {
     if value {
         "on"
@@ -196,7 +202,7 @@ pub(super) fn plan_bastion(before: &StackSpec, after: &StackSpec, plan: &mut Sta
         changed.push(format!("key pair {}", from_to(old, new)));
     }
     if b.ami_id != a.ami_id {
-        let (old, new) = (optional(b.ami_id.as_deref()), optional(a.ami_id.as_deref()));
+        let (old, new) = (ami(b.ami_id.as_deref()), ami(a.ami_id.as_deref()));
         changed.push(format!("AMI {}", from_to(old, new)));
     }
     if !changed.is_empty() {
@@ -230,7 +236,7 @@ pub(super) fn plan_app(
         ));
     }
     if b.ami_id != a.ami_id {
-        let (old, new) = (optional(b.ami_id.as_deref()), optional(a.ami_id.as_deref()));
+        let (old, new) = (ami(b.ami_id.as_deref()), ami(a.ami_id.as_deref()));
         template.add(format!("AMI {}", from_to(old, new)));
     }
     if b.key_name != a.key_name {

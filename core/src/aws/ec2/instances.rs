@@ -1,4 +1,4 @@
-//! Instances and the images they boot from.
+//! Instances: the bastion's launch and the look-ups of the stack's instances.
 
 use aws_sdk_ec2::types::{
     BlockDeviceMapping, EbsBlockDevice, HttpTokensState, InstanceMetadataEndpointState,
@@ -6,87 +6,11 @@ use aws_sdk_ec2::types::{
     InstanceType, ResourceType, VolumeType,
 };
 
+use super::images::Image;
 use super::{filter, ignore_not_found, opt, tag_spec, Scope, Tags, NO_ID};
 use crate::aws::tags::tag_map;
 use crate::aws::{ec2_send_once, Clients, SendFor};
 use crate::error::Result;
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Image {
-    pub id: String,
-    pub root_device_name: String,
-    /// Size of the root volume's snapshot, when the image says.
-    pub root_volume_gib: Option<i32>,
-}
-
-fn image_from(image: &aws_sdk_ec2::types::Image) -> Image {
-    let root_device_name = image.root_device_name().unwrap_or("/dev/xvda").to_string();
-    let root_volume_gib = image
-        .block_device_mappings()
-        .iter()
-        .find(|m| m.device_name() == Some(root_device_name.as_str()))
-        .and_then(|m| m.ebs())
-        .and_then(|ebs| ebs.volume_size());
-    Image {
-        id: opt(image.image_id()),
-        root_device_name,
-        root_volume_gib,
-    }
-}
-
-/// Amazon's public AL2023 images are named `al2023-ami-2023.<version>-kernel-<k>-x86_64`;
-/// this filter excludes the `minimal` and ECS variants and works on AWS and moto alike.
-pub const AL2023_NAME_PATTERN: &str = "al2023-ami-2023.*-x86_64";
-
-/// The newest Amazon Linux 2023 x86_64 image owned by Amazon.
-pub async fn latest_al2023_image(clients: &Clients) -> Result<Image> {
-    let (images, call) = clients
-        .ec2
-        .describe_images()
-        .owners("amazon")
-        .filters(filter("name", &[AL2023_NAME_PATTERN]))
-        .filters(filter("architecture", &["x86_64"]))
-        .filters(filter("state", &["available"]))
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .with_operation(AL2023_NAME_PATTERN)
-        .await?;
-    let newest = images
-        .iter()
-        .filter(|i| i.image_id().is_some())
-        .max_by_key(|i| (opt(i.creation_date()), opt(i.name())));
-    newest.map(image_from).ok_or_else(|| {
-        call.refusal(
-            AL2023_NAME_PATTERN,
-            None,
-            "no Amazon Linux 2023 x86_64 image found in this region; set ami_id",
-        )
-    })
-}
-
-/// A given AMI, for its root device name.
-pub async fn image(clients: &Clients, image_id: &str) -> Result<Image> {
-    let (out, call) = clients
-        .ec2
-        .describe_images()
-        .image_ids(image_id)
-        .send()
-        .with_operation(image_id)
-        .await?;
-    let found = out.images().first().ok_or_else(|| {
-        call.refusal(
-            image_id,
-            Some("InvalidAMIID.NotFound"),
-            format!("image {image_id} does not exist or is not visible to this account"),
-        )
-    })?;
-    Ok(Image {
-        id: image_id.to_string(),
-        ..image_from(found)
-    })
-}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Instance {

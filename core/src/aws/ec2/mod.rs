@@ -1,4 +1,5 @@
-//! EC2: VPC, subnets, gateways, route tables, addresses, security groups, instances, images.
+//! EC2: VPC, subnets, gateways, route tables, addresses, security groups, instances, images
+//! and instance types.
 //!
 //! Thin calls that turn SDK shapes into the core's own (`Vpc`, `Subnet`, `SgRule`…) and SDK
 //! errors into `StackError::Aws`, one module per object family; every public item is re-exported
@@ -7,6 +8,7 @@
 //! `InvalidXxx.NotFound` error.
 
 mod addresses;
+mod images;
 mod instances;
 mod routing;
 mod security_groups;
@@ -14,6 +16,7 @@ mod tags;
 mod vpc;
 
 pub use addresses::*;
+pub use images::*;
 pub use instances::*;
 pub use routing::*;
 pub use security_groups::*;

@@ -15,13 +15,14 @@ use super::layout::StackLayout;
 use super::prefetch::Prefetch;
 use super::step::Step;
 use super::step_id;
-use super::{secrets, tag_sync};
+use super::{images, secrets, tag_sync};
 use crate::aws::autoscaling::refresh::{self as instance_refresh, RefreshRequest};
 use crate::aws::autoscaling::{self, capacity, AutoScalingGroup, GroupRequest};
 use crate::aws::ec2;
 use crate::aws::launch_template::{self, LaunchTemplate, TemplateData};
 use crate::aws::propagation::retrying_profile_propagation;
 use crate::error::{Result, StackError};
+use crate::image;
 use crate::spec::{AutoscalingSpec, WordpressSpec};
 use crate::state::logical;
 use crate::userdata::{self, UserDataInput};
@@ -84,14 +85,13 @@ pub fn steps(layout: &StackLayout) -> Vec<Step> {
 
 // ---- launch template ----
 
-/// The AMI and its root device: the spec's, else the latest Amazon Linux 2023 (the same
-/// resolver as the bastion's). The resolved id is kept in the state's spec so later applies
-/// do not move to a newer image behind the user's back.
+/// The AMI, its root device and snapshot size: the spec's, else the current Amazon Linux 2023
+/// for the instance type's architecture (the same resolver as the bastion's). The resolved id
+/// is kept in the state's spec so later applies do not move to a newer image behind the
+/// user's back; planning makes it unknown again when the instance type changes architecture.
 async fn resolve_image(ctx: &StepContext) -> Result<ec2::Image> {
-    let image = match &ctx.spec().wordpress.ami_id {
-        Some(id) => ec2::image(&ctx.clients, id).await?,
-        None => ec2::latest_al2023_image(&ctx.clients).await?,
-    };
+    let spec = &ctx.spec().wordpress;
+    let image = images::resolve(ctx, spec.ami_id.as_deref(), &spec.instance_type).await?;
     let id = image.id.clone();
     ctx.update_state(|s| s.spec.wordpress.ami_id = Some(id));
     Ok(image)
@@ -142,6 +142,11 @@ async fn wanted_template_data(ctx: &StepContext) -> Result<TemplateData> {
     let instance_name = ctx.name(APP_GROUP, None);
     Ok(TemplateData {
         instance_profile_arn: Some(instance_profile_arn),
+        // Room for Docker images, and never less than the image's own root snapshot.
+        root_volume_gib: Some(i64::from(image::root_volume_gib(
+            launch_template::ROOT_VOLUME_GIB,
+            image.root_volume_gib,
+        ))),
         ..TemplateData::hardened(
             &image.id,
             &image.root_device_name,

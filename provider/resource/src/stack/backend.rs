@@ -23,6 +23,7 @@ use tokio_util::sync::CancellationToken;
 use super::convert::{self, outputs_from_value, spec_from_value, string_map_from};
 use super::diagnose::{access_diagnostic, attribute_path, spec_diagnostic, stack_diagnostic};
 use super::engine::{EngineConnector, StackEngine};
+use super::images;
 use super::planning::{self, PlanContext};
 use super::provider_config::{self, settings_from_config};
 use super::schema::{self, ResourceDef, TYPE_NAME};
@@ -68,7 +69,8 @@ provider block depends on values computed during apply, apply those first.",
         })
     }
 
-    /// The region's zones, listed once per process (the only AWS call planning makes).
+    /// The region's zones, listed once per process (planning's only other AWS calls are the
+    /// image look-ups of `images::plan_images`).
     async fn region_zones(&self) -> Option<Vec<String>> {
         let engine = self.engine().await.ok()?;
         self.zones
@@ -124,18 +126,31 @@ provider block depends on values computed during apply, apply those first.",
         // Unknowns in the configuration itself (values of other resources not applied yet)
         // make every output unknown; unknowns only apply resolves (AMI, password) do not.
         let (_, config_unknowns, _) = spec_from_value(&req.config);
-        let (desired, _, _) = spec_from_value(&planned);
-        let plan = if req.prior_state.is_null() || !config_unknowns.is_empty() {
-            plan_create(&desired)
-        } else {
-            let (prior_spec, _, _) = spec_from_value(&req.prior_state);
-            if let Some(error) =
-                stack_model::validate::storage_shrink_error(&prior_spec.database, &desired.database)
-            {
-                return Err(vec![spec_diagnostic(error)]);
+        let (mut desired, _, _) = spec_from_value(&planned);
+        let prior_spec = (!req.prior_state.is_null()).then(|| spec_from_value(&req.prior_state).0);
+        if config_unknowns.is_empty() {
+            let engine = self.engine().await.ok();
+            images::plan_images(
+                engine.as_deref(),
+                &req.config,
+                &mut planned,
+                &mut desired,
+                prior_spec.as_ref(),
+            )
+            .await?;
+        }
+        let plan = match prior_spec {
+            Some(prior_spec) if config_unknowns.is_empty() => {
+                if let Some(error) = stack_model::validate::storage_shrink_error(
+                    &prior_spec.database,
+                    &desired.database,
+                ) {
+                    return Err(vec![spec_diagnostic(error)]);
+                }
+                let prior = state_from_value(&req.prior_state, prior_spec, &[]);
+                plan_update(&prior, &desired)
             }
-            let prior = state_from_value(&req.prior_state, prior_spec, &[]);
-            plan_update(&prior, &desired)
+            _ => plan_create(&desired),
         };
         planning::unknown_if_sizes_changed(&mut planned, &req.prior_state, &req.config);
         let name = planned.attr("name").clone();

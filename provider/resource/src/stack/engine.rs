@@ -4,14 +4,16 @@
 //!
 //! - [`EngineConnector`]: turns the provider block's settings into a [`StackEngine`], once, at
 //!   ConfigureProvider;
-//! - [`StackEngine`]: the lifecycle operations of a stack, plus the two questions planning and
-//!   configuration ask of the region (its zones, whether the settings can work);
+//! - [`StackEngine`]: the lifecycle operations of a stack, plus the questions planning and
+//!   configuration ask of the region (its zones, whether the settings can work, which
+//!   architectures instance types and images have);
 //! - [`Offline`]: a connector for builds with no AWS at all (fuzzing, glue tests), whose
 //!   ConfigureProvider fails with a diagnostic, so every request stays unconfigured.
 
 use std::sync::Arc;
 
 use stack_model::error::{PartialFailure, StackError};
+use stack_model::image::{ImageFacts, ImageQuery};
 use stack_model::settings::{AccessError, AwsSettings};
 use stack_model::spec::StackSpec;
 use stack_model::state::StackState;
@@ -26,6 +28,10 @@ pub trait StackEngine: Send + Sync {
     /// Whether the settings can work (profile, credentials, endpoint); the region's zones when
     /// they could be listed on the way.
     async fn check_access(&self) -> Result<Option<Vec<String>>, AccessError>;
+
+    /// The architectures of the instance types and images in `query` (planning asks only
+    /// when a plan changes an instance type or pins an AMI); what AWS does not know is absent.
+    async fn image_facts(&self, query: &ImageQuery) -> Result<ImageFacts, StackError>;
 
     /// Creates or updates the stack towards `spec`; `prior` is `None` on create. A failure
     /// carries the state reached so far.

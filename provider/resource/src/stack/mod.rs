@@ -6,6 +6,7 @@
 //! - `provider_config`: the provider block → `AwsSettings`;
 //! - `convert`: values ⇄ `StackSpec` / `StackState`;
 //! - `planning`: defaults, unknowns, drift overlay — schema-driven walks over values;
+//! - `images`: plan-time image checks (architecture of a pinned AMI, type changes);
 //! - `diagnose`: core errors → diagnostics with attribute paths;
 //! - `engine`: the `StackEngine` / `EngineConnector` seam the backend calls (only model types);
 //! - `backend`: `ProviderBackend`, calling a `StackEngine`.
@@ -14,6 +15,7 @@ pub mod backend;
 pub mod convert;
 pub mod diagnose;
 pub mod engine;
+pub mod images;
 pub mod planning;
 pub mod provider_config;
 pub mod schema;
