@@ -551,6 +551,13 @@ async fn another_image(aws: &AwsInspector, current: &str) -> String {
         .ec2
         .describe_images()
         .owners("amazon")
+        // The stack's t3 instances boot x86_64 only: planning refuses a pinned arm64 image.
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("architecture")
+                .values("x86_64")
+                .build(),
+        )
         .send()
         .await
         .expect("describe images");

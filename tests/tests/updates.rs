@@ -161,13 +161,20 @@ async fn wordpress_settings_roll_a_new_template_version_referenced_by_number() {
     world.destroy("updlt").await;
 }
 
-/// An Amazon image of moto's catalogue other than `current`.
+/// An Amazon x86_64 image of moto's catalogue other than `current`.
 async fn other_image(world: &World, current: &str) -> String {
     let out = world
         .aws
         .ec2
         .describe_images()
         .owners("amazon")
+        // The stack's t3 instances boot x86_64 only: planning refuses a pinned arm64 image.
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("architecture")
+                .values("x86_64")
+                .build(),
+        )
         .send()
         .await
         .expect("describe images");
