@@ -83,7 +83,7 @@ variable "network" {
 }
 
 variable "bastion" {
-  description = "The bastion host: `enabled`, `instance_type`, `allowed_ssh_cidrs` (CIDRs allowed on port 22; never 0.0.0.0/0 or ::/0), `key_name` (null = none), `ami_id` (null = latest Amazon Linux 2023)."
+  description = "The bastion host: `enabled`, `instance_type`, `allowed_ssh_cidrs` (CIDRs allowed on port 22; never 0.0.0.0/0 or ::/0), `key_name` (null = none), `ami_id` (null = current Amazon Linux 2023 for the instance type's architecture, x86_64 or arm64)."
   type = object({
     enabled           = bool
     instance_type     = string
@@ -124,7 +124,7 @@ variable "bastion" {
 }
 
 variable "wordpress" {
-  description = "The WordPress instances (Docker on Amazon Linux 2023): `image` (the default is the official image's public ECR mirror, free of Docker Hub's anonymous pull limit), `instance_type`, `ami_id` (null = latest Amazon Linux 2023), `key_name` (null = none), `config_extra` (PHP for wp-config.php; null = none). A change rolls a new launch template version and an instance refresh."
+  description = "The WordPress instances (Docker on Amazon Linux 2023): `image` (the default is the official image's public ECR mirror, free of Docker Hub's anonymous pull limit), `instance_type`, `ami_id` (null = current Amazon Linux 2023 for the instance type's architecture, x86_64 or arm64), `key_name` (null = none), `config_extra` (PHP for wp-config.php; null = none). A change rolls a new launch template version and an instance refresh."
   type = object({
     image         = string
     instance_type = string

@@ -147,7 +147,8 @@ pub struct BastionSpec {
     /// Empty means no SSH ingress at all.
     pub allowed_ssh_cidrs: Vec<String>,
     pub key_name: Option<String>,
-    /// `None` means "the latest Amazon Linux 2023 x86_64", resolved at apply.
+    /// `None` means "the current Amazon Linux 2023 for the instance type's architecture",
+    /// resolved at apply (`image`).
     pub ami_id: Option<String>,
 }
 

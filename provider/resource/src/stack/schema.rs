@@ -252,7 +252,11 @@ fn bastion() -> BlockDef {
                 "ami_id",
                 Str,
                 OptionalComputed,
-                "AMI of the bastion. Default: the latest Amazon Linux 2023 x86_64, resolved at create.",
+                "AMI of the bastion. Default: the current Amazon Linux 2023 for the architecture of \
+`instance_type` (x86_64 or arm64, as EC2 reports it), named by AWS's public SSM parameter \
+`/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-<arch>`, resolved at create and \
+kept; a change of `instance_type` to another architecture resolves it again and replaces the \
+bastion. A pinned AMI of another architecture than `instance_type` is refused at plan.",
             ),
         ],
     }
@@ -285,7 +289,13 @@ tries).",
                 "ami_id",
                 Str,
                 OptionalComputed,
-                "AMI of the instances. Default: the latest Amazon Linux 2023 x86_64, resolved at create.",
+                "AMI of the instances. Default: the current Amazon Linux 2023 for the architecture of \
+`instance_type` (x86_64 for `t3`, `m7i`…; arm64 for Graviton `t4g`, `m7g`…, as EC2 reports it), \
+named by AWS's public SSM parameter \
+`/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-<arch>`, resolved at create and \
+kept; a change of `instance_type` to another architecture resolves it again and rolls the fleet. \
+A pinned AMI of another architecture than `instance_type` is refused at plan. The root volume is \
+20 GiB, or the image's root snapshot size when that is larger.",
             ),
             attr("key_name", Str, Optional, "EC2 key pair of the instances (reachable through the bastion)."),
             attr(
