@@ -223,12 +223,20 @@ pub async fn idle_timeout(clients: &Clients, arn: &str) -> Result<Option<i64>> {
         .send()
         .for_object(arn)
         .await?;
-    Ok(output
-        .attributes()
-        .iter()
-        .find(|a| a.key() == Some(IDLE_TIMEOUT_KEY))
-        .and_then(|a| a.value())
-        .and_then(|v| v.parse().ok()))
+    let pairs = output.attributes().iter().map(|a| (a.key(), a.value()));
+    Ok(numeric_attribute(pairs, IDLE_TIMEOUT_KEY))
+}
+
+/// The number an attribute `key` holds among `(key, value)` pairs, when AWS reports it (load
+/// balancer and target group attributes are different types of the same shape).
+fn numeric_attribute<'a>(
+    pairs: impl IntoIterator<Item = (Option<&'a str>, Option<&'a str>)>,
+    key: &str,
+) -> Option<i64> {
+    pairs
+        .into_iter()
+        .find(|(k, _)| *k == Some(key))
+        .and_then(|(_, value)| value?.parse().ok())
 }
 
 pub async fn set_idle_timeout(clients: &Clients, arn: &str, seconds: i64) -> Result<()> {

@@ -17,12 +17,8 @@ pub async fn deregistration_delay(clients: &Clients, arn: &str) -> Result<Option
         .send()
         .for_object(arn)
         .await?;
-    Ok(output
-        .attributes()
-        .iter()
-        .find(|a| a.key() == Some(DEREGISTRATION_DELAY_KEY))
-        .and_then(|a| a.value())
-        .and_then(|v| v.parse().ok()))
+    let pairs = output.attributes().iter().map(|a| (a.key(), a.value()));
+    Ok(super::numeric_attribute(pairs, DEREGISTRATION_DELAY_KEY))
 }
 
 /// Set the deregistration delay in place (ModifyTargetGroupAttributes): targets stay put.
