@@ -55,7 +55,8 @@ impl World {
         World { proxy, moto, aws }
     }
 
-    /// The acceptance binary with moto's credentials, the proxy as endpoint and `args`.
+    /// The acceptance binary with moto's credentials, the proxy as endpoint and `args`. It
+    /// blocks its runtime thread, so tests run multi-threaded: the site stand-in answers meanwhile.
     fn acceptance(&self, opt_in: bool, args: &[&str]) -> Output {
         let mut command = Command::new(env!("CARGO_BIN_EXE_acceptance"));
         command
@@ -82,7 +83,7 @@ fn text(output: &Output) -> String {
     )
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_good_stack_passes_every_step_and_leaves_nothing() {
     let world = World::start().await;
     let site = site_stand_in(WORDPRESS_INSTALLER).await;
@@ -119,7 +120,7 @@ async fn a_good_stack_passes_every_step_and_leaves_nothing() {
     AwsInspector::assert_none_left(&left, "acc-good");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_site_that_is_not_wordpress_fails_the_run_which_still_cleans_up() {
     let world = World::start().await;
     let site = site_stand_in(APACHE_DEFAULT_PAGE).await;
@@ -152,7 +153,7 @@ async fn a_site_that_is_not_wordpress_fails_the_run_which_still_cleans_up() {
     AwsInspector::assert_none_left(&left, "acc-apache");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_sweep_removes_a_stack_terraform_lost_track_of() {
     let world = World::start().await;
     let mut tf =
@@ -180,7 +181,7 @@ async fn the_sweep_removes_a_stack_terraform_lost_track_of() {
     AwsInspector::assert_none_left(&left, "acc-lost");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_the_opt_in_it_refuses_and_creates_nothing() {
     let world = World::start().await;
     let output = world.acceptance(false, &["--name", "acc-refused"]);

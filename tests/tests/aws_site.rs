@@ -18,8 +18,10 @@ use service_support::{
     assert_nothing_else_replaced, group, group_template, quick_refreshes, resources, setting,
     template_data, template_versions, text, user_data, Stack, World,
 };
+use stack_core::tiers::secrets::role_name;
 use stack_tests::inspect::services::TargetGroupSettings;
 use stack_tests::inspect::AwsInspector;
+use stack_tests::REGION;
 
 /// The provider's own health file and the codes it must answer.
 const HEALTH_FILE: &str = "/wordpress-ha-health.php";
@@ -193,7 +195,7 @@ async fn a_password_change_pins_the_version_the_put_returned_though_describe_lag
         "the group runs it"
     );
     assert_eq!(
-        instance_role_actions(&world.aws, "pwsite-app", &secret_arn).await,
+        instance_role_actions(&world.aws, &role_name("pwsite", REGION), &secret_arn).await,
         [
             "secretsmanager:DescribeSecret",
             "secretsmanager:GetSecretValue"

@@ -126,6 +126,12 @@ const CASES: &[Case] = &[
         Resume,
     ),
     fail("elasticloadbalancing", "CreateTargetGroup", 0, Resume),
+    fail(
+        "elasticloadbalancing",
+        "ModifyTargetGroupAttributes",
+        0,
+        Resume,
+    ),
     fail("elasticloadbalancing", "CreateListener", 0, Replace),
     // secrets and the instances' role
     fail("secretsmanager", "CreateSecret", 0, Resume),
