@@ -343,7 +343,7 @@ pub async fn wait_file_system_available(
     id: &str,
 ) -> Result<FileSystem> {
     wait::until(
-        &bounds.expecting_by_default(wait::usual::FILE_SYSTEM_AVAILABLE),
+        bounds,
         &format!("EFS file system {id}"),
         "available",
         || async {
@@ -364,7 +364,6 @@ pub async fn wait_file_system_available(
 pub async fn wait_file_system_deleted(clients: &Clients, bounds: &Bounds, id: &str) -> Result<()> {
     wait_until_gone(
         bounds,
-        wait::usual::FILE_SYSTEM_DELETED,
         &format!("EFS file system {id}"),
         || describe_file_system(clients, id),
         |fs| (fs.life_cycle_state != "deleted").then_some(fs.life_cycle_state),
@@ -383,8 +382,7 @@ pub async fn wait_mount_targets_available(
         "mount targets {} of {file_system_id}",
         mount_target_ids.join(", ")
     );
-    let bounds = bounds.expecting_by_default(wait::usual::MOUNT_TARGET_AVAILABLE);
-    wait::until(&bounds, &what, "available", || async {
+    wait::until(bounds, &what, "available", || async {
         let targets = mount_targets(clients, file_system_id).await?;
         let mut worst = Poll::Ready(());
         for id in mount_target_ids {
@@ -411,7 +409,7 @@ pub async fn wait_mount_target_deleted(
     mount_target_id: &str,
 ) -> Result<()> {
     wait::until(
-        &bounds.expecting_by_default(wait::usual::MOUNT_TARGET_DELETED),
+        bounds,
         &format!("mount target {mount_target_id}"),
         "deleted",
         || async {
@@ -434,7 +432,7 @@ pub async fn wait_mount_targets_gone(
     file_system_id: &str,
 ) -> Result<()> {
     wait::until(
-        &bounds.expecting_by_default(wait::usual::MOUNT_TARGET_DELETED),
+        bounds,
         &format!("mount targets of {file_system_id}"),
         "deleted",
         || async {

@@ -3,7 +3,6 @@
 //! listed. Which codes mean not-found is `aws::is_not_found`'s call.
 
 use std::future::Future;
-use std::time::Duration;
 
 use crate::aws::is_not_found;
 use crate::error::{Result, StackError};
@@ -27,7 +26,6 @@ pub fn ok_if_not_found(error: StackError) -> Result<()> {
 /// stands, or `None` when the listing already counts as gone (EFS lists `deleted` systems).
 pub async fn wait_until_gone<T, Describe, Found>(
     bounds: &Bounds,
-    usual: Duration,
     resource: &str,
     mut describe: Describe,
     state: impl Fn(T) -> Option<String>,
@@ -36,20 +34,15 @@ where
     Describe: FnMut() -> Found,
     Found: Future<Output = Result<Option<T>>>,
 {
-    wait::until(
-        &bounds.expecting_by_default(usual),
-        resource,
-        "deleted",
-        || {
-            let found = describe();
-            let state = &state;
-            async move {
-                Ok(match found.await?.and_then(state) {
-                    None => Poll::Ready(()),
-                    Some(state) => Poll::Pending(state),
-                })
-            }
-        },
-    )
+    wait::until(bounds, resource, "deleted", || {
+        let found = describe();
+        let state = &state;
+        async move {
+            Ok(match found.await?.and_then(state) {
+                None => Poll::Ready(()),
+                Some(state) => Poll::Pending(state),
+            })
+        }
+    })
     .await
 }

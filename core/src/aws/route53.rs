@@ -253,7 +253,7 @@ pub async fn wait_change_in_sync(
     }
     let id = bare_zone_id(change_id);
     wait::until(
-        &bounds.expecting_by_default(wait::usual::DNS_CHANGE_IN_SYNC),
+        bounds,
         &format!("Route 53 change {id}"),
         "INSYNC",
         || async {

@@ -167,26 +167,16 @@ async fn live_bastions(ctx: &StepContext) -> Result<Vec<Instance>> {
 /// Wait for `running` (returns the instance) or `terminated` (returns `None`).
 async fn wait_state(ctx: &StepContext, id: &str, target: &str) -> Result<Option<Instance>> {
     let clients = &ctx.clients;
-    let usual = if target == "running" {
-        usual::INSTANCE_RUNNING
-    } else {
-        usual::INSTANCE_TERMINATED
-    };
-    wait::until(
-        &ctx.bounds().expecting(usual),
-        &format!("instance {id}"),
-        target,
-        || async {
-            let observed = ec2::instance(clients, id).await?;
-            Ok(match observed {
-                None if target == "terminated" => Poll::Ready(None),
-                None => Poll::Pending("not yet visible".into()),
-                Some(i) if i.state == target => Poll::Ready(Some(i)),
-                Some(i) if target == "running" && !i.is_live() => Poll::Failed(i.state),
-                Some(i) => Poll::Pending(i.state),
-            })
-        },
-    )
+    wait::until(&ctx.bounds(), &format!("instance {id}"), target, || async {
+        let observed = ec2::instance(clients, id).await?;
+        Ok(match observed {
+            None if target == "terminated" => Poll::Ready(None),
+            None => Poll::Pending("not yet visible".into()),
+            Some(i) if i.state == target => Poll::Ready(Some(i)),
+            Some(i) if target == "running" && !i.is_live() => Poll::Failed(i.state),
+            Some(i) => Poll::Pending(i.state),
+        })
+    })
     .await
 }
 

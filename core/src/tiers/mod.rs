@@ -49,8 +49,8 @@
 //!
 //! # Waiting and errors
 //! Wait with `wait::until(&ctx.bounds(), …)`: bounded by the operation's timeout and
-//! interrupted by the cancel token. For objects with a known usual duration, poll with
-//! `ctx.bounds().expecting(usual)` (few calls, small overshoot; see `wait::Backoff`). A call
+//! interrupted by the cancel token; its schedule notices readiness promptly whatever the object's
+//! real duration (see `wait::schedule`). A call
 //! that names an object created moments before (attach, route, authorize, tag…) goes through
 //! `ctx.eventually(what, || call)`, which waits out AWS's eventual consistency (`*.NotFound`
 //! for up to two minutes). AWS failures are `StackError::Aws` built inside the

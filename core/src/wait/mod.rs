@@ -1,10 +1,10 @@
 //! Bounded, cancellable waiting: poll an object until it is usable, giving up at a deadline or
 //! when the cancel token fires.
 //!
-//! Polls are few: the first at once (moto and many AWS objects are ready immediately); for an
-//! object whose usual duration is known (`Bounds::expecting`) the next ones at 1/2, 3/4 and 1×
-//! that duration, then a gently growing interval; otherwise exponential backoff capped at
-//! `Backoff::max`. Exponential sleeps carry jitter. `Bounds::polls` counts every poll.
+//! The first poll is at once (many AWS objects are ready immediately); later ones back off
+//! exponentially with jitter up to `Backoff::max`, and past that to a tenth of the time waited
+//! so far (`schedule::PROMPT_SHARE`), so a ready object is noticed within max(15 s, 10 % of the
+//! wait) however long AWS takes. `Bounds::polls` counts every poll.
 //!
 //! Every waiter in the core goes through [`until`], so Ctrl-C (StopProvider) and the
 //! `timeouts` block are honoured in one place.
@@ -48,8 +48,6 @@ pub struct Bounds {
     /// Multiplies every sleep: 1.0 against AWS; below 1 when a test or benchmark simulates
     /// AWS's durations scaled down (see `TIME_SCALE_ENV`).
     pub time_scale: f64,
-    /// How long AWS usually takes for what is awaited (see [`Bounds::expecting`]).
-    pub expected: Option<Duration>,
     /// Polls made by every waiter sharing these bounds (clones share the count).
     polls: Arc<AtomicU64>,
     /// A longer-lived count the polls are added to as well (the engine's, across operations).
@@ -68,7 +66,6 @@ impl Bounds {
             backoff: Backoff::AWS,
             retry: Backoff::DEPENDENCY,
             time_scale: 1.0,
-            expected: None,
             polls: Arc::new(AtomicU64::new(0)),
             total_polls: None,
         }
@@ -90,21 +87,6 @@ impl Bounds {
         self
     }
 
-    /// The same bounds for an object whose usual creation or deletion time AWS publishes
-    /// (NAT gateway ~1-2 min, RDS ~10-20 min…): polls at once, at 1/2, 3/4 and 1× `expected`,
-    /// then on [`Backoff::late`]. Four polls when AWS is on time, little overshoot when not.
-    pub fn expecting(&self, expected: Duration) -> Bounds {
-        Bounds {
-            expected: Some(expected),
-            ..self.clone()
-        }
-    }
-
-    /// `expecting(expected)` unless the caller already said what to expect.
-    pub fn expecting_by_default(&self, expected: Duration) -> Bounds {
-        self.expecting(self.expected.unwrap_or(expected))
-    }
-
     /// Polls made so far by the waiters of this operation.
     pub fn polls(&self) -> u64 {
         self.polls.load(Ordering::Relaxed)
@@ -122,24 +104,12 @@ impl Bounds {
     }
 }
 
-/// Poll `poll` until it reports `Ready`. The first poll happens at once (moto and fast AWS
-/// objects are often ready immediately); later ones follow the bounds' [`Schedule`].
-pub async fn until<T, F, Fut>(bounds: &Bounds, resource: &str, target: &str, poll: F) -> Result<T>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<Poll<T>>>,
-{
-    until_expecting(bounds, resource, target, |_| None, poll).await
-}
-
-/// Like [`until`], for objects whose usual duration depends on the state the first poll
-/// finds (an RDS instance `creating` takes far longer than one `modifying`):
-/// `expected_for(state)` is asked once, unless the bounds already carry an expectation.
-pub async fn until_expecting<T, F, Fut>(
+/// Poll `poll` until it reports `Ready`. The first poll happens at once; later ones follow
+/// the bounds' [`Schedule`].
+pub async fn until<T, F, Fut>(
     bounds: &Bounds,
     resource: &str,
     target: &str,
-    expected_for: impl Fn(&str) -> Option<Duration>,
     mut poll: F,
 ) -> Result<T>
 where
@@ -147,7 +117,7 @@ where
     Fut: Future<Output = Result<Poll<T>>>,
 {
     let started = Instant::now();
-    let mut schedule: Option<Schedule> = None;
+    let mut schedule = Schedule::new(bounds.backoff);
     loop {
         check_cancel(bounds, resource, target)?;
         bounds.count_poll();
@@ -163,12 +133,8 @@ where
             Poll::Pending(state) => state,
         };
         tracing::debug!(resource, target, state = %state, "waiting");
-        let schedule = schedule.get_or_insert_with(|| {
-            let expected = bounds.expected.or_else(|| expected_for(&state));
-            Schedule::new(bounds.backoff, expected)
-        });
         // A poll planned past the deadline happens at the deadline instead: an object that
-        // is ready by then must not fail the wait (a 12-minute RDS schedule under a 2m bound).
+        // is ready by then must not fail the wait.
         let left = bounds.deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
             return Err(StackError::WaitTimeout {

@@ -1,5 +1,5 @@
-//! When a waiter polls next: exponential backoff with jitter, or aimed at an object's usual
-//! duration and then gently more often once it is late.
+//! When a waiter polls next: exponential backoff with jitter, whose cap grows with the time
+//! already waited so that readiness is noticed promptly whatever AWS's real duration.
 
 use std::time::Duration;
 
@@ -38,66 +38,43 @@ impl Backoff {
     /// How long an object may stay unknown after its creation before it is an error.
     pub const CONSISTENCY_LIMIT: Duration = Duration::from_secs(120);
 
-    /// Once an object is later than its usual duration `expected`: polls every 5% of it at
-    /// first, growing by a quarter each time up to a quarter of it, so a slow object costs a
-    /// few more polls and is seen at most ~25% after it is ready.
-    pub fn late(expected: Duration) -> Backoff {
-        Backoff {
-            first: (expected / 20).max(MIN_INTERVAL),
-            max: (expected / 4).max(MIN_INTERVAL),
-            factor: 1.25,
-        }
-    }
-
     pub fn next(&self, current: Duration) -> Duration {
         current.mul_f64(self.factor).min(self.max)
     }
 }
 
-/// No poll interval is shorter than this (in AWS time, before `time_scale`).
-const MIN_INTERVAL: Duration = Duration::from_secs(1);
 /// Backoff sleeps are shortened by a random share up to this, so waiters started together
 /// (three NAT gateways, several mount targets) do not poll in lockstep.
 pub(crate) const JITTER: f64 = 0.15;
 
+/// A long wait's interval may grow to this share of the time waited so far, and no further:
+/// an object that turns ready is seen within max(`Backoff::max`, 10 % of the wait), whether
+/// AWS takes 45 seconds or 20 minutes to make it.
+pub const PROMPT_SHARE: f64 = 0.10;
+
 /// When a waiter polls next. Times are AWS time (before `time_scale`).
 #[derive(Debug, Clone)]
 pub struct Schedule {
-    expected: Option<Duration>,
-    /// The current interval of the exponential part (no expectation, or late).
     interval: Duration,
     backoff: Backoff,
-    late: bool,
 }
 
 impl Schedule {
-    pub fn new(backoff: Backoff, expected: Option<Duration>) -> Schedule {
+    pub fn new(backoff: Backoff) -> Schedule {
         Schedule {
-            expected,
             interval: backoff.first,
             backoff,
-            late: false,
         }
     }
 
-    /// The sleep before the next poll, `elapsed` after the wait began. Aiming at the expected
-    /// time is exact (a jittered sleep there would poll just too early and pay a late poll);
-    /// exponential sleeps are jittered.
+    /// The sleep before the next poll, `elapsed` after the wait began: the backoff's interval,
+    /// whose cap rises to [`PROMPT_SHARE`] of `elapsed` once that is larger, jittered shorter.
+    /// Nothing here depends on how long AWS usually takes, so an early object is not seen late.
     pub fn next_sleep(&mut self, elapsed: Duration) -> Duration {
-        if let Some(expected) = self.expected {
-            let remaining = expected.saturating_sub(elapsed);
-            if !self.late && remaining > expected / 100 {
-                return (remaining / 2).max(expected / 4).min(remaining);
-            }
-            if !self.late {
-                self.late = true;
-                self.backoff = Backoff::late(expected);
-                self.interval = self.backoff.first;
-            }
-        }
-        let sleep = jittered(self.interval);
-        self.interval = self.backoff.next(self.interval);
-        sleep
+        let cap = self.backoff.max.max(elapsed.mul_f64(PROMPT_SHARE));
+        let interval = self.interval.min(cap);
+        self.interval = interval.mul_f64(self.backoff.factor).min(cap);
+        jittered(interval)
     }
 }
 

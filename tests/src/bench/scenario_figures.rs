@@ -254,8 +254,7 @@ fn poll_figures(s: &Samples) -> Vec<Figure> {
             "Describe/Get/List calls per object created",
             Unit::Ratio,
         )
-        .samples(s.reads_per_object.clone())
-        .target(2.0),
+        .samples(s.reads_per_object.clone()),
     ]
 }
 
@@ -316,8 +315,7 @@ fn scale_figures(s: &Samples, stacks: usize) -> Vec<Figure> {
             "Describe/Get/List calls per object created",
             Unit::Ratio,
         )
-        .samples(s.scale_reads_per_object.clone())
-        .target(2.0),
+        .samples(s.scale_reads_per_object.clone()),
     ]
 }
 

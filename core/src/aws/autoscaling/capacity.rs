@@ -116,7 +116,7 @@ pub async fn wait_group_healthy(
     let patience = LAUNCH_FAILURE_PATIENCE.mul_f64(bounds.time_scale);
     let failures = Mutex::new(Failures::default());
     let waited = wait::until(
-        &bounds.expecting_by_default(wait::usual::GROUP_IN_SERVICE),
+        bounds,
         &format!("auto scaling group {group}"),
         "in service and healthy in its target group",
         || async {

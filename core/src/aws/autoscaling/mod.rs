@@ -16,7 +16,7 @@ use crate::aws::not_found::{ok_if_not_found, wait_until_gone};
 use crate::aws::tags::tag_map;
 use crate::aws::{Clients, NoBlindResend, SendFor};
 use crate::error::Result;
-use crate::wait::{self, Bounds};
+use crate::wait::Bounds;
 
 /// Instances count as healthy when the target group says so, not merely when EC2 does.
 pub const HEALTH_CHECK_TYPE: &str = "ELB";
@@ -313,7 +313,6 @@ pub async fn delete_group(clients: &Clients, name: &str) -> Result<()> {
 pub async fn wait_group_deleted(clients: &Clients, bounds: &Bounds, name: &str) -> Result<()> {
     wait_until_gone(
         bounds,
-        wait::usual::GROUP_DELETED,
         &format!("auto scaling group {name}"),
         || describe_group(clients, name),
         |group| Some(group.status.unwrap_or_else(|| "still listed".to_string())),

@@ -194,12 +194,9 @@ pub async fn wait_refresh(clients: &Clients, bounds: &Bounds, group: &str, id: &
 
 /// Poll refresh `id` until it ends (whatever the outcome), logging its progress at INFO.
 async fn wait_for(clients: &Clients, bounds: &Bounds, group: &str, id: &str) -> Result<Refresh> {
-    // Progress is worth seeing as it moves: poll on backoff, not aimed at one expected time.
-    let mut polling = bounds.clone();
-    polling.expected = None;
     let last_logged = Mutex::new(None::<(String, Option<i32>)>);
     wait::until(
-        &polling,
+        bounds,
         &format!("instance refresh {id} of {group}"),
         "finished",
         || async {

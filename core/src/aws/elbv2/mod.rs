@@ -278,7 +278,7 @@ pub async fn wait_load_balancer_active(
     arn: &str,
 ) -> Result<LoadBalancer> {
     wait::until(
-        &bounds.expecting_by_default(wait::usual::LOAD_BALANCER_ACTIVE),
+        bounds,
         &format!("load balancer {arn}"),
         "active",
         || async {
@@ -303,7 +303,6 @@ pub async fn wait_load_balancer_deleted(
 ) -> Result<()> {
     wait_until_gone(
         bounds,
-        wait::usual::LOAD_BALANCER_DELETED,
         &format!("load balancer {arn}"),
         || describe_load_balancer(clients, arn),
         |lb| Some(lb.state),

@@ -49,15 +49,6 @@ fn status_poll(db: DbInstance) -> Poll<DbInstance> {
 /// What a waiter reports for an instance AWS does not list yet (eventual consistency).
 const NOT_VISIBLE: &str = "not visible yet";
 
-/// The usual duration of the state a wait finds: creating takes many minutes; modifying,
-/// backing up and the like a few.
-fn expected_for(state: &str) -> Option<std::time::Duration> {
-    match state {
-        "creating" | NOT_VISIBLE => Some(wait::usual::DB_INSTANCE_CREATED),
-        _ => Some(wait::usual::DB_INSTANCE_MODIFIED),
-    }
-}
-
 /// Wait until the instance serves and takes changes: `available`, or storage-optimization
 /// (which lasts hours and blocks only another storage change). Creating, modifying,
 /// backing-up and the like are waited out; a stopped instance is waited on too (see
@@ -67,11 +58,10 @@ pub async fn wait_db_instance_available(
     bounds: &Bounds,
     identifier: &str,
 ) -> Result<DbInstance> {
-    wait::until_expecting(
+    wait::until(
         bounds,
         &format!("DB instance {identifier}"),
         "available",
-        expected_for,
         || async {
             Ok(match describe_db_instance(clients, identifier).await? {
                 Some(db) => status_poll(db),
@@ -88,11 +78,10 @@ pub async fn wait_db_instance_deletable(
     bounds: &Bounds,
     identifier: &str,
 ) -> Result<Option<DbInstance>> {
-    wait::until_expecting(
+    wait::until(
         bounds,
         &format!("DB instance {identifier}"),
         "deletable",
-        expected_for,
         || async {
             Ok(match describe_db_instance(clients, identifier).await? {
                 Some(db) if !accepts_delete(&db.status) => Poll::Pending(db.status),
@@ -123,7 +112,6 @@ pub async fn wait_db_instance_deleted(
 ) -> Result<()> {
     wait_until_gone(
         bounds,
-        wait::usual::DB_INSTANCE_DELETED,
         &format!("DB instance {identifier}"),
         || describe_db_instance(clients, identifier),
         |db| Some(db.status),

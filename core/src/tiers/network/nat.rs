@@ -9,7 +9,7 @@ use crate::state::logical::{self, qualified};
 use crate::tiers::context::StepContext;
 use crate::tiers::dependency::retry_dependency;
 use crate::tiers::ec2_tags::ensure_tags;
-use crate::wait::{self, usual, Poll};
+use crate::wait::{self, Poll};
 
 pub(super) async fn ensure_nat(ctx: &StepContext, az: &str) -> Result<()> {
     let clients = &ctx.clients;
@@ -123,7 +123,7 @@ async fn free_address(
         tracing::debug!(allocation = %allocation, error = %refused, "disassociation refused; waiting");
     }
     wait::until(
-        &ctx.bounds().expecting(usual::ADDRESS_RELEASED),
+        &ctx.bounds(),
         &format!("elastic IP {allocation}"),
         "unassociated",
         || async {
@@ -143,13 +143,8 @@ async fn free_address(
 /// one that is no longer listed).
 async fn wait_nat(ctx: &StepContext, nat_id: &str, target: &str) -> Result<()> {
     let clients = &ctx.clients;
-    let usual = if target == "deleted" {
-        usual::NAT_GATEWAY_DELETED
-    } else {
-        usual::NAT_GATEWAY_AVAILABLE
-    };
     wait::until(
-        &ctx.bounds().expecting(usual),
+        &ctx.bounds(),
         &format!("NAT gateway {nat_id}"),
         target,
         || async {
