@@ -1,6 +1,7 @@
-//! The critical path of the stack's step graph: the longest chain of steps, each weighted by how
-//! long it took in the run. No executor can finish the graph sooner than this chain, whatever
-//! its concurrency; the apply's wall time over it is the overhead (Terraform, scheduling).
+//! The critical path of the provider's own step graph: the longest chain of steps, each
+//! weighted by how long it took in the run. It shows where the provider's time goes; it is no
+//! floor, since whatever the graph makes wait counts as necessary on it (the floor is
+//! `physical_floor.rs`).
 
 use std::collections::BTreeMap;
 
@@ -26,27 +27,6 @@ pub fn critical_path(
     let weight = |id: &str| durations.get(id).copied().unwrap_or(0.0);
     let (seconds, steps) = graph::critical_path(edges, weight).map_err(|e| e.to_string())?;
     Ok(CriticalPath { seconds, steps })
-}
-
-/// AWS's own floor: the same graph, each step weighing only the simulated pending times of
-/// the objects it waits out (no call latency, no provider time at all).
-pub fn simulated_floor(
-    steps: &[GraphStep],
-    pending: &PendingConfig,
-) -> Result<CriticalPath, String> {
-    let edges = edges_of(steps);
-    let durations = steps
-        .iter()
-        .map(|step| {
-            let ms: u64 = step
-                .waits_for
-                .iter()
-                .map(|kind| pending_ms(kind, pending))
-                .sum();
-            (step.id.clone(), ms as f64 / 1000.0)
-        })
-        .collect();
-    critical_path(&edges, &durations)
 }
 
 pub fn edges_of(steps: &[GraphStep]) -> Vec<(String, Vec<String>)> {
@@ -107,30 +87,6 @@ mod tests {
         let path = critical_path(&graph, &timed).unwrap();
         assert!((path.seconds - 13.2).abs() < 1e-9, "{path:?}");
         assert_eq!(path.steps, ["vpc", "sg", "rds", "app"]);
-    }
-
-    #[test]
-    fn the_simulated_floor_weighs_only_what_steps_wait_out() {
-        let step = |id: &str, deps: &[&str], waits: &[&'static str]| GraphStep {
-            id: id.to_string(),
-            deps: deps.iter().map(|d| d.to_string()).collect(),
-            waits_for: waits.to_vec(),
-            usual_wait: std::time::Duration::ZERO,
-        };
-        let steps = [
-            step("vpc", &[], &[]),
-            step("nat", &["vpc"], &["nat_gateway"]),
-            step("rds", &["vpc"], &["db_instance"]),
-            step("bastion", &["nat"], &["instance"]),
-        ];
-        let pending = PendingConfig {
-            nat_gateway_ms: 1500,
-            db_instance_ms: 12000,
-            ..PendingConfig::default()
-        };
-        let floor = simulated_floor(&steps, &pending).unwrap();
-        assert_eq!(floor.seconds, 12.0);
-        assert_eq!(floor.steps, ["vpc", "rds"]);
     }
 
     #[test]

@@ -73,8 +73,10 @@ pub enum Verdict {
     Miss(f64),
     /// Informative figure without a target.
     NoTarget,
-    /// Nothing was measured.
+    /// Nothing was measured, and nothing was asked of it.
     NotMeasured,
+    /// A target with nothing measured against it: a miss, never a pass.
+    Missing,
 }
 
 impl Verdict {
@@ -84,6 +86,7 @@ impl Verdict {
             Verdict::Miss(by) => format!("MISS (+{:.0} %)", by * 100.0),
             Verdict::NoTarget => "".into(),
             Verdict::NotMeasured => "n/a".into(),
+            Verdict::Missing => "MISS (not measured)".into(),
         }
     }
 }
@@ -138,7 +141,8 @@ impl Figure {
 
     pub fn verdict(&self) -> Verdict {
         match (self.summary(), self.target) {
-            (None, _) => Verdict::NotMeasured,
+            (None, Some(_)) => Verdict::Missing,
+            (None, None) => Verdict::NotMeasured,
             (Some(_), None) => Verdict::NoTarget,
             (Some(summary), Some(target)) if summary.median <= target => Verdict::Pass,
             (Some(summary), Some(target)) => Verdict::Miss(summary.median / target - 1.0),
@@ -177,7 +181,11 @@ mod tests {
             Verdict::Miss(by) => assert!((by - 0.2).abs() < 1e-9, "{by}"),
             other => panic!("{other:?}"),
         }
-        assert_eq!(figure.verdict(), Verdict::NotMeasured);
+        assert_eq!(figure.verdict(), Verdict::Missing);
+        assert_eq!(
+            Figure::new("y", "1", "y", Unit::Ratio).verdict(),
+            Verdict::NotMeasured
+        );
         let info = Figure::new("y", "1", "y", Unit::Seconds).samples(vec![1.0]);
         assert_eq!(info.verdict(), Verdict::NoTarget);
     }

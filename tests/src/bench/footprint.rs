@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::SystemTime;
 
 use serde::Deserialize;
 
@@ -41,9 +42,16 @@ struct Estimate {
     point_estimate: f64,
 }
 
-/// The median of criterion's last run of `id`, in milliseconds; `None` when it never ran.
-pub fn criterion_median_ms(target_dir: &Path, id: &str) -> Option<f64> {
-    let text = std::fs::read_to_string(estimates_path(target_dir, id)).ok()?;
+/// The median of criterion's run of `id`, in milliseconds, if that run wrote its estimate at
+/// or after `not_before`; `None` when it never ran or the estimate is older (a stale figure
+/// graded as fresh would hide a regression).
+pub fn criterion_median_ms(target_dir: &Path, id: &str, not_before: SystemTime) -> Option<f64> {
+    let path = estimates_path(target_dir, id);
+    let written = std::fs::metadata(&path).and_then(|m| m.modified()).ok()?;
+    if written < not_before {
+        return None;
+    }
+    let text = std::fs::read_to_string(path).ok()?;
     let estimates: Estimates = serde_json::from_str(&text).ok()?;
     Some(estimates.median.point_estimate / 1_000_000.0)
 }
@@ -90,7 +98,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_criterion_median_is_read_in_milliseconds() {
+    fn the_criterion_median_is_read_in_milliseconds_when_fresh() {
+        let before = SystemTime::now() - std::time::Duration::from_secs(60);
         let dir = tempfile::tempdir().unwrap();
         let path = estimates_path(dir.path(), SCHEMA_BENCH);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -99,8 +108,17 @@ mod tests {
             r#"{"mean":{"point_estimate":2500.0},"median":{"point_estimate":2000.0,"standard_error":1.0}}"#,
         )
         .unwrap();
-        assert_eq!(criterion_median_ms(dir.path(), SCHEMA_BENCH), Some(0.002));
-        assert_eq!(criterion_median_ms(dir.path(), "absent"), None);
+        assert_eq!(
+            criterion_median_ms(dir.path(), SCHEMA_BENCH, before),
+            Some(0.002)
+        );
+        assert_eq!(criterion_median_ms(dir.path(), "absent", before), None);
+        let later = SystemTime::now() + std::time::Duration::from_secs(60);
+        assert_eq!(
+            criterion_median_ms(dir.path(), SCHEMA_BENCH, later),
+            None,
+            "an estimate older than the run is stale"
+        );
     }
 
     #[test]

@@ -17,6 +17,8 @@ pub struct Report {
     pub method: Vec<(&'static str, String)>,
     pub options: Options,
     pub mean_latency_ms: f64,
+    /// The physical floor's dependency list (`physical_floor::describe`), for the method.
+    pub floor_dependencies: Vec<String>,
 }
 
 impl Report {
@@ -143,6 +145,17 @@ impl Report {
             self.options.provider_time_scale()
         );
         md.push_str(METHOD);
+        if !self.floor_dependencies.is_empty() {
+            let _ = writeln!(
+                md,
+                "The physical floor's dependencies, with the durations of the loaded timings:\n"
+            );
+            for line in &self.floor_dependencies {
+                let _ = writeln!(md, "- {line}");
+            }
+            md.push('\n');
+        }
+        md.push_str(COMMANDS);
     }
 }
 
@@ -215,18 +228,23 @@ const METHOD: &str = "\
 How each figure is made (`tests/src/bin/bench.rs`, modules in `tests/src/bench/`):
 
 - Every run starts from an empty moto server behind the project's fault proxy
-  (`tests/proxy`) loaded with `tests/proxy/configs/aws-timings.json`: 30–80 ms per AWS call and
-  AWS's creation times scaled to 1 s real = 1 AWS minute (NAT 1.5 s, ALB 2.5 s, RDS 12 s, EFS
-  0.5 s, mount target 1.5 s, Route 53 change 1 s, instances/targets 3 s). The provider gets
-  `WORDPRESS_HA_TIME_SCALE` to match, so its waiters' intervals shrink by the same factor.
+  (`tests/proxy`) loaded with `tests/proxy/configs/aws-timings.json` (shrunk further by `--quick`):
+  a latency per AWS call and AWS's creation times at 1 s real = 1 AWS minute, listed with the
+  floor's dependencies below. The provider gets `WORDPRESS_HA_TIME_SCALE` to match, so its
+  waiters' intervals shrink by the same factor.
   Terraform is the real CLI (`.tools/bin/terraform`), the provider the binary of the profile
   named above, loaded through `dev_overrides`.
 - **1 Apply**: the issue's stack (3 AZs, a NAT per AZ, Multi-AZ RDS, bastion, Route 53 record).
   *Achieved* is the wall time of `terraform apply -auto-approve` (Terraform's plan and provider
-  starts included). The *critical path* is the longest chain through the step graph the core
-  declares (`stack_core::tiers::all_steps`: the same graph the engine runs), each step weighted
-  by the time it took in this run (the provider's `step done` debug lines, TF_LOG_PROVIDER=DEBUG):
-  no scheduler could finish sooner given those step times. The *serial sums* are the step
+  starts included). The *physical floor* is the longest chain through the dependencies AWS
+  itself imposes between the stack's objects (`tests/src/bench/physical_floor.rs`, listed
+  below), each object weighing its simulated pending time plus one mean call latency per call
+  made in sequence to create it and one more to see it ready; it ignores the provider's own
+  step graph, so a step that waits for something AWS does not require shows up as a miss.
+  Instance boot and target health count on both sides. The *longest chain of the provider's
+  step graph* (`stack_core::tiers::all_steps`), each step weighted by the time it took in this
+  run (the `step done` debug lines, TF_LOG_PROVIDER=DEBUG), shows where the provider's own
+  time goes; its gap to the floor is waiting the graph adds. The *serial sums* are the step
   times added up, and AWS's simulated creation times (NAT, ALB, RDS, EFS, mount targets, Route
   53 change: what the provider waits for) plus every call's mean latency added up.
 - **2 Refresh**: `terraform apply -refresh-only` of that stack; the calls are the proxy's
@@ -250,6 +268,9 @@ How each figure is made (`tests/src/bin/bench.rs`, modules in `tests/src/bench/`
   configuration, `terraform apply` with the default parallelism (10), compared with the same
   run's single stack.
 
+";
+
+const COMMANDS: &str = "\
 Commands: `./scripts/bench` (full: dist build, 5 runs), `./scripts/bench --profile release
 --runs 3` (iterate), `./scripts/bench --quick` (smoke, what CI runs through
 `tests/tests/bench_smoke.rs`). `--help` lists every option.
@@ -294,6 +315,7 @@ mod tests {
             method: vec![("CPU", "test cpu".into())],
             options: Options::resolve(cli, Path::new("/repo")),
             mean_latency_ms: 55.0,
+            floor_dependencies: vec!["`vpc` needs nothing; 1 call(s), pending 0.0 s".into()],
         }
     }
 
@@ -322,7 +344,7 @@ mod tests {
             "{md}"
         );
         assert!(
-            md.contains("| 4 Footprint | schema (not measured) | — | — | — | ≤ 1.00 ms | n/a |"),
+            md.contains("| 4 Footprint | schema (not measured) | — | — | — | ≤ 1.00 ms | MISS (not measured) |"),
             "{md}"
         );
         assert!(md.contains("1 of 3 targets met."), "{md}");

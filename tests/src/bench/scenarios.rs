@@ -12,10 +12,11 @@ use stack_tests::inspect::AwsInspector;
 use stack_tests::Moto;
 
 use crate::calls::{self, Calls};
-use crate::critical_path::{critical_path, edges_of, simulated_floor, CriticalPath};
+use crate::critical_path::{critical_path, edges_of, CriticalPath};
 use crate::error::{BenchError, Result};
 use crate::observe::{self, Observed};
 use crate::options::Options;
+use crate::physical_floor::{aws_dependencies, describe, physical_floor};
 use crate::provider_log::ProviderLog;
 use crate::stack::{self, StackShape};
 
@@ -27,16 +28,19 @@ pub struct Samples {
     pub critical_path: Vec<f64>,
     pub serial_steps: Vec<f64>,
     pub simulated_serial: Vec<f64>,
-    /// Critical path of AWS's simulated pending times alone.
-    pub simulated_floor: Vec<f64>,
+    /// The longest chain of the dependencies AWS imposes (`physical_floor.rs`).
+    pub physical_floor: Vec<f64>,
+    pub apply_over_floor: Vec<f64>,
+    /// Terraform's and the scheduler's time over the provider's own chain.
     pub apply_over_critical_path: Vec<f64>,
-    pub span_over_critical_path: Vec<f64>,
     pub apply_calls: Vec<f64>,
     pub apply_peak_mb: Vec<f64>,
     pub objects: Vec<f64>,
     pub read_calls: Vec<f64>,
     pub reads_per_object: Vec<f64>,
     pub pending_polls: Vec<f64>,
+    /// The proxy's per-call latency: fixed part and jitter, ms.
+    pub call_latency_ms: (f64, f64),
     /// ReadResource's calls alone (ConfigureProvider's access check is counted apart).
     pub refresh_calls: Vec<f64>,
     pub configure_calls: Vec<f64>,
@@ -50,17 +54,16 @@ pub struct Samples {
     /// No-op plans that were not empty (exit 2): a spurious diff.
     pub noop_with_changes: usize,
     pub scale_wall: Vec<f64>,
+    /// Against the 1-stack apply of the same run.
     pub scale_over_single: Vec<f64>,
-    /// Against the 1-stack run's critical path (moto answers ten times the calls).
-    pub scale_over_critical_path: Vec<f64>,
-    /// Against the slowest stack's own critical path in the same run.
-    pub scale_over_own_critical_path: Vec<f64>,
+    /// The one provider process's peak while it applies every stack.
     pub scale_peak_mb: Vec<f64>,
-    pub scale_peak_per_stack_mb: Vec<f64>,
     pub scale_calls_per_stack: Vec<f64>,
     pub scale_reads_per_object: Vec<f64>,
-    /// The last run's critical chain, and its refresh calls by operation, for the details.
+    /// The last run's critical chain, its physical floor's chain, and its refresh calls by
+    /// operation, for the details.
     pub last_chain: Option<CriticalPath>,
+    pub last_floor: Option<CriticalPath>,
     pub last_durations: BTreeMap<String, f64>,
     pub last_refresh_calls: Calls,
     /// Steps the provider logged that the declared graph does not know (should be none).
@@ -97,13 +100,16 @@ impl Samples {
         run: &ApplyRun,
         log: &ProviderLog,
         path: CriticalPath,
+        floor: CriticalPath,
         simulated: f64,
     ) {
         let wall = run.wall();
         self.apply_wall.push(wall);
         self.apply_span.extend(log.span());
-        self.span_over_critical_path
-            .extend(log.span().map(|span| span / path.seconds.max(f64::EPSILON)));
+        self.physical_floor.push(floor.seconds);
+        self.apply_over_floor
+            .push(wall / floor.seconds.max(f64::EPSILON));
+        self.last_floor = Some(floor);
         self.critical_path.push(path.seconds);
         self.apply_over_critical_path
             .push(wall / path.seconds.max(f64::EPSILON));
@@ -119,21 +125,14 @@ impl Samples {
         self.last_durations = log.durations();
     }
 
-    /// Compared with this run's single stack, recorded just before, and with the slowest
-    /// stack's own critical path in this run (`own_critical_path`).
-    fn record_scale(&mut self, run: &ApplyRun, stacks: usize, own_critical_path: Option<f64>) {
+    /// Compared with this run's single stack, recorded just before.
+    fn record_scale(&mut self, run: &ApplyRun, stacks: usize) {
         let wall = run.wall();
         let n = stacks.max(1) as f64;
         self.scale_wall.push(wall);
-        self.scale_over_own_critical_path
-            .extend(own_critical_path.map(|path| wall / path.max(f64::EPSILON)));
         self.scale_over_single
             .extend(self.apply_wall.last().map(|single| wall / single));
-        self.scale_over_critical_path
-            .extend(self.critical_path.last().map(|path| wall / path));
         self.scale_peak_mb.extend(run.peak_mb());
-        self.scale_peak_per_stack_mb
-            .extend(run.peak_mb().map(|mb| mb / n));
         self.scale_calls_per_stack
             .push(calls::total(&run.made) as f64 / n);
         self.scale_reads_per_object.push(run.reads_per_object());
@@ -182,6 +181,15 @@ impl World {
         })
     }
 
+    /// Samples to fill, knowing the proxy's latency (the notes quote it).
+    pub fn samples(&self) -> Samples {
+        let latency = &self.timings.latency;
+        Samples {
+            call_latency_ms: (latency.fixed_ms as f64, latency.jitter_ms as f64),
+            ..Samples::default()
+        }
+    }
+
     /// Mean per-call latency the proxy adds, in ms.
     pub fn mean_latency_ms(&self) -> f64 {
         let latency = &self.timings.latency;
@@ -210,26 +218,7 @@ impl World {
         let hcl: String = stacks.iter().map(StackShape::hcl).collect();
         tf.write_stack(&hcl)?;
         let run = self.apply(&tf, "6 (scale apply)")?;
-        let log = ProviderLog::parse(&run.observed.output.stderr);
-        let mut slowest: Option<f64> = None;
-        for shape in &stacks {
-            let durations =
-                log.done_by_stack
-                    .get(&shape.name)
-                    .ok_or_else(|| BenchError::Unexpected {
-                        scenario: "6 (scale critical path)",
-                        message: format!("the provider logged no step of stack {}", shape.name),
-                    })?;
-            let path =
-                critical_path(&edges_of(&shape.step_graph()), durations).map_err(|message| {
-                    BenchError::Unexpected {
-                        scenario: "6 (scale critical path)",
-                        message,
-                    }
-                })?;
-            slowest = Some(slowest.map_or(path.seconds, |s: f64| s.max(path.seconds)));
-        }
-        samples.record_scale(&run, stacks.len(), slowest);
+        samples.record_scale(&run, stacks.len());
         Ok(())
     }
 
@@ -248,14 +237,17 @@ impl World {
             message,
         };
         let path = critical_path(&graph, &log.durations()).map_err(graph_error)?;
-        let floor = simulated_floor(&steps, &self.timings.pending).map_err(graph_error)?;
-        samples.simulated_floor.push(floor.seconds);
+        let floor = physical_floor(
+            &aws_dependencies(shape, &self.timings.pending),
+            self.mean_latency_ms(),
+        )
+        .map_err(graph_error)?;
         let simulated = calls::simulated_serial_seconds(
             &run.made,
             &self.timings.pending,
             self.mean_latency_ms(),
         );
-        samples.record_apply(&run, &log, path, simulated);
+        samples.record_apply(&run, &log, path, floor, simulated);
         samples.unknown_steps = unknown_steps(&graph, &log);
         Ok(())
     }
@@ -350,6 +342,17 @@ impl World {
     fn shape(&self, name: &str, cidr: &str) -> Result<StackShape> {
         let zone = self.zone_if_needed()?;
         Ok(self.shape_in_zone(name, cidr, &zone))
+    }
+
+    /// The single stack's physical-floor dependencies, as the method lists them.
+    pub fn floor_dependencies(&self) -> Vec<String> {
+        let shape = self.shape_in_zone("bench", "10.20.0.0/16", "zone");
+        let mut lines = describe(&aws_dependencies(&shape, &self.timings.pending));
+        lines.push(format!(
+            "every call: {:.0} ms mean latency",
+            self.mean_latency_ms()
+        ));
+        lines
     }
 
     fn shape_in_zone(&self, name: &str, cidr: &str, zone: &str) -> StackShape {
@@ -476,12 +479,10 @@ mod tests {
         let mut samples = Samples::default();
         samples.apply_wall.push(20.0);
         samples.critical_path.push(16.0);
-        samples.record_scale(&apply_run(24.0, Some(97_656), 300, 400.0), 10, Some(19.2));
+        samples.record_scale(&apply_run(24.0, Some(97_656), 300, 400.0), 10);
         assert_eq!(samples.scale_over_single, [1.2]);
-        assert_eq!(samples.scale_over_critical_path, [1.5]);
-        assert_eq!(samples.scale_over_own_critical_path, [1.25]);
+        // The process's whole peak, not divided among the stacks it applies.
         assert!((samples.scale_peak_mb[0] - 100.0).abs() < 0.01);
-        assert!((samples.scale_peak_per_stack_mb[0] - 10.0).abs() < 0.01);
         assert_eq!(samples.scale_calls_per_stack, [31.0]);
         assert_eq!(samples.scale_reads_per_object, [0.75]);
     }
@@ -489,7 +490,7 @@ mod tests {
     #[test]
     fn a_scale_run_without_memory_samples_records_no_memory() {
         let mut samples = Samples::default();
-        samples.record_scale(&apply_run(5.0, None, 1, 0.0), 2, None);
+        samples.record_scale(&apply_run(5.0, None, 1, 0.0), 2);
         assert!(samples.scale_peak_mb.is_empty());
         assert!(samples.scale_over_single.is_empty());
         assert_eq!(samples.scale_reads_per_object, [1.0]);

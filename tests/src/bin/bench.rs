@@ -2,7 +2,7 @@
 //!
 //! Builds the provider (profile `dist` by default), times its handshake, starts moto behind the
 //! fault proxy with AWS's timings, then runs every scenario `--runs` times: the apply of the
-//! issue's stack against its critical path, one refresh's AWS calls, no-op plans against
+//! issue's stack against its physical floor (`bench/physical_floor.rs`), one refresh's AWS calls, no-op plans against
 //! Terraform's floor, the provider's footprint, waiter polls, and N stacks at once. Prints the
 //! table with each target and PASS/MISS, and writes it to BENCHMARKS.md with the method.
 //! `--quick` is the smoke mode CI runs (`tests/tests/bench_smoke.rs`). See `--help`.
@@ -25,6 +25,8 @@ mod machine;
 mod observe;
 #[path = "../bench/options.rs"]
 mod options;
+#[path = "../bench/physical_floor.rs"]
+mod physical_floor;
 #[path = "../bench/provider_log.rs"]
 mod provider_log;
 #[path = "../bench/report.rs"]
@@ -38,6 +40,7 @@ mod stack;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
+use std::time::SystemTime;
 
 use clap::Parser;
 
@@ -45,7 +48,7 @@ use error::{BenchError, Result};
 use options::{Cli, Options};
 use report::Report;
 use scenario_figures::Standalone;
-use scenarios::{Samples, World};
+use scenarios::World;
 
 const PROVIDER_PACKAGE: &str = "terraform-provider-wordpress";
 
@@ -70,7 +73,7 @@ fn run(options: &Options, root: &Path) -> Result<()> {
         options.timings.display()
     ));
     let world = World::start(options)?;
-    let mut samples = Samples::default();
+    let mut samples = world.samples();
     for run in 1..=options.runs {
         say(&format!("run {run}/{}: one stack", options.runs));
         world.single_stack_run(&mut samples)?;
@@ -86,6 +89,7 @@ fn run(options: &Options, root: &Path) -> Result<()> {
         method: machine::describe(root, &provider),
         options: options.clone(),
         mean_latency_ms: world.mean_latency_ms(),
+        floor_dependencies: world.floor_dependencies(),
     };
     publish(&report, options)
 }
@@ -178,17 +182,23 @@ fn configure_environment(options: &Options, provider: &Path) {
 fn standalone_figures(options: &Options, root: &Path, provider: &Path) -> Result<Standalone> {
     say(&format!("timing {} provider starts", options.handshakes));
     let handshake_ms = handshake::times_ms(provider, options.handshakes)?;
-    let micro_note = micro_benchmark(options, root);
+    // Only an estimate this run wrote counts (see `footprint::criterion_median_ms`).
+    let started = SystemTime::now();
+    let micro_note = micro_benchmark(options, root, started);
     Ok(Standalone {
         handshake_ms,
         binary_mb: Some(footprint::binary_mb(provider)?),
-        schema_ms: footprint::criterion_median_ms(&target_dir(root), footprint::SCHEMA_BENCH),
+        schema_ms: footprint::criterion_median_ms(
+            &target_dir(root),
+            footprint::SCHEMA_BENCH,
+            started,
+        ),
         micro_note,
     })
 }
 
 /// Runs the criterion bench when asked and present; the note says where the figure comes from.
-fn micro_benchmark(options: &Options, root: &Path) -> String {
+fn micro_benchmark(options: &Options, root: &Path, started: SystemTime) -> String {
     let target = target_dir(root);
     let estimates = footprint::estimates_path(&target, footprint::SCHEMA_BENCH);
     if !footprint::micro_bench_exists(root) {
@@ -203,10 +213,15 @@ fn micro_benchmark(options: &Options, root: &Path) -> String {
             return format!("criterion run failed: {error}");
         }
     }
-    if estimates.is_file() {
+    let fresh = std::fs::metadata(&estimates)
+        .and_then(|m| m.modified())
+        .is_ok_and(|written| written >= started);
+    if fresh {
         "criterion, release build".to_string()
     } else {
-        "not measured: run `cargo bench -p terraform-provider-wordpress --bench micro`".to_string()
+        "not measured in this run (a stale or absent estimate counts as a miss): drop \
+         `--no-micro`"
+            .to_string()
     }
 }
 
