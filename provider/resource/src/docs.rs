@@ -278,6 +278,9 @@ fn argument_marks(attr: &AttrDef) -> String {
     if attr.sensitive {
         marks.push("Sensitive".to_string());
     }
+    if attr.write_only {
+        marks.push("Write-only: never in plan or state; Terraform/OpenTofu 1.11+".to_string());
+    }
     if attr.replaces {
         marks.push("**Forces a new stack**".to_string());
     }
@@ -344,12 +347,12 @@ fn sensitive_paths(def: &ResourceDef) -> Vec<String> {
     let top = def
         .attributes
         .iter()
-        .filter(|a| a.sensitive)
+        .filter(|a| a.sensitive && !a.write_only)
         .map(|a| a.name.to_string());
     let nested = def.blocks.iter().flat_map(|b| {
         b.attributes
             .iter()
-            .filter(|a| a.sensitive)
+            .filter(|a| a.sensitive && !a.write_only)
             .map(move |a| format!("{}.{}", b.name, a.name))
     });
     top.chain(nested).collect()

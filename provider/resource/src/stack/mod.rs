@@ -7,7 +7,10 @@
 //! - `convert`: values ⇄ `StackSpec` / `StackState`;
 //! - `planning`: defaults, unknowns, drift overlay — schema-driven walks over values;
 //! - `images`: plan-time image checks (architecture of a pinned AMI, type changes);
+//! - `private`: the private state (the secret's ARN and version, never a value);
 //! - `diagnose`: core errors → diagnostics with attribute paths;
+//! - `upgrade`: stored states of older schema versions → the current one;
+//! - `write_only`: `database.password_wo`, its client check and when it is applied;
 //! - `engine`: the `StackEngine` / `EngineConnector` seam the backend calls (only model types);
 //! - `backend`: `ProviderBackend`, calling a `StackEngine`.
 
@@ -17,9 +20,12 @@ pub mod diagnose;
 pub mod engine;
 pub mod images;
 pub mod planning;
+pub mod private;
 pub mod provider_config;
 pub mod schema;
 pub mod to_schema;
+pub mod upgrade;
+pub mod write_only;
 
 pub use backend::WordpressProvider;
 pub use engine::{EngineConnector, Offline, StackEngine};
