@@ -11,10 +11,13 @@ use stack_model::settings::AwsSettings;
 use stack_model::spec::StackSpec;
 use stack_model::state::StackState;
 use tfplugin::diagnostics::{AttributePath, Diagnostic};
+use tfplugin::function::{Function, FunctionError};
+use tfplugin::resource_identity::IdentitySchema;
 use tfplugin::schema::Schema;
 use tfplugin::service::{
-    ApplyRequest, ApplyResponse, ClientCapabilities, ImportResponse, ImportedResource, PlanRequest,
-    PlanResponse, ProviderBackend, ReadRequest, ReadResponse, UpgradeRequest, UpgradeResponse,
+    ApplyRequest, ApplyResponse, ClientCapabilities, DataSourceRequest, DataSourceResponse,
+    ImportRequest, ImportResponse, PlanRequest, PlanResponse, ProviderBackend, ReadRequest,
+    ReadResponse, UpgradeRequest, UpgradeResponse,
 };
 use tfplugin::value::Value;
 use tokio::sync::{OnceCell, RwLock};
@@ -25,21 +28,25 @@ use super::diagnose::{access_diagnostic, attribute_path, spec_diagnostic, stack_
 use super::engine::{EngineConnector, StackEngine};
 use super::images;
 use super::planning::{self, PlanContext};
-use super::private::{private_bytes, PrivateState};
+pub(super) use super::private::private_bytes;
+use super::private::PrivateState;
 use super::provider_config::{self, settings_from_config};
 use super::schema::{self, ResourceDef, TYPE_NAME};
 use super::to_schema;
 use super::upgrade;
 use super::write_only;
+use super::{data_source, functions, identity};
 
 /// The provider: configured once per process by ConfigureProvider.
 pub struct WordpressProvider {
     provider_schema: Schema,
     resource_schemas: BTreeMap<String, Schema>,
     resource: ResourceDef,
-    /// Builds the engine at ConfigureProvider.
-    connector: Arc<dyn EngineConnector>,
+    /// Builds the engine at ConfigureProvider (and one per other region a data source reads).
+    pub(super) connector: Arc<dyn EngineConnector>,
     engine: RwLock<Option<Arc<dyn StackEngine>>>,
+    /// The provider block's settings, once configured.
+    pub(super) settings: RwLock<Option<AwsSettings>>,
     zones: OnceCell<Option<Vec<String>>>,
     /// Cancelled by StopProvider: every wait in flight ends promptly with partial state.
     stop: CancellationToken,
@@ -57,12 +64,13 @@ impl WordpressProvider {
             resource,
             connector,
             engine: RwLock::new(None),
+            settings: RwLock::new(None),
             zones: OnceCell::new(),
             stop: CancellationToken::new(),
         }
     }
 
-    async fn engine(&self) -> Result<Arc<dyn StackEngine>, Diagnostic> {
+    pub(super) async fn engine(&self) -> Result<Arc<dyn StackEngine>, Diagnostic> {
         self.engine.read().await.clone().ok_or_else(|| {
             Diagnostic::error(
                 "Provider not configured",
@@ -90,7 +98,7 @@ provider block depends on values computed during apply, apply those first.",
             .clone()
     }
 
-    fn unknown_type(type_name: &str) -> Diagnostic {
+    pub(super) fn unknown_type(type_name: &str) -> Diagnostic {
         Diagnostic::error(
             "Unknown resource type",
             format!(
@@ -216,7 +224,7 @@ the resource before applying.";
 }
 
 /// The warnings an apply or a read raised, as Terraform shows them.
-fn warning_diagnostics(state: &StackState) -> impl Iterator<Item = Diagnostic> + '_ {
+pub(super) fn warning_diagnostics(state: &StackState) -> impl Iterator<Item = Diagnostic> + '_ {
     state
         .warnings
         .iter()
@@ -257,6 +265,7 @@ impl ProviderBackend for WordpressProvider {
             Err(diags) => return diags,
         };
         tracing::info!(terraform_version, region = ?settings.region, endpoint = ?settings.endpoint_url, "configuring");
+        *self.settings.write().await = Some(settings.clone());
         let engine = match self.connector.connect(settings).await {
             Ok(engine) => engine,
             Err(err) => return vec![stack_diagnostic(&err)],
@@ -341,6 +350,7 @@ impl ProviderBackend for WordpressProvider {
                 response.new_state =
                     planning::overlay_observed(&self.resource, &req.current_state, &observed_value);
                 response.private = private_bytes(&observed);
+                response.new_identity = identity::of_state(&response.new_state);
             }
             Err(err) => response.diagnostics.push(stack_diagnostic(&err)),
         }
@@ -365,6 +375,11 @@ impl ProviderBackend for WordpressProvider {
         }
         match self.plan(&req).await {
             Ok((planned, replace)) => {
+                // An update keeps the stack's identity; a create learns it at apply.
+                response.planned_identity = req
+                    .prior_identity
+                    .clone()
+                    .or_else(|| identity::of_state(&req.prior_state));
                 response.planned_state = planned;
                 response.requires_replace = replace;
             }
@@ -434,6 +449,7 @@ impl ProviderBackend for WordpressProvider {
         let actual = convert::state_value(&state, req.planned_state.attr("timeouts"));
         response.new_state = planning::fill_unknowns(&req.planned_state, &actual);
         response.private = private_bytes(&state);
+        response.new_identity = identity::of_state(&response.new_state);
         if let Some(error) = error {
             let bound = match prior {
                 Some(_) => ("update", spec.timeouts.update_or_default()),
@@ -445,28 +461,36 @@ impl ProviderBackend for WordpressProvider {
     }
 
     async fn import_resource_state(&self, type_name: &str, id: &str) -> ImportResponse {
-        let mut response = ImportResponse::default();
-        if type_name != TYPE_NAME {
-            response.diagnostics.push(Self::unknown_type(type_name));
-            return response;
-        }
-        let engine = match self.engine().await {
-            Ok(engine) => engine,
-            Err(diag) => {
-                response.diagnostics.push(diag);
-                return response;
-            }
-        };
-        match engine.import(id).await {
-            Ok(state) => response.imported.push(ImportedResource {
-                type_name: TYPE_NAME.to_string(),
-                state: convert::imported_state_value(&state),
-                private: private_bytes(&state),
-                identity: None,
-            }),
-            Err(err) => response.diagnostics.push(stack_diagnostic(&err)),
-        }
-        response
+        self.import_stack(type_name, id, None).await
+    }
+
+    async fn import_resource(&self, request: ImportRequest) -> ImportResponse {
+        self.import_stack(&request.type_name, &request.id, request.identity.as_ref())
+            .await
+    }
+
+    fn identity_schemas(&self) -> BTreeMap<String, IdentitySchema> {
+        identity::schemas()
+    }
+
+    fn data_source_schemas(&self) -> BTreeMap<String, Schema> {
+        data_source::schemas()
+    }
+
+    fn functions(&self) -> BTreeMap<String, Function> {
+        functions::definitions()
+    }
+
+    async fn call_function(
+        &self,
+        name: &str,
+        arguments: Vec<Value>,
+    ) -> Result<Value, FunctionError> {
+        functions::call(name, &arguments)
+    }
+
+    async fn read_data_source(&self, request: DataSourceRequest) -> DataSourceResponse {
+        self.read_stack(&request.config).await
     }
 
     async fn stop(&self) -> Option<String> {
