@@ -1,7 +1,8 @@
 //! Registry-style documentation generated from the schema tables.
 //!
 //! `docs/index.md` (the provider) and `docs/resources/ha_stack.md` (the resource) are rendered
-//! from `stack::provider_config::definition()` and `stack::schema::resource()` only: every
+//! from `stack::provider_config::definition()` and `stack::schema::resource()` only (the data
+//! source, function and compatibility pages by `docs_pages`, from their definitions): every
 //! argument, default, "forces a new stack" and sensitive mark comes from the same table the
 //! Terraform schema is built from, so the docs cannot drift from the code. The output is
 //! deterministic (table order, no dates), which lets a test compare it with the checked-in files.
@@ -56,6 +57,9 @@ pub fn render_all() -> Vec<DocFile> {
             contents: resource_page(&resource),
         },
     ]
+    .into_iter()
+    .chain(crate::docs_pages::pages())
+    .collect()
 }
 
 /// Writes every file under `out` (creating directories); returns the paths written.
@@ -172,6 +176,7 @@ fn provider_page(def: &ResourceDef) -> String {
     page.push_str(&argument_list(&def.attributes));
     page.push_str("\n## Resources\n\n");
     let _ = writeln!(page, "- [`{}`](resources/ha_stack.md)", schema::TYPE_NAME);
+    page.push_str(&crate::docs_pages::index_links());
     page
 }
 
