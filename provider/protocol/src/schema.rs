@@ -445,6 +445,53 @@ mod tests {
     }
 
     #[test]
+    fn write_only_attributes_are_found_and_nulled_at_any_depth() {
+        let block = Block::new("root")
+            .attribute(Attribute::optional("secret", Type::String, "s").write_only())
+            .attribute(Attribute::optional("kept", Type::String, "k"))
+            .block(NestedBlock::new(
+                "db",
+                Nesting::Group,
+                Block::new("d")
+                    .attribute(Attribute::optional("pw", Type::String, "p").write_only()),
+            ))
+            .block(NestedBlock::new(
+                "rules",
+                Nesting::List,
+                Block::new("r")
+                    .attribute(Attribute::optional("token", Type::String, "t").write_only()),
+            ));
+        assert!(block.has_write_only());
+        let mut value = Value::object_of([
+            ("secret", Value::from("a")),
+            ("kept", Value::from("b")),
+            ("db", Value::object_of([("pw", Value::from("c"))])),
+            (
+                "rules",
+                Value::List(vec![Value::object_of([("token", Value::from("d"))])]),
+            ),
+        ]);
+        assert_eq!(
+            block.write_only_set(&value),
+            [
+                vec!["secret".to_string()],
+                vec!["db".into(), "pw".into()],
+                vec!["rules".into(), "token".into()]
+            ]
+        );
+        block.null_write_only(&mut value);
+        assert!(value.attr("secret").is_null());
+        assert_eq!(value.attr("kept"), &Value::from("b"));
+        assert!(value.attr("db").attr("pw").is_null());
+        assert!(value.attr("rules").as_list().expect("list")[0]
+            .attr("token")
+            .is_null());
+        assert!(block.write_only_set(&value).is_empty());
+        let proto = Schema::new(0, block).to_proto();
+        assert!(proto.block.expect("block").attributes[0].write_only);
+    }
+
+    #[test]
     fn lookups_find_declared_names_only() {
         let schema = sample();
         assert!(schema.block.find_attribute("name").is_some());
