@@ -58,7 +58,14 @@ pub fn render_all() -> Vec<DocFile> {
         },
     ]
     .into_iter()
-    .chain(crate::docs_pages::pages())
+    .chain(
+        crate::docs_pages::pages()
+            .into_iter()
+            .map(|(relative_path, contents)| DocFile {
+                relative_path,
+                contents,
+            }),
+    )
     .collect()
 }
 

@@ -8,7 +8,6 @@ use std::fmt::Write as _;
 use tfplugin::schema::Attribute;
 use tfplugin::value::Type;
 
-use crate::docs::DocFile;
 use crate::stack::schema::TYPE_NAME;
 use crate::stack::{data_source, functions};
 
@@ -72,20 +71,12 @@ pub const COMPATIBILITY: [Feature; 8] = [
     },
 ];
 
-pub fn pages() -> Vec<DocFile> {
+/// `(path under docs/, contents)` of each page; `docs` writes them with its own.
+pub fn pages() -> Vec<(&'static str, String)> {
     vec![
-        DocFile {
-            relative_path: "data-sources/ha_stack.md",
-            contents: data_source_page(),
-        },
-        DocFile {
-            relative_path: "functions/subnet_plan.md",
-            contents: function_page(),
-        },
-        DocFile {
-            relative_path: "guides/compatibility.md",
-            contents: compatibility_page(),
-        },
+        ("data-sources/ha_stack.md", data_source_page()),
+        ("functions/subnet_plan.md", function_page()),
+        ("guides/compatibility.md", compatibility_page()),
     ]
 }
 
