@@ -96,6 +96,17 @@ fn data_source_reads_the_stack(world: &World, applied: &Value) {
             .contains("no stack named \"nosuchstack\""),
         "{missing}"
     );
+
+    // Another region is read through an engine of its own: the stack is not there.
+    reader
+        .write_main(&format!(
+            "{}\ndata \"wordpress_ha_stack\" \"other\" {{\n  name   = \"{STACK}\"\n  region = \"us-west-2\"\n}}\n",
+            reader.provider_hcl()
+        ))
+        .expect("write the reader");
+    let elsewhere = reader.plan().assert_failure();
+    let wanted = format!("no stack named \"{STACK}\" in region us-west-2");
+    assert!(elsewhere.combined().contains(&wanted), "{elsewhere}");
 }
 
 fn password_wo_is_refused(world: &World, stack: &Stack) {

@@ -341,7 +341,10 @@ fn import_section(def: &ResourceDef) -> String {
         "## Import\n\n\
          A stack is imported by its `name`: the provider finds every AWS object tagged \
          `wordpress-ha:stack = <name>` and rebuilds the state from them.\n\n\
-         ```shell\nterraform import {type_name}.blog blog\n```\n"
+         ```shell\nterraform import {type_name}.blog blog\n```\n\n\
+         With Terraform 1.12 or later, an `import` block may name the stack by its identity \
+         instead; `region` and `account_id` default to the provider's and must match them:\n\n\
+         ```terraform\nimport {{\n  to       = {type_name}.blog\n  identity = {{ name = \"blog\" }}\n}}\n```\n"
     );
     for path in sensitive_paths(def) {
         let _ = write!(
