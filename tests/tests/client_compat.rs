@@ -177,6 +177,15 @@ async fn a_version_0_state_upgrades_and_plans_clean(world: &World, applied: &Val
     assert_eq!(upgraded["schema_version"], 1);
     assert!(upgraded["attributes"]["database"]["password"].is_null());
     assert!(upgraded["attributes"]["database"]["password_wo"].is_null());
+    let private = base64::engine::general_purpose::STANDARD
+        .decode(upgraded["private"].as_str().expect("a private state"))
+        .expect("base64");
+    let private: Value = serde_json::from_slice(&private).expect("json");
+    assert_eq!(
+        private,
+        json!({ "secret_arn": secret_arn, "secret_version": version }),
+        "the version-0 keys are gone from the private state"
+    );
     let state_text = std::fs::read_to_string(&state_path).expect("state");
     let password = secret[SECRET_PASSWORD_FIELD].as_str().expect("password");
     assert!(

@@ -29,7 +29,7 @@ use super::engine::{EngineConnector, StackEngine};
 use super::images;
 use super::planning::{self, PlanContext};
 pub(super) use super::private::private_bytes;
-use super::private::PrivateState;
+use super::private::{self, PrivateState};
 use super::provider_config::{self, settings_from_config};
 use super::schema::{self, ResourceDef, TYPE_NAME};
 use super::to_schema;
@@ -324,7 +324,7 @@ impl ProviderBackend for WordpressProvider {
     async fn read_resource(&self, req: ReadRequest) -> ReadResponse {
         let mut response = ReadResponse {
             new_state: req.current_state.clone(),
-            private: req.private.clone(),
+            private: private::normalized(&req.private),
             ..ReadResponse::default()
         };
         if req.type_name != TYPE_NAME {
@@ -361,7 +361,7 @@ impl ProviderBackend for WordpressProvider {
         let mut response = PlanResponse {
             planned_state: req.proposed_new_state.clone(),
             requires_replace: Vec::new(),
-            planned_private: req.prior_private.clone(),
+            planned_private: private::normalized(&req.prior_private),
             ..PlanResponse::default()
         };
         if req.type_name != TYPE_NAME {
@@ -391,7 +391,7 @@ impl ProviderBackend for WordpressProvider {
     async fn apply_resource_change(&self, req: ApplyRequest) -> ApplyResponse {
         let mut response = ApplyResponse {
             new_state: req.prior_state.clone(),
-            private: req.planned_private.clone(),
+            private: private::normalized(&req.planned_private),
             ..ApplyResponse::default()
         };
         if req.type_name != TYPE_NAME {

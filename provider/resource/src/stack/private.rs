@@ -54,6 +54,16 @@ impl PrivateState {
     }
 }
 
+/// The private bytes Terraform kept, rewritten in the current format: what every response
+/// passes on, so the keys an older version stored there are gone from the first plan or
+/// read after an upgrade, refresh or not. Empty stays empty.
+pub fn normalized(private: &[u8]) -> Vec<u8> {
+    if private.is_empty() {
+        return Vec::new();
+    }
+    PrivateState::parse(private).to_bytes()
+}
+
 /// The private bytes of a stack's state.
 pub fn private_bytes(state: &StackState) -> Vec<u8> {
     PrivateState::of(state).to_bytes()
@@ -100,5 +110,8 @@ mod tests {
         assert_eq!(parsed.secret_version.as_deref(), Some("v-0"));
         assert!(parsed.secrets().wordpress_keys.is_empty());
         assert_eq!(PrivateState::parse(b"not json"), PrivateState::default());
+        let rewritten = normalized(old);
+        assert_eq!(rewritten, br#"{"secret_version":"v-0"}"#.to_vec());
+        assert!(normalized(b"").is_empty());
     }
 }
