@@ -72,6 +72,26 @@ async fn a_generated_password_and_the_keys_never_reach_the_state_or_the_logs() {
     secrets.assert_absent("`terraform show -json`", &world.tf.show_state().to_string());
     assert_state_file_clean(&world, &secrets, &secret_arn, &version);
 
+    // A new secret version written outside Terraform is reported, never silently adopted.
+    let mut changed = after.clone();
+    changed["NONCE_SALT"] = Value::from("changed-outside-terraform-0123456789abcdef");
+    world
+        .aws
+        .secretsmanager
+        .put_secret_value()
+        .secret_id(&secret_arn)
+        .secret_string(changed.to_string())
+        .send()
+        .await
+        .expect("put a version outside Terraform");
+    let warned = world.tf.plan();
+    assert!(
+        warned
+            .combined()
+            .contains("The stack's secret changed outside Terraform"),
+        "{warned}"
+    );
+
     world.destroy(STACK).await;
     assert_trace_log_clean(&log_path, &secrets);
 }
