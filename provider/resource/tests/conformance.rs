@@ -9,90 +9,17 @@
 //! stores identities, asks GetResourceIdentitySchemas), and where it asks GetFunctions
 //! (OpenTofu on the configured instance, Terraform before configuring).
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
+mod conformance_support;
 
-use stack_model::error::{PartialFailure, StackError};
-use stack_model::image::{ImageFacts, ImageQuery};
-use stack_model::settings::{AccessError, AwsSettings};
-use stack_model::spec::StackSpec;
-use stack_model::state::{logical, StackState};
-use tfplugin::codec;
+use std::collections::BTreeMap;
+
+use conformance_support::*;
 use tfplugin::proto::tfplugin6 as pb;
 use tfplugin::proto::tfplugin6::provider_server::Provider;
 use tfplugin::service::ProviderService;
 use tfplugin::value::{Type, Value};
-use tokio_util::sync::CancellationToken;
 use tonic::Request;
-use wp_resource::stack::schema::{resource, TYPE_NAME};
-use wp_resource::stack::{EngineConnector, StackEngine, WordpressProvider};
-
-const ZONES: [&str; 2] = ["eu-west-3a", "eu-west-3b"];
-const SECRET_ARN: &str = "arn:aws:secretsmanager:eu-west-3:123456789012:secret:blog/wordpress-Ab12";
-
-/// An engine that creates, reads and imports instantly, with a secret ARN naming its region
-/// and account.
-#[derive(Clone, Default)]
-struct Fake;
-
-fn stack(spec: &StackSpec) -> StackState {
-    let mut state = StackState::new(spec.clone());
-    state.spec.network.availability_zones = Some(ZONES.map(String::from).to_vec());
-    state
-        .resources
-        .insert(logical::VPC.into(), "vpc-0fake".into());
-    state
-        .resources
-        .insert(logical::APP_SECRET.into(), SECRET_ARN.into());
-    state.outputs.vpc_id = Some("vpc-0fake".into());
-    state.outputs.url = Some("http://blog.example.com".into());
-    state.secrets.secret_version = Some("v-1".into());
-    state
-}
-
-#[async_trait::async_trait]
-impl EngineConnector for Fake {
-    async fn connect(&self, _settings: AwsSettings) -> Result<Arc<dyn StackEngine>, StackError> {
-        Ok(Arc::new(Fake))
-    }
-}
-
-#[async_trait::async_trait]
-impl StackEngine for Fake {
-    async fn availability_zones(&self) -> Result<Vec<String>, StackError> {
-        Ok(ZONES.map(String::from).to_vec())
-    }
-    async fn check_access(&self) -> Result<Option<Vec<String>>, AccessError> {
-        Ok(Some(ZONES.map(String::from).to_vec()))
-    }
-    async fn image_facts(&self, query: &ImageQuery) -> Result<ImageFacts, StackError> {
-        Ok(ImageFacts {
-            instance_types: query
-                .instance_types
-                .iter()
-                .map(|t| (t.clone(), vec!["x86_64".to_string()]))
-                .collect(),
-            images: BTreeMap::new(),
-        })
-    }
-    async fn apply(
-        &self,
-        spec: &StackSpec,
-        _prior: Option<&StackState>,
-        _cancel: &CancellationToken,
-    ) -> Result<StackState, PartialFailure> {
-        Ok(stack(spec))
-    }
-    async fn read(&self, prior: &StackState) -> Result<Option<StackState>, StackError> {
-        Ok(Some(stack(&prior.spec)))
-    }
-    async fn destroy(&self, _: &StackState, _: &CancellationToken) -> Result<(), PartialFailure> {
-        Ok(())
-    }
-    async fn import(&self, name: &str) -> Result<StackState, StackError> {
-        Ok(stack(&StackSpec::with_name(name)))
-    }
-}
+use wp_resource::stack::schema::TYPE_NAME;
 
 /// What a client version puts in its requests.
 #[derive(Debug, Clone, Copy)]
@@ -149,103 +76,6 @@ impl Client {
             write_only_attributes_allowed: self.write_only,
         })
     }
-}
-
-fn service() -> ProviderService {
-    ProviderService::new(Arc::new(WordpressProvider::new(Arc::new(Fake))))
-}
-
-fn resource_type() -> Type {
-    wp_resource::stack::to_schema::resource_schema(&resource()).value_type()
-}
-
-fn identity_type() -> Type {
-    Type::object([
-        ("name", Type::String),
-        ("region", Type::String),
-        ("account_id", Type::String),
-    ])
-}
-
-fn dynamic(value: &Value, ty: &Type) -> Option<pb::DynamicValue> {
-    Some(pb::DynamicValue {
-        msgpack: codec::encode_msgpack(value, ty).expect("the test's value fits"),
-        json: Vec::new(),
-    })
-}
-
-fn undynamic(value: Option<pb::DynamicValue>, ty: &Type) -> Value {
-    let value = value.expect("a value");
-    codec::decode_msgpack(&value.msgpack, ty).expect("the provider's value decodes")
-}
-
-fn identity_data(value: &Value) -> Option<pb::ResourceIdentityData> {
-    Some(pb::ResourceIdentityData {
-        identity_data: dynamic(value, &identity_type()),
-    })
-}
-
-fn expected_identity() -> Value {
-    Value::object_of([
-        ("name", Value::from("blog")),
-        ("region", Value::from("eu-west-3")),
-        ("account_id", Value::from("123456789012")),
-    ])
-}
-
-/// A configuration as clients send it: every attribute, unset ones null, the write-only
-/// password set.
-fn config() -> Value {
-    let def = resource();
-    let mut top: BTreeMap<String, Value> = def
-        .attributes
-        .iter()
-        .map(|a| (a.name.to_string(), Value::Null))
-        .collect();
-    for block in &def.blocks {
-        let fields = block.attributes.iter().map(|a| (a.name, Value::Null));
-        top.insert(block.name.into(), Value::object_of(fields));
-    }
-    top.insert("name".into(), Value::from("blog"));
-    top.insert("dns".into(), Value::Null);
-    top.insert("timeouts".into(), Value::Null);
-    let mut config = Value::object(top);
-    let mut database = config.attr("database").clone();
-    database.set_attr("password_wo", Value::from("Wr1te-0nly-Pass"));
-    database.set_attr("password_wo_version", Value::from(1i64));
-    config.set_attr("database", database);
-    config
-}
-
-fn provider_config() -> Value {
-    Value::object_of([
-        ("region", Value::from("eu-west-3")),
-        ("profile", Value::Null),
-        ("endpoint_url", Value::from("http://127.0.0.1:5000")),
-        ("default_tags", Value::Null),
-        ("max_retries", Value::Null),
-    ])
-}
-
-fn errors(diagnostics: &[pb::Diagnostic]) -> Vec<&str> {
-    diagnostics
-        .iter()
-        .filter(|d| d.severity == pb::diagnostic::Severity::Error as i32)
-        .map(|d| d.summary.as_str())
-        .collect()
-}
-
-fn path_of(diagnostic: &pb::Diagnostic) -> Vec<String> {
-    use pb::attribute_path::step::Selector;
-    diagnostic
-        .attribute
-        .iter()
-        .flat_map(|p| &p.steps)
-        .filter_map(|s| match &s.selector {
-            Some(Selector::AttributeName(name)) => Some(name.clone()),
-            _ => None,
-        })
-        .collect()
 }
 
 async fn get_functions(service: &ProviderService) {
@@ -590,13 +420,6 @@ async fn run(client: Client) {
     }
     data_source(&service, client).await;
     upgrade(&service, &label).await;
-}
-
-fn wp_resource_provider_type() -> Type {
-    use tfplugin::ProviderBackend;
-    WordpressProvider::new(Arc::new(Fake))
-        .provider_schema()
-        .value_type()
 }
 
 async fn import_by_identity(service: &ProviderService, label: &str) {
