@@ -1,5 +1,5 @@
-# Every computed attribute of the stack except the database password (which stays in the
-# resource's sensitive state and in Secrets Manager).
+# Every computed attribute of the stack; no database password (a configured one stays in the
+# resource's sensitive state, a generated one in the stack's Secrets Manager secret only).
 
 output "id" {
   description = "The stack's name (the resource's id)."

@@ -59,6 +59,18 @@ fn random_string(length: usize) -> String {
         .collect()
 }
 
+/// Whether `password` has the shape of one [`generate_db_password`] makes: its length, its
+/// alphabet, a letter, a digit and a symbol. How an upgrade of a state written before the
+/// state stopped keeping generated passwords tells them from configured ones.
+pub fn looks_generated(password: &str) -> bool {
+    let chars = alphabet();
+    password.chars().count() == GENERATED_DB_PASSWORD_LEN
+        && password.chars().all(|c| chars.contains(&c))
+        && password.chars().any(|c| c.is_ascii_alphabetic())
+        && password.chars().any(|c| c.is_ascii_digit())
+        && password.chars().any(|c| c.is_ascii_punctuation())
+}
+
 /// Whether RDS accepts `password` as a MySQL master password.
 pub fn is_valid_db_password(password: &str) -> bool {
     let length = password.chars().count();
@@ -191,6 +203,15 @@ mod tests {
         assert_eq!(parsed.keys.keys().collect::<Vec<_>>(), ["AUTH_KEY"]);
         assert_eq!(parse_secret_document(&Secret::new("not json")), None);
         assert_eq!(parse_secret_document(&Secret::new(r#"{"a":1}"#)), None);
+    }
+
+    #[test]
+    fn generated_passwords_look_generated_and_typed_ones_do_not() {
+        for _ in 0..50 {
+            assert!(looks_generated(generate_db_password().expose()));
+        }
+        assert!(!looks_generated("Corr3ct-Horse"));
+        assert!(!looks_generated("x!Y2x!Y2x!Y2x!Y2x!Y2x!Y2x!Y2x!Y2"));
     }
 
     #[test]

@@ -10,6 +10,8 @@
 //! - [`codec`]: msgpack and JSON encodings of values, guided by a type.
 //! - [`schema`]: schemas, attributes, nested blocks; `value_type()`; protocol conversion.
 //! - [`diagnostics`]: errors/warnings with attribute paths.
+//! - [`function`]: provider-defined functions' signatures and errors.
+//! - [`resource_identity`]: identity schemas of managed resources (protocol 6.9).
 //! - [`service`]: the `tfplugin6.Provider` gRPC service over a [`service::ProviderBackend`],
 //!   the trait resource code implements.
 //! - [`server`]: go-plugin handshake, AutoMTLS, lifecycle; [`server::run`] is what a
@@ -22,9 +24,11 @@
 
 pub mod codec;
 pub mod diagnostics;
+pub mod function;
 pub mod fuzzing;
 mod identity;
 pub mod logging;
+pub mod resource_identity;
 pub mod schema;
 pub mod server;
 pub mod service;

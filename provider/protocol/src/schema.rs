@@ -25,7 +25,7 @@
 use std::collections::BTreeMap;
 
 use crate::proto::tfplugin6 as pb;
-use crate::value::Type;
+use crate::value::{Type, Value};
 
 /// A resource's or the provider's schema.
 #[derive(Debug, Clone, PartialEq)]
@@ -54,6 +54,9 @@ pub struct Attribute {
     pub computed: bool,
     pub sensitive: bool,
     pub deprecated: bool,
+    /// Sent in configuration, never stored: every plan, state and read carries it as null
+    /// (protocol 6.8+; only clients announcing `write_only_attributes_allowed` honour it).
+    pub write_only: bool,
 }
 
 /// How a nested block appears in configuration and in values.
@@ -146,6 +149,66 @@ impl Block {
         Type::Object(attributes.chain(blocks).collect::<BTreeMap<_, _>>())
     }
 
+    /// Whether this block or a nested one declares a write-only attribute.
+    pub fn has_write_only(&self) -> bool {
+        self.attributes.iter().any(|a| a.write_only)
+            || self.blocks.iter().any(|b| b.block.has_write_only())
+    }
+
+    /// The paths (attribute names from this block down) of every write-only attribute set
+    /// (non-null) in `value`, for diagnostics.
+    pub fn write_only_set(&self, value: &Value) -> Vec<Vec<String>> {
+        let mut found = Vec::new();
+        self.collect_write_only(value, &mut Vec::new(), &mut found);
+        found
+    }
+
+    fn collect_write_only(
+        &self,
+        value: &Value,
+        at: &mut Vec<String>,
+        found: &mut Vec<Vec<String>>,
+    ) {
+        for attribute in self.attributes.iter().filter(|a| a.write_only) {
+            if !value.attr(&attribute.name).is_null() {
+                let mut path = at.clone();
+                path.push(attribute.name.clone());
+                found.push(path);
+            }
+        }
+        for nested in &self.blocks {
+            at.push(nested.type_name.clone());
+            for item in nested.objects(value.attr(&nested.type_name)) {
+                nested.block.collect_write_only(item, at, found);
+            }
+            at.pop();
+        }
+    }
+
+    /// Sets every write-only attribute in `value` (this block's value) to null: what every
+    /// response carrying a plan or a state must say of them.
+    pub fn null_write_only(&self, value: &mut Value) {
+        if value.is_null() || value.is_unknown() {
+            return;
+        }
+        for attribute in self.attributes.iter().filter(|a| a.write_only) {
+            value.set_attr(&attribute.name, Value::Null);
+        }
+        for nested in self.blocks.iter().filter(|b| b.block.has_write_only()) {
+            if let Some(inner) = value.attr_mut(&nested.type_name) {
+                match inner {
+                    Value::List(items) | Value::Set(items) => items
+                        .iter_mut()
+                        .for_each(|item| nested.block.null_write_only(item)),
+                    Value::Map(items) if nested.nesting == Nesting::Map => items
+                        .values_mut()
+                        .for_each(|item| nested.block.null_write_only(item)),
+                    other => nested.block.null_write_only(other),
+                }
+            }
+        }
+    }
+
     fn to_proto(&self, version: i64) -> pb::schema::Block {
         pb::schema::Block {
             version,
@@ -169,6 +232,7 @@ impl Attribute {
             computed: false,
             sensitive: false,
             deprecated: false,
+            write_only: false,
         }
     }
 
@@ -232,6 +296,12 @@ impl Attribute {
         self
     }
 
+    /// Configuration only: never planned or stored (see [`Attribute::write_only`]).
+    pub fn write_only(mut self) -> Attribute {
+        self.write_only = true;
+        self
+    }
+
     fn to_proto(&self) -> pb::schema::Attribute {
         pb::schema::Attribute {
             name: self.name.clone(),
@@ -244,7 +314,7 @@ impl Attribute {
             sensitive: self.sensitive,
             description_kind: pb::StringKind::Markdown as i32,
             deprecated: self.deprecated,
-            write_only: false,
+            write_only: self.write_only,
         }
     }
 }
@@ -266,6 +336,17 @@ impl NestedBlock {
         self.min_items = min_items;
         self.max_items = max_items;
         self
+    }
+
+    /// The objects a value of this block holds: one for SINGLE and GROUP, each element for
+    /// the collections.
+    fn objects<'v>(&self, value: &'v Value) -> Vec<&'v Value> {
+        match (self.nesting, value) {
+            (_, Value::List(items)) | (_, Value::Set(items)) => items.iter().collect(),
+            (Nesting::Map, Value::Map(items)) => items.values().collect(),
+            (_, value) if value.is_null() || value.is_unknown() => Vec::new(),
+            (_, value) => vec![value],
+        }
     }
 
     /// The type of this block's value inside its parent object.
@@ -361,6 +442,53 @@ mod tests {
             pb::schema::nested_block::NestingMode::List as i32
         );
         assert_eq!((rules.min_items, rules.max_items), (1, 3));
+    }
+
+    #[test]
+    fn write_only_attributes_are_found_and_nulled_at_any_depth() {
+        let block = Block::new("root")
+            .attribute(Attribute::optional("secret", Type::String, "s").write_only())
+            .attribute(Attribute::optional("kept", Type::String, "k"))
+            .block(NestedBlock::new(
+                "db",
+                Nesting::Group,
+                Block::new("d")
+                    .attribute(Attribute::optional("pw", Type::String, "p").write_only()),
+            ))
+            .block(NestedBlock::new(
+                "rules",
+                Nesting::List,
+                Block::new("r")
+                    .attribute(Attribute::optional("token", Type::String, "t").write_only()),
+            ));
+        assert!(block.has_write_only());
+        let mut value = Value::object_of([
+            ("secret", Value::from("a")),
+            ("kept", Value::from("b")),
+            ("db", Value::object_of([("pw", Value::from("c"))])),
+            (
+                "rules",
+                Value::List(vec![Value::object_of([("token", Value::from("d"))])]),
+            ),
+        ]);
+        assert_eq!(
+            block.write_only_set(&value),
+            [
+                vec!["secret".to_string()],
+                vec!["db".into(), "pw".into()],
+                vec!["rules".into(), "token".into()]
+            ]
+        );
+        block.null_write_only(&mut value);
+        assert!(value.attr("secret").is_null());
+        assert_eq!(value.attr("kept"), &Value::from("b"));
+        assert!(value.attr("db").attr("pw").is_null());
+        assert!(value.attr("rules").as_list().expect("list")[0]
+            .attr("token")
+            .is_null());
+        assert!(block.write_only_set(&value).is_empty());
+        let proto = Schema::new(0, block).to_proto();
+        assert!(proto.block.expect("block").attributes[0].write_only);
     }
 
     #[test]

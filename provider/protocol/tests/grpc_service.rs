@@ -65,7 +65,9 @@ async fn get_metadata_lists_resources_and_capabilities() {
     assert!(metadata.data_sources.is_empty());
     let capabilities = metadata.server_capabilities.expect("capabilities");
     assert!(capabilities.plan_destroy);
-    assert!(!capabilities.get_provider_schema_optional);
+    // The schema is fixed per binary: clients may reuse a cached copy.
+    assert!(capabilities.get_provider_schema_optional);
+    assert!(!capabilities.move_resource_state && !capabilities.generate_resource_config);
     assert!(metadata.diagnostics.is_empty());
 }
 
@@ -500,6 +502,7 @@ fn assert_not_supported(diagnostics: &[pb::Diagnostic]) {
 #[tokio::test]
 async fn unsupported_rpcs_answer_with_a_diagnostic_not_a_grpc_error() {
     let (_server, mut client, _) = started().await;
+    // A backend without data sources: any data source is unknown, with a diagnostic.
     let data = client
         .validate_data_resource_config(pb::validate_data_resource_config::Request {
             type_name: "test_data".into(),
@@ -507,15 +510,23 @@ async fn unsupported_rpcs_answer_with_a_diagnostic_not_a_grpc_error() {
         })
         .await
         .expect("rpc");
-    assert_not_supported(&data.into_inner().diagnostics);
+    assert_eq!(
+        errors(&data.into_inner().diagnostics),
+        ["Unknown data source \"test_data\""]
+    );
     let read = client
         .read_data_source(pb::read_data_source::Request {
             type_name: "test_data".into(),
             ..Default::default()
         })
         .await
-        .expect("rpc");
-    assert_not_supported(&read.into_inner().diagnostics);
+        .expect("rpc")
+        .into_inner();
+    assert_eq!(
+        errors(&read.diagnostics),
+        ["Unknown data source \"test_data\""]
+    );
+    assert!(read.state.is_none());
     let moved = client
         .move_resource_state(pb::move_resource_state::Request::default())
         .await
@@ -547,7 +558,10 @@ async fn unsupported_rpcs_answer_with_a_diagnostic_not_a_grpc_error() {
         .upgrade_resource_identity(pb::upgrade_resource_identity::Request::default())
         .await
         .expect("rpc");
-    assert_not_supported(&identity.into_inner().diagnostics);
+    assert_eq!(
+        errors(&identity.into_inner().diagnostics),
+        ["Resource type has no identity"]
+    );
 }
 
 #[tokio::test]
@@ -574,7 +588,11 @@ async fn discovery_rpcs_of_unused_features_answer_empty() {
         .expect("rpc")
         .into_inner();
     let error = call.error.expect("a function error");
-    assert!(error.text.contains("not supported by this provider"));
+    assert!(
+        error.text.contains("not provided by this provider"),
+        "{}",
+        error.text
+    );
     assert!(call.result.is_none());
 }
 

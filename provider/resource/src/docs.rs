@@ -1,7 +1,8 @@
 //! Registry-style documentation generated from the schema tables.
 //!
 //! `docs/index.md` (the provider) and `docs/resources/ha_stack.md` (the resource) are rendered
-//! from `stack::provider_config::definition()` and `stack::schema::resource()` only: every
+//! from `stack::provider_config::definition()` and `stack::schema::resource()` only (the data
+//! source, function and compatibility pages by `docs_pages`, from their definitions): every
 //! argument, default, "forces a new stack" and sensitive mark comes from the same table the
 //! Terraform schema is built from, so the docs cannot drift from the code. The output is
 //! deterministic (table order, no dates), which lets a test compare it with the checked-in files.
@@ -56,6 +57,16 @@ pub fn render_all() -> Vec<DocFile> {
             contents: resource_page(&resource),
         },
     ]
+    .into_iter()
+    .chain(
+        crate::docs_pages::pages()
+            .into_iter()
+            .map(|(relative_path, contents)| DocFile {
+                relative_path,
+                contents,
+            }),
+    )
+    .collect()
 }
 
 /// Writes every file under `out` (creating directories); returns the paths written.
@@ -172,6 +183,7 @@ fn provider_page(def: &ResourceDef) -> String {
     page.push_str(&argument_list(&def.attributes));
     page.push_str("\n## Resources\n\n");
     let _ = writeln!(page, "- [`{}`](resources/ha_stack.md)", schema::TYPE_NAME);
+    page.push_str(&crate::docs_pages::index_links());
     page
 }
 
@@ -278,6 +290,9 @@ fn argument_marks(attr: &AttrDef) -> String {
     if attr.sensitive {
         marks.push("Sensitive".to_string());
     }
+    if attr.write_only {
+        marks.push("Write-only: never in plan or state; Terraform/OpenTofu 1.11+".to_string());
+    }
     if attr.replaces {
         marks.push("**Forces a new stack**".to_string());
     }
@@ -326,7 +341,10 @@ fn import_section(def: &ResourceDef) -> String {
         "## Import\n\n\
          A stack is imported by its `name`: the provider finds every AWS object tagged \
          `wordpress-ha:stack = <name>` and rebuilds the state from them.\n\n\
-         ```shell\nterraform import {type_name}.blog blog\n```\n"
+         ```shell\nterraform import {type_name}.blog blog\n```\n\n\
+         With Terraform 1.12 or later, an `import` block may name the stack by its identity \
+         instead; `region` and `account_id` default to the provider's and must match them:\n\n\
+         ```terraform\nimport {{\n  to       = {type_name}.blog\n  identity = {{ name = \"blog\" }}\n}}\n```\n"
     );
     for path in sensitive_paths(def) {
         let _ = write!(
@@ -344,12 +362,12 @@ fn sensitive_paths(def: &ResourceDef) -> Vec<String> {
     let top = def
         .attributes
         .iter()
-        .filter(|a| a.sensitive)
+        .filter(|a| a.sensitive && !a.write_only)
         .map(|a| a.name.to_string());
     let nested = def.blocks.iter().flat_map(|b| {
         b.attributes
             .iter()
-            .filter(|a| a.sensitive)
+            .filter(|a| a.sensitive && !a.write_only)
             .map(move |a| format!("{}.{}", b.name, a.name))
     });
     top.chain(nested).collect()

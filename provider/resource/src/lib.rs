@@ -5,7 +5,8 @@
 //! - [`stack`]: the one place that knows both Terraform values (`tfplugin`) and the stack model
 //!   (`stack_model`); [`stack::WordpressProvider`] is the `tfplugin::ProviderBackend` the
 //!   binary serves, calling a [`stack::StackEngine`] it connects at ConfigureProvider.
-//! - For people rather than Terraform: [`docs`] (registry docs rendered from `stack::schema`)
+//! - For people rather than Terraform: [`docs`] and [`docs_pages`] (registry docs rendered from
+//!   `stack::schema`, the data source, the function and the compatibility table)
 //!   and [`diagram`] (a Mermaid picture of a stack from `terraform show -json`).
 //! - [`fuzzing`]: the entry points of the product's fuzz targets in `fuzz/` and of their
 //!   corpus replay test; they run the real schema with the [`stack::Offline`] connector.
@@ -15,5 +16,6 @@
 
 pub mod diagram;
 pub mod docs;
+pub mod docs_pages;
 pub mod fuzzing;
 pub mod stack;

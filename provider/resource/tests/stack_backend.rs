@@ -12,7 +12,8 @@ use stack_model::spec::StackSpec;
 use stack_model::state::StackState;
 use tfplugin::diagnostics::AttributePath;
 use tfplugin::service::{
-    ApplyRequest, ApplyResponse, PlanRequest, PlanResponse, ProviderBackend, ReadRequest,
+    ApplyRequest, ApplyResponse, ClientCapabilities, PlanRequest, PlanResponse, ProviderBackend,
+    ReadRequest,
 };
 use tfplugin::value::Value;
 use tokio_util::sync::CancellationToken;
@@ -191,6 +192,8 @@ async fn plan_create(provider: &WordpressProvider, config: &Value) -> Value {
             proposed_new_state: config.clone(),
             config: config.clone(),
             prior_private: Vec::new(),
+            client: ClientCapabilities::default(),
+            prior_identity: None,
         })
         .await;
     assert!(
@@ -214,6 +217,7 @@ async fn apply(
             planned_state: planned.clone(),
             config: config.clone(),
             planned_private: Vec::new(),
+            planned_identity: None,
         })
         .await
 }
@@ -357,6 +361,8 @@ async fn a_stack_gone_from_aws_reads_as_null() {
         type_name: TYPE_NAME.into(),
         current_state,
         private: Vec::new(),
+        client: ClientCapabilities::default(),
+        current_identity: None,
     };
     let kept = provider.read_resource(read(state.clone())).await;
     assert_eq!(kept.new_state.attr("resources"), state.attr("resources"));
@@ -409,6 +415,8 @@ async fn plan(provider: &WordpressProvider, prior: &Value, config: &Value) -> Pl
             proposed_new_state: config.clone(),
             config: config.clone(),
             prior_private: Vec::new(),
+            client: ClientCapabilities::default(),
+            prior_identity: None,
         })
         .await
 }

@@ -13,6 +13,7 @@ use super::step::Step;
 use super::step_id;
 use super::tag_sync;
 use crate::aws::rds::{self, DbInstance, DbInstanceRequest, DbModification};
+use crate::aws::secretsmanager;
 use crate::engine_version::{self, Standing};
 use crate::error::{Result, StackError};
 use crate::secrets;
@@ -127,15 +128,35 @@ async fn delete_subnet_group(ctx: &Arc<StepContext>) -> Result<()> {
     Ok(())
 }
 
-/// The password the instance must have, kept in the state's spec from now on. Returns it and
-/// whether it may differ from the one a live instance has, so it must be set on AWS: the
-/// user changed it, or the state does not know it (an imported stack; RDS never reads it back).
-fn settle_password(ctx: &StepContext) -> (Secret, bool) {
-    let previous = ctx.update_state(|state| state.spec.database.password.clone());
+/// The password the instance must have, kept in the operation's state from now on. Returns it
+/// and whether it may differ from the one a live instance has, so it must be set on AWS: the
+/// user changed it, or nothing knows it (RDS never reads it back).
+///
+/// Terraform's state keeps no password the user did not write: the one the stack generated is
+/// read back from the stack's secret (the ARN the prior state recorded), so an update keeps it.
+async fn settle_password(ctx: &StepContext) -> Result<(Secret, bool)> {
+    let mut previous = ctx.update_state(|state| state.spec.database.password.clone());
+    if previous.is_none() {
+        previous = stored_password(ctx).await?;
+    }
     let password = secrets::effective_db_password(ctx.spec(), previous.as_ref());
     let changed = previous.as_ref() != Some(&password);
     ctx.update_state(|state| state.spec.database.password = Some(password.clone()));
-    (password, changed)
+    Ok((password, changed))
+}
+
+/// The password in the secret the prior state recorded, if that secret still holds one.
+async fn stored_password(ctx: &StepContext) -> Result<Option<Secret>> {
+    let Some(arn) = ctx
+        .prior_resource(logical::APP_SECRET)
+        .filter(|id| id.starts_with("arn:"))
+    else {
+        return Ok(None);
+    };
+    let value = secretsmanager::live_value(&ctx.clients, arn).await?;
+    Ok(value
+        .and_then(|value| secrets::parse_secret_document(&value.secret))
+        .and_then(|contents| contents.password))
 }
 
 /// Whether the engine version AWS reports satisfies the spec's (`8.0` is met by `8.0.39`).
@@ -191,7 +212,7 @@ pub fn modification_for(
 async fn converge_instance(ctx: &Arc<StepContext>) -> Result<()> {
     let identifier = instance_identifier(ctx.stack());
     let group_id = ctx.require(&logical::qualified(logical::SECURITY_GROUP, DB_GROUP))?;
-    let (password, password_changed) = settle_password(ctx);
+    let (password, password_changed) = settle_password(ctx).await?;
     match rds::describe_db_instance(&ctx.clients, &identifier).await? {
         Some(found) => {
             ctx.record(logical::DB_INSTANCE, &identifier);

@@ -325,12 +325,28 @@ async fn refresh_secret(ctx: &StepContext) -> Result<()> {
     let complete = WORDPRESS_KEY_NAMES
         .iter()
         .all(|name| contents.keys.contains_key(*name));
+    let import = ctx.is_import();
     let matches = ctx.update_state(|s| {
         if complete {
             s.secrets.wordpress_keys = contents.keys.clone();
         }
         if s.spec.database.password.is_none() {
-            // An import: the secret is the only place the password can be read back from.
+            // A generated password (or an import): the secret is the only place it is kept.
+            let recorded = s.secrets.secret_version.as_deref();
+            if !import && recorded.is_some_and(|v| v != value.version_id) {
+                s.warn(
+                    "The stack's secret changed outside Terraform",
+                    format!(
+                        "Secret {arn} is at version {}, not the version {} this stack wrote. The \
+stack's generated database password lives only there: if the password in it changed, RDS still \
+has the previous one and the instances will follow the secret within a minute. To change the \
+password, set `database.password` (or `database.password_wo` with a new \
+`password_wo_version`) and apply: the provider sets it on RDS and in the secret.",
+                        value.version_id,
+                        recorded.unwrap_or_default()
+                    ),
+                );
+            }
             s.spec.database.password = contents.password.clone();
         }
         s.spec.database.password.is_some() && s.spec.database.password == contents.password

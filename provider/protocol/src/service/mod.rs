@@ -2,17 +2,19 @@
 //!
 //! The backend (resource code) sees only [`Value`](crate::value::Value)s,
 //! [`Schema`](crate::schema::Schema)s and [`Diagnostic`]s; this
-//! module decodes every `DynamicValue` with the resource's schema type, encodes results,
+//! module decodes every `DynamicValue` with the declared type, encodes results,
 //! and turns every problem into a diagnostic, never a gRPC error:
 //!
-//! - unknown resource type names, malformed msgpack/JSON, results that don't fit the schema
+//! - unknown type names, malformed msgpack/JSON, results that don't fit the schema
 //!   → error diagnostics;
-//! - data sources (none exist), ephemeral resources, functions, MoveResourceState and
-//!   resource identity → a "not supported by this provider" error diagnostic (CallFunction,
-//!   which has no diagnostics field, answers with its `FunctionError`);
+//! - ephemeral resources and MoveResourceState → a "not supported by this provider" error
+//!   diagnostic; data sources, resource identities and functions are served when the backend
+//!   declares them (`data_sources`, `identity`, `functions`);
+//! - write-only attributes are null in every plan and state this service sends, whatever the
+//!   backend returned; the client's capabilities reach the backend;
 //! - GetProviderSchema is built once at construction and cloned per call;
-//! - GetMetadata lists the resource types, with `plan_destroy` and
-//!   `get_provider_schema_optional = false`.
+//! - GetMetadata lists the resource and data source types and the functions, with the
+//!   server capabilities of `wire::server_capabilities`.
 //!
 //! Rules the backend must honour (Terraform enforces them): `plan_resource_change` is also
 //! called for destroys (proposed state null; plan null), and `apply_resource_change` with a
@@ -22,6 +24,9 @@
 //! between protocol messages and values/diagnostics.
 
 pub mod backend;
+mod data_sources;
+mod functions;
+mod identity;
 mod wire;
 
 use std::collections::BTreeMap;
@@ -32,15 +37,17 @@ use tonic::{Request, Response, Status};
 use crate::diagnostics::{self, AttributePath, Diagnostic};
 use crate::proto::tfplugin6 as pb;
 use crate::proto::tfplugin6::provider_server::Provider;
-use crate::value::Type;
+use crate::schema::Schema;
+use crate::value::{Type, Value};
 
 pub use backend::{
-    ApplyRequest, ApplyResponse, ImportResponse, ImportedResource, PlanRequest, PlanResponse,
-    ProviderBackend, ReadRequest, ReadResponse, UpgradeRequest, UpgradeResponse,
+    ApplyRequest, ApplyResponse, ClientCapabilities, DataSourceRequest, DataSourceResponse,
+    ImportRequest, ImportResponse, ImportedResource, PlanRequest, PlanResponse, ProviderBackend,
+    ReadRequest, ReadResponse, UpgradeRequest, UpgradeResponse,
 };
 use wire::{
-    decode, decode_raw_state, encode, schema_response, server_capabilities, unsupported,
-    upgrade_error,
+    capabilities, decode, decode_raw_state, encode, schema_response, server_capabilities,
+    unsupported, upgrade_error,
 };
 
 /// The gRPC service: decode, delegate to the backend, encode.
@@ -48,6 +55,9 @@ pub struct ProviderService {
     backend: Arc<dyn ProviderBackend>,
     provider_type: Type,
     resource_types: BTreeMap<String, Type>,
+    data_sources: data_sources::DataSources,
+    identity: identity::Identities,
+    functions: functions::Functions,
     schema_response: pb::get_provider_schema::Response,
 }
 
@@ -59,13 +69,35 @@ impl ProviderService {
             .iter()
             .map(|(name, schema)| (name.clone(), schema.value_type()))
             .collect();
-        let schema_response = schema_response(backend.as_ref());
+        let data_sources = data_sources::DataSources::new(backend.data_source_schemas());
+        let functions = functions::Functions::new(backend.functions());
+        let schema_response = schema_response(
+            backend.as_ref(),
+            data_sources.schemas(),
+            functions.definitions(),
+        );
         ProviderService {
+            identity: identity::Identities::new(backend.identity_schemas()),
             backend,
             provider_type,
             resource_types,
+            data_sources,
+            functions,
             schema_response,
         }
+    }
+
+    /// The resource schema of `type_name` (known to exist once its type was found).
+    fn resource_schema(&self, type_name: &str) -> Option<&Schema> {
+        self.backend.resource_schemas().get(type_name)
+    }
+
+    /// Write-only attributes are never planned or stored: null them in whatever goes back.
+    fn without_write_only(&self, type_name: &str, mut value: Value) -> Value {
+        if let Some(schema) = self.resource_schema(type_name) {
+            schema.block.null_write_only(&mut value);
+        }
+        value
     }
 
     fn resource_type(&self, type_name: &str) -> Result<&Type, Diagnostic> {
@@ -107,6 +139,8 @@ impl Provider for ProviderService {
         reply(pb::get_metadata::Response {
             server_capabilities: Some(server_capabilities()),
             resources,
+            data_sources: self.data_sources.metadata(),
+            functions: self.functions.metadata(),
             ..Default::default()
         })
     }
@@ -146,8 +180,9 @@ impl Provider for ProviderService {
             .and_then(|ty| decode(request.config.as_ref(), ty, "resource configuration"))
         {
             Ok(config) => {
+                let client = capabilities(request.client_capabilities.as_ref());
                 self.backend
-                    .validate_resource_config(&request.type_name, &config)
+                    .validate_resource_config_for_client(&request.type_name, &config, client)
                     .await
             }
             Err(diagnostic) => vec![diagnostic],
@@ -159,11 +194,9 @@ impl Provider for ProviderService {
 
     async fn validate_data_resource_config(
         &self,
-        _request: Request<pb::validate_data_resource_config::Request>,
+        request: Request<pb::validate_data_resource_config::Request>,
     ) -> Reply<pb::validate_data_resource_config::Response> {
-        reply(pb::validate_data_resource_config::Response {
-            diagnostics: vec![unsupported("Data sources are").to_proto()],
-        })
+        reply(self.validate_data_source(request.into_inner()).await)
     }
 
     async fn upgrade_resource_state(
@@ -179,6 +212,7 @@ impl Provider for ProviderService {
             Ok(decoded) => decoded,
             Err(diagnostic) => return reply(upgrade_error(diagnostic)),
         };
+        let request_type = request.type_name.clone();
         let upgraded = self
             .backend
             .upgrade_resource_state(UpgradeRequest {
@@ -189,7 +223,8 @@ impl Provider for ProviderService {
             })
             .await;
         let mut diagnostics = upgraded.diagnostics;
-        let upgraded_state = encode(&upgraded.state, ty, "upgraded state", &mut diagnostics);
+        let state = self.without_write_only(&request_type, upgraded.state);
+        let upgraded_state = encode(&state, ty, "upgraded state", &mut diagnostics);
         reply(pb::upgrade_resource_state::Response {
             upgraded_state,
             diagnostics: diagnostics::to_proto_list(&diagnostics),
@@ -200,18 +235,15 @@ impl Provider for ProviderService {
         &self,
         _request: Request<pb::get_resource_identity_schemas::Request>,
     ) -> Reply<pb::get_resource_identity_schemas::Response> {
-        // No identities: an empty map tells Terraform so without an error.
-        reply(pb::get_resource_identity_schemas::Response::default())
+        // An empty map (no identities) is a valid answer, not an error.
+        reply(self.identity.schemas_response())
     }
 
     async fn upgrade_resource_identity(
         &self,
-        _request: Request<pb::upgrade_resource_identity::Request>,
+        request: Request<pb::upgrade_resource_identity::Request>,
     ) -> Reply<pb::upgrade_resource_identity::Response> {
-        reply(pb::upgrade_resource_identity::Response {
-            upgraded_identity: None,
-            diagnostics: vec![unsupported("Resource identity is").to_proto()],
-        })
+        reply(self.identity.upgrade(request.into_inner()))
     }
 
     async fn configure_provider(
@@ -259,20 +291,34 @@ impl Provider for ProviderService {
                 });
             }
         };
+        let type_name = request.type_name.clone();
+        let mut diagnostics = Vec::new();
+        let current_identity = self.identity.decode(
+            &type_name,
+            request.current_identity.as_ref(),
+            &mut diagnostics,
+        );
         let read = self
             .backend
             .read_resource(ReadRequest {
                 type_name: request.type_name,
                 current_state,
                 private: request.private,
+                client: capabilities(request.client_capabilities.as_ref()),
+                current_identity,
             })
             .await;
-        let mut diagnostics = read.diagnostics;
-        let new_state = encode(&read.new_state, ty, "refreshed state", &mut diagnostics);
+        diagnostics.extend(read.diagnostics);
+        let new_state = self.without_write_only(&type_name, read.new_state);
+        let new_identity =
+            self.identity
+                .encode(&type_name, read.new_identity.as_ref(), &mut diagnostics);
+        let new_state = encode(&new_state, ty, "refreshed state", &mut diagnostics);
         reply(pb::read_resource::Response {
             new_state,
             private: read.private,
             diagnostics: diagnostics::to_proto_list(&diagnostics),
+            new_identity,
             ..Default::default()
         })
     }
@@ -301,6 +347,13 @@ impl Provider for ProviderService {
                 })
             }
         };
+        let type_name = request.type_name.clone();
+        let mut diagnostics = Vec::new();
+        let prior_identity = self.identity.decode(
+            &type_name,
+            request.prior_identity.as_ref(),
+            &mut diagnostics,
+        );
         let plan = self
             .backend
             .plan_resource_change(PlanRequest {
@@ -309,10 +362,16 @@ impl Provider for ProviderService {
                 proposed_new_state,
                 config,
                 prior_private: request.prior_private,
+                client: capabilities(request.client_capabilities.as_ref()),
+                prior_identity,
             })
             .await;
-        let mut diagnostics = plan.diagnostics;
-        let planned_state = encode(&plan.planned_state, ty, "planned state", &mut diagnostics);
+        diagnostics.extend(plan.diagnostics);
+        let planned = self.without_write_only(&type_name, plan.planned_state);
+        let planned_identity =
+            self.identity
+                .encode(&type_name, plan.planned_identity.as_ref(), &mut diagnostics);
+        let planned_state = encode(&planned, ty, "planned state", &mut diagnostics);
         reply(pb::plan_resource_change::Response {
             planned_state,
             requires_replace: plan
@@ -322,6 +381,7 @@ impl Provider for ProviderService {
                 .collect(),
             planned_private: plan.planned_private,
             diagnostics: diagnostics::to_proto_list(&diagnostics),
+            planned_identity,
             ..Default::default()
         })
     }
@@ -348,6 +408,13 @@ impl Provider for ProviderService {
                 });
             }
         };
+        let type_name = request.type_name.clone();
+        let mut diagnostics = Vec::new();
+        let planned_identity = self.identity.decode(
+            &type_name,
+            request.planned_identity.as_ref(),
+            &mut diagnostics,
+        );
         let applied = self
             .backend
             .apply_resource_change(ApplyRequest {
@@ -356,14 +423,20 @@ impl Provider for ProviderService {
                 planned_state,
                 config,
                 planned_private: request.planned_private,
+                planned_identity,
             })
             .await;
-        let mut diagnostics = applied.diagnostics;
-        let new_state = encode(&applied.new_state, ty, "new state", &mut diagnostics);
+        diagnostics.extend(applied.diagnostics);
+        let new_state = self.without_write_only(&type_name, applied.new_state);
+        let new_identity =
+            self.identity
+                .encode(&type_name, applied.new_identity.as_ref(), &mut diagnostics);
+        let new_state = encode(&new_state, ty, "new state", &mut diagnostics);
         reply(pb::apply_resource_change::Response {
             new_state,
             private: applied.private,
             diagnostics: diagnostics::to_proto_list(&diagnostics),
+            new_identity,
             ..Default::default()
         })
     }
@@ -379,25 +452,50 @@ impl Provider for ProviderService {
                 ..Default::default()
             });
         }
+        let mut diagnostics = Vec::new();
+        let identity = self.identity.decode(
+            &request.type_name,
+            request.identity.as_ref(),
+            &mut diagnostics,
+        );
+        if !diagnostics.is_empty() {
+            return reply(pb::import_resource_state::Response {
+                diagnostics: diagnostics::to_proto_list(&diagnostics),
+                ..Default::default()
+            });
+        }
         let imported = self
             .backend
-            .import_resource_state(&request.type_name, &request.id)
+            .import_resource(ImportRequest {
+                type_name: request.type_name,
+                id: request.id,
+                identity,
+                client: capabilities(request.client_capabilities.as_ref()),
+            })
             .await;
-        let mut diagnostics = imported.diagnostics;
+        diagnostics.extend(imported.diagnostics);
         let mut imported_resources = Vec::new();
         for resource in imported.imported {
             let state = match self.resource_type(&resource.type_name) {
-                Ok(ty) => encode(&resource.state, ty, "imported state", &mut diagnostics),
+                Ok(ty) => {
+                    let state = self.without_write_only(&resource.type_name, resource.state);
+                    encode(&state, ty, "imported state", &mut diagnostics)
+                }
                 Err(diagnostic) => {
                     diagnostics.push(diagnostic);
                     None
                 }
             };
+            let identity = self.identity.encode(
+                &resource.type_name,
+                resource.identity.as_ref(),
+                &mut diagnostics,
+            );
             imported_resources.push(pb::import_resource_state::ImportedResource {
                 type_name: resource.type_name,
                 state,
                 private: resource.private,
-                identity: None,
+                identity,
             });
         }
         reply(pb::import_resource_state::Response {
@@ -419,12 +517,9 @@ impl Provider for ProviderService {
 
     async fn read_data_source(
         &self,
-        _request: Request<pb::read_data_source::Request>,
+        request: Request<pb::read_data_source::Request>,
     ) -> Reply<pb::read_data_source::Response> {
-        reply(pb::read_data_source::Response {
-            diagnostics: vec![unsupported("Data sources are").to_proto()],
-            ..Default::default()
-        })
+        reply(self.read_data(request.into_inner()).await)
     }
 
     async fn validate_ephemeral_resource_config(
@@ -469,24 +564,19 @@ impl Provider for ProviderService {
         &self,
         _request: Request<pb::get_functions::Request>,
     ) -> Reply<pb::get_functions::Response> {
-        // No functions: an empty map, which is a valid answer, not an error.
-        reply(pb::get_functions::Response::default())
+        // No configuration needed: OpenTofu asks the configured instance, Terraform may ask
+        // an unconfigured one; both get the same answer.
+        reply(pb::get_functions::Response {
+            functions: self.functions.definitions().clone(),
+            diagnostics: Vec::new(),
+        })
     }
 
     async fn call_function(
         &self,
         request: Request<pb::call_function::Request>,
     ) -> Reply<pb::call_function::Response> {
-        let name = request.into_inner().name;
-        reply(pb::call_function::Response {
-            result: None,
-            error: Some(pb::FunctionError {
-                text: format!(
-                    "Function {name:?} not supported by this provider: it defines no functions."
-                ),
-                function_argument: None,
-            }),
-        })
+        reply(self.call(request.into_inner()).await)
     }
 
     async fn stop_provider(

@@ -6,17 +6,38 @@ use crate::diagnostics::Diagnostic;
 use crate::proto::tfplugin6 as pb;
 use crate::value::{Type, Value};
 
-use super::backend::ProviderBackend;
+use std::collections::{BTreeMap, HashMap};
 
+use crate::schema::Schema;
+
+use super::backend::{ClientCapabilities, ProviderBackend};
+
+/// What this server tells clients it does. `get_provider_schema_optional`: the schema is fixed
+/// per binary, so a client (Terraform 1.6+, OpenTofu 1.6+) may reuse a cached copy instead of
+/// asking every process. No `move_resource_state` or `generate_resource_config`: those RPCs
+/// answer "not supported".
 pub(super) fn server_capabilities() -> pb::ServerCapabilities {
     pb::ServerCapabilities {
         plan_destroy: true,
-        get_provider_schema_optional: false,
+        get_provider_schema_optional: true,
         move_resource_state: false,
+        generate_resource_config: false,
     }
 }
 
-pub(super) fn schema_response(backend: &dyn ProviderBackend) -> pb::get_provider_schema::Response {
+/// The client's capabilities; a client that sends none (Terraform before 1.9) has none.
+pub(super) fn capabilities(client: Option<&pb::ClientCapabilities>) -> ClientCapabilities {
+    client.map_or_else(ClientCapabilities::default, |client| ClientCapabilities {
+        deferral_allowed: client.deferral_allowed,
+        write_only_attributes_allowed: client.write_only_attributes_allowed,
+    })
+}
+
+pub(super) fn schema_response(
+    backend: &dyn ProviderBackend,
+    data_sources: &BTreeMap<String, Schema>,
+    functions: &HashMap<String, pb::Function>,
+) -> pb::get_provider_schema::Response {
     pb::get_provider_schema::Response {
         provider: Some(backend.provider_schema().to_proto()),
         resource_schemas: backend
@@ -24,6 +45,11 @@ pub(super) fn schema_response(backend: &dyn ProviderBackend) -> pb::get_provider
             .iter()
             .map(|(name, schema)| (name.clone(), schema.to_proto()))
             .collect(),
+        data_source_schemas: data_sources
+            .iter()
+            .map(|(name, schema)| (name.clone(), schema.to_proto()))
+            .collect(),
+        functions: functions.clone(),
         server_capabilities: Some(server_capabilities()),
         ..Default::default()
     }
@@ -32,8 +58,8 @@ pub(super) fn schema_response(backend: &dyn ProviderBackend) -> pb::get_provider
 pub(super) fn unsupported(feature: &str) -> Diagnostic {
     Diagnostic::error(
         format!("{feature} not supported by this provider"),
-        "This provider implements managed resources only; it has no data sources, \
-         ephemeral resources, functions, resource identities or state moves.",
+        "This provider has no ephemeral resources and does not move state between resource \
+         types.",
     )
 }
 

@@ -145,7 +145,7 @@ impl ProviderBackend for FakeBackend {
         ReadResponse {
             new_state: request.current_state.with_attr("size", 42),
             private: request.private,
-            diagnostics: Vec::new(),
+            ..ReadResponse::default()
         }
     }
 
@@ -168,7 +168,7 @@ impl ProviderBackend for FakeBackend {
                 vec![]
             },
             planned_private: b"planned".to_vec(),
-            diagnostics: Vec::new(),
+            ..PlanResponse::default()
         }
     }
 
@@ -191,6 +191,7 @@ impl ProviderBackend for FakeBackend {
                     .with_attr("secret", Value::Null),
                 private: request.planned_private,
                 diagnostics: vec![Diagnostic::error("Creation failed", "The API said no.")],
+                ..ApplyResponse::default()
             };
         }
         if name == "schema-bug" {
@@ -205,7 +206,7 @@ impl ProviderBackend for FakeBackend {
                 .with_attr("id", format!("id-{name}"))
                 .with_attr("secret", "s3cret"),
             private: request.planned_private,
-            diagnostics: Vec::new(),
+            ..ApplyResponse::default()
         }
     }
 
@@ -215,6 +216,7 @@ impl ProviderBackend for FakeBackend {
                 type_name: type_name.to_string(),
                 state: Value::object_of([("id", Value::from(id)), ("name", Value::from(id))]),
                 private: b"imported".to_vec(),
+                identity: None,
             }],
             diagnostics: Vec::new(),
         }

@@ -9,12 +9,15 @@ use stack_model::error::{PartialFailure, StackError};
 use stack_model::plan::{plan_create, plan_update, StackPlan};
 use stack_model::settings::AwsSettings;
 use stack_model::spec::StackSpec;
-use stack_model::state::{StackSecrets, StackState};
+use stack_model::state::StackState;
 use tfplugin::diagnostics::{AttributePath, Diagnostic};
+use tfplugin::function::{Function, FunctionError};
+use tfplugin::resource_identity::IdentitySchema;
 use tfplugin::schema::Schema;
 use tfplugin::service::{
-    ApplyRequest, ApplyResponse, ImportResponse, ImportedResource, PlanRequest, PlanResponse,
-    ProviderBackend, ReadRequest, ReadResponse, UpgradeRequest, UpgradeResponse,
+    ApplyRequest, ApplyResponse, ClientCapabilities, DataSourceRequest, DataSourceResponse,
+    ImportRequest, ImportResponse, PlanRequest, PlanResponse, ProviderBackend, ReadRequest,
+    ReadResponse, UpgradeRequest, UpgradeResponse,
 };
 use tfplugin::value::Value;
 use tokio::sync::{OnceCell, RwLock};
@@ -25,18 +28,25 @@ use super::diagnose::{access_diagnostic, attribute_path, spec_diagnostic, stack_
 use super::engine::{EngineConnector, StackEngine};
 use super::images;
 use super::planning::{self, PlanContext};
+pub(super) use super::private::private_bytes;
+use super::private::{self, PrivateState};
 use super::provider_config::{self, settings_from_config};
 use super::schema::{self, ResourceDef, TYPE_NAME};
 use super::to_schema;
+use super::upgrade;
+use super::write_only;
+use super::{data_source, functions, identity};
 
 /// The provider: configured once per process by ConfigureProvider.
 pub struct WordpressProvider {
     provider_schema: Schema,
     resource_schemas: BTreeMap<String, Schema>,
     resource: ResourceDef,
-    /// Builds the engine at ConfigureProvider.
-    connector: Arc<dyn EngineConnector>,
+    /// Builds the engine at ConfigureProvider (and one per other region a data source reads).
+    pub(super) connector: Arc<dyn EngineConnector>,
     engine: RwLock<Option<Arc<dyn StackEngine>>>,
+    /// The provider block's settings, once configured.
+    pub(super) settings: RwLock<Option<AwsSettings>>,
     zones: OnceCell<Option<Vec<String>>>,
     /// Cancelled by StopProvider: every wait in flight ends promptly with partial state.
     stop: CancellationToken,
@@ -54,12 +64,13 @@ impl WordpressProvider {
             resource,
             connector,
             engine: RwLock::new(None),
+            settings: RwLock::new(None),
             zones: OnceCell::new(),
             stop: CancellationToken::new(),
         }
     }
 
-    async fn engine(&self) -> Result<Arc<dyn StackEngine>, Diagnostic> {
+    pub(super) async fn engine(&self) -> Result<Arc<dyn StackEngine>, Diagnostic> {
         self.engine.read().await.clone().ok_or_else(|| {
             Diagnostic::error(
                 "Provider not configured",
@@ -87,7 +98,7 @@ provider block depends on values computed during apply, apply those first.",
             .clone()
     }
 
-    fn unknown_type(type_name: &str) -> Diagnostic {
+    pub(super) fn unknown_type(type_name: &str) -> Diagnostic {
         Diagnostic::error(
             "Unknown resource type",
             format!(
@@ -127,6 +138,10 @@ provider block depends on values computed during apply, apply those first.",
         // make every output unknown; unknowns only apply resolves (AMI, password) do not.
         let (_, config_unknowns, _) = spec_from_value(&req.config);
         let (mut desired, _, _) = spec_from_value(&planned);
+        desired.database.password = desired
+            .database
+            .password
+            .or_else(|| write_only::password_to_set(&req.config, &req.prior_state));
         let prior_spec = (!req.prior_state.is_null()).then(|| spec_from_value(&req.prior_state).0);
         if config_unknowns.is_empty() {
             let engine = self.engine().await.ok();
@@ -181,21 +196,6 @@ fn replace_paths(plan: &StackPlan) -> Vec<AttributePath> {
     plan.replace.iter().map(attribute_path).collect()
 }
 
-/// The private state: secrets generated once per stack, as JSON.
-fn private_bytes(secrets: &StackSecrets) -> Vec<u8> {
-    serde_json::to_vec(secrets).unwrap_or_default()
-}
-
-fn secrets_from_private(private: &[u8]) -> StackSecrets {
-    if private.is_empty() {
-        return StackSecrets::default();
-    }
-    serde_json::from_slice(private).unwrap_or_else(|err| {
-        tracing::warn!(error = %err, "private state unreadable; secrets will be recovered from AWS");
-        StackSecrets::default()
-    })
-}
-
 /// A create that failed before AWS returned a single id (refused, invalid, unreachable).
 fn failed_before_owning_anything(prior: Option<&StackState>, state: &StackState) -> bool {
     prior.is_none() && state.resources.is_empty()
@@ -224,7 +224,7 @@ the resource before applying.";
 }
 
 /// The warnings an apply or a read raised, as Terraform shows them.
-fn warning_diagnostics(state: &StackState) -> impl Iterator<Item = Diagnostic> + '_ {
+pub(super) fn warning_diagnostics(state: &StackState) -> impl Iterator<Item = Diagnostic> + '_ {
     state
         .warnings
         .iter()
@@ -237,7 +237,7 @@ fn state_from_value(value: &Value, spec: StackSpec, private: &[u8]) -> StackStat
         spec,
         resources: string_map_from(value.attr("resources")),
         outputs: outputs_from_value(value),
-        secrets: secrets_from_private(private),
+        secrets: PrivateState::parse(private).secrets(),
         warnings: Vec::new(),
     }
 }
@@ -265,6 +265,7 @@ impl ProviderBackend for WordpressProvider {
             Err(diags) => return diags,
         };
         tracing::info!(terraform_version, region = ?settings.region, endpoint = ?settings.endpoint_url, "configuring");
+        *self.settings.write().await = Some(settings.clone());
         let engine = match self.connector.connect(settings).await {
             Ok(engine) => engine,
             Err(err) => return vec![stack_diagnostic(&err)],
@@ -283,38 +284,48 @@ impl ProviderBackend for WordpressProvider {
     }
 
     async fn validate_resource_config(&self, type_name: &str, config: &Value) -> Vec<Diagnostic> {
+        self.validate_resource_config_for_client(type_name, config, ClientCapabilities::default())
+            .await
+    }
+
+    async fn validate_resource_config_for_client(
+        &self,
+        type_name: &str,
+        config: &Value,
+        client: ClientCapabilities,
+    ) -> Vec<Diagnostic> {
         if type_name != TYPE_NAME {
             return vec![Self::unknown_type(type_name)];
         }
-        self.validation_errors(config, None)
+        let mut diagnostics = write_only::check(config, client);
+        diagnostics.extend(self.validation_errors(config, None));
+        diagnostics
     }
 
     async fn upgrade_resource_state(&self, request: UpgradeRequest) -> UpgradeResponse {
-        let mut diagnostics = Vec::new();
         if request.type_name != TYPE_NAME {
-            diagnostics.push(Self::unknown_type(&request.type_name));
-        } else if request.version > schema::SCHEMA_VERSION {
-            diagnostics.push(Diagnostic::error(
-                "State written by a newer provider",
-                format!(
-                    "This state has schema version {}; this provider knows up to {}. Upgrade the provider.",
-                    request.version,
-                    schema::SCHEMA_VERSION
-                ),
-            ));
+            return UpgradeResponse {
+                state: request.state,
+                diagnostics: vec![Self::unknown_type(&request.type_name)],
+            };
         }
-        // Version 0 is the only version so far: the state is current as it is.
-        UpgradeResponse {
-            state: request.state,
-            diagnostics,
+        match upgrade::upgrade(request.version, request.state.clone()) {
+            Ok(state) => UpgradeResponse {
+                state,
+                diagnostics: Vec::new(),
+            },
+            Err(diagnostic) => UpgradeResponse {
+                state: request.state,
+                diagnostics: vec![diagnostic],
+            },
         }
     }
 
     async fn read_resource(&self, req: ReadRequest) -> ReadResponse {
         let mut response = ReadResponse {
             new_state: req.current_state.clone(),
-            private: req.private.clone(),
-            diagnostics: Vec::new(),
+            private: private::normalized(&req.private),
+            ..ReadResponse::default()
         };
         if req.type_name != TYPE_NAME {
             response
@@ -338,7 +349,8 @@ impl ProviderBackend for WordpressProvider {
                 let observed_value = convert::state_value(&observed, &Value::Null);
                 response.new_state =
                     planning::overlay_observed(&self.resource, &req.current_state, &observed_value);
-                response.private = private_bytes(&observed.secrets);
+                response.private = private_bytes(&observed);
+                response.new_identity = identity::of_state(&response.new_state);
             }
             Err(err) => response.diagnostics.push(stack_diagnostic(&err)),
         }
@@ -349,8 +361,8 @@ impl ProviderBackend for WordpressProvider {
         let mut response = PlanResponse {
             planned_state: req.proposed_new_state.clone(),
             requires_replace: Vec::new(),
-            planned_private: req.prior_private.clone(),
-            diagnostics: Vec::new(),
+            planned_private: private::normalized(&req.prior_private),
+            ..PlanResponse::default()
         };
         if req.type_name != TYPE_NAME {
             response
@@ -363,6 +375,11 @@ impl ProviderBackend for WordpressProvider {
         }
         match self.plan(&req).await {
             Ok((planned, replace)) => {
+                // An update keeps the stack's identity; a create learns it at apply.
+                response.planned_identity = req
+                    .prior_identity
+                    .clone()
+                    .or_else(|| identity::of_state(&req.prior_state));
                 response.planned_state = planned;
                 response.requires_replace = replace;
             }
@@ -374,8 +391,8 @@ impl ProviderBackend for WordpressProvider {
     async fn apply_resource_change(&self, req: ApplyRequest) -> ApplyResponse {
         let mut response = ApplyResponse {
             new_state: req.prior_state.clone(),
-            private: req.planned_private.clone(),
-            diagnostics: Vec::new(),
+            private: private::normalized(&req.planned_private),
+            ..ApplyResponse::default()
         };
         if req.type_name != TYPE_NAME {
             response
@@ -395,6 +412,11 @@ impl ProviderBackend for WordpressProvider {
             return self.destroy(engine.as_ref(), req, response, &cancel).await;
         }
         let (mut spec, _, errors) = spec_from_value(&req.planned_state);
+        // The write-only password is in the configuration only (null in the plan).
+        spec.database.password = spec
+            .database
+            .password
+            .or_else(|| write_only::password_to_set(&req.config, &req.prior_state));
         // An unset desired capacity belongs to the group and its scaling policy: the state
         // shows the group's current value, but apply must not pin the group to it.
         spec.autoscaling.desired_capacity = req
@@ -426,7 +448,8 @@ impl ProviderBackend for WordpressProvider {
         response.diagnostics.extend(warning_diagnostics(&state));
         let actual = convert::state_value(&state, req.planned_state.attr("timeouts"));
         response.new_state = planning::fill_unknowns(&req.planned_state, &actual);
-        response.private = private_bytes(&state.secrets);
+        response.private = private_bytes(&state);
+        response.new_identity = identity::of_state(&response.new_state);
         if let Some(error) = error {
             let bound = match prior {
                 Some(_) => ("update", spec.timeouts.update_or_default()),
@@ -438,27 +461,36 @@ impl ProviderBackend for WordpressProvider {
     }
 
     async fn import_resource_state(&self, type_name: &str, id: &str) -> ImportResponse {
-        let mut response = ImportResponse::default();
-        if type_name != TYPE_NAME {
-            response.diagnostics.push(Self::unknown_type(type_name));
-            return response;
-        }
-        let engine = match self.engine().await {
-            Ok(engine) => engine,
-            Err(diag) => {
-                response.diagnostics.push(diag);
-                return response;
-            }
-        };
-        match engine.import(id).await {
-            Ok(state) => response.imported.push(ImportedResource {
-                type_name: TYPE_NAME.to_string(),
-                state: convert::imported_state_value(&state),
-                private: private_bytes(&state.secrets),
-            }),
-            Err(err) => response.diagnostics.push(stack_diagnostic(&err)),
-        }
-        response
+        self.import_stack(type_name, id, None).await
+    }
+
+    async fn import_resource(&self, request: ImportRequest) -> ImportResponse {
+        self.import_stack(&request.type_name, &request.id, request.identity.as_ref())
+            .await
+    }
+
+    fn identity_schemas(&self) -> BTreeMap<String, IdentitySchema> {
+        identity::schemas()
+    }
+
+    fn data_source_schemas(&self) -> BTreeMap<String, Schema> {
+        data_source::schemas()
+    }
+
+    fn functions(&self) -> BTreeMap<String, Function> {
+        functions::definitions()
+    }
+
+    async fn call_function(
+        &self,
+        name: &str,
+        arguments: Vec<Value>,
+    ) -> Result<Value, FunctionError> {
+        functions::call(name, &arguments)
+    }
+
+    async fn read_data_source(&self, request: DataSourceRequest) -> DataSourceResponse {
+        self.read_stack(&request.config).await
     }
 
     async fn stop(&self) -> Option<String> {

@@ -431,13 +431,12 @@ fn spec_attributes(spec: &StackSpec) -> BTreeMap<String, Value> {
             ("multi_az", Value::from(d.multi_az)),
             ("db_name", Value::from(&d.db_name)),
             ("username", Value::from(&d.username)),
-            (
-                "password",
-                d.password
-                    .as_ref()
-                    .map(|p| Value::from(p.expose()))
-                    .unwrap_or(Value::Null),
-            ),
+            // The effective password (generated, or read back from the secret) never goes to
+            // Terraform: the state keeps only what the configuration wrote, which planning
+            // and a refresh carry over from the plan or the prior state.
+            ("password", Value::Null),
+            ("password_wo", Value::Null),
+            ("password_wo_version", Value::Null),
             (
                 "backup_retention_days",
                 Value::from(d.backup_retention_days),

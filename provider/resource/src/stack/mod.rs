@@ -7,19 +7,31 @@
 //! - `convert`: values ⇄ `StackSpec` / `StackState`;
 //! - `planning`: defaults, unknowns, drift overlay — schema-driven walks over values;
 //! - `images`: plan-time image checks (architecture of a pinned AMI, type changes);
+//! - `private`: the private state (the secret's ARN and version, never a value);
 //! - `diagnose`: core errors → diagnostics with attribute paths;
+//! - `upgrade`: stored states of older schema versions → the current one;
+//! - `write_only`: `database.password_wo`, its client check and when it is applied;
 //! - `engine`: the `StackEngine` / `EngineConnector` seam the backend calls (only model types);
+//! - `identity`, `data_source`, `functions`: the resource identity, the data source and
+//!   `provider::wordpress::subnet_plan`; `lookups`: import and the data source's read;
 //! - `backend`: `ProviderBackend`, calling a `StackEngine`.
 
 pub mod backend;
 pub mod convert;
+pub mod data_source;
 pub mod diagnose;
 pub mod engine;
+pub mod functions;
+pub mod identity;
 pub mod images;
+mod lookups;
 pub mod planning;
+pub mod private;
 pub mod provider_config;
 pub mod schema;
 pub mod to_schema;
+pub mod upgrade;
+pub mod write_only;
 
 pub use backend::WordpressProvider;
 pub use engine::{EngineConnector, Offline, StackEngine};

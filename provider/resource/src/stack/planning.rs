@@ -194,7 +194,7 @@ pub fn overlay_observed(def: &ResourceDef, prior: &Value, observed: &Value) -> V
             }
             continue;
         }
-        for attr in &block.attributes {
+        for attr in block.attributes.iter().filter(|a| !a.config_only) {
             let (pa, oa) = (p.attr(attr.name), o.attr(attr.name));
             if differs(attr, pa, oa) {
                 set_nested(&mut result, block.name, attr.name, oa.clone());

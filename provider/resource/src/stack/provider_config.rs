@@ -23,6 +23,8 @@ fn optional(name: &'static str, ty: AttrType, description: &'static str) -> Attr
         default: None,
         sensitive: false,
         replaces: false,
+        config_only: false,
+        write_only: false,
         description,
     }
 }

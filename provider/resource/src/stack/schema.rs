@@ -46,6 +46,11 @@ pub struct AttrDef {
     pub sensitive: bool,
     /// Changing it replaces the whole stack.
     pub replaces: bool,
+    /// Known from the configuration only (AWS never tells it back): a refresh keeps the prior
+    /// state's value, an import leaves it null.
+    pub config_only: bool,
+    /// Sent in configuration only, null in every plan and state (Terraform 1.11+).
+    pub write_only: bool,
     pub description: &'static str,
 }
 
@@ -70,8 +75,9 @@ pub const PLANNED_CHANGES: &str = "planned_changes";
 
 /// The resource type name.
 pub const TYPE_NAME: &str = "wordpress_ha_stack";
-/// Bumped when the state's shape changes; UpgradeResourceState migrates older versions.
-pub const SCHEMA_VERSION: i64 = 0;
+/// Bumped when the state's shape changes; UpgradeResourceState migrates older versions
+/// (`stack::upgrade` lists them).
+pub const SCHEMA_VERSION: i64 = 1;
 
 pub struct ResourceDef {
     pub description: &'static str,
@@ -93,6 +99,8 @@ const fn attr(name: &'static str, ty: AttrType, mode: Mode, description: &'stati
         default: None,
         sensitive: false,
         replaces: false,
+        config_only: false,
+        write_only: false,
         description,
     }
 }
@@ -108,6 +116,15 @@ impl AttrDef {
     }
     fn sensitive(mut self) -> Self {
         self.sensitive = true;
+        self
+    }
+    fn config_only(mut self) -> Self {
+        self.config_only = true;
+        self
+    }
+    fn write_only(mut self) -> Self {
+        self.write_only = true;
+        self.config_only = true;
         self
     }
 }
@@ -397,15 +414,39 @@ fn database() -> BlockDef {
             attr(
                 "password",
                 Str,
-                OptionalComputed,
+                Optional,
                 "Master password (8-41 printable characters, none of `/`, `\"`, `@` or space). \
-Generated at create when not set. Cannot be read back by import. A change is applied to RDS, \
+Terraform stores a configured value in its state, as it does every configured value; leave it \
+unset to have the stack generate one at create, kept only in the stack's Secrets Manager secret \
+(the state records the secret's ARN and version, never the value), or, with Terraform or \
+OpenTofu 1.11 and later, set `password_wo` instead. A change is applied to RDS, \
 then stored as a new version of the stack's secret: running instances pick it up within about a \
 minute (a timer on each instance checks the secret's current version every 30 s and restarts \
 the WordPress container with it), so the site answers again long before the instance refresh \
-to a launch template version naming it has replaced them.",
+to a launch template version naming it has replaced them. Removing it keeps the current \
+password.",
             )
-            .sensitive(),
+            .sensitive()
+            .config_only(),
+            attr(
+                "password_wo",
+                Str,
+                Optional,
+                "Master password, write-only: sent to the provider and never stored in a plan or \
+the state (Terraform 1.11 and later, OpenTofu 1.11 and later; older versions are refused with a \
+diagnostic, use `password` there). Applied at create and whenever `password_wo_version` \
+changes, like a change of `password`; same rules. Conflicts with `password`.",
+            )
+            .sensitive()
+            .write_only(),
+            attr(
+                "password_wo_version",
+                Number,
+                Optional,
+                "Any number; change it to apply a new `password_wo` (a write-only value cannot be \
+compared with the previous one).",
+            )
+            .config_only(),
             defaulted(
                 "backup_retention_days",
                 Number,

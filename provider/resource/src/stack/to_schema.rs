@@ -41,8 +41,13 @@ fn attribute(def: &AttrDef) -> Attribute {
         Mode::OptionalComputed => Attribute::optional_computed(def.name, ty, description),
         Mode::Computed => Attribute::computed(def.name, ty, description),
     };
-    if def.sensitive {
+    let attr = if def.sensitive {
         attr.sensitive()
+    } else {
+        attr
+    };
+    if def.write_only {
+        attr.write_only()
     } else {
         attr
     }
