@@ -451,7 +451,21 @@ fn a_signed_release_of_every_buildable_platform_installs_from_both_mirrors() {
     // on the target dir while tests run), so CI pays minutes per platform, not the dist
     // build's LTO.
     let started = std::time::Instant::now();
-    let release = script("release")
+    let mut release = script("release");
+    // Not the variables cargo sets for this test (CARGO_PKG_*, LD_LIBRARY_PATH…): the nested
+    // cargo then builds as `scripts/release` does from a shell, reusing what that built.
+    for (key, _) in std::env::vars_os() {
+        let key = key.to_string_lossy();
+        let own = key.starts_with("CARGO_")
+            && !matches!(
+                &*key,
+                "CARGO_HOME" | "CARGO_BUILD_JOBS" | "CARGO_TARGET_DIR"
+            );
+        if own || key == "CARGO" || key == "LD_LIBRARY_PATH" {
+            release.env_remove(&*key);
+        }
+    }
+    let release = release
         .args([
             "--platforms",
             "buildable",
