@@ -1,4 +1,4 @@
-//! The binary's commands for people: `docs`, `diagram`, `version`.
+//! The binary's commands for people: `docs`, `diagram`, `review`, `version`.
 //!
 //! They run only when the go-plugin magic cookie is absent; with it the binary serves Terraform
 //! (see `main`). Run without a command, the binary explains that it is a plugin and exits 1, as
@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use tfplugin::server::{MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE, PROTOCOL_VERSION};
 
+use wp_resource::review::{self, Risk};
 use wp_resource::{diagram, docs};
 
 /// The provider's version, from Cargo.toml (what packaging names the release after).
@@ -30,7 +31,7 @@ const NOT_LAUNCHED_BY_TERRAFORM: &str =
     about = "Terraform provider wpstack/wordpress: highly available WordPress stacks on AWS.",
     long_about = "Terraform provider wpstack/wordpress: highly available WordPress stacks on AWS.\n\n\
 Terraform launches this binary as a plugin. The commands below are for people: generate the \
-documentation, draw a stack, print the version."
+documentation, draw a stack, review a saved plan for CI, print the version."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -56,9 +57,51 @@ pub enum Command {
         #[arg(long)]
         input: Option<PathBuf>,
     },
+    /// Review a saved plan (`terraform show -json tfplan > tfplan.json`): per stack, the AWS
+    /// objects it changes grouped by risk (data-loss, downtime, cost) and the monthly cost
+    /// delta at on-demand prices. Exits 3 when a change carries a label named by --fail-on.
+    Review {
+        /// The plan as JSON; `-` reads stdin.
+        plan: PathBuf,
+        #[arg(long, value_enum, default_value_t = ReviewFormat::Text)]
+        format: ReviewFormat,
+        /// Exit 3 if any change carries this label (repeat or comma-separate for several).
+        #[arg(long, value_enum, value_delimiter = ',')]
+        fail_on: Vec<Gate>,
+    },
     /// Print the provider version and the plugin protocol it speaks.
     Version,
 }
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReviewFormat {
+    /// Plain text for a terminal or a CI log.
+    Text,
+    /// Markdown for a pull-request comment or `$GITHUB_STEP_SUMMARY`.
+    Markdown,
+}
+
+/// The labels a CI gate can stop on (a cost change alone never needs approval here).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Gate {
+    /// A database or file system replaced or deleted, a final snapshot skipped, a DNS record
+    /// overwritten.
+    DataLoss,
+    /// An instance refresh, a database reboot or failover, a listener or DNS change.
+    Downtime,
+}
+
+impl Gate {
+    fn risk(self) -> Risk {
+        match self {
+            Gate::DataLoss => Risk::DataLoss,
+            Gate::Downtime => Risk::Downtime,
+        }
+    }
+}
+
+/// The exit status of a review whose plan carries a label `--fail-on` names.
+pub const GATE_EXIT: u8 = 3;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum DiagramFormat {
@@ -75,7 +118,7 @@ pub fn launched_by_terraform() -> bool {
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
     #[error(
-        "{}\n\nFor people, this binary also has commands: docs, diagram, version (see --help).",
+        "{}\n\nFor people, this binary also has commands: docs, diagram, review, version (see --help).",
         NOT_LAUNCHED_BY_TERRAFORM
     )]
     NoCommand,
@@ -83,6 +126,10 @@ pub enum CliError {
     Docs(#[from] docs::DocsError),
     #[error(transparent)]
     Diagram(#[from] diagram::DiagramError),
+    #[error(transparent)]
+    Review(#[from] review::ReviewError),
+    #[error("review: the plan has {} changes (--fail-on); approve it before applying", .0.join(" and "))]
+    Gated(Vec<&'static str>),
     #[error("could not read {what}: {source}")]
     Read {
         what: String,
@@ -105,6 +152,10 @@ pub fn run_for_people(args: impl IntoIterator<Item = std::ffi::OsString>) -> Exi
     };
     match execute(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(err @ CliError::Gated(_)) => {
+            eprintln!("{err}");
+            ExitCode::from(GATE_EXIT)
+        }
         Err(err) => {
             eprintln!("{err}");
             ExitCode::FAILURE
@@ -131,6 +182,26 @@ fn execute(command: Option<Command>) -> Result<(), CliError> {
                 DiagramFormat::Mermaid => diagram::Format::Mermaid,
             };
             emit(&diagram::render(&text, format)?)
+        }
+        Some(Command::Review {
+            plan,
+            format,
+            fail_on,
+        }) => {
+            let input = (plan.as_os_str() != "-").then_some(plan);
+            let reviewed = review::review_plan(&read_input(input)?)?;
+            let format = match format {
+                ReviewFormat::Text => review::Format::Text,
+                ReviewFormat::Markdown => review::Format::Markdown,
+            };
+            emit(&review::render(&reviewed, format))?;
+            let gates: Vec<Risk> = fail_on.iter().map(|g| g.risk()).collect();
+            let hits = reviewed.gate(&gates);
+            if hits.is_empty() {
+                Ok(())
+            } else {
+                Err(CliError::Gated(hits.iter().map(|r| r.label()).collect()))
+            }
         }
     }
 }
@@ -196,6 +267,32 @@ mod tests {
             })
         ));
         assert!(Cli::try_parse_from(["p", "diagram", "--format", "svg"]).is_err());
+    }
+
+    #[test]
+    fn review_takes_a_plan_a_format_and_gates() {
+        let cli = Cli::try_parse_from([
+            "p",
+            "review",
+            "tfplan.json",
+            "--format",
+            "markdown",
+            "--fail-on",
+            "data-loss,downtime",
+        ])
+        .expect("parses");
+        let Some(Command::Review {
+            plan,
+            format,
+            fail_on,
+        }) = cli.command
+        else {
+            panic!("not review: {cli:?}");
+        };
+        assert_eq!(plan, Path::new("tfplan.json"));
+        assert_eq!(format, ReviewFormat::Markdown);
+        assert_eq!(fail_on, [Gate::DataLoss, Gate::Downtime]);
+        assert!(Cli::try_parse_from(["p", "review", "x", "--fail-on", "cost"]).is_err());
     }
 
     #[test]

@@ -11,7 +11,7 @@ use common::assert_nothing_tagged;
 use service_support::{
     acm_certificate, alias_records, group, idle_timeout, listeners, resources, text,
 };
-use stack_tests::harness::terraform::TerraformDir;
+use stack_tests::harness::terraform::{provider_binary, TerraformDir};
 use stack_tests::inspect::{ec2_tag, AwsInspector};
 use stack_tests::{workspace_root, FaultConfig, FaultProxy, Moto};
 
@@ -326,6 +326,9 @@ async fn the_ci_plan_review_script_summarises_an_update() {
         .current_dir(tf.path())
         .envs(tf.env().iter().cloned())
         .env("TERRAFORM", workspace_root().join(".tools/bin/terraform"))
+        .env("PROVIDER_BINARY", provider_binary())
+        // The fleet rolls (downtime) but no data is at risk: the data-loss gate lets it pass.
+        .env("FAIL_ON", "data-loss")
         .output()
         .expect("run plan-review.sh");
     let stdout = String::from_utf8_lossy(&run.stdout);
@@ -333,21 +336,32 @@ async fn the_ci_plan_review_script_summarises_an_update() {
     assert!(run.status.success(), "{stdout}\n{stderr}");
     let lines: Vec<&str> = stdout.lines().map(str::trim).collect();
     let expected = [
-        "Plan review: 1 to update in place",
+        "Plan review",
+        "1 stack changes: 0 data-loss, 1 downtime, 1 cost change(s)",
         "wordpress_ha_stack.site: update in place",
-        "changes: autoscaling.max_size, wordpress.image",
+        "changed arguments: autoscaling.max_size, wordpress.image",
         "known after apply: autoscaling.desired_capacity, launch_template_version",
-        "AWS objects:",
-        "update launch template: new version (image wordpress:6-apache -> wordpress:6.6-php8.3-apache)",
-        "update ASG: instance refresh to the new launch template version (keeps 90% healthy)",
-        "update ASG: max 4 -> 6",
+        "Downtime:",
+        "- update ASG: instance refresh to the new launch template version (keeps 90% healthy) [downtime]",
+        "Cost:",
+        "- update ASG: max 4 -> 6 [cost]",
+        "Other changes:",
+        "- update launch template: new version (image wordpress:6-apache -> wordpress:6.6-php8.3-apache)",
     ];
     for line in expected {
         assert!(lines.contains(&line), "missing {line:?} in\n{stdout}");
     }
+    // The maximum moves, the instances running do not: the estimate counts the desired or
+    // minimum size.
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("monthly cost $0.00/month (on-demand in us-east-1")),
+        "{stdout}"
+    );
     assert_eq!(
-        lines.len(),
-        expected.len(),
+        lines.iter().filter(|l| !l.is_empty()).count(),
+        expected.len() + 1,
         "nothing else listed:\n{stdout}"
     );
     let saved = tf.path().join("tfplan");

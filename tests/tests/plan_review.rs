@@ -1,6 +1,8 @@
-//! Plan reviews on every update path (issues 4 and 7): a reviewer of a CI plan sees, in
+//! Plan reviews on every update path (issues 4, 7 and 18): a reviewer of a CI plan sees, in
 //! `terraform show -json` of a saved plan, which AWS objects behind the one resource change and
-//! how (`planned_changes`), and nothing about the objects that do not.
+//! how (`planned_changes`, each line labelled data-loss, downtime or cost), and nothing about
+//! the objects that do not; `terraform-provider-wordpress review` prints the same lines grouped
+//! by risk and its `--fail-on` gate stops exactly the plans carrying the label.
 //!
 //! Two stacks are applied once, side by side in one moto: `plain` (the lean stack: one NAT
 //! gateway, no bastion, no certificate, no DNS) and `rich` (a NAT gateway per zone, a bastion,
@@ -8,7 +10,8 @@
 //! the direction it exists from. Each case then copies its base's state into a directory of
 //! its own, writes the changed configuration and runs `terraform plan -out` +
 //! `terraform show -json` — plans only, never applied, several at once — and compares the
-//! resource's action and its whole `planned_changes` list with what the reviewer must read.
+//! resource's action and its whole `planned_changes` list with what the reviewer must read,
+//! then runs the review of that plan with `--fail-on data-loss` and `--fail-on downtime`.
 
 mod service_support;
 
@@ -16,7 +19,7 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use serde_json::Value;
-use stack_tests::harness::terraform::TerraformDir;
+use stack_tests::harness::terraform::{provider_binary, TerraformDir};
 use stack_tests::inspect::AwsInspector;
 use stack_tests::Moto;
 
@@ -26,7 +29,9 @@ const ADDRESS: &str = "wordpress_ha_stack.site";
 /// Plans running at once: each is a Terraform process plus a provider refreshing from moto.
 const CONCURRENT_PLANS: usize = 4;
 const REFRESH: &str =
-    "update ASG: instance refresh to the new launch template version (keeps 90% healthy)";
+    "update ASG: instance refresh to the new launch template version (keeps 90% healthy) [downtime]";
+/// The review's exit status when its `--fail-on` gate stops a plan.
+const GATED: i32 = 3;
 
 /// A stack configuration as block → attribute → HCL expression, rewritten one change at a time.
 #[derive(Debug, Clone)]
@@ -181,14 +186,14 @@ fn plain_cases(state: &Value, other_ami: &str, certificate: &str, zone: &str) ->
             "create VPC: 10.9.0.0/16",
             "create subnets: public + private subnet in each of 2 zones",
             "create internet gateway: attached, public default route",
-            "create NAT gateway: one NAT gateway + EIP for all zones",
+            "create NAT gateway: one NAT gateway + EIP for all zones [cost]",
             "create security groups: alb, bastion, app, efs, db (chained)",
             "create secret: database password + WordPress keys, readable only by the instances' IAM role",
             "create EFS file system: encrypted, mount target in each of 2 zones",
-            "create RDS: MySQL 8.0 db.t3.micro, encrypted, private",
-            "create ALB: internet-facing, target group, HTTP listener",
+            "create RDS: MySQL 8.0 db.t3.micro, encrypted, private [cost]",
+            "create ALB: internet-facing, target group, HTTP listener [cost]",
             "create launch template: public.ecr.aws/docker/library/wordpress:6-apache on t3.small",
-            "create ASG: 2..4 instances, CPU target 60%",
+            "create ASG: 2..4 instances, CPU target 60% [cost]",
         ],
     )];
     replaced[0].actions = &["delete", "create"];
@@ -199,7 +204,7 @@ fn plain_cases(state: &Value, other_ami: &str, certificate: &str, zone: &str) ->
             base.with("autoscaling", "min_size", "3")
                 .with("autoscaling", "max_size", "7")
                 .with("autoscaling", "desired_capacity", "4"),
-            &["update ASG: min 2 -> 3, max 4 -> 7, desired the group's own -> 4"],
+            &["update ASG: min 2 -> 3, max 4 -> 7, desired the group's own -> 4 [cost]"],
         ),
         case(
             "cpu-target",
@@ -220,7 +225,10 @@ fn plain_cases(state: &Value, other_ami: &str, certificate: &str, zone: &str) ->
             "instance-type",
             "plain",
             base.with("wordpress", "instance_type", r#""t3.medium""#),
-            &[&image("instance type t3.small -> t3.medium"), REFRESH],
+            &[
+                "update launch template: new version (instance type t3.small -> t3.medium) [cost]",
+                REFRESH,
+            ],
         ),
         case(
             "ami",
@@ -249,7 +257,7 @@ fn plain_cases(state: &Value, other_ami: &str, certificate: &str, zone: &str) ->
             "plain",
             base.with("network", "nat_gateways", r#""one_per_az""#),
             &[
-                "create NAT gateway: single -> one_per_az: one + EIP in each of 1 more zone(s)",
+                "create NAT gateway: single -> one_per_az: one + EIP in each of 1 more zone(s) [cost]",
                 "update private route tables: each zone's default route to its own NAT gateway",
             ],
         ),
@@ -257,25 +265,25 @@ fn plain_cases(state: &Value, other_ami: &str, certificate: &str, zone: &str) ->
             "bastion-on",
             "plain",
             base.with("bastion", "enabled", "true"),
-            &["create bastion instance: t3.micro in the first zone's public subnet"],
+            &["create bastion instance: t3.micro in the first zone's public subnet [cost]"],
         ),
         case(
             "db-class",
             "plain",
             base.with("database", "instance_class", r#""db.t3.small""#),
-            &["update RDS: modify class db.t3.micro -> db.t3.small (applied immediately)"],
+            &["update RDS: modify class db.t3.micro -> db.t3.small (applied immediately) [downtime, cost]"],
         ),
         case(
             "db-storage",
             "plain",
             base.with("database", "allocated_storage", "30"),
-            &["update RDS: modify storage 20 -> 30 GiB (applied immediately)"],
+            &["update RDS: modify storage 20 -> 30 GiB (applied immediately) [cost]"],
         ),
         case(
             "db-multi-az",
             "plain",
             base.with("database", "multi_az", "true"),
-            &["update RDS: modify Multi-AZ off -> on (applied immediately)"],
+            &["update RDS: modify Multi-AZ off -> on (applied immediately) [cost]"],
         ),
         case(
             "db-backups",
@@ -288,7 +296,7 @@ fn plain_cases(state: &Value, other_ami: &str, certificate: &str, zone: &str) ->
             "plain",
             base.with("database", "engine_version", r#""8.0.36""#),
             &[&format!(
-                "update RDS: modify engine version {engine} -> 8.0.36 (applied immediately)"
+                "update RDS: modify engine version {engine} -> 8.0.36 (applied immediately) [downtime]"
             )],
         ),
         case(
@@ -312,7 +320,7 @@ fn plain_cases(state: &Value, other_ami: &str, certificate: &str, zone: &str) ->
             "efs-throughput",
             "plain",
             base.with("storage", "throughput_mode", r#""bursting""#),
-            &["update EFS file system: throughput mode elastic -> bursting"],
+            &["update EFS file system: throughput mode elastic -> bursting [cost]"],
         ),
         case(
             "certificate-added",
@@ -323,8 +331,8 @@ fn plain_cases(state: &Value, other_ami: &str, certificate: &str, zone: &str) ->
                 &format!("\"{certificate}\""),
             ),
             &[
-                "create HTTPS listener: port 443 with the certificate",
-                "update HTTP listener: redirects to HTTPS",
+                "create HTTPS listener: port 443 with the certificate [downtime]",
+                "update HTTP listener: redirects to HTTPS [downtime]",
                 // WP_HOME and WP_SITEURL turn https.
                 &image("site URL"),
                 REFRESH,
@@ -336,7 +344,7 @@ fn plain_cases(state: &Value, other_ami: &str, certificate: &str, zone: &str) ->
             base.with("load_balancer", "health_check_path", r#""/up.html""#),
             &[
                 "update target group: health check path /wordpress-ha-health.php -> /up.html \
-(healthy codes 200 -> 200-399)",
+(healthy codes 200 -> 200-399) [downtime]",
                 &image("health check path"),
                 REFRESH,
             ],
@@ -358,7 +366,7 @@ fn plain_cases(state: &Value, other_ami: &str, certificate: &str, zone: &str) ->
             "plain",
             with_dns,
             &[
-                &format!("create Route 53 record: alias blog.example.com in zone {zone} -> ALB"),
+                &format!("create Route 53 record: alias blog.example.com in zone {zone} -> ALB [data-loss]"),
                 &image("site URL"),
                 REFRESH,
             ],
@@ -394,14 +402,14 @@ fn rich_cases(certificate: &str, zone: &str) -> Vec<Case> {
             base.with("network", "nat_gateways", r#""single""#),
             &[
                 "update private route tables: every zone's default route to the NAT gateway in us-east-1a",
-                "delete NAT gateway: one_per_az -> single: 1 NAT gateway(s) + EIP(s), after the routes moved",
+                "delete NAT gateway: one_per_az -> single: 1 NAT gateway(s) + EIP(s), after the routes moved [cost]",
             ],
         ),
         case(
             "bastion-off",
             "rich",
             base.with("bastion", "enabled", "false"),
-            &["delete bastion instance: bastion disabled"],
+            &["delete bastion instance: bastion disabled [cost]"],
         ),
         case(
             "bastion-cidrs",
@@ -413,15 +421,15 @@ fn rich_cases(certificate: &str, zone: &str) -> Vec<Case> {
             "bastion-type",
             "rich",
             base.with("bastion", "instance_type", r#""t3.small""#),
-            &["replace bastion instance: instance type t3.micro -> t3.small: new instance first, then the old one terminated"],
+            &["replace bastion instance: instance type t3.micro -> t3.small: new instance first, then the old one terminated [cost]"],
         ),
         case(
             "certificate-removed",
             "rich",
             base.without("load_balancer", "certificate_arn"),
             &[
-                "delete HTTPS listener: certificate removed",
-                "update HTTP listener: forwards to the target group again",
+                "delete HTTPS listener: certificate removed [downtime]",
+                "update HTTP listener: forwards to the target group again [downtime]",
                 &image("site URL"),
                 REFRESH,
             ],
@@ -432,7 +440,7 @@ fn rich_cases(certificate: &str, zone: &str) -> Vec<Case> {
             renamed,
             &[
                 &format!(
-                    "replace Route 53 record: www.example.com in zone {zone} -> shop.example.com in zone {zone}"
+                    "replace Route 53 record: www.example.com in zone {zone} -> shop.example.com in zone {zone} [data-loss, downtime]"
                 ),
                 &image("site URL"),
                 REFRESH,
@@ -443,7 +451,7 @@ fn rich_cases(certificate: &str, zone: &str) -> Vec<Case> {
             "rich",
             no_dns,
             &[
-                &format!("delete Route 53 record: www.example.com in zone {zone}"),
+                &format!("delete Route 53 record: www.example.com in zone {zone} [downtime]"),
                 &image("site URL"),
                 REFRESH,
             ],
@@ -513,6 +521,45 @@ fn review(moto: &Moto, bases: &BTreeMap<&str, TerraformDir>, case: &Case) -> Res
             "actions {actions:?}, expected {:?}\nplanned_changes {planned:#?}\nexpected {:#?}\n{plan}",
             case.actions, case.expected
         ));
+    }
+    let plan_json = tf.path().join("tfplan.json");
+    std::fs::write(&plan_json, shown.stdout.as_bytes()).map_err(|e| e.to_string())?;
+    check_review(case, &plan_json)
+}
+
+/// The review of the saved plan lists every planned change with its labels, and its gate stops
+/// the plan exactly when a change carries the gated label (a replacement loses the database
+/// and interrupts the site whatever its lines say).
+fn check_review(case: &Case, plan_json: &std::path::Path) -> Result<(), String> {
+    let run = |args: &[&str]| {
+        std::process::Command::new(provider_binary())
+            .arg("review")
+            .arg(plan_json)
+            .args(args)
+            .output()
+            .map_err(|e| format!("run the review: {e}"))
+    };
+    let text = run(&[])?;
+    let printed = String::from_utf8_lossy(&text.stdout);
+    if text.status.code() != Some(0) {
+        return Err(format!("review failed: {text:?}"));
+    }
+    for line in &case.expected {
+        if !printed.lines().any(|l| l.trim() == format!("- {line}")) {
+            return Err(format!("the review misses {line:?}:\n{printed}"));
+        }
+    }
+    let replaced = case.actions != ["update"];
+    for label in ["data-loss", "downtime"] {
+        let carried = replaced || case.expected.iter().any(|l| l.contains(label));
+        let gated = run(&["--fail-on", label])?;
+        let expected = if carried { GATED } else { 0 };
+        if gated.status.code() != Some(expected) {
+            return Err(format!(
+                "--fail-on {label}: exit {:?}, expected {expected}\n{printed}",
+                gated.status.code()
+            ));
+        }
     }
     Ok(())
 }

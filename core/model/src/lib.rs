@@ -10,6 +10,7 @@ pub mod graph;
 pub mod image;
 pub mod naming;
 pub mod plan;
+pub mod pricing;
 pub mod secrets;
 pub mod settings;
 pub mod spec;

@@ -6,7 +6,8 @@
 //!   `output` naming what an action touches and which computed values it moves;
 //! - `create` and `update`: the two plans, `update` delegating each tier's attributes to
 //!   `changes`;
-//! - `expected`: the objects a spec owns, so an update notices those deleted outside Terraform.
+//! - `expected`: the objects a spec owns, so an update notices those deleted outside Terraform;
+//! - `risk`: what each action risks (data loss, downtime, cost) and its one-line form.
 
 mod actions;
 mod changes;
@@ -14,11 +15,13 @@ mod create;
 mod expected;
 pub mod object;
 pub mod output;
+pub mod risk;
 mod update;
 
 pub use actions::{ActionKind, PlannedAction, StackPlan};
 pub use create::plan_create;
 pub use expected::expected_objects;
+pub use risk::Risk;
 pub use update::{plan_update, REPLACING_FIELDS};
 
 #[cfg(test)]

@@ -214,6 +214,7 @@ fn resource_page(def: &ResourceDef) -> String {
     );
     page.push_str(&argument_reference(def));
     page.push_str(&attribute_reference(def));
+    page.push_str(crate::review::LABELS_DOC);
     if let Some(timeouts) = def.block(TIMEOUTS_BLOCK) {
         page.push_str(&timeouts_section(timeouts));
     }

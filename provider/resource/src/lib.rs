@@ -6,8 +6,9 @@
 //!   (`stack_model`); [`stack::WordpressProvider`] is the `tfplugin::ProviderBackend` the
 //!   binary serves, calling a [`stack::StackEngine`] it connects at ConfigureProvider.
 //! - For people rather than Terraform: [`docs`] and [`docs_pages`] (registry docs rendered from
-//!   `stack::schema`, the data source, the function and the compatibility table)
-//!   and [`diagram`] (a Mermaid picture of a stack from `terraform show -json`).
+//!   `stack::schema`, the data source, the function and the compatibility table),
+//!   [`diagram`] (a Mermaid picture of a stack from `terraform show -json`), and
+//!   [`review`] (a saved plan's changes grouped by risk, priced, for a CI gate).
 //! - [`fuzzing`]: the entry points of the product's fuzz targets in `fuzz/` and of their
 //!   corpus replay test; they run the real schema with the [`stack::Offline`] connector.
 //!
@@ -18,4 +19,5 @@ pub mod diagram;
 pub mod docs;
 pub mod docs_pages;
 pub mod fuzzing;
+pub mod review;
 pub mod stack;

@@ -4,6 +4,7 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 
+use super::risk::Risk;
 use crate::error::FieldPath;
 
 /// One thing the apply will do to one AWS object (or group of objects).
@@ -15,6 +16,8 @@ pub struct PlannedAction {
     /// What and why, for a reviewer: "new version (image wordpress:6 -> wordpress:6.6)".
     /// Never a secret's value.
     pub detail: String,
+    /// What it risks: see [`super::risk`].
+    pub risks: BTreeSet<Risk>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -41,8 +44,16 @@ impl StackPlan {
         self.replace.is_empty() && self.actions.is_empty()
     }
 
-    pub(super) fn push(&mut self, object: &str, kind: ActionKind, detail: impl Into<String>) {
+    /// Add an action; the caller labels it with what it risks.
+    pub(super) fn push(
+        &mut self,
+        object: &str,
+        kind: ActionKind,
+        detail: impl Into<String>,
+    ) -> &mut PlannedAction {
         self.actions.push(action(object, kind, &detail.into()));
+        let last = self.actions.len() - 1;
+        &mut self.actions[last]
     }
 }
 
@@ -51,5 +62,6 @@ pub(super) fn action(object: &str, action: ActionKind, detail: &str) -> PlannedA
         object: object.to_string(),
         action,
         detail: detail.to_string(),
+        risks: BTreeSet::new(),
     }
 }

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{object, output, ActionKind, StackPlan};
+use super::{object, output, ActionKind, Risk, StackPlan};
 use crate::naming::RETAG_MARKER;
 use crate::spec::{
     AutoscalingSpec, DnsSpec, NatMode, StackSpec, StorageSpec, REFRESH_MIN_HEALTHY_PERCENTAGE,
@@ -16,6 +16,8 @@ use crate::spec::{
 pub(super) struct TemplateReasons {
     refreshing: Vec<String>,
     pub(super) tags_only_for_instances: bool,
+    /// The new version runs another instance type: the bill moves.
+    pub(super) changes_cost: bool,
 }
 
 impl TemplateReasons {
@@ -38,7 +40,8 @@ impl TemplateReasons {
             object::LAUNCH_TEMPLATE,
             ActionKind::Update,
             format!("new version ({})", reasons.join(", ")),
-        );
+        )
+        .risk_if(self.changes_cost, Risk::Cost);
         plan.unknown_outputs.insert(output::LAUNCH_TEMPLATE_VERSION);
         if !self.refreshing.is_empty() {
             plan.push(
@@ -48,7 +51,9 @@ impl TemplateReasons {
                     "instance refresh to the new launch template version (keeps {}% healthy)",
                     REFRESH_MIN_HEALTHY_PERCENTAGE
                 ),
-            );
+            )
+            // Every instance is replaced; a capacity dip or a bad image answers errors.
+            .risk(Risk::Downtime);
         }
     }
 }
@@ -119,7 +124,8 @@ pub(super) fn plan_network(before: &StackSpec, after: &StackSpec, plan: &mut Sta
                     b.as_str(),
                     a.as_str()
                 ),
-            );
+            )
+            .risk(Risk::Cost);
             plan.push(
                 object::PRIVATE_ROUTE_TABLES,
                 ActionKind::Update,
@@ -140,7 +146,8 @@ pub(super) fn plan_network(before: &StackSpec, after: &StackSpec, plan: &mut Sta
                     b.as_str(),
                     a.as_str()
                 ),
-            );
+            )
+            .risk(Risk::Cost);
         }
     }
     plan.unknown_outputs
@@ -155,9 +162,11 @@ pub(super) fn plan_bastion(before: &StackSpec, after: &StackSpec, plan: &mut Sta
                 object::BASTION,
                 ActionKind::Create,
                 format!("{} in the first zone's public subnet", a.instance_type),
-            );
+            )
+            .risk(Risk::Cost);
         } else {
-            plan.push(object::BASTION, ActionKind::Delete, "bastion disabled");
+            plan.push(object::BASTION, ActionKind::Delete, "bastion disabled")
+                .risk(Risk::Cost);
         }
         plan.unknown_outputs
             .extend([output::BASTION_PUBLIC_IP, output::RESOURCES]);
@@ -213,7 +222,8 @@ pub(super) fn plan_bastion(before: &StackSpec, after: &StackSpec, plan: &mut Sta
                 "{}: new instance first, then the old one terminated",
                 changed.join(", ")
             ),
-        );
+        )
+        .risk_if(b.instance_type != a.instance_type, Risk::Cost);
         plan.unknown_outputs
             .extend([output::BASTION_PUBLIC_IP, output::RESOURCES]);
     }
@@ -234,6 +244,7 @@ pub(super) fn plan_app(
             "instance type {}",
             from_to(&b.instance_type, &a.instance_type)
         ));
+        template.changes_cost = true;
     }
     if b.ami_id != a.ami_id {
         let (old, new) = (ami(b.ami_id.as_deref()), ami(a.ami_id.as_deref()));
@@ -275,7 +286,11 @@ fn plan_group_sizes(b: &AutoscalingSpec, a: &AutoscalingSpec, plan: &mut StackPl
         ));
     }
     if !changed.is_empty() {
-        plan.push(object::ASG, ActionKind::Update, changed.join(", "));
+        let sizes = b.min_size != a.min_size
+            || b.max_size != a.max_size
+            || b.desired_capacity != a.desired_capacity;
+        plan.push(object::ASG, ActionKind::Update, changed.join(", "))
+            .risk_if(sizes, Risk::Cost);
     }
     if b.target_cpu_utilization != a.target_cpu_utilization {
         plan.push(
@@ -345,11 +360,22 @@ pub(super) fn plan_database(
         ));
     }
     if !changed.is_empty() {
+        // A class or engine change reboots the instance (a failover with Multi-AZ), and so
+        // does turning automated backups on or off.
+        let backups_switched = (b.backup_retention_days == 0) != (a.backup_retention_days == 0);
+        let reboots = b.instance_class != a.instance_class
+            || b.engine_version != a.engine_version
+            || backups_switched;
+        let bills = b.instance_class != a.instance_class
+            || b.multi_az != a.multi_az
+            || b.allocated_storage != a.allocated_storage;
         plan.push(
             object::RDS,
             ActionKind::Update,
             format!("modify {} (applied immediately)", changed.join(", ")),
-        );
+        )
+        .risk_if(reboots, Risk::Downtime)
+        .risk_if(bills, Risk::Cost);
     }
     if new_password {
         plan.push(
@@ -369,7 +395,8 @@ pub(super) fn plan_database(
                 "final snapshot on delete {} (kept in state for destroy, no AWS call)",
                 from_to(word(b.skip_final_snapshot), word(a.skip_final_snapshot))
             ),
-        );
+        )
+        .risk_if(a.skip_final_snapshot, Risk::DataLoss);
     }
 }
 
@@ -386,7 +413,8 @@ pub(super) fn plan_storage(before: &StackSpec, after: &StackSpec, plan: &mut Sta
             object::EFS,
             ActionKind::Update,
             format!("throughput mode {}", from_to(mode(b), mode(a))),
-        );
+        )
+        .risk(Risk::Cost);
     }
 }
 
@@ -404,30 +432,37 @@ pub(super) fn plan_load_balancer(
                     object::HTTPS_LISTENER,
                     ActionKind::Create,
                     "port 443 with the certificate",
-                );
+                )
+                .risk(Risk::Downtime);
                 plan.push(
                     object::HTTP_LISTENER,
                     ActionKind::Update,
                     "redirects to HTTPS",
-                );
+                )
+                .risk(Risk::Downtime);
             }
             (Some(_), None) => {
                 plan.push(
                     object::HTTPS_LISTENER,
                     ActionKind::Delete,
                     "certificate removed",
-                );
+                )
+                .risk(Risk::Downtime);
                 plan.push(
                     object::HTTP_LISTENER,
                     ActionKind::Update,
                     "forwards to the target group again",
-                );
+                )
+                .risk(Risk::Downtime);
             }
-            _ => plan.push(
-                object::HTTPS_LISTENER,
-                ActionKind::Update,
-                "certificate replaced",
-            ),
+            _ => {
+                plan.push(
+                    object::HTTPS_LISTENER,
+                    ActionKind::Update,
+                    "certificate replaced",
+                )
+                .risk(Risk::Downtime);
+            }
         }
         plan.unknown_outputs
             .extend([output::URL, output::RESOURCES, output::SECURITY_GROUP_IDS]);
@@ -459,11 +494,14 @@ pub(super) fn plan_load_balancer(
         ));
     }
     if !target_group.is_empty() {
+        // Running instances do not serve a new health check path until the refresh replaces
+        // them: the target group marks them unhealthy meanwhile.
         plan.push(
             object::TARGET_GROUP,
             ActionKind::Update,
             target_group.join(", "),
-        );
+        )
+        .risk_if(b.health_check_path != a.health_check_path, Risk::Downtime);
     }
     if b.idle_timeout != a.idle_timeout {
         plan.push(
@@ -489,18 +527,30 @@ pub(super) fn plan_dns(
         template.add("site URL");
     }
     let describe = |dns: &DnsSpec| format!("{} in zone {}", dns.record_name, dns.zone_id);
+    // Route 53 UPSERT overwrites a record of the new name made by anyone else; the old name
+    // stops answering.
     match (&before.dns, &after.dns) {
-        (None, Some(a)) => plan.push(
-            object::DNS_RECORD,
-            ActionKind::Create,
-            format!("alias {} -> ALB", describe(a)),
-        ),
-        (Some(b), None) => plan.push(object::DNS_RECORD, ActionKind::Delete, describe(b)),
-        (Some(b), Some(a)) => plan.push(
-            object::DNS_RECORD,
-            ActionKind::Replace,
-            from_to(describe(b), describe(a)),
-        ),
+        (None, Some(a)) => {
+            plan.push(
+                object::DNS_RECORD,
+                ActionKind::Create,
+                format!("alias {} -> ALB", describe(a)),
+            )
+            .risk(Risk::DataLoss);
+        }
+        (Some(b), None) => {
+            plan.push(object::DNS_RECORD, ActionKind::Delete, describe(b))
+                .risk(Risk::Downtime);
+        }
+        (Some(b), Some(a)) => {
+            plan.push(
+                object::DNS_RECORD,
+                ActionKind::Replace,
+                from_to(describe(b), describe(a)),
+            )
+            .risk(Risk::DataLoss)
+            .risk(Risk::Downtime);
+        }
         (None, None) => {}
     }
     plan.unknown_outputs

@@ -1,6 +1,6 @@
 //! A create's plan: every object is new and every output unknown.
 
-use super::{object, output, ActionKind, StackPlan};
+use super::{object, output, ActionKind, Risk, StackPlan};
 use crate::spec::{NatMode, StackSpec};
 
 /// Plan a create: every object is new and every output unknown.
@@ -33,7 +33,7 @@ pub fn plan_create(spec: &StackSpec) -> StackPlan {
         Create,
         "attached, public default route",
     );
-    plan.push(object::NAT_GATEWAY, Create, nat);
+    plan.push(object::NAT_GATEWAY, Create, nat).risk(Risk::Cost);
     plan.push(
         object::SECURITY_GROUPS,
         Create,
@@ -45,7 +45,7 @@ pub fn plan_create(spec: &StackSpec) -> StackPlan {
         "database password + WordPress keys, readable only by the instances' IAM role",
     );
     plan.push(object::EFS, Create, per_zone("encrypted, mount target"));
-    plan.push(object::RDS, Create, db);
+    plan.push(object::RDS, Create, db).risk(Risk::Cost);
     let listeners = if spec.load_balancer.certificate_arn.is_some() {
         "HTTPS listener, HTTP redirecting to HTTPS"
     } else {
@@ -55,7 +55,8 @@ pub fn plan_create(spec: &StackSpec) -> StackPlan {
         object::ALB,
         Create,
         format!("internet-facing, target group, {listeners}"),
-    );
+    )
+    .risk(Risk::Cost);
     plan.push(
         object::LAUNCH_TEMPLATE,
         Create,
@@ -73,16 +74,20 @@ pub fn plan_create(spec: &StackSpec) -> StackPlan {
             spec.autoscaling.max_size,
             spec.autoscaling.target_cpu_utilization
         ),
-    );
+    )
+    .risk(Risk::Cost);
     if spec.bastion.enabled {
-        plan.push(object::BASTION, Create, &spec.bastion.instance_type);
+        plan.push(object::BASTION, Create, &spec.bastion.instance_type)
+            .risk(Risk::Cost);
     }
     if let Some(dns) = &spec.dns {
         plan.push(
             object::DNS_RECORD,
             Create,
             format!("alias {} -> ALB", dns.record_name),
-        );
+        )
+        // Route 53 UPSERT: a record of that name made by anyone else is overwritten.
+        .risk(Risk::DataLoss);
     }
     plan
 }

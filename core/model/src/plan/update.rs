@@ -4,7 +4,7 @@
 use super::actions::action;
 use super::changes::{self, map_changes, TemplateReasons};
 use super::expected::missing_objects;
-use super::{object, output, ActionKind, StackPlan};
+use super::{object, output, ActionKind, Risk, StackPlan};
 use crate::error::FieldPath;
 use crate::spec::StackSpec;
 use crate::state::StackState;
@@ -25,15 +25,18 @@ pub fn plan_update(prior: &StackState, desired: &StackSpec) -> StackPlan {
     let replace = replacing_changes(before, desired);
     if !replace.is_empty() {
         let paths: Vec<String> = replace.iter().map(ToString::to_string).collect();
+        let mut replaced = action(
+            object::STACK,
+            ActionKind::Replace,
+            &format!(
+                "{} changed: every AWS object is destroyed and created again",
+                paths.join(", ")
+            ),
+        );
+        // The database and the file system go with the old stack.
+        replaced.risk(Risk::DataLoss).risk(Risk::Downtime);
         return StackPlan {
-            actions: vec![action(
-                object::STACK,
-                ActionKind::Replace,
-                &format!(
-                    "{} changed: every AWS object is destroyed and created again",
-                    paths.join(", ")
-                ),
-            )],
+            actions: vec![replaced],
             replace,
             unknown_outputs: output::ALL.into_iter().collect(),
         };
@@ -66,7 +69,8 @@ pub fn plan_update(prior: &StackState, desired: &StackSpec) -> StackPlan {
                 "recreate what was deleted outside Terraform: {}",
                 missing.join(", ")
             ),
-        );
+        )
+        .risk(Risk::Cost);
         plan.unknown_outputs.extend(output::ALL);
     }
     plan

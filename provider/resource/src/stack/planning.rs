@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use stack_model::plan::{ActionKind, StackPlan};
+use stack_model::plan::StackPlan;
 use tfplugin::value::Value;
 
 use super::schema::{AttrDef, AttrType, Default, Mode, Nesting, ResourceDef, PLANNED_CHANGES};
@@ -117,17 +117,10 @@ pub fn plan_computed(
     }
 }
 
-/// One line per sub-resource action: `update launch_template: new version (image changed)`.
+/// One line per sub-resource action, with what it risks:
+/// `update ASG: instance refresh to the new launch template version (keeps 90% healthy) [downtime]`.
 fn planned_changes(plan: &StackPlan) -> Value {
-    Value::list(plan.actions.iter().map(|a| {
-        let verb = match a.action {
-            ActionKind::Create => "create",
-            ActionKind::Update => "update",
-            ActionKind::Replace => "replace",
-            ActionKind::Delete => "delete",
-        };
-        format!("{verb} {}: {}", a.object, a.detail)
-    }))
+    Value::list(plan.actions.iter().map(|a| a.line()))
 }
 
 /// Desired capacity is the group's own when not configured: a size change may move it.

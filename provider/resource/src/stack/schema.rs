@@ -204,8 +204,9 @@ reserved.",
             PLANNED_CHANGES,
             StringList,
             "What the latest plan does to the AWS objects behind this resource, one line per \
-object: `<create|update|replace|delete> <object>: <detail>`. Shown in `terraform plan` and \
-`terraform show -json` for review; unchanged when a plan changes nothing.",
+object: `<create|update|replace|delete> <object>: <detail>`, then `[data-loss, downtime, cost]` \
+as far as the action risks them (see Plan review and risk labels). Shown in `terraform plan` \
+and `terraform show -json` for review; unchanged when a plan changes nothing.",
         ),
         computed(
             "resources",

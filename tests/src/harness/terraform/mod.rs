@@ -359,6 +359,14 @@ fn cli_config_text(provider_dir: &Path) -> String {
     )
 }
 
+/// The provider executable the tests drive, for its commands for people (`review`, `diagram`):
+/// `$WORDPRESS_PROVIDER_BIN`, else the one `cargo build` put beside this test binary.
+pub fn provider_binary() -> PathBuf {
+    std::env::var_os("WORDPRESS_PROVIDER_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| build_profile_dir().join(PROVIDER_BINARY))
+}
+
 /// The directory holding `terraform-provider-wordpress`: `$WORDPRESS_PROVIDER_BIN` (linked
 /// under the work dir when its file name differs), else the profile dir of this test binary
 /// (`<target>/debug`), which is where `cargo build` put the provider.
