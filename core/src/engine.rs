@@ -535,6 +535,7 @@ mod tests {
         spec.dns = Some(crate::spec::DnsSpec {
             zone_id: "Z1".into(),
             record_name: "blog.example.com".into(),
+            allow_overwrite: false,
         });
         let zones: Vec<String> = ["a", "b", "c"].iter().map(|z| z.to_string()).collect();
         let steps = apply_graph(&spec, &zones);

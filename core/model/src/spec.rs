@@ -34,6 +34,7 @@ pub mod defaults {
     pub const DB_BACKUP_RETENTION_DAYS: i64 = 7;
     pub const DB_DELETION_PROTECTION: bool = false;
     pub const DB_SKIP_FINAL_SNAPSHOT: bool = false;
+    pub const DNS_ALLOW_OVERWRITE: bool = false;
     pub const EFS_THROUGHPUT_MODE: &str = "elastic";
     pub const EFS_PERFORMANCE_MODE: &str = "generalPurpose";
     /// The provider's own health file: a tiny PHP page the user data puts in the web root. It
@@ -328,6 +329,22 @@ impl Default for LoadBalancerSpec {
 pub struct DnsSpec {
     pub zone_id: String,
     pub record_name: String,
+    /// Replace an A or CNAME record at `record_name` that this stack did not create (the
+    /// convention of `aws_route53_record`); without it such a record is refused, never
+    /// overwritten.
+    #[serde(default)]
+    pub allow_overwrite: bool,
+}
+
+impl DnsSpec {
+    /// A record this stack makes, refusing to replace one it did not.
+    pub fn new(zone_id: impl Into<String>, record_name: impl Into<String>) -> Self {
+        DnsSpec {
+            zone_id: zone_id.into(),
+            record_name: record_name.into(),
+            allow_overwrite: false,
+        }
+    }
 }
 
 /// Bounds on each lifecycle operation; `None` means the operation's built-in default.

@@ -303,9 +303,13 @@ impl ProviderBackend for WordpressProvider {
                 ),
             ));
         }
-        // Version 0 is the only version so far: the state is current as it is.
+        // Version 0 is the only version so far; attributes added since are filled in.
         UpgradeResponse {
-            state: request.state,
+            state: super::upgrade::fill_new_attributes(
+                &self.resource,
+                request.state,
+                &request.raw_json,
+            ),
             diagnostics,
         }
     }

@@ -9,6 +9,7 @@
 //! - `images`: plan-time image checks (architecture of a pinned AMI, type changes);
 //! - `diagnose`: core errors → diagnostics with attribute paths;
 //! - `engine`: the `StackEngine` / `EngineConnector` seam the backend calls (only model types);
+//! - `upgrade`: states written before an attribute existed, read as what they stand for;
 //! - `backend`: `ProviderBackend`, calling a `StackEngine`.
 
 pub mod backend;
@@ -20,6 +21,7 @@ pub mod planning;
 pub mod provider_config;
 pub mod schema;
 pub mod to_schema;
+pub mod upgrade;
 
 pub use backend::WordpressProvider;
 pub use engine::{EngineConnector, Offline, StackEngine};

@@ -62,13 +62,16 @@ fn plan_attribute(
     if !config.is_null() || attr.mode != Mode::OptionalComputed {
         return config.clone();
     }
-    if let Some(default) = attr.default {
-        return default_value(default);
-    }
     let prior = match block {
         Some(block) => ctx.prior.attr(block).attr(attr.name),
         None => ctx.prior.attr(attr.name),
     };
+    if let Some(default) = attr.default {
+        if attr.default_on_create && !prior.is_null() {
+            return prior.clone();
+        }
+        return default_value(default);
+    }
     if !prior.is_null() {
         return prior.clone();
     }

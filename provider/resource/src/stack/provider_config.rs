@@ -23,6 +23,8 @@ fn optional(name: &'static str, ty: AttrType, description: &'static str) -> Attr
         default: None,
         sensitive: false,
         replaces: false,
+        legacy: None,
+        default_on_create: false,
         description,
     }
 }

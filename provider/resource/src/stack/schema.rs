@@ -46,6 +46,12 @@ pub struct AttrDef {
     pub sensitive: bool,
     /// Changing it replaces the whole stack.
     pub replaces: bool,
+    /// What a state written before this attribute existed stands for, when that differs from
+    /// `default` (a new default that existing stacks must not pick up by themselves).
+    pub legacy: Option<Default>,
+    /// The default applies at create only: an update that leaves the attribute out keeps the
+    /// prior value (a new default must not upgrade existing stacks by itself).
+    pub default_on_create: bool,
     pub description: &'static str,
 }
 
@@ -93,6 +99,8 @@ const fn attr(name: &'static str, ty: AttrType, mode: Mode, description: &'stati
         default: None,
         sensitive: false,
         replaces: false,
+        legacy: None,
+        default_on_create: false,
         description,
     }
 }
@@ -108,6 +116,16 @@ impl AttrDef {
     }
     fn sensitive(mut self) -> Self {
         self.sensitive = true;
+        self
+    }
+    #[allow(dead_code)]
+    fn legacy(mut self, value: Default) -> Self {
+        self.legacy = Some(value);
+        self
+    }
+    #[allow(dead_code)]
+    fn default_on_create(mut self) -> Self {
+        self.default_on_create = true;
         self
     }
 }
@@ -505,7 +523,18 @@ fn dns() -> BlockDef {
         description: "A Route 53 alias record for the site. Without it, `url` is the load balancer's DNS name.",
         attributes: vec![
             attr("zone_id", Str, Required, "Route 53 hosted zone id."),
-            attr("record_name", Str, Required, "Fully qualified record name, e.g. `blog.example.com`."),
+            attr("record_name", Str, Required, "Fully qualified record name, e.g. `blog.example.com`. \
+It must lie inside the hosted zone. The stack creates the alias record and deletes it on destroy; \
+an A or CNAME record already at this name that the stack did not create is refused at plan and at \
+apply, never overwritten, unless `allow_overwrite` is set."),
+            defaulted(
+                "allow_overwrite",
+                Bool,
+                Default::Bool(d::DNS_ALLOW_OVERWRITE),
+                "Replace an A or CNAME record at `record_name` that this stack did not create (as \
+`aws_route53_record`'s `allow_overwrite`). The stack then owns the record: destroy deletes it, \
+and the old value is not restored.",
+            ),
         ],
     }
 }

@@ -227,6 +227,7 @@ fn state_values_round_trip_through_the_spec() {
     spec.dns = Some(DnsSpec {
         zone_id: "Z0123456789ABC".into(),
         record_name: "shop.example.com".into(),
+        allow_overwrite: false,
     });
     let value = state_value(&StackState::new(spec.clone()), &Value::Null);
     let (back, unresolved, errors) = spec_from_value(&value);
