@@ -25,7 +25,8 @@ pub mod defaults {
     pub const TARGET_CPU_UTILIZATION: f64 = 60.0;
     pub const HEALTH_CHECK_GRACE_PERIOD: i64 = 300;
     pub const DB_INSTANCE_CLASS: &str = "db.t3.micro";
-    pub const DB_ENGINE_VERSION: &str = "8.0";
+    /// The current long-term MySQL release: 8.0 left RDS standard support on 31 July 2026.
+    pub const DB_ENGINE_VERSION: &str = "8.4";
     pub const DB_ALLOCATED_STORAGE: i64 = 20;
     pub const DB_MAX_ALLOCATED_STORAGE: i64 = 100;
     pub const DB_MULTI_AZ: bool = true;
@@ -344,6 +345,20 @@ impl DnsSpec {
             record_name: record_name.into(),
             allow_overwrite: false,
         }
+    }
+
+    /// `/hostedzone/Z123` and `Z123` name the same zone; the API wants the bare id.
+    pub fn bare_zone_id(&self) -> &str {
+        self.zone_id.rsplit('/').next().unwrap_or(&self.zone_id)
+    }
+
+    /// `<zone id>/<record name>`: the record's id in the state (`logical::DNS_RECORD`).
+    pub fn record_id(&self) -> String {
+        format!(
+            "{}/{}",
+            self.bare_zone_id(),
+            self.record_name.trim_end_matches('.').to_ascii_lowercase()
+        )
     }
 }
 

@@ -86,6 +86,23 @@ pub async fn zone_exists(clients: &Clients, zone_id: &str) -> Result<bool> {
     }
 }
 
+/// The hosted zone's name (`example.com.`), or `None` when there is no such zone.
+pub async fn zone_name(clients: &Clients, zone_id: &str) -> Result<Option<String>> {
+    let zone = bare_zone_id(zone_id);
+    match clients
+        .route53
+        .get_hosted_zone()
+        .id(zone)
+        .send()
+        .for_object(zone)
+        .await
+    {
+        Ok(output) => Ok(output.hosted_zone().map(|z| z.name().to_string())),
+        Err(error) if error.aws_code() == Some("NoSuchHostedZone") => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
 /// The A alias record `name` in `zone_id`, or `None` (also when it is a plain A record).
 pub async fn find_alias(
     clients: &Clients,
@@ -130,6 +147,7 @@ impl ExistingRecord {
     pub fn describe(&self) -> String {
         match &self.alias {
             Some(alias) => format!("{} alias to {}", self.kind, alias.target_dns_name),
+            None if self.values.is_empty() => format!("an {} record", self.kind),
             None => format!("{} {}", self.kind, self.values.join(", ")),
         }
     }

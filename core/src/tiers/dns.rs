@@ -20,11 +20,7 @@ use crate::wait::usual;
 
 /// `<zone id>/<record name>`: the record's id in the state.
 pub fn record_id(dns: &DnsSpec) -> String {
-    format!(
-        "{}/{}",
-        route53::bare_zone_id(&dns.zone_id),
-        route53::normalize(&dns.record_name)
-    )
+    dns.record_id()
 }
 
 /// The zone id and record name of a recorded id.

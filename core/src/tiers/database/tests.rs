@@ -128,7 +128,10 @@ fn a_new_password_is_sent_only_when_it_changed() {
 
 #[test]
 fn observation_reports_drift_but_not_autoscaled_storage() {
-    let mut spec = DatabaseSpec::default();
+    let mut spec = DatabaseSpec {
+        engine_version: "8.0".into(),
+        ..DatabaseSpec::default()
+    };
     let mut db = observed();
     db.instance_class = "db.m5.large".into();
     db.allocated_storage = 60;

@@ -25,6 +25,7 @@ use super::diagnose::{access_diagnostic, attribute_path, spec_diagnostic, stack_
 use super::engine::{EngineConnector, StackEngine};
 use super::images;
 use super::planning::{self, PlanContext};
+use super::preflight;
 use super::provider_config::{self, settings_from_config};
 use super::schema::{self, ResourceDef, TYPE_NAME};
 use super::to_schema;
@@ -148,7 +149,14 @@ provider block depends on values computed during apply, apply those first.",
                     return Err(vec![spec_diagnostic(error)]);
                 }
                 let prior = state_from_value(&req.prior_state, prior_spec, &[]);
+                let engine = self.engine().await.ok();
+                preflight::check(engine.as_deref(), &desired, Some(&prior)).await?;
                 plan_update(&prior, &desired)
+            }
+            None if config_unknowns.is_empty() => {
+                let engine = self.engine().await.ok();
+                preflight::check(engine.as_deref(), &desired, None).await?;
+                plan_create(&desired)
             }
             _ => plan_create(&desired),
         };
@@ -367,6 +375,7 @@ impl ProviderBackend for WordpressProvider {
         }
         match self.plan(&req).await {
             Ok((planned, replace)) => {
+                response.diagnostics.extend(planning::advice(&planned));
                 response.planned_state = planned;
                 response.requires_replace = replace;
             }

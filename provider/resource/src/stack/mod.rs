@@ -7,6 +7,8 @@
 //! - `convert`: values ⇄ `StackSpec` / `StackState`;
 //! - `planning`: defaults, unknowns, drift overlay — schema-driven walks over values;
 //! - `images`: plan-time image checks (architecture of a pinned AMI, type changes);
+//! - `preflight`: what a plan adds, checked against the account (quotas, offerings, DNS,
+//!   key pairs, certificate);
 //! - `diagnose`: core errors → diagnostics with attribute paths;
 //! - `engine`: the `StackEngine` / `EngineConnector` seam the backend calls (only model types);
 //! - `upgrade`: states written before an attribute existed, read as what they stand for;
@@ -18,6 +20,7 @@ pub mod diagnose;
 pub mod engine;
 pub mod images;
 pub mod planning;
+pub mod preflight;
 pub mod provider_config;
 pub mod schema;
 pub mod to_schema;

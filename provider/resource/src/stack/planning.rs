@@ -228,3 +228,16 @@ fn set_nested(value: &mut Value, block: &str, attribute: &str, new: Value) {
         block.set_attr(attribute, new);
     }
 }
+
+/// Warnings a plan carries without failing: a database on MySQL 8.0, which runs on paid RDS
+/// Extended Support.
+pub fn advice(planned: &Value) -> Vec<tfplugin::diagnostics::Diagnostic> {
+    let (spec, _, _) = super::convert::spec_from_value(planned);
+    stack_model::validate::extended_support_warning(&spec.database)
+        .into_iter()
+        .map(|warning| {
+            tfplugin::diagnostics::Diagnostic::warning(warning.summary, warning.detail)
+                .with_path(super::diagnose::attribute_path(&warning.path))
+        })
+        .collect()
+}

@@ -123,7 +123,6 @@ impl AttrDef {
         self.legacy = Some(value);
         self
     }
-    #[allow(dead_code)]
     fn default_on_create(mut self) -> Self {
         self.default_on_create = true;
         self
@@ -378,8 +377,9 @@ fn database() -> BlockDef {
                 "engine_version",
                 Str,
                 Default::Str(d::DB_ENGINE_VERSION),
-                "MySQL engine version: a major.minor such as `8.0` or `8.4` keeps RDS's automatic minor upgrades on; a full version such as `8.0.35` pins it and turns them off. A newer version already running (an upgrade made outside Terraform) is kept, never downgraded: the plan shows no change and a warning names it.",
-            ),
+                "MySQL engine version: a major.minor such as `8.4` or `8.0` keeps RDS's automatic minor upgrades on; a full version such as `8.4.5` pins it and turns them off. The default, `8.4`, is the current long-term release and applies to new stacks only: a stack created with the earlier default `8.0` keeps it until the configuration says otherwise. `8.0` is accepted with a plan warning: its RDS standard support ended on 31 July 2026 and every 8.0 instance now runs on paid RDS Extended Support. A change of major version is applied in place by RDS (a short outage). A newer version already running (an upgrade made outside Terraform) is kept, never downgraded: the plan shows no change and a warning names it.",
+            )
+            .default_on_create(),
             defaulted(
                 "allocated_storage",
                 Number,
