@@ -738,18 +738,22 @@ async fn route53_alias_record_round_trip() {
         .unwrap()
         .is_none());
 
-    assert!(route53::delete_alias(&e.clients, &zone, "blog.example.com", None)
-        .await
-        .unwrap()
-        .is_some());
+    assert!(
+        route53::delete_alias(&e.clients, &zone, "blog.example.com", None)
+            .await
+            .unwrap()
+            .is_some()
+    );
     assert!(route53::find_alias(&e.clients, &zone, "blog.example.com")
         .await
         .unwrap()
         .is_none());
-    assert!(route53::delete_alias(&e.clients, &zone, "blog.example.com", None)
-        .await
-        .unwrap()
-        .is_none());
+    assert!(
+        route53::delete_alias(&e.clients, &zone, "blog.example.com", None)
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 // ---- waiters ----

@@ -96,7 +96,12 @@ impl PreflightQuery {
                 zones: zones.iter().take(1).cloned().collect(),
             });
         }
-        if changed(|s| format!("{} {}", s.database.instance_class, s.database.engine_version)) {
+        if changed(|s| {
+            format!(
+                "{} {}",
+                s.database.instance_class, s.database.engine_version
+            )
+        }) {
             query.database = Some((
                 desired.database.instance_class.clone(),
                 desired.database.engine_version.clone(),
@@ -106,8 +111,10 @@ impl PreflightQuery {
             let owned = prior
                 .and_then(|p| p.resource(logical::DNS_RECORD))
                 .is_some_and(|id| id == dns.record_id());
+            // A block the prior state already had is the apply's to enforce: a record it did
+            // not get to own yet (a create cut short) is refused there, not at every plan.
             let same = before.and_then(|b| b.dns.as_ref()) == Some(dns);
-            if !owned || !same {
+            if !same {
                 query.record = Some(RecordCheck {
                     dns: dns.clone(),
                     owned,
@@ -221,8 +228,7 @@ pub fn judge(query: &PreflightQuery, facts: &PreflightFacts) -> Vec<SpecError> {
             ));
         }
     }
-    if let (Some((class, version)), Some(versions)) = (&query.database, &facts.orderable_versions)
-    {
+    if let (Some((class, version)), Some(versions)) = (&query.database, &facts.orderable_versions) {
         if !versions.iter().any(|v| version_matches(version, v)) {
             let mut known: Vec<&String> = versions.iter().collect();
             known.sort();
@@ -268,7 +274,8 @@ fn quotas(query: &PreflightQuery, facts: &PreflightFacts, errors: &mut Vec<SpecE
             let fix = if needed > 1 {
                 "Set network.nat_gateways = \"single\" (one address), release unused Elastic IPs, or request a higher \"EC2-VPC Elastic IPs\" quota".to_string()
             } else {
-                "Release unused Elastic IPs, or request a higher \"EC2-VPC Elastic IPs\" quota".to_string()
+                "Release unused Elastic IPs, or request a higher \"EC2-VPC Elastic IPs\" quota"
+                    .to_string()
             };
             errors.push(SpecError::new(
                 nat_path(),
@@ -286,7 +293,12 @@ fn quotas(query: &PreflightQuery, facts: &PreflightFacts, errors: &mut Vec<SpecE
     if query.new_vpc {
         let vpc_path = FieldPath::attrs(&["network", "vpc_cidr"]);
         for (what, in_use, limit, code) in [
-            ("VPCs", facts.vpcs_in_use, DEFAULT_VPC_QUOTA, "VpcLimitExceeded"),
+            (
+                "VPCs",
+                facts.vpcs_in_use,
+                DEFAULT_VPC_QUOTA,
+                "VpcLimitExceeded",
+            ),
             (
                 "internet gateways",
                 facts.internet_gateways_in_use,
@@ -343,7 +355,8 @@ fn record(check: &RecordCheck, facts: &PreflightFacts, errors: &mut Vec<SpecErro
     let ours = |r: &FoundRecord| {
         let target = r.alias_target.as_deref().map(normalize);
         let alb = check.alb_dns_name.as_deref().map(normalize);
-        target.is_some() && target.as_deref().map(strip_dualstack) == alb.as_deref().map(strip_dualstack)
+        target.is_some()
+            && target.as_deref().map(strip_dualstack) == alb.as_deref().map(strip_dualstack)
     };
     let foreign: Vec<&FoundRecord> = facts.records.iter().filter(|r| !ours(r)).collect();
     if !foreign.is_empty() && !check.owned && !dns.allow_overwrite {

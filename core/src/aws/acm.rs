@@ -27,7 +27,11 @@ pub async fn certificate(clients: &Clients, arn: &str) -> Result<Option<Certific
         Err(error) => return Err(error),
     };
     Ok(output.certificate().map(|detail| {
-        let mut names: Vec<String> = detail.domain_name().into_iter().map(str::to_string).collect();
+        let mut names: Vec<String> = detail
+            .domain_name()
+            .into_iter()
+            .map(str::to_string)
+            .collect();
         for alternative in detail.subject_alternative_names() {
             if !names.contains(alternative) {
                 names.push(alternative.clone());

@@ -17,9 +17,10 @@ fn applied(spec: &StackSpec) -> StackState {
     state.spec.database.password = Some(Secret::new("x"));
     for az in ["us-east-1a", "us-east-1b", "us-east-1c"] {
         if spec.network.nat_gateways == NatMode::OnePerAz || az == "us-east-1a" {
-            state
-                .resources
-                .insert(logical::qualified(logical::NAT_GATEWAY, az), format!("nat-{az}"));
+            state.resources.insert(
+                logical::qualified(logical::NAT_GATEWAY, az),
+                format!("nat-{az}"),
+            );
         }
     }
     if let Some(dns) = &spec.dns {
@@ -59,7 +60,10 @@ fn a_create_asks_about_everything_it_makes() {
     assert!(query.new_vpc);
     assert_eq!(query.new_nat_zones.len(), 3);
     assert_eq!(query.instance_types.len(), 2, "app and bastion");
-    assert_eq!(query.instance_types[1].zones, vec!["us-east-1a".to_string()]);
+    assert_eq!(
+        query.instance_types[1].zones,
+        vec!["us-east-1a".to_string()]
+    );
     assert!(query.database.is_some() && query.record.is_some());
     assert_eq!(query.key_pairs.len(), 1);
     assert_eq!(
@@ -91,7 +95,11 @@ fn going_from_one_nat_to_one_per_zone_asks_for_two_addresses() {
     };
     let errors = judge(&query, &facts);
     assert_eq!(paths(&errors), vec!["network.nat_gateways"]);
-    assert!(errors[0].detail.contains("allows 5 Elastic IPs"), "{}", errors[0].detail);
+    assert!(
+        errors[0].detail.contains("allows 5 Elastic IPs"),
+        "{}",
+        errors[0].detail
+    );
     assert!(errors[0].detail.contains("4 are allocated"));
     assert!(errors[0].detail.contains("nat_gateways = \"single\""));
 }
@@ -118,7 +126,11 @@ fn full_vpc_gateway_and_nat_quotas_are_refused_with_the_counts() {
     let errors = judge(&query, &facts);
     assert_eq!(
         paths(&errors),
-        vec!["network.vpc_cidr", "network.vpc_cidr", "network.nat_gateways"]
+        vec![
+            "network.vpc_cidr",
+            "network.vpc_cidr",
+            "network.nat_gateways"
+        ]
     );
     assert!(errors[0].detail.contains("5 VPCs per region and 5 exist"));
     assert!(errors[2].summary.contains("us-east-1b"));
@@ -147,9 +159,15 @@ fn database_versions_match_by_major_minor_or_exactly() {
     let query = PreflightQuery::of(&spec(NatMode::Single), None);
     let mut facts = offered_everywhere(&query);
     facts.orderable_versions = Some(vec!["5.7.44".into()]);
-    assert_eq!(paths(&judge(&query, &facts)), vec!["database.instance_class"]);
+    assert_eq!(
+        paths(&judge(&query, &facts)),
+        vec!["database.instance_class"]
+    );
     facts.orderable_versions = None;
-    assert!(judge(&query, &facts).is_empty(), "nothing listed: nothing to judge");
+    assert!(
+        judge(&query, &facts).is_empty(),
+        "nothing listed: nothing to judge"
+    );
 }
 
 #[test]

@@ -23,7 +23,9 @@ pub fn fill_new_attributes(def: &ResourceDef, mut state: Value, raw: &Json) -> V
     for block in &def.blocks {
         let raw_block = &raw[block.name];
         // An absent optional block stays absent; a group block is always stored.
-        if !raw_block.is_object() || (block.nesting == Nesting::Single && state.attr(block.name).is_null()) {
+        if !raw_block.is_object()
+            || (block.nesting == Nesting::Single && state.attr(block.name).is_null())
+        {
             continue;
         }
         let Some(stored) = state.attr_mut(block.name) else {
@@ -68,11 +70,20 @@ mod tests {
                     ("allow_overwrite", Value::Null),
                 ]),
             ),
-            ("storage", Value::object_of([("throughput_mode", Value::from("bursting"))])),
+            (
+                "storage",
+                Value::object_of([("throughput_mode", Value::from("bursting"))]),
+            ),
         ]);
         let upgraded = fill_new_attributes(&def, state, &raw);
-        assert_eq!(upgraded.attr("dns").attr("allow_overwrite"), &Value::from(false));
-        assert_eq!(upgraded.attr("storage").attr("throughput_mode"), &Value::from("bursting"));
+        assert_eq!(
+            upgraded.attr("dns").attr("allow_overwrite"),
+            &Value::from(false)
+        );
+        assert_eq!(
+            upgraded.attr("storage").attr("throughput_mode"),
+            &Value::from("bursting")
+        );
     }
 
     #[test]

@@ -26,8 +26,9 @@ use serde::{Deserialize, Serialize};
 mod presets;
 
 pub use presets::{
-    EfsUpdateConfig, IamPropagationConfig, ImagesConfig, OrderableDbConfig, InstanceRefreshConfig, InstancesConfig,
-    LaunchFailuresConfig, QuotasConfig, RdsStatesConfig, RefreshOutcome, SecretVersionsConfig,
+    EfsUpdateConfig, IamPropagationConfig, ImagesConfig, InstanceRefreshConfig, InstancesConfig,
+    LaunchFailuresConfig, OrderableDbConfig, QuotasConfig, RdsStatesConfig, RefreshOutcome,
+    SecretVersionsConfig,
 };
 
 #[derive(Debug, thiserror::Error)]

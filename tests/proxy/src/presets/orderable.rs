@@ -16,7 +16,8 @@ pub fn answer(request: &AwsRequest, config: &OrderableDbConfig) -> Option<Reply>
         request.call.service.as_str(),
         request.call.operation.as_str(),
     );
-    if call != ("rds", "DescribeOrderableDBInstanceOptions") || request.param("Engine") != Some("mysql")
+    if call != ("rds", "DescribeOrderableDBInstanceOptions")
+        || request.param("Engine") != Some("mysql")
     {
         return None;
     }
