@@ -13,7 +13,7 @@ fn observed() -> DbInstance {
         status: "available".into(),
         instance_class: spec.instance_class.clone(),
         engine: "mysql".into(),
-        engine_version: "8.0.39".into(),
+        engine_version: "8.4.5".into(),
         auto_minor_version_upgrade: true,
         allocated_storage: spec.allocated_storage,
         max_allocated_storage: Some(spec.max_allocated_storage),

@@ -371,7 +371,13 @@ impl ProviderBackend for WordpressProvider {
             return response;
         }
         if req.proposed_new_state.is_null() {
-            return response; // destroy: nothing to plan beyond null
+            // destroy: nothing to plan beyond null, but a database about to go without a
+            // final snapshot is worth a warning (Terraform asks providers to plan destroys
+            // from 1.3 on; earlier versions never send this request).
+            response
+                .diagnostics
+                .extend(planning::destroy_advice(&req.prior_state));
+            return response;
         }
         match self.plan(&req).await {
             Ok((planned, replace)) => {

@@ -241,3 +241,20 @@ pub fn advice(planned: &Value) -> Vec<tfplugin::diagnostics::Diagnostic> {
         })
         .collect()
 }
+
+/// Warnings of a planned destroy: the database goes without a final snapshot.
+pub fn destroy_advice(prior: &Value) -> Vec<tfplugin::diagnostics::Diagnostic> {
+    let skips = prior.attr("database").attr("skip_final_snapshot").as_bool() == Some(true);
+    if !skips {
+        return Vec::new();
+    }
+    vec![tfplugin::diagnostics::Diagnostic::warning(
+        "The database will be deleted without a final snapshot",
+        "database.skip_final_snapshot is true: destroying this stack deletes the RDS instance and its automated backups for good. To keep one, set skip_final_snapshot = false and apply before destroying.",
+    )
+    .with_path(
+        tfplugin::diagnostics::AttributePath::root()
+            .attr("database")
+            .attr("skip_final_snapshot"),
+    )]
+}

@@ -440,7 +440,7 @@ to a launch template version naming it has replaced them.",
                 "skip_final_snapshot",
                 Bool,
                 Default::Bool(d::DB_SKIP_FINAL_SNAPSHOT),
-                "Delete the database without taking a final snapshot. Otherwise destroy keeps one, named `<name>-final-<unix seconds>` (numbered `-2`, `-3`... if that name is taken).",
+                "Delete the database without taking a final snapshot. Otherwise destroy keeps one, named `<name>-final-<unix seconds>` (numbered `-2`, `-3`... if that name is taken). When set, the plan of a destroy warns that the database goes without one (Terraform 1.3 and later ask providers to plan destroys; earlier versions show nothing).",
             ),
         ],
     }
@@ -520,7 +520,7 @@ fn dns() -> BlockDef {
     BlockDef {
         name: "dns",
         nesting: Nesting::Single,
-        description: "A Route 53 alias record for the site. Without it, `url` is the load balancer's DNS name.",
+        description: "A Route 53 alias record for the site. Without it, `url` is the load balancer's DNS name. The plan checks that the hosted zone exists, that the name lies inside it and that no record the stack did not create holds it (Terraform 1.0 to 1.2 also plan the configuration before a destroy: when that plan refuses the record of a stack whose create it stopped, destroy with `-refresh=false`).",
         attributes: vec![
             attr("zone_id", Str, Required, "Route 53 hosted zone id."),
             attr("record_name", Str, Required, "Fully qualified record name, e.g. `blog.example.com`. \
