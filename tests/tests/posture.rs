@@ -238,7 +238,9 @@ impl Groups {
                     .chain(p.user_id_group_pairs().iter().map(|g| g.description()))
                     .collect();
                 assert!(
-                    descriptions.iter().all(|d| d.is_some_and(|d| !d.is_empty())),
+                    descriptions
+                        .iter()
+                        .all(|d| d.is_some_and(|d| !d.is_empty())),
                     "every rule of {} is described: {p:?}",
                     self.label(group)
                 );
