@@ -203,7 +203,7 @@ variable "autoscaling" {
 }
 
 variable "database" {
-  description = "The RDS MySQL instance: `instance_class`, `engine_version` (8.0 or 8.0.35), `allocated_storage` (GiB, 20 or more, grow only) <= `max_allocated_storage`, `multi_az`, `db_name` and `username` (force a new stack), `backup_retention_days` (0-35), `deletion_protection`, `skip_final_snapshot`. The password is `db_password`."
+  description = "The RDS MySQL instance: `instance_class`, `engine_version` (8.4, the current long-term release, or a pinned 8.4.5; 8.0 runs on paid RDS Extended Support since 31 July 2026, and a stack created with the earlier default 8.0 upgrades in place unless it sets 8.0), `allocated_storage` (GiB, 20 or more, grow only) <= `max_allocated_storage`, `multi_az`, `db_name` and `username` (force a new stack), `backup_retention_days` (0-35), `deletion_protection`, `skip_final_snapshot`. The password is `db_password`."
   type = object({
     instance_class        = string
     engine_version        = string
@@ -218,7 +218,7 @@ variable "database" {
   })
   default = {
     instance_class        = "db.t3.micro"
-    engine_version        = "8.0"
+    engine_version        = "8.4"
     allocated_storage     = 20
     max_allocated_storage = 100
     multi_az              = true
@@ -236,7 +236,7 @@ variable "database" {
 
   validation {
     condition     = can(regex("^[0-9]+\\.[0-9]+(\\.[0-9]+)?$", var.database.engine_version))
-    error_message = "The database.engine_version must be a MySQL version such as \"8.0\" or \"8.0.35\"."
+    error_message = "The database.engine_version must be a MySQL version such as \"8.4\" or \"8.4.5\"."
   }
 
   validation {

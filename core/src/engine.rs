@@ -4,6 +4,7 @@
 //! - `Engine::connect` loads one `SdkConfig` from the provider settings;
 //! - `availability_zones` lists the region's zones (plan-time default and validation);
 //! - `image_facts` tells planning the architectures of instance types and pinned images;
+//! - `preflight_facts` tells planning what the account holds for what a plan adds;
 //! - `apply` creates or updates a stack towards `spec`, resuming from `prior`;
 //! - `read` refreshes every owned object; `Ok(None)` exactly when the stack's VPC is gone;
 //! - `destroy` deletes everything, reverse order, then sweeps by tag;
@@ -30,6 +31,7 @@ use crate::error::{PartialFailure, Result, StackError};
 use crate::graph::{self, Node};
 use crate::image::{ImageFacts, ImageQuery};
 use crate::naming::COMPLETE_TAG;
+use crate::preflight::{PreflightFacts, PreflightQuery};
 use crate::spec::StackSpec;
 use crate::state::logical::{self, qualified};
 use crate::state::{StackOutputs, StackState};
@@ -87,6 +89,12 @@ impl Engine {
     /// each only when asked something.
     pub async fn image_facts(&self, query: &ImageQuery) -> Result<ImageFacts> {
         ec2::facts(&self.clients, query).await
+    }
+
+    /// What the account holds and the region offers for what a plan would add
+    /// (`crate::account`): only the calls `query` needs, concurrently, read-only.
+    pub async fn preflight_facts(&self, query: &PreflightQuery) -> Result<PreflightFacts> {
+        crate::account::facts(&self.clients, query).await
     }
 
     /// Whether the settings can work (profile, credentials, endpoint), checked once when the
@@ -535,6 +543,7 @@ mod tests {
         spec.dns = Some(crate::spec::DnsSpec {
             zone_id: "Z1".into(),
             record_name: "blog.example.com".into(),
+            allow_overwrite: false,
         });
         let zones: Vec<String> = ["a", "b", "c"].iter().map(|z| z.to_string()).collect();
         let steps = apply_graph(&spec, &zones);

@@ -3,14 +3,15 @@
 //! Terraform's wire types. The pure model lives in `wordpress-model` (lib `stack_model`) and
 //! is re-exported here at its old paths, so `stack_core::spec::StackSpec` keeps working.
 
+pub mod account;
 pub mod aws;
 pub mod engine;
 pub mod tiers;
 pub mod wait;
 
 pub use stack_model::{
-    cidr, engine_version, error, graph, image, naming, plan, secrets, settings, spec, state,
-    userdata, validate,
+    cidr, engine_version, error, graph, image, naming, plan, preflight, secrets, settings, spec,
+    state, userdata, validate,
 };
 
 pub use engine::Engine;

@@ -82,6 +82,7 @@ fn three_zone_spec(zone_id: &str) -> StackSpec {
     spec.dns = Some(DnsSpec {
         zone_id: zone_id.to_string(),
         record_name: "blog.example.com".into(),
+        allow_overwrite: false,
     });
     spec.database.skip_final_snapshot = true;
     spec

@@ -738,18 +738,22 @@ async fn route53_alias_record_round_trip() {
         .unwrap()
         .is_none());
 
-    assert!(route53::delete_alias(&e.clients, &zone, "blog.example.com")
-        .await
-        .unwrap()
-        .is_some());
+    assert!(
+        route53::delete_alias(&e.clients, &zone, "blog.example.com", None)
+            .await
+            .unwrap()
+            .is_some()
+    );
     assert!(route53::find_alias(&e.clients, &zone, "blog.example.com")
         .await
         .unwrap()
         .is_none());
-    assert!(route53::delete_alias(&e.clients, &zone, "blog.example.com")
-        .await
-        .unwrap()
-        .is_none());
+    assert!(
+        route53::delete_alias(&e.clients, &zone, "blog.example.com", None)
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 // ---- waiters ----
@@ -816,6 +820,7 @@ fn full_spec(zone_id: &str) -> stack_core::StackSpec {
     spec.dns = Some(DnsSpec {
         zone_id: zone_id.to_string(),
         record_name: "blog.example.com".into(),
+        allow_overwrite: false,
     });
     spec.database.skip_final_snapshot = false;
     spec
@@ -1337,7 +1342,7 @@ async fn read_sees_objects_deleted_out_of_band_and_apply_recreates_them() {
     elbv2::delete_listener(&clients, &resource(&state, logical::HTTP_LISTENER))
         .await
         .unwrap();
-    route53::delete_alias(&clients, &zone, "blog.example.com")
+    route53::delete_alias(&clients, &zone, "blog.example.com", None)
         .await
         .unwrap();
 
@@ -1422,6 +1427,7 @@ async fn import_rebuilds_the_service_tiers_from_aws() {
         state.spec.dns.clone().map(|d| DnsSpec {
             zone_id: route53::bare_zone_id(&d.zone_id).to_string(),
             record_name: route53::normalize(&d.record_name),
+            allow_overwrite: false,
         })
     );
     assert_eq!(imported.spec.storage, state.spec.storage);

@@ -65,7 +65,7 @@ resource "wordpress_ha_stack" "site" {
 
   database {
     instance_class        = "db.t3.small"
-    engine_version        = "8.0"
+    engine_version        = "8.4"
     allocated_storage     = 30
     max_allocated_storage = 200
     multi_az              = true

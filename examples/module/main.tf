@@ -39,7 +39,7 @@ locals {
   }
   database = {
     instance_class        = "db.t3.micro"
-    engine_version        = "8.0"
+    engine_version        = "8.4"
     allocated_storage     = 20
     max_allocated_storage = 100
     multi_az              = false

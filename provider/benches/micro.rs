@@ -86,6 +86,7 @@ fn three_zone_spec() -> StackSpec {
     spec.dns = Some(DnsSpec {
         zone_id: "Z0123456789ABC".into(),
         record_name: "blog.example.com".into(),
+        allow_overwrite: false,
     });
     spec
 }

@@ -7,6 +7,7 @@ use stack_core::aws::access::AccessError;
 use stack_core::aws::AwsSettings;
 use stack_core::error::{PartialFailure, StackError};
 use stack_core::image::{ImageFacts, ImageQuery};
+use stack_core::preflight::{PreflightFacts, PreflightQuery};
 use stack_core::spec::StackSpec;
 use stack_core::state::StackState;
 use stack_core::Engine;
@@ -41,6 +42,13 @@ impl StackEngine for AwsEngine {
 
     async fn image_facts(&self, query: &ImageQuery) -> Result<ImageFacts, StackError> {
         self.0.image_facts(query).await
+    }
+
+    async fn preflight_facts(
+        &self,
+        query: &PreflightQuery,
+    ) -> Result<Option<PreflightFacts>, StackError> {
+        self.0.preflight_facts(query).await.map(Some)
     }
 
     async fn apply(

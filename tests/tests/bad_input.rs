@@ -93,11 +93,13 @@ async fn every_bad_input_is_refused_on_its_attribute_and_creates_nothing() {
 async fn well_formed_configs_validate_and_plan() {
     let moto = Moto::start_async().await.expect("moto starts");
     let aws = AwsInspector::for_moto(&moto).await;
+    let every_block: &'static str =
+        Box::leak(with_what_it_names(&moto, &aws).await.into_boxed_str());
     let baseline = inventory::take(&aws).await.expect("inventory");
     let closed = closed_endpoint();
     let good = [
         ("defaults", "", None, Env::Moto),
-        ("every_block", WELL_FORMED_STACK, None, Env::Moto),
+        ("every_block", every_block, None, Env::Moto),
         (
             "existing_profile",
             "",
@@ -196,6 +198,39 @@ const WELL_FORMED_STACK: &str = r#"network {
     delete = "45m"
   }
   tags = { team = "web", "cost-center" = "42" }"#;
+
+/// [`WELL_FORMED_STACK`] naming a key pair, a hosted zone and an issued certificate that
+/// exist: the plan checks each of them (the preflight).
+async fn with_what_it_names(moto: &Moto, aws: &AwsInspector) -> String {
+    aws.ec2
+        .create_key_pair()
+        .key_name("ops")
+        .send()
+        .await
+        .expect("key pair");
+    let zone = aws
+        .create_hosted_zone("example.com")
+        .await
+        .expect("hosted zone");
+    let credentials =
+        aws_sdk_acm::config::Credentials::new("testing", "testing", None, None, "e2e-tests");
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .endpoint_url(moto.endpoint())
+        .credentials_provider(credentials)
+        .load()
+        .await;
+    let certificate = aws_sdk_acm::Client::new(&config)
+        .request_certificate()
+        .domain_name("blog.example.com")
+        .send()
+        .await
+        .expect("certificate");
+    WELL_FORMED_STACK.replace("Z0123456789ABC", &zone).replace(
+        "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f",
+        certificate.certificate_arn().expect("an ARN"),
+    )
+}
 
 /// A case that creates nothing, against the shared moto; then nothing may have appeared.
 async fn run_shared_case(

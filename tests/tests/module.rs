@@ -206,7 +206,7 @@ fn the_module_refuses_what_the_provider_refuses_with_its_own_messages() {
         object(
             "database",
             &format!(
-                r#"instance_class = "{class}", engine_version = "8.0", allocated_storage = {allocated}, max_allocated_storage = {maximum}, multi_az = true, db_name = "wordpress", username = "wordpress", backup_retention_days = {retention}, deletion_protection = false, skip_final_snapshot = false"#
+                r#"instance_class = "{class}", engine_version = "8.4", allocated_storage = {allocated}, max_allocated_storage = {maximum}, multi_az = true, db_name = "wordpress", username = "wordpress", backup_retention_days = {retention}, deletion_protection = false, skip_final_snapshot = false"#
             ),
         )
     };

@@ -1,4 +1,5 @@
-//! The WordPress HA stack as data: what it is (`spec`, checked by `validate`), what exists
+//! The WordPress HA stack as data: what it is (`spec`, checked by `validate`; what a plan adds checked against the account by
+//! `preflight`), what exists
 //! (`state`), what an apply will do (`plan`), in which order (`graph`), and the pure pieces the
 //! AWS side renders from them (`naming`, `cidr`, `userdata`, `secrets`, `image`). Pure: no AWS SDK, no
 //! Terraform wire types; `wordpress-core` (lib `stack_core`) drives AWS from these types.
@@ -10,6 +11,7 @@ pub mod graph;
 pub mod image;
 pub mod naming;
 pub mod plan;
+pub mod preflight;
 pub mod pricing;
 pub mod secrets;
 pub mod settings;

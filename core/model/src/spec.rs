@@ -25,7 +25,8 @@ pub mod defaults {
     pub const TARGET_CPU_UTILIZATION: f64 = 60.0;
     pub const HEALTH_CHECK_GRACE_PERIOD: i64 = 300;
     pub const DB_INSTANCE_CLASS: &str = "db.t3.micro";
-    pub const DB_ENGINE_VERSION: &str = "8.0";
+    /// The current long-term MySQL release: 8.0 left RDS standard support on 31 July 2026.
+    pub const DB_ENGINE_VERSION: &str = "8.4";
     pub const DB_ALLOCATED_STORAGE: i64 = 20;
     pub const DB_MAX_ALLOCATED_STORAGE: i64 = 100;
     pub const DB_MULTI_AZ: bool = true;
@@ -34,6 +35,7 @@ pub mod defaults {
     pub const DB_BACKUP_RETENTION_DAYS: i64 = 7;
     pub const DB_DELETION_PROTECTION: bool = false;
     pub const DB_SKIP_FINAL_SNAPSHOT: bool = false;
+    pub const DNS_ALLOW_OVERWRITE: bool = false;
     pub const EFS_THROUGHPUT_MODE: &str = "elastic";
     pub const EFS_PERFORMANCE_MODE: &str = "generalPurpose";
     /// The provider's own health file: a tiny PHP page the user data puts in the web root. It
@@ -328,6 +330,36 @@ impl Default for LoadBalancerSpec {
 pub struct DnsSpec {
     pub zone_id: String,
     pub record_name: String,
+    /// Replace an A or CNAME record at `record_name` that this stack did not create (the
+    /// convention of `aws_route53_record`); without it such a record is refused, never
+    /// overwritten.
+    #[serde(default)]
+    pub allow_overwrite: bool,
+}
+
+impl DnsSpec {
+    /// A record this stack makes, refusing to replace one it did not.
+    pub fn new(zone_id: impl Into<String>, record_name: impl Into<String>) -> Self {
+        DnsSpec {
+            zone_id: zone_id.into(),
+            record_name: record_name.into(),
+            allow_overwrite: false,
+        }
+    }
+
+    /// `/hostedzone/Z123` and `Z123` name the same zone; the API wants the bare id.
+    pub fn bare_zone_id(&self) -> &str {
+        self.zone_id.rsplit('/').next().unwrap_or(&self.zone_id)
+    }
+
+    /// `<zone id>/<record name>`: the record's id in the state (`logical::DNS_RECORD`).
+    pub fn record_id(&self) -> String {
+        format!(
+            "{}/{}",
+            self.bare_zone_id(),
+            self.record_name.trim_end_matches('.').to_ascii_lowercase()
+        )
+    }
 }
 
 /// Bounds on each lifecycle operation; `None` means the operation's built-in default.

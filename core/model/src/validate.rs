@@ -25,7 +25,7 @@ use std::time::Duration;
 use crate::error::{FieldPath, SpecError};
 use crate::spec::StackSpec;
 
-pub use database::storage_shrink_error;
+pub use database::{extended_support_warning, storage_shrink_error, MYSQL_80_STANDARD_SUPPORT_END};
 pub use timeouts::parse_duration;
 
 /// Stack names prefix every AWS name; 20 leaves room for roles within ELB's 32 characters.

@@ -4,6 +4,7 @@
 //! core's own types and SDK errors into `StackError::Aws` (service, operation, object, code).
 
 pub mod access;
+pub mod acm;
 pub mod autoscaling;
 pub mod call;
 pub mod call_log;
@@ -50,6 +51,7 @@ pub struct Clients {
     pub secretsmanager: aws_sdk_secretsmanager::Client,
     pub iam: aws_sdk_iam::Client,
     pub ssm: aws_sdk_ssm::Client,
+    pub acm: aws_sdk_acm::Client,
 }
 
 impl Clients {
@@ -85,6 +87,7 @@ impl Clients {
             secretsmanager: client!(aws_sdk_secretsmanager),
             iam: client!(aws_sdk_iam),
             ssm: client!(aws_sdk_ssm),
+            acm: client!(aws_sdk_acm),
         })
     }
 }

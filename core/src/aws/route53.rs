@@ -86,6 +86,23 @@ pub async fn zone_exists(clients: &Clients, zone_id: &str) -> Result<bool> {
     }
 }
 
+/// The hosted zone's name (`example.com.`), or `None` when there is no such zone.
+pub async fn zone_name(clients: &Clients, zone_id: &str) -> Result<Option<String>> {
+    let zone = bare_zone_id(zone_id);
+    match clients
+        .route53
+        .get_hosted_zone()
+        .id(zone)
+        .send()
+        .for_object(zone)
+        .await
+    {
+        Ok(output) => Ok(output.hosted_zone().map(|z| z.name().to_string())),
+        Err(error) if error.aws_code() == Some("NoSuchHostedZone") => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
 /// The A alias record `name` in `zone_id`, or `None` (also when it is a plain A record).
 pub async fn find_alias(
     clients: &Clients,
@@ -108,6 +125,70 @@ pub async fn find_alias(
         .iter()
         .filter(|set| normalize(set.name()) == normalize(name))
         .find_map(alias_from))
+}
+
+/// A record at the stack's name that an A alias would replace (an A record, alias or not) or
+/// collide with (a CNAME, which allows no other record beside it).
+#[derive(Debug, Clone)]
+pub struct ExistingRecord {
+    pub name: String,
+    /// `A` or `CNAME`.
+    pub kind: String,
+    /// Set when it is an alias A record.
+    pub alias: Option<AliasRecord>,
+    /// The plain values (addresses or the CNAME target), for messages.
+    pub values: Vec<String>,
+    /// Kept to delete it: a DELETE must repeat the record exactly.
+    set: ResourceRecordSet,
+}
+
+impl ExistingRecord {
+    /// `A alias to x.elb.amazonaws.com`, `CNAME www.example.org`, `A 192.0.2.1`.
+    pub fn describe(&self) -> String {
+        match &self.alias {
+            Some(alias) => format!("{} alias to {}", self.kind, alias.target_dns_name),
+            None if self.values.is_empty() => format!("an {} record", self.kind),
+            None => format!("{} {}", self.kind, self.values.join(", ")),
+        }
+    }
+}
+
+/// The A and CNAME records named `name` in `zone_id` (what an alias A record at that name
+/// would replace or collide with).
+pub async fn conflicting_records(
+    clients: &Clients,
+    zone_id: &str,
+    name: &str,
+) -> Result<Vec<ExistingRecord>> {
+    let zone = bare_zone_id(zone_id);
+    let wanted = normalize(name);
+    // Records are listed in name order from `name`: those of the name come first.
+    let output = clients
+        .route53
+        .list_resource_record_sets()
+        .hosted_zone_id(zone)
+        .start_record_name(name)
+        .max_items(20)
+        .send()
+        .for_object(format!("{name} in {zone}"))
+        .await?;
+    Ok(output
+        .resource_record_sets()
+        .iter()
+        .filter(|set| normalize(set.name()) == wanted)
+        .filter(|set| matches!(set.r#type(), RrType::A | RrType::Cname))
+        .map(|set| ExistingRecord {
+            name: normalize(set.name()),
+            kind: set.r#type().as_str().to_string(),
+            alias: alias_from(set),
+            values: set
+                .resource_records()
+                .iter()
+                .map(|r| r.value().to_string())
+                .collect(),
+            set: set.clone(),
+        })
+        .collect())
 }
 
 fn alias_from(set: &ResourceRecordSet) -> Option<AliasRecord> {
@@ -215,7 +296,62 @@ async fn change(
         .unwrap_or_default())
 }
 
-/// Create or overwrite the record. Returns the change id to wait on.
+/// Create the record; Route 53 refuses (`InvalidChangeBatch`) when one exists meanwhile, so
+/// a record someone made between the check and the create is never overwritten.
+pub async fn create_alias(
+    clients: &Clients,
+    zone_id: &str,
+    record: &AliasRecord,
+) -> Result<String> {
+    change(clients, zone_id, ChangeAction::Create, record).await
+}
+
+/// Replace `existing` (the records [`conflicting_records`] found) by the alias in one change
+/// batch: a CNAME is deleted (it allows no A beside it), an A record is upserted over.
+pub async fn replace_with_alias(
+    clients: &Clients,
+    zone_id: &str,
+    existing: &[ExistingRecord],
+    record: &AliasRecord,
+) -> Result<String> {
+    let zone = bare_zone_id(zone_id);
+    let mut changes = Vec::new();
+    for cname in existing.iter().filter(|r| r.kind == "CNAME") {
+        changes.push(
+            Change::builder()
+                .action(ChangeAction::Delete)
+                .resource_record_set(cname.set.clone())
+                .build()
+                .map_err(|e| build_error("change", e))?,
+        );
+    }
+    changes.push(
+        Change::builder()
+            .action(ChangeAction::Upsert)
+            .resource_record_set(record_set(record)?)
+            .build()
+            .map_err(|e| build_error("change", e))?,
+    );
+    let batch = ChangeBatch::builder()
+        .comment("terraform-provider-wordpress")
+        .set_changes(Some(changes))
+        .build()
+        .map_err(|e| build_error("change batch", e))?;
+    let output = clients
+        .route53
+        .change_resource_record_sets()
+        .hosted_zone_id(zone)
+        .change_batch(batch)
+        .send()
+        .for_object(format!("replace {} in {zone}", record.name))
+        .await?;
+    Ok(output
+        .change_info()
+        .map(|c| c.id().to_string())
+        .unwrap_or_default())
+}
+
+/// Overwrite the record (one the stack owns). Returns the change id to wait on.
 pub async fn upsert_alias(
     clients: &Clients,
     zone_id: &str,
@@ -224,11 +360,25 @@ pub async fn upsert_alias(
     change(clients, zone_id, ChangeAction::Upsert, record).await
 }
 
-/// Delete the record if it still exists (DELETE must repeat its current value exactly).
-pub async fn delete_alias(clients: &Clients, zone_id: &str, name: &str) -> Result<Option<String>> {
+/// Delete the alias record if it still exists (DELETE must repeat its current value exactly)
+/// and, when `target_dns_name` is given, still points there: a record someone else has since
+/// pointed elsewhere is not the stack's to delete.
+pub async fn delete_alias(
+    clients: &Clients,
+    zone_id: &str,
+    name: &str,
+    target_dns_name: Option<&str>,
+) -> Result<Option<String>> {
     let Some(current) = find_alias(clients, zone_id, name).await? else {
         return Ok(None);
     };
+    if let Some(target) = target_dns_name {
+        if strip_dualstack(&current.target_dns_name) != strip_dualstack(&normalize(target)) {
+            tracing::warn!(record = %name, target = %current.target_dns_name,
+                "the record points elsewhere now: left in place");
+            return Ok(None);
+        }
+    }
     match change(clients, zone_id, ChangeAction::Delete, &current).await {
         Ok(change_id) => Ok(Some(change_id)),
         // Deleted by someone else between the read and the delete.

@@ -298,6 +298,7 @@ mod tests {
             secretsmanager: aws_sdk_secretsmanager::Client::new(&config),
             iam: aws_sdk_iam::Client::new(&config),
             ssm: aws_sdk_ssm::Client::new(&config),
+            acm: aws_sdk_acm::Client::new(&config),
         }
     }
 }

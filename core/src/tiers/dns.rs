@@ -12,19 +12,15 @@ use super::load_balancer::{self, stack_url};
 use super::step::Step;
 use super::step_id;
 use crate::aws::elbv2::{self, LoadBalancer};
-use crate::aws::route53::{self, AliasRecord};
-use crate::error::{Result, StackError};
+use crate::aws::route53::{self, AliasRecord, ExistingRecord};
+use crate::error::{FieldPath, Result, SpecError, StackError};
 use crate::spec::DnsSpec;
 use crate::state::logical;
 use crate::wait::usual;
 
 /// `<zone id>/<record name>`: the record's id in the state.
 pub fn record_id(dns: &DnsSpec) -> String {
-    format!(
-        "{}/{}",
-        route53::bare_zone_id(&dns.zone_id),
-        route53::normalize(&dns.record_name)
-    )
+    dns.record_id()
 }
 
 /// The zone id and record name of a recorded id.
@@ -71,10 +67,20 @@ async fn converge_record(ctx: &Arc<StepContext>) -> Result<()> {
         target_zone_id: alb_zone_id,
         evaluate_target_health: true,
     };
-    let current = route53::find_alias(&ctx.clients, &dns.zone_id, &wanted.name).await?;
-    if !current.is_some_and(|c| c.points_like(&wanted)) {
-        let change = route53::upsert_alias(&ctx.clients, &dns.zone_id, &wanted).await?;
-        tracing::info!(record = %wanted.name, target = %alb_dns_name, "upserted alias record");
+    let owned = ctx.resource(logical::DNS_RECORD) == wanted_id;
+    let existing = route53::conflicting_records(&ctx.clients, &dns.zone_id, &wanted.name).await?;
+    let already = existing
+        .iter()
+        .any(|r| r.alias.as_ref().is_some_and(|a| a.points_like(&wanted)));
+    // An alias already pointing at this stack's ALB is this stack's (a resumed create).
+    if !(already && existing.len() == 1) {
+        let change = match write_mode(owned, &dns, &existing)? {
+            Write::Create => route53::create_alias(&ctx.clients, &dns.zone_id, &wanted).await?,
+            Write::Replace => {
+                route53::replace_with_alias(&ctx.clients, &dns.zone_id, &existing, &wanted).await?
+            }
+        };
+        tracing::info!(record = %wanted.name, target = %alb_dns_name, "wrote alias record");
         ctx.record(logical::DNS_RECORD, record_id(&dns));
         route53::wait_change_in_sync(&ctx.clients, ctx.bounds(), &change).await?;
     }
@@ -84,9 +90,51 @@ async fn converge_record(ctx: &Arc<StepContext>) -> Result<()> {
     Ok(())
 }
 
+enum Write {
+    Create,
+    Replace,
+}
+
+/// How to write the alias over `existing`: create it on a free name; replace only a record the
+/// stack owns or one `allow_overwrite` hands over; refuse anything else.
+fn write_mode(owned: bool, dns: &DnsSpec, existing: &[ExistingRecord]) -> Result<Write> {
+    if existing.is_empty() {
+        Ok(Write::Create)
+    } else if owned || dns.allow_overwrite {
+        Ok(Write::Replace)
+    } else {
+        Err(StackError::InvalidSpec(vec![record_taken(dns, existing)]))
+    }
+}
+
+/// The refusal of a record name someone else's record holds, on `dns.record_name`.
+pub fn record_taken(dns: &DnsSpec, existing: &[ExistingRecord]) -> SpecError {
+    let found: Vec<String> = existing.iter().map(ExistingRecord::describe).collect();
+    SpecError::new(
+        FieldPath::attrs(&["dns", "record_name"]),
+        format!(
+            "Route 53 record {} already exists and this stack did not create it",
+            route53::normalize(&dns.record_name)
+        ),
+        format!(
+            "Hosted zone {} already has {} at {}. The stack never overwrites a record it did not \
+create. Choose another record_name, delete that record, or set dns.allow_overwrite = true to \
+replace it (the stack then owns it and deletes it on destroy).",
+            route53::bare_zone_id(&dns.zone_id),
+            found.join(" and "),
+            route53::normalize(&dns.record_name),
+        ),
+    )
+}
+
+/// Delete the record `id` names, but only while it points at this stack's ALB (when its name
+/// is known): a record repointed by someone since is theirs.
 async fn delete_recorded(ctx: &StepContext, id: &str) -> Result<()> {
     if let Some((zone, name)) = parse_record_id(id) {
-        if let Some(change) = route53::delete_alias(&ctx.clients, zone, name).await? {
+        let target = ctx.snapshot().outputs.alb_dns_name;
+        if let Some(change) =
+            route53::delete_alias(&ctx.clients, zone, name, target.as_deref()).await?
+        {
             tracing::info!(record = %name, "deleted alias record");
             route53::wait_change_in_sync(&ctx.clients, ctx.bounds(), &change).await?;
         }
@@ -95,11 +143,10 @@ async fn delete_recorded(ctx: &StepContext, id: &str) -> Result<()> {
     Ok(())
 }
 
+/// Destroy deletes only the record the state owns. A create cut off between the write and its
+/// record left an alias pointing at this stack's ALB: the refresh before destroy records it.
 async fn delete_record(ctx: &Arc<StepContext>) -> Result<()> {
-    let id = ctx
-        .resource(logical::DNS_RECORD)
-        .or_else(|| ctx.spec().dns.as_ref().map(record_id));
-    match id {
+    match ctx.resource(logical::DNS_RECORD) {
         Some(id) => delete_recorded(ctx, &id).await,
         None => Ok(()),
     }
@@ -167,6 +214,7 @@ async fn import_record(ctx: &StepContext, lb: &LoadBalancer) -> Result<()> {
     let dns = DnsSpec {
         zone_id: zone.clone(),
         record_name: record.name.clone(),
+        allow_overwrite: false,
     };
     ctx.record(logical::DNS_RECORD, record_id(&dns));
     ctx.update_state(|s| s.spec.dns = Some(dns));
@@ -191,6 +239,7 @@ mod tests {
         DnsSpec {
             zone_id: "/hostedzone/Z0123".into(),
             record_name: "Blog.Example.com.".into(),
+            allow_overwrite: false,
         }
     }
 

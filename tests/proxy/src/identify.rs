@@ -29,7 +29,7 @@ impl Protocol {
             "ec2" => Protocol::Ec2Query,
             "elasticfilesystem" => Protocol::RestJson,
             "route53" => Protocol::RestXml,
-            "secretsmanager" | "ssm" | "logs" | "kms" => Protocol::AwsJson,
+            "secretsmanager" | "ssm" | "logs" | "kms" | "acm" => Protocol::AwsJson,
             _ => Protocol::AwsQuery,
         }
     }

@@ -110,6 +110,7 @@ impl StackShape {
         spec.dns = self.dns.as_ref().map(|(zone_id, record_name)| DnsSpec {
             zone_id: zone_id.clone(),
             record_name: record_name.clone(),
+            allow_overwrite: false,
         });
         StackLayout {
             spec,

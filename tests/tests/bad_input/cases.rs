@@ -151,6 +151,24 @@ pub const CASES: &[Case] = &[
         r#"name = "blog-""#,
     ),
     resource(
+        "name_consecutive_hyphens",
+        "name",
+        "allows no \"--\" in an identifier",
+        r#"name = "my--site""#,
+    ),
+    resource(
+        "name_security_group_prefix",
+        "name",
+        "EC2 refuses security group names starting with \"sg-\"",
+        r#"name = "sg-blog""#,
+    ),
+    resource(
+        "name_internal_load_balancer_prefix",
+        "name",
+        "refuses load balancer names starting with \"internal-\"",
+        r#"name = "internal""#,
+    ),
+    resource(
         "name_too_long_for_alb_names",
         "name",
         "Use 1 to 20 characters",

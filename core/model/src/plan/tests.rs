@@ -228,6 +228,7 @@ fn load_balancer_and_dns_lines() {
         s.dns = Some(DnsSpec {
             zone_id: "Z1".into(),
             record_name: "blog.example.com".into(),
+            allow_overwrite: false,
         });
     });
     assert_eq!(

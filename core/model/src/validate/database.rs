@@ -180,6 +180,24 @@ fn check_db_storage(errors: &mut Errors, database: &DatabaseSpec) {
     }
 }
 
+/// MySQL 8.0's end of RDS standard support: after it, every 8.0 instance runs on paid RDS
+/// Extended Support.
+pub const MYSQL_80_STANDARD_SUPPORT_END: &str = "31 July 2026";
+
+/// A warning (not an error) for a database on MySQL 8.0, whose standard support has ended.
+pub fn extended_support_warning(database: &DatabaseSpec) -> Option<SpecError> {
+    let version = &database.engine_version;
+    (version == "8.0" || version.starts_with("8.0.")).then(|| {
+        SpecError::new(
+            FieldPath::attrs(&["database", "engine_version"]),
+            format!("MySQL {version} is on paid RDS Extended Support"),
+            format!(
+                "RDS standard support for MySQL 8.0 ended on {MYSQL_80_STANDARD_SUPPORT_END}: AWS bills Extended Support per vCPU-hour for every 8.0 instance. Set engine_version = \"8.4\" (the current long-term release; a major upgrade RDS runs in place with a short outage, after a snapshot) when the site's plugins support it."
+            ),
+        )
+    })
+}
+
 /// `8.0` or `8.0.35`.
 fn is_engine_version(version: &str) -> bool {
     let parts: Vec<&str> = version.split('.').collect();

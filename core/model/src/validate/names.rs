@@ -39,9 +39,41 @@ pub(super) fn check_name(errors: &mut Errors, name: &str) {
             fix,
         );
     } else if name.ends_with('-') {
-        errors.push(at, format!("name {name:?} ends with a hyphen"), fix);
+        errors.push(
+            at,
+            format!("name {name:?} ends with a hyphen"),
+            format!("RDS identifiers and load balancer names may not end with one. {fix}"),
+        );
+    } else if name.contains("--") {
+        errors.push(
+            at,
+            format!("name {name:?} contains two consecutive hyphens"),
+            format!("The database identifier <name>-db and its final snapshot <name>-final-<time> would be refused by RDS, which allows no \"--\" in an identifier. {fix}"),
+        );
+    } else if let Some((prefix, why)) = RESERVED_NAME_PREFIXES
+        .iter()
+        .find(|(prefix, _)| format!("{name}-").starts_with(prefix))
+    {
+        // `sg` alone is refused too: it makes `sg-alb`.
+        errors.push(
+            at,
+            format!("name {name:?} makes names starting with {prefix:?}"),
+            format!("{why} {fix}"),
+        );
     }
 }
+
+/// Prefixes AWS reserves in the names the stack derives from `name`, and who refuses them.
+const RESERVED_NAME_PREFIXES: [(&str, &str); 2] = [
+    (
+        "sg-",
+        "EC2 refuses security group names starting with \"sg-\" (the prefix of group ids), and every group of the stack is named <name>-<tier>.",
+    ),
+    (
+        "internal-",
+        "Elastic Load Balancing refuses load balancer names starting with \"internal-\" (the prefix of internal load balancers' DNS names), and the load balancer is named <name>-alb.",
+    ),
+];
 
 /// Characters every service of the stack accepts in tags (EFS and ELB are the strictest).
 fn is_tag_char(c: char) -> bool {

@@ -21,6 +21,7 @@ fn with_dns(spec: &mut StackSpec, zone_id: &str, record_name: &str) {
     spec.dns = Some(DnsSpec {
         zone_id: zone_id.to_string(),
         record_name: record_name.to_string(),
+        allow_overwrite: false,
     });
 }
 
@@ -68,6 +69,36 @@ const CASES: &[Case] = &[
         breaks: |s| s.name = "blog-".into(),
         path: "name",
         fix_mentions: "not ending with a hyphen",
+    },
+    Case {
+        what: "consecutive hyphens (RDS identifier)",
+        breaks: |s| s.name = "my--site".into(),
+        path: "name",
+        fix_mentions: "allows no \"--\"",
+    },
+    Case {
+        what: "sg- prefix (security group names)",
+        breaks: |s| s.name = "sg-blog".into(),
+        path: "name",
+        fix_mentions: "security group names",
+    },
+    Case {
+        what: "the name sg itself (sg-alb)",
+        breaks: |s| s.name = "sg".into(),
+        path: "name",
+        fix_mentions: "security group names",
+    },
+    Case {
+        what: "the name internal itself (internal-alb)",
+        breaks: |s| s.name = "internal".into(),
+        path: "name",
+        fix_mentions: "load balancer names",
+    },
+    Case {
+        what: "internal- prefix (load balancer names)",
+        breaks: |s| s.name = "internal-blog".into(),
+        path: "name",
+        fix_mentions: "load balancer names",
     },
     Case {
         what: "reserved tag prefix",

@@ -7,6 +7,7 @@
 //! `*Ids` parameters), so an object deleted out of band is simply absent instead of an
 //! `InvalidXxx.NotFound` error.
 
+mod account;
 mod addresses;
 mod images;
 mod instances;
@@ -15,6 +16,7 @@ mod security_groups;
 mod tags;
 mod vpc;
 
+pub use account::*;
 pub use addresses::*;
 pub use images::*;
 pub use instances::*;

@@ -11,7 +11,10 @@ use crate::engine_version;
 use crate::error::{Result, StackError};
 use crate::spec::Secret;
 
+mod orderable;
 mod states;
+
+pub use orderable::{engine_listed, orderable_versions};
 
 pub use states::{
     accepts_changes, accepts_delete, is_invalid_state, start_db_instance,

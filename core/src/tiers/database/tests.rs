@@ -13,7 +13,7 @@ fn observed() -> DbInstance {
         status: "available".into(),
         instance_class: spec.instance_class.clone(),
         engine: "mysql".into(),
-        engine_version: "8.0.39".into(),
+        engine_version: "8.4.5".into(),
         auto_minor_version_upgrade: true,
         allocated_storage: spec.allocated_storage,
         max_allocated_storage: Some(spec.max_allocated_storage),
@@ -128,7 +128,10 @@ fn a_new_password_is_sent_only_when_it_changed() {
 
 #[test]
 fn observation_reports_drift_but_not_autoscaled_storage() {
-    let mut spec = DatabaseSpec::default();
+    let mut spec = DatabaseSpec {
+        engine_version: "8.0".into(),
+        ..DatabaseSpec::default()
+    };
     let mut db = observed();
     db.instance_class = "db.m5.large".into();
     db.allocated_storage = 60;

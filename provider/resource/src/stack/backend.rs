@@ -28,6 +28,8 @@ use super::diagnose::{access_diagnostic, attribute_path, spec_diagnostic, stack_
 use super::engine::{EngineConnector, StackEngine};
 use super::images;
 use super::planning::{self, PlanContext};
+use super::new_attributes;
+use super::preflight;
 pub(super) use super::private::private_bytes;
 use super::private::{self, PrivateState};
 use super::provider_config::{self, settings_from_config};
@@ -163,7 +165,14 @@ provider block depends on values computed during apply, apply those first.",
                     return Err(vec![spec_diagnostic(error)]);
                 }
                 let prior = state_from_value(&req.prior_state, prior_spec, &[]);
+                let engine = self.engine().await.ok();
+                preflight::check(engine.as_deref(), &desired, Some(&prior)).await?;
                 plan_update(&prior, &desired)
+            }
+            None if config_unknowns.is_empty() => {
+                let engine = self.engine().await.ok();
+                preflight::check(engine.as_deref(), &desired, None).await?;
+                plan_create(&desired)
             }
             _ => plan_create(&desired),
         };
@@ -310,8 +319,13 @@ impl ProviderBackend for WordpressProvider {
             };
         }
         match upgrade::upgrade(request.version, request.state.clone()) {
+            // Attributes added since the state was written read as what it stands for.
             Ok(state) => UpgradeResponse {
-                state,
+                state: new_attributes::fill_new_attributes(
+                    &self.resource,
+                    state,
+                    &request.raw_json,
+                ),
                 diagnostics: Vec::new(),
             },
             Err(diagnostic) => UpgradeResponse {
@@ -371,7 +385,13 @@ impl ProviderBackend for WordpressProvider {
             return response;
         }
         if req.proposed_new_state.is_null() {
-            return response; // destroy: nothing to plan beyond null
+            // destroy: nothing to plan beyond null, but a database about to go without a
+            // final snapshot is worth a warning (Terraform asks providers to plan destroys
+            // from 1.3 on; earlier versions never send this request).
+            response
+                .diagnostics
+                .extend(planning::destroy_advice(&req.prior_state));
+            return response;
         }
         match self.plan(&req).await {
             Ok((planned, replace)) => {
@@ -380,6 +400,7 @@ impl ProviderBackend for WordpressProvider {
                     .prior_identity
                     .clone()
                     .or_else(|| identity::of_state(&req.prior_state));
+                response.diagnostics.extend(planning::advice(&planned));
                 response.planned_state = planned;
                 response.requires_replace = replace;
             }

@@ -227,6 +227,7 @@ fn read_spec(top: &mut Reader<'_>) -> StackSpec {
         spec.dns = Some(DnsSpec {
             zone_id: b.string("zone_id").unwrap_or_default(),
             record_name: b.string("record_name").unwrap_or_default(),
+            allow_overwrite: b.bool_or("allow_overwrite", d::DNS_ALLOW_OVERWRITE),
         });
     }
 
@@ -475,6 +476,7 @@ fn spec_attributes(spec: &StackSpec) -> BTreeMap<String, Value> {
             Some(dns) => object([
                 ("zone_id", Value::from(&dns.zone_id)),
                 ("record_name", Value::from(&dns.record_name)),
+                ("allow_overwrite", Value::from(dns.allow_overwrite)),
             ]),
             None => Value::Null,
         },

@@ -6,7 +6,7 @@
 //!   ConfigureProvider;
 //! - [`StackEngine`]: the lifecycle operations of a stack, plus the questions planning and
 //!   configuration ask of the region (its zones, whether the settings can work, which
-//!   architectures instance types and images have);
+//!   architectures instance types and images have, what the account holds for a plan);
 //! - [`Offline`]: a connector for builds with no AWS at all (fuzzing, glue tests), whose
 //!   ConfigureProvider fails with a diagnostic, so every request stays unconfigured.
 
@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use stack_model::error::{PartialFailure, StackError};
 use stack_model::image::{ImageFacts, ImageQuery};
+use stack_model::preflight::{PreflightFacts, PreflightQuery};
 use stack_model::settings::{AccessError, AwsSettings};
 use stack_model::spec::StackSpec;
 use stack_model::state::StackState;
@@ -32,6 +33,15 @@ pub trait StackEngine: Send + Sync {
     /// The architectures of the instance types and images in `query` (planning asks only
     /// when a plan changes an instance type or pins an AMI); what AWS does not know is absent.
     async fn image_facts(&self, query: &ImageQuery) -> Result<ImageFacts, StackError>;
+
+    /// What the account holds and the region offers for what a plan would add; `None` when
+    /// this engine cannot tell (planning then checks nothing more).
+    async fn preflight_facts(
+        &self,
+        _query: &PreflightQuery,
+    ) -> Result<Option<PreflightFacts>, StackError> {
+        Ok(None)
+    }
 
     /// Creates or updates the stack towards `spec`; `prior` is `None` on create. A failure
     /// carries the state reached so far.

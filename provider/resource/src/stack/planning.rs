@@ -62,13 +62,16 @@ fn plan_attribute(
     if !config.is_null() || attr.mode != Mode::OptionalComputed {
         return config.clone();
     }
-    if let Some(default) = attr.default {
-        return default_value(default);
-    }
     let prior = match block {
         Some(block) => ctx.prior.attr(block).attr(attr.name),
         None => ctx.prior.attr(attr.name),
     };
+    if let Some(default) = attr.default {
+        if attr.default_on_create && !prior.is_null() {
+            return prior.clone();
+        }
+        return default_value(default);
+    }
     if !prior.is_null() {
         return prior.clone();
     }
@@ -217,4 +220,34 @@ fn set_nested(value: &mut Value, block: &str, attribute: &str, new: Value) {
     if let Some(block) = value.attr_mut(block) {
         block.set_attr(attribute, new);
     }
+}
+
+/// Warnings a plan carries without failing: a database on MySQL 8.0, which runs on paid RDS
+/// Extended Support.
+pub fn advice(planned: &Value) -> Vec<tfplugin::diagnostics::Diagnostic> {
+    let (spec, _, _) = super::convert::spec_from_value(planned);
+    stack_model::validate::extended_support_warning(&spec.database)
+        .into_iter()
+        .map(|warning| {
+            tfplugin::diagnostics::Diagnostic::warning(warning.summary, warning.detail)
+                .with_path(super::diagnose::attribute_path(&warning.path))
+        })
+        .collect()
+}
+
+/// Warnings of a planned destroy: the database goes without a final snapshot.
+pub fn destroy_advice(prior: &Value) -> Vec<tfplugin::diagnostics::Diagnostic> {
+    let skips = prior.attr("database").attr("skip_final_snapshot").as_bool() == Some(true);
+    if !skips {
+        return Vec::new();
+    }
+    vec![tfplugin::diagnostics::Diagnostic::warning(
+        "The database will be deleted without a final snapshot",
+        "database.skip_final_snapshot is true: destroying this stack deletes the RDS instance and its automated backups for good. To keep one, set skip_final_snapshot = false and apply before destroying.",
+    )
+    .with_path(
+        tfplugin::diagnostics::AttributePath::root()
+            .attr("database")
+            .attr("skip_final_snapshot"),
+    )]
 }

@@ -25,6 +25,8 @@ fn optional(name: &'static str, ty: AttrType, description: &'static str) -> Attr
         replaces: false,
         config_only: false,
         write_only: false,
+        legacy: None,
+        default_on_create: false,
         description,
     }
 }

@@ -51,6 +51,12 @@ pub struct AttrDef {
     pub config_only: bool,
     /// Sent in configuration only, null in every plan and state (Terraform 1.11+).
     pub write_only: bool,
+    /// What a state written before this attribute existed stands for, when that differs from
+    /// `default` (a new default that existing stacks must not pick up by themselves).
+    pub legacy: Option<Default>,
+    /// The default applies at create only: an update that leaves the attribute out keeps the
+    /// prior value (a new default must not upgrade existing stacks by itself).
+    pub default_on_create: bool,
     pub description: &'static str,
 }
 
@@ -101,6 +107,8 @@ const fn attr(name: &'static str, ty: AttrType, mode: Mode, description: &'stati
         replaces: false,
         config_only: false,
         write_only: false,
+        legacy: None,
+        default_on_create: false,
         description,
     }
 }
@@ -125,6 +133,15 @@ impl AttrDef {
     fn write_only(mut self) -> Self {
         self.write_only = true;
         self.config_only = true;
+        self
+    }
+    #[allow(dead_code)]
+    fn legacy(mut self, value: Default) -> Self {
+        self.legacy = Some(value);
+        self
+    }
+    fn default_on_create(mut self) -> Self {
+        self.default_on_create = true;
         self
     }
 }
@@ -378,8 +395,9 @@ fn database() -> BlockDef {
                 "engine_version",
                 Str,
                 Default::Str(d::DB_ENGINE_VERSION),
-                "MySQL engine version: a major.minor such as `8.0` or `8.4` keeps RDS's automatic minor upgrades on; a full version such as `8.0.35` pins it and turns them off. A newer version already running (an upgrade made outside Terraform) is kept, never downgraded: the plan shows no change and a warning names it.",
-            ),
+                "MySQL engine version: a major.minor such as `8.4` or `8.0` keeps RDS's automatic minor upgrades on; a full version such as `8.4.5` pins it and turns them off. The default, `8.4`, is the current long-term release and applies to new stacks only: a stack created with the earlier default `8.0` keeps it until the configuration says otherwise. `8.0` is accepted with a plan warning: its RDS standard support ended on 31 July 2026 and every 8.0 instance now runs on paid RDS Extended Support. A change of major version is applied in place by RDS (a short outage). A newer version already running (an upgrade made outside Terraform) is kept, never downgraded: the plan shows no change and a warning names it.",
+            )
+            .default_on_create(),
             defaulted(
                 "allocated_storage",
                 Number,
@@ -464,7 +482,7 @@ compared with the previous one).",
                 "skip_final_snapshot",
                 Bool,
                 Default::Bool(d::DB_SKIP_FINAL_SNAPSHOT),
-                "Delete the database without taking a final snapshot. Otherwise destroy keeps one, named `<name>-final-<unix seconds>` (numbered `-2`, `-3`... if that name is taken).",
+                "Delete the database without taking a final snapshot. Otherwise destroy keeps one, named `<name>-final-<unix seconds>` (numbered `-2`, `-3`... if that name is taken). When set, the plan of a destroy warns that the database goes without one (Terraform 1.3 and later ask providers to plan destroys; earlier versions show nothing).",
             ),
         ],
     }
@@ -544,10 +562,21 @@ fn dns() -> BlockDef {
     BlockDef {
         name: "dns",
         nesting: Nesting::Single,
-        description: "A Route 53 alias record for the site. Without it, `url` is the load balancer's DNS name.",
+        description: "A Route 53 alias record for the site. Without it, `url` is the load balancer's DNS name. The plan checks that the hosted zone exists, that the name lies inside it and that no record the stack did not create holds it (Terraform 1.0 to 1.2 also plan the configuration before a destroy: when that plan refuses the record of a stack whose create it stopped, destroy with `-refresh=false`).",
         attributes: vec![
             attr("zone_id", Str, Required, "Route 53 hosted zone id."),
-            attr("record_name", Str, Required, "Fully qualified record name, e.g. `blog.example.com`."),
+            attr("record_name", Str, Required, "Fully qualified record name, e.g. `blog.example.com`. \
+It must lie inside the hosted zone. The stack creates the alias record and deletes it on destroy; \
+an A or CNAME record already at this name that the stack did not create is refused at plan and at \
+apply, never overwritten, unless `allow_overwrite` is set."),
+            defaulted(
+                "allow_overwrite",
+                Bool,
+                Default::Bool(d::DNS_ALLOW_OVERWRITE),
+                "Replace an A or CNAME record at `record_name` that this stack did not create (as \
+`aws_route53_record`'s `allow_overwrite`). The stack then owns the record: destroy deletes it, \
+and the old value is not restored.",
+            ),
         ],
     }
 }

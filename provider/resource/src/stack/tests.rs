@@ -219,6 +219,7 @@ fn state_values_round_trip_through_the_spec() {
     spec.dns = Some(DnsSpec {
         zone_id: "Z0123456789ABC".into(),
         record_name: "shop.example.com".into(),
+        allow_overwrite: false,
     });
     let value = state_value(&StackState::new(spec.clone()), &Value::Null);
     let (back, unresolved, errors) = spec_from_value(&value);
@@ -249,4 +250,49 @@ fn unknown_config_values_are_not_validated() {
     let path = stack_model::FieldPath::attrs(&["network", "vpc_cidr"]);
     assert!(unresolved.covers(&path));
     assert!(!unresolved.covers(&stack_model::FieldPath::attrs(&["network", "nat_gateways"])));
+}
+
+#[test]
+fn new_stacks_get_mysql_8_4_and_existing_ones_keep_8_0_with_a_warning() {
+    let created = plan(&config("blog"), &Value::Null);
+    assert_eq!(
+        created.attr("database").attr("engine_version"),
+        &Value::from("8.4")
+    );
+    assert!(super::planning::advice(&created).is_empty());
+
+    let mut old = StackSpec::with_name("blog");
+    old.database.engine_version = "8.0".into();
+    old.database.password = Some(Secret::new("Corr3ct-Horse"));
+    let prior = state_value(&StackState::new(old), &Value::Null);
+    let updated = plan(&config("blog"), &prior);
+    assert_eq!(
+        updated.attr("database").attr("engine_version"),
+        &Value::from("8.0"),
+        "a stack made with the earlier default keeps it"
+    );
+    let warnings = super::planning::advice(&updated);
+    assert_eq!(warnings.len(), 1);
+    assert!(warnings[0].summary.contains("Extended Support"));
+
+    let mut asked = config("blog");
+    set(&mut asked, "database", "engine_version", Value::from("8.4"));
+    assert_eq!(
+        plan(&asked, &prior).attr("database").attr("engine_version"),
+        &Value::from("8.4"),
+        "until the configuration says otherwise"
+    );
+}
+
+#[test]
+fn a_destroy_that_skips_the_final_snapshot_is_warned_about() {
+    let mut spec = StackSpec::with_name("blog");
+    spec.database.password = Some(Secret::new("Corr3ct-Horse"));
+    let keeps = state_value(&StackState::new(spec.clone()), &Value::Null);
+    assert!(super::planning::destroy_advice(&keeps).is_empty());
+    spec.database.skip_final_snapshot = true;
+    let skips = state_value(&StackState::new(spec), &Value::Null);
+    let warnings = super::planning::destroy_advice(&skips);
+    assert_eq!(warnings.len(), 1);
+    assert!(warnings[0].summary.contains("without a final snapshot"));
 }

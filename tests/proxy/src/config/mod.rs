@@ -15,7 +15,7 @@
 //! ```
 //!
 //! The AWS-behaviour sections (`iam_propagation`, `instances`, `launch_failures`, `rds_states`,
-//! `instance_refresh`, `efs_update`, `secret_versions`, `quotas`, `images`) are described in
+//! `instance_refresh`, `efs_update`, `secret_versions`, `quotas`, `images`, `orderable_db`) are described in
 //! `presets` below.
 
 use std::path::Path;
@@ -27,7 +27,8 @@ mod presets;
 
 pub use presets::{
     EfsUpdateConfig, IamPropagationConfig, ImagesConfig, InstanceRefreshConfig, InstancesConfig,
-    LaunchFailuresConfig, QuotasConfig, RdsStatesConfig, RefreshOutcome, SecretVersionsConfig,
+    LaunchFailuresConfig, OrderableDbConfig, QuotasConfig, RdsStatesConfig, RefreshOutcome,
+    SecretVersionsConfig,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -75,6 +76,8 @@ pub struct FaultConfig {
     pub quotas: Option<QuotasConfig>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub images: Option<ImagesConfig>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub orderable_db: Option<OrderableDbConfig>,
 }
 
 fn take_preset<T: Clone>(mine: &mut Option<T>, theirs: &Option<T>) {
@@ -207,6 +210,7 @@ impl FaultConfig {
             ("secret_versions", self.secret_versions.is_some()),
             ("quotas", self.quotas.is_some()),
             ("images", self.images.is_some()),
+            ("orderable_db", self.orderable_db.is_some()),
         ]
         .into_iter()
         .filter_map(|(name, on)| on.then_some(name))
@@ -225,6 +229,7 @@ impl FaultConfig {
         take_preset(&mut self.secret_versions, &other.secret_versions);
         take_preset(&mut self.quotas, &other.quotas);
         take_preset(&mut self.images, &other.images);
+        take_preset(&mut self.orderable_db, &other.orderable_db);
         self
     }
 
@@ -303,7 +308,7 @@ mod tests {
         assert!(realistic.iam_propagation.is_some() && realistic.instances.is_some());
         assert!(realistic.rds_states.is_some() && realistic.instance_refresh.is_some());
         assert!(realistic.efs_update.is_some() && realistic.quotas.is_some());
-        assert!(realistic.secret_versions.is_some());
+        assert!(realistic.secret_versions.is_some() && realistic.orderable_db.is_some());
         assert_eq!(
             realistic.images.as_ref().map(|i| i.root_snapshot_gib),
             Some(8),

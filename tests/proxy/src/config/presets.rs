@@ -11,7 +11,8 @@
 //!   "secret_versions": { "stale_ms": 3000 },
 //!   "quotas": { "max_eips": 5, "max_vpcs": 5, "max_internet_gateways": 5,
 //!               "max_nat_gateways_per_az": 5 },
-//!   "images": { "root_snapshot_gib": 8 } }
+//!   "images": { "root_snapshot_gib": 8 },
+//!   "orderable_db": { "instance_classes": ["db.t3.micro"], "engine_versions": ["8.4.5"] } }
 //! ```
 
 use serde::{Deserialize, Serialize};
@@ -142,4 +143,12 @@ pub struct ImagesConfig {
     /// Every image's root snapshot size: DescribeImages reports it, and RunInstances asking
     /// for a smaller EBS volume is refused (`InvalidBlockDeviceMapping`).
     pub root_snapshot_gib: u32,
+}
+
+/// MySQL instance options RDS sells (moto lists none): every class with every version.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OrderableDbConfig {
+    pub instance_classes: Vec<String>,
+    pub engine_versions: Vec<String>,
 }

@@ -2,8 +2,8 @@
 //! IAM propagation refusals ([`templates`]), instance boot and target health (timed in
 //! `crate::pending`), launch failures ([`launch_failures`]), RDS transitional states
 //! ([`rds`]), the instance-refresh API ([`refresh`]), EFS UpdateFileSystem ([`efs`]), secret
-//! metadata that lags a write ([`secrets`]), account quotas ([`quotas`]) and image root
-//! snapshot sizes ([`images`]).
+//! metadata that lags a write ([`secrets`]), account quotas ([`quotas`]), image root
+//! snapshot sizes ([`images`]) and orderable MySQL instance options ([`orderable`]).
 //!
 //! The server asks [`Presets::before`] what to do with each call that no fault took, runs
 //! any [`Lookup`] against moto, and hands every successful answer to [`Presets::after`].
@@ -11,6 +11,7 @@
 pub mod efs;
 pub mod images;
 pub mod launch_failures;
+pub mod orderable;
 pub mod quotas;
 pub mod rds;
 pub mod refresh;
@@ -117,6 +118,11 @@ impl Presets {
         }
         if let Some(failures) = &config.launch_failures {
             if let Some(reply) = LaunchFailures::answer(request, &self.templates, failures, now) {
+                return Some(Action::Reply(reply));
+            }
+        }
+        if let Some(orderable) = &config.orderable_db {
+            if let Some(reply) = orderable::answer(request, orderable) {
                 return Some(Action::Reply(reply));
             }
         }

@@ -1,0 +1,97 @@
+//! UpgradeResourceState, after `upgrade`, for attributes added since a state was written: Terraform reads a
+//! missing attribute as null, and planning would then show every existing stack changing it
+//! from null to its default. Each attribute absent from the stored JSON is filled with the
+//! value such a state stands for (`AttrDef::legacy`, else its default), so an existing stack
+//! plans no change until its configuration asks for one.
+
+use serde_json::Value as Json;
+use tfplugin::value::Value;
+
+use super::planning::default_value;
+use super::schema::{AttrDef, Nesting, ResourceDef};
+
+/// `state` (decoded from `raw`) with every attribute `raw` lacks filled in.
+pub fn fill_new_attributes(def: &ResourceDef, mut state: Value, raw: &Json) -> Value {
+    if state.is_null() || !raw.is_object() {
+        return state;
+    }
+    for attr in &def.attributes {
+        if let Some(value) = missing_value(attr, raw) {
+            state.set_attr(attr.name, value);
+        }
+    }
+    for block in &def.blocks {
+        let raw_block = &raw[block.name];
+        // An absent optional block stays absent; a group block is always stored.
+        if !raw_block.is_object()
+            || (block.nesting == Nesting::Single && state.attr(block.name).is_null())
+        {
+            continue;
+        }
+        let Some(stored) = state.attr_mut(block.name) else {
+            continue;
+        };
+        for attr in &block.attributes {
+            if let Some(value) = missing_value(attr, raw_block) {
+                stored.set_attr(attr.name, value);
+            }
+        }
+    }
+    state
+}
+
+fn missing_value(attr: &AttrDef, raw: &Json) -> Option<Value> {
+    if raw.get(attr.name).is_some() {
+        return None;
+    }
+    attr.legacy.or(attr.default).map(default_value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stack::schema;
+
+    #[test]
+    fn a_state_from_before_allow_overwrite_reads_as_false_and_keeps_what_it_has() {
+        let def = schema::resource();
+        let raw = serde_json::json!({
+            "name": "blog",
+            "dns": {"zone_id": "Z1", "record_name": "blog.example.com"},
+            "storage": {"throughput_mode": "bursting"}
+        });
+        let state = Value::object_of([
+            ("name", Value::from("blog")),
+            (
+                "dns",
+                Value::object_of([
+                    ("zone_id", Value::from("Z1")),
+                    ("record_name", Value::from("blog.example.com")),
+                    ("allow_overwrite", Value::Null),
+                ]),
+            ),
+            (
+                "storage",
+                Value::object_of([("throughput_mode", Value::from("bursting"))]),
+            ),
+        ]);
+        let upgraded = fill_new_attributes(&def, state, &raw);
+        assert_eq!(
+            upgraded.attr("dns").attr("allow_overwrite"),
+            &Value::from(false)
+        );
+        assert_eq!(
+            upgraded.attr("storage").attr("throughput_mode"),
+            &Value::from("bursting")
+        );
+    }
+
+    #[test]
+    fn an_absent_dns_block_stays_absent() {
+        let def = schema::resource();
+        let raw = serde_json::json!({"name": "blog", "dns": null});
+        let state = Value::object_of([("name", Value::from("blog")), ("dns", Value::Null)]);
+        let upgraded = fill_new_attributes(&def, state, &raw);
+        assert!(upgraded.attr("dns").is_null());
+    }
+}
