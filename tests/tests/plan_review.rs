@@ -190,7 +190,7 @@ fn plain_cases(state: &Value, other_ami: &str, certificate: &str, zone: &str) ->
             "create security groups: alb, bastion, app, efs, db (chained)",
             "create secret: database password + WordPress keys, readable only by the instances' IAM role",
             "create EFS file system: encrypted, mount target in each of 2 zones",
-            "create RDS: MySQL 8.0 db.t3.micro, encrypted, private [cost]",
+            "create RDS: MySQL 8.4 db.t3.micro, encrypted, private [cost]",
             "create ALB: internet-facing, target group, HTTP listener [cost]",
             "create launch template: public.ecr.aws/docker/library/wordpress:6-apache on t3.small",
             "create ASG: 2..4 instances, CPU target 60% [cost]",
@@ -621,6 +621,13 @@ async fn another_image(aws: &AwsInspector, current: &str) -> String {
 async fn every_update_path_plans_a_readable_summary_of_only_the_objects_it_changes() {
     let moto = Moto::start_async().await.expect("moto starts");
     let aws = AwsInspector::for_moto(&moto).await;
+    // The key pair a case names: the plan checks that it exists.
+    aws.ec2
+        .create_key_pair()
+        .key_name("ops")
+        .send()
+        .await
+        .expect("key pair");
     // A wildcard: the rich stack moves its record to other names of the zone.
     let certificate = acm_certificate(&moto, "*.example.com");
     let zone = aws

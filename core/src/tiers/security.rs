@@ -117,39 +117,6 @@ pub fn desired_rules(
         .collect()
 }
 
-/// What a rule of `tier`'s group lets in (or out) and why, for whoever audits the account
-/// (EC2 keeps it beside the rule; checkov CKV_AWS_23 asks for one on every rule).
-pub fn rule_description(tier: &str, direction: Direction, rule: &SgRule) -> String {
-    let text = match (direction, tier, rule.from_port) {
-        (Direction::Ingress, "alb", 80) => {
-            "HTTP from the internet to the site (redirected to HTTPS when a certificate is set)"
-        }
-        (Direction::Ingress, "alb", 443) => "HTTPS from the internet to the site",
-        (Direction::Ingress, "bastion", 22) => {
-            "SSH from an admin network listed in bastion.allowed_ssh_cidrs"
-        }
-        (Direction::Ingress, "app", 80) => {
-            "HTTP from the load balancer: site traffic and health checks"
-        }
-        (Direction::Ingress, "app", 22) => "SSH from the bastion, the only way onto the instances",
-        (Direction::Ingress, "efs", 2049) => {
-            "NFS from the WordPress instances: the shared wp-content"
-        }
-        (Direction::Ingress, "db", 3306) => "MySQL from the WordPress instances",
-        (Direction::Egress, "alb", 80) => {
-            "HTTP to the WordPress instances: requests and health checks"
-        }
-        (Direction::Egress, "bastion", 22) => "SSH to the WordPress instances",
-        (Direction::Egress, "bastion", 443) => "HTTPS out for package updates",
-        (Direction::Egress, "app", 2049) => "NFS to the EFS file system holding wp-content",
-        (Direction::Egress, "app", 3306) => "MySQL to the database",
-        (Direction::Egress, "app", 80) => "HTTP out for package mirrors",
-        (Direction::Egress, "app", 443) => "HTTPS out: the WordPress image, packages and AWS APIs",
-        _ => "Opened by the wordpress_ha_stack resource",
-    };
-    text.to_string()
-}
-
 /// HTTP from the load balancer; SSH from the bastion only while there is a bastion (a
 /// disabled bastion keeps its empty group, which must not open port 22 on the instances).
 fn app_ingress(spec: &StackSpec, alb: Peer, bastion: Peer) -> Vec<SgRule> {
@@ -253,7 +220,7 @@ async fn ensure_groups(ctx: &StepContext) -> Result<()> {
     let wanted = desired_rules(ctx.spec(), &ids);
     try_join_all(groups.iter().map(|(tier, group)| {
         let (ingress, egress) = wanted.get(tier).cloned().unwrap_or_default();
-        converge_group(ctx, tier, group, ingress, egress)
+        converge_group(ctx, group, ingress, egress)
     }))
     .await?;
     Ok(())
@@ -261,7 +228,6 @@ async fn ensure_groups(ctx: &StepContext) -> Result<()> {
 
 async fn converge_group(
     ctx: &StepContext,
-    tier: &str,
     group: &SecurityGroup,
     ingress: Vec<SgRule>,
     egress: Vec<SgRule>,
@@ -273,12 +239,8 @@ async fn converge_group(
     ] {
         let (add, remove) = rule_diff(observed, &wanted);
         if !add.is_empty() {
-            let described: Vec<(SgRule, String)> = add
-                .iter()
-                .map(|rule| (rule.clone(), rule_description(tier, direction, rule)))
-                .collect();
             ctx.eventually(&format!("authorize rules on {}", group.id), || {
-                ec2::authorize(clients, &group.id, direction, &described)
+                ec2::authorize(clients, &group.id, direction, &add)
             })
             .await?;
             tracing::info!(security_group = %group.id, ?direction, rules = add.len(), "rules authorized");
@@ -487,27 +449,6 @@ mod tests {
             "80 over IPv4 and IPv6, no 443 without a certificate"
         );
         assert!(rules["efs"].1.is_empty() && rules["db"].1.is_empty());
-    }
-
-    #[test]
-    fn every_rule_says_what_it_lets_in_and_why() {
-        let mut spec = StackSpec::with_name("blog");
-        spec.bastion.allowed_ssh_cidrs = vec!["203.0.113.0/24".into()];
-        spec.load_balancer.certificate_arn = Some("arn:cert".into());
-        for (tier, (ingress, egress)) in desired_rules(&spec, &ids()) {
-            let all = ingress
-                .iter()
-                .map(|r| (Direction::Ingress, r))
-                .chain(egress.iter().map(|r| (Direction::Egress, r)));
-            for (direction, rule) in all {
-                let text = rule_description(&tier, direction, rule);
-                assert!(
-                    !text.starts_with("Opened by"),
-                    "{tier} {direction:?} {rule:?}"
-                );
-                assert!(text.len() <= 255 && !text.contains('\''), "{text}");
-            }
-        }
     }
 
     #[test]

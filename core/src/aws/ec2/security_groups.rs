@@ -85,34 +85,14 @@ fn rules_of(permissions: &[IpPermission]) -> Vec<SgRule> {
 }
 
 fn permission_of(rule: &SgRule) -> IpPermission {
-    described_permission(rule, None)
-}
-
-/// The rule as EC2 takes it, with what it lets in and why when given.
-fn described_permission(rule: &SgRule, description: Option<&str>) -> IpPermission {
     let mut p = IpPermission::builder().ip_protocol(&rule.protocol);
     if rule.protocol != "-1" {
         p = p.from_port(rule.from_port).to_port(rule.to_port);
     }
     match &rule.peer {
-        Peer::Cidr(c) => p.ip_ranges(
-            IpRange::builder()
-                .cidr_ip(c)
-                .set_description(description.map(str::to_string))
-                .build(),
-        ),
-        Peer::Ipv6Cidr(c) => p.ipv6_ranges(
-            Ipv6Range::builder()
-                .cidr_ipv6(c)
-                .set_description(description.map(str::to_string))
-                .build(),
-        ),
-        Peer::Group(g) => p.user_id_group_pairs(
-            UserIdGroupPair::builder()
-                .group_id(g)
-                .set_description(description.map(str::to_string))
-                .build(),
-        ),
+        Peer::Cidr(c) => p.ip_ranges(IpRange::builder().cidr_ip(c).build()),
+        Peer::Ipv6Cidr(c) => p.ipv6_ranges(Ipv6Range::builder().cidr_ipv6(c).build()),
+        Peer::Group(g) => p.user_id_group_pairs(UserIdGroupPair::builder().group_id(g).build()),
     }
     .build()
 }
@@ -179,15 +159,12 @@ pub async fn authorize(
     clients: &Clients,
     group_id: &str,
     direction: Direction,
-    rules: &[(SgRule, String)],
+    rules: &[SgRule],
 ) -> Result<()> {
     if rules.is_empty() {
         return Ok(());
     }
-    let permissions: Vec<IpPermission> = rules
-        .iter()
-        .map(|(rule, description)| described_permission(rule, Some(description)))
-        .collect();
+    let permissions: Vec<IpPermission> = rules.iter().map(permission_of).collect();
     let result = match direction {
         Direction::Ingress => clients
             .ec2

@@ -37,6 +37,7 @@ fn rich() -> StackSpec {
     spec.dns = Some(DnsSpec {
         zone_id: "Z1".into(),
         record_name: "www.example.com".into(),
+        allow_overwrite: false,
     });
     spec.database.skip_final_snapshot = false;
     spec
