@@ -27,8 +27,8 @@ use super::convert::{self, outputs_from_value, spec_from_value, string_map_from}
 use super::diagnose::{access_diagnostic, attribute_path, spec_diagnostic, stack_diagnostic};
 use super::engine::{EngineConnector, StackEngine};
 use super::images;
-use super::planning::{self, PlanContext};
 use super::new_attributes;
+use super::planning::{self, PlanContext};
 use super::preflight;
 pub(super) use super::private::private_bytes;
 use super::private::{self, PrivateState};
