@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use crate::aws::{acm, ec2, rds, route53, Clients};
 use crate::error::Result;
 use crate::preflight::{FoundRecord, PreflightFacts, PreflightQuery};
+use crate::tiers::load_balancer::names_stack_load_balancer;
 
 /// Ask AWS what `query` needs; nothing when it is empty.
 pub async fn facts(clients: &Clients, query: &PreflightQuery) -> Result<PreflightFacts> {
@@ -21,7 +22,7 @@ pub async fn facts(clients: &Clients, query: &PreflightQuery) -> Result<Prefligh
     )?;
     let (eip_limit, eips_in_use) = eips;
     let (vpcs_in_use, internet_gateways_in_use, nat_gateways_in_use) = network;
-    let (zone_name, records) = dns;
+    let (zone_name, records, stack_alb_dns_name) = dns;
     Ok(PreflightFacts {
         eip_limit,
         eips_in_use,
@@ -32,6 +33,7 @@ pub async fn facts(clients: &Clients, query: &PreflightQuery) -> Result<Prefligh
         orderable_versions: orderable,
         zone_name,
         records,
+        stack_alb_dns_name,
         key_pairs,
         certificate,
     })
@@ -112,13 +114,13 @@ async fn orderable(clients: &Clients, query: &PreflightQuery) -> Result<Option<V
 async fn record(
     clients: &Clients,
     query: &PreflightQuery,
-) -> Result<(Option<String>, Vec<FoundRecord>)> {
+) -> Result<(Option<String>, Vec<FoundRecord>, Option<String>)> {
     let Some(check) = &query.record else {
-        return Ok((None, Vec::new()));
+        return Ok((None, Vec::new(), None));
     };
     let dns = &check.dns;
     let Some(zone_name) = route53::zone_name(clients, &dns.zone_id).await? else {
-        return Ok((None, Vec::new()));
+        return Ok((None, Vec::new(), None));
     };
     let found = route53::conflicting_records(clients, &dns.zone_id, &dns.record_name).await?;
     let records = found
@@ -128,7 +130,17 @@ async fn record(
             alias_target: r.alias.as_ref().map(|a| a.target_dns_name.clone()),
         })
         .collect();
-    Ok((Some(zone_name), records))
+    // A create cut short left a record aliasing a balancer of this stack's name.
+    let stack_alb = if check.alb_dns_name.is_some() {
+        None
+    } else {
+        found
+            .iter()
+            .filter_map(|r| r.alias.as_ref())
+            .map(|alias| alias.target_dns_name.clone())
+            .find(|target| names_stack_load_balancer(&check.stack, target))
+    };
+    Ok((Some(zone_name), records, stack_alb))
 }
 
 async fn key_pairs(

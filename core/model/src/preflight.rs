@@ -33,6 +33,9 @@ pub struct RecordCheck {
     pub owned: bool,
     /// The stack's load balancer, when it exists: an alias to it is the stack's.
     pub alb_dns_name: Option<String>,
+    /// The stack's name: when the prior state does not know the load balancer (a create cut
+    /// short), the engine looks for the one this stack's name and tag make its own.
+    pub stack: String,
 }
 
 /// Everything a plan would add that the account may refuse.
@@ -119,6 +122,7 @@ impl PreflightQuery {
                     dns: dns.clone(),
                     owned,
                     alb_dns_name: prior.and_then(|p| p.outputs.alb_dns_name.clone()),
+                    stack: desired.name.clone(),
                 });
             }
         }
@@ -194,6 +198,9 @@ pub struct PreflightFacts {
     /// The hosted zone's name (`None`: no such zone).
     pub zone_name: Option<String>,
     pub records: Vec<FoundRecord>,
+    /// The DNS name of a load balancer tagged for this stack that the prior state does not
+    /// know (left by a create cut short): an alias to it is the stack's too.
+    pub stack_alb_dns_name: Option<String>,
     /// The asked key pairs that exist.
     pub key_pairs: BTreeSet<String>,
     /// `None`: no such certificate.
@@ -354,7 +361,11 @@ fn record(check: &RecordCheck, facts: &PreflightFacts, errors: &mut Vec<SpecErro
     }
     let ours = |r: &FoundRecord| {
         let target = r.alias_target.as_deref().map(normalize);
-        let alb = check.alb_dns_name.as_deref().map(normalize);
+        let alb = check
+            .alb_dns_name
+            .as_deref()
+            .or(facts.stack_alb_dns_name.as_deref())
+            .map(normalize);
         target.is_some()
             && target.as_deref().map(strip_dualstack) == alb.as_deref().map(strip_dualstack)
     };

@@ -167,7 +167,7 @@ async fn live_bastions(ctx: &StepContext) -> Result<Vec<Instance>> {
 /// Wait for `running` (returns the instance) or `terminated` (returns `None`).
 async fn wait_state(ctx: &StepContext, id: &str, target: &str) -> Result<Option<Instance>> {
     let clients = &ctx.clients;
-    wait::until(&ctx.bounds(), &format!("instance {id}"), target, || async {
+    wait::until(ctx.bounds(), &format!("instance {id}"), target, || async {
         let observed = ec2::instance(clients, id).await?;
         Ok(match observed {
             None if target == "terminated" => Poll::Ready(None),

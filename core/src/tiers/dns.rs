@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use super::context::StepContext;
 use super::layout::StackLayout;
-use super::load_balancer::{self, stack_url};
+use super::load_balancer::{self, names_stack_load_balancer, stack_url};
 use super::step::Step;
 use super::step_id;
 use crate::aws::elbv2::{self, LoadBalancer};
@@ -67,8 +67,16 @@ async fn converge_record(ctx: &Arc<StepContext>) -> Result<()> {
         target_zone_id: alb_zone_id,
         evaluate_target_health: true,
     };
-    let owned = ctx.resource(logical::DNS_RECORD) == wanted_id;
     let existing = route53::conflicting_records(&ctx.clients, &dns.zone_id, &wanted.name).await?;
+    // Recorded in the state, or an alias to a balancer of this stack's name that a create cut
+    // short (or a network deleted out of band) left behind.
+    let owned = ctx.resource(logical::DNS_RECORD) == wanted_id
+        || (!existing.is_empty()
+            && existing.iter().all(|r| {
+                r.alias
+                    .as_ref()
+                    .is_some_and(|a| names_stack_load_balancer(ctx.stack(), &a.target_dns_name))
+            }));
     let already = existing
         .iter()
         .any(|r| r.alias.as_ref().is_some_and(|a| a.points_like(&wanted)));

@@ -30,6 +30,19 @@ pub fn load_balancer_name(stack: &str) -> String {
     bounded_name(stack, "alb", ELB_NAME_LIMIT)
 }
 
+/// Whether `target_dns_name` (an alias target) names a load balancer called this stack's
+/// `<name>-alb`, alive or deleted: ELB names it `[dualstack.]<lb-name>-<digits>.<region>…`.
+/// A record pointing there was written by this stack (a create cut short, or a stack whose
+/// network was deleted out of band); another stack's balancer never ends in digits alone.
+pub fn names_stack_load_balancer(stack: &str, target_dns_name: &str) -> bool {
+    let target = route53::normalize(target_dns_name);
+    let target = target.strip_prefix("dualstack.").unwrap_or(&target);
+    let host = target.split('.').next().unwrap_or_default();
+    let prefix = format!("{}-", load_balancer_name(stack).to_ascii_lowercase());
+    host.strip_prefix(&prefix)
+        .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// `<name>-tg`, cut to ELB's 32 characters.
 pub fn target_group_name(stack: &str) -> String {
     bounded_name(stack, "tg", ELB_NAME_LIMIT)
@@ -516,6 +529,22 @@ fn record_load_balancer(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_alias_to_a_balancer_of_the_stacks_name_is_the_stacks() {
+        use super::names_stack_load_balancer as names;
+        assert!(names("blog", "blog-alb-123456.us-east-1.elb.amazonaws.com"));
+        assert!(names(
+            "blog",
+            "dualstack.Blog-ALB-9.us-east-1.elb.amazonaws.com."
+        ));
+        assert!(!names(
+            "blog",
+            "blog-alb-x-alb-123.us-east-1.elb.amazonaws.com"
+        ));
+        assert!(!names("blog", "blog-alb-.us-east-1.elb.amazonaws.com"));
+        assert!(!names("blog", "other-alb-1.us-east-1.elb.amazonaws.com"));
+    }
+
     use super::*;
 
     #[test]

@@ -123,7 +123,7 @@ async fn free_address(
         tracing::debug!(allocation = %allocation, error = %refused, "disassociation refused; waiting");
     }
     wait::until(
-        &ctx.bounds(),
+        ctx.bounds(),
         &format!("elastic IP {allocation}"),
         "unassociated",
         || async {
@@ -144,7 +144,7 @@ async fn free_address(
 async fn wait_nat(ctx: &StepContext, nat_id: &str, target: &str) -> Result<()> {
     let clients = &ctx.clients;
     wait::until(
-        &ctx.bounds(),
+        ctx.bounds(),
         &format!("NAT gateway {nat_id}"),
         target,
         || async {
