@@ -116,10 +116,32 @@ fn docs_example_configuration(endpoint: &str) -> String {
         .and_then(|(_, rest)| rest.split_once("```"))
         .map(|(code, _)| code)
         .expect("the resource page has a terraform example");
+    // The plan's preflight checks the hosted zone against the account; the example's zone id
+    // is a placeholder no moto account has, so its dns block is left out here.
+    let example = without_block(example, "  dns {");
     format!(
         "terraform {{\n  required_providers {{\n    wordpress = {{ source = \"wpstack/wordpress\" }}\n  }}\n}}\n\n\
          provider \"wordpress\" {{\n  region       = \"us-east-1\"\n  endpoint_url = \"{endpoint}\"\n}}\n\n{example}"
     )
+}
+
+/// `hcl` without the block opening with the line `opening` (through its closing `  }`).
+fn without_block(hcl: &str, opening: &str) -> String {
+    let mut kept = String::new();
+    let mut skipping = false;
+    for line in hcl.lines() {
+        if line == opening {
+            skipping = true;
+        } else if skipping && line == "  }" {
+            skipping = false;
+            continue;
+        }
+        if !skipping {
+            kept.push_str(line);
+            kept.push('\n');
+        }
+    }
+    kept
 }
 
 struct Terraform<'a> {
