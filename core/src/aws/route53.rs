@@ -109,22 +109,11 @@ pub async fn find_alias(
     zone_id: &str,
     name: &str,
 ) -> Result<Option<AliasRecord>> {
-    let zone = bare_zone_id(zone_id);
-    let output = clients
-        .route53
-        .list_resource_record_sets()
-        .hosted_zone_id(zone)
-        .start_record_name(name)
-        .start_record_type(RrType::A)
-        .max_items(1)
-        .send()
-        .for_object(format!("{name} in {zone}"))
-        .await?;
-    Ok(output
-        .resource_record_sets()
-        .iter()
-        .filter(|set| normalize(set.name()) == normalize(name))
-        .find_map(alias_from))
+    // One listing of the name serves both: the alias is the A record among its records.
+    Ok(conflicting_records(clients, zone_id, name)
+        .await?
+        .into_iter()
+        .find_map(|record| record.alias))
 }
 
 /// A record at the stack's name that an A alias would replace (an A record, alias or not) or
