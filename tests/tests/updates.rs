@@ -206,7 +206,7 @@ async fn database_settings_modify_the_same_instance() {
     instance_class = "db.t3.small"
     allocated_storage = 30
     backup_retention_days = 14
-    engine_version = "8.0.36"
+    engine_version = "8.4.5"
     deletion_protection = true"#
         .into();
     let after = world.update_in_place(&stack);
@@ -216,7 +216,8 @@ async fn database_settings_modify_the_same_instance() {
     assert_eq!(db.allocated_storage(), Some(30));
     assert_eq!(db.multi_az(), Some(true));
     assert_eq!(db.backup_retention_period(), Some(14));
-    assert_eq!(db.engine_version(), Some("8.0.36"));
+    // The default "8.4" pinned to a patch: a minor upgrade of the same instance.
+    assert_eq!(db.engine_version(), Some("8.4.5"));
     assert_eq!(db.deletion_protection(), Some(true));
     assert_eq!(db_instance_count(&world.aws).await, 1, "the same instance");
     assert_nothing_else_replaced(&before, &after, &[]);

@@ -81,6 +81,13 @@ fn config(password: &str, version: i64) -> Value {
     Value::object(top)
 }
 
+fn errors(diagnostics: &[pb::Diagnostic]) -> Vec<&pb::Diagnostic> {
+    diagnostics
+        .iter()
+        .filter(|d| d.severity == pb::diagnostic::Severity::Error as i32)
+        .collect()
+}
+
 struct Session {
     service: ProviderService,
     ty: Type,
@@ -102,7 +109,12 @@ impl Session {
             .await
             .expect("rpc")
             .into_inner();
-        assert!(plan.diagnostics.is_empty(), "{:?}", plan.diagnostics);
+        // Warnings (skip_final_snapshot = true is one) are the user's to read; errors stop here.
+        assert!(
+            errors(&plan.diagnostics).is_empty(),
+            "{:?}",
+            plan.diagnostics
+        );
         (
             undynamic(plan.planned_state, &self.ty),
             plan.planned_private,
@@ -129,11 +141,7 @@ impl Session {
             .await
             .expect("rpc")
             .into_inner();
-        let errors: Vec<_> = applied
-            .diagnostics
-            .iter()
-            .filter(|d| d.severity == pb::diagnostic::Severity::Error as i32)
-            .collect();
+        let errors = errors(&applied.diagnostics);
         assert!(errors.is_empty(), "{errors:?}");
         let state = if planned.is_null() {
             Value::Null
