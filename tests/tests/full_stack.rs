@@ -761,9 +761,31 @@ async fn check_launch_template(
         text.contains(state_str(state, "/efs_id")),
         "user data names the EFS id"
     );
+    // The database's host reaches the instances through the secret (the template exists
+    // before the database does); the version the user data names has it.
+    let version = text
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("readonly SECRET_VERSION="))
+        .map(|quoted| quoted.trim_matches('\''))
+        .expect("user data names the secret's version");
+    let secret = aws
+        .secretsmanager
+        .get_secret_value()
+        .secret_id(state_str(state, "/resources/app_secret"))
+        .version_id(version)
+        .send()
+        .await
+        .expect("the version the user data names exists");
+    let fields: Value =
+        serde_json::from_str(secret.secret_string().unwrap_or_default()).expect("JSON");
+    assert_eq!(
+        fields["db_host"].as_str(),
+        Some(state_str(state, "/db_endpoint")),
+        "the secret version the instances read names the DB host"
+    );
     assert!(
-        text.contains(state_str(state, "/db_address")),
-        "user data names the DB host"
+        !text.contains("WORDPRESS_DB_HOST="),
+        "no host in the user data"
     );
     assert!(
         text.contains(want.image),

@@ -137,30 +137,45 @@ pub fn ensure_wordpress_keys(secrets: &mut StackSecrets) {
 /// their wp-config names (`AUTH_KEY` …). The secrets tier writes this layout, the boot script
 /// (`userdata`) reads it.
 pub const SECRET_PASSWORD_FIELD: &str = "db_password";
+/// The field holding the database's `host:port`. The secret exists before the database does,
+/// so the instances can boot while RDS is still being created: until the database step has
+/// written this field (and the password), the container runs without a database, and the
+/// instances' watcher restarts it with both as soon as the new version appears.
+pub const SECRET_HOST_FIELD: &str = "db_host";
 
-/// The JSON the stack's secret holds and the instances read (see `userdata`): the password
-/// under [`SECRET_PASSWORD_FIELD`] and each key under its wp-config name.
-pub fn secret_document(password: &Secret, keys: &BTreeMap<String, Secret>) -> Secret {
+/// What the stack's secret holds (see `userdata` for how the instances read it).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SecretContents {
+    /// The database password; `None` until the database step has settled it.
+    pub password: Option<Secret>,
+    /// The database's `host:port`; `None` until the database is available.
+    pub db_host: Option<String>,
+    /// Only the eight WordPress keys; other fields are ignored.
+    pub keys: BTreeMap<String, Secret>,
+}
+
+/// The JSON the stack's secret holds: the password under [`SECRET_PASSWORD_FIELD`] and the
+/// host under [`SECRET_HOST_FIELD`] once known, and each key under its wp-config name.
+pub fn secret_document(contents: &SecretContents) -> Secret {
     let mut fields = serde_json::Map::new();
-    fields.insert(SECRET_PASSWORD_FIELD.into(), password.expose().into());
-    for (name, value) in keys {
+    if let Some(password) = &contents.password {
+        fields.insert(SECRET_PASSWORD_FIELD.into(), password.expose().into());
+    }
+    if let Some(host) = &contents.db_host {
+        fields.insert(SECRET_HOST_FIELD.into(), host.as_str().into());
+    }
+    for (name, value) in &contents.keys {
         fields.insert(name.clone(), value.expose().into());
     }
     Secret::new(Value::Object(fields).to_string())
 }
 
 /// What a secret's value holds; `None` when it is not a JSON object of strings.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SecretContents {
-    pub password: Option<Secret>,
-    /// Only the eight WordPress keys; other fields are ignored.
-    pub keys: BTreeMap<String, Secret>,
-}
-
 pub fn parse_secret_document(value: &Secret) -> Option<SecretContents> {
     let fields: BTreeMap<String, String> = serde_json::from_str(value.expose()).ok()?;
     Some(SecretContents {
         password: fields.get(SECRET_PASSWORD_FIELD).cloned().map(Secret::new),
+        db_host: fields.get(SECRET_HOST_FIELD).cloned(),
         keys: fields
             .into_iter()
             .filter(|(name, _)| WORDPRESS_KEY_NAMES.contains(&name.as_str()))
@@ -185,15 +200,39 @@ mod tests {
     #[test]
     fn the_document_round_trips_and_names_the_password_field() {
         let password = Secret::new("p'a\"s$s\\w\u{2028}rd");
-        let document = secret_document(&password, &keys());
+        let contents = SecretContents {
+            password: Some(password.clone()),
+            db_host: Some("blog-db.example.rds.amazonaws.com:3306".into()),
+            keys: keys(),
+        };
+        let document = secret_document(&contents);
         let raw: BTreeMap<String, String> =
             serde_json::from_str(document.expose()).expect("json object of strings");
-        assert_eq!(raw.len(), 9);
+        assert_eq!(raw.len(), 10);
         assert_eq!(raw[SECRET_PASSWORD_FIELD], password.expose());
+        assert_eq!(
+            raw[SECRET_HOST_FIELD],
+            "blog-db.example.rds.amazonaws.com:3306"
+        );
         assert_eq!(raw["NONCE_SALT"], "NONCE_SALT-value");
-        let parsed = parse_secret_document(&document).expect("parses");
-        assert_eq!(parsed.password, Some(password));
-        assert_eq!(parsed.keys, keys());
+        assert_eq!(parse_secret_document(&document), Some(contents));
+    }
+
+    #[test]
+    fn a_secret_made_before_the_database_holds_only_the_keys() {
+        let contents = SecretContents {
+            keys: keys(),
+            ..SecretContents::default()
+        };
+        let raw: BTreeMap<String, String> =
+            serde_json::from_str(secret_document(&contents).expose()).expect("json");
+        assert_eq!(raw.len(), 8);
+        assert!(!raw.contains_key(SECRET_PASSWORD_FIELD));
+        assert!(!raw.contains_key(SECRET_HOST_FIELD));
+        assert_eq!(
+            parse_secret_document(&secret_document(&contents)),
+            Some(contents)
+        );
     }
 
     #[test]

@@ -21,15 +21,23 @@
 //! user data (`ec2:DescribeLaunchTemplateVersions`, IMDS) learns where the secret is, not what
 //! it says.
 //!
+//! # Booting before the database exists
+//! The secret is made before the database, and the instances do not wait for RDS (the slowest
+//! object AWS makes): the database's host and password reach the secret only once RDS has
+//! the instance available. Until then the container starts without them: the health file
+//! answers, so the instances register healthy, and WordPress reports that it cannot reach
+//! its database. The watcher below restarts the container as soon as the secret's new
+//! version carries them.
+//!
 //! # A new password without an outage
 //! The script also installs a systemd timer that runs it again as `watch-secret` every 30 s:
 //! it asks DescribeSecret (metadata only, no value) which version is `AWSCURRENT` and, when
 //! that is not the version the container was started with, writes the env file from the new
 //! version and replaces the container. So running instances follow a password change within
 //! about a minute of the apply storing it, instead of failing every request until they are
-//! replaced. The new version is still rendered into a new template version, so instances
-//! launched later boot with it directly (the instance refresh that follows replaces instances
-//! that already run it).
+//! replaced. The apply then points the group at a new template version naming the secret's
+//! new version, without replacing instances, so instances launched later boot with it
+//! directly.
 //!
 //! cloud-init runs the script once per instance. A reboot needs no script: the fstab line
 //! (`_netdev`) remounts EFS, a systemd drop-in (`RequiresMountsFor`) holds Docker until then,
@@ -72,8 +80,8 @@ pub const USER_DATA_MAX_BYTES: usize = 16 * 1024;
 /// keeps the whole under `USER_DATA_MAX_BYTES`.
 pub const CONFIG_EXTRA_MAX_BYTES: usize = 4 * 1024;
 
-/// The secret's layout is `secrets`' to define; the script reads the same field.
-pub use crate::secrets::SECRET_PASSWORD_FIELD;
+/// The secret's layout is `secrets`' to define; the script reads the same fields.
+pub use crate::secrets::{SECRET_HOST_FIELD, SECRET_PASSWORD_FIELD};
 
 /// The script body; `render` puts the stack's values in place of this marker line.
 const SCRIPT_TEMPLATE: &str = include_str!("userdata/boot.sh");
@@ -92,13 +100,11 @@ pub struct UserDataInput<'a> {
     pub region: &'a str,
     /// `fs-…`: the stack's EFS file system.
     pub efs_id: &'a str,
-    /// The RDS endpoint's address (host name, no port).
-    pub db_host: &'a str,
-    pub db_port: u16,
     pub db_name: &'a str,
     pub db_user: &'a str,
-    /// ARN of the stack's Secrets Manager secret: the password under `SECRET_PASSWORD_FIELD`
-    /// and all eight `secrets::WORDPRESS_KEY_NAMES` (a missing one fails the boot).
+    /// ARN of the stack's Secrets Manager secret: all eight `secrets::WORDPRESS_KEY_NAMES` (a
+    /// missing one fails the boot), and once the database exists its password under
+    /// `SECRET_PASSWORD_FIELD` and its `host:port` under `SECRET_HOST_FIELD`.
     pub secret_id: &'a str,
     /// The version of the secret these instances read (its `VersionId`).
     pub secret_version: &'a str,
@@ -180,6 +186,7 @@ fn rendered_values(input: &UserDataInput) -> String {
         ("SECRET_ID", input.secret_id.to_string()),
         ("SECRET_VERSION", input.secret_version.to_string()),
         ("SECRET_PASSWORD_FIELD", SECRET_PASSWORD_FIELD.to_string()),
+        ("SECRET_HOST_FIELD", SECRET_HOST_FIELD.to_string()),
         ("SECRET_KEY_NAMES", WORDPRESS_KEY_NAMES.join(" ")),
         ("IMAGE", input.image.to_string()),
         ("HEALTH_CHECK_PATH", health_check_path.to_string()),
@@ -194,13 +201,10 @@ fn rendered_values(input: &UserDataInput) -> String {
 }
 
 /// The rendered part of the container's `--env-file`: one `NAME=value` line per variable. The
-/// script appends the secret's lines (`WORDPRESS_DB_PASSWORD`, then each key) at boot.
+/// script appends the secret's lines (`WORDPRESS_DB_HOST` and `WORDPRESS_DB_PASSWORD` once the
+/// secret has them, then each key) at boot.
 pub fn container_env(input: &UserDataInput) -> String {
     [
-        env_line(
-            "WORDPRESS_DB_HOST",
-            &format!("{}:{}", input.db_host, input.db_port),
-        ),
         env_line("WORDPRESS_DB_NAME", input.db_name),
         env_line("WORDPRESS_DB_USER", input.db_user),
         env_line(

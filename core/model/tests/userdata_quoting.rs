@@ -47,13 +47,11 @@ proptest! {
 
     #[test]
     fn cloud_init_reads_back_the_exact_script_whatever_the_values(
-        host in nasty_text(),
         secret_id in nasty_text(),
         extra in nasty_text(),
         image in nasty_text(),
     ) {
         let mut fixture = Fixture::ordinary();
-        fixture.db_host = host;
         fixture.secret_id = secret_id;
         fixture.config_extra = Some(extra);
         fixture.image = image;

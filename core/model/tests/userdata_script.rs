@@ -91,6 +91,23 @@ fn first_boot_installs_mounts_and_runs_wordpress_in_order() {
 }
 
 #[test]
+fn an_instance_booting_before_the_database_exists_runs_wordpress_with_the_keys_alone() {
+    let fixture = Fixture::ordinary().before_the_database();
+    let machine = Machine::for_fixture(&fixture);
+    machine.boot_ok();
+    assert_eq!(machine.calls(), expected_first_boot(&machine, &fixture));
+    let env = machine.file("etc/wordpress-ha/wordpress.env");
+    assert_eq!(env, expected_env_file(&fixture));
+    assert!(!env.contains("WORDPRESS_DB_HOST"), "{env}");
+    assert!(!env.contains("WORDPRESS_DB_PASSWORD"), "{env}");
+    assert!(
+        env.contains("WORDPRESS_NONCE_SALT="),
+        "the keys are there: {env}"
+    );
+    assert!(machine.state.join("container").exists(), "WordPress runs");
+}
+
+#[test]
 fn a_second_boot_neither_duplicates_the_mount_nor_starts_a_second_container() {
     let fixture = Fixture::ordinary();
     let machine = Machine::for_fixture(&fixture);
@@ -381,7 +398,11 @@ fn a_secret_missing_a_key_fails_the_boot_without_printing_any_value() {
         stderr.contains("NONCE_SALT"),
         "says what is missing: {stderr}"
     );
-    for value in std::iter::once(&fixture.db_password).chain(fixture.wordpress_keys.values()) {
+    for value in fixture
+        .db_password
+        .iter()
+        .chain(fixture.wordpress_keys.values())
+    {
         assert!(
             !stderr.contains(value.expose()),
             "a secret value was logged"
@@ -402,7 +423,11 @@ fn the_boot_logs_no_secret_value() {
         String::from_utf8_lossy(&output.stderr),
         machine.calls().join("\n")
     );
-    for value in std::iter::once(&fixture.db_password).chain(fixture.wordpress_keys.values()) {
+    for value in fixture
+        .db_password
+        .iter()
+        .chain(fixture.wordpress_keys.values())
+    {
         assert!(
             !logged.contains(value.expose()),
             "a secret value was logged"

@@ -27,7 +27,7 @@ fn booted(fixture: &Fixture, current: &str) -> Machine {
 fn rotate_password(machine: &Machine, fixture: &Fixture) -> Fixture {
     let mut rotated = Fixture::ordinary();
     rotated.wordpress_keys = fixture.wordpress_keys.clone();
-    rotated.db_password = Secret::new("N3w-pa55word_after-rotation");
+    rotated.db_password = Some(Secret::new("N3w-pa55word_after-rotation"));
     rotated.secret_version = NEW_VERSION.to_string();
     write_file(
         &machine.state.join(format!("secret-{NEW_VERSION}.json")),
@@ -98,6 +98,30 @@ fn a_secret_reporting_no_current_version_changes_nothing() {
 }
 
 #[test]
+fn the_database_arriving_in_the_secret_restarts_the_container_with_its_host() {
+    let early = Fixture::ordinary().before_the_database();
+    let machine = booted(&early, &early.secret_version);
+    let mut arrived = Fixture::ordinary();
+    arrived.wordpress_keys = early.wordpress_keys.clone();
+    arrived.secret_version = NEW_VERSION.to_string();
+    write_file(
+        &machine.state.join(format!("secret-{NEW_VERSION}.json")),
+        &arrived.secret_json(),
+    );
+    write_file(&machine.state.join("current-version"), NEW_VERSION);
+
+    machine.watch_ok();
+    let env = machine.file("etc/wordpress-ha/wordpress.env");
+    assert_eq!(env, expected_env_file(&arrived));
+    let host = arrived.db_host.as_deref().expect("host");
+    assert!(
+        env.contains(&format!("WORDPRESS_DB_HOST={host}\n")),
+        "{env}"
+    );
+    assert_eq!(machine.containers_started(), 2, "restarted once");
+}
+
+#[test]
 fn a_new_version_restarts_the_container_with_the_new_password() {
     let fixture = Fixture::ordinary();
     let machine = booted(&fixture, &fixture.secret_version);
@@ -130,7 +154,8 @@ fn a_new_version_restarts_the_container_with_the_new_password() {
         format!("{NEW_VERSION}\n")
     );
     let logged = String::from_utf8_lossy(&output.stderr);
-    assert!(!logged.contains(rotated.db_password.expose()), "{logged}");
+    let password = rotated.db_password.as_ref().expect("rotated");
+    assert!(!logged.contains(password.expose()), "{logged}");
 
     machine.watch_ok();
     assert_eq!(

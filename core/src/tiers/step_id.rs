@@ -62,8 +62,10 @@ pub const DB_SUBNET_GROUP: &str = "database.subnet_group";
 pub const DB_INSTANCE: &str = "database.instance";
 
 // secrets
-/// The secret, with the current password and the keys.
+/// The secret, with the keys (and the database's password and host once they exist).
 pub const SECRET: &str = "secrets.secret";
+/// The database's password and host written into the secret once the database is available.
+pub const SECRET_DATABASE: &str = "secrets.database";
 /// The role, its inline policy and the instance profile.
 pub const INSTANCE_PROFILE: &str = "secrets.instance_profile";
 
@@ -76,6 +78,9 @@ pub const LISTENERS: &str = "load_balancer.listeners";
 pub const LAUNCH_TEMPLATE: &str = "app.launch_template";
 pub const AUTOSCALING_GROUP: &str = "app.autoscaling_group";
 pub const SCALING_POLICY: &str = "app.cpu_policy";
+/// A template version naming the secret's version with the database in it, for the group's
+/// later launches (running instances follow the secret by themselves).
+pub const TEMPLATE_SECRET_VERSION: &str = "app.template_secret_version";
 
 // dns
 pub const DNS_RECORD: &str = "dns.record";

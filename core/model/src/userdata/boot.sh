@@ -9,8 +9,9 @@
 # Usage: wordpress-ha-boot [boot|watch-secret]
 #   boot (the default, run once by cloud-init): everything above, then a systemd timer that runs
 #   `watch-secret` every 30 s.
-#   watch-secret: when the secret's current version is not the one the container runs with (a
-#   new database password), rewrite the container's env file from it and restart the container.
+#   watch-secret: when the secret's current version is not the one the container runs with (the
+#   database's host and password once RDS is up, or a new password), rewrite the container's
+#   env file from it and restart the container.
 
 # Comment-only lines like this one are dropped when the script is rendered into user data.
 # Rendered values are single-quoted literals on purpose: nothing in them may ever expand.
@@ -52,16 +53,19 @@ readonly PULL_ATTEMPTS=8
 readonly PULL_FIRST_DELAY_SECONDS=5
 readonly PULL_MAX_DELAY_SECONDS=120
 
-# Reads the secret's JSON on stdin and prints env-file lines: the password (field argv[1]),
-# then WORDPRESS_<name> for each name in argv[2]. A missing field fails, so an instance never
+# Reads the secret's JSON on stdin and prints env-file lines: the database host (field argv[1])
+# and password (field argv[2]) when the secret has them yet (not while RDS is being created),
+# then WORDPRESS_<name> for each name in argv[3]. A missing key fails, so an instance never
 # runs with keys of its own. Line breaks and NULs are dropped: an env-file value is one line.
 readonly SECRET_TO_ENV='
 import json
 import sys
 
 secret = json.loads(sys.stdin.buffer.read().decode("utf-8"))
-password_field, key_names = sys.argv[1], sys.argv[2].split()
-lines = [("WORDPRESS_DB_PASSWORD", secret[password_field])]
+host_field, password_field, key_names = sys.argv[1], sys.argv[2], sys.argv[3].split()
+lines = [(name, secret[field]) for name, field in
+         (("WORDPRESS_DB_HOST", host_field), ("WORDPRESS_DB_PASSWORD", password_field))
+         if field in secret]
 lines += [("WORDPRESS_" + name, secret[name]) for name in key_names]
 for name, value in lines:
     kept = "".join(c for c in str(value) if c not in "\r\n\0")
@@ -160,7 +164,8 @@ fetch_container_env() {
     --query SecretString --output text)" || return 1
   {
     printf '%s\n' "$CONTAINER_ENV"
-    printf '%s' "$secret" | python3 -c "$SECRET_TO_ENV" "$SECRET_PASSWORD_FIELD" "$SECRET_KEY_NAMES"
+    printf '%s' "$secret" | python3 -c "$SECRET_TO_ENV" "$SECRET_HOST_FIELD" "$SECRET_PASSWORD_FIELD" \
+      "$SECRET_KEY_NAMES"
   } >"$target"
 }
 

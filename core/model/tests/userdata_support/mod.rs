@@ -11,8 +11,8 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use stack_model::secrets::secret_document;
 use stack_model::secrets::WORDPRESS_KEY_NAMES;
+use stack_model::secrets::{secret_document, SecretContents};
 use stack_model::spec::{Secret, PROVIDER_HEALTH_CHECK_PATH};
 use stack_model::userdata::UserDataInput;
 
@@ -21,14 +21,15 @@ pub struct Fixture {
     pub stack_name: String,
     pub region: String,
     pub efs_id: String,
-    pub db_host: String,
-    pub db_port: u16,
+    /// The database's `host:port` in the secret; `None` while RDS is being created.
+    pub db_host: Option<String>,
     pub db_name: String,
     pub db_user: String,
     pub secret_id: String,
     pub secret_version: String,
-    /// What the secret holds: never rendered, served by the tests' `aws` stub.
-    pub db_password: Secret,
+    /// What the secret holds: never rendered, served by the tests' `aws` stub. `None` while
+    /// RDS is being created.
+    pub db_password: Option<Secret>,
     pub wordpress_keys: BTreeMap<String, Secret>,
     pub image: String,
     pub config_extra: Option<String>,
@@ -43,14 +44,13 @@ impl Fixture {
             stack_name: "blog".into(),
             region: "us-east-1".into(),
             efs_id: "fs-0123456789abcdef0".into(),
-            db_host: "blog-db.c9akciq32.us-east-1.rds.amazonaws.com".into(),
-            db_port: 3306,
+            db_host: Some("blog-db.c9akciq32.us-east-1.rds.amazonaws.com:3306".into()),
             db_name: "wordpress".into(),
             db_user: "wordpress".into(),
             secret_id: "arn:aws:secretsmanager:us-east-1:123456789012:secret:blog/wordpress-Ab12Cd"
                 .into(),
             secret_version: "wpha-0f1e2d3c4b5a69788796a5b4c3d2e1f00112233445566778".into(),
-            db_password: Secret::new("Xk2-vQ9_pLm~7Rt^Wz=4+aBc"),
+            db_password: Some(Secret::new("Xk2-vQ9_pLm~7Rt^Wz=4+aBc")),
             wordpress_keys: WORDPRESS_KEY_NAMES
                 .iter()
                 .enumerate()
@@ -74,10 +74,10 @@ impl Fixture {
         let mut fixture = Fixture::ordinary();
         fixture.stack_name = "x'; touch PWNED-name; echo '".into();
         fixture.efs_id = "fs-1$(touch PWNED-efs)`touch PWNED-tick`".into();
-        fixture.db_host = "db\"$(touch PWNED-host)\n- runcmd: [reboot]".into();
+        fixture.db_host = Some("db\"$(touch PWNED-host)\n- runcmd: [reboot]".into());
         fixture.db_name = "wp${IFS}name".into();
         fixture.db_user = "it's \\ me".into();
-        fixture.db_password = Secret::new("p'a\"s$s`w\\o!r#d\u{2028}é\nINJECTED=1");
+        fixture.db_password = Some(Secret::new("p'a\"s$s`w\\o!r#d\u{2028}é\nINJECTED=1"));
         fixture.secret_id = "arn:aws:secretsmanager:x'$(touch PWNED-secret)".into();
         fixture.wordpress_keys.insert(
             "AUTH_KEY".into(),
@@ -98,8 +98,6 @@ impl Fixture {
             stack_name: &self.stack_name,
             region: &self.region,
             efs_id: &self.efs_id,
-            db_host: &self.db_host,
-            db_port: self.db_port,
             db_name: &self.db_name,
             db_user: &self.db_user,
             secret_id: &self.secret_id,
@@ -113,21 +111,38 @@ impl Fixture {
 }
 
 impl Fixture {
-    /// The secret's value, as the secrets tier stores it.
-    pub fn secret_json(&self) -> String {
-        secret_document(&self.db_password, &self.wordpress_keys)
-            .expose()
-            .to_string()
+    /// The same stack while RDS is still being created: its secret holds only the keys.
+    pub fn before_the_database(mut self) -> Self {
+        self.db_host = None;
+        self.db_password = None;
+        self
     }
 
-    /// The env-file lines the script must add from the secret: password, then the keys in
-    /// wp-config order, line breaks and NULs dropped.
+    /// The secret's value, as the secrets tier stores it.
+    pub fn secret_json(&self) -> String {
+        secret_document(&SecretContents {
+            password: self.db_password.clone(),
+            db_host: self.db_host.clone(),
+            keys: self.wordpress_keys.clone(),
+        })
+        .expose()
+        .to_string()
+    }
+
+    /// The env-file lines the script must add from the secret: host and password when the
+    /// secret has them, then the keys in wp-config order, line breaks and NULs dropped.
     pub fn secret_env_lines(&self) -> Vec<String> {
         let single_line = |v: &str| v.replace(['\n', '\r', '\0'], "");
-        let mut lines = vec![format!(
-            "WORDPRESS_DB_PASSWORD={}",
-            single_line(self.db_password.expose())
-        )];
+        let mut lines = Vec::new();
+        if let Some(host) = &self.db_host {
+            lines.push(format!("WORDPRESS_DB_HOST={}", single_line(host)));
+        }
+        if let Some(password) = &self.db_password {
+            lines.push(format!(
+                "WORDPRESS_DB_PASSWORD={}",
+                single_line(password.expose())
+            ));
+        }
         for name in WORDPRESS_KEY_NAMES {
             lines.push(format!(
                 "WORDPRESS_{name}={}",

@@ -5,7 +5,9 @@
 //! change reaches instances only through this step: an instance refresh to the new version
 //! that launches before it terminates, keeps 90% of the capacity healthy, rolls back on
 //! failure, and is waited for to its end. Create and every update end only once `min_size`
-//! instances are `InService` and healthy in the target group.
+//! instances are `InService` and healthy in the target group. One template change skips the
+//! refresh: a version that only names the secret's newer version (`secret_version`), which
+//! running instances follow by themselves.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -29,7 +31,6 @@ use crate::userdata::{self, UserDataInput};
 use crate::wait::usual;
 
 const APP_GROUP: &str = "app";
-const MYSQL_PORT: u16 = 3306;
 
 /// `<name>-app`.
 pub fn launch_template_name(stack: &str) -> String {
@@ -50,7 +51,8 @@ pub fn steps(layout: &StackLayout) -> Vec<Step> {
     let template_deps = [
         step_id::SECURITY_GROUPS.to_string(),
         step_id::FILE_SYSTEM.to_string(),
-        step_id::DB_INSTANCE.to_string(),
+        // No database: the instances read its host from the secret once it exists
+        // (`secret_version`), so they boot while RDS is still being created.
         // The instances read their secret through this profile's role.
         step_id::INSTANCE_PROFILE.to_string(),
         // WordPress's URL is the stack's: the balancer's name unless DNS names it.
@@ -80,6 +82,7 @@ pub fn steps(layout: &StackLayout) -> Vec<Step> {
                 ctx.forget(logical::SCALING_POLICY);
                 Ok(())
             }),
+        secret_version::step(),
     ]
 }
 
@@ -97,39 +100,19 @@ async fn resolve_image(ctx: &StepContext) -> Result<ec2::Image> {
     Ok(image)
 }
 
-/// The database's host and port, as the database step recorded them.
-fn database_host(ctx: &StepContext) -> Result<(String, u16)> {
-    let outputs = ctx.snapshot().outputs;
-    let host = outputs.db_address.ok_or_else(|| {
-        StackError::Internal("the DB address was not recorded by the database step".into())
-    })?;
-    let port = outputs
-        .db_endpoint
-        .as_deref()
-        .and_then(|e| e.rsplit_once(':'))
-        .and_then(|(_, port)| port.parse().ok())
-        .unwrap_or(MYSQL_PORT);
-    Ok((host, port))
-}
-
-async fn wanted_template_data(ctx: &StepContext) -> Result<TemplateData> {
+/// The instances' user data (base64), naming the secret version the state records now.
+fn user_data(ctx: &StepContext) -> Result<String> {
     let spec = ctx.spec();
-    let image = resolve_image(ctx).await?;
-    let (db_host, db_port) = database_host(ctx)?;
     // The user data names the secret and its version; the instances fetch the values.
     let (secret_id, secret_version) = secrets::current_secret_version(ctx)?;
     let site_url = ctx.snapshot().outputs.url.ok_or_else(|| {
         StackError::Internal("the site URL was not recorded by the load balancer step".into())
     })?;
-    let instance_profile_arn = ctx.require(logical::APP_INSTANCE_PROFILE)?;
     let efs_id = ctx.require(logical::EFS_FILE_SYSTEM)?;
-    let group_id = ctx.require(&logical::qualified(logical::SECURITY_GROUP, APP_GROUP))?;
-    let user_data = userdata::render_base64(&UserDataInput {
+    Ok(userdata::render_base64(&UserDataInput {
         stack_name: ctx.stack(),
         region: &ctx.clients.region,
         efs_id: &efs_id,
-        db_host: &db_host,
-        db_port,
         db_name: &spec.database.db_name,
         db_user: &spec.database.username,
         secret_id: &secret_id,
@@ -138,7 +121,15 @@ async fn wanted_template_data(ctx: &StepContext) -> Result<TemplateData> {
         config_extra: spec.wordpress.config_extra.as_deref(),
         health_check_path: &spec.load_balancer.health_check_path,
         site_url: &site_url,
-    });
+    }))
+}
+
+async fn wanted_template_data(ctx: &StepContext) -> Result<TemplateData> {
+    let spec = ctx.spec();
+    let image = resolve_image(ctx).await?;
+    let user_data = user_data(ctx)?;
+    let instance_profile_arn = ctx.require(logical::APP_INSTANCE_PROFILE)?;
+    let group_id = ctx.require(&logical::qualified(logical::SECURITY_GROUP, APP_GROUP))?;
     let instance_name = ctx.name(APP_GROUP, None);
     Ok(TemplateData {
         instance_profile_arn: Some(instance_profile_arn),
@@ -283,33 +274,59 @@ fn private_subnet_ids(ctx: &StepContext) -> Result<Vec<String>> {
         .collect()
 }
 
-async fn converge_group(ctx: &Arc<StepContext>) -> Result<()> {
-    let name = group_name(ctx.stack());
-    let spec = &ctx.spec().autoscaling;
-    let template_id = ctx.require(logical::LAUNCH_TEMPLATE)?;
-    let version = ctx
-        .snapshot()
+/// What the group is made of, owned, for [`GroupParts::request`].
+struct GroupParts {
+    name: String,
+    template_id: String,
+    subnets: Vec<String>,
+    /// The one target group (an array, so a slice of it is what `GroupRequest` takes).
+    target_groups: [String; 1],
+    tags: BTreeMap<String, String>,
+    spec: AutoscalingSpec,
+}
+
+impl GroupParts {
+    fn of(ctx: &StepContext) -> Result<GroupParts> {
+        Ok(GroupParts {
+            name: group_name(ctx.stack()),
+            template_id: ctx.require(logical::LAUNCH_TEMPLATE)?,
+            subnets: private_subnet_ids(ctx)?,
+            target_groups: [ctx.require(logical::TARGET_GROUP)?],
+            tags: tag_sync::wanted(ctx, &ctx.name(APP_GROUP, None)),
+            spec: ctx.spec().autoscaling.clone(),
+        })
+    }
+
+    /// The group as the spec wants it, launching from `version` of the template.
+    fn request(&self, version: i64) -> GroupRequest<'_> {
+        GroupRequest {
+            name: &self.name,
+            launch_template_id: &self.template_id,
+            launch_template_version: version,
+            min_size: self.spec.min_size,
+            max_size: self.spec.max_size,
+            desired_capacity: self.spec.desired_capacity,
+            subnet_ids: &self.subnets,
+            target_group_arns: &self.target_groups,
+            health_check_grace_period: self.spec.health_check_grace_period,
+            tags: &self.tags,
+        }
+    }
+}
+
+/// The template version the template step chose (and `secret_version` may move on).
+fn template_version_in_use(ctx: &StepContext) -> Result<i64> {
+    ctx.snapshot()
         .outputs
         .launch_template_version
-        .ok_or_else(|| {
-            StackError::Internal("the launch template step recorded no version".into())
-        })?;
-    let subnets = private_subnet_ids(ctx)?;
-    let target_group = ctx.require(logical::TARGET_GROUP)?;
-    let target_groups = vec![target_group.clone()];
-    let tags = tag_sync::wanted(ctx, &ctx.name(APP_GROUP, None));
-    let request = GroupRequest {
-        name: &name,
-        launch_template_id: &template_id,
-        launch_template_version: version,
-        min_size: spec.min_size,
-        max_size: spec.max_size,
-        desired_capacity: spec.desired_capacity,
-        subnet_ids: &subnets,
-        target_group_arns: &target_groups,
-        health_check_grace_period: spec.health_check_grace_period,
-        tags: &tags,
-    };
+        .ok_or_else(|| StackError::Internal("the launch template step recorded no version".into()))
+}
+
+async fn converge_group(ctx: &Arc<StepContext>) -> Result<()> {
+    let parts = GroupParts::of(ctx)?;
+    let request = parts.request(template_version_in_use(ctx)?);
+    let name = parts.name.clone();
+    let [target_group] = parts.target_groups.clone();
     let existing = match autoscaling::describe_group(&ctx.clients, &name).await? {
         // A group still being deleted (a destroy that died) cannot be updated: let it go.
         Some(group) if group.status.is_some() => {
@@ -575,5 +592,6 @@ pub fn observe_template(spec: &mut WordpressSpec, data: &TemplateData) {
     spec.key_name = data.key_name.clone();
 }
 
+mod secret_version;
 #[cfg(test)]
 mod tests;

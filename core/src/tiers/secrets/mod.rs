@@ -1,7 +1,11 @@
 //! The secrets tier: where the WordPress instances get their database password and keys.
 //!
-//! - A Secrets Manager secret `<name>/wordpress` holds, as JSON, the effective database
-//!   password (under `userdata::SECRET_PASSWORD_FIELD`) and the eight WordPress keys and salts.
+//! - A Secrets Manager secret `<name>/wordpress` holds, as JSON, the eight WordPress keys and
+//!   salts, and the database's effective password and `host:port` (`secrets::SecretContents`).
+//!   It is made first, with the keys: the instances boot reading it while RDS, the slowest
+//!   object of the stack, is still being created. Once the database is available a second step
+//!   writes its password and host (a new version the instances' watcher follows), and the app
+//!   tier points the launch template at that version.
 //!   The keys are generated once per stack, when the secret does not exist yet; afterwards they
 //!   are read back from it (so an import recovers them) and mirrored in the state's `secrets`.
 //! - An IAM role `<name>-app` that EC2 may assume, whose only permission is an inline policy
@@ -52,10 +56,17 @@ pub fn secret_name(stack: &str) -> String {
 
 pub fn steps(_layout: &StackLayout) -> Vec<Step> {
     vec![
-        // The secret holds the effective password, which the database step settles.
-        Step::new(step_id::SECRET, [step_id::DB_INSTANCE])
+        // Waits for nothing: the instances need the secret (for the keys) long before the
+        // database exists.
+        Step::new(step_id::SECRET, Vec::<String>::new())
             .create(|ctx| async move { converge_secret(&ctx).await })
             .delete(|ctx| async move { delete_secret(&ctx).await }),
+        // The password and host the database step settles; deleting the secret deletes them.
+        Step::new(
+            step_id::SECRET_DATABASE,
+            [step_id::SECRET, step_id::DB_INSTANCE],
+        )
+        .create(|ctx| async move { store_database_access(&ctx).await }),
         Step::new(step_id::INSTANCE_PROFILE, [step_id::SECRET])
             .create(|ctx| async move { access::converge(&ctx).await })
             .delete(|ctx| async move { access::delete(&ctx).await }),
@@ -175,8 +186,14 @@ fn settle_keys(
     })
 }
 
+/// What the state knows of the database before this apply's database step: the password a
+/// configuration wrote and the endpoint of an existing database (nothing on a create).
+fn known_database_access(ctx: &StepContext) -> (Option<Secret>, Option<String>) {
+    let password = ctx.update_state(|s| s.spec.database.password.clone());
+    (password, ctx.snapshot().outputs.db_endpoint)
+}
+
 async fn converge_secret(ctx: &Arc<StepContext>) -> Result<()> {
-    let password = settled_password(ctx)?;
     let name = secret_name(ctx.stack());
     let tags = ctx.tags(&name);
     match find_secret(ctx).await? {
@@ -190,27 +207,33 @@ async fn converge_secret(ctx: &Arc<StepContext>) -> Result<()> {
                         return Err(error);
                     }
                     // Already being force-deleted: too late to restore, create it anew.
-                    return create_secret(ctx, &name, &password, &tags).await;
+                    return create_secret(ctx, &name, &tags).await;
                 }
                 tracing::info!(secret = %info.arn, "restored secret scheduled for deletion");
             }
             ctx.record(logical::APP_SECRET, &info.arn);
-            update_secret(ctx, &info, &password, &tags).await
+            keep_keys(ctx, &info.arn).await?;
+            let (set, remove) = tag_diff(&info.tags, &tags);
+            secretsmanager::retag(&ctx.clients, &info.arn, &set, &remove).await
         }
-        None => create_secret(ctx, &name, &password, &tags).await,
+        None => create_secret(ctx, &name, &tags).await,
     }
 }
 
-/// Create the secret with the stack's keys (new ones unless the state kept some), waiting
-/// out a same-named secret whose deletion AWS is still finishing.
+/// Create the secret with the stack's keys (new ones unless the state kept some) and what the
+/// state knows of the database, waiting out a same-named secret whose deletion AWS is still
+/// finishing.
 async fn create_secret(
     ctx: &StepContext,
     name: &str,
-    password: &Secret,
     tags: &BTreeMap<String, String>,
 ) -> Result<()> {
-    let keys = settle_keys(ctx, None);
-    let document = secret_document(password, &keys);
+    let (password, db_host) = known_database_access(ctx);
+    let document = secret_document(&SecretContents {
+        password,
+        db_host,
+        keys: settle_keys(ctx, None),
+    });
     let token = ctx.client_token("app-secret");
     let description = "Database password and WordPress keys of the stack's instances";
     let written = wait::retrying(
@@ -231,34 +254,71 @@ fn record_version(ctx: &StepContext, version_id: String) {
     ctx.update_state(|s| s.secrets.secret_version = Some(version_id));
 }
 
-/// Bring an existing secret back to the stack's password, keys and tags.
-async fn update_secret(
+/// The secret's current value and what it holds, when it holds the stack's layout.
+async fn stored_contents(
     ctx: &StepContext,
-    info: &SecretInfo,
-    password: &Secret,
-    tags: &BTreeMap<String, String>,
-) -> Result<()> {
-    let value = secretsmanager::value(&ctx.clients, &info.arn).await?;
+    arn: &str,
+) -> Result<(Option<SecretValue>, Option<SecretContents>)> {
+    let value = secretsmanager::value(&ctx.clients, arn).await?;
     let stored = value
         .as_ref()
         .and_then(|value| parse_secret_document(&value.secret));
+    Ok((value, stored))
+}
+
+/// An existing secret keeps its database fields here (`store_database_access` settles them
+/// once the database step has run) and gets every key back. A secret without the host (one
+/// written before the host moved out of the user data) gets the endpoint the state knows, so
+/// that instances launched before `store_database_access` runs still find their database.
+async fn keep_keys(ctx: &StepContext, arn: &str) -> Result<()> {
+    let (value, stored) = stored_contents(ctx, arn).await?;
     let keys = settle_keys(ctx, stored.as_ref().map(|s| &s.keys));
+    let held = stored.clone().unwrap_or_default();
     let wanted = SecretContents {
-        password: Some(password.clone()),
-        keys: keys.clone(),
+        keys,
+        db_host: held.db_host.or_else(|| known_database_access(ctx).1),
+        password: held.password,
     };
+    write_unless_held(ctx, arn, value, stored, wanted).await
+}
+
+/// The database's password and `host:port`, once the database step has both: a new version
+/// of the secret, which running instances follow and the app tier's template then names.
+async fn store_database_access(ctx: &Arc<StepContext>) -> Result<()> {
+    let arn = ctx.require(logical::APP_SECRET)?;
+    let password = settled_password(ctx)?;
+    let db_host = ctx.snapshot().outputs.db_endpoint.ok_or_else(|| {
+        StackError::Internal("the DB endpoint was not recorded by the database step".into())
+    })?;
+    let (value, stored) = stored_contents(ctx, &arn).await?;
+    let wanted = SecretContents {
+        password: Some(password),
+        db_host: Some(db_host),
+        keys: settle_keys(ctx, stored.as_ref().map(|s| &s.keys)),
+    };
+    write_unless_held(ctx, &arn, value, stored, wanted).await
+}
+
+/// Record the current version when it already holds `wanted`, else write `wanted` as a new
+/// version and record that one.
+async fn write_unless_held(
+    ctx: &StepContext,
+    arn: &str,
+    value: Option<SecretValue>,
+    stored: Option<SecretContents>,
+    wanted: SecretContents,
+) -> Result<()> {
     match value.filter(|_| stored.as_ref() == Some(&wanted)) {
         // Nothing to write: the version that says it is the one the instances read.
         Some(current) => record_version(ctx, current.version_id),
         None => {
-            let document = secret_document(password, &keys);
-            let written = secretsmanager::put_value(&ctx.clients, &info.arn, &document).await?;
-            tracing::info!(secret = %info.arn, version = %written.version_id, "stored a new version of the secret");
+            let document = secret_document(&wanted);
+            let written = secretsmanager::put_value(&ctx.clients, arn, &document).await?;
+            tracing::info!(secret = %arn, version = %written.version_id, "stored a new version of the secret");
             record_version(ctx, written.version_id);
         }
     }
-    let (set, remove) = tag_diff(&info.tags, tags);
-    secretsmanager::retag(&ctx.clients, &info.arn, &set, &remove).await
+    Ok(())
 }
 
 async fn delete_secret(ctx: &Arc<StepContext>) -> Result<()> {

@@ -50,7 +50,7 @@ fn tags_are_set_and_removed_but_aws_keys_are_left_alone() {
 }
 
 #[test]
-fn the_template_waits_for_the_profile_which_waits_for_the_secret_and_the_password() {
+fn the_template_waits_for_the_profile_and_the_secret_but_never_for_the_database() {
     let layout = StackLayout {
         spec: crate::spec::StackSpec::with_name("blog"),
         zones: vec!["a".into(), "b".into()],
@@ -65,7 +65,24 @@ fn the_template_waits_for_the_profile_which_waits_for_the_secret_and_the_passwor
     let template = deps_of(step_id::LAUNCH_TEMPLATE);
     assert!(template.contains(&step_id::INSTANCE_PROFILE.to_string()));
     assert_eq!(deps_of(step_id::INSTANCE_PROFILE), [step_id::SECRET]);
-    assert_eq!(deps_of(step_id::SECRET), [step_id::DB_INSTANCE]);
+    assert!(deps_of(step_id::SECRET).is_empty(), "made first");
+    assert_eq!(
+        deps_of(step_id::SECRET_DATABASE),
+        [step_id::SECRET, step_id::DB_INSTANCE]
+    );
+    // Nothing the instances need waits for RDS: the fleet boots while it is being created.
+    let mut needed = vec![step_id::AUTOSCALING_GROUP.to_string()];
+    let mut seen = std::collections::BTreeSet::new();
+    while let Some(id) = needed.pop() {
+        assert_ne!(id, step_id::DB_INSTANCE, "the group waits for the database");
+        if seen.insert(id.clone()) {
+            needed.extend(deps_of(&id));
+        }
+    }
+    assert_eq!(
+        deps_of(step_id::TEMPLATE_SECRET_VERSION),
+        [step_id::SECRET_DATABASE, step_id::AUTOSCALING_GROUP]
+    );
 }
 
 #[test]

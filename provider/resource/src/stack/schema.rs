@@ -383,7 +383,7 @@ fn database() -> BlockDef {
     BlockDef {
         name: "database",
         nesting: Nesting::Group,
-        description: "The RDS MySQL instance (encrypted, private).",
+        description: "The RDS MySQL instance (encrypted, private). The WordPress instances do not wait for it: on create they boot and pass the load balancer's health checks while RDS is still being created (WordPress reports that it cannot reach its database meanwhile), and connect as soon as the database's host and password reach the stack's secret, within a minute of RDS making the instance available. The apply ends when the slowest of the database, the healthy fleet and the DNS record is done.",
         attributes: vec![
             defaulted(
                 "instance_class",
@@ -441,9 +441,8 @@ unset to have the stack generate one at create, kept only in the stack's Secrets
 OpenTofu 1.11 and later, set `password_wo` instead. A change is applied to RDS, \
 then stored as a new version of the stack's secret: running instances pick it up within about a \
 minute (a timer on each instance checks the secret's current version every 30 s and restarts \
-the WordPress container with it), so the site answers again long before the instance refresh \
-to a launch template version naming it has replaced them. Removing it keeps the current \
-password.",
+the WordPress container with it); the group then launches from a launch template version \
+naming it, without replacing running instances. Removing it keeps the current password.",
             )
             .sensitive()
             .config_only(),
