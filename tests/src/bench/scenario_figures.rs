@@ -284,7 +284,16 @@ fn scale_figures(s: &Samples, stacks: usize) -> Vec<Figure> {
 
 /// Notes under the table: the critical chain, the refresh's calls, anything odd.
 pub fn details(samples: &Samples) -> Vec<String> {
-    let mut notes = where_the_time_goes(samples);
+    let mut notes = Vec::new();
+    if let Some((factor, wall)) = samples.warm_up {
+        notes.push(format!(
+            "Before the first run, one apply at {} AWS durations ({wall:.2} s) was discarded: \
+             the emulator loads each service's code on its first call, which would otherwise \
+             weigh on the first apply measured.",
+            durations::label(factor)
+        ));
+    }
+    notes.extend(where_the_time_goes(samples));
     notes.extend(why_refresh_misses(samples));
     notes.extend(durations::floor_notes(&samples.by_factor));
     if let Some(chain) = &samples.last_chain {
@@ -436,9 +445,14 @@ mod tests {
             ]),
             refresh_read: vec![0.125],
             noop_with_changes: 1,
+            warm_up: Some((0.25, 6.5)),
             ..Samples::default()
         };
         let notes = details(&samples).join("\n");
+        assert!(
+            notes.contains("one apply at 0.25× AWS durations (6.50 s) was discarded"),
+            "{notes}"
+        );
         assert!(
             notes.contains(
                 "Apply at 1× AWS durations (medians): 18.00 s in all against a physical floor of \

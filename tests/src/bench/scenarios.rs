@@ -27,6 +27,8 @@ use crate::stack::{self, StackShape};
 pub struct Samples {
     /// Wall time, physical floor and their ratio of scenario 1 at each duration factor.
     pub by_factor: Vec<FactorSamples>,
+    /// The discarded apply before the first run: its factor and wall time.
+    pub warm_up: Option<(f64, f64)>,
     pub apply_span: Vec<f64>,
     pub critical_path: Vec<f64>,
     pub serial_steps: Vec<f64>,
@@ -206,6 +208,24 @@ impl World {
     pub fn mean_latency_ms(&self) -> f64 {
         let latency = &self.timings.latency;
         latency.fixed_ms as f64 + latency.jitter_ms as f64 / 2.0
+    }
+
+    /// One apply whose figures are discarded, at the fastest factor: the emulator loads each
+    /// service's code on its first call, which would otherwise weigh on whichever apply of the
+    /// first run comes first.
+    pub fn warm_up(&self, samples: &mut Samples) -> Result<()> {
+        let factor = self
+            .duration_factors
+            .iter()
+            .copied()
+            .fold(USUAL, f64::min);
+        self.play_durations(factor)?;
+        let shape = self.shape("warmup", "10.30.0.0/16")?;
+        let tf = self.terraform_dir("bench-warm-up")?;
+        tf.write_stack(&shape.hcl())?;
+        let run = self.apply(&tf, "0 (warm-up apply)")?;
+        samples.warm_up = Some((factor, run.wall()));
+        Ok(())
     }
 
     /// Scenario 1 on a fresh stack at each duration factor; scenarios 2–5 on the one applied

@@ -78,6 +78,8 @@ fn run(options: &Options, root: &Path) -> Result<()> {
     ));
     let world = World::start(options)?;
     let mut samples = world.samples();
+    say("warming up: one apply whose figures are discarded");
+    world.warm_up(&mut samples)?;
     for run in 1..=options.runs {
         let factors: Vec<String> = options
             .duration_factors
