@@ -214,11 +214,7 @@ impl World {
     /// service's code on its first call, which would otherwise weigh on whichever apply of the
     /// first run comes first.
     pub fn warm_up(&self, samples: &mut Samples) -> Result<()> {
-        let factor = self
-            .duration_factors
-            .iter()
-            .copied()
-            .fold(USUAL, f64::min);
+        let factor = self.duration_factors.iter().copied().fold(USUAL, f64::min);
         self.play_durations(factor)?;
         let shape = self.shape("warmup", "10.30.0.0/16")?;
         let tf = self.terraform_dir("bench-warm-up")?;
