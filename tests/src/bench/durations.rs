@@ -189,16 +189,20 @@ pub fn method(factors: &[f64], timings: &FaultConfig) -> String {
     let slowest = factors.iter().copied().fold(0.0, f64::max);
     format!(
         "Scenario 1's apply runs {} times in every run, at {} the loaded timings' AWS durations \
-         (the proxy's {}: the longest, {longest:.1} s at 1×, becomes {:.1} s to {:.1} s), each \
-         from an empty AWS and each against the physical floor of the durations the proxy \
-         played. The latency per call and `WORDPRESS_HA_TIME_SCALE` stay as at 1×: the provider \
+         (the proxy's pending times {}: the longest, {longest:.1} s at 1×, becomes {:.1} s to \
+         {:.1} s), each from an empty AWS and each against the physical floor of the durations \
+         the proxy played. The latency per call and `WORDPRESS_HA_TIME_SCALE` stay as at 1×: the provider \
          is not told how long AWS takes, so this shows whether its waiters \
          (`core/src/wait/schedule.rs`) see objects ready promptly when AWS is {:.0}× faster or \
-         {:.0}× slower than usual, and the target of {} holds at each factor. Refresh, plans \
+         {:.0}× slower than usual; the target of {} is set at each factor. Refresh, plans \
          and scale run at {}.\n\n",
         factors.len(),
         join_and(&labels),
-        join_and(&names),
+        if names.is_empty() {
+            "(none set)".to_string()
+        } else {
+            join_and(&names)
+        },
         longest * fastest,
         longest * slowest,
         1.0 / fastest,
@@ -350,6 +354,9 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("4× faster or 2× slower"), "{text}");
-        assert!(text.contains("target of 1.10×"), "{text}");
+        assert!(
+            text.contains("target of 1.10× is set at each factor"),
+            "{text}"
+        );
     }
 }
