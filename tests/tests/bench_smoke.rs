@@ -1,7 +1,8 @@
 //! The benchmark runner (`./scripts/bench`, `src/bin/bench.rs`) must not rot: its quick mode
 //! runs every scenario once on a lean stack against the freshly built dev provider, and every
-//! scenario must produce its figures. No performance number is asserted here: the benchmark,
-//! not the test suite, says whether targets are met.
+//! scenario must produce its figures, the apply at each factor on AWS's durations with its own
+//! physical floor. No performance number is asserted here: the benchmark, not the test suite,
+//! says whether targets are met.
 
 use std::path::Path;
 use std::process::Command;
@@ -9,6 +10,10 @@ use std::process::Command;
 use serde_json::Value;
 
 const BENCH: &str = env!("CARGO_BIN_EXE_bench");
+
+/// The factors on AWS's durations the apply runs at, `--quick` included
+/// (`src/bench/durations.rs`).
+const DURATION_FACTORS: [f64; 3] = [0.25, 1.0, 2.0];
 
 /// Figures every run must measure (GetProviderSchema comes from a separate criterion run and
 /// may be absent).
@@ -83,20 +88,43 @@ fn quick_benchmark_produces_every_figure_and_the_report() {
         "every targeted figure gets a verdict: {report:#}"
     );
 
-    // The floor comes from AWS's dependencies and the loaded timings: a positive figure no
-    // apply can beat.
-    let median = |id: &str| {
-        figures
+    // At each factor: the floor comes from AWS's dependencies and the durations the proxy
+    // played, a positive figure no apply can beat, and the targeted ratio is the apply's over
+    // it. Played durations grow with the factor, and so must the floor.
+    let median = |id: &str, factor: f64| {
+        let rows: Vec<&Value> = figures
             .iter()
-            .find(|f| f["id"] == id)
-            .and_then(|f| f["summary"]["median"].as_f64())
-            .unwrap_or_else(|| panic!("no median for {id}: {report:#}"))
+            .filter(|f| f["id"] == id && f["duration_factor"].as_f64() == Some(factor))
+            .collect();
+        assert_eq!(rows.len(), 1, "one {id} row at {factor}×: {report:#}");
+        rows[0]["summary"]["median"]
+            .as_f64()
+            .unwrap_or_else(|| panic!("no median for {id} at {factor}×: {report:#}"))
     };
-    let (floor, wall) = (median("apply.floor"), median("apply.wall"));
+    let mut floors = Vec::new();
+    for factor in DURATION_FACTORS {
+        let (floor, wall) = (median("apply.floor", factor), median("apply.wall", factor));
+        assert!(
+            0.0 < floor && floor < wall,
+            "at {factor}×: floor {floor} s, apply {wall} s"
+        );
+        let ratio = median("apply.ratio", factor);
+        assert!(
+            (ratio - wall / floor).abs() < 1e-6,
+            "at {factor}×: ratio {ratio} is not apply {wall} s / floor {floor} s"
+        );
+        floors.push(floor);
+    }
     assert!(
-        0.0 < floor && floor < wall,
-        "floor {floor} s, apply {wall} s"
+        floors.windows(2).all(|pair| pair[0] < pair[1]),
+        "the floor does not follow the played durations: {floors:?}"
     );
+    let targeted_ratios: Vec<f64> = figures
+        .iter()
+        .filter(|f| f["id"] == "apply.ratio" && f["target"].is_number())
+        .filter_map(|f| f["duration_factor"].as_f64())
+        .collect();
+    assert_eq!(targeted_ratios, DURATION_FACTORS, "{report:#}");
 
     let text = std::fs::read_to_string(&markdown).expect("markdown written");
     for section in [
@@ -104,11 +132,19 @@ fn quick_benchmark_produces_every_figure_and_the_report() {
         "## Method",
         "The physical floor's dependencies",
         "`healthy_fleet` needs `autoscaling_group`",
-        "Physical floor of the last apply",
         "not measured here",
+        "at 0.25×, 1× and 2× the loaded timings' AWS durations",
         "| 6 Scale |",
     ] {
         assert!(text.contains(section), "{section} missing from\n{text}");
+    }
+    for factor in DURATION_FACTORS {
+        for line in [
+            format!("| 1 Apply | apply / physical floor at {factor}× AWS durations |"),
+            format!("Physical floor of the last apply at {factor}× AWS durations"),
+        ] {
+            assert!(text.contains(&line), "{line} missing from\n{text}");
+        }
     }
     let stdout = String::from_utf8_lossy(&run.stdout);
     assert!(stdout.contains("targets met."), "{stdout}");

@@ -105,6 +105,10 @@ pub struct Figure {
     pub target: Option<f64>,
     /// Why a figure is missing, or what it is made of.
     pub note: String,
+    /// The factor on AWS's usual durations the figure was measured at, when scenario 1 ran
+    /// at several (`durations.rs`); rows of one id differ by it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration_factor: Option<f64>,
 }
 
 impl Figure {
@@ -117,7 +121,13 @@ impl Figure {
             samples: Vec::new(),
             target: None,
             note: String::new(),
+            duration_factor: None,
         }
+    }
+
+    pub fn duration_factor(mut self, factor: f64) -> Figure {
+        self.duration_factor = Some(factor);
+        self
     }
 
     pub fn target(mut self, at_most: f64) -> Figure {

@@ -4,6 +4,8 @@ use std::path::{Path, PathBuf};
 
 use clap::{Parser, ValueEnum};
 
+use crate::durations::DURATION_FACTORS;
+
 /// The Cargo profile the measured provider is built with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Profile {
@@ -41,9 +43,10 @@ pub const QUICK_TIME_FACTOR: f64 = 0.1;
 #[derive(Debug, Parser)]
 #[command(
     name = "bench",
-    about = "End-to-end benchmark of terraform-provider-wordpress: apply vs critical \
-             path, refresh calls, no-op plan vs Terraform's floor, handshake, footprint, waiter \
-             polls, 10 stacks. Writes the table to BENCHMARKS.md."
+    about = "End-to-end benchmark of terraform-provider-wordpress: apply vs its physical \
+             floor at 0.25×, 1× and 2× AWS's durations, refresh calls, no-op plan vs \
+             Terraform's floor, handshake, footprint, waiter polls, 10 stacks. Writes the table \
+             to BENCHMARKS.md."
 )]
 pub struct Cli {
     /// Runs of each scenario (default 5; 1 with --quick).
@@ -54,6 +57,7 @@ pub struct Cli {
     pub profile: Option<Profile>,
     /// Smoke mode: 1 run, dev profile, lean stacks, every duration shrunk tenfold, 2 stacks
     /// for the scale scenario; writes under target/bench/ unless --output says otherwise.
+    /// The apply still runs at 0.25×, 1× and 2× AWS's durations.
     #[arg(long)]
     pub quick: bool,
     /// Use the already built provider binary (do not run cargo).
@@ -92,8 +96,11 @@ pub struct Options {
     pub handshakes: usize,
     pub scale_stacks: usize,
     pub timings: PathBuf,
-    /// Factor applied to the timings file's durations and latency (1, or 0.1 with --quick).
+    /// Factor applied to the timings file's durations and latency (1, or 0.1 with --quick),
+    /// and to the provider's time scale with them.
     pub time_factor: f64,
+    /// Factors on AWS's durations alone that scenario 1 runs at (`durations.rs`), --quick too.
+    pub duration_factors: Vec<f64>,
 }
 
 impl Options {
@@ -128,6 +135,7 @@ impl Options {
                     .join("aws-timings.json")
             }),
             time_factor: if quick { QUICK_TIME_FACTOR } else { 1.0 },
+            duration_factors: DURATION_FACTORS.to_vec(),
         }
     }
 

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use crate::durations::{self, USUAL};
 use crate::error::{BenchError, Result};
 use crate::figures::{Figure, Summary, Verdict};
 use crate::options::Options;
@@ -19,6 +20,8 @@ pub struct Report {
     pub mean_latency_ms: f64,
     /// The physical floor's dependency list (`physical_floor::describe`), for the method.
     pub floor_dependencies: Vec<String>,
+    /// Why and how scenario 1 runs at several duration factors (`durations::method`).
+    pub factors_method: String,
 }
 
 impl Report {
@@ -141,14 +144,28 @@ impl Report {
         );
         let _ = writeln!(
             md,
-            "| WORDPRESS_HA_TIME_SCALE | {:.6} |\n",
+            "| WORDPRESS_HA_TIME_SCALE | {:.6} |",
             self.options.provider_time_scale()
         );
+        let factors: Vec<String> = self
+            .options
+            .duration_factors
+            .iter()
+            .map(|&f| durations::label(f))
+            .collect();
+        let _ = writeln!(
+            md,
+            "| AWS duration factors of scenario 1 | {} |\n",
+            factors.join(", ")
+        );
         md.push_str(METHOD);
+        md.push_str(&self.factors_method);
         if !self.floor_dependencies.is_empty() {
             let _ = writeln!(
                 md,
-                "The physical floor's dependencies, with the durations of the loaded timings:\n"
+                "The physical floor's dependencies, with the durations of the loaded timings at \
+                 {} (another factor multiplies every pending time):\n",
+                durations::label(USUAL)
             );
             for line in &self.floor_dependencies {
                 let _ = writeln!(md, "- {line}");
@@ -230,8 +247,9 @@ How each figure is made (`tests/src/bin/bench.rs`, modules in `tests/src/bench/`
 - Every run starts from an empty moto server behind the project's fault proxy
   (`tests/proxy`) loaded with `tests/proxy/configs/aws-timings.json` (shrunk further by `--quick`):
   a latency per AWS call and AWS's creation times at 1 s real = 1 AWS minute, listed with the
-  floor's dependencies below. The provider gets `WORDPRESS_HA_TIME_SCALE` to match, so its
-  waiters' intervals shrink by the same factor.
+  floor's dependencies below. The provider gets `WORDPRESS_HA_TIME_SCALE` to match the file's
+  time base, so its waiters' intervals shrink by the same factor; scenario 1 then moves AWS's
+  durations alone (below).
   Terraform is the real CLI (`.tools/bin/terraform`), the provider the binary of the profile
   named above, loaded through `dev_overrides`.
 - **1 Apply**: the issue's stack (3 AZs, a NAT per AZ, Multi-AZ RDS, bastion, Route 53 record).
@@ -316,6 +334,7 @@ mod tests {
             options: Options::resolve(cli, Path::new("/repo")),
             mean_latency_ms: 55.0,
             floor_dependencies: vec!["`vpc` needs nothing; 1 call(s), pending 0.0 s".into()],
+            factors_method: "Scenario 1's apply runs 3 times.\n\n".into(),
         }
     }
 
@@ -351,6 +370,43 @@ mod tests {
         assert!(md.contains("| CPU | test cpu |"), "{md}");
         assert!(md.contains("not measured here"), "{md}");
         assert!(md.contains("--quick"), "{md}");
+    }
+
+    #[test]
+    fn each_duration_factor_gets_its_apply_row_and_the_method_names_them() {
+        use crate::critical_path::CriticalPath;
+        use crate::durations::{FactorSamples, DURATION_FACTORS};
+        let measured = |factor: f64, wall: f64, floor: f64| {
+            let mut samples = FactorSamples::new(factor);
+            samples.record(
+                wall,
+                CriticalPath {
+                    seconds: floor,
+                    steps: vec!["db_instance".into()],
+                },
+            );
+            samples
+        };
+        // The 2× apply never ran.
+        let by_factor = [measured(0.25, 4.0, 3.8), measured(1.0, 15.0, 12.0)];
+        let mut r = report(durations::figures(&DURATION_FACTORS, &by_factor));
+        r.factors_method = durations::method(&DURATION_FACTORS, &Default::default());
+        let md = r.markdown();
+        for row in [
+            "| 1 Apply | apply / physical floor at 0.25× AWS durations | 1.05× | 1.05× | 1.05× | ≤ 1.10× | **PASS** |",
+            "| 1 Apply | apply / physical floor at 1× AWS durations | 1.25× | 1.25× | 1.25× | ≤ 1.10× | **MISS (+14 %)** |",
+            "| 1 Apply | apply / physical floor at 2× AWS durations | — | — | — | ≤ 1.10× | MISS (not measured) |",
+            "| 1 Apply | physical floor at 0.25× AWS durations | 3.80 s | 3.80 s | 3.80 s |  |  |",
+            "| AWS duration factors of scenario 1 | 0.25×, 1×, 2× |",
+        ] {
+            assert!(md.contains(row), "{row} missing from\n{md}");
+        }
+        assert!(md.contains("1 of 3 targets met."), "{md}");
+        assert!(
+            md.contains("Scenario 1's apply runs 3 times in every run"),
+            "{md}"
+        );
+        assert!(md.contains("timings at 1× (another factor"), "{md}");
     }
 
     #[test]

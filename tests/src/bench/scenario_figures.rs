@@ -2,6 +2,7 @@
 //! that say where the time beyond a target goes.
 
 use crate::calls;
+use crate::durations;
 use crate::figures::{Figure, Summary, Unit};
 use crate::options::Options;
 use crate::scenarios::Samples;
@@ -23,7 +24,8 @@ pub struct Standalone {
 }
 
 pub fn figures(samples: &Samples, standalone: &Standalone, options: &Options) -> Vec<Figure> {
-    let mut all = apply_figures(samples);
+    let mut all = durations::figures(&options.duration_factors, &samples.by_factor);
+    all.extend(apply_figures(samples));
     all.extend(refresh_figures(samples));
     all.extend(plan_figures(samples, standalone));
     all.extend(footprint_figures(samples, standalone));
@@ -32,30 +34,9 @@ pub fn figures(samples: &Samples, standalone: &Standalone, options: &Options) ->
     all
 }
 
+/// The usual apply's figures beyond its floor (the factors' rows come first, `durations.rs`).
 fn apply_figures(s: &Samples) -> Vec<Figure> {
     vec![
-        Figure::new(
-            "apply.wall",
-            APPLY,
-            "`terraform apply` wall time (achieved)",
-            Unit::Seconds,
-        )
-        .samples(s.apply_wall.clone()),
-        Figure::new(
-            "apply.floor",
-            APPLY,
-            "physical floor: longest chain of the dependencies AWS imposes",
-            Unit::Seconds,
-        )
-        .samples(s.physical_floor.clone()),
-        Figure::new(
-            "apply.ratio",
-            APPLY,
-            "apply wall time / physical floor",
-            Unit::Ratio,
-        )
-        .samples(s.apply_over_floor.clone())
-        .target(1.10),
         Figure::new(
             "apply.span",
             APPLY,
@@ -303,20 +284,18 @@ fn scale_figures(s: &Samples, stacks: usize) -> Vec<Figure> {
 
 /// Notes under the table: the critical chain, the refresh's calls, anything odd.
 pub fn details(samples: &Samples) -> Vec<String> {
-    let mut notes = where_the_time_goes(samples);
-    notes.extend(why_refresh_misses(samples));
-    if let Some(floor) = &samples.last_floor {
+    let mut notes = Vec::new();
+    if let Some((factor, wall)) = samples.warm_up {
         notes.push(format!(
-            "Physical floor of the last apply ({:.2} s): {}.",
-            floor.seconds,
-            floor
-                .steps
-                .iter()
-                .map(|object| format!("`{object}`"))
-                .collect::<Vec<_>>()
-                .join(" → ")
+            "Before the first run, one apply at {} AWS durations ({wall:.2} s) was discarded: \
+             the emulator loads each service's code on its first call, which would otherwise \
+             weigh on the first apply measured.",
+            durations::label(factor)
         ));
     }
+    notes.extend(where_the_time_goes(samples));
+    notes.extend(why_refresh_misses(samples));
+    notes.extend(durations::floor_notes(&samples.by_factor));
     if let Some(chain) = &samples.last_chain {
         let steps: Vec<String> = chain
             .steps
@@ -389,17 +368,19 @@ fn why_refresh_misses(s: &Samples) -> Option<String> {
 fn where_the_time_goes(s: &Samples) -> Vec<String> {
     let median = |values: &[f64]| Summary::of(values).map(|summary| summary.median);
     let mut notes = Vec::new();
+    let usual = s.usual();
     if let (Some(wall), Some(span), Some(path), Some(floor)) = (
-        median(&s.apply_wall),
+        usual.and_then(|u| median(&u.wall)),
         median(&s.apply_span),
         median(&s.critical_path),
-        median(&s.physical_floor),
+        usual.and_then(|u| median(&u.floor)),
     ) {
         notes.push(format!(
-            "Apply (medians): {wall:.2} s in all against a physical floor of {floor:.2} s; the \
-             provider's step graph ran {span:.2} s, its longest chain {path:.2} s, so {:.2} s \
-             are the graph's waits beyond what AWS imposes and {:.2} s are Terraform's own (its \
+            "Apply at {} AWS durations (medians): {wall:.2} s in all against a physical floor of \
+             {floor:.2} s; the provider's step graph ran {span:.2} s, its longest chain \
+             {path:.2} s, so {:.2} s are the graph's waits beyond what AWS imposes and {:.2} s are Terraform's own (its \
              plan walk, provider starts and handshakes, state writes).",
+            durations::label(durations::USUAL),
             path - floor,
             wall - span
         ));
@@ -443,11 +424,16 @@ mod tests {
 
     #[test]
     fn details_say_where_the_time_beyond_the_floor_goes() {
+        let usual = durations::FactorSamples {
+            factor: durations::USUAL,
+            wall: vec![18.0, 17.0, 19.0],
+            floor: vec![12.5],
+            ..durations::FactorSamples::default()
+        };
         let samples = Samples {
-            apply_wall: vec![18.0, 17.0, 19.0],
+            by_factor: vec![usual],
             apply_span: vec![15.5],
             critical_path: vec![15.0],
-            physical_floor: vec![12.5],
             call_latency_ms: (30.0, 50.0),
             plan_floor: vec![0.25],
             plan_noop: vec![1.0],
@@ -459,11 +445,19 @@ mod tests {
             ]),
             refresh_read: vec![0.125],
             noop_with_changes: 1,
+            warm_up: Some((0.25, 6.5)),
             ..Samples::default()
         };
         let notes = details(&samples).join("\n");
         assert!(
-            notes.contains("18.00 s in all against a physical floor of 12.50 s"),
+            notes.contains("one apply at 0.25× AWS durations (6.50 s) was discarded"),
+            "{notes}"
+        );
+        assert!(
+            notes.contains(
+                "Apply at 1× AWS durations (medians): 18.00 s in all against a physical floor of \
+                 12.50 s"
+            ),
             "{notes}"
         );
         assert!(notes.contains("so 2.50 s are the graph's waits"), "{notes}");

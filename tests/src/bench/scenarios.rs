@@ -1,7 +1,8 @@
 //! The end-to-end scenarios, run against one moto server behind the fault proxy with the
-//! realistic timings. Each run starts from an empty moto: a fresh single stack for scenarios
-//! 1–5 (apply, then refresh, then no-op plans alternated with Terraform's floor), then a
-//! fresh configuration of N stacks for scenario 6.
+//! realistic timings. Each run starts from an empty moto: a fresh single stack for scenario 1
+//! at each duration factor (`durations.rs`); at the usual durations the same stack goes on to
+//! scenarios 2–5 (refresh, then no-op plans alternated with Terraform's floor); then a fresh
+//! configuration of N stacks for scenario 6, at the usual durations.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -13,6 +14,7 @@ use stack_tests::Moto;
 
 use crate::calls::{self, Calls};
 use crate::critical_path::{critical_path, edges_of, CriticalPath};
+use crate::durations::{at_duration_factor, scaled_timings, FactorSamples, USUAL};
 use crate::error::{BenchError, Result};
 use crate::observe::{self, Observed};
 use crate::options::Options;
@@ -23,14 +25,14 @@ use crate::stack::{self, StackShape};
 /// Every sample the runs collected, by figure.
 #[derive(Debug, Default)]
 pub struct Samples {
-    pub apply_wall: Vec<f64>,
+    /// Wall time, physical floor and their ratio of scenario 1 at each duration factor.
+    pub by_factor: Vec<FactorSamples>,
+    /// The discarded apply before the first run: its factor and wall time.
+    pub warm_up: Option<(f64, f64)>,
     pub apply_span: Vec<f64>,
     pub critical_path: Vec<f64>,
     pub serial_steps: Vec<f64>,
     pub simulated_serial: Vec<f64>,
-    /// The longest chain of the dependencies AWS imposes (`physical_floor.rs`).
-    pub physical_floor: Vec<f64>,
-    pub apply_over_floor: Vec<f64>,
     /// Terraform's and the scheduler's time over the provider's own chain.
     pub apply_over_critical_path: Vec<f64>,
     pub apply_calls: Vec<f64>,
@@ -60,10 +62,8 @@ pub struct Samples {
     pub scale_peak_mb: Vec<f64>,
     pub scale_calls_per_stack: Vec<f64>,
     pub scale_reads_per_object: Vec<f64>,
-    /// The last run's critical chain, its physical floor's chain, and its refresh calls by
-    /// operation, for the details.
+    /// The last run's critical chain and its refresh calls by operation, for the details.
     pub last_chain: Option<CriticalPath>,
-    pub last_floor: Option<CriticalPath>,
     pub last_durations: BTreeMap<String, f64>,
     pub last_refresh_calls: Calls,
     /// Steps the provider logged that the declared graph does not know (should be none).
@@ -95,21 +95,31 @@ impl ApplyRun {
 }
 
 impl Samples {
+    /// Scenario 1 at the usual durations, which the other scenarios compare with.
+    pub fn usual(&self) -> Option<&FactorSamples> {
+        self.by_factor.iter().find(|s| s.factor == USUAL)
+    }
+
+    fn at_factor(&mut self, factor: f64) -> &mut FactorSamples {
+        match self.by_factor.iter().position(|s| s.factor == factor) {
+            Some(index) => &mut self.by_factor[index],
+            None => {
+                self.by_factor.push(FactorSamples::new(factor));
+                self.by_factor.last_mut().expect("just pushed")
+            }
+        }
+    }
+
+    /// The usual apply's analysis beyond its floor: the provider's own chain, calls, polls.
     fn record_apply(
         &mut self,
         run: &ApplyRun,
         log: &ProviderLog,
         path: CriticalPath,
-        floor: CriticalPath,
         simulated: f64,
     ) {
         let wall = run.wall();
-        self.apply_wall.push(wall);
         self.apply_span.extend(log.span());
-        self.physical_floor.push(floor.seconds);
-        self.apply_over_floor
-            .push(wall / floor.seconds.max(f64::EPSILON));
-        self.last_floor = Some(floor);
         self.critical_path.push(path.seconds);
         self.apply_over_critical_path
             .push(wall / path.seconds.max(f64::EPSILON));
@@ -130,8 +140,9 @@ impl Samples {
         let wall = run.wall();
         let n = stacks.max(1) as f64;
         self.scale_wall.push(wall);
+        let single = self.usual().and_then(|usual| usual.wall.last().copied());
         self.scale_over_single
-            .extend(self.apply_wall.last().map(|single| wall / single));
+            .extend(single.map(|single| wall / single));
         self.scale_peak_mb.extend(run.peak_mb());
         self.scale_calls_per_stack
             .push(calls::total(&run.made) as f64 / n);
@@ -143,9 +154,11 @@ impl Samples {
 pub struct World {
     pub moto: Moto,
     pub proxy: FaultProxy,
+    /// The timings file, shrunk by `--quick`: what the proxy plays at the usual durations.
     pub timings: FaultConfig,
     runtime: tokio::runtime::Runtime,
     quick: bool,
+    duration_factors: Vec<f64>,
     scale_stacks: usize,
     plan_pairs: usize,
 }
@@ -176,6 +189,7 @@ impl World {
             timings,
             runtime,
             quick: options.quick,
+            duration_factors: options.duration_factors.clone(),
             scale_stacks: options.scale_stacks,
             plan_pairs: if options.quick { 1 } else { PLAN_PAIRS_FULL },
         })
@@ -196,20 +210,40 @@ impl World {
         latency.fixed_ms as f64 + latency.jitter_ms as f64 / 2.0
     }
 
-    /// Scenarios 1–5 on one fresh stack.
-    pub fn single_stack_run(&self, samples: &mut Samples) -> Result<()> {
-        self.empty_aws()?;
-        let shape = self.shape("bench", "10.20.0.0/16")?;
-        let tf = self.terraform_dir("bench-apply")?;
+    /// One apply whose figures are discarded, at the fastest factor: the emulator loads each
+    /// service's code on its first call, which would otherwise weigh on whichever apply of the
+    /// first run comes first.
+    pub fn warm_up(&self, samples: &mut Samples) -> Result<()> {
+        let factor = self.duration_factors.iter().copied().fold(USUAL, f64::min);
+        self.play_durations(factor)?;
+        let shape = self.shape("warmup", "10.30.0.0/16")?;
+        let tf = self.terraform_dir("bench-warm-up")?;
         tf.write_stack(&shape.hcl())?;
-        self.measure_apply(&tf, &shape, samples)?;
-        self.measure_refresh(&tf, samples)?;
-        self.measure_plans(&tf, samples)
+        let run = self.apply(&tf, "0 (warm-up apply)")?;
+        samples.warm_up = Some((factor, run.wall()));
+        Ok(())
+    }
+
+    /// Scenario 1 on a fresh stack at each duration factor; scenarios 2–5 on the one applied
+    /// at the usual durations.
+    pub fn single_stack_run(&self, samples: &mut Samples) -> Result<()> {
+        for &factor in &self.duration_factors {
+            self.play_durations(factor)?;
+            let shape = self.shape("bench", "10.20.0.0/16")?;
+            let tf = self.terraform_dir(&format!("bench-apply-{factor}x"))?;
+            tf.write_stack(&shape.hcl())?;
+            self.measure_apply(&tf, &shape, factor, samples)?;
+            if factor == USUAL {
+                self.measure_refresh(&tf, samples)?;
+                self.measure_plans(&tf, samples)?;
+            }
+        }
+        Ok(())
     }
 
     /// Scenario 6: N stacks in one configuration, applied with Terraform's default parallelism.
     pub fn scale_run(&self, samples: &mut Samples) -> Result<()> {
-        self.empty_aws()?;
+        self.play_durations(USUAL)?;
         let zone = self.zone_if_needed()?;
         let stacks = stack::many(self.scale_stacks, "scale", |name, cidr| {
             self.shape_in_zone(name, cidr, &zone)
@@ -222,13 +256,27 @@ impl World {
         Ok(())
     }
 
+    /// The apply against the physical floor of the durations the proxy plays; at the usual
+    /// durations, the provider's own chain, calls and polls too.
     fn measure_apply(
         &self,
         tf: &TerraformDir,
         shape: &StackShape,
+        factor: f64,
         samples: &mut Samples,
     ) -> Result<()> {
         let run = self.apply(tf, "1 (apply)")?;
+        let played = self.proxy.config().pending;
+        let floor_error = |message| BenchError::Unexpected {
+            scenario: "1 (physical floor)",
+            message,
+        };
+        let floor = physical_floor(&aws_dependencies(shape, &played), self.mean_latency_ms())
+            .map_err(floor_error)?;
+        samples.at_factor(factor).record(run.wall(), floor);
+        if factor != USUAL {
+            return Ok(());
+        }
         let log = ProviderLog::parse(&run.observed.output.stderr);
         let steps = shape.step_graph();
         let graph = edges_of(&steps);
@@ -237,17 +285,8 @@ impl World {
             message,
         };
         let path = critical_path(&graph, &log.durations()).map_err(graph_error)?;
-        let floor = physical_floor(
-            &aws_dependencies(shape, &self.timings.pending),
-            self.mean_latency_ms(),
-        )
-        .map_err(graph_error)?;
-        let simulated = calls::simulated_serial_seconds(
-            &run.made,
-            &self.timings.pending,
-            self.mean_latency_ms(),
-        );
-        samples.record_apply(&run, &log, path, floor, simulated);
+        let simulated = calls::simulated_serial_seconds(&run.made, &played, self.mean_latency_ms());
+        samples.record_apply(&run, &log, path, simulated);
         samples.unknown_steps = unknown_steps(&graph, &log);
         Ok(())
     }
@@ -332,8 +371,11 @@ impl World {
         )?)
     }
 
-    /// moto emptied, the proxy's counters and learned objects forgotten.
-    fn empty_aws(&self) -> Result<()> {
+    /// moto emptied, the proxy's counters and learned objects forgotten, and the proxy playing
+    /// AWS's durations times `factor` (the provider's time scale stays: it is not told).
+    fn play_durations(&self, factor: f64) -> Result<()> {
+        self.proxy
+            .set_config(at_duration_factor(&self.timings, factor))?;
         self.moto.reset()?;
         self.proxy.reset();
         Ok(())
@@ -370,29 +412,6 @@ impl World {
         }
         self.runtime.block_on(hosted_zone(&self.moto.endpoint()))
     }
-}
-
-/// The proxy's timings file with every duration and latency multiplied by the options' factor.
-fn scaled_timings(options: &Options) -> Result<FaultConfig> {
-    let mut config = FaultConfig::from_file(&options.timings)?;
-    let scale = |ms: &mut u64| *ms = (*ms as f64 * options.time_factor).round() as u64;
-    let pending = &mut config.pending;
-    for ms in [
-        &mut pending.nat_gateway_ms,
-        &mut pending.db_instance_ms,
-        &mut pending.db_modify_ms,
-        &mut pending.file_system_ms,
-        &mut pending.mount_target_ms,
-        &mut pending.load_balancer_ms,
-        &mut pending.asg_instance_ms,
-        &mut pending.target_ms,
-        &mut pending.dns_change_ms,
-        &mut config.latency.fixed_ms,
-        &mut config.latency.jitter_ms,
-    ] {
-        scale(ms);
-    }
-    Ok(config)
 }
 
 fn expect(scenario: &'static str, observed: Observed, code: i32) -> Result<Observed> {
@@ -477,7 +496,9 @@ mod tests {
     #[test]
     fn scale_figures_are_per_stack_and_against_the_single_stack_run() {
         let mut samples = Samples::default();
-        samples.apply_wall.push(20.0);
+        samples.at_factor(0.25).wall.push(6.0);
+        samples.at_factor(USUAL).wall.push(20.0);
+        samples.at_factor(2.0).wall.push(40.0);
         samples.critical_path.push(16.0);
         samples.record_scale(&apply_run(24.0, Some(97_656), 300, 400.0), 10);
         assert_eq!(samples.scale_over_single, [1.2]);
@@ -494,29 +515,6 @@ mod tests {
         assert!(samples.scale_peak_mb.is_empty());
         assert!(samples.scale_over_single.is_empty());
         assert_eq!(samples.scale_reads_per_object, [1.0]);
-    }
-
-    #[test]
-    fn quick_timings_shrink_every_duration_and_the_latency() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("timings.json");
-        std::fs::write(
-            &file,
-            r#"{"latency": {"fixed_ms": 30, "jitter_ms": 50}, "pending": {"db_instance_ms": 12000, "nat_gateway_ms": 1500}}"#,
-        )
-        .unwrap();
-        let cli = <crate::options::Cli as clap::Parser>::try_parse_from([
-            "bench",
-            "--quick",
-            "--timings",
-            file.to_str().unwrap(),
-        ])
-        .unwrap();
-        let options = Options::resolve(cli, dir.path());
-        let config = scaled_timings(&options).unwrap();
-        assert_eq!(config.pending.db_instance_ms, 1200);
-        assert_eq!(config.pending.nat_gateway_ms, 150);
-        assert_eq!((config.latency.fixed_ms, config.latency.jitter_ms), (3, 5));
     }
 
     #[test]

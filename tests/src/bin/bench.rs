@@ -2,15 +2,19 @@
 //!
 //! Builds the provider (profile `dist` by default), times its handshake, starts moto behind the
 //! fault proxy with AWS's timings, then runs every scenario `--runs` times: the apply of the
-//! issue's stack against its physical floor (`bench/physical_floor.rs`), one refresh's AWS calls, no-op plans against
-//! Terraform's floor, the provider's footprint, waiter polls, and N stacks at once. Prints the
-//! table with each target and PASS/MISS, and writes it to BENCHMARKS.md with the method.
+//! issue's stack against its physical floor (`bench/physical_floor.rs`) with AWS at 0.25×, 1×
+//! and 2× its usual durations (`bench/durations.rs`), one refresh's AWS calls, no-op plans
+//! against Terraform's floor, the provider's footprint, waiter polls, and N stacks at once.
+//! Prints the table with each target and PASS/MISS, and writes it to BENCHMARKS.md with the
+//! method.
 //! `--quick` is the smoke mode CI runs (`tests/tests/bench_smoke.rs`). See `--help`.
 
 #[path = "../bench/calls.rs"]
 mod calls;
 #[path = "../bench/critical_path.rs"]
 mod critical_path;
+#[path = "../bench/durations.rs"]
+mod durations;
 #[path = "../bench/error.rs"]
 mod error;
 #[path = "../bench/figures.rs"]
@@ -74,8 +78,19 @@ fn run(options: &Options, root: &Path) -> Result<()> {
     ));
     let world = World::start(options)?;
     let mut samples = world.samples();
+    say("warming up: one apply whose figures are discarded");
+    world.warm_up(&mut samples)?;
     for run in 1..=options.runs {
-        say(&format!("run {run}/{}: one stack", options.runs));
+        let factors: Vec<String> = options
+            .duration_factors
+            .iter()
+            .map(|&f| durations::label(f))
+            .collect();
+        say(&format!(
+            "run {run}/{}: one stack, AWS at {} its durations",
+            options.runs,
+            factors.join(", ")
+        ));
         world.single_stack_run(&mut samples)?;
         say(&format!(
             "run {run}/{}: {} stacks in one configuration",
@@ -90,6 +105,7 @@ fn run(options: &Options, root: &Path) -> Result<()> {
         options: options.clone(),
         mean_latency_ms: world.mean_latency_ms(),
         floor_dependencies: world.floor_dependencies(),
+        factors_method: durations::method(&options.duration_factors, &world.timings),
     };
     publish(&report, options)
 }
