@@ -13,6 +13,7 @@
 
 use std::collections::BTreeSet;
 
+use aws_fault_proxy::config::RdsStatesConfig;
 use stack_tests::runners::reliability::{
     calls_since, drop_after_each, run_jobs, write_operations, Job, RunRecord, Scenario, StackShape,
 };
@@ -29,6 +30,10 @@ const APPLY_WRITES: &[(&str, &str)] = &[
     ("ec2", "AuthorizeSecurityGroupIngress"),
     ("ec2", "CreateInternetGateway"),
     ("ec2", "CreateLaunchTemplate"),
+    // The group's move to the secret version with the database in it (see `scenario`).
+    ("ec2", "CreateLaunchTemplateVersion"),
+    ("ec2", "ModifyLaunchTemplate"),
+    ("autoscaling", "UpdateAutoScalingGroup"),
     ("ec2", "CreateNatGateway"),
     ("ec2", "CreateRoute"),
     ("ec2", "CreateRouteTable"),
@@ -54,6 +59,7 @@ const APPLY_WRITES: &[(&str, &str)] = &[
     ("rds", "CreateDBSubnetGroup"),
     ("route53", "ChangeResourceRecordSets"),
     ("secretsmanager", "CreateSecret"),
+    ("secretsmanager", "PutSecretValue"),
 ];
 
 /// The writes of its destroy.
@@ -93,12 +99,23 @@ fn owned(list: &[(&str, &str)]) -> Vec<(String, String)> {
         .collect()
 }
 
+/// How long the proxy keeps the database `creating` during the apply: past the fleet's path
+/// to its launch template, so the group's move to the secret version with the database in it
+/// (CreateLaunchTemplateVersion, UpdateAutoScalingGroup) is part of every run.
+const SLOW_DATABASE_MS: u64 = 15_000;
+
 fn scenario(label: &str, apply: FaultConfig, destroy: FaultConfig) -> Scenario {
     Scenario {
         label: label.to_string(),
         seed: 0,
         shape: StackShape { zones: 2 },
-        apply_faults: apply,
+        apply_faults: FaultConfig {
+            rds_states: Some(RdsStatesConfig {
+                creating_ms: SLOW_DATABASE_MS,
+                ..RdsStatesConfig::default()
+            }),
+            ..apply
+        },
         destroy_faults: Some(destroy),
         resume_failed_apply: true,
     }

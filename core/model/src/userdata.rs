@@ -149,6 +149,29 @@ pub fn render_base64(input: &UserDataInput) -> String {
     BASE64.encode(render(input))
 }
 
+/// Whether two documents (`render_base64`) differ at most in the secret version they name: a
+/// change running instances follow by themselves (see "A new password without an outage").
+pub fn same_but_secret_version(a_base64: &str, b_base64: &str) -> bool {
+    let without_version = |encoded: &str| {
+        let document = BASE64.decode(encoded).ok()?;
+        let text = String::from_utf8(document).ok()?;
+        let mut lines: Vec<&str> = text.lines().collect();
+        // The rendered line only: the first, before any value that could span lines.
+        let at = lines
+            .iter()
+            .position(|line| line.trim_start().starts_with(SECRET_VERSION_LINE))?;
+        lines.remove(at);
+        Some(lines.join("\n"))
+    };
+    match (without_version(a_base64), without_version(b_base64)) {
+        (Some(a), Some(b)) => a == b,
+        _ => a_base64 == b_base64,
+    }
+}
+
+/// How the script's line naming the secret version starts (see `rendered_values`).
+const SECRET_VERSION_LINE: &str = "readonly SECRET_VERSION=";
+
 /// The boot script alone, exactly as the document's `write_files` entry carries it.
 pub fn boot_script(input: &UserDataInput) -> String {
     without_comment_lines(SCRIPT_TEMPLATE).replacen(VALUES_MARKER, &rendered_values(input), 1)

@@ -7,7 +7,8 @@ use std::process::Command;
 
 use stack_model::secrets::WORDPRESS_KEY_NAMES;
 use stack_model::userdata::{
-    self, render, render_base64, BOOT_SCRIPT_PATH, CONFIG_EXTRA_MAX_BYTES, USER_DATA_MAX_BYTES,
+    self, render, render_base64, same_but_secret_version, BOOT_SCRIPT_PATH, CONFIG_EXTRA_MAX_BYTES,
+    USER_DATA_MAX_BYTES,
 };
 use userdata_support::{
     extract_script, parse_like_cloud_init, require_tool, run_with_stdin, write_file, Fixture,
@@ -214,4 +215,26 @@ fn the_largest_valid_input_still_fits_ec2_user_data_limit() {
         "{size} bytes > {USER_DATA_MAX_BYTES}"
     );
     println!("the largest document: {size} of {USER_DATA_MAX_BYTES} bytes");
+}
+
+#[test]
+fn documents_naming_another_secret_version_are_the_same_for_running_instances() {
+    let fixture = Fixture::ordinary();
+    let mut rotated = Fixture::ordinary();
+    rotated.secret_version = "wpha-a-newer-version".into();
+    let mut other_image = Fixture::ordinary();
+    other_image.image = "public.ecr.aws/docker/library/wordpress:6.7-apache".into();
+    let encoded = |f: &Fixture| render_base64(&f.input());
+    assert!(same_but_secret_version(
+        &encoded(&fixture),
+        &encoded(&rotated)
+    ));
+    assert!(!same_but_secret_version(
+        &encoded(&fixture),
+        &encoded(&other_image)
+    ));
+    assert!(same_but_secret_version(
+        &encoded(&fixture),
+        &encoded(&fixture)
+    ));
 }

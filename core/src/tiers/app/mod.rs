@@ -380,7 +380,8 @@ async fn update_group(
     request: &GroupRequest<'_>,
 ) -> Result<()> {
     let changes = group_changes(group, request);
-    let refresh = changes.refresh_instances && !only_tags_differ(ctx, group, request).await?;
+    let refresh = changes.refresh_instances
+        && !rollout::running_instances_follow(ctx, group, request).await?;
     // A refresh moves the group to the new version itself (and back when it rolls back):
     // until then the group keeps the version it runs.
     let running_version = group
@@ -423,43 +424,6 @@ async fn update_group(
         }
     }
     Ok(())
-}
-
-/// Whether the group's current template version and the wanted one differ only in the tags
-/// they give instances: new launches get the new tags, running instances are not replaced
-/// for a tag change.
-async fn only_tags_differ(
-    ctx: &StepContext,
-    group: &AutoScalingGroup,
-    request: &GroupRequest<'_>,
-) -> Result<bool> {
-    let current = group
-        .launch_template_version
-        .as_deref()
-        .and_then(|v| v.parse::<i64>().ok());
-    let (Some(current), Some(template)) = (current, group.launch_template_id.as_deref()) else {
-        return Ok(false);
-    };
-    if template != request.launch_template_id {
-        return Ok(false);
-    }
-    let (old, new) = tokio::try_join!(
-        launch_template::describe_version(&ctx.clients, template, current),
-        launch_template::describe_version(&ctx.clients, template, request.launch_template_version),
-    )?;
-    Ok(match (old, new) {
-        (Some(old), Some(new)) => same_but_tags(&old.data, &new.data),
-        _ => false,
-    })
-}
-
-/// Template data equal but for the instance tags.
-pub fn same_but_tags(a: &TemplateData, b: &TemplateData) -> bool {
-    let untagged = |d: &TemplateData| TemplateData {
-        launch_tags: BTreeMap::new(),
-        ..d.clone()
-    };
-    untagged(a) == untagged(b)
 }
 
 async fn delete_group(ctx: &Arc<StepContext>) -> Result<()> {
@@ -592,6 +556,7 @@ pub fn observe_template(spec: &mut WordpressSpec, data: &TemplateData) {
     spec.key_name = data.key_name.clone();
 }
 
+mod rollout;
 mod secret_version;
 #[cfg(test)]
 mod tests;
