@@ -416,6 +416,19 @@ pub(super) fn plan_storage(before: &StackSpec, after: &StackSpec, plan: &mut Sta
         )
         .risk(Risk::Cost);
     }
+    if b.backups != a.backups {
+        // Off stops new recovery points; AWS Backup keeps the existing ones until they expire.
+        plan.push(
+            object::EFS,
+            ActionKind::Update,
+            format!(
+                "automatic backups {}",
+                from_to(on_off(b.backups), on_off(a.backups))
+            ),
+        )
+        .risk_if(a.backups, Risk::Cost)
+        .risk_if(!a.backups, Risk::DataLoss);
+    }
 }
 
 pub(super) fn plan_load_balancer(
