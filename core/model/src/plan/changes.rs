@@ -319,10 +319,21 @@ pub(super) fn plan_database(
         ));
     }
     if b.engine_version != a.engine_version {
+        // Another major version needs the stack's parameter group of its family.
+        let family = crate::engine_version::parameter_group_family(&a.engine_version);
+        let new_group = crate::engine_version::parameter_group_family(&b.engine_version) != family;
         changed.push(format!(
-            "engine version {}",
-            from_to(&b.engine_version, &a.engine_version)
+            "engine version {}{}",
+            from_to(&b.engine_version, &a.engine_version),
+            if new_group {
+                format!(" with parameter group {family}")
+            } else {
+                String::new()
+            }
         ));
+        if new_group {
+            plan.unknown_outputs.insert(output::RESOURCES);
+        }
     }
     if b.allocated_storage != a.allocated_storage {
         changed.push(format!(

@@ -13,8 +13,8 @@ use crate::state::{logical, StackState};
 /// [`super::expected_objects`] (which lists objects, and whose losses read as deletions).
 pub const KEPT_SETTINGS: [&str; 2] = [logical::EFS_FILE_SYSTEM_POLICY, logical::DB_PARAMETER_GROUP];
 
-/// Plan back the TLS settings a refreshed state lacks, and a new parameter group when the
-/// engine's major version (its parameter group family) changes.
+/// Plan back the TLS settings a refreshed state lacks. (A new major version's parameter
+/// group is part of the database's modification: `changes::plan_database`.)
 pub(super) fn plan_hardening(prior: &StackState, desired: &StackSpec, plan: &mut StackPlan) {
     let has = |name: &str| prior.resources.contains_key(name);
     if has(logical::EFS_FILE_SYSTEM) && !has(logical::EFS_FILE_SYSTEM_POLICY) {
@@ -25,16 +25,13 @@ pub(super) fn plan_hardening(prior: &StackState, desired: &StackSpec, plan: &mut
         );
         plan.unknown_outputs.insert(output::RESOURCES);
     }
-    let family =
-        |spec: &StackSpec| engine_version::parameter_group_family(&spec.database.engine_version);
-    let new_family = family(&prior.spec) != family(desired);
-    if has(logical::DB_INSTANCE) && (new_family || !has(logical::DB_PARAMETER_GROUP)) {
+    if has(logical::DB_INSTANCE) && !has(logical::DB_PARAMETER_GROUP) {
+        let family = engine_version::parameter_group_family(&desired.database.engine_version);
         plan.push(
             object::RDS,
             ActionKind::Update,
             format!(
-                "parameter group {} requiring TLS from clients (require_secure_transport = ON; a new group takes effect at the instance's next reboot, which the provider does not make)",
-                family(desired)
+                "parameter group {family} requiring TLS from clients (require_secure_transport = ON; a new group takes effect at the instance's next reboot, which the provider does not make)"
             ),
         );
         plan.unknown_outputs.insert(output::RESOURCES);

@@ -115,10 +115,14 @@ fn tls_settings_a_refresh_did_not_find_are_planned_back() {
     let mut on_8_0 = spec.clone();
     on_8_0.database.engine_version = "8.0".into();
     let plan = plan_update(&existing(&on_8_0), &upgrade);
-    assert!(plan
-        .actions
-        .iter()
-        .any(|a| a.detail.starts_with("parameter group mysql8.4")));
+    assert_eq!(
+        plan.actions
+            .iter()
+            .map(|a| a.detail.as_str())
+            .collect::<Vec<_>>(),
+        ["modify engine version 8.0 -> 8.4 with parameter group mysql8.4 (applied immediately)"]
+    );
+    assert!(plan.unknown_outputs.contains(output::RESOURCES));
 }
 
 /// The summary as the provider shows it: `<verb> <object>: <detail>`.
