@@ -129,8 +129,10 @@ fn an_instance_without_the_stacks_parameter_group_is_moved_to_it() {
     db.parameter_groups[0].name = "default.mysql8.4".into();
     let change = modification_for(&db, &DatabaseSpec::default(), "sg-db", "blog-mysql84", None);
     assert_eq!(change.parameter_group.as_deref(), Some("blog-mysql84"));
-    let mut upgrade = DatabaseSpec::default();
-    upgrade.engine_version = "8.4".into();
+    let upgrade = DatabaseSpec {
+        engine_version: "8.4".into(),
+        ..DatabaseSpec::default()
+    };
     db.engine_version = "8.0.39".into();
     let change = modification_for(&db, &upgrade, "sg-db", "blog-mysql84", None);
     assert_eq!(change.engine_version.as_deref(), Some("8.4"));
