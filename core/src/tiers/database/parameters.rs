@@ -73,8 +73,16 @@ pub(super) async fn converge_group(ctx: &Arc<StepContext>) -> Result<()> {
         None => {
             let tags = tag_sync::wanted(ctx, &name);
             let description = format!("TLS required for the WordPress stack {}", ctx.stack());
-            rds::create_db_parameter_group(&ctx.clients, &name, &family, &description, &tags)
-                .await?;
+            let created =
+                rds::create_db_parameter_group(&ctx.clients, &name, &family, &description, &tags)
+                    .await;
+            match created {
+                // A create whose answer was lost and was sent again: the first call made it.
+                Err(error) if crate::aws::already_exists(&error) => {}
+                outcome => {
+                    outcome?;
+                }
+            }
             tracing::info!(parameter_group = %name, %family, "created DB parameter group");
         }
     }
