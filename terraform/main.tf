@@ -68,6 +68,7 @@ resource "wordpress_ha_stack" "this" {
     throughput_mode              = var.storage.throughput_mode
     provisioned_throughput_mibps = var.storage.provisioned_throughput_mibps
     performance_mode             = var.storage.performance_mode
+    backups                      = var.storage_backups
   }
 
   load_balancer {

@@ -302,6 +302,12 @@ variable "storage" {
   }
 }
 
+variable "storage_backups" {
+  description = "EFS automatic backups of `wp-content` (AWS Backup's daily backups, kept 35 days in the vault `aws/efs/automatic-backup-vault`). AWS Backup bills the backup storage per GB-month and restores per GB. Apart from `storage` so that configurations passing a whole `storage` object keep working (Terraform 1.0 has no optional object attributes)."
+  type        = bool
+  default     = true
+}
+
 variable "load_balancer" {
   description = "The Application Load Balancer: `certificate_arn` (ACM; adds HTTPS and redirects HTTP; null = HTTP only), `health_check_path` (the default is the provider's own health file, answering 200 through Apache and PHP without the database; any other path may answer 200-399), `idle_timeout` (1-4000 s), `deregistration_delay` (0-3600 s a leaving instance may finish its requests)."
   type = object({

@@ -129,12 +129,29 @@ async fn efs_file_system_and_mount_targets_round_trip() {
         performance_mode: "generalPurpose",
         throughput_mode: "provisioned",
         provisioned_throughput_mibps: Some(64.0),
+        backups: true,
         tags: &fs_tags,
     };
     let fs = efs::create_file_system(&e.clients, &request).await.unwrap();
     assert!(fs.encrypted, "file systems are always encrypted");
     assert_eq!(fs.throughput_mode.as_deref(), Some("provisioned"));
     assert_eq!(fs.provisioned_throughput_mibps, Some(64.0));
+    assert!(efs::backups_enabled(&e.clients, &fs.id).await.unwrap());
+    assert_eq!(
+        efs::file_system_policy(&e.clients, &fs.id).await.unwrap(),
+        None
+    );
+    let policy = r#"{"Version":"2012-10-17","Statement":[]}"#;
+    efs::put_file_system_policy(&e.clients, &fs.id, policy)
+        .await
+        .unwrap();
+    assert_eq!(
+        efs::file_system_policy(&e.clients, &fs.id)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some(policy)
+    );
 
     // The creation token makes a second create answer with the first file system.
     let again = efs::create_file_system(&e.clients, &request).await.unwrap();
@@ -223,6 +240,7 @@ fn db_request<'a>(
         deletion_protection: false,
         subnet_group,
         security_group_ids: groups,
+        parameter_group: None,
         tags,
     }
 }
@@ -250,6 +268,48 @@ async fn rds_subnet_group_and_instance_round_trip_with_final_snapshot() {
     wanted.sort();
     assert_eq!(subnets, wanted);
     // ModifyDBSubnetGroup is not exercised here: moto's drops the group it modifies.
+
+    let parameters = rds::create_db_parameter_group(
+        &e.clients,
+        "svc-mysql80",
+        "mysql8.0",
+        "TLS required",
+        &tags("svc-mysql80"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(parameters.family, "mysql8.0");
+    assert!(rds::user_parameters(&e.clients, "svc-mysql80")
+        .await
+        .unwrap()
+        .is_empty());
+    rds::set_parameters(
+        &e.clients,
+        "svc-mysql80",
+        &[("require_secure_transport", "ON")],
+    )
+    .await
+    .unwrap();
+    let values = rds::user_parameters(&e.clients, "svc-mysql80")
+        .await
+        .unwrap();
+    assert_eq!(
+        values.get("require_secure_transport").map(String::as_str),
+        Some("ON")
+    );
+    rds::delete_db_parameter_group(&e.clients, "svc-mysql80")
+        .await
+        .unwrap();
+    assert_eq!(
+        rds::describe_db_parameter_group(&e.clients, "svc-mysql80")
+            .await
+            .unwrap(),
+        None
+    );
+    // Already gone is success.
+    rds::delete_db_parameter_group(&e.clients, "svc-mysql80")
+        .await
+        .unwrap();
 
     let groups = vec![net.group.clone()];
     let password = stack_core::secrets::generate_db_password();
@@ -769,6 +829,7 @@ async fn waiters_stop_at_the_deadline_and_on_cancel() {
             performance_mode: "generalPurpose",
             throughput_mode: "elastic",
             provisioned_throughput_mibps: None,
+            backups: false,
             tags: &fs_tags,
         },
     )

@@ -296,7 +296,7 @@ fn plain_cases(state: &Value, other_ami: &str, certificate: &str, zone: &str) ->
             "plain",
             base.with("database", "engine_version", r#""8.0.36""#),
             &[&format!(
-                "update RDS: modify engine version {engine} -> 8.0.36 (applied immediately) [downtime]"
+                "update RDS: modify engine version {engine} -> 8.0.36 with parameter group mysql8.0 (applied immediately) [downtime]"
             )],
         ),
         case(

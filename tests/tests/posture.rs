@@ -1,7 +1,8 @@
 //! The security posture of an applied stack, walked through the AWS APIs rather than
 //! taken from the provider's word: who can reach what (security groups and where they are
-//! attached), encryption at rest, IMDSv2, public addresses, the TLS policy and the HTTP → HTTPS
-//! redirect, and what the instances' role may read.
+//! attached), encryption at rest, TLS required by the database (its parameter group) and the
+//! file system (its policy), file system backups, IMDSv2, public addresses, the TLS policy and
+//! the HTTP → HTTPS redirect, and what the instances' role may read.
 //!
 //! Two stacks: a full one (bastion with allowed CIDRs, HTTPS with a moto ACM certificate, DNS),
 //! and one without a bastion, whose instances must then take no SSH at all, also across the
@@ -99,6 +100,8 @@ async fn a_full_stack_admits_only_what_the_design_allows() {
     assert_groups_attached_as_designed(&aws, &state, &groups).await;
     assert_database_private_and_encrypted(&aws, &state).await;
     assert_file_system_encrypted(&aws, &state).await;
+    aws.assert_tls_required_and_backups_on(&format!("{stack}-db"), state_str(&state, "/efs_id"))
+        .await;
     let template = launch_template(&aws, &state).await;
     assert_template_requires_imdsv2_without_public_ip(&template);
     assert_instances_require_imdsv2(&aws, &state).await;

@@ -46,6 +46,12 @@ pub fn standing(running: &str, configured: &str) -> Standing {
     }
 }
 
+/// The DB parameter group family of a MySQL version: `mysql8.0` for `8.0` and `8.0.39`.
+pub fn parameter_group_family(version: &str) -> String {
+    let major_minor: Vec<&str> = version.split('.').take(2).collect();
+    format!("mysql{}", major_minor.join("."))
+}
+
 fn parts(version: &str) -> Option<Vec<u64>> {
     version.split('.').map(|p| p.parse().ok()).collect()
 }
@@ -60,6 +66,13 @@ mod tests {
         assert!(!auto_minor_upgrades("8.0.35"));
         assert!(!is_pinned("8.0"));
         assert!(auto_minor_upgrades("8.4"));
+    }
+
+    #[test]
+    fn the_parameter_group_family_is_the_major_version() {
+        assert_eq!(parameter_group_family("8.0"), "mysql8.0");
+        assert_eq!(parameter_group_family("8.0.39"), "mysql8.0");
+        assert_eq!(parameter_group_family("8.4.5"), "mysql8.4");
     }
 
     #[test]

@@ -7,12 +7,15 @@
 //! - `create` and `update`: the two plans, `update` delegating each tier's attributes to
 //!   `changes`;
 //! - `expected`: the objects a spec owns, so an update notices those deleted outside Terraform;
+//! - `hardening`: the TLS settings every stack keeps (EFS policy, DB parameter group), planned
+//!   back when a refresh did not find them;
 //! - `risk`: what each action risks (data loss, downtime, cost) and its one-line form.
 
 mod actions;
 mod changes;
 mod create;
 mod expected;
+mod hardening;
 pub mod object;
 pub mod output;
 pub mod risk;
@@ -21,6 +24,7 @@ mod update;
 pub use actions::{ActionKind, PlannedAction, StackPlan};
 pub use create::plan_create;
 pub use expected::expected_objects;
+pub use hardening::KEPT_SETTINGS;
 pub use risk::Risk;
 pub use update::{plan_update, REPLACING_FIELDS};
 

@@ -38,6 +38,9 @@ pub mod defaults {
     pub const DNS_ALLOW_OVERWRITE: bool = false;
     pub const EFS_THROUGHPUT_MODE: &str = "elastic";
     pub const EFS_PERFORMANCE_MODE: &str = "generalPurpose";
+    /// AWS Backup's daily automatic backups of the file system: `wp-content` holds uploads,
+    /// plugins and themes that a database snapshot alone cannot restore.
+    pub const EFS_BACKUPS: bool = true;
     /// The provider's own health file: a tiny PHP page the user data puts in the web root. It
     /// answers 200 through Apache and PHP without touching the database, so a database
     /// failover (or WordPress not installed yet) never makes the group replace its instances.
@@ -272,6 +275,10 @@ pub struct StorageSpec {
     pub provisioned_throughput_mibps: Option<f64>,
     /// `generalPurpose` or `maxIO` (EFS's own spelling).
     pub performance_mode: String,
+    /// EFS automatic backups (AWS Backup's default plan and vault). A spec serialized before
+    /// the field existed stands for a file system made without them.
+    #[serde(default)]
+    pub backups: bool,
 }
 
 impl StorageSpec {
@@ -285,6 +292,7 @@ impl Default for StorageSpec {
             throughput_mode: defaults::EFS_THROUGHPUT_MODE.to_string(),
             provisioned_throughput_mibps: None,
             performance_mode: defaults::EFS_PERFORMANCE_MODE.to_string(),
+            backups: defaults::EFS_BACKUPS,
         }
     }
 }

@@ -26,8 +26,14 @@ pub mod logical {
     pub const BASTION_INSTANCE: &str = "bastion_instance";
     pub const EFS_FILE_SYSTEM: &str = "efs_file_system";
     pub const EFS_MOUNT_TARGET: &str = "efs_mount_target";
+    /// The file system's policy denying access without TLS (id: the file system's), recorded
+    /// only while the policy in place is the stack's.
+    pub const EFS_FILE_SYSTEM_POLICY: &str = "efs_file_system_policy";
     pub const DB_SUBNET_GROUP: &str = "db_subnet_group";
     pub const DB_INSTANCE: &str = "db_instance";
+    /// The DB parameter group requiring TLS (name), recorded only while the instance uses it
+    /// and it still sets `require_secure_transport`.
+    pub const DB_PARAMETER_GROUP: &str = "db_parameter_group";
     pub const LOAD_BALANCER: &str = "load_balancer";
     pub const TARGET_GROUP: &str = "target_group";
     pub const HTTP_LISTENER: &str = "http_listener";

@@ -87,6 +87,12 @@ pub use crate::secrets::{SECRET_HOST_FIELD, SECRET_PASSWORD_FIELD};
 const SCRIPT_TEMPLATE: &str = include_str!("userdata/boot.sh");
 const VALUES_MARKER: &str = "# @@RENDERED_VALUES@@";
 
+/// WordPress connects to MySQL over TLS: the stack's DB parameter group refuses connections
+/// without it (`require_secure_transport`). mysqli encrypts without checking the server's
+/// certificate, as the image holds no RDS CA bundle.
+pub const MYSQL_TLS_PHP: &str =
+    r#" if (!defined("MYSQL_CLIENT_FLAGS")) { define("MYSQL_CLIENT_FLAGS", MYSQLI_CLIENT_SSL); }"#;
+
 /// Makes WordPress behind the ALB see HTTPS requests as HTTPS, so it does not redirect-loop.
 /// Double-quoted PHP strings (no `$` inside them) keep the script's single quoting readable.
 pub const FORWARDED_PROTO_PHP: &str = r#"if (isset($_SERVER["HTTP_X_FORWARDED_PROTO"]) && $_SERVER["HTTP_X_FORWARDED_PROTO"] === "https") { $_SERVER["HTTPS"] = "on"; }"#;
@@ -249,7 +255,8 @@ fn env_line(name: &str, value: &str) -> String {
 
 /// The one-line PHP for `WORDPRESS_CONFIG_EXTRA`: the X-Forwarded-Proto fix, the user's PHP
 /// (base64-encoded, so that no character of it needs escaping anywhere on the way), then
-/// `WP_HOME` and `WP_SITEURL` at `site_url` unless the user's PHP defined them.
+/// [`MYSQL_TLS_PHP`], `WP_HOME` and `WP_SITEURL` at `site_url` unless the user's PHP defined
+/// them.
 pub fn config_extra_php(config_extra: Option<&str>, site_url: &str) -> String {
     let mut php = FORWARDED_PROTO_PHP.to_string();
     if let Some(extra) = config_extra.filter(|extra| !extra.trim().is_empty()) {
@@ -258,6 +265,7 @@ pub fn config_extra_php(config_extra: Option<&str>, site_url: &str) -> String {
             BASE64.encode(extra)
         ));
     }
+    php.push_str(MYSQL_TLS_PHP);
     let url = php_string(site_url);
     for constant in ["WP_HOME", "WP_SITEURL"] {
         php.push_str(&format!(
@@ -390,11 +398,11 @@ mod tests {
         let site = r#" if (!defined("WP_HOME")) { define("WP_HOME", "https://blog.example.com"); } if (!defined("WP_SITEURL")) { define("WP_SITEURL", "https://blog.example.com"); }"#;
         assert_eq!(
             config_extra_php(None, url),
-            format!("{FORWARDED_PROTO_PHP}{site}")
+            format!("{FORWARDED_PROTO_PHP}{MYSQL_TLS_PHP}{site}")
         );
         assert_eq!(
             config_extra_php(Some("  \n"), url),
-            format!("{FORWARDED_PROTO_PHP}{site}")
+            format!("{FORWARDED_PROTO_PHP}{MYSQL_TLS_PHP}{site}")
         );
         let extra = "define('WP_DEBUG', true);\n$x = \"$(id)\";";
         let php = config_extra_php(Some(extra), url);

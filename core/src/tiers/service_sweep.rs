@@ -1,5 +1,5 @@
 //! The part of a destroy's sweep that is not EC2: whatever Auto Scaling group, load balancer,
-//! target group, DB instance, DB subnet group or EFS file system still carries the stack tag
+//! target group, DB instance, DB subnet or parameter group or EFS file system still carries the stack tag
 //! (or the stack's fixed name) is deleted and waited out, before the EC2 sweep removes the
 //! security groups and subnets these objects sit in.
 //!
@@ -111,6 +111,16 @@ async fn sweep_databases(ctx: &StepContext) -> Result<()> {
     {
         rds::delete_db_subnet_group(&ctx.clients, &group).await?;
         tracing::info!(subnet_group = %group, "swept");
+    }
+    for family in database::parameters::FAMILIES {
+        let name = database::parameters::group_name(ctx.stack(), family);
+        if rds::describe_db_parameter_group(&ctx.clients, &name)
+            .await?
+            .is_some()
+        {
+            rds::delete_db_parameter_group(&ctx.clients, &name).await?;
+            tracing::info!(parameter_group = %name, "swept");
+        }
     }
     Ok(())
 }

@@ -60,6 +60,8 @@ pub fn all_mount_targets(zones: &[String]) -> Vec<String> {
 // database
 pub const DB_SUBNET_GROUP: &str = "database.subnet_group";
 pub const DB_INSTANCE: &str = "database.instance";
+/// The parameter group requiring TLS, named by the instance.
+pub const DB_PARAMETER_GROUP: &str = "database.parameter_group";
 
 // secrets
 /// The secret, with the keys (and the database's password and host once they exist).

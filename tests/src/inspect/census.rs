@@ -115,6 +115,12 @@ impl AwsInspector {
             .send()
             .await
             .map_err(inspect_error("rds", "DescribeDBSubnetGroups"))?;
+        let parameter_groups = self
+            .rds
+            .describe_db_parameter_groups()
+            .send()
+            .await
+            .map_err(inspect_error("rds", "DescribeDBParameterGroups"))?;
         let mut candidates: Vec<(&'static str, String, String)> = Vec::new();
         for db in instances.db_instances() {
             if let (Some(arn), Some(id)) = (db.db_instance_arn(), db.db_instance_identifier()) {
@@ -126,6 +132,14 @@ impl AwsInspector {
                 (group.db_subnet_group_arn(), group.db_subnet_group_name())
             {
                 candidates.push(("db-subnet-group", name.to_string(), arn.to_string()));
+            }
+        }
+        for group in parameter_groups.db_parameter_groups() {
+            if let (Some(arn), Some(name)) = (
+                group.db_parameter_group_arn(),
+                group.db_parameter_group_name(),
+            ) {
+                candidates.push(("db-parameter-group", name.to_string(), arn.to_string()));
             }
         }
         let mut found = Vec::new();

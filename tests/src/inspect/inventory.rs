@@ -194,6 +194,7 @@ impl ExpectedStack {
             ("mount-target", zones),
             ("db-instance", 1),
             ("db-subnet-group", 1),
+            ("db-parameter-group", 1),
             ("load-balancer", 1),
             ("listener", 1),
             ("target-group", 1),

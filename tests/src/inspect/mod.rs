@@ -7,11 +7,13 @@
 //!   EIPs, launch templates, ASGs, Route 53, IAM and secrets).
 //! - [`inventory`]: [`Inventory`], the census plus the parts that cannot carry the tag (mount
 //!   targets, listeners, route-table associations, scaling policy, role policy, DNS record).
-//! - [`network`] and [`services`]: look-ups of one kind of object, for assertions.
+//! - [`network`] and [`services`]: look-ups of one kind of object, for assertions;
+//!   [`hardening`]: the EFS backup and file system policies, the DB parameter group.
 //! - [`zone`]: hosted zones with AWS-shaped ids and their record sets.
 //! - [`teardown`]: a stack's VPC and everything in it deleted out of band, as an operator would.
 
 pub mod census;
+pub mod hardening;
 pub mod inventory;
 pub mod network;
 pub mod services;

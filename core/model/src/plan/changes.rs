@@ -319,10 +319,21 @@ pub(super) fn plan_database(
         ));
     }
     if b.engine_version != a.engine_version {
+        // Another major version needs the stack's parameter group of its family.
+        let family = crate::engine_version::parameter_group_family(&a.engine_version);
+        let new_group = crate::engine_version::parameter_group_family(&b.engine_version) != family;
         changed.push(format!(
-            "engine version {}",
-            from_to(&b.engine_version, &a.engine_version)
+            "engine version {}{}",
+            from_to(&b.engine_version, &a.engine_version),
+            if new_group {
+                format!(" with parameter group {family}")
+            } else {
+                String::new()
+            }
         ));
+        if new_group {
+            plan.unknown_outputs.insert(output::RESOURCES);
+        }
     }
     if b.allocated_storage != a.allocated_storage {
         changed.push(format!(
@@ -415,6 +426,19 @@ pub(super) fn plan_storage(before: &StackSpec, after: &StackSpec, plan: &mut Sta
             format!("throughput mode {}", from_to(mode(b), mode(a))),
         )
         .risk(Risk::Cost);
+    }
+    if b.backups != a.backups {
+        // Off stops new recovery points; AWS Backup keeps the existing ones until they expire.
+        plan.push(
+            object::EFS,
+            ActionKind::Update,
+            format!(
+                "automatic backups {}",
+                from_to(on_off(b.backups), on_off(a.backups))
+            ),
+        )
+        .risk_if(a.backups, Risk::Cost)
+        .risk_if(!a.backups, Risk::DataLoss);
     }
 }
 

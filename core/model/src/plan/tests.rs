@@ -12,6 +12,11 @@ fn existing(spec: &StackSpec) -> StackState {
     for name in expected_objects(spec) {
         state.resources.insert(name.clone(), format!("id-{name}"));
     }
+    for name in KEPT_SETTINGS {
+        state
+            .resources
+            .insert(name.to_string(), format!("id-{name}"));
+    }
     state
 }
 
@@ -72,6 +77,51 @@ fn objects_deleted_out_of_band_are_recreated() {
     state.resources.remove(logical::BASTION_INSTANCE);
     let plan = plan_update(&state, &spec);
     assert!(!plan.is_noop());
+    assert!(plan.unknown_outputs.contains(output::RESOURCES));
+}
+
+#[test]
+fn backups_switch_in_place_with_their_risk() {
+    let before = spec();
+    let mut after = before.clone();
+    after.storage.backups = false;
+    let plan = plan_update(&existing(&before), &after);
+    let off = plan
+        .actions
+        .iter()
+        .find(|a| a.detail == "automatic backups on -> off")
+        .expect("a backups line");
+    assert!(off.risks.contains(&Risk::DataLoss), "{off:?}");
+    let plan = plan_update(&existing(&after), &before);
+    assert!(plan.actions[0].risks.contains(&Risk::Cost));
+    assert!(plan.unknown_outputs.is_empty());
+}
+
+#[test]
+fn tls_settings_a_refresh_did_not_find_are_planned_back() {
+    let spec = spec();
+    let mut state = existing(&spec);
+    state.resources.remove(logical::EFS_FILE_SYSTEM_POLICY);
+    state.resources.remove(logical::DB_PARAMETER_GROUP);
+    let plan = plan_update(&state, &spec);
+    let details: Vec<&str> = plan.actions.iter().map(|a| a.detail.as_str()).collect();
+    assert_eq!(details.len(), 2, "{details:?}");
+    assert!(details[0].starts_with("file system policy denying access without TLS"));
+    assert!(details[1].starts_with("parameter group mysql8.4 requiring TLS"));
+    assert!(plan.unknown_outputs.contains(output::RESOURCES));
+
+    let mut upgrade = spec.clone();
+    upgrade.database.engine_version = "8.4".into();
+    let mut on_8_0 = spec.clone();
+    on_8_0.database.engine_version = "8.0".into();
+    let plan = plan_update(&existing(&on_8_0), &upgrade);
+    assert_eq!(
+        plan.actions
+            .iter()
+            .map(|a| a.detail.as_str())
+            .collect::<Vec<_>>(),
+        ["modify engine version 8.0 -> 8.4 with parameter group mysql8.4 (applied immediately)"]
+    );
     assert!(plan.unknown_outputs.contains(output::RESOURCES));
 }
 

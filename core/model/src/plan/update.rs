@@ -4,6 +4,7 @@
 use super::actions::action;
 use super::changes::{self, map_changes, TemplateReasons};
 use super::expected::missing_objects;
+use super::hardening::plan_hardening;
 use super::{object, output, ActionKind, Risk, StackPlan};
 use crate::error::FieldPath;
 use crate::spec::StackSpec;
@@ -60,6 +61,7 @@ pub fn plan_update(prior: &StackState, desired: &StackSpec) -> StackPlan {
         template.tags_only_for_instances = true;
     }
     template.plan(&mut plan);
+    plan_hardening(prior, desired, &mut plan);
     let missing = missing_objects(prior, desired);
     if !missing.is_empty() {
         plan.push(

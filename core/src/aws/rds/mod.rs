@@ -12,9 +12,14 @@ use crate::error::{Result, StackError};
 use crate::spec::Secret;
 
 mod orderable;
+mod parameter_groups;
 mod states;
 
 pub use orderable::{engine_listed, orderable_versions};
+pub use parameter_groups::{
+    create_db_parameter_group, delete_db_parameter_group, describe_db_parameter_group, is_in_use,
+    set_parameters, user_parameters, DbParameterGroup, ParameterGroupStatus,
+};
 
 pub use states::{
     accepts_changes, accepts_delete, is_invalid_state, start_db_instance,
@@ -50,6 +55,8 @@ pub struct DbInstance {
     pub port: Option<i64>,
     pub subnet_group: Option<String>,
     pub security_group_ids: Vec<String>,
+    /// The parameter groups the instance names (one for MySQL).
+    pub parameter_groups: Vec<ParameterGroupStatus>,
     pub tags: BTreeMap<String, String>,
 }
 
@@ -80,6 +87,8 @@ pub struct DbInstanceRequest<'a> {
     pub deletion_protection: bool,
     pub subnet_group: &'a str,
     pub security_group_ids: &'a [String],
+    /// `None`: the family's default group.
+    pub parameter_group: Option<&'a str>,
     pub tags: &'a BTreeMap<String, String>,
 }
 
@@ -96,6 +105,8 @@ pub struct DbModification {
     pub deletion_protection: Option<bool>,
     pub password: Option<Secret>,
     pub security_group_ids: Option<Vec<String>>,
+    /// A new parameter group; RDS applies it at the instance's next reboot.
+    pub parameter_group: Option<String>,
 }
 
 impl DbModification {
@@ -151,6 +162,14 @@ fn instance_from(db: &SdkDbInstance) -> DbInstance {
             .iter()
             .filter_map(|g| g.vpc_security_group_id())
             .map(str::to_string)
+            .collect(),
+        parameter_groups: db
+            .db_parameter_groups()
+            .iter()
+            .map(|g| ParameterGroupStatus {
+                name: g.db_parameter_group_name().unwrap_or_default().to_string(),
+                apply_status: g.parameter_apply_status().unwrap_or_default().to_string(),
+            })
             .collect(),
         tags: tag_map(db.tag_list()),
     }
@@ -242,6 +261,7 @@ pub async fn create_db_instance(
         .backup_retention_period(i32_of(request.backup_retention_days))
         .deletion_protection(request.deletion_protection)
         .db_subnet_group_name(request.subnet_group)
+        .set_db_parameter_group_name(request.parameter_group.map(str::to_string))
         .set_vpc_security_group_ids(Some(request.security_group_ids.to_vec()))
         .copy_tags_to_snapshot(true)
         .auto_minor_version_upgrade(engine_version::auto_minor_upgrades(request.engine_version))
@@ -282,6 +302,7 @@ pub async fn modify_db_instance(
         .set_deletion_protection(change.deletion_protection)
         .set_master_user_password(change.password.as_ref().map(|p| p.expose().to_string()))
         .set_vpc_security_group_ids(change.security_group_ids.clone())
+        .set_db_parameter_group_name(change.parameter_group.clone())
         .send()
         .for_object(identifier)
         .await?;

@@ -1,5 +1,6 @@
-//! The database tier: a DB subnet group over the private subnets and the RDS MySQL instance
-//! (encrypted, private, Multi-AZ as asked, storage autoscaling, backups, final snapshot).
+//! The database tier: a DB subnet group over the private subnets, a DB parameter group
+//! requiring TLS (`parameters`) and the RDS MySQL instance (encrypted, private, Multi-AZ as
+//! asked, storage autoscaling, backups, final snapshot).
 //!
 //! The instance is the slowest object of the stack on AWS (10–20 minutes Multi-AZ): it waits
 //! only for its subnet group and the security groups, so it starts as early as possible.
@@ -22,6 +23,8 @@ use crate::state::logical;
 use crate::wait::usual;
 
 pub use crate::validate::storage_shrink_error;
+
+pub mod parameters;
 
 /// The security group tier whose group guards the instance.
 const DB_GROUP: &str = "db";
@@ -67,9 +70,16 @@ pub fn steps(layout: &StackLayout) -> Vec<Step> {
         Step::new(step_id::DB_SUBNET_GROUP, subnet_deps)
             .create(|ctx| async move { converge_subnet_group(&ctx).await })
             .delete(|ctx| async move { delete_subnet_group(&ctx).await }),
+        Step::new(step_id::DB_PARAMETER_GROUP, Vec::<String>::new())
+            .create(|ctx| async move { parameters::converge_group(&ctx).await })
+            .delete(|ctx| async move { parameters::delete_groups(&ctx).await }),
         Step::new(
             step_id::DB_INSTANCE,
-            [step_id::DB_SUBNET_GROUP, step_id::SECURITY_GROUPS],
+            [
+                step_id::DB_SUBNET_GROUP,
+                step_id::DB_PARAMETER_GROUP,
+                step_id::SECURITY_GROUPS,
+            ],
         )
         .waits_for(usual::DB_INSTANCE)
         .create(|ctx| async move { converge_instance(&ctx).await })
@@ -175,6 +185,7 @@ pub fn modification_for(
     observed: &DbInstance,
     wanted: &DatabaseSpec,
     db_group_id: &str,
+    parameter_group: &str,
     new_password: Option<Secret>,
 ) -> DbModification {
     let differs = |same: bool| !same;
@@ -206,12 +217,14 @@ pub fn modification_for(
         password: new_password,
         security_group_ids: differs(observed.security_group_ids == [db_group_id.to_string()])
             .then(|| vec![db_group_id.to_string()]),
+        parameter_group: parameters::group_change(observed, parameter_group),
     }
 }
 
 async fn converge_instance(ctx: &Arc<StepContext>) -> Result<()> {
     let identifier = instance_identifier(ctx.stack());
     let group_id = ctx.require(&logical::qualified(logical::SECURITY_GROUP, DB_GROUP))?;
+    let parameter_group = ctx.require(logical::DB_PARAMETER_GROUP)?;
     let (password, password_changed) = settle_password(ctx).await?;
     match rds::describe_db_instance(&ctx.clients, &identifier).await? {
         Some(found) => {
@@ -221,9 +234,19 @@ async fn converge_instance(ctx: &Arc<StepContext>) -> Result<()> {
                 &observed,
                 &ctx.spec().database,
                 &group_id,
+                &parameter_group,
                 password_changed.then(|| password.clone()),
             );
+            let moved_group = change.parameter_group.is_some();
             modify_instance(ctx, &identifier, &observed, change).await?;
+            if moved_group {
+                let previous: Vec<String> = observed
+                    .parameter_groups
+                    .iter()
+                    .map(|g| g.name.clone())
+                    .collect();
+                parameters::delete_replaced(ctx, &previous, &parameter_group).await;
+            }
             if let Some(arn) = &observed.arn {
                 let wanted = instance_tags(ctx, &identifier);
                 let changes = tag_sync::changes_to(ctx, arn, &observed.tags, &wanted);
@@ -231,12 +254,13 @@ async fn converge_instance(ctx: &Arc<StepContext>) -> Result<()> {
             }
         }
         None => {
-            create_instance(ctx, &identifier, &group_id, &password).await?;
+            create_instance(ctx, &identifier, &group_id, &parameter_group, &password).await?;
             ctx.record(logical::DB_INSTANCE, &identifier);
         }
     }
     let ready = rds::wait_db_instance_available(&ctx.clients, ctx.bounds(), &identifier).await?;
     record_endpoint(ctx, &ready);
+    parameters::warn_if_pending_reboot(ctx, &ready);
     Ok(())
 }
 
@@ -302,6 +326,7 @@ async fn create_instance(
     ctx: &StepContext,
     identifier: &str,
     group_id: &str,
+    parameter_group: &str,
     password: &Secret,
 ) -> Result<()> {
     let spec = &ctx.spec().database;
@@ -324,6 +349,7 @@ async fn create_instance(
             deletion_protection: spec.deletion_protection,
             subnet_group: &subnet_group,
             security_group_ids: &groups,
+            parameter_group: Some(parameter_group),
             tags: &tags,
         },
     )
@@ -467,9 +493,11 @@ pub async fn refresh(ctx: &StepContext) -> Result<()> {
             None => None,
         }
     };
-    let (db, early_tags) = tokio::join!(
+    let expected_group = parameters::expected_group(ctx);
+    let (db, early_tags, early_parameters) = tokio::join!(
         rds::describe_db_instance(&ctx.clients, &identifier),
-        early_tags
+        early_tags,
+        rds::user_parameters(&ctx.clients, &expected_group)
     );
     let db = db?.filter(|db| db.status != "deleting");
     let group_arn = match db
@@ -495,6 +523,7 @@ pub async fn refresh(ctx: &StepContext) -> Result<()> {
     }
     if let Some(db) = db {
         ctx.record(logical::DB_INSTANCE, &identifier);
+        parameters::observe(ctx, &db, &expected_group, early_parameters).await?;
         record_endpoint(ctx, &db);
         ctx.update_state(|state| {
             if runs_newer_engine(&db, &state.spec.database) {

@@ -28,6 +28,10 @@ fn observed() -> DbInstance {
         port: Some(3306),
         subnet_group: Some("blog-db-subnets".into()),
         security_group_ids: vec!["sg-db".into()],
+        parameter_groups: vec![rds::ParameterGroupStatus {
+            name: "blog-mysql84".into(),
+            apply_status: "in-sync".into(),
+        }],
         tags: BTreeMap::new(),
     }
 }
@@ -47,7 +51,13 @@ fn names_follow_the_convention() {
 
 #[test]
 fn an_instance_matching_the_spec_needs_no_change() {
-    let change = modification_for(&observed(), &DatabaseSpec::default(), "sg-db", None);
+    let change = modification_for(
+        &observed(),
+        &DatabaseSpec::default(),
+        "sg-db",
+        "blog-mysql84",
+        None,
+    );
     assert!(change.is_empty(), "{change:?}");
 }
 
@@ -58,7 +68,7 @@ fn drifted_settings_are_put_back() {
     db.multi_az = false;
     db.security_group_ids = vec!["sg-other".into()];
     db.max_allocated_storage = None;
-    let change = modification_for(&db, &DatabaseSpec::default(), "sg-db", None);
+    let change = modification_for(&db, &DatabaseSpec::default(), "sg-db", "blog-mysql84", None);
     assert_eq!(change.instance_class.as_deref(), Some("db.t3.micro"));
     assert_eq!(change.multi_az, Some(true));
     assert_eq!(change.security_group_ids, Some(vec!["sg-db".to_string()]));
@@ -86,7 +96,8 @@ fn storage_never_shrinks() {
     let mut db = observed();
     db.allocated_storage = 50; // grown by storage autoscaling
     assert_eq!(
-        modification_for(&db, &DatabaseSpec::default(), "sg-db", None).allocated_storage,
+        modification_for(&db, &DatabaseSpec::default(), "sg-db", "blog-mysql84", None)
+            .allocated_storage,
         None
     );
     let bigger = DatabaseSpec {
@@ -94,7 +105,7 @@ fn storage_never_shrinks() {
         ..DatabaseSpec::default()
     };
     assert_eq!(
-        modification_for(&db, &bigger, "sg-db", None).allocated_storage,
+        modification_for(&db, &bigger, "sg-db", "blog-mysql84", None).allocated_storage,
         Some(80)
     );
 }
@@ -107,9 +118,25 @@ fn a_ceiling_not_above_the_start_size_leaves_autoscaling_alone() {
         max_allocated_storage: 20,
         ..DatabaseSpec::default()
     };
-    let change = modification_for(&db, &no_autoscaling, "sg-db", None);
+    let change = modification_for(&db, &no_autoscaling, "sg-db", "blog-mysql84", None);
     assert_eq!(change.max_allocated_storage, None);
     assert!(change.is_empty(), "{change:?}");
+}
+
+#[test]
+fn an_instance_without_the_stacks_parameter_group_is_moved_to_it() {
+    let mut db = observed();
+    db.parameter_groups[0].name = "default.mysql8.4".into();
+    let change = modification_for(&db, &DatabaseSpec::default(), "sg-db", "blog-mysql84", None);
+    assert_eq!(change.parameter_group.as_deref(), Some("blog-mysql84"));
+    let upgrade = DatabaseSpec {
+        engine_version: "8.4".into(),
+        ..DatabaseSpec::default()
+    };
+    db.engine_version = "8.0.39".into();
+    let change = modification_for(&db, &upgrade, "sg-db", "blog-mysql84", None);
+    assert_eq!(change.engine_version.as_deref(), Some("8.4"));
+    assert_eq!(change.parameter_group.as_deref(), Some("blog-mysql84"));
 }
 
 #[test]
@@ -118,6 +145,7 @@ fn a_new_password_is_sent_only_when_it_changed() {
         &observed(),
         &DatabaseSpec::default(),
         "sg-db",
+        "blog-mysql84",
         Some(Secret::new("n3w-password")),
     );
     assert_eq!(
@@ -166,17 +194,17 @@ fn a_pinned_version_turns_auto_minor_upgrades_off_and_a_newer_engine_stays() {
     };
     let mut db = observed();
     db.engine_version = "8.0.35".into();
-    let change = modification_for(&db, &pinned, "sg-db", None);
+    let change = modification_for(&db, &pinned, "sg-db", "blog-mysql84", None);
     assert_eq!(change.auto_minor_version_upgrade, Some(false));
     assert_eq!(change.engine_version, None);
     db.engine_version = "8.0.40".into();
     db.auto_minor_version_upgrade = false;
-    let change = modification_for(&db, &pinned, "sg-db", None);
+    let change = modification_for(&db, &pinned, "sg-db", "blog-mysql84", None);
     assert!(change.is_empty(), "never sent back down: {change:?}");
     assert!(runs_newer_engine(&db, &pinned));
     assert!(newer_engine_detail(&db, "8.0.35").contains("runs MySQL 8.0.40"));
     db.engine_version = "8.0.30".into();
-    let change = modification_for(&db, &pinned, "sg-db", None);
+    let change = modification_for(&db, &pinned, "sg-db", "blog-mysql84", None);
     assert_eq!(change.engine_version.as_deref(), Some("8.0.35"));
 }
 

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use serde_json::{json, Value as Json};
-use stack_model::plan::{expected_objects, plan_create, plan_update, Risk};
+use stack_model::plan::{expected_objects, plan_create, plan_update, Risk, KEPT_SETTINGS};
 use stack_model::spec::{DnsSpec, NatMode, Secret};
 use stack_model::{StackSpec, StackState};
 use tfplugin::value::Value;
@@ -81,6 +81,11 @@ fn existing(spec: &StackSpec) -> StackState {
     let mut state = StackState::new(spec.clone());
     for name in expected_objects(spec) {
         state.resources.insert(name.clone(), format!("id-{name}"));
+    }
+    for name in KEPT_SETTINGS {
+        state
+            .resources
+            .insert(name.to_string(), format!("id-{name}"));
     }
     state
 }

@@ -214,6 +214,7 @@ fn read_spec(top: &mut Reader<'_>) -> StackSpec {
     spec.storage.throughput_mode = b.string_or("throughput_mode", d::EFS_THROUGHPUT_MODE);
     spec.storage.provisioned_throughput_mibps = b.float("provisioned_throughput_mibps");
     spec.storage.performance_mode = b.string_or("performance_mode", d::EFS_PERFORMANCE_MODE);
+    spec.storage.backups = b.bool_or("backups", d::EFS_BACKUPS);
 
     let mut b = top.block("load_balancer");
     spec.load_balancer.certificate_arn = b.string("certificate_arn");
@@ -458,6 +459,7 @@ fn spec_attributes(spec: &StackSpec) -> BTreeMap<String, Value> {
                     .unwrap_or(Value::Null),
             ),
             ("performance_mode", Value::from(&s.performance_mode)),
+            ("backups", Value::from(s.backups)),
         ]),
     );
     let l = &spec.load_balancer;

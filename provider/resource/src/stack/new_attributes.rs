@@ -87,6 +87,26 @@ mod tests {
     }
 
     #[test]
+    fn a_file_system_from_before_backups_reads_as_without_them() {
+        // Earlier versions created file systems without automatic backups: the state says
+        // so, and the next plan shows turning them on rather than claiming they are on.
+        let def = schema::resource();
+        let raw = serde_json::json!({"name": "blog", "storage": {"throughput_mode": "elastic"}});
+        let state = Value::object_of([
+            ("name", Value::from("blog")),
+            (
+                "storage",
+                Value::object_of([("throughput_mode", Value::from("elastic"))]),
+            ),
+        ]);
+        let upgraded = fill_new_attributes(&def, state, &raw);
+        assert_eq!(
+            upgraded.attr("storage").attr("backups"),
+            &Value::from(false)
+        );
+    }
+
+    #[test]
     fn an_absent_dns_block_stays_absent() {
         let def = schema::resource();
         let raw = serde_json::json!({"name": "blog", "dns": null});

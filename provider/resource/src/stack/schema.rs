@@ -135,7 +135,6 @@ impl AttrDef {
         self.config_only = true;
         self
     }
-    #[allow(dead_code)]
     fn legacy(mut self, value: Default) -> Self {
         self.legacy = Some(value);
         self
@@ -383,7 +382,21 @@ fn database() -> BlockDef {
     BlockDef {
         name: "database",
         nesting: Nesting::Group,
-        description: "The RDS MySQL instance (encrypted, private). The WordPress instances do not wait for it: on create they boot and pass the load balancer's health checks while RDS is still being created (WordPress reports that it cannot reach its database meanwhile), and connect as soon as the database's host and password reach the stack's secret, within a minute of RDS making the instance available. The apply ends when the slowest of the database, the healthy fleet and the DNS record is done.",
+        description: "The RDS MySQL instance (encrypted, private). It requires TLS from every \
+client: the stack owns a DB parameter group `<name>-mysql<major><minor>` (family `mysql8.0` or \
+`mysql8.4`, from `engine_version`) setting `require_secure_transport = ON`, named at create, and \
+WordPress connects with `MYSQL_CLIENT_FLAGS = MYSQLI_CLIENT_SSL` (encrypted; the server's \
+certificate is not checked against the RDS CA bundle). A stack whose instance runs without the \
+group (made by an earlier provider version, or changed outside Terraform) gets it at the next \
+apply, and a change of major version moves to a group of the new family in the same \
+modification; RDS applies a newly associated group only at the instance's next reboot (its \
+parameter status reads `pending-reboot`, and the apply warns), which the provider never makes \
+on its own: reboot in a maintenance window. The group is deleted after the instance on destroy. The WordPress instances do not wait \
+for the database: on create they boot and pass the load balancer's health checks while RDS is \
+still being created (WordPress reports that it cannot reach its database meanwhile), and connect \
+as soon as the database's host and password reach the stack's secret, within a minute of RDS \
+making the instance available. The apply ends when the slowest of the database, the healthy \
+fleet and the DNS record is done.",
         attributes: vec![
             defaulted(
                 "instance_class",
@@ -481,7 +494,7 @@ compared with the previous one).",
                 "skip_final_snapshot",
                 Bool,
                 Default::Bool(d::DB_SKIP_FINAL_SNAPSHOT),
-                "Delete the database without taking a final snapshot. Otherwise destroy keeps one, named `<name>-final-<unix seconds>` (numbered `-2`, `-3`... if that name is taken). When set, the plan of a destroy warns that the database goes without one (Terraform 1.3 and later ask providers to plan destroys; earlier versions show nothing).",
+                "Delete the database without taking a final snapshot. Otherwise destroy keeps one, named `<name>-final-<unix seconds>` (numbered `-2`, `-3`... if that name is taken). The snapshot holds the posts, not `wp-content`: with `storage.backups` the file system's recovery points are in AWS Backup's vault `aws/efs/automatic-backup-vault` of the same region and account, kept after the destroy until they expire (35 days); restore the file system from the latest one before the stack was destroyed. When set, the plan of a destroy warns that the database goes without one (Terraform 1.3 and later ask providers to plan destroys; earlier versions show nothing).",
             ),
         ],
     }
@@ -491,7 +504,11 @@ fn storage() -> BlockDef {
     BlockDef {
         name: "storage",
         nesting: Nesting::Group,
-        description: "The EFS file system shared by every instance.",
+        description: "The EFS file system shared by every instance, encrypted at rest and \
+mounted over TLS. Its file system policy (AWS's own \"enforce in-transit encryption for all \
+clients\" policy) allows mounting, writing and root access through the mount targets and denies \
+every request without TLS (`aws:SecureTransport = false`); a policy changed or removed outside \
+Terraform is put back at the next apply.",
         attributes: vec![
             defaulted(
                 "throughput_mode",
@@ -512,6 +529,21 @@ fn storage() -> BlockDef {
                 "`generalPurpose` or `maxIO`. Changing it replaces the stack.",
             )
             .replaces(),
+            defaulted(
+                "backups",
+                Bool,
+                Default::Bool(d::EFS_BACKUPS),
+                "EFS automatic backups: AWS Backup's daily backup of the file system (uploads, \
+plugins, themes), kept 35 days, as recovery points in AWS Backup's vault \
+`aws/efs/automatic-backup-vault` of the stack's region and account; restore them with AWS \
+Backup. A database final snapshot holds the posts but not `wp-content`: restore both. Cost: \
+AWS Backup bills the backup storage per GB-month (warm storage) and each restore per GB, apart \
+from EFS. Stacks created before this attribute existed have no backups: their next plan turns \
+them on, shown as an in-place change; set `false` to keep them off. Changed in place, and \
+turned back on when someone turns them off outside Terraform; turning them off keeps the \
+recovery points already taken until they expire.",
+            )
+            .legacy(Default::Bool(false)),
         ],
     }
 }

@@ -15,7 +15,7 @@
 //! ```
 //!
 //! The AWS-behaviour sections (`iam_propagation`, `instances`, `launch_failures`, `rds_states`,
-//! `instance_refresh`, `efs_update`, `secret_versions`, `quotas`, `images`, `orderable_db`) are described in
+//! `instance_refresh`, `efs_update`, `efs_backups`, `secret_versions`, `quotas`, `images`, `orderable_db`) are described in
 //! `presets` below.
 
 use std::path::Path;
@@ -26,9 +26,9 @@ use serde::{Deserialize, Serialize};
 mod presets;
 
 pub use presets::{
-    EfsUpdateConfig, IamPropagationConfig, ImagesConfig, InstanceRefreshConfig, InstancesConfig,
-    LaunchFailuresConfig, OrderableDbConfig, QuotasConfig, RdsStatesConfig, RefreshOutcome,
-    SecretVersionsConfig,
+    EfsBackupsConfig, EfsUpdateConfig, IamPropagationConfig, ImagesConfig, InstanceRefreshConfig,
+    InstancesConfig, LaunchFailuresConfig, OrderableDbConfig, QuotasConfig, RdsStatesConfig,
+    RefreshOutcome, SecretVersionsConfig,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -70,6 +70,8 @@ pub struct FaultConfig {
     pub instance_refresh: Option<InstanceRefreshConfig>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub efs_update: Option<EfsUpdateConfig>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub efs_backups: Option<EfsBackupsConfig>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secret_versions: Option<SecretVersionsConfig>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -207,6 +209,7 @@ impl FaultConfig {
             ("rds_states", self.rds_states.is_some()),
             ("instance_refresh", self.instance_refresh.is_some()),
             ("efs_update", self.efs_update.is_some()),
+            ("efs_backups", self.efs_backups.is_some()),
             ("secret_versions", self.secret_versions.is_some()),
             ("quotas", self.quotas.is_some()),
             ("images", self.images.is_some()),
@@ -226,6 +229,7 @@ impl FaultConfig {
         take_preset(&mut self.rds_states, &other.rds_states);
         take_preset(&mut self.instance_refresh, &other.instance_refresh);
         take_preset(&mut self.efs_update, &other.efs_update);
+        take_preset(&mut self.efs_backups, &other.efs_backups);
         take_preset(&mut self.secret_versions, &other.secret_versions);
         take_preset(&mut self.quotas, &other.quotas);
         take_preset(&mut self.images, &other.images);
@@ -308,6 +312,7 @@ mod tests {
         assert!(realistic.iam_propagation.is_some() && realistic.instances.is_some());
         assert!(realistic.rds_states.is_some() && realistic.instance_refresh.is_some());
         assert!(realistic.efs_update.is_some() && realistic.quotas.is_some());
+        assert!(realistic.efs_backups.is_some());
         assert!(realistic.secret_versions.is_some() && realistic.orderable_db.is_some());
         assert_eq!(
             realistic.images.as_ref().map(|i| i.root_snapshot_gib),

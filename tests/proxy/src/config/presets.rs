@@ -8,6 +8,7 @@
 //!                   "storage_optimization_ms": 3000 },
 //!   "instance_refresh": { "pending_ms": 500, "duration_ms": 3000, "outcome": "successful" },
 //!   "efs_update": { "updating_ms": 500 },
+//!   "efs_backups": { "enabling_ms": 500 },
 //!   "secret_versions": { "stale_ms": 3000 },
 //!   "quotas": { "max_eips": 5, "max_vpcs": 5, "max_internet_gateways": 5,
 //!               "max_nat_gateways_per_az": 5 },
@@ -112,6 +113,15 @@ pub struct InstanceRefreshConfig {
 pub struct EfsUpdateConfig {
     /// `updating` after the change.
     pub updating_ms: u64,
+}
+
+/// EFS PutBackupPolicy, which moto lacks: answered by the proxy, which then plays
+/// DescribeBackupPolicy for that file system.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EfsBackupsConfig {
+    /// `ENABLING` or `DISABLING` after the change.
+    pub enabling_ms: u64,
 }
 
 /// Secrets Manager metadata that lags a write: DescribeSecret shows the previous version as

@@ -1,7 +1,8 @@
 //! AWS behaviours moto lacks, as named presets a config switches on (their settings are in `crate::config`):
 //! IAM propagation refusals ([`templates`]), instance boot and target health (timed in
 //! `crate::pending`), launch failures ([`launch_failures`]), RDS transitional states
-//! ([`rds`]), the instance-refresh API ([`refresh`]), EFS UpdateFileSystem ([`efs`]), secret
+//! ([`rds`]), the instance-refresh API ([`refresh`]), EFS UpdateFileSystem ([`efs`]) and
+//! PutBackupPolicy ([`efs_backups`]), secret
 //! metadata that lags a write ([`secrets`]), account quotas ([`quotas`]), image root
 //! snapshot sizes ([`images`]) and orderable MySQL instance options ([`orderable`]).
 //!
@@ -9,6 +10,7 @@
 //! any [`Lookup`] against moto, and hands every successful answer to [`Presets::after`].
 
 pub mod efs;
+pub mod efs_backups;
 pub mod images;
 pub mod launch_failures;
 pub mod orderable;
@@ -28,6 +30,7 @@ use crate::objects::Registry;
 use crate::pending::Timings;
 
 use efs::EfsThroughput;
+use efs_backups::EfsBackups;
 use launch_failures::LaunchFailures;
 use quotas::QuotaCheck;
 use refresh::{RefreshRecord, Refreshes};
@@ -53,6 +56,8 @@ pub enum Lookup {
     Quota(QuotaCheck),
     /// `GET` of this file system, to answer an UpdateFileSystem carrying `body`.
     FileSystem { id: String, body: String },
+    /// `GET` of this file system, to answer a PutBackupPolicy carrying `body`.
+    BackupPolicy { id: String, body: String },
 }
 
 /// One request to moto, sent with the original call's headers.
@@ -75,11 +80,13 @@ impl Lookup {
                     body,
                 })
                 .collect(),
-            Lookup::FileSystem { id, .. } => vec![UpstreamRequest {
-                method: "GET",
-                path_and_query: format!("/2015-02-01/file-systems?FileSystemId={id}"),
-                body: String::new(),
-            }],
+            Lookup::FileSystem { id, .. } | Lookup::BackupPolicy { id, .. } => {
+                vec![UpstreamRequest {
+                    method: "GET",
+                    path_and_query: format!("/2015-02-01/file-systems?FileSystemId={id}"),
+                    body: String::new(),
+                }]
+            }
         }
     }
 }
@@ -91,6 +98,7 @@ pub struct Presets {
     refreshes: Refreshes,
     launch_failures: LaunchFailures,
     efs: EfsThroughput,
+    efs_backups: EfsBackups,
     secrets: SecretVersions,
 }
 
@@ -151,6 +159,23 @@ impl Presets {
                 body: String::from_utf8_lossy(body).into_owned(),
             }));
         }
+        if let Some(backups) = &config.efs_backups {
+            if request.call.service == "elasticfilesystem" {
+                let id = efs_backups::policy_file_system(&request.params);
+                match (request.call.operation.as_str(), id) {
+                    ("PutBackupPolicy", Some(id)) => {
+                        return Some(Action::Lookup(Lookup::BackupPolicy {
+                            id: id.to_string(),
+                            body: String::from_utf8_lossy(body).into_owned(),
+                        }))
+                    }
+                    ("DescribeBackupPolicy", Some(id)) => {
+                        return self.efs_backups.answer(id, backups, now).map(Action::Reply)
+                    }
+                    _ => {}
+                }
+            }
+        }
         None
     }
 
@@ -174,6 +199,11 @@ impl Presets {
                 let answer = self
                     .efs
                     .update(&id, &body, status, &described, &settings, now);
+                Some(answer.map_or_else(Action::Refuse, Action::Reply))
+            }
+            Lookup::BackupPolicy { id, body } => {
+                let (status, described) = answers.into_iter().next()?;
+                let answer = self.efs_backups.put(&id, &body, status, &described, now);
                 Some(answer.map_or_else(Action::Refuse, Action::Reply))
             }
         }

@@ -198,6 +198,60 @@ async fn efs_throughput_updates_are_answered_and_remembered() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn efs_backup_policies_are_answered_and_remembered() {
+    let rig = Rig::start(config(r#"{"efs_backups": {"enabling_ms": 300}}"#)).await;
+    let efs = aws_sdk_efs::Client::new(&rig.sdk(1).await);
+    let fs = efs
+        .create_file_system()
+        .creation_token("b")
+        .send()
+        .await
+        .expect("efs");
+    use aws_sdk_efs::types::{BackupPolicy, Status};
+    let policy = |status| {
+        BackupPolicy::builder()
+            .status(status)
+            .build()
+            .expect("policy")
+    };
+    let put = efs
+        .put_backup_policy()
+        .file_system_id(fs.file_system_id())
+        .backup_policy(policy(Status::Enabled))
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(
+        put.backup_policy().map(|p| p.status()),
+        Some(&Status::Enabling)
+    );
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let described = efs
+        .describe_backup_policy()
+        .file_system_id(fs.file_system_id())
+        .send()
+        .await
+        .expect("describe");
+    assert_eq!(
+        described.backup_policy().map(|p| p.status()),
+        Some(&Status::Enabled)
+    );
+    let error = efs
+        .put_backup_policy()
+        .file_system_id("fs-00000000")
+        .backup_policy(policy(Status::Disabled))
+        .send()
+        .await
+        .expect_err("no such file system");
+    assert!(
+        error
+            .as_service_error()
+            .is_some_and(|e| e.is_file_system_not_found()),
+        "{error:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn account_quotas_refuse_creates_past_the_limit() {
     let rig = Rig::start(config(
         r#"{"quotas": {"max_eips": 2, "max_vpcs": 2, "max_internet_gateways": 1, "max_nat_gateways_per_az": 1}}"#,

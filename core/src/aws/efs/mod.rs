@@ -1,7 +1,8 @@
 //! Amazon EFS: the stack's shared `wp-content` file system and its mount targets.
 //!
 //! Thin wrappers: each function is one EFS call (or one paginated listing) turned into the
-//! core's types, plus the waiters for file systems and mount targets.
+//! core's types, plus the waiters for file systems and mount targets. The backup policy and
+//! the file system policy are in `policies`.
 
 use std::collections::BTreeMap;
 
@@ -14,6 +15,10 @@ use crate::aws::tags::{retag_with, sdk_tags};
 use crate::aws::{Clients, SendFor};
 use crate::error::Result;
 use crate::wait::{self, Bounds, Poll};
+
+mod policies;
+
+pub use policies::{backups_enabled, file_system_policy, put_backups, put_file_system_policy};
 
 /// What the core needs to know of a file system.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,6 +43,8 @@ pub struct FileSystemRequest<'a> {
     pub throughput_mode: &'a str,
     /// Required by EFS when `throughput_mode` is `provisioned`, refused otherwise.
     pub provisioned_throughput_mibps: Option<f64>,
+    /// Automatic backups (AWS Backup's default plan) from the start.
+    pub backups: bool,
     pub tags: &'a BTreeMap<String, String>,
 }
 
@@ -135,6 +142,7 @@ pub async fn create_file_system(
         .create_file_system()
         .creation_token(request.creation_token)
         .encrypted(true)
+        .backup(request.backups)
         .performance_mode(PerformanceMode::from(request.performance_mode))
         .throughput_mode(ThroughputMode::from(request.throughput_mode))
         .set_provisioned_throughput_in_mibps(throughput_for(

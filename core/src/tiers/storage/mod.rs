@@ -1,5 +1,6 @@
 //! The storage tier: one encrypted EFS file system holding `wp-content`, with a mount target
-//! in every private subnet behind the `efs` security group.
+//! in every private subnet behind the `efs` security group, automatic backups as the spec
+//! says, and a file system policy denying access without TLS (`policy`).
 //!
 //! The file system needs nothing from the network, so it starts with the VPC; each mount
 //! target waits only for its own zone's private subnet and the security groups.
@@ -19,6 +20,8 @@ use crate::wait::{self, usual};
 
 /// The security group tier whose group guards the mount targets.
 const EFS_GROUP: &str = "efs";
+
+pub mod policy;
 
 /// EFS's idempotency key for the stack's file system: a resumed create finds it again.
 pub fn creation_token(stack: &str) -> String {
@@ -73,16 +76,21 @@ async fn find_file_system(ctx: &StepContext) -> Result<Option<FileSystem>> {
 
 async fn converge_file_system(ctx: &Arc<StepContext>) -> Result<()> {
     let spec = &ctx.spec().storage;
-    let fs = match find_file_system(ctx).await? {
+    let found = find_file_system(ctx).await?;
+    let found_id = found.as_ref().map(|fs| fs.id.clone());
+    let fs = match found {
         Some(fs) => {
             retag_file_system(ctx, &fs).await?;
             fs
         }
         None => create_file_system(ctx, spec).await?,
     };
+    let created = found_id.is_none();
     ctx.record(logical::EFS_FILE_SYSTEM, &fs.id);
     ctx.update_outputs(|o| o.efs_id = Some(fs.id.clone()));
     let fs = efs::wait_file_system_available(&ctx.clients, ctx.bounds(), &fs.id).await?;
+    converge_backups(ctx, &fs.id, spec.backups, created).await?;
+    converge_policy(ctx, &fs.id, created).await?;
     if fs.performance_mode != spec.performance_mode {
         // Changing it replaces the stack (plan marks it); reaching here means a bug upstream.
         return Err(StackError::Refused {
@@ -92,6 +100,34 @@ async fn converge_file_system(ctx: &Arc<StepContext>) -> Result<()> {
             ),
         });
     }
+    Ok(())
+}
+
+/// Turn automatic backups on or off as the spec says. A file system just created with the
+/// spec's setting needs no call.
+async fn converge_backups(ctx: &StepContext, id: &str, wanted: bool, created: bool) -> Result<()> {
+    if created && wanted {
+        return Ok(());
+    }
+    if efs::backups_enabled(&ctx.clients, id).await? != wanted {
+        tracing::info!(file_system = %id, backups = wanted, "setting EFS automatic backups");
+        efs::put_backups(&ctx.clients, id, wanted).await?;
+    }
+    Ok(())
+}
+
+/// Put the stack's file system policy in place unless it is there already.
+async fn converge_policy(ctx: &StepContext, id: &str, created: bool) -> Result<()> {
+    let in_place = !created
+        && efs::file_system_policy(&ctx.clients, id)
+            .await?
+            .is_some_and(|found| policy::is_tls_only(&found));
+    if !in_place {
+        tracing::info!(file_system = %id, "putting the file system policy denying access without TLS");
+        let document = policy::tls_only_policy().to_string();
+        efs::put_file_system_policy(&ctx.clients, id, &document).await?;
+    }
+    ctx.record(logical::EFS_FILE_SYSTEM_POLICY, id);
     Ok(())
 }
 
@@ -160,6 +196,7 @@ async fn create_file_system(ctx: &StepContext, spec: &StorageSpec) -> Result<Fil
             performance_mode: &spec.performance_mode,
             throughput_mode: &spec.throughput_mode,
             provisioned_throughput_mibps: spec.provisioned_throughput_mibps,
+            backups: spec.backups,
             tags: &tags,
         },
     )
@@ -235,6 +272,7 @@ async fn delete_mount_target(ctx: &Arc<StepContext>, az: &str) -> Result<()> {
 async fn delete_file_system(ctx: &Arc<StepContext>) -> Result<()> {
     let Some(fs) = find_file_system(ctx).await? else {
         ctx.forget(logical::EFS_FILE_SYSTEM);
+        ctx.forget(logical::EFS_FILE_SYSTEM_POLICY);
         return Ok(());
     };
     // Mount targets outside the stack's zones (or left by a crash) would block the delete.
@@ -252,38 +290,48 @@ async fn delete_file_system(ctx: &Arc<StepContext>) -> Result<()> {
     tracing::info!(file_system = %fs.id, "deleting EFS file system");
     efs::wait_file_system_deleted(&ctx.clients, ctx.bounds(), &fs.id).await?;
     ctx.forget(logical::EFS_FILE_SYSTEM);
+    ctx.forget(logical::EFS_FILE_SYSTEM_POLICY);
     ctx.update_outputs(|o| o.efs_id = None);
     Ok(())
 }
 
-/// Record the stack's file system and mount targets, and write the observed modes into the
-/// state's spec (drift, import).
+/// Record the stack's file system, its policy and mount targets, and write the observed modes
+/// and backups into the state's spec (drift, import).
 pub async fn refresh(ctx: &StepContext) -> Result<()> {
-    // The mount targets of the file system the state knows are read at the same time.
+    // What hangs off the file system the state knows is read at the same time.
     let prior_fs = ctx.prior_resource(logical::EFS_FILE_SYSTEM);
     let token = creation_token(ctx.stack());
-    let (fs, targets) = tokio::join!(efs::find_by_creation_token(&ctx.clients, &token), async {
+    let (fs, early) = tokio::join!(efs::find_by_creation_token(&ctx.clients, &token), async {
         match prior_fs {
-            Some(id) => Some(efs::mount_targets(&ctx.clients, id).await),
+            Some(id) => Some(read_around(ctx, id).await),
             None => None,
         }
     });
     let Some(fs) = fs? else {
         return Ok(());
     };
+    let (targets, backups, policy) = match early.filter(|_| prior_fs == Some(fs.id.as_str())) {
+        Some((targets, backups, policy)) => (targets?, backups?, policy?),
+        None => {
+            let (targets, backups, policy) = read_around(ctx, &fs.id).await;
+            (targets?, backups?, policy?)
+        }
+    };
     ctx.record(logical::EFS_FILE_SYSTEM, &fs.id);
+    if policy.is_some_and(|found| policy::is_tls_only(&found)) {
+        ctx.record(logical::EFS_FILE_SYSTEM_POLICY, &fs.id);
+    }
     ctx.update_outputs(|o| o.efs_id = Some(fs.id.clone()));
-    ctx.update_state(|state| observe_storage(&mut state.spec.storage, &fs));
+    ctx.update_state(|state| {
+        observe_storage(&mut state.spec.storage, &fs);
+        state.spec.storage.backups = backups;
+    });
     if ctx.is_import() {
         let tags = tag_sync::imported_stack_tags(&fs.tags, ctx.default_tags());
         ctx.update_state(|state| state.spec.tags = tags);
     } else {
         tag_sync::observe(ctx, &fs.tags, &ctx.name("efs", None));
     }
-    let targets = match targets.filter(|_| prior_fs == Some(fs.id.as_str())) {
-        Some(targets) => targets?,
-        None => efs::mount_targets(&ctx.clients, &fs.id).await?,
-    };
     for target in targets {
         let az = match target.availability_zone.clone() {
             Some(az) => az,
@@ -297,6 +345,21 @@ pub async fn refresh(ctx: &StepContext) -> Result<()> {
         );
     }
     Ok(())
+}
+
+type AroundFileSystem = (
+    Result<Vec<efs::MountTarget>>,
+    Result<bool>,
+    Result<Option<String>>,
+);
+
+/// The mount targets, backup setting and policy of a file system, read concurrently.
+async fn read_around(ctx: &StepContext, id: &str) -> AroundFileSystem {
+    tokio::join!(
+        efs::mount_targets(&ctx.clients, id),
+        efs::backups_enabled(&ctx.clients, id),
+        efs::file_system_policy(&ctx.clients, id)
+    )
 }
 
 /// Write what AWS reports into the spec, so the next plan shows (and repairs) the difference.
@@ -352,6 +415,7 @@ mod tests {
             throughput_mode: mode.into(),
             provisioned_throughput_mibps: mibps,
             performance_mode: "generalPurpose".into(),
+            backups: true,
         }
     }
 
