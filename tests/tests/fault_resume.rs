@@ -142,8 +142,11 @@ const CASES: &[Case] = &[
     fail("elasticfilesystem", "CreateFileSystem", 0, Resume),
     fail("elasticfilesystem", "CreateMountTarget", 1, Resume),
     fail("elasticfilesystem", "CreateMountTarget", 0, Destroy),
+    fail("elasticfilesystem", "PutFileSystemPolicy", 0, Resume),
     // database
     fail("rds", "CreateDBSubnetGroup", 0, Resume),
+    fail("rds", "CreateDBParameterGroup", 0, Resume),
+    fail("rds", "ModifyDBParameterGroup", 0, Resume),
     fail("rds", "CreateDBInstance", 0, Resume),
     fail("rds", "CreateDBInstance", 0, Destroy),
     // load balancer

@@ -86,12 +86,14 @@ pub(super) async fn converge_group(ctx: &Arc<StepContext>) -> Result<()> {
             tracing::info!(parameter_group = %name, %family, "created DB parameter group");
         }
     }
+    // Owned from now on, whether or not the setting below goes through: a failure must not
+    // lose the group (a refresh records it only once it requires TLS).
+    ctx.record(logical::DB_PARAMETER_GROUP, &name);
     let values = rds::user_parameters(&ctx.clients, &name).await?;
     if !is_on(values.get(REQUIRE_SECURE_TRANSPORT)) {
         tracing::info!(parameter_group = %name, "requiring TLS in the DB parameter group");
         rds::set_parameters(&ctx.clients, &name, &[(REQUIRE_SECURE_TRANSPORT, "ON")]).await?;
     }
-    ctx.record(logical::DB_PARAMETER_GROUP, &name);
     Ok(())
 }
 
