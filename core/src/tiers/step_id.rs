@@ -79,3 +79,9 @@ pub const SCALING_POLICY: &str = "app.cpu_policy";
 
 // dns
 pub const DNS_RECORD: &str = "dns.record";
+
+// waf
+/// The web ACL with its rules (or its removal when `waf.enabled` is off).
+pub const WAF_WEB_ACL: &str = "waf.web_acl";
+/// The web ACL's association with the load balancer.
+pub const WAF_ASSOCIATION: &str = "waf.association";
