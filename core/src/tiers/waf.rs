@@ -121,18 +121,19 @@ where
     Fut: std::future::Future<Output = Result<()>>,
 {
     let first = std::sync::Mutex::new(Some(acl.clone()));
+    let (first, change) = (&first, &change);
     wait::retrying(
         ctx.bounds(),
         what,
         |e| e.aws_code() == Some(LOCK_CONFLICT),
-        || async {
+        || async move {
             let ready = first.lock().ok().and_then(|mut slot| slot.take());
-            let acl = match ready {
-                Some(acl) => Some(acl),
+            let fresh = match ready {
+                Some(read) => Some(read),
                 None => wafv2::get_web_acl(&ctx.clients, &acl.name, &acl.id).await?,
             };
-            match acl {
-                Some(acl) => change(acl).await,
+            match fresh {
+                Some(fresh) => change(fresh).await,
                 // Gone since: nothing left to change.
                 None => Ok(()),
             }
@@ -164,14 +165,15 @@ async fn converge_web_acl(ctx: &Arc<StepContext>) -> Result<()> {
         }
         None => {
             let tags = tag_sync::wanted(ctx, &name);
+            let (name, wanted, tags) = (&name, &wanted, &tags);
             let created = ctx
                 .create_or_adopt(
                     &format!("create web ACL {name}"),
-                    || async {
-                        let made = wafv2::create_web_acl(&ctx.clients, &name, &wanted, &tags).await?;
+                    || async move {
+                        let made = wafv2::create_web_acl(&ctx.clients, name, wanted, tags).await?;
                         Ok(made.arn)
                     },
-                    || async { Ok(find_by_name(ctx).await?.map(|acl| acl.arn)) },
+                    || async move { Ok(find_by_name(ctx).await?.map(|acl| acl.arn)) },
                 )
                 .await?;
             tracing::info!(web_acl = %created, "created web ACL");
