@@ -219,16 +219,9 @@ pub async fn get_web_acl(clients: &Clients, name: &str, id: &str) -> Result<Opti
         Err(error) if error.aws_code() == Some(NONEXISTENT) => return Ok(None),
         Err(error) => return Err(error),
     };
-    let Some(acl) = output.web_acl() else {
-        return Ok(None);
-    };
-    Ok(Some(WebAcl {
-        arn: acl.arn().to_string(),
-        name: acl.name().to_string(),
-        id: acl.id().to_string(),
-        lock_token: output.lock_token().unwrap_or_default().to_string(),
-        rules: acl.rules().iter().map(observed_rule).collect(),
-    }))
+    Ok(output
+        .web_acl()
+        .map(|acl| web_acl(acl, output.lock_token().unwrap_or_default())))
 }
 
 /// Create the web ACL `name` (default action allow, metrics on) with `rules` and `tags`.
@@ -298,8 +291,9 @@ pub async fn delete_web_acl(clients: &Clients, acl: &WebAcl) -> Result<()> {
     }
 }
 
-/// The ARN of the web ACL guarding `resource_arn`, or `None` (none, or no such resource).
-pub async fn web_acl_for(clients: &Clients, resource_arn: &str) -> Result<Option<String>> {
+/// The web ACL guarding `resource_arn`, rules included (no lock token: GetWebACLForResource
+/// gives none), or `None` (none, or no such resource).
+pub async fn web_acl_for(clients: &Clients, resource_arn: &str) -> Result<Option<WebAcl>> {
     let result = clients
         .wafv2
         .get_web_acl_for_resource()
@@ -308,9 +302,19 @@ pub async fn web_acl_for(clients: &Clients, resource_arn: &str) -> Result<Option
         .for_object(resource_arn)
         .await;
     match result {
-        Ok(output) => Ok(output.web_acl().map(|acl| acl.arn().to_string())),
+        Ok(output) => Ok(output.web_acl().map(|acl| web_acl(acl, ""))),
         Err(error) if error.aws_code() == Some(NONEXISTENT) => Ok(None),
         Err(error) => Err(error),
+    }
+}
+
+fn web_acl(acl: &aws_sdk_wafv2::types::WebAcl, lock_token: &str) -> WebAcl {
+    WebAcl {
+        arn: acl.arn().to_string(),
+        name: acl.name().to_string(),
+        id: acl.id().to_string(),
+        lock_token: lock_token.to_string(),
+        rules: acl.rules().iter().map(observed_rule).collect(),
     }
 }
 

@@ -205,7 +205,8 @@ async fn remove_web_acl(ctx: &StepContext) -> Result<()> {
 }
 
 async fn disassociate_if_ours(ctx: &StepContext, balancer: &str, acl_arn: &str) -> Result<()> {
-    if wafv2::web_acl_for(&ctx.clients, balancer).await?.as_deref() == Some(acl_arn) {
+    let guarding = wafv2::web_acl_for(&ctx.clients, balancer).await?;
+    if guarding.is_some_and(|acl| acl.arn == acl_arn) {
         wafv2::disassociate(&ctx.clients, balancer).await?;
         tracing::info!(load_balancer = %balancer, web_acl = %acl_arn, "disassociated web ACL");
     }
@@ -238,7 +239,9 @@ async fn converge_association(ctx: &Arc<StepContext>) -> Result<()> {
     }
     let acl_arn = ctx.require(logical::WAF_WEB_ACL)?;
     let balancer = ctx.require(logical::LOAD_BALANCER)?;
-    let current = wafv2::web_acl_for(&ctx.clients, &balancer).await?;
+    let current = wafv2::web_acl_for(&ctx.clients, &balancer)
+        .await?
+        .map(|acl| acl.arn);
     if current.as_deref() != Some(acl_arn.as_str()) {
         if let Some(other) = &current {
             tracing::info!(load_balancer = %balancer, web_acl = %other, "replacing the balancer's web ACL");
@@ -273,45 +276,58 @@ async fn delete_association(ctx: &Arc<StepContext>) -> Result<()> {
 /// Record the web ACL when its rules are the spec's, and the association when the balancer
 /// still has it; observed `rate_limit` goes into the spec (import: `enabled` too).
 ///
-/// One round of three concurrent calls for what the prior state knows (the ACL by name and
-/// id, its tags, the balancer's web ACL); a second only on import or when the ACL is not the
-/// one the state knew.
+/// One round of two concurrent calls for what the prior state knows: the balancer's web ACL
+/// (GetWebACLForResource answers it whole, rules included) and the web ACL's tags. A second
+/// only on import, or when the balancer is no longer guarded by the recorded web ACL (GetWebACL,
+/// or ListWebACLs by name). A stack without a web ACL that wants none asks nothing.
 pub async fn refresh(ctx: &StepContext) -> Result<()> {
     let prior_acl = ctx.prior_resource(logical::WAF_WEB_ACL).map(str::to_string);
     let prior_lb = ctx.prior_resource(logical::LOAD_BALANCER).map(str::to_string);
-    let known = prior_acl.as_deref().and_then(wafv2::name_and_id);
+    if prior_acl.is_none() && !ctx.spec().waf.enabled && !ctx.is_import() {
+        return Ok(());
+    }
     let clients = &ctx.clients;
-    let (acl, tags, guarding) = tokio::join!(
-        async {
-            match known {
-                Some((name, id)) => wafv2::get_web_acl(clients, name, id).await,
-                None => Ok(None),
-            }
-        },
-        async {
-            match &prior_acl {
-                Some(arn) if known.is_some() => wafv2::tags_of(clients, arn).await.map(Some),
-                _ => Ok(None),
-            }
-        },
+    let name = web_acl_name(ctx.stack());
+    let (guarding, tags) = tokio::join!(
         async {
             match &prior_lb {
                 Some(lb) => wafv2::web_acl_for(clients, lb).await.map(Some),
                 None => Ok(None),
             }
         },
-    );
-    let (acl, tags) = match (acl?, tags) {
-        (Some(acl), Ok(Some(tags))) => (Some(acl), tags),
-        _ => match find_by_name(ctx).await? {
-            Some(acl) => {
-                let tags = wafv2::tags_of(clients, &acl.arn).await?;
-                (Some(acl), tags)
+        async {
+            match &prior_acl {
+                Some(arn) => wafv2::tags_of(clients, arn).await.map(Some),
+                None => Ok(None),
             }
-            None => (None, Default::default()),
+        },
+    );
+    // (balancer, the web ACL guarding it): on import the balancer is found by its name.
+    let guarded = match (guarding?, prior_lb) {
+        (Some(found), Some(lb)) => Some((lb, found)),
+        _ => match elbv2::find_load_balancer(clients, &load_balancer_name(ctx.stack())).await? {
+            Some(lb) => {
+                let found = wafv2::web_acl_for(clients, &lb.arn).await?;
+                Some((lb.arn, found))
+            }
+            None => None,
         },
     };
-    let name = web_acl_name(ctx.stack());
+    let ours = |acl: &WebAcl| prior_acl.as_deref() == Some(acl.arn.as_str()) || acl.name == name;
+    let on_balancer = guarded
+        .as_ref()
+        .and_then(|(_, found)| found.clone())
+        .filter(|acl| ours(acl));
+    let acl = match on_balancer.clone() {
+        Some(acl) => Some(acl),
+        None => find_web_acl_read(ctx, prior_acl.as_deref()).await?,
+    };
+    let tags = match (tags, &acl) {
+        (Ok(Some(tags)), Some(acl)) if prior_acl.as_deref() == Some(acl.arn.as_str()) => tags,
+        (_, Some(acl)) => wafv2::tags_of(clients, &acl.arn).await?,
+        (_, None) => Default::default(),
+    };
+    // A web ACL of the stack's name that another stack's tag claims is not this stack's.
     let acl = acl.filter(|acl| {
         prior_acl.as_deref() == Some(acl.arn.as_str())
             || tags.get(STACK_TAG).map(String::as_str) == Some(ctx.stack())
@@ -338,25 +354,26 @@ pub async fn refresh(ctx: &StepContext) -> Result<()> {
     } else {
         tracing::info!(web_acl = %acl.arn, "the web ACL's rules drifted from the configuration");
     }
-    let guarding = match (guarding?, &prior_lb) {
-        (Some(found), Some(lb)) => Some((lb.clone(), found)),
-        // No balancer known yet (import): find it by its name.
-        _ => match elbv2::find_load_balancer(clients, &load_balancer_name(ctx.stack())).await? {
-            Some(lb) => {
-                let found = wafv2::web_acl_for(clients, &lb.arn).await?;
-                Some((lb.arn, found))
-            }
-            None => None,
-        },
-    };
-    match guarding {
-        Some((lb, Some(found))) if found == acl.arn => ctx.record(logical::WAF_ASSOCIATION, lb),
-        Some(_) if waf.enabled => {
+    match (guarded, on_balancer) {
+        (Some((lb, _)), Some(found)) if found.arn == acl.arn => {
+            ctx.record(logical::WAF_ASSOCIATION, lb)
+        }
+        _ if waf.enabled => {
             tracing::info!(web_acl = %acl.arn, "the web ACL no longer guards the load balancer")
         }
         _ => {}
     }
     Ok(())
+}
+
+/// A refresh's read of the web ACL the state recorded, else the one of the stack's name.
+async fn find_web_acl_read(ctx: &StepContext, recorded: Option<&str>) -> Result<Option<WebAcl>> {
+    if let Some((name, id)) = recorded.and_then(wafv2::name_and_id) {
+        if let Some(acl) = wafv2::get_web_acl(&ctx.clients, name, id).await? {
+            return Ok(Some(acl));
+        }
+    }
+    find_by_name(ctx).await
 }
 
 #[cfg(test)]
