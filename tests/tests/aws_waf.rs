@@ -57,18 +57,24 @@ async fn the_web_acl_guards_the_alb_is_repaired_and_can_be_turned_off() {
     stack.write(&world.tf);
     let plan = world.tf.plan().assert_code(2);
     assert!(
-        plan.stdout.contains("create WAF web ACL: AWS managed rules")
+        plan.stdout
+            .contains("create WAF web ACL: AWS managed rules")
             && plan.stdout.contains("[cost]"),
         "a new stack plans its web ACL\n{plan}"
     );
     let state = world.apply(&stack);
     let acl_arn = resources(&state)["waf_web_acl"].clone();
-    assert!(acl_arn.contains(&format!("/webacl/{STACK}-waf/")), "{acl_arn}");
+    assert!(
+        acl_arn.contains(&format!("/webacl/{STACK}-waf/")),
+        "{acl_arn}"
+    );
     assert_eq!(
         resources(&state)["waf_association"],
         resources(&state)["load_balancer"]
     );
-    let view = guard(&world, &state).await.expect("a web ACL guards the ALB");
+    let view = guard(&world, &state)
+        .await
+        .expect("a web ACL guards the ALB");
     assert_eq!(view.arn, acl_arn);
     view.assert_stack_rules(2000);
     assert!(
@@ -117,7 +123,10 @@ async fn the_web_acl_guards_the_alb_is_repaired_and_can_be_turned_off() {
     // that still guards it).
     stack.waf = Some("enabled = false".into());
     let state = world.update_in_place(&stack);
-    assert!(guard(&world, &state).await.is_none(), "the ALB is unguarded");
+    assert!(
+        guard(&world, &state).await.is_none(),
+        "the ALB is unguarded"
+    );
     let resources = resources(&state);
     assert!(
         !resources.contains_key("waf_web_acl") && !resources.contains_key("waf_association"),

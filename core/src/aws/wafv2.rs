@@ -9,9 +9,9 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_wafv2::types::{
-    AllowAction, BlockAction, DefaultAction, ManagedRuleGroupStatement, NoneAction,
-    OverrideAction, RateBasedStatement, RateBasedStatementAggregateKeyType, Rule, RuleAction,
-    Scope, Statement, VisibilityConfig,
+    AllowAction, BlockAction, DefaultAction, ManagedRuleGroupStatement, NoneAction, OverrideAction,
+    RateBasedStatement, RateBasedStatementAggregateKeyType, Rule, RuleAction, Scope, Statement,
+    VisibilityConfig,
 };
 
 use crate::aws::tags::{retag_with, sdk_tags, tag_map};
@@ -66,7 +66,9 @@ pub fn name_and_id(arn: &str) -> Option<(&str, &str)> {
     let resource = arn.splitn(6, ':').nth(5)?;
     let mut parts = resource.split('/');
     match (parts.next(), parts.next(), parts.next(), parts.next()) {
-        (Some(_scope), Some("webacl"), Some(name), Some(id)) if !name.is_empty() && !id.is_empty() => {
+        (Some(_scope), Some("webacl"), Some(name), Some(id))
+            if !name.is_empty() && !id.is_empty() =>
+        {
             Some((name, id))
         }
         _ => None,
@@ -103,7 +105,11 @@ fn sdk_rule(rule: &WafRule) -> Result<Rule> {
                     )
                     .build(),
             )
-            .override_action(OverrideAction::builder().none(NoneAction::builder().build()).build()),
+            .override_action(
+                OverrideAction::builder()
+                    .none(NoneAction::builder().build())
+                    .build(),
+            ),
         RuleKind::RateLimit(limit) => builder
             .statement(
                 Statement::builder()
@@ -116,7 +122,11 @@ fn sdk_rule(rule: &WafRule) -> Result<Rule> {
                     )
                     .build(),
             )
-            .action(RuleAction::builder().block(BlockAction::builder().build()).build()),
+            .action(
+                RuleAction::builder()
+                    .block(BlockAction::builder().build())
+                    .build(),
+            ),
         RuleKind::Other => {
             return Err(StackError::Internal(format!(
                 "WAF rule {} has no kind the stack writes",
@@ -131,7 +141,9 @@ fn sdk_rule(rule: &WafRule) -> Result<Rule> {
 /// one the stack writes (action, override, visibility on, metric named after the rule).
 fn observed_rule(rule: &Rule) -> WafRule {
     let visible = rule.visibility_config().is_some_and(|v| {
-        v.sampled_requests_enabled() && v.cloud_watch_metrics_enabled() && v.metric_name() == rule.name()
+        v.sampled_requests_enabled()
+            && v.cloud_watch_metrics_enabled()
+            && v.metric_name() == rule.name()
     });
     let statement = rule.statement();
     let managed = statement.and_then(Statement::managed_rule_group_statement);
@@ -239,7 +251,11 @@ pub async fn create_web_acl(
         .scope(Scope::Regional)
         .name(name)
         .description("WordPress HA stack: AWS managed rules and a per-IP rate limit")
-        .default_action(DefaultAction::builder().allow(AllowAction::builder().build()).build())
+        .default_action(
+            DefaultAction::builder()
+                .allow(AllowAction::builder().build())
+                .build(),
+        )
         .visibility_config(visibility(name)?)
         .set_rules(Some(sdk_rules(rules)?))
         .set_tags(Some(sdk_tags(tags)?))
@@ -264,7 +280,11 @@ pub async fn set_rules(clients: &Clients, acl: &WebAcl, rules: &[WafRule]) -> Re
         .name(&acl.name)
         .id(&acl.id)
         .lock_token(&acl.lock_token)
-        .default_action(DefaultAction::builder().allow(AllowAction::builder().build()).build())
+        .default_action(
+            DefaultAction::builder()
+                .allow(AllowAction::builder().build())
+                .build(),
+        )
         .visibility_config(visibility(&acl.name)?)
         .set_rules(Some(sdk_rules(rules)?))
         .send()
@@ -362,7 +382,12 @@ pub async fn tags_of(clients: &Clients, arn: &str) -> Result<BTreeMap<String, St
 }
 
 /// Make the web ACL's tags: `set` added or overwritten, `remove` dropped.
-pub async fn retag(clients: &Clients, arn: &str, set: &BTreeMap<String, String>, remove: &[String]) -> Result<()> {
+pub async fn retag(
+    clients: &Clients,
+    arn: &str,
+    set: &BTreeMap<String, String>,
+    remove: &[String],
+) -> Result<()> {
     retag_with(
         set,
         remove,
@@ -396,7 +421,10 @@ mod tests {
     fn a_web_acl_arn_names_it() {
         let arn = "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/blog-waf/a1b2-c3";
         assert_eq!(name_and_id(arn), Some(("blog-waf", "a1b2-c3")));
-        assert_eq!(name_and_id("arn:aws:wafv2:us-east-1:1:regional/ipset/x/y"), None);
+        assert_eq!(
+            name_and_id("arn:aws:wafv2:us-east-1:1:regional/ipset/x/y"),
+            None
+        );
         assert_eq!(name_and_id("blog-waf"), None);
     }
 

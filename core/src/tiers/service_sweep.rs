@@ -92,7 +92,10 @@ async fn sweep_web_acls(ctx: &StepContext) -> Result<()> {
     let name = waf::web_acl_name(ctx.stack());
     for summary in wafv2::list_web_acls(&ctx.clients).await? {
         let ours = summary.name == name
-            || is_ours(Some(&wafv2::tags_of(&ctx.clients, &summary.arn).await?), ctx.stack());
+            || is_ours(
+                Some(&wafv2::tags_of(&ctx.clients, &summary.arn).await?),
+                ctx.stack(),
+            );
         if !ours {
             continue;
         }

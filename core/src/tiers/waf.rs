@@ -54,11 +54,16 @@ pub fn wanted_rules(waf: &WafSpec) -> Vec<WafRule> {
         priority: 0,
         kind: RuleKind::RateLimit(waf.rate_limit),
     }];
-    rules.extend(MANAGED_RULE_GROUPS.iter().zip(1..).map(|(group, priority)| WafRule {
-        name: group.to_string(),
-        priority,
-        kind: RuleKind::ManagedGroup(group.to_string()),
-    }));
+    rules.extend(
+        MANAGED_RULE_GROUPS
+            .iter()
+            .zip(1..)
+            .map(|(group, priority)| WafRule {
+                name: group.to_string(),
+                priority,
+                kind: RuleKind::ManagedGroup(group.to_string()),
+            }),
+    );
     rules
 }
 
@@ -115,7 +120,12 @@ async fn find_by_name(ctx: &StepContext) -> Result<Option<WebAcl>> {
 
 /// A change guarded by the web ACL's lock token: on a conflict (someone wrote the ACL since it
 /// was read) it is read again and the change made on the fresh read.
-async fn with_fresh_lock<F, Fut>(ctx: &StepContext, what: &str, acl: &WebAcl, change: F) -> Result<()>
+async fn with_fresh_lock<F, Fut>(
+    ctx: &StepContext,
+    what: &str,
+    acl: &WebAcl,
+    change: F,
+) -> Result<()>
 where
     F: Fn(WebAcl) -> Fut,
     Fut: std::future::Future<Output = Result<()>>,
@@ -214,9 +224,12 @@ async fn disassociate_if_ours(ctx: &StepContext, balancer: &str, acl_arn: &str) 
 }
 
 async fn delete_found(ctx: &StepContext, acl: &WebAcl) -> Result<()> {
-    with_fresh_lock(ctx, &format!("delete web ACL {}", acl.arn), acl, |acl| async move {
-        wafv2::delete_web_acl(&ctx.clients, &acl).await
-    })
+    with_fresh_lock(
+        ctx,
+        &format!("delete web ACL {}", acl.arn),
+        acl,
+        |acl| async move { wafv2::delete_web_acl(&ctx.clients, &acl).await },
+    )
     .await?;
     tracing::info!(web_acl = %acl.arn, "deleted web ACL");
     Ok(())
@@ -282,7 +295,9 @@ async fn delete_association(ctx: &Arc<StepContext>) -> Result<()> {
 /// or ListWebACLs by name). A stack without a web ACL that wants none asks nothing.
 pub async fn refresh(ctx: &StepContext) -> Result<()> {
     let prior_acl = ctx.prior_resource(logical::WAF_WEB_ACL).map(str::to_string);
-    let prior_lb = ctx.prior_resource(logical::LOAD_BALANCER).map(str::to_string);
+    let prior_lb = ctx
+        .prior_resource(logical::LOAD_BALANCER)
+        .map(str::to_string);
     if prior_acl.is_none() && !ctx.spec().waf.enabled && !ctx.is_import() {
         return Ok(());
     }

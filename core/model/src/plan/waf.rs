@@ -104,9 +104,15 @@ mod tests {
             ["update WAF web ACL: rate limit 2000 -> 500 requests per 5 minutes per IP"]
         );
         let off = waf_lines(&on, &spec(false, 2000));
-        assert!(off[0].starts_with("delete WAF web ACL: disassociated"), "{off:?}");
+        assert!(
+            off[0].starts_with("delete WAF web ACL: disassociated"),
+            "{off:?}"
+        );
         let again = waf_lines(&spec(false, 2000), &on);
-        assert!(again[0].starts_with("create WAF web ACL: AWS managed rules"), "{again:?}");
+        assert!(
+            again[0].starts_with("create WAF web ACL: AWS managed rules"),
+            "{again:?}"
+        );
         assert_eq!(
             waf_lines(&spec(false, 2000), &spec(false, 700)),
             Vec::<String>::new(),

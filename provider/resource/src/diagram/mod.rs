@@ -235,7 +235,10 @@ mod tests {
         let alb = "arn:aws:elasticloadbalancing:r:1:loadbalancer/app/x/y";
         let stack = objects(&[
             ("load_balancer", alb),
-            ("waf_web_acl", "arn:aws:wafv2:r:1:regional/webacl/shop-waf/abc"),
+            (
+                "waf_web_acl",
+                "arn:aws:wafv2:r:1:regional/webacl/shop-waf/abc",
+            ),
             ("waf_association", alb),
         ]);
         let diagram = diagram_of(&stack);

@@ -31,7 +31,12 @@ fn operation(request: &AwsRequest) -> (&str, &str) {
 
 impl WebAcls {
     /// AWS's refusal of `request`, if it refuses it.
-    pub fn refusal(&self, request: &AwsRequest, config: &WafConfig, now: Instant) -> Option<AwsError> {
+    pub fn refusal(
+        &self,
+        request: &AwsRequest,
+        config: &WafConfig,
+        now: Instant,
+    ) -> Option<AwsError> {
         match operation(request) {
             ("wafv2", "AssociateWebACL") => {
                 let acl = request.param("WebACLArn")?;
@@ -100,7 +105,8 @@ mod tests {
     use std::time::Duration;
 
     const ACL: &str = "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/blog-waf/abc";
-    const ALB: &str = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/blog-alb/1";
+    const ALB: &str =
+        "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/blog-alb/1";
 
     fn call(service: &str, operation: &str, params: &[(&str, &str)]) -> AwsRequest {
         AwsRequest {
