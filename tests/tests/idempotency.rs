@@ -54,6 +54,8 @@ const APPLY_WRITES: &[(&str, &str)] = &[
     ("rds", "CreateDBSubnetGroup"),
     ("route53", "ChangeResourceRecordSets"),
     ("secretsmanager", "CreateSecret"),
+    ("wafv2", "AssociateWebACL"),
+    ("wafv2", "CreateWebACL"),
 ];
 
 /// The writes of its destroy.
@@ -85,6 +87,8 @@ const DESTROY_WRITES: &[(&str, &str)] = &[
     ("rds", "DeleteDBSubnetGroup"),
     ("route53", "ChangeResourceRecordSets"),
     ("secretsmanager", "DeleteSecret"),
+    ("wafv2", "DeleteWebACL"),
+    ("wafv2", "DisassociateWebACL"),
 ];
 
 fn owned(list: &[(&str, &str)]) -> Vec<(String, String)> {
