@@ -86,6 +86,11 @@ resource "wordpress_ha_stack" "this" {
     }
   }
 
+  waf {
+    enabled    = var.waf.enabled
+    rate_limit = var.waf.rate_limit
+  }
+
   dynamic "timeouts" {
     for_each = length(local.timeouts_set) > 0 ? [var.timeouts] : []
     content {

@@ -363,6 +363,23 @@ variable "dns" {
   }
 }
 
+variable "waf" {
+  description = "An AWS WAF web ACL `<name>-waf` guarding the load balancer with AWS's managed rule groups (WordPress, PHP, common, known bad inputs) and a per-IP rate rule: `enabled` (null = the provider's default: on for new stacks, off for stacks created before the web ACL existed; false removes it), `rate_limit` (requests one IP address may send in 5 minutes, 10-2000000000). Costs $5.00 per web ACL and $1.00 per rule per month ($10 for the five rules), plus $0.60 per million requests."
+  type = object({
+    enabled    = bool
+    rate_limit = number
+  })
+  default = {
+    enabled    = null
+    rate_limit = 2000
+  }
+
+  validation {
+    condition     = var.waf.rate_limit >= 10 && var.waf.rate_limit <= 2000000000 && floor(var.waf.rate_limit) == var.waf.rate_limit
+    error_message = "The waf.rate_limit must be a whole number of requests per 5 minutes between 10 and 2000000000."
+  }
+}
+
 variable "timeouts" {
   description = "Bounds on `create`, `update` and `delete`, as durations such as \"45m\" or \"1h30m\"; null = the provider's default (60m, 60m, 45m)."
   type = object({

@@ -1087,9 +1087,13 @@ async fn apply_builds_every_service_tier_then_reapply_changes_nothing_and_destro
         logical::AUTOSCALING_GROUP,
         logical::SCALING_POLICY,
         logical::DNS_RECORD,
+        logical::WAF_WEB_ACL,
+        logical::WAF_ASSOCIATION,
     ] {
         assert_eq!(read.resources.get(key), again.resources.get(key), "{key}");
     }
+    assert!(read.resources.contains_key(logical::WAF_ASSOCIATION));
+    assert_eq!(read.spec.waf, again.spec.waf);
     assert_eq!(read.spec.storage, again.spec.storage);
     assert_eq!(read.spec.database, again.spec.database);
     assert_eq!(read.spec.load_balancer, again.spec.load_balancer);

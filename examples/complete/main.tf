@@ -97,6 +97,12 @@ resource "wordpress_ha_stack" "site" {
     record_name = var.record_name
   }
 
+  # On by default for new stacks: about $10 a month plus $0.60 per million requests.
+  waf {
+    enabled    = true
+    rate_limit = 1000
+  }
+
   timeouts {
     create = "90m"
     update = "75m"

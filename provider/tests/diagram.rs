@@ -297,5 +297,8 @@ fn an_update_plan_that_reshapes_the_stack_keeps_the_ids_it_knows() {
     assert_eq!(diagram.root.groups[0].title, format!("VPC {vpc}"));
     let dns = diagram.node("dns_record").expect("the new record is drawn");
     assert_eq!(dns.lines[1], "(known after apply)");
-    assert!(diagram.has_edge("dns_record", "load_balancer"));
+    // The planned values name no `waf` block: a stack's web ACL is on by default, and stands
+    // between the record and the balancer.
+    assert!(diagram.has_edge("dns_record", "waf_web_acl"));
+    assert!(diagram.has_edge("waf_web_acl", "load_balancer"));
 }

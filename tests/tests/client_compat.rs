@@ -4,7 +4,9 @@
 //! - the `wordpress_ha_stack` data source reads an applied stack from a second configuration;
 //! - a state written by the released schema version 0 (`tests/fixtures/state/v0.tfstate`, the
 //!   shape the release wrote, its AWS ids grafted from the live stack) upgrades and then plans
-//!   with no changes, and the next apply writes it back as version 1 without the password.
+//!   with no changes, and the next apply writes it back as version 1 without the password; a
+//!   stack without a web ACL whose configuration has no `waf` block stays without one (the
+//!   state lacks the block: it reads as `enabled = false`, the default for existing stacks).
 //!
 //! `write_the_v0_state_fixture` (ignored) is how the fixture was recorded: run it with
 //! `WORDPRESS_PROVIDER_BIN` pointing at a build of the release.
@@ -46,11 +48,16 @@ async fn write_the_v0_state_fixture() {
 async fn terraform_1_0_3_reads_a_stack_from_elsewhere_upgrades_old_states_and_refuses_password_wo()
 {
     let world = World::start("client_compat").await;
-    let stack = Stack::lean(STACK);
+    // A stack as the released version made it: no web ACL.
+    let mut stack = Stack::lean(STACK);
+    stack.waf = Some("enabled = false".into());
     let applied = world.apply(&stack);
 
     data_source_reads_the_stack(&world, &applied);
     password_wo_is_refused(&world, &stack);
+    // Its configuration, as written for the release, has no `waf` block either.
+    stack.waf = None;
+    stack.write(&world.tf);
     a_version_0_state_upgrades_and_plans_clean(&world, &applied).await;
 
     world.destroy(STACK).await;
@@ -175,6 +182,11 @@ async fn a_version_0_state_upgrades_and_plans_clean(world: &World, applied: &Val
         .state_file_instance("wordpress_ha_stack", "site")
         .expect("the resource");
     assert_eq!(upgraded["schema_version"], 1);
+    assert_eq!(
+        upgraded["attributes"]["waf"]["enabled"],
+        json!(false),
+        "a stack from before the web ACL keeps running without one"
+    );
     assert!(upgraded["attributes"]["database"]["password"].is_null());
     assert!(upgraded["attributes"]["database"]["password_wo"].is_null());
     let private = base64::engine::general_purpose::STANDARD

@@ -184,6 +184,11 @@ const CASES: &[Case] = &[
     // dns
     fail("route53", "ChangeResourceRecordSets", 0, Resume),
     fail("route53", "ChangeResourceRecordSets", 0, Destroy),
+    // waf
+    fail("wafv2", "CreateWebACL", 0, Resume),
+    fail("wafv2", "CreateWebACL", 0, Destroy),
+    fail("wafv2", "AssociateWebACL", 0, Resume),
+    fail("wafv2", "AssociateWebACL", 0, Destroy),
 ];
 
 impl Case {

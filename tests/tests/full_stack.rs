@@ -950,6 +950,7 @@ async fn check_tags(aws: &AwsInspector, want: &Expected) {
         "load-balancer",
         "target-group",
         "auto-scaling-group",
+        "web-acl",
     ] {
         assert!(
             kinds.contains(kind),

@@ -63,6 +63,8 @@ const APPLY_WRITES: &[(&str, &str)] = &[
     ("route53", "ChangeResourceRecordSets"),
     ("secretsmanager", "CreateSecret"),
     ("secretsmanager", "PutSecretValue"),
+    ("wafv2", "AssociateWebACL"),
+    ("wafv2", "CreateWebACL"),
 ];
 
 /// The writes of its destroy.
@@ -95,6 +97,8 @@ const DESTROY_WRITES: &[(&str, &str)] = &[
     ("rds", "DeleteDBSubnetGroup"),
     ("route53", "ChangeResourceRecordSets"),
     ("secretsmanager", "DeleteSecret"),
+    ("wafv2", "DeleteWebACL"),
+    ("wafv2", "DisassociateWebACL"),
 ];
 
 fn owned(list: &[(&str, &str)]) -> Vec<(String, String)> {

@@ -346,6 +346,11 @@ fn the_module_refuses_what_the_provider_refuses_with_its_own_messages() {
             "must be a fully qualified DNS name",
         ),
         (
+            "waf_rate",
+            object("waf", "enabled = true, rate_limit = 5"),
+            "between 10 and 2000000000",
+        ),
+        (
             "duration",
             object(
                 "timeouts",

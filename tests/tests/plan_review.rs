@@ -194,6 +194,7 @@ fn plain_cases(state: &Value, other_ami: &str, certificate: &str, zone: &str) ->
             "create ALB: internet-facing, target group, HTTP listener [cost]",
             "create launch template: public.ecr.aws/docker/library/wordpress:6-apache on t3.small",
             "create ASG: 2..4 instances, CPU target 60% [cost]",
+            "create WAF web ACL: AWS managed rules (WordPress, PHP, common, known bad inputs) + rate limit 2000 requests per 5 minutes per IP, associated with the ALB [cost]",
         ],
     )];
     replaced[0].actions = &["delete", "create"];

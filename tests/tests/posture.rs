@@ -2,7 +2,8 @@
 //! taken from the provider's word: who can reach what (security groups and where they are
 //! attached), encryption at rest, TLS required by the database (its parameter group) and the
 //! file system (its policy), file system backups, IMDSv2, public addresses, the TLS policy and
-//! the HTTP → HTTPS redirect, and what the instances' role may read.
+//! the HTTP → HTTPS redirect, what the instances' role may read, and the WAF web ACL in front
+//! of the ALB.
 //!
 //! Two stacks: a full one (bastion with allowed CIDRs, HTTPS with a moto ACM certificate, DNS),
 //! and one without a bastion, whose instances must then take no SSH at all, also across the
@@ -108,6 +109,15 @@ async fn a_full_stack_admits_only_what_the_design_allows() {
     assert_app_instances_private(&aws, &state).await;
     assert_https_modern_and_http_redirects(&aws, &state, &certificate).await;
     assert_role_reads_only_the_stack_secret(&aws, &state, &template).await;
+    // The web ACL the state names guards the balancer, with the managed groups and rate rule.
+    let resources = resources(&state);
+    let guard = aws
+        .web_acl_guarding(&resources["load_balancer"])
+        .await
+        .expect("the ALB's web ACL")
+        .expect("a web ACL guards the ALB");
+    assert_eq!(guard.arn, resources["waf_web_acl"]);
+    guard.assert_stack_rules(2000);
 
     tf.destroy().assert_success();
     assert_nothing_tagged(&aws, stack).await;

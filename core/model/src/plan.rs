@@ -6,6 +6,7 @@
 //!   `output` naming what an action touches and which computed values it moves;
 //! - `create` and `update`: the two plans, `update` delegating each tier's attributes to
 //!   `changes`;
+//! - `waf`: the web ACL's create, delete and rate-limit lines;
 //! - `expected`: the objects a spec owns, so an update notices those deleted outside Terraform;
 //! - `hardening`: the TLS settings every stack keeps (EFS policy, DB parameter group), planned
 //!   back when a refresh did not find them;
@@ -20,6 +21,7 @@ pub mod object;
 pub mod output;
 pub mod risk;
 mod update;
+pub mod waf;
 
 pub use actions::{ActionKind, PlannedAction, StackPlan};
 pub use create::plan_create;

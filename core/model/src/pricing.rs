@@ -1,12 +1,15 @@
 //! What a stack costs a month at on-demand prices, from the embedded, dated table in
 //! [`table`]: the app and bastion instances, the database (Multi-AZ doubles it), its storage,
-//! the NAT gateways and the load balancer. Usage-billed parts (data processed, LCUs, EFS
+//! the NAT gateways, the load balancer and the web ACL with its rules. Usage-billed parts (data processed, LCUs, EFS
 //! storage and throughput, requests) are left out, so two estimates of the same region differ
 //! exactly by what a plan changes.
 
 pub mod table;
 
 use crate::spec::{NatMode, StackSpec};
+
+/// The web ACL's rules AWS bills by the month: four managed rule groups and the rate rule.
+pub const WAF_RULES: usize = 5;
 
 /// Hours AWS bills in an average month.
 pub const HOURS_PER_MONTH: f64 = 730.0;
@@ -80,9 +83,14 @@ pub fn estimate(spec: &StackSpec, region: &str) -> Option<Estimate> {
     };
     hourly += prices.nat_gateway * nat_gateways as f64;
     let storage = prices.db_storage_gib_month * spec.database.allocated_storage as f64 * copies;
+    let waf = if spec.waf.enabled {
+        prices.waf_web_acl_month + prices.waf_rule_month * WAF_RULES as f64
+    } else {
+        0.0
+    };
     Some(Estimate {
         region: region.to_string(),
-        monthly_usd: hourly * HOURS_PER_MONTH + storage,
+        monthly_usd: hourly * HOURS_PER_MONTH + storage + waf,
         unpriced,
     })
 }

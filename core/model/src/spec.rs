@@ -48,6 +48,11 @@ pub mod defaults {
     pub const IDLE_TIMEOUT: i64 = 60;
     /// Seconds the target group lets a leaving instance finish its requests (AWS: 300).
     pub const DEREGISTRATION_DELAY: i64 = 30;
+    /// New stacks get the web ACL; a stack created before it existed keeps none (`legacy`).
+    pub const WAF_ENABLED: bool = true;
+    /// Requests per 5 minutes from one IP address before the rate rule blocks it: about 7 a
+    /// second, far above one visitor's page loads, well below a scripted flood.
+    pub const WAF_RATE_LIMIT: i64 = 2000;
 }
 
 /// Where the instances serve the provider's health file (see `userdata`).
@@ -77,6 +82,8 @@ pub struct StackSpec {
     pub storage: StorageSpec,
     pub load_balancer: LoadBalancerSpec,
     pub dns: Option<DnsSpec>,
+    #[serde(default)]
+    pub waf: WafSpec,
     pub timeouts: Timeouts,
 }
 
@@ -94,6 +101,7 @@ impl StackSpec {
             storage: StorageSpec::default(),
             load_balancer: LoadBalancerSpec::default(),
             dns: None,
+            waf: WafSpec::default(),
             timeouts: Timeouts::default(),
         }
     }
@@ -367,6 +375,24 @@ impl DnsSpec {
             self.bare_zone_id(),
             self.record_name.trim_end_matches('.').to_ascii_lowercase()
         )
+    }
+}
+
+/// The WAFv2 web ACL in front of the load balancer: AWS's managed rule groups for WordPress,
+/// PHP, common attacks and known bad inputs, and a per-IP rate limit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WafSpec {
+    pub enabled: bool,
+    /// Requests per 5 minutes from one IP address before the rate rule blocks it.
+    pub rate_limit: i64,
+}
+
+impl Default for WafSpec {
+    fn default() -> Self {
+        WafSpec {
+            enabled: defaults::WAF_ENABLED,
+            rate_limit: defaults::WAF_RATE_LIMIT,
+        }
     }
 }
 

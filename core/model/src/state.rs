@@ -42,6 +42,9 @@ pub mod logical {
     pub const AUTOSCALING_GROUP: &str = "autoscaling_group";
     pub const SCALING_POLICY: &str = "cpu_scaling_policy";
     pub const DNS_RECORD: &str = "dns_record";
+    /// WAFv2 web ACL (ARN) and its association with the load balancer (the ALB's ARN).
+    pub const WAF_WEB_ACL: &str = "waf_web_acl";
+    pub const WAF_ASSOCIATION: &str = "waf_association";
     /// Secrets Manager secret (ARN) with the DB password and WordPress keys.
     pub const APP_SECRET: &str = "app_secret";
     /// IAM role (name) of the app instances, its inline policy (name), its instance profile (ARN).

@@ -9,7 +9,7 @@
 //!
 //! One submodule per block of the configuration (`names` for the name and tags, `network`,
 //! `instances` for the bastion, WordPress and its group, `database`, `storage`,
-//! `load_balancer` with DNS, `timeouts`); the limits they enforce are the constants below.
+//! `load_balancer` with DNS, `waf`, `timeouts`); the limits they enforce are the constants below.
 
 mod database;
 mod instances;
@@ -18,6 +18,7 @@ mod names;
 mod network;
 mod storage;
 mod timeouts;
+mod waf;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -59,6 +60,10 @@ pub const DEREGISTRATION_DELAY_MAX: i64 = 3600;
 pub const KEY_NAME_MAX_LEN: usize = 255;
 pub const DNS_NAME_MAX_LEN: usize = 253;
 pub const DNS_LABEL_MAX_LEN: usize = 63;
+/// WAFv2's bounds on a rate-based rule's limit, requests per 5 minutes (RateBasedStatement
+/// `Limit`).
+pub const WAF_RATE_LIMIT_MIN: i64 = 10;
+pub const WAF_RATE_LIMIT_MAX: i64 = 2_000_000_000;
 /// Short timeouts are legitimate in tests against an emulator; below a second is a mistake.
 pub const MIN_TIMEOUT: Duration = Duration::from_secs(1);
 
@@ -82,6 +87,7 @@ pub fn validate(spec: &StackSpec, region_zones: Option<&[String]>) -> Vec<SpecEr
     if let Some(dns) = &spec.dns {
         load_balancer::check_dns(&mut errors, dns);
     }
+    waf::check_waf(&mut errors, &spec.waf);
     timeouts::check_timeouts(&mut errors, &spec.timeouts);
     errors.0
 }

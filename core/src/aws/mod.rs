@@ -18,6 +18,7 @@ pub mod rds;
 pub mod route53;
 pub mod secretsmanager;
 pub mod ssm;
+pub mod wafv2;
 
 pub mod ec2;
 pub mod tags;
@@ -52,6 +53,7 @@ pub struct Clients {
     pub iam: aws_sdk_iam::Client,
     pub ssm: aws_sdk_ssm::Client,
     pub acm: aws_sdk_acm::Client,
+    pub wafv2: aws_sdk_wafv2::Client,
 }
 
 impl Clients {
@@ -88,6 +90,7 @@ impl Clients {
             iam: client!(aws_sdk_iam),
             ssm: client!(aws_sdk_ssm),
             acm: client!(aws_sdk_acm),
+            wafv2: client!(aws_sdk_wafv2),
         })
     }
 }
@@ -135,6 +138,7 @@ pub fn already_exists(err: &StackError) -> bool {
                 | "AlreadyExistsFault"
                 | "ResourceExistsException"
         ) || code.contains("AlreadyExists")
+            || code.contains("DuplicateItem")
             || code.starts_with("Duplicate")
     })
 }

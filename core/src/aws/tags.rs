@@ -103,7 +103,11 @@ optional_fields!(
     aws_sdk_rds::types::Tag,
     aws_sdk_secretsmanager::types::Tag
 );
-required_fields!(aws_sdk_efs::types::Tag, aws_sdk_iam::types::Tag);
+required_fields!(
+    aws_sdk_efs::types::Tag,
+    aws_sdk_iam::types::Tag,
+    aws_sdk_wafv2::types::Tag
+);
 
 /// Tag descriptions, which are read but never written.
 macro_rules! read_only {

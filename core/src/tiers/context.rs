@@ -299,6 +299,7 @@ mod tests {
             iam: aws_sdk_iam::Client::new(&config),
             ssm: aws_sdk_ssm::Client::new(&config),
             acm: aws_sdk_acm::Client::new(&config),
+            wafv2: aws_sdk_wafv2::Client::new(&config),
         }
     }
 }

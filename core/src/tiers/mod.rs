@@ -92,6 +92,7 @@ pub mod step_id;
 pub mod storage;
 pub mod sweep;
 pub mod tag_sync;
+pub mod waf;
 
 use std::collections::BTreeSet;
 
@@ -113,6 +114,7 @@ pub fn all_steps(layout: &StackLayout) -> Vec<Step> {
     steps.extend(load_balancer::steps(layout));
     steps.extend(app::steps(layout));
     steps.extend(dns::steps(layout));
+    steps.extend(waf::steps(layout));
     order_last_steps(&mut steps);
     steps
 }

@@ -11,7 +11,7 @@
 
 use super::context::StepContext;
 use super::prefetch::Prefetch;
-use super::{app, bastion, database, dns, load_balancer, network, secrets, security, storage};
+use super::{app, bastion, database, dns, load_balancer, network, secrets, security, storage, waf};
 use crate::error::Result;
 use crate::state::StackOutputs;
 
@@ -23,7 +23,7 @@ pub async fn refresh_all(ctx: &StepContext, prior: Option<&StackOutputs>) -> Res
         _ => Prefetch::none(),
     };
     // Boxed: nine tiers' futures side by side are too big for a thread's stack in debug builds.
-    let (_, network, bastion_and_security, storage, database, front, app, secrets) = tokio::join!(
+    let (_, network, bastion_and_security, storage, database, front, app, secrets, waf) = tokio::join!(
         prefetch.warm(),
         Box::pin(network::refresh_with(ctx, &prefetch)),
         Box::pin(bastion_and_security(ctx)),
@@ -31,7 +31,8 @@ pub async fn refresh_all(ctx: &StepContext, prior: Option<&StackOutputs>) -> Res
         Box::pin(database::refresh(ctx)),
         Box::pin(load_balancer_and_dns(ctx)),
         Box::pin(app::refresh_with(ctx, &prefetch)),
-        Box::pin(secrets::refresh(ctx))
+        Box::pin(secrets::refresh(ctx)),
+        Box::pin(waf::refresh(ctx))
     );
     network?;
     bastion_and_security?;
@@ -39,7 +40,8 @@ pub async fn refresh_all(ctx: &StepContext, prior: Option<&StackOutputs>) -> Res
     database?;
     front?;
     app?;
-    secrets
+    secrets?;
+    waf
 }
 
 /// The bastion and the security groups. On import the groups are judged against a spec the

@@ -1,5 +1,5 @@
 //! The part of a destroy's sweep that is not EC2: whatever Auto Scaling group, load balancer,
-//! target group, DB instance, DB subnet or parameter group or EFS file system still carries the stack tag
+//! target group, web ACL, DB instance, DB subnet or parameter group or EFS file system still carries the stack tag
 //! (or the stack's fixed name) is deleted and waited out, before the EC2 sweep removes the
 //! security groups and subnets these objects sit in.
 //!
@@ -7,8 +7,8 @@
 //! the services works the same on AWS.
 
 use super::context::StepContext;
-use super::{app, database, storage};
-use crate::aws::{autoscaling, efs, elbv2, rds};
+use super::{app, database, storage, waf};
+use crate::aws::{autoscaling, efs, elbv2, rds, wafv2};
 use crate::error::{Result, StackError};
 use crate::naming::STACK_TAG;
 use crate::wait;
@@ -82,6 +82,27 @@ async fn sweep_load_balancing(ctx: &StepContext) -> Result<()> {
         )
         .await?;
         tracing::info!(target_group = %tg.arn, "swept");
+    }
+    sweep_web_acls(ctx).await
+}
+
+/// Web ACLs of the stack's name or tag. Their balancer is gone by now, and with it their
+/// association (WAF refuses to delete a web ACL that still guards something).
+async fn sweep_web_acls(ctx: &StepContext) -> Result<()> {
+    let name = waf::web_acl_name(ctx.stack());
+    for summary in wafv2::list_web_acls(&ctx.clients).await? {
+        let ours = summary.name == name
+            || is_ours(
+                Some(&wafv2::tags_of(&ctx.clients, &summary.arn).await?),
+                ctx.stack(),
+            );
+        if !ours {
+            continue;
+        }
+        if let Some(acl) = wafv2::get_web_acl(&ctx.clients, &summary.name, &summary.id).await? {
+            wafv2::delete_web_acl(&ctx.clients, &acl).await?;
+            tracing::info!(web_acl = %acl.arn, "swept");
+        }
     }
     Ok(())
 }

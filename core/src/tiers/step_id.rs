@@ -86,3 +86,9 @@ pub const TEMPLATE_SECRET_VERSION: &str = "app.template_secret_version";
 
 // dns
 pub const DNS_RECORD: &str = "dns.record";
+
+// waf
+/// The web ACL with its rules (or its removal when `waf.enabled` is off).
+pub const WAF_WEB_ACL: &str = "waf.web_acl";
+/// The web ACL's association with the load balancer.
+pub const WAF_ASSOCIATION: &str = "waf.association";

@@ -134,6 +134,10 @@ resource "wordpress_ha_stack" "blog" {
     record_name = "blog.example.com"
   }
 
+  waf {
+    rate_limit = 1000
+  }
+
   timeouts {
     create = "90m"
   }

@@ -29,7 +29,7 @@ impl Protocol {
             "ec2" => Protocol::Ec2Query,
             "elasticfilesystem" => Protocol::RestJson,
             "route53" => Protocol::RestXml,
-            "secretsmanager" | "ssm" | "logs" | "kms" | "acm" => Protocol::AwsJson,
+            "secretsmanager" | "ssm" | "logs" | "kms" | "acm" | "wafv2" => Protocol::AwsJson,
             _ => Protocol::AwsQuery,
         }
     }
@@ -104,6 +104,16 @@ pub fn identify(
         Protocol::RestXml => Some(route53_operation(method, path)),
     }
     .unwrap_or_else(|| format!("{method} {path}"));
+    // WAFv2 names its objects only in the JSON body: its top-level strings become parameters.
+    if service == "wafv2" {
+        if let Ok(serde_json::Value::Object(fields)) = serde_json::from_slice(body) {
+            params.extend(
+                fields
+                    .into_iter()
+                    .filter_map(|(key, value)| Some((key, value.as_str()?.to_string()))),
+            );
+        }
+    }
     if matches!(protocol, Protocol::RestJson | Protocol::RestXml) {
         params.extend(
             path.split('/')

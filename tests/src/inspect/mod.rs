@@ -6,10 +6,12 @@
 //!   `wordpress-ha:stack = <name>`, asked of each service directly (moto's tagging API misses
 //!   EIPs, launch templates, ASGs, Route 53, IAM and secrets).
 //! - [`inventory`]: [`Inventory`], the census plus the parts that cannot carry the tag (mount
-//!   targets, listeners, route-table associations, scaling policy, role policy, DNS record).
+//!   targets, listeners, route-table associations, scaling policy, role policy, DNS record,
+//!   the web ACL's association).
 //! - [`network`] and [`services`]: look-ups of one kind of object, for assertions;
 //!   [`hardening`]: the EFS backup and file system policies, the DB parameter group.
 //! - [`zone`]: hosted zones with AWS-shaped ids and their record sets.
+//! - [`waf`]: the web ACL guarding a resource, rule by rule.
 //! - [`teardown`]: a stack's VPC and everything in it deleted out of band, as an operator would.
 
 pub mod census;
@@ -18,6 +20,7 @@ pub mod inventory;
 pub mod network;
 pub mod services;
 pub mod teardown;
+pub mod waf;
 pub mod zone;
 
 use std::fmt;
@@ -81,6 +84,7 @@ pub struct AwsInspector {
     pub route53: aws_sdk_route53::Client,
     pub secretsmanager: aws_sdk_secretsmanager::Client,
     pub iam: aws_sdk_iam::Client,
+    pub wafv2: aws_sdk_wafv2::Client,
 }
 
 impl AwsInspector {
@@ -133,6 +137,7 @@ impl AwsInspector {
             route53: aws_sdk_route53::Client::new(config),
             secretsmanager: aws_sdk_secretsmanager::Client::new(config),
             iam: aws_sdk_iam::Client::new(config),
+            wafv2: aws_sdk_wafv2::Client::new(config),
         }
     }
 }

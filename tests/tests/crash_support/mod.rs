@@ -44,6 +44,7 @@ pub fn expected_inventory() -> BTreeMap<&'static str, usize> {
         nat_per_zone: true,
         app_instances: 1,
         dns: true,
+        waf: true,
     }
     .counts()
 }

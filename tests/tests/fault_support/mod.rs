@@ -29,6 +29,7 @@ pub const LEAN_STACK: ExpectedStack = ExpectedStack {
     nat_per_zone: false,
     app_instances: 1,
     dns: true,
+    waf: true,
 };
 
 /// Panics unless the inventory holds exactly one lean stack: every kind at its count, no

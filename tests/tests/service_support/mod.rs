@@ -31,6 +31,8 @@ pub struct Stack {
     pub load_balancer: String,
     /// The whole `dns { … }` body, or no block.
     pub dns: Option<String>,
+    /// The whole `waf { … }` body, or no block (a new stack's web ACL on by default).
+    pub waf: Option<String>,
     /// The `tags` map literal, e.g. `{ env = "test" }`.
     pub tags: String,
     /// The provider's `default_tags` map literal, if any.
@@ -49,6 +51,7 @@ impl Stack {
             storage: String::new(),
             load_balancer: String::new(),
             dns: None,
+            waf: None,
             tags: r#"{ env = "test" }"#.to_string(),
             default_tags: None,
             max_retries: None,
@@ -70,6 +73,9 @@ impl Stack {
         hcl += &block("load_balancer", &self.load_balancer);
         if let Some(dns) = &self.dns {
             hcl += &block("dns", dns);
+        }
+        if let Some(waf) = &self.waf {
+            hcl += &block("waf", waf);
         }
         hcl += &format!("  tags = {}\n}}\n", self.tags);
         hcl
@@ -113,9 +119,14 @@ pub fn quick_refreshes() -> FaultConfig {
 
 impl World {
     pub async fn start(test: &str) -> World {
+        World::start_with(test, quick_refreshes()).await
+    }
+
+    /// Like [`World::start`], the proxy playing `config`.
+    pub async fn start_with(test: &str, config: FaultConfig) -> World {
         let moto = Moto::start_async().await.expect("moto starts");
         let aws = AwsInspector::for_moto(&moto).await;
-        let proxy = FaultProxy::start(&moto.endpoint(), quick_refreshes()).expect("proxy starts");
+        let proxy = FaultProxy::start(&moto.endpoint(), config).expect("proxy starts");
         let tf =
             TerraformDir::with_endpoint(test, &moto, &proxy.endpoint()).expect("terraform dir");
         World {

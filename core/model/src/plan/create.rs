@@ -89,5 +89,6 @@ pub fn plan_create(spec: &StackSpec) -> StackPlan {
         // Route 53 UPSERT: a record of that name made by anyone else is overwritten.
         .risk(Risk::DataLoss);
     }
+    super::waf::plan_create(spec, &mut plan);
     plan
 }

@@ -74,5 +74,9 @@ pub fn expected_objects(spec: &StackSpec) -> Vec<String> {
     if spec.dns.is_some() {
         names.push(l::DNS_RECORD.into());
     }
+    if spec.waf.enabled {
+        names.push(l::WAF_WEB_ACL.into());
+        names.push(l::WAF_ASSOCIATION.into());
+    }
     names
 }

@@ -21,3 +21,4 @@ pub const LAUNCH_TEMPLATE: &str = "launch template";
 pub const ASG: &str = "ASG";
 pub const SCALING_POLICY: &str = "scaling policy";
 pub const DNS_RECORD: &str = "Route 53 record";
+pub const WAF: &str = "WAF web ACL";

@@ -3,7 +3,7 @@
 //! review says "no price" rather than guessing.
 //!
 //! Refresh it from the AWS price pages (EC2 On-Demand, Linux; RDS for MySQL, Single-AZ;
-//! VPC NAT gateway; Elastic Load Balancing) and move `AS_OF` with it.
+//! VPC NAT gateway; Elastic Load Balancing; AWS WAF) and move `AS_OF` with it.
 
 /// The day the prices below were read.
 pub const AS_OF: &str = "2025-06-01";
@@ -21,7 +21,14 @@ pub struct RegionPrices {
     pub ec2: &'static [(&'static str, f64)],
     /// RDS for MySQL instance class → per hour, Single-AZ (Multi-AZ costs twice as much).
     pub rds_mysql: &'static [(&'static str, f64)],
+    /// AWS WAF: per web ACL-month, and per rule-month (a managed rule group counts as one
+    /// rule); requests are billed on top ([`WAF_PER_MILLION_REQUESTS`]).
+    pub waf_web_acl_month: f64,
+    pub waf_rule_month: f64,
 }
+
+/// AWS WAF's price per million requests inspected (usage-billed: not in an estimate).
+pub const WAF_PER_MILLION_REQUESTS: f64 = 0.60;
 
 const US_EC2: &[(&str, f64)] = &[
     ("t3.nano", 0.0052),
@@ -72,6 +79,8 @@ pub const REGIONS: &[RegionPrices] = &[
         db_storage_gib_month: 0.115,
         ec2: US_EC2,
         rds_mysql: US_RDS,
+        waf_web_acl_month: 5.0,
+        waf_rule_month: 1.0,
     },
     RegionPrices {
         region: "us-west-2",
@@ -80,6 +89,8 @@ pub const REGIONS: &[RegionPrices] = &[
         db_storage_gib_month: 0.115,
         ec2: US_EC2,
         rds_mysql: US_RDS,
+        waf_web_acl_month: 5.0,
+        waf_rule_month: 1.0,
     },
     RegionPrices {
         region: "eu-west-1",
@@ -120,6 +131,8 @@ pub const REGIONS: &[RegionPrices] = &[
             ("db.m5.large", 0.19),
             ("db.m6g.large", 0.168),
         ],
+        waf_web_acl_month: 5.0,
+        waf_rule_month: 1.0,
     },
     RegionPrices {
         region: "eu-central-1",
@@ -153,5 +166,7 @@ pub const REGIONS: &[RegionPrices] = &[
             ("db.t4g.medium", 0.073),
             ("db.t4g.large", 0.146),
         ],
+        waf_web_acl_month: 5.0,
+        waf_rule_month: 1.0,
     },
 ];

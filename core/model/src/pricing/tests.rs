@@ -99,3 +99,13 @@ fn amounts_read_as_signed_dollars() {
     assert_eq!(format_monthly(0.001), "$0.00/month");
     assert_eq!(format_monthly(1234.567), "+$1234.57/month");
 }
+
+#[test]
+fn the_web_acl_costs_five_dollars_and_one_per_rule() {
+    let before = spec(&["us-east-1a", "us-east-1b"]);
+    let mut after = before.clone();
+    after.waf.enabled = false;
+    let saved = priced(delta(Some(&before), Some(&after)));
+    assert!((saved + (5.0 + 5.0 * 1.0)).abs() < 1e-9, "{saved}");
+    assert_eq!(format_monthly(saved), "-$10.00/month");
+}

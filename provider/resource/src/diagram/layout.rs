@@ -166,7 +166,13 @@ impl Layout<'_> {
                 .push(format!("listeners: {}", listeners.join(", ")));
         }
         let target_group = self.node(l::TARGET_GROUP, "target group", &[], Shape::Box);
-        tier("lb", "load balancing", [alb, target_group])
+        let waf = self.node(
+            l::WAF_WEB_ACL,
+            "WAF web ACL (managed rules, rate limit)",
+            &[(l::WAF_ASSOCIATION, "on ")],
+            Shape::Box,
+        );
+        tier("lb", "load balancing", [waf, alb, target_group])
     }
 
     fn app_group(&mut self) -> Group {
@@ -227,7 +233,13 @@ impl Layout<'_> {
         } else {
             "HTTP"
         };
-        self.edge(entry, l::LOAD_BALANCER, Some(web), false);
+        // The web ACL inspects every request before the balancer routes it.
+        if self.has(l::WAF_WEB_ACL) {
+            self.edge(entry, l::WAF_WEB_ACL, Some(web), false);
+            self.edge(l::WAF_WEB_ACL, l::LOAD_BALANCER, Some("allowed"), false);
+        } else {
+            self.edge(entry, l::LOAD_BALANCER, Some(web), false);
+        }
         self.edge(l::LOAD_BALANCER, l::TARGET_GROUP, None, false);
         self.edge(
             l::TARGET_GROUP,

@@ -231,6 +231,29 @@ mod tests {
     }
 
     #[test]
+    fn the_web_acl_stands_before_the_load_balancer() {
+        let alb = "arn:aws:elasticloadbalancing:r:1:loadbalancer/app/x/y";
+        let stack = objects(&[
+            ("load_balancer", alb),
+            (
+                "waf_web_acl",
+                "arn:aws:wafv2:r:1:regional/webacl/shop-waf/abc",
+            ),
+            ("waf_association", alb),
+        ]);
+        let diagram = diagram_of(&stack);
+        assert!(diagram.has_edge(INTERNET, "waf_web_acl"));
+        assert!(diagram.has_edge("waf_web_acl", "load_balancer"));
+        assert!(!diagram.has_edge(INTERNET, "load_balancer"));
+        let waf = diagram.node("waf_web_acl").expect("waf node");
+        assert!(
+            waf.lines.contains(&"on loadbalancer/app/x/y".to_string()),
+            "{waf:?}"
+        );
+        assert!(diagram.not_drawn.is_empty(), "{:?}", diagram.not_drawn);
+    }
+
+    #[test]
     fn quotes_in_labels_are_escaped() {
         assert_eq!(mermaid_text(r#"a "b""#), "a #quot;b#quot;");
         assert_eq!(

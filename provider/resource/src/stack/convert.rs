@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use stack_model::error::{FieldPath, SpecError};
-use stack_model::spec::{DnsSpec, NatMode, Secret, StackSpec, Timeouts};
+use stack_model::spec::{DnsSpec, NatMode, Secret, StackSpec, Timeouts, WafSpec};
 use stack_model::state::{StackOutputs, StackState};
 use tfplugin::value::Value;
 
@@ -231,6 +231,12 @@ fn read_spec(top: &mut Reader<'_>) -> StackSpec {
             allow_overwrite: b.bool_or("allow_overwrite", d::DNS_ALLOW_OVERWRITE),
         });
     }
+
+    let mut b = top.block("waf");
+    spec.waf = WafSpec {
+        enabled: b.bool_or("enabled", d::WAF_ENABLED),
+        rate_limit: b.int_or("rate_limit", d::WAF_RATE_LIMIT),
+    };
 
     if top.known("timeouts").is_some() {
         let mut b = top.block("timeouts");
@@ -482,6 +488,13 @@ fn spec_attributes(spec: &StackSpec) -> BTreeMap<String, Value> {
             ]),
             None => Value::Null,
         },
+    );
+    top.insert(
+        "waf".into(),
+        object([
+            ("enabled", Value::from(spec.waf.enabled)),
+            ("rate_limit", Value::from(spec.waf.rate_limit)),
+        ]),
     );
     top
 }

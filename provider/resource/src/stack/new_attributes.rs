@@ -22,6 +22,16 @@ pub fn fill_new_attributes(def: &ResourceDef, mut state: Value, raw: &Json) -> V
     }
     for block in &def.blocks {
         let raw_block = &raw[block.name];
+        // A group block added since: all of it stands for what such a state means.
+        if block.nesting == Nesting::Group && raw.get(block.name).is_none() {
+            let empty = Json::Object(serde_json::Map::new());
+            let fields = block.attributes.iter().map(|attr| {
+                let value = missing_value(attr, &empty).unwrap_or(Value::Null);
+                (attr.name.to_string(), value)
+            });
+            state.set_attr(block.name, Value::object(fields.collect()));
+            continue;
+        }
         // An absent optional block stays absent; a group block is always stored.
         if !raw_block.is_object()
             || (block.nesting == Nesting::Single && state.attr(block.name).is_null())
@@ -103,6 +113,19 @@ mod tests {
         assert_eq!(
             upgraded.attr("storage").attr("backups"),
             &Value::from(false)
+        );
+    }
+
+    #[test]
+    fn a_state_from_before_the_waf_block_reads_as_no_waf() {
+        let def = schema::resource();
+        let raw = serde_json::json!({"name": "blog", "dns": null});
+        let state = Value::object_of([("name", Value::from("blog")), ("waf", Value::Null)]);
+        let upgraded = fill_new_attributes(&def, state, &raw);
+        assert_eq!(upgraded.attr("waf").attr("enabled"), &Value::from(false));
+        assert_eq!(
+            upgraded.attr("waf").attr("rate_limit"),
+            &Value::from(stack_model::spec::defaults::WAF_RATE_LIMIT)
         );
     }
 

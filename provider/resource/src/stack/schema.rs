@@ -177,6 +177,7 @@ Application Load Balancer, an Auto Scaling group running WordPress in Docker, an
             storage(),
             load_balancer(),
             dns(),
+            waf(),
             timeouts(),
         ],
     }
@@ -607,6 +608,43 @@ apply, never overwritten, unless `allow_overwrite` is set."),
                 "Replace an A or CNAME record at `record_name` that this stack did not create (as \
 `aws_route53_record`'s `allow_overwrite`). The stack then owns the record: destroy deletes it, \
 and the old value is not restored.",
+            ),
+        ],
+    }
+}
+
+fn waf() -> BlockDef {
+    BlockDef {
+        name: "waf",
+        nesting: Nesting::Group,
+        description: "An AWS WAF (WAFv2) regional web ACL, `<name>-waf`, associated with the load \
+balancer: AWS's managed rule groups for WordPress (`AWSManagedRulesWordPressRuleSet`), PHP \
+(`AWSManagedRulesPHPRuleSet`), common attacks (`AWSManagedRulesCommonRuleSet`) and known bad \
+inputs (`AWSManagedRulesKnownBadInputsRuleSet`), each with its own actions and CloudWatch \
+metrics and sampled requests on, plus a rule blocking an IP address that sends more than \
+`rate_limit` requests in 5 minutes. Cost (AWS WAF list prices, every region the plan review \
+prices): $5.00 per web ACL per month, $1.00 per rule per month (the four rule groups and the \
+rate rule: $5.00), and $0.60 per million requests inspected; about $10 a month plus requests. \
+A refresh notices an association or rules changed outside Terraform and the next apply puts \
+them back.",
+        attributes: vec![
+            defaulted(
+                "enabled",
+                Bool,
+                Default::Bool(d::WAF_ENABLED),
+                "Whether the web ACL guards the load balancer. On for new stacks; a stack created \
+before this attribute existed keeps running without one until the configuration sets `enabled = \
+true`. Setting it to `false` disassociates and deletes the web ACL.",
+            )
+            .legacy(Default::Bool(false))
+            .default_on_create(),
+            defaulted(
+                "rate_limit",
+                Number,
+                Default::Int(d::WAF_RATE_LIMIT),
+                "Requests one IP address may send in any 5 minutes before the rate rule blocks it \
+(until its rate falls below the limit again); 10 to 2000000000, WAF's own bounds. Changed in \
+place.",
             ),
         ],
     }

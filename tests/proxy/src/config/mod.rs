@@ -15,7 +15,7 @@
 //! ```
 //!
 //! The AWS-behaviour sections (`iam_propagation`, `instances`, `launch_failures`, `rds_states`,
-//! `instance_refresh`, `efs_update`, `efs_backups`, `secret_versions`, `quotas`, `images`, `orderable_db`) are described in
+//! `instance_refresh`, `efs_update`, `efs_backups`, `secret_versions`, `quotas`, `images`, `orderable_db`, `waf`) are described in
 //! `presets` below.
 
 use std::path::Path;
@@ -28,7 +28,7 @@ mod presets;
 pub use presets::{
     EfsBackupsConfig, EfsUpdateConfig, IamPropagationConfig, ImagesConfig, InstanceRefreshConfig,
     InstancesConfig, LaunchFailuresConfig, OrderableDbConfig, QuotasConfig, RdsStatesConfig,
-    RefreshOutcome, SecretVersionsConfig,
+    RefreshOutcome, SecretVersionsConfig, WafConfig,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -80,6 +80,8 @@ pub struct FaultConfig {
     pub images: Option<ImagesConfig>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub orderable_db: Option<OrderableDbConfig>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waf: Option<WafConfig>,
 }
 
 fn take_preset<T: Clone>(mine: &mut Option<T>, theirs: &Option<T>) {
@@ -214,6 +216,7 @@ impl FaultConfig {
             ("quotas", self.quotas.is_some()),
             ("images", self.images.is_some()),
             ("orderable_db", self.orderable_db.is_some()),
+            ("waf", self.waf.is_some()),
         ]
         .into_iter()
         .filter_map(|(name, on)| on.then_some(name))
@@ -234,6 +237,7 @@ impl FaultConfig {
         take_preset(&mut self.quotas, &other.quotas);
         take_preset(&mut self.images, &other.images);
         take_preset(&mut self.orderable_db, &other.orderable_db);
+        take_preset(&mut self.waf, &other.waf);
         self
     }
 
@@ -314,6 +318,7 @@ mod tests {
         assert!(realistic.efs_update.is_some() && realistic.quotas.is_some());
         assert!(realistic.efs_backups.is_some());
         assert!(realistic.secret_versions.is_some() && realistic.orderable_db.is_some());
+        assert!(realistic.waf.is_some());
         assert_eq!(
             realistic.images.as_ref().map(|i| i.root_snapshot_gib),
             Some(8),

@@ -13,7 +13,8 @@
 //!   "quotas": { "max_eips": 5, "max_vpcs": 5, "max_internet_gateways": 5,
 //!               "max_nat_gateways_per_az": 5 },
 //!   "images": { "root_snapshot_gib": 8 },
-//!   "orderable_db": { "instance_classes": ["db.t3.micro"], "engine_versions": ["8.4.5"] } }
+//!   "orderable_db": { "instance_classes": ["db.t3.micro"], "engine_versions": ["8.4.5"] },
+//!   "waf": { "unavailable_ms": 2000 } }
 //! ```
 
 use serde::{Deserialize, Serialize};
@@ -130,6 +131,15 @@ pub struct EfsBackupsConfig {
 #[serde(default, deny_unknown_fields)]
 pub struct SecretVersionsConfig {
     pub stale_ms: u64,
+}
+
+/// WAFv2 as AWS runs it: a web ACL is refused to AssociateWebACL
+/// (`WAFUnavailableEntityException`) for `unavailable_ms` after its CreateWebACL, and
+/// DeleteWebACL refuses a web ACL that still guards a resource (`WAFAssociatedItemException`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WafConfig {
+    pub unavailable_ms: u64,
 }
 
 /// Account limits, counted over what moto holds in the caller's region.

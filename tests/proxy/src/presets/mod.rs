@@ -4,7 +4,8 @@
 //! ([`rds`]), the instance-refresh API ([`refresh`]), EFS UpdateFileSystem ([`efs`]) and
 //! PutBackupPolicy ([`efs_backups`]), secret
 //! metadata that lags a write ([`secrets`]), account quotas ([`quotas`]), image root
-//! snapshot sizes ([`images`]) and orderable MySQL instance options ([`orderable`]).
+//! snapshot sizes ([`images`]), orderable MySQL instance options ([`orderable`]) and WAFv2's
+//! refusals of a web ACL too new to associate or still associated to delete ([`waf`]).
 //!
 //! The server asks [`Presets::before`] what to do with each call that no fault took, runs
 //! any [`Lookup`] against moto, and hands every successful answer to [`Presets::after`].
@@ -20,6 +21,7 @@ pub mod refresh;
 pub mod reply;
 pub mod secrets;
 pub mod templates;
+pub mod waf;
 
 use std::time::Instant;
 
@@ -37,6 +39,7 @@ use refresh::{RefreshRecord, Refreshes};
 use reply::Reply;
 use secrets::SecretVersions;
 use templates::Templates;
+use waf::WebAcls;
 
 /// What a preset does with a call before it reaches moto.
 #[derive(Debug)]
@@ -100,6 +103,7 @@ pub struct Presets {
     efs: EfsThroughput,
     efs_backups: EfsBackups,
     secrets: SecretVersions,
+    web_acls: WebAcls,
 }
 
 impl Presets {
@@ -141,6 +145,11 @@ impl Presets {
         }
         if config.rds_states.is_some() {
             if let Some(error) = rds::refusal(request, registry, &Timings::of(config), now) {
+                return Some(Action::Refuse(error));
+            }
+        }
+        if let Some(waf) = &config.waf {
+            if let Some(error) = self.web_acls.refusal(request, waf, now) {
                 return Some(Action::Refuse(error));
             }
         }
@@ -220,6 +229,7 @@ impl Presets {
     ) -> Option<String> {
         self.templates.observe(request, body, now);
         self.secrets.observe(request, body, now);
+        self.web_acls.observe(request, body, now);
         rds::observe(request, registry, now);
         let operation = (
             request.call.service.as_str(),

@@ -73,6 +73,7 @@ resource "wordpress_ha_stack" "site" {{
             nat_per_zone: true,
             app_instances: 2,
             dns: true,
+            waf: true,
         }
         .counts()
     }
