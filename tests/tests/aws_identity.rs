@@ -224,8 +224,10 @@ async fn a_stack_whose_vpc_was_deleted_out_of_band_is_created_again_adopting_wha
 
     site.tf.apply().assert_success();
     let before = site.resources();
-    let deleted = site
-        .aws
+    // Through the proxy, which plays AWS's end of a deleted balancer's web ACL association
+    // only for the deletions it sees.
+    let through_proxy = AwsInspector::connect(&proxy.endpoint()).await;
+    let deleted = through_proxy
         .delete_vpc_out_of_band(STACK)
         .await
         .expect("delete the VPC out of band");
