@@ -994,7 +994,8 @@ async fn apply_builds_every_service_tier_then_reapply_changes_nothing_and_destro
         })
     );
 
-    // App: the template's user data names the EFS id and the DB endpoint; the ASG uses its
+    // App: the template's user data names the EFS id and the secret holding the DB endpoint;
+    // the ASG uses its
     // explicit version over the private subnets, attached to the target group.
     let template_id = resource(&state, logical::LAUNCH_TEMPLATE);
     let version = state
@@ -1017,10 +1018,27 @@ async fn apply_builds_every_service_tier_then_reapply_changes_nothing_and_destro
         user_data.contains(&fs_id),
         "user data names the file system"
     );
+    // The DB host reaches the instances through the secret (the template does not wait for
+    // the database): the version the user data names holds it.
     assert!(
-        user_data.contains(db.address.as_deref().unwrap()),
-        "user data names the DB host"
+        !user_data.contains("WORDPRESS_DB_HOST="),
+        "no host in the user data"
     );
+    let current =
+        stack_core::aws::secretsmanager::value(&clients, &resource(&state, logical::APP_SECRET))
+            .await
+            .unwrap()
+            .expect("the stack's secret");
+    assert!(
+        user_data.contains(&current.version_id),
+        "the user data names the secret's current version"
+    );
+    let contents = stack_core::secrets::parse_secret_document(&current.secret).expect("JSON");
+    assert_eq!(
+        contents.db_host, state.outputs.db_endpoint,
+        "the secret names the DB host"
+    );
+    assert!(db.address.is_some());
     assert!(
         data.metadata_tokens_required
             && data.public_ip == Some(false)
