@@ -2,7 +2,7 @@
 //! profile that hands the role to EC2.
 //!
 //! IAM names are unique per account (not per region), so every object is found by name. Policy documents come
-//! back URL-encoded from AWS (moto returns them as sent): [`decode_policy_document`] reads both.
+//! back URL-encoded from AWS (an emulating endpoint may return them as sent): [`decode_policy_document`] reads both.
 
 use std::collections::BTreeMap;
 
@@ -52,7 +52,7 @@ fn ok_if_missing(error: StackError) -> Result<()> {
     }
 }
 
-/// A policy document as IAM returns it: URL-encoded JSON on AWS, plain JSON on moto.
+/// A policy document as IAM returns it: URL-encoded JSON on AWS, plain JSON on endpoints that return it as sent.
 pub fn decode_policy_document(document: &str) -> String {
     if document.trim_start().starts_with('{') {
         return document.to_string();

@@ -413,7 +413,7 @@ fn empty_data() -> TemplateData {
     }
 }
 
-/// The template's own tags, through DescribeTags: moto's DescribeLaunchTemplates keeps
+/// The template's own tags, through DescribeTags: an emulating endpoint's DescribeLaunchTemplates may keep
 /// reporting the tags the template was created with.
 pub async fn tags_of(clients: &Clients, template_id: &str) -> Result<BTreeMap<String, String>> {
     let mut found = ec2::tags_by_resource(clients, &[template_id.to_string()]).await?;

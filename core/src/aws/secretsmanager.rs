@@ -143,7 +143,7 @@ pub async fn value(clients: &Clients, id: &str) -> Result<Option<SecretValue>> {
 }
 
 /// Whether AWS refused a call because the secret awaits deletion ("marked for deletion" on
-/// AWS, "currently marked deleted" on moto).
+/// AWS, "currently marked deleted" on an emulating endpoint).
 pub fn is_marked_deleted(error: &StackError) -> bool {
     let message = error.to_string();
     error.aws_code() == Some("InvalidRequestException")

@@ -1,6 +1,6 @@
 //! What a refresh fetches once for several tiers before any of them asks: the few tags that
 //! no describe of their object reports (elastic IPs, and the launch template, whose tags
-//! moto's DescribeLaunchTemplates reports stale) come from one DescribeTags for all of them.
+//! an emulating endpoint's DescribeLaunchTemplates may report stale) come from one DescribeTags for all of them.
 //! Tiers import this module; it imports no tier.
 
 use std::collections::BTreeMap;

@@ -3,7 +3,7 @@
 //! (or the stack's fixed name) is deleted and waited out, before the EC2 sweep removes the
 //! security groups and subnets these objects sit in.
 //!
-//! Each service is asked directly: moto's tagging API misses Auto Scaling groups, and asking
+//! Each service is asked directly: an emulating endpoint's tagging API may miss Auto Scaling groups, and asking
 //! the services works the same on AWS.
 
 use super::context::StepContext;

@@ -1,7 +1,7 @@
 //! The sweep that ends a destroy: whatever EC2 object still carries the stack tag (an apply
 //! killed before it recorded an id, an object created out of band) is deleted, in dependency
 //! order (after `service_sweep` removed the other services' objects), then EC2 must show
-//! nothing live with the tag, asked kind by kind (moto's tagging API misses EIPs and launch
+//! nothing live with the tag, asked kind by kind (an emulating endpoint's tagging API may miss EIPs and launch
 //! templates).
 
 use futures::future::try_join_all;
@@ -164,7 +164,7 @@ async fn delete_nat_and_wait(ctx: &StepContext, id: &str) -> Result<()> {
 }
 
 /// EC2 objects carrying the stack tag that still exist, asked kind by kind (DescribeTags is
-/// no proof: moto keeps the tags of deleted objects, and AWS those of terminated instances
+/// no proof: an emulating endpoint may keep the tags of deleted objects, and AWS those of terminated instances
 /// and deleted NAT gateways for a while).
 pub async fn live_tagged_objects(ctx: &StepContext) -> Result<Vec<TaggedObject>> {
     let clients = &ctx.clients;

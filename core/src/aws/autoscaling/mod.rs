@@ -140,7 +140,7 @@ pub async fn describe_group(clients: &Clients, name: &str) -> Result<Option<Auto
 }
 
 /// Every group carrying `tag_key = tag_value`. The tagging API does not see ASGs, so ask
-/// Auto Scaling itself (filter on the server, check again here since moto's filter is loose).
+/// Auto Scaling itself (filter on the server, check again here since some endpoints filter loosely).
 pub async fn list_groups_tagged(
     clients: &Clients,
     tag_key: &str,
@@ -274,7 +274,7 @@ pub async fn delete_tags(clients: &Clients, group: &str, keys: &[String]) -> Res
 }
 
 /// Delete the group and its instances at once (`ForceDelete`). Already gone is success
-/// (checked first: moto answers a delete of a missing group with a bare HTTP 500).
+/// (checked first: an emulating endpoint may answer a delete of a missing group with a bare HTTP 500).
 pub async fn delete_group(clients: &Clients, name: &str) -> Result<()> {
     if describe_group(clients, name).await?.is_none() {
         return Ok(());

@@ -114,7 +114,7 @@ async fn describe_instances(
         .collect())
 }
 
-/// The instance's groups, from the instance and from its interfaces (moto reports the
+/// The instance's groups, from the instance and from its interfaces (an emulating endpoint may report the
 /// groups of an instance launched with an interface specification only on the interface).
 fn instance_groups(instance: &aws_sdk_ec2::types::Instance) -> Vec<String> {
     let on_instance = instance
@@ -190,7 +190,7 @@ pub async fn run_instance(clients: &Clients, request: &InstanceRequest<'_>) -> R
         .network_interfaces(interface)
         .tag_specifications(tag_spec(ResourceType::Instance, request.tags)?)
         .tag_specifications(tag_spec(ResourceType::Volume, request.tags)?)
-        // Not every endpoint honours the token (moto does not): a lost answer is resolved by
+        // Not every endpoint honours the token (emulators may not): a lost answer is resolved by
         // looking for the instance, not by a re-send that would launch a second one.
         .customize()
         .config_override(ec2_send_once())

@@ -410,7 +410,7 @@ pub async fn create_nat_gateway(
         .allocation_id(allocation_id)
         .client_token(client_token)
         .tag_specifications(tag_spec(ResourceType::Natgateway, tags)?)
-        // Not every endpoint honours the token (moto does not): a lost answer is resolved by
+        // Not every endpoint honours the token (emulators may not): a lost answer is resolved by
         // looking for the gateway, not by a re-send that fails on the EIP now in use.
         .customize()
         .config_override(ec2_send_once())

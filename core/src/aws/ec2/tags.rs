@@ -34,7 +34,7 @@ pub async fn tags_by_resource(clients: &Clients, ids: &[String]) -> Result<BTree
             let (Some(id), Some((key, value))) = (tag.resource_id(), tag.pair()) else {
                 continue;
             };
-            // The filter matches by prefix on moto: keep exact ids only.
+            // The filter may match by prefix on an emulating endpoint: keep exact ids only.
             if chunk.iter().any(|wanted| wanted == id) {
                 found
                     .entry(id.to_string())
@@ -82,7 +82,7 @@ pub struct TaggedObject {
 }
 
 /// Every EC2 object carrying the stack tag (EIPs and launch templates included, which the
-/// Resource Groups Tagging API of moto misses).
+/// Resource Groups Tagging API of an emulating endpoint may miss).
 pub async fn tagged_objects(clients: &Clients, stack: &str) -> Result<Vec<TaggedObject>> {
     let tags = clients
         .ec2

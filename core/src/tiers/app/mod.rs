@@ -450,7 +450,7 @@ async fn converge_policy(ctx: &Arc<StepContext>) -> Result<()> {
         tracing::info!(policy = %name, target, "put CPU target-tracking policy");
     }
     // The policy's name is its id here: unique within the group, and reported the same by
-    // every Describe (moto leaves the ARN out of DescribePolicies).
+    // every Describe (an emulating endpoint may leave the ARN out of DescribePolicies).
     ctx.record(logical::SCALING_POLICY, name);
     Ok(())
 }

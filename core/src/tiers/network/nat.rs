@@ -89,7 +89,7 @@ pub(super) async fn ensure_nat(ctx: &StepContext, az: &str) -> Result<()> {
 /// Make the stack's NAT address usable by a new gateway. After its gateway was deleted out
 /// of band (or by an interrupted destroy) the address may still be associated with it: AWS
 /// frees it only once that gateway is fully `deleted` and refuses to disassociate it before,
-/// while moto never frees it. Reusing the address (rather than allocating a fresh one) keeps
+/// while an emulating endpoint may never free it. Reusing the address (rather than allocating a fresh one) keeps
 /// the stack's public egress IP stable for allow-lists; so: wait for the old gateway to be
 /// deleted, ask once for a disassociation (a refusal is fine, AWS clears it itself), and let
 /// a bounded wait on the association decide.
