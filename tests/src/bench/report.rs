@@ -269,7 +269,11 @@ How each figure is made (`tests/src/bin/bench.rs`, modules in `tests/src/bench/`
   counters before and after (ReadResource, plus whatever configuring the provider costs).
 - **3 Plan & start**: `terraform plan -detailed-exitcode` of the applied stack (must be empty,
   exit 0) alternated with a plan of a directory holding only the provider block (Terraform's
-  floor: CLI start, provider start, handshake, schema, configure), both through the same proxy.
+  floor: CLI start, one provider start, handshake, schema; Terraform 1.0.3 configures no
+  provider that has no resource) and with `terraform plan -refresh=false` of the stack, all
+  through the same proxy. The bound is the floor plus two round trips of the slowest call the
+  proxy plays (fixed latency plus all its jitter): ConfigureProvider's access check, then
+  ReadResource's calls issued at once.
   The handshake is timed from `spawn` to the handshake line on stdout, the binary launched as
   Terraform does (magic cookie, `PLUGIN_PROTOCOL_VERSIONS=5,6`, a P-521 `PLUGIN_CLIENT_CERT`),
   one start after another.

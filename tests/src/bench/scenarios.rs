@@ -52,7 +52,11 @@ pub struct Samples {
     pub refresh_wall: Vec<f64>,
     pub plan_floor: Vec<f64>,
     pub plan_noop: Vec<f64>,
+    /// `terraform plan -refresh=false` of the same stack: everything but ReadResource.
+    pub plan_no_refresh: Vec<f64>,
     pub noop_over_floor: Vec<f64>,
+    /// No-op plan / (floor + two round trips of the preset's slowest call), paired runs.
+    pub noop_over_bound: Vec<f64>,
     /// No-op plans that were not empty (exit 2): a spurious diff.
     pub noop_with_changes: usize,
     pub scale_wall: Vec<f64>,
@@ -95,6 +99,12 @@ impl ApplyRun {
 }
 
 impl Samples {
+    /// The slowest call the proxy plays (fixed latency plus all its jitter), ms: one round
+    /// trip of calls issued at once ends with it.
+    pub fn slowest_call_ms(&self) -> f64 {
+        self.call_latency_ms.0 + self.call_latency_ms.1
+    }
+
     /// Scenario 1 at the usual durations, which the other scenarios compare with.
     pub fn usual(&self) -> Option<&FactorSamples> {
         self.by_factor.iter().find(|s| s.factor == USUAL)
@@ -167,7 +177,7 @@ pub struct World {
 /// refresh's own calls.
 const CONFIGURE_OPERATIONS: &[&str] = &["DescribeAvailabilityZones"];
 
-/// Alternated floor/no-op plan pairs per run.
+/// Alternated floor / no-refresh / no-op plan rounds per run.
 const PLAN_PAIRS_FULL: usize = 3;
 const KB_PER_MB: f64 = 1_000_000.0 / 1024.0;
 
@@ -348,6 +358,9 @@ impl World {
                 observe::run(&floor, &["plan", "-detailed-exitcode"], false)?,
                 0,
             )?;
+            let no_refresh =
+                observe::run(tf, &["plan", "-refresh=false", "-detailed-exitcode"], false)?;
+            let no_refresh = expect("3 (plan without refresh)", no_refresh, 0)?;
             let noop = observe::run(tf, &["plan", "-detailed-exitcode"], false)?;
             let noop = if noop.output.code == Some(2) {
                 samples.noop_with_changes += 1;
@@ -358,7 +371,12 @@ impl World {
             let (floor_s, noop_s) = (empty.wall.as_secs_f64(), noop.wall.as_secs_f64());
             samples.plan_floor.push(floor_s);
             samples.plan_noop.push(noop_s);
+            samples.plan_no_refresh.push(no_refresh.wall.as_secs_f64());
             samples.noop_over_floor.push(noop_s / floor_s);
+            let round_trip_s = samples.slowest_call_ms() / 1000.0;
+            samples
+                .noop_over_bound
+                .push(noop_s / (floor_s + 2.0 * round_trip_s));
         }
         Ok(())
     }
