@@ -8,7 +8,6 @@ mod support;
 
 use std::collections::BTreeMap;
 
-use base64::Engine as _;
 use serde_json::Value;
 use stack_core::aws::{iam, launch_template, secretsmanager, AwsSettings, Clients};
 use stack_core::naming::{REGION_TAG, STACK_TAG};
@@ -89,10 +88,8 @@ async fn template_in_use(
         .expect("describe version")
         .expect("version exists")
         .data;
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(&data.user_data_base64)
-        .expect("base64");
-    (String::from_utf8(decoded).expect("utf-8"), data)
+    let decoded = stack_core::userdata::document_text(&data.user_data_base64).expect("document");
+    (decoded, data)
 }
 
 fn secret_values(state: &StackState) -> Vec<Secret> {

@@ -1007,13 +1007,7 @@ async fn apply_builds_every_service_tier_then_reapply_changes_nothing_and_destro
         .unwrap()
         .unwrap()
         .data;
-    use base64::Engine as _;
-    let user_data = String::from_utf8(
-        base64::engine::general_purpose::STANDARD
-            .decode(&data.user_data_base64)
-            .unwrap(),
-    )
-    .unwrap();
+    let user_data = stack_core::userdata::document_text(&data.user_data_base64).unwrap();
     assert!(
         user_data.contains(&fs_id),
         "user data names the file system"
