@@ -296,8 +296,8 @@ async fn the_site_is_installed_at_first_boot_and_a_new_title_replaces_no_instanc
         assert_eq!(setting(&script, name), Some(value), "{name}");
     }
     for step in [
-        "wp core is-installed",
-        "wp core install --url=\"$SITE_URL\"",
+        "wp_cli core is-installed",
+        "wp_cli core install --url=\"$SITE_URL\"",
         "--prompt=admin_password",
         "flock -w",
     ] {
