@@ -279,7 +279,10 @@ async fn the_password_lives_in_a_secret_only_the_app_role_reads_and_destroy_remo
         imported.secrets.wordpress_keys, again.secrets.wordpress_keys,
         "keys recovered from the secret"
     );
-    assert_eq!(imported.secrets.secret_version, again.secrets.secret_version);
+    assert_eq!(
+        imported.secrets.secret_version,
+        again.secrets.secret_version
+    );
     assert_eq!(
         imported.spec.database.password,
         again.spec.database.password

@@ -780,7 +780,7 @@ async fn check_launch_template(
         "the secret version the instances read names the DB host"
     );
     assert!(
-        !text.contains("WORDPRESS_DB_HOST="),
+        !text.contains(state_str(state, "/db_address")),
         "no host in the user data"
     );
     assert!(
