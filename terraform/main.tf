@@ -39,6 +39,13 @@ resource "wordpress_ha_stack" "this" {
     config_extra  = var.wordpress.config_extra
   }
 
+  # Read by the first boot's install only: WordPress owns the title and its users afterwards.
+  site {
+    title       = var.site.title
+    admin_user  = var.site.admin_user
+    admin_email = var.site.admin_email
+  }
+
   autoscaling {
     min_size                  = var.autoscaling.min_size
     max_size                  = var.autoscaling.max_size

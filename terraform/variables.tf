@@ -156,6 +156,35 @@ variable "wordpress" {
   }
 }
 
+variable "site" {
+  description = "The WordPress site, installed at first boot so its installation wizard is never exposed: `title` (1-200 characters), `admin_user` (the first administrator's login: 1-60 letters, digits, spaces and `_ . - @`), `admin_email` (null = `wordpress@<the site's host>`, which rarely receives mail). The administrator's password is generated into the stack's secret (`<name>/wordpress`, field `wp_admin_password`), never into the state. Read at install only: later changes reach only instances launched afterwards, without an instance refresh; change the title and users in WordPress itself."
+  type = object({
+    title       = string
+    admin_user  = string
+    admin_email = string
+  })
+  default = {
+    title       = "WordPress"
+    admin_user  = "wpadmin"
+    admin_email = null
+  }
+
+  validation {
+    condition     = length(var.site.title) >= 1 && length(var.site.title) <= 200 && trimspace(var.site.title) != ""
+    error_message = "The site.title must be 1-200 characters and not blank."
+  }
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_.@-]([A-Za-z0-9_.@-]| [A-Za-z0-9_.@-]){0,59}$", var.site.admin_user)) && length(var.site.admin_user) <= 60
+    error_message = "The site.admin_user must be 1-60 letters, digits, single inner spaces and _ . - @, as WordPress keeps in a login."
+  }
+
+  validation {
+    condition     = var.site.admin_email == null ? true : (length(var.site.admin_email) >= 6 && length(var.site.admin_email) <= 100 && can(regex("^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$", var.site.admin_email)))
+    error_message = "The site.admin_email must be an e-mail address WordPress accepts (6-100 characters), such as admin@example.com, or null."
+  }
+}
+
 variable "autoscaling" {
   description = "The Auto Scaling group: `min_size` <= `desired_capacity` (null = the group's own) <= `max_size` (1-100), `target_cpu_utilization` (1-100 %), `health_check_grace_period` (seconds)."
   type = object({

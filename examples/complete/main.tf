@@ -55,6 +55,14 @@ resource "wordpress_ha_stack" "site" {
     PHP
   }
 
+  # Installed at first boot; the administrator's password is generated into the stack's secret
+  # (`aws secretsmanager get-secret-value --secret-id <name>/wordpress`, `wp_admin_password`).
+  site {
+    title       = "Example Co. blog"
+    admin_user  = "editor-in-chief"
+    admin_email = var.admin_email
+  }
+
   autoscaling {
     min_size                  = 2
     max_size                  = 6

@@ -48,6 +48,11 @@ variable "record_name" {
   type        = string
 }
 
+variable "admin_email" {
+  description = "E-mail address of the site's first administrator (password resets, notices)."
+  type        = string
+}
+
 variable "skip_final_snapshot" {
   description = "Delete the database without a final snapshot on destroy."
   type        = bool

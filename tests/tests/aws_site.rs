@@ -8,16 +8,20 @@
 //! - a password change pins, in a new launch template version, the `VersionId` the
 //!   PutSecretValue returned, while DescribeSecret still names the old version
 //!   (`secret_versions`); the instances may describe the secret (their watcher's question) and
-//!   WordPress's URL is the stack's.
+//!   WordPress's URL is the stack's;
+//! - the site is installed at first boot: the user data's install step carries the stack's
+//!   URL and the `site` arguments, the administrator's password is in the secret only, and a
+//!   new title is a template version without an instance refresh.
 
 mod service_support;
 
 use aws_fault_proxy::config::SecretVersionsConfig;
 use serde_json::Value;
 use service_support::{
-    assert_nothing_else_replaced, group, group_template, quick_refreshes, resources, setting,
-    template_data, template_versions, text, user_data, Stack, World,
+    assert_nothing_else_replaced, group, group_template, quick_refreshes, resources, secret_value,
+    setting, template_data, template_versions, text, user_data, Stack, World,
 };
+use stack_core::secrets::SECRET_ADMIN_PASSWORD_FIELD;
 use stack_core::tiers::secrets::role_name;
 use stack_tests::inspect::services::TargetGroupSettings;
 use stack_tests::inspect::AwsInspector;
@@ -253,4 +257,87 @@ async fn instance_role_actions(aws: &AwsInspector, role: &str, resource: &str) -
     }
     actions.sort();
     actions
+}
+
+/// The site installed at first boot (issue 17): the arguments reach the user data's install
+/// step with the stack's URL, the administrator's password is generated into the secret (and
+/// nowhere else), and a new title after the install is a launch template version for later
+/// instances, with no instance refresh and the same password.
+#[tokio::test]
+async fn the_site_is_installed_at_first_boot_and_a_new_title_replaces_no_instance() {
+    let world = World::start("site_install").await;
+    let mut stack = Stack::lean("instsite");
+    stack.site = Some(
+        "title       = \"Jane Blog & Co\"\n    admin_user  = \"jane.admin\"\n    \
+         admin_email = \"jane@example.com\""
+            .into(),
+    );
+    let before = world.apply(&stack);
+    world.tf.plan().assert_code(0);
+    let secret_arn = resources(&before)["app_secret"].clone();
+    let password = secret_value(&world.moto, &secret_arn).await[SECRET_ADMIN_PASSWORD_FIELD]
+        .as_str()
+        .expect("the secret holds the administrator's password")
+        .to_string();
+    assert!(password.len() >= 32, "generated");
+
+    let template = text(&before, "/launch_template_id").to_string();
+    let first = before["launch_template_version"].as_i64().expect("version");
+    let script = user_data(&template_data(&world.aws, &template, &first.to_string()).await);
+    let url = text(&before, "/url");
+    for (name, value) in [
+        ("SITE_URL", url),
+        ("SITE_TITLE", "Jane Blog & Co"),
+        ("ADMIN_USER", "jane.admin"),
+        ("ADMIN_EMAIL", "jane@example.com"),
+        ("CLI_IMAGE", "public.ecr.aws/docker/library/wordpress:cli"),
+        ("SECRET_ADMIN_PASSWORD_FIELD", SECRET_ADMIN_PASSWORD_FIELD),
+    ] {
+        assert_eq!(setting(&script, name), Some(value), "{name}");
+    }
+    for step in [
+        "wp_cli core is-installed",
+        "wp_cli core install --url=\"$SITE_URL\"",
+        "--prompt=admin_password",
+        "flock -w",
+    ] {
+        assert!(script.contains(step), "the install step has {step:?}");
+    }
+    let state_file =
+        std::fs::read_to_string(world.tf.path().join("terraform.tfstate")).expect("state");
+    for (what, text) in [("user data", &script), ("state", &state_file)] {
+        assert!(!text.contains(&password), "the password is in the {what}");
+    }
+
+    // WordPress owns the title once installed: a new one is for later installs only.
+    let instances = instance_ids(&world.aws, &before).await;
+    world.proxy.reset();
+    stack.site = stack
+        .site
+        .map(|s| s.replace("Jane Blog & Co", "Another title"));
+    stack.write(&world.tf);
+    let plan = world.tf.plan().assert_code(2);
+    assert!(
+        plan.stdout.contains("site title for a new install only")
+            && !plan.stdout.contains("instance refresh"),
+        "a template version without a refresh\n{plan}"
+    );
+    let after = world.update_in_place(&stack);
+    let version = after["launch_template_version"].as_i64().expect("version");
+    assert!(version > first, "a new template version");
+    let script = user_data(&template_data(&world.aws, &template, &version.to_string()).await);
+    assert_eq!(setting(&script, "SITE_TITLE"), Some("Another title"));
+    assert_eq!(
+        group_template(&group(&world.aws, text(&after, "/asg_name")).await).1,
+        version.to_string(),
+        "the group launches from it"
+    );
+    assert!(world.proxy.instance_refreshes().is_empty(), "no refresh");
+    assert_eq!(instance_ids(&world.aws, &after).await, instances);
+    assert_eq!(
+        secret_value(&world.moto, &secret_arn).await[SECRET_ADMIN_PASSWORD_FIELD],
+        password.as_str(),
+        "the same password"
+    );
+    world.destroy("instsite").await;
 }

@@ -132,6 +132,7 @@ async fn the_complete_example_applies_every_setting_and_destroys() {
             ("certificate_arn", quoted(&arn)),
             ("zone_id", quoted(&zone)),
             ("record_name", quoted("www.example.com")),
+            ("admin_email", quoted("webmaster@example.com")),
             ("skip_final_snapshot", "true".into()),
         ],
     );

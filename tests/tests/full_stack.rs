@@ -11,7 +11,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_autoscaling::types::AutoScalingGroup;
 use aws_sdk_ec2::types::{HttpTokensState, IpPermission, LaunchTemplateHttpTokensState};
-use base64::Engine;
 use common::{assert_nothing_tagged, state_str, string_set, Network};
 use serde_json::Value;
 use stack_tests::harness::terraform::{provider_hcl, TerraformDir};
@@ -752,10 +751,7 @@ async fn check_launch_template(
     );
 
     let encoded = data.user_data().expect("user data");
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(encoded)
-        .expect("user data is base64");
-    let text = String::from_utf8(bytes).expect("user data is text");
+    let text = stack_core::userdata::document_text(encoded).expect("user data is a document");
     assert!(text.starts_with("#cloud-config"), "a cloud-init document");
     assert!(
         text.contains(state_str(state, "/efs_id")),
@@ -784,7 +780,7 @@ async fn check_launch_template(
         "the secret version the instances read names the DB host"
     );
     assert!(
-        !text.contains("WORDPRESS_DB_HOST="),
+        !text.contains(state_str(state, "/db_address")),
         "no host in the user data"
     );
     assert!(

@@ -1,5 +1,6 @@
-//! The database password and the WordPress keys leave no trace outside Terraform's state (a
-//! password the configuration sets) and Secrets Manager, at the noisiest log level there is.
+//! The database password, the WordPress keys and the site administrator's password leave no
+//! trace outside Terraform's state (a password the configuration sets) and Secrets Manager, at
+//! the noisiest log level there is. The administrator's password is not even in the state.
 //!
 //! With `TF_LOG=TRACE` and `TF_LOG_PATH` set (Terraform then writes its own log and the
 //! provider's stderr lines to that file), one stack goes through: a create with a generated
@@ -15,12 +16,11 @@
 mod common;
 mod service_support;
 
-use stack_core::secrets::WORDPRESS_KEY_NAMES;
+use stack_core::secrets::{SECRET_ADMIN_PASSWORD_FIELD, WORDPRESS_KEY_NAMES};
 use stack_core::userdata::SECRET_PASSWORD_FIELD;
 use std::path::Path;
 
 use aws_fault_proxy::config::{ScriptedFault, ScriptedKind};
-use base64::Engine;
 use common::assert_nothing_tagged;
 use serde_json::Value;
 use service_support::{
@@ -117,10 +117,17 @@ async fn passwords_and_keys_stay_in_the_state_and_secrets_manager_only() {
     let secret_id = resources(&tf.resource_values(ADDRESS))["app_secret"].clone();
     let first_secret = secret_value(&moto, &secret_id).await;
     let generated = field(&first_secret, SECRET_PASSWORD_FIELD);
-    let keys: Vec<String> = WORDPRESS_KEY_NAMES
+    let mut keys: Vec<String> = WORDPRESS_KEY_NAMES
         .iter()
         .map(|name| field(&first_secret, name))
         .collect();
+    // Generated into the secret with it, read by the instances' install only.
+    let admin_password = field(&first_secret, SECRET_ADMIN_PASSWORD_FIELD);
+    assert!(
+        admin_password.len() >= 32,
+        "a generated administrator password"
+    );
+    keys.push(admin_password.clone());
     assert!(
         tf.resource_values(ADDRESS)["database"]["password"].is_null(),
         "the state holds no generated password (tests/state_secrets.rs searches the state file)"
@@ -173,6 +180,26 @@ async fn passwords_and_keys_stay_in_the_state_and_secrets_manager_only() {
     transcript.keep(tf.run(&["show"]).assert_success());
     transcript.keep(tf.run(&["plan", "-out=saved.tfplan"]));
     transcript.keep(tf.run(&["show", "saved.tfplan"]).assert_success());
+    assert_eq!(
+        field(
+            &secret_value(&moto, &secret_id).await,
+            SECRET_ADMIN_PASSWORD_FIELD
+        ),
+        admin_password,
+        "every new version of the secret keeps the administrator's password"
+    );
+    let state_file =
+        std::fs::read_to_string(tf.path().join("terraform.tfstate")).expect("state file");
+    let plan_file = tf.run(&["show", "-json", "saved.tfplan"]).assert_success();
+    for (what, text) in [
+        ("the state file", &state_file),
+        ("the saved plan", &plan_file.stdout),
+    ] {
+        assert!(
+            !text.contains(&admin_password),
+            "{what} holds the administrator's password"
+        );
+    }
 
     let secrets = Secrets::new(
         [
@@ -318,10 +345,8 @@ async fn assert_user_data_clean(aws: &AwsInspector, tf: &TerraformDir, secrets: 
             .user_data()
             .and_then(|u| u.value())
             .unwrap_or_default();
-        let decoded = base64::engine::general_purpose::STANDARD
-            .decode(encoded)
-            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
-            .unwrap_or_else(|_| encoded.to_string());
+        let decoded =
+            stack_core::userdata::document_text(encoded).unwrap_or_else(|| encoded.to_string());
         secrets.assert_absent(&format!("user data of instance {id}"), &decoded);
     }
 }

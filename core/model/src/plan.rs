@@ -7,6 +7,7 @@
 //! - `create` and `update`: the two plans, `update` delegating each tier's attributes to
 //!   `changes`;
 //! - `waf`: the web ACL's create, delete and rate-limit lines;
+//! - `site`: the install values, a launch template version without an instance refresh;
 //! - `expected`: the objects a spec owns, so an update notices those deleted outside Terraform;
 //! - `hardening`: the TLS settings every stack keeps (EFS policy, DB parameter group), planned
 //!   back when a refresh did not find them;
@@ -20,6 +21,7 @@ mod hardening;
 pub mod object;
 pub mod output;
 pub mod risk;
+mod site;
 mod update;
 pub mod waf;
 

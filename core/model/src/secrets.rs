@@ -118,6 +118,25 @@ pub fn effective_db_password(wanted: &StackSpec, previous: Option<&Secret>) -> S
         .unwrap_or_else(generate_db_password)
 }
 
+/// A fresh password for the site's first administrator (the alphabet of the database's, so
+/// no layer between the secret and WP-CLI has to escape it).
+pub fn generate_admin_password() -> Secret {
+    generate_db_password()
+}
+
+/// The administrator's password the secret keeps: the one held already, else the state's
+/// mirror of it (a secret written moments ago may still read as the previous version), else
+/// a new one, mirrored in the state so every write of this apply keeps the same.
+pub fn ensure_admin_password(secrets: &mut StackSecrets, held: Option<&Secret>) -> Secret {
+    if let Some(held) = held {
+        secrets.admin_password = Some(held.clone());
+    }
+    secrets
+        .admin_password
+        .get_or_insert_with(generate_admin_password)
+        .clone()
+}
+
 /// Keep the stack's keys, adding any that are missing (a state from an older version).
 pub fn ensure_wordpress_keys(secrets: &mut StackSecrets) {
     let missing: Vec<&str> = WORDPRESS_KEY_NAMES
@@ -142,6 +161,11 @@ pub const SECRET_PASSWORD_FIELD: &str = "db_password";
 /// written this field (and the password), the container runs without a database, and the
 /// instances' watcher restarts it with both as soon as the new version appears.
 pub const SECRET_HOST_FIELD: &str = "db_host";
+/// The field holding the password of the site's first administrator: generated with the
+/// secret, read only by the boot script's one-time install (never written to user data,
+/// state or logs). WordPress keeps its own hash afterwards: a password changed in WordPress
+/// is not written back here.
+pub const SECRET_ADMIN_PASSWORD_FIELD: &str = "wp_admin_password";
 
 /// What the stack's secret holds (see `userdata` for how the instances read it).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -150,6 +174,9 @@ pub struct SecretContents {
     pub password: Option<Secret>,
     /// The database's `host:port`; `None` until the database is available.
     pub db_host: Option<String>,
+    /// The site's first administrator's password; `None` in a secret written before the
+    /// provider installed WordPress (the secrets tier adds it, keeping every other field).
+    pub admin_password: Option<Secret>,
     /// Only the eight WordPress keys; other fields are ignored.
     pub keys: BTreeMap<String, Secret>,
 }
@@ -164,6 +191,9 @@ pub fn secret_document(contents: &SecretContents) -> Secret {
     if let Some(host) = &contents.db_host {
         fields.insert(SECRET_HOST_FIELD.into(), host.as_str().into());
     }
+    if let Some(password) = &contents.admin_password {
+        fields.insert(SECRET_ADMIN_PASSWORD_FIELD.into(), password.expose().into());
+    }
     for (name, value) in &contents.keys {
         fields.insert(name.clone(), value.expose().into());
     }
@@ -176,6 +206,10 @@ pub fn parse_secret_document(value: &Secret) -> Option<SecretContents> {
     Some(SecretContents {
         password: fields.get(SECRET_PASSWORD_FIELD).cloned().map(Secret::new),
         db_host: fields.get(SECRET_HOST_FIELD).cloned(),
+        admin_password: fields
+            .get(SECRET_ADMIN_PASSWORD_FIELD)
+            .cloned()
+            .map(Secret::new),
         keys: fields
             .into_iter()
             .filter(|(name, _)| WORDPRESS_KEY_NAMES.contains(&name.as_str()))
@@ -203,12 +237,14 @@ mod tests {
         let contents = SecretContents {
             password: Some(password.clone()),
             db_host: Some("blog-db.example.rds.amazonaws.com:3306".into()),
+            admin_password: Some(Secret::new("admin-pass")),
             keys: keys(),
         };
         let document = secret_document(&contents);
         let raw: BTreeMap<String, String> =
             serde_json::from_str(document.expose()).expect("json object of strings");
-        assert_eq!(raw.len(), 10);
+        assert_eq!(raw.len(), 11);
+        assert_eq!(raw[SECRET_ADMIN_PASSWORD_FIELD], "admin-pass");
         assert_eq!(raw[SECRET_PASSWORD_FIELD], password.expose());
         assert_eq!(
             raw[SECRET_HOST_FIELD],
@@ -310,7 +346,7 @@ mod tests {
 
         let mut secrets = StackSecrets {
             wordpress_keys: keys.clone(),
-            secret_version: None,
+            ..StackSecrets::default()
         };
         ensure_wordpress_keys(&mut secrets);
         assert_eq!(
@@ -322,6 +358,17 @@ mod tests {
         ensure_wordpress_keys(&mut secrets);
         assert_eq!(secrets.wordpress_keys.len(), 8);
         assert_eq!(secrets.wordpress_keys["AUTH_KEY"], keys["AUTH_KEY"]);
+    }
+
+    #[test]
+    fn the_admin_password_is_generated_once_and_a_held_one_wins() {
+        let mut secrets = StackSecrets::default();
+        let first = ensure_admin_password(&mut secrets, None);
+        assert!(looks_generated(first.expose()));
+        assert_eq!(ensure_admin_password(&mut secrets, None), first, "kept");
+        let held = Secret::new("held-in-the-secret-1");
+        assert_eq!(ensure_admin_password(&mut secrets, Some(&held)), held);
+        assert_eq!(secrets.admin_password, Some(held));
     }
 
     #[test]

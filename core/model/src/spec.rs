@@ -53,6 +53,13 @@ pub mod defaults {
     /// Requests per 5 minutes from one IP address before the rate rule blocks it: about 7 a
     /// second, far above one visitor's page loads, well below a scripted flood.
     pub const WAF_RATE_LIMIT: i64 = 2000;
+    /// The site's title at install (WordPress owns it afterwards).
+    pub const SITE_TITLE: &str = "WordPress";
+    /// The first administrator's login at install: not `admin`, the name every password
+    /// guesser tries first.
+    pub const SITE_ADMIN_USER: &str = "wpadmin";
+    /// WP-CLI, when the WordPress image is not one whose repository also has the `cli` tag.
+    pub const WORDPRESS_CLI_IMAGE: &str = "public.ecr.aws/docker/library/wordpress:cli";
 }
 
 /// Where the instances serve the provider's health file (see `userdata`).
@@ -84,6 +91,8 @@ pub struct StackSpec {
     pub dns: Option<DnsSpec>,
     #[serde(default)]
     pub waf: WafSpec,
+    #[serde(default)]
+    pub site: SiteSpec,
     pub timeouts: Timeouts,
 }
 
@@ -102,6 +111,7 @@ impl StackSpec {
             load_balancer: LoadBalancerSpec::default(),
             dns: None,
             waf: WafSpec::default(),
+            site: SiteSpec::default(),
             timeouts: Timeouts::default(),
         }
     }
@@ -392,6 +402,28 @@ impl Default for WafSpec {
         WafSpec {
             enabled: defaults::WAF_ENABLED,
             rate_limit: defaults::WAF_RATE_LIMIT,
+        }
+    }
+}
+
+/// What the first instance installs WordPress with (`wp core install`). Used only while the
+/// database has no WordPress yet: afterwards WordPress owns the title and its users, and a
+/// change here reaches only the user data of instances launched later, which find the site
+/// installed. The administrator's password is generated into the stack's secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SiteSpec {
+    pub title: String,
+    pub admin_user: String,
+    /// `None`: `wordpress@<the site's host>`, WordPress's own sender address.
+    pub admin_email: Option<String>,
+}
+
+impl Default for SiteSpec {
+    fn default() -> Self {
+        SiteSpec {
+            title: defaults::SITE_TITLE.to_string(),
+            admin_user: defaults::SITE_ADMIN_USER.to_string(),
+            admin_email: None,
         }
     }
 }

@@ -141,4 +141,8 @@ pub struct StackSecrets {
     /// the stack wrote the secret (a read right after a write may still show the old one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret_version: Option<String>,
+    /// The site administrator's password, mirrored from the secret for the length of one
+    /// apply (see `secrets::ensure_admin_password`); never serialized, never in any state.
+    #[serde(skip)]
+    pub admin_password: Option<Secret>,
 }

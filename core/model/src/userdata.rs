@@ -44,6 +44,17 @@
 //! and `--restart always` brings the container back. Run again anyway, the script changes
 //! nothing twice: the fstab line is added once and the container is replaced, not doubled.
 //!
+//! # The site installed at first boot
+//! Once the container knows its database, the script starts a systemd unit that runs it again
+//! as `install-site`: `wp core is-installed || wp core install` with the official WP-CLI image
+//! (`cli_image`: the `cli` tag of the WordPress image's repository), on the container's files
+//! and env file, retried until the database answers. The fleet shares a lock file on EFS
+//! (`flock`), so one instance installs and the others find WordPress installed. The site's
+//! title, administrator and e-mail are rendered values; the administrator's password is read
+//! from the secret (`SECRET_ADMIN_PASSWORD_FIELD`) and piped to WP-CLI's prompt, never an
+//! argument. Those values matter to an install only: documents differing in them (or in the
+//! secret version) are the same for running instances (`same_for_running_instances`).
+//!
 //! `render` is a pure function of its input, so the launch template only changes (and the ASG
 //! only refreshes its instances) when the stack's spec or its secret's version change.
 //!
@@ -63,9 +74,13 @@
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
+use flate2::read::GzDecoder;
+use flate2::write::GzEncoder;
+use flate2::Compression;
+use std::io::{Read as _, Write as _};
 
-use crate::secrets::WORDPRESS_KEY_NAMES;
-use crate::spec::PROVIDER_HEALTH_CHECK_PATH;
+use crate::secrets::{SECRET_ADMIN_PASSWORD_FIELD, WORDPRESS_KEY_NAMES};
+use crate::spec::{defaults, PROVIDER_HEALTH_CHECK_PATH};
 
 /// Where the boot script lands on the instance (the secret watcher runs it again from there).
 pub const BOOT_SCRIPT_PATH: &str = "/usr/local/sbin/wordpress-ha-boot";
@@ -73,11 +88,12 @@ pub const BOOT_SCRIPT_PATH: &str = "/usr/local/sbin/wordpress-ha-boot";
 /// tests only; unset on instances.
 pub const TEST_ROOT_VARIABLE: &str = "WORDPRESS_HA_TEST_ROOT";
 
-/// EC2 refuses user data over 16 KiB (before base64).
+/// EC2 refuses user data over 16 KiB (before base64); the document goes gzip-compressed
+/// (`compressed`), which cloud-init recognises and decompresses by itself.
 pub const USER_DATA_MAX_BYTES: usize = 16 * 1024;
-/// The most PHP `config_extra` may hold: base64 makes it 4/3 larger, and the rest of the
-/// document takes up to about 10 KiB (the secret watcher and its timer among it), so this
-/// keeps the whole under `USER_DATA_MAX_BYTES`.
+/// The most PHP `config_extra` may hold: base64 makes it 4/3 larger and hardly compressible,
+/// and the rest of the document compresses to about 5 KiB, so this keeps the compressed whole
+/// far under `USER_DATA_MAX_BYTES`.
 pub const CONFIG_EXTRA_MAX_BYTES: usize = 4 * 1024;
 
 /// The secret's layout is `secrets`' to define; the script reads the same fields.
@@ -120,8 +136,13 @@ pub struct UserDataInput<'a> {
     /// The target group's health check path; the provider's health file or a static file is
     /// served there when it names one.
     pub health_check_path: &'a str,
-    /// What users open (`spec`'s URL: scheme and host, no path): `WP_HOME` and `WP_SITEURL`.
+    /// What users open (`spec`'s URL: scheme and host, no path): `WP_HOME` and `WP_SITEURL`,
+    /// and the URL WordPress is installed at.
     pub site_url: &'a str,
+    /// The install's title, first administrator and e-mail (`None`: `wordpress@<site host>`).
+    pub site_title: &'a str,
+    pub admin_user: &'a str,
+    pub admin_email: Option<&'a str>,
 }
 
 /// The cloud-init document (`#cloud-config`).
@@ -150,33 +171,65 @@ pub fn render(input: &UserDataInput) -> String {
     document
 }
 
-/// `render`, base64-encoded as EC2 launch templates take user data.
+/// `render`, gzip-compressed and base64-encoded as EC2 launch templates take user data.
 pub fn render_base64(input: &UserDataInput) -> String {
-    BASE64.encode(render(input))
+    BASE64.encode(compressed(&render(input)))
 }
 
-/// Whether two documents (`render_base64`) differ at most in the secret version they name: a
-/// change running instances follow by themselves (see "A new password without an outage").
-pub fn same_but_secret_version(a_base64: &str, b_base64: &str) -> bool {
-    let without_version = |encoded: &str| {
-        let document = BASE64.decode(encoded).ok()?;
-        let text = String::from_utf8(document).ok()?;
+/// The document gzip-compressed: what EC2 counts against `USER_DATA_MAX_BYTES`. The same
+/// document always gives the same bytes (no time or name in the gzip header), so the launch
+/// template changes only when the document does.
+pub fn compressed(document: &str) -> Vec<u8> {
+    let mut encoder = GzEncoder::new(Vec::new(), Compression::best());
+    // Writing to a Vec cannot fail.
+    let _ = encoder.write_all(document.as_bytes());
+    encoder.finish().unwrap_or_default()
+}
+
+/// The document a launch template's user data (base64) holds: decompressed when gzip'd (what
+/// `render_base64` writes), as is when plain (what versions written before compression hold).
+pub fn document_text(user_data_base64: &str) -> Option<String> {
+    let bytes = BASE64.decode(user_data_base64.trim()).ok()?;
+    if !bytes.starts_with(&[0x1f, 0x8b]) {
+        return String::from_utf8(bytes).ok();
+    }
+    let mut text = String::new();
+    GzDecoder::new(bytes.as_slice())
+        .read_to_string(&mut text)
+        .ok()?;
+    Some(text)
+}
+
+/// Whether two documents (`render_base64`) differ at most in what running instances need not
+/// be replaced for: the secret version they name, which they follow by themselves (see "A new
+/// password without an outage"), and the install's values, which only an install reads (see
+/// "The site installed at first boot").
+pub fn same_for_running_instances(a_base64: &str, b_base64: &str) -> bool {
+    let without_lines = |encoded: &str| {
+        let text = document_text(encoded)?;
         let mut lines: Vec<&str> = text.lines().collect();
-        // The rendered line only: the first, before any value that could span lines.
-        let at = lines
-            .iter()
-            .position(|line| line.trim_start().starts_with(SECRET_VERSION_LINE))?;
-        lines.remove(at);
+        // The rendered lines only: the first of each, one line as validation keeps them.
+        for start in FOLLOWED_LINES {
+            let at = lines
+                .iter()
+                .position(|line| line.trim_start().starts_with(start))?;
+            lines.remove(at);
+        }
         Some(lines.join("\n"))
     };
-    match (without_version(a_base64), without_version(b_base64)) {
+    match (without_lines(a_base64), without_lines(b_base64)) {
         (Some(a), Some(b)) => a == b,
         _ => a_base64 == b_base64,
     }
 }
 
-/// How the script's line naming the secret version starts (see `rendered_values`).
-const SECRET_VERSION_LINE: &str = "readonly SECRET_VERSION=";
+/// How the script's lines that running instances do without start (see `rendered_values`).
+const FOLLOWED_LINES: [&str; 4] = [
+    "readonly SECRET_VERSION=",
+    "readonly SITE_TITLE=",
+    "readonly ADMIN_USER=",
+    "readonly ADMIN_EMAIL=",
+];
 
 /// The boot script alone, exactly as the document's `write_files` entry carries it.
 pub fn boot_script(input: &UserDataInput) -> String {
@@ -219,6 +272,15 @@ fn rendered_values(input: &UserDataInput) -> String {
         ("SECRET_KEY_NAMES", WORDPRESS_KEY_NAMES.join(" ")),
         ("IMAGE", input.image.to_string()),
         ("HEALTH_CHECK_PATH", health_check_path.to_string()),
+        ("CLI_IMAGE", cli_image(input.image)),
+        (
+            "SECRET_ADMIN_PASSWORD_FIELD",
+            SECRET_ADMIN_PASSWORD_FIELD.to_string(),
+        ),
+        ("SITE_URL", input.site_url.to_string()),
+        ("SITE_TITLE", input.site_title.to_string()),
+        ("ADMIN_USER", input.admin_user.to_string()),
+        ("ADMIN_EMAIL", admin_email(input)),
         ("CONTAINER_ENV", container_env(input)),
     ];
     let mut block =
@@ -227,6 +289,40 @@ fn rendered_values(input: &UserDataInput) -> String {
         block.push_str(&format!("readonly {name}={}\n", shell_quote(&value)));
     }
     block.trim_end().to_string()
+}
+
+/// The WP-CLI image for a WordPress image: the `cli` tag of the same repository when that is
+/// an official-image repository (named `wordpress`: Docker Hub's, its public ECR mirror, a
+/// private mirror of it), else the official one through public ECR.
+pub fn cli_image(image: &str) -> String {
+    let without_digest = image.split('@').next().unwrap_or(image);
+    let name_start = without_digest.rfind('/').map_or(0, |slash| slash + 1);
+    let repository = match without_digest[name_start..].find(':') {
+        Some(colon) => &without_digest[..name_start + colon],
+        None => without_digest,
+    };
+    if repository.rsplit('/').next() == Some("wordpress") {
+        format!("{repository}:cli")
+    } else {
+        defaults::WORDPRESS_CLI_IMAGE.to_string()
+    }
+}
+
+/// The administrator's e-mail: the given one, else `wordpress@<site host>`, the address
+/// WordPress itself sends from.
+pub fn admin_email(input: &UserDataInput) -> String {
+    if let Some(email) = input.admin_email {
+        return email.to_string();
+    }
+    let host = input
+        .site_url
+        .split("://")
+        .last()
+        .unwrap_or(input.site_url)
+        .split(['/', ':'])
+        .next()
+        .unwrap_or_default();
+    format!("wordpress@{host}")
 }
 
 /// The rendered part of the container's `--env-file`: one `NAME=value` line per variable. The
@@ -435,6 +531,27 @@ mod tests {
         assert_eq!(served_health_check_path("/other.php"), None);
         assert_eq!(served_health_check_path("/"), None);
         assert_eq!(served_health_check_path("/ok.html"), Some("/ok.html"));
+    }
+
+    #[test]
+    fn the_cli_image_comes_from_the_wordpress_images_repository() {
+        for (image, cli) in [
+            (defaults::WORDPRESS_IMAGE, defaults::WORDPRESS_CLI_IMAGE),
+            ("wordpress:6.5-php8.2-apache", "wordpress:cli"),
+            ("wordpress", "wordpress:cli"),
+            (
+                "docker.io/library/wordpress@sha256:0123",
+                "docker.io/library/wordpress:cli",
+            ),
+            (
+                "registry.example.com:5000/mirror/wordpress:6",
+                "registry.example.com:5000/mirror/wordpress:cli",
+            ),
+            ("ghcr.io/acme/blog:1.2", defaults::WORDPRESS_CLI_IMAGE),
+            ("bitnami/wordpress-nginx:6", defaults::WORDPRESS_CLI_IMAGE),
+        ] {
+            assert_eq!(cli_image(image), cli, "{image}");
+        }
     }
 
     #[test]

@@ -9,13 +9,14 @@
 //!
 //! One submodule per block of the configuration (`names` for the name and tags, `network`,
 //! `instances` for the bastion, WordPress and its group, `database`, `storage`,
-//! `load_balancer` with DNS, `waf`, `timeouts`); the limits they enforce are the constants below.
+//! `load_balancer` with DNS, `waf`, `site`, `timeouts`); the limits they enforce are the constants below.
 
 mod database;
 mod instances;
 mod load_balancer;
 mod names;
 mod network;
+mod site;
 mod storage;
 mod timeouts;
 mod waf;
@@ -27,6 +28,7 @@ use crate::error::{FieldPath, SpecError};
 use crate::spec::StackSpec;
 
 pub use database::{extended_support_warning, storage_shrink_error, MYSQL_80_STANDARD_SUPPORT_END};
+pub use site::is_wordpress_email;
 pub use timeouts::parse_duration;
 
 /// Stack names prefix every AWS name; 20 leaves room for roles within ELB's 32 characters.
@@ -64,6 +66,12 @@ pub const DNS_LABEL_MAX_LEN: usize = 63;
 /// `Limit`).
 pub const WAF_RATE_LIMIT_MIN: i64 = 10;
 pub const WAF_RATE_LIMIT_MAX: i64 = 2_000_000_000;
+/// What WordPress stores of the site at install: `user_login` is 60 characters, `user_email`
+/// 100, and `is_email` wants at least 6; the title has no column limit, this one keeps it a title.
+pub const SITE_TITLE_MAX_LEN: usize = 200;
+pub const SITE_ADMIN_USER_MAX_LEN: usize = 60;
+pub const SITE_ADMIN_EMAIL_MIN_LEN: usize = 6;
+pub const SITE_ADMIN_EMAIL_MAX_LEN: usize = 100;
 /// Short timeouts are legitimate in tests against an emulator; below a second is a mistake.
 pub const MIN_TIMEOUT: Duration = Duration::from_secs(1);
 
@@ -88,6 +96,7 @@ pub fn validate(spec: &StackSpec, region_zones: Option<&[String]>) -> Vec<SpecEr
         load_balancer::check_dns(&mut errors, dns);
     }
     waf::check_waf(&mut errors, &spec.waf);
+    site::check_site(&mut errors, &spec.site);
     timeouts::check_timeouts(&mut errors, &spec.timeouts);
     errors.0
 }

@@ -7,8 +7,8 @@ use std::process::Command;
 
 use stack_model::secrets::WORDPRESS_KEY_NAMES;
 use stack_model::userdata::{
-    self, render, render_base64, same_but_secret_version, BOOT_SCRIPT_PATH, CONFIG_EXTRA_MAX_BYTES,
-    USER_DATA_MAX_BYTES,
+    self, render, render_base64, same_for_running_instances, BOOT_SCRIPT_PATH,
+    CONFIG_EXTRA_MAX_BYTES, USER_DATA_MAX_BYTES,
 };
 use userdata_support::{
     extract_script, parse_like_cloud_init, require_tool, run_with_stdin, write_file, Fixture,
@@ -95,7 +95,9 @@ fn the_document_names_the_efs_id_and_the_secret_and_no_db_endpoint() {
         "{document}"
     );
     // The host comes from the secret at boot: the template exists before the database.
-    assert!(!document.contains("WORDPRESS_DB_HOST="), "{document}");
+    let host = fixture.db_host.as_deref().expect("host");
+    assert!(!document.contains(host), "{document}");
+    assert!(!document.contains(&format!("WORDPRESS_DB_HOST={host}")));
     assert!(
         document.contains("readonly SECRET_HOST_FIELD='db_host'"),
         "{document}"
@@ -147,7 +149,8 @@ fn the_document_holds_no_secret_value() {
         let values = fixture
             .db_password
             .iter()
-            .chain(fixture.wordpress_keys.values());
+            .chain(fixture.wordpress_keys.values())
+            .chain([&fixture.admin_password]);
         for value in values {
             for quoted in [
                 value.expose().to_string(),
@@ -172,15 +175,28 @@ fn rendering_is_deterministic_and_follows_its_input() {
 }
 
 #[test]
-fn base64_user_data_decodes_to_the_document() {
+fn base64_user_data_is_the_gzipped_document_and_reads_back() {
     use base64::Engine as _;
     let input = Fixture::ordinary();
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(render_base64(&input.input()))
+    let encoded = render_base64(&input.input());
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(&encoded)
         .expect("base64");
     assert_eq!(
-        String::from_utf8(decoded).expect("utf8"),
-        render(&input.input())
+        bytes[..2],
+        [0x1f, 0x8b],
+        "gzip, which cloud-init decompresses"
+    );
+    assert_eq!(encoded, render_base64(&input.input()), "deterministic");
+    assert_eq!(
+        userdata::document_text(&encoded).as_deref(),
+        Some(render(&input.input()).as_str())
+    );
+    // A plain document (a template version written before compression) reads as it is.
+    let plain = base64::engine::general_purpose::STANDARD.encode(render(&input.input()));
+    assert_eq!(
+        userdata::document_text(&plain).as_deref(),
+        Some(render(&input.input()).as_str())
     );
 }
 
@@ -206,10 +222,19 @@ fn the_largest_valid_input_still_fits_ec2_user_data_limit() {
         "i".repeat(60),
         "t".repeat(128)
     );
-    fixture.config_extra = Some("x".repeat(CONFIG_EXTRA_MAX_BYTES));
+    // Hardly compressible PHP: base64 of a counter's hash-like bytes, the worst case for gzip.
+    let noise: Vec<u8> = (0..CONFIG_EXTRA_MAX_BYTES as u64)
+        .map(|i| (i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as u8)
+        .collect();
+    let mut extra = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, noise);
+    extra.truncate(CONFIG_EXTRA_MAX_BYTES);
+    fixture.config_extra = Some(extra);
+    fixture.site_title = "t".repeat(200);
+    fixture.admin_user = "u".repeat(60);
+    fixture.admin_email = Some(format!("{}@example.com", "e".repeat(88)));
     fixture.health_check_path = format!("/{}.html", "h".repeat(200));
     fixture.site_url = format!("https://{}.example.com", "s".repeat(63));
-    let size = render(&fixture.input()).len();
+    let size = userdata::compressed(&render(&fixture.input())).len();
     assert!(
         size <= USER_DATA_MAX_BYTES,
         "{size} bytes > {USER_DATA_MAX_BYTES}"
@@ -218,22 +243,38 @@ fn the_largest_valid_input_still_fits_ec2_user_data_limit() {
 }
 
 #[test]
-fn documents_naming_another_secret_version_are_the_same_for_running_instances() {
+fn documents_differing_in_the_secret_version_or_the_install_values_are_the_same_for_running_instances(
+) {
     let fixture = Fixture::ordinary();
     let mut rotated = Fixture::ordinary();
     rotated.secret_version = "wpha-a-newer-version".into();
     let mut other_image = Fixture::ordinary();
     other_image.image = "public.ecr.aws/docker/library/wordpress:6.7-apache".into();
     let encoded = |f: &Fixture| render_base64(&f.input());
-    assert!(same_but_secret_version(
+    // The install's values: only an install reads them, and running instances are past it.
+    let mut retitled = Fixture::ordinary();
+    retitled.site_title = "Another title".into();
+    retitled.admin_user = "someone".into();
+    retitled.admin_email = None;
+    assert!(same_for_running_instances(
+        &encoded(&fixture),
+        &encoded(&retitled)
+    ));
+    let mut moved = Fixture::ordinary();
+    moved.site_url = "https://www.example.org".into();
+    assert!(!same_for_running_instances(
+        &encoded(&fixture),
+        &encoded(&moved)
+    ));
+    assert!(same_for_running_instances(
         &encoded(&fixture),
         &encoded(&rotated)
     ));
-    assert!(!same_but_secret_version(
+    assert!(!same_for_running_instances(
         &encoded(&fixture),
         &encoded(&other_image)
     ));
-    assert!(same_but_secret_version(
+    assert!(same_for_running_instances(
         &encoded(&fixture),
         &encoded(&fixture)
     ));

@@ -31,9 +31,21 @@ fn expected_first_boot(machine: &Machine, fixture: &Fixture) -> Vec<String> {
              --label wordpress-ha.stack={} -v {health_file}:/var/www/html/wordpress-ha-health.php:ro {}",
             fixture.stack_name, fixture.image
         ),
+        // The site install's unit, started only once the container knows its database.
+        "systemctl daemon-reload".to_string(),
+    ]
+    .into_iter()
+    .chain(
+        fixture
+            .db_host
+            .as_ref()
+            .map(|_| "systemctl start --no-block wordpress-ha-install.service".to_string()),
+    )
+    .chain([
         "systemctl daemon-reload".to_string(),
         "systemctl enable --now wordpress-ha-secret-watch.timer".to_string(),
-    ]
+    ])
+    .collect()
 }
 
 #[test]

@@ -117,6 +117,11 @@ resource "wordpress_ha_stack" "blog" {
     instance_type = "t3.small"
   }
 
+  site {
+    title       = "The Blog"
+    admin_email = "webmaster@example.com"
+  }
+
   autoscaling {
     min_size               = 2
     max_size               = 6

@@ -11,7 +11,6 @@ use std::time::Duration;
 use aws_sdk_autoscaling::types::AutoScalingGroup;
 use aws_sdk_ec2::types::ResponseLaunchTemplateData;
 use aws_sdk_elasticloadbalancingv2::types::{Listener, TargetGroup};
-use base64::Engine;
 use serde_json::Value;
 use stack_tests::harness::terraform::TerraformDir;
 use stack_tests::inspect::AwsInspector;
@@ -33,6 +32,8 @@ pub struct Stack {
     pub dns: Option<String>,
     /// The whole `waf { … }` body, or no block (a new stack's web ACL on by default).
     pub waf: Option<String>,
+    /// The whole `site { … }` body, or no block (the install's defaults).
+    pub site: Option<String>,
     /// The `tags` map literal, e.g. `{ env = "test" }`.
     pub tags: String,
     /// The provider's `default_tags` map literal, if any.
@@ -52,6 +53,7 @@ impl Stack {
             load_balancer: String::new(),
             dns: None,
             waf: None,
+            site: None,
             tags: r#"{ env = "test" }"#.to_string(),
             default_tags: None,
             max_retries: None,
@@ -76,6 +78,9 @@ impl Stack {
         }
         if let Some(waf) = &self.waf {
             hcl += &block("waf", waf);
+        }
+        if let Some(site) = &self.site {
+            hcl += &block("site", site);
         }
         hcl += &format!("  tags = {}\n}}\n", self.tags);
         hcl
@@ -305,10 +310,7 @@ pub async fn template_data(
 /// The decoded user data of a template version.
 pub fn user_data(data: &ResponseLaunchTemplateData) -> String {
     let encoded = data.user_data().unwrap_or_default();
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(encoded)
-        .expect("user data is base64");
-    String::from_utf8(bytes).expect("user data is UTF-8")
+    stack_core::userdata::document_text(encoded).expect("user data is a base64 document")
 }
 
 pub async fn db_instance_count(aws: &AwsInspector) -> usize {

@@ -16,6 +16,8 @@ use crate::spec::{
 pub(super) struct TemplateReasons {
     refreshing: Vec<String>,
     pub(super) tags_only_for_instances: bool,
+    /// What only instances launched later read, running ones never need (`plan::site`).
+    pub(super) for_new_instances: Vec<String>,
     /// The new version runs another instance type: the bill moves.
     pub(super) changes_cost: bool,
 }
@@ -29,10 +31,13 @@ impl TemplateReasons {
     }
 
     pub(super) fn plan(self, plan: &mut StackPlan) {
-        if self.refreshing.is_empty() && !self.tags_only_for_instances {
+        if self.refreshing.is_empty()
+            && !self.tags_only_for_instances
+            && self.for_new_instances.is_empty()
+        {
             return;
         }
-        let mut reasons = self.refreshing.clone();
+        let mut reasons = [self.refreshing.clone(), self.for_new_instances.clone()].concat();
         if self.tags_only_for_instances {
             reasons.push("instance tags".to_string());
         }

@@ -61,6 +61,27 @@ fn image_change_rolls_a_new_template_version_only() {
 }
 
 #[test]
+fn a_new_site_title_is_a_template_version_without_an_instance_refresh() {
+    let before = spec();
+    let mut after = before.clone();
+    after.site.title = "Another title".into();
+    after.site.admin_email = Some("me@example.com".into());
+    let plan = plan_update(&existing(&before), &after);
+    let lines: Vec<String> = plan
+        .actions
+        .iter()
+        .map(|a| format!("{}: {}", a.object, a.detail))
+        .collect();
+    assert_eq!(plan.actions.len(), 1, "{lines:#?}");
+    assert_eq!(plan.actions[0].object, object::LAUNCH_TEMPLATE);
+    assert!(
+        lines[0].contains("site title, admin e-mail for a new install only"),
+        "{lines:#?}"
+    );
+    assert!(plan.actions[0].risks.is_empty(), "no downtime: {lines:#?}");
+}
+
+#[test]
 fn nat_mode_switch_changes_nat_ids() {
     let before = spec();
     let mut after = before.clone();

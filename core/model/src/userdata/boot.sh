@@ -6,12 +6,14 @@
 # this script names the secret, it never holds its values.
 # Safe to run again: the fstab line is never duplicated and the container is replaced, not doubled.
 #
-# Usage: wordpress-ha-boot [boot|watch-secret]
+# Usage: wordpress-ha-boot [boot|watch-secret|install-site]
 #   boot (the default, run once by cloud-init): everything above, then a systemd timer that runs
 #   `watch-secret` every 30 s.
 #   watch-secret: when the secret's current version is not the one the container runs with (the
 #   database's host and password once RDS is up, or a new password), rewrite the container's
 #   env file from it and restart the container.
+#   install-site: install WordPress with WP-CLI unless the database has it already (see the
+#   site install below); started in the background once the container knows its database.
 
 # Comment-only lines like this one are dropped when the script is rendered into user data.
 # Rendered values are single-quoted literals on purpose: nothing in them may ever expand.
@@ -52,6 +54,16 @@ readonly SECRET_RETRY_SECONDS=10
 readonly PULL_ATTEMPTS=8
 readonly PULL_FIRST_DELAY_SECONDS=5
 readonly PULL_MAX_DELAY_SECONDS=120
+# The site install: the whole fleet shares this lock on EFS, so one instance installs at a time
+# and the others then find WordPress installed. The marker says this instance saw it installed.
+readonly INSTALL_LOCK_FILE="$EFS_MOUNT_POINT/.wordpress-ha-install.lock"
+readonly INSTALLED_FILE="$CONFIG_DIR/site-installed"
+readonly INSTALL_UNIT=wordpress-ha-install
+# A database that was just made available may refuse connections for a while: 30 tries, 10 s
+# apart, then systemd starts the unit again a minute later.
+readonly INSTALL_ATTEMPTS=30
+readonly INSTALL_RETRY_SECONDS=10
+readonly INSTALL_LOCK_WAIT_SECONDS=3600
 
 # Reads the secret's JSON on stdin and prints env-file lines: the database host (field argv[1])
 # and password (field argv[2]) when the secret has them yet (not while RDS is being created),
@@ -70,6 +82,17 @@ lines += [("WORDPRESS_" + name, secret[name]) for name in key_names]
 for name, value in lines:
     kept = "".join(c for c in str(value) if c not in "\r\n\0")
     sys.stdout.buffer.write((name + "=" + kept + "\n").encode("utf-8"))
+'
+
+# Reads the secret's JSON on stdin and prints its field argv[1]; fails when the field is missing.
+readonly SECRET_FIELD='
+import json
+import sys
+
+value = json.loads(sys.stdin.buffer.read().decode("utf-8")).get(sys.argv[1])
+if not value:
+    sys.exit("the secret has no " + sys.argv[1])
+sys.stdout.write(value)
 '
 
 # Reads DescribeSecret's VersionIdsToStages on stdin and prints the version labelled AWSCURRENT.
@@ -267,6 +290,81 @@ watch_secret() {
   write_container_env "$current" 1
   start_container
   printf '%s\n' "$current" >"$SECRET_VERSION_FILE"
+  start_site_install
+}
+
+# ---- the site's one-time install ----
+
+# The install runs as its own unit, beside WordPress: the boot and the health check never wait
+# for it, and systemd starts it again when it gives up (StartLimitIntervalSec=0: no limit).
+install_site_unit() {
+  install -d -m 0755 "$SYSTEMD_DIR"
+  cat >"$SYSTEMD_DIR/$INSTALL_UNIT.service" <<EOF
+[Unit]
+Description=Install WordPress unless its database has it
+After=docker.service
+StartLimitIntervalSec=0
+
+[Service]
+Type=oneshot
+ExecStart=$SCRIPT_PATH install-site
+Restart=on-failure
+RestartSec=60s
+EOF
+  systemctl daemon-reload
+}
+
+# Only once the container knows its database (the secret has its host): until then there is
+# nothing to install into, and the watcher calls this again after the restart that brings it.
+start_site_install() {
+  if [[ -e "$INSTALLED_FILE" ]] || ! grep -q '^WORDPRESS_DB_HOST=' "$ENV_FILE"; then
+    return 0
+  fi
+  systemctl start --no-block "$INSTALL_UNIT.service"
+}
+
+# WP-CLI (the official image) on the running container's files: its wp-config.php, wp-content
+# on EFS and its env file, so the same database and keys; as the apache image's www-data.
+wp_cli() {
+  docker run --rm -i --user "$WWW_DATA_UID:$WWW_DATA_UID" --env-file "$ENV_FILE" \
+    --volumes-from "$CONTAINER_NAME" "$CLI_IMAGE" wp "$@"
+}
+
+# The administrator's password, from the secret version the container runs with, to stdout.
+admin_password() {
+  aws secretsmanager get-secret-value --secret-id "$SECRET_ID" \
+    --version-id "$(cat "$SECRET_VERSION_FILE")" --region "$STACK_REGION" \
+    --query SecretString --output text | python3 -c "$SECRET_FIELD" "$SECRET_ADMIN_PASSWORD_FIELD"
+}
+
+# One attempt: nothing when the database has WordPress, else the install. The password goes
+# through a pipe to WP-CLI's prompt, never into an argument, a file or the log. A database that
+# does not answer fails both commands, and the attempt is made again.
+install_site_once() {
+  local password
+  if wp_cli core is-installed </dev/null; then
+    return 0
+  fi
+  password="$(admin_password)" || return 1
+  log "installing WordPress at $SITE_URL for $ADMIN_USER"
+  printf '%s\n' "$password" | wp_cli core install --url="$SITE_URL" --title="$SITE_TITLE" \
+    --admin_user="$ADMIN_USER" --admin_email="$ADMIN_EMAIL" --skip-email --prompt=admin_password
+}
+
+install_site() {
+  if [[ -e "$INSTALLED_FILE" ]]; then
+    return 0
+  fi
+  if ! grep -q '^WORDPRESS_DB_HOST=' "$ENV_FILE" 2>/dev/null; then
+    log "no database in the secret yet: WordPress is installed once it is there"
+    return 0
+  fi
+  exec 9>>"$INSTALL_LOCK_FILE"
+  flock -w "$INSTALL_LOCK_WAIT_SECONDS" 9
+  retry "$INSTALL_ATTEMPTS" "$INSTALL_RETRY_SECONDS" install_site_once
+  exec 9>&-
+  touch "$INSTALLED_FILE"
+  log "WordPress is installed"
 }
 
 boot() {
@@ -279,6 +377,8 @@ boot() {
   pull_image
   start_container
   printf '%s\n' "$SECRET_VERSION" >"$SECRET_VERSION_FILE"
+  install_site_unit
+  start_site_install
   install_secret_watch
   log "WordPress is running"
 }
@@ -287,8 +387,9 @@ main() {
   case "${1:-boot}" in
     boot) boot ;;
     watch-secret) watch_secret ;;
+    install-site) install_site ;;
     *)
-      log "unknown command '$1': expected boot or watch-secret"
+      log "unknown command '$1': expected boot, watch-secret or install-site"
       return 2
       ;;
   esac

@@ -1,6 +1,8 @@
 //! A scratch machine the boot script runs on: every system command replaced by a recording
 //! stub (`calls.log`), every path under a scratch root, and state files that let the stubs
 //! answer like the real thing across runs (a secret per version, failures to count down).
+//! `state/site` plays the database WP-CLI installs into: machines whose `state/site` and
+//! `mnt/efs` are links to one directory are a fleet sharing a database and a file system.
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -62,9 +64,32 @@ touch "$STATE/mounted""#,
   container) [ -e "$STATE/container" ] ;;
   rm) rm -f "$STATE/container" ;;
   run)
-    if [ -e "$STATE/container" ]; then echo "Conflict: name already in use" >&2; exit 125; fi
-    echo 1 >> "$STATE/containers-started"
-    touch "$STATE/container" ;;
+    site="$STATE/site"
+    mkdir -p "$site"
+    case " $* " in
+      *" wp core "*)
+        fails_left=$(cat "$site/db-failures" 2>/dev/null || echo 0)
+        if [ "$fails_left" -gt 0 ]; then
+          echo $((fails_left - 1)) > "$site/db-failures"
+          echo "Error: Error establishing a database connection." >&2
+          exit 1
+        fi ;;
+    esac
+    case " $* " in
+      *" wp core is-installed "*) [ -e "$site/installed" ] ;;
+      *" wp core install "*)
+        IFS= read -r password
+        printf '%s\n' "$password" >> "$site/install-passwords"
+        if [ -e "$site/installing" ]; then echo overlap >> "$site/overlaps"; fi
+        touch "$site/installing"
+        command -p sleep 0.5
+        rm -f "$site/installing"
+        touch "$site/installed" ;;
+      *)
+        if [ -e "$STATE/container" ]; then echo "Conflict: name already in use" >&2; exit 125; fi
+        echo 1 >> "$STATE/containers-started"
+        touch "$STATE/container" ;;
+    esac ;;
   *) echo "unexpected docker $*" >&2; exit 2 ;;
 esac"#,
     ),
@@ -135,20 +160,25 @@ impl Machine {
     }
 
     pub fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("run bash")
+    }
+
+    /// The script with `args`, as `run` starts it, to start in the background.
+    pub fn command(&self, args: &[&str]) -> Command {
         let path = format!(
             "{}:{}",
             self.stubs.display(),
             std::env::var("PATH").unwrap_or_default()
         );
-        Command::new("bash")
+        let mut command = Command::new("bash");
+        command
             .arg(&self.script)
             .args(args)
             .current_dir(&self.work)
             .env("PATH", path)
             .env("STATE", &self.state)
-            .env(TEST_ROOT_VARIABLE, &self.root)
-            .output()
-            .expect("run bash")
+            .env(TEST_ROOT_VARIABLE, &self.root);
+        command
     }
 
     pub fn boot_ok(&self) {
@@ -157,6 +187,11 @@ impl Machine {
 
     pub fn watch_ok(&self) {
         self.assert_ok(self.watch(), "watch-secret");
+    }
+
+    /// Runs the script with `args` and fails the test when it fails.
+    pub fn assert_ran(&self, args: &[&str]) {
+        self.assert_ok(self.run(args), &args.join(" "));
     }
 
     fn assert_ok(&self, output: Output, what: &str) {

@@ -35,6 +35,11 @@ pub struct Fixture {
     pub config_extra: Option<String>,
     pub health_check_path: String,
     pub site_url: String,
+    pub site_title: String,
+    pub admin_user: String,
+    pub admin_email: Option<String>,
+    /// The site administrator's password in the secret: never rendered.
+    pub admin_password: Secret,
 }
 
 impl Fixture {
@@ -65,6 +70,10 @@ impl Fixture {
             config_extra: Some("define('WP_MEMORY_LIMIT', '256M');".into()),
             health_check_path: PROVIDER_HEALTH_CHECK_PATH.into(),
             site_url: "https://blog.example.com".into(),
+            site_title: "Jane's \"Blog\" & Co".into(),
+            admin_user: "jane.admin".into(),
+            admin_email: Some("jane@example.com".into()),
+            admin_password: Secret::new("Adm1n-pa55_word~from.the+secret"),
         }
     }
 
@@ -90,6 +99,10 @@ impl Fixture {
         );
         fixture.health_check_path = "/health'check.html".into();
         fixture.site_url = "http://x\"$(touch PWNED-url)'.example".into();
+        fixture.site_title = "t'$(touch PWNED-title)`touch PWNED-tt`\"".into();
+        fixture.admin_user = "a$(touch PWNED-user)".into();
+        fixture.admin_email = Some("e'$(touch PWNED-email)@x.example".into());
+        fixture.admin_password = Secret::new("p'$(touch PWNED-admin)\"`id`");
         fixture
     }
 
@@ -106,6 +119,9 @@ impl Fixture {
             config_extra: self.config_extra.as_deref(),
             health_check_path: &self.health_check_path,
             site_url: &self.site_url,
+            site_title: &self.site_title,
+            admin_user: &self.admin_user,
+            admin_email: self.admin_email.as_deref(),
         }
     }
 }
@@ -123,6 +139,7 @@ impl Fixture {
         secret_document(&SecretContents {
             password: self.db_password.clone(),
             db_host: self.db_host.clone(),
+            admin_password: Some(self.admin_password.clone()),
             keys: self.wordpress_keys.clone(),
         })
         .expose()

@@ -121,6 +121,9 @@ fn user_data(ctx: &StepContext) -> Result<String> {
         config_extra: spec.wordpress.config_extra.as_deref(),
         health_check_path: &spec.load_balancer.health_check_path,
         site_url: &site_url,
+        site_title: &spec.site.title,
+        admin_user: &spec.site.admin_user,
+        admin_email: spec.site.admin_email.as_deref(),
     }))
 }
 

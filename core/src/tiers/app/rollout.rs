@@ -1,7 +1,8 @@
 //! Which template changes need new instances. An instance refresh replaces every instance, so
 //! it is kept for what running instances cannot take by themselves: a change of the tags new
 //! launches get, or of the secret version the user data names (running instances follow the
-//! secret through their watcher), moves the group to the new version without one.
+//! secret through their watcher), or of the site's install values (running instances have
+//! installed the site already), moves the group to the new version without one.
 
 use std::collections::BTreeMap;
 
@@ -38,7 +39,8 @@ pub(super) async fn running_instances_follow(
     })
 }
 
-/// Template data equal but for the instance tags and the secret version the user data names.
+/// Template data equal but for the instance tags and what the user data says that running
+/// instances do without: the secret version, the site install's values.
 pub fn same_for_running_instances(a: &TemplateData, b: &TemplateData) -> bool {
     let rest = |d: &TemplateData| TemplateData {
         launch_tags: BTreeMap::new(),
@@ -46,5 +48,5 @@ pub fn same_for_running_instances(a: &TemplateData, b: &TemplateData) -> bool {
         ..d.clone()
     };
     rest(a) == rest(b)
-        && userdata::same_but_secret_version(&a.user_data_base64, &b.user_data_base64)
+        && userdata::same_for_running_instances(&a.user_data_base64, &b.user_data_base64)
 }

@@ -1,7 +1,8 @@
 //! The secrets tier: where the WordPress instances get their database password and keys.
 //!
 //! - A Secrets Manager secret `<name>/wordpress` holds, as JSON, the eight WordPress keys and
-//!   salts, and the database's effective password and `host:port` (`secrets::SecretContents`).
+//!   salts, the site administrator's password (read once, by the boot script's install), and
+//!   the database's effective password and `host:port` (`secrets::SecretContents`).
 //!   It is made first, with the keys: the instances boot reading it while RDS, the slowest
 //!   object of the stack, is still being created. Once the database is available a second step
 //!   writes its password and host (a new version the instances' watcher follows), and the app
@@ -34,7 +35,7 @@ use super::step_id;
 use crate::aws::secretsmanager::{self, SecretInfo, SecretValue};
 use crate::error::{Result, StackError};
 use crate::naming::STACK_TAG;
-use crate::secrets::{ensure_wordpress_keys, WORDPRESS_KEY_NAMES};
+use crate::secrets::{ensure_admin_password, ensure_wordpress_keys, WORDPRESS_KEY_NAMES};
 use crate::spec::Secret;
 use crate::state::logical;
 use crate::wait;
@@ -186,6 +187,12 @@ fn settle_keys(
     })
 }
 
+/// The site administrator's password: the one the secret holds, else this apply's (see
+/// `secrets::ensure_admin_password`).
+fn settle_admin_password(ctx: &StepContext, held: Option<&Secret>) -> Secret {
+    ctx.update_state(|s| ensure_admin_password(&mut s.secrets, held))
+}
+
 /// What the state knows of the database before this apply's database step: the password a
 /// configuration wrote and the endpoint of an existing database (nothing on a create).
 fn known_database_access(ctx: &StepContext) -> (Option<Secret>, Option<String>) {
@@ -232,6 +239,7 @@ async fn create_secret(
     let document = secret_document(&SecretContents {
         password,
         db_host,
+        admin_password: Some(settle_admin_password(ctx, None)),
         keys: settle_keys(ctx, None),
     });
     let token = ctx.client_token("app-secret");
@@ -267,7 +275,8 @@ async fn stored_contents(
 }
 
 /// An existing secret keeps its database fields here (`store_database_access` settles them
-/// once the database step has run) and gets every key back. A secret without the host (one
+/// once the database step has run) and gets every key back, and the administrator's password
+/// when it has none (a secret written before the provider installed WordPress). A secret without the host (one
 /// written before the host moved out of the user data) gets the endpoint the state knows, so
 /// that instances launched before `store_database_access` runs still find their database.
 async fn keep_keys(ctx: &StepContext, arn: &str) -> Result<()> {
@@ -278,6 +287,7 @@ async fn keep_keys(ctx: &StepContext, arn: &str) -> Result<()> {
         keys,
         db_host: held.db_host.or_else(|| known_database_access(ctx).1),
         password: held.password,
+        admin_password: Some(settle_admin_password(ctx, held.admin_password.as_ref())),
     };
     write_unless_held(ctx, arn, value, stored, wanted).await
 }
@@ -294,6 +304,10 @@ async fn store_database_access(ctx: &Arc<StepContext>) -> Result<()> {
     let wanted = SecretContents {
         password: Some(password),
         db_host: Some(db_host),
+        admin_password: Some(settle_admin_password(
+            ctx,
+            stored.as_ref().and_then(|s| s.admin_password.as_ref()),
+        )),
         keys: settle_keys(ctx, stored.as_ref().map(|s| &s.keys)),
     };
     write_unless_held(ctx, &arn, value, stored, wanted).await

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use stack_model::error::{FieldPath, SpecError};
-use stack_model::spec::{DnsSpec, NatMode, Secret, StackSpec, Timeouts, WafSpec};
+use stack_model::spec::{DnsSpec, NatMode, Secret, SiteSpec, StackSpec, Timeouts, WafSpec};
 use stack_model::state::{StackOutputs, StackState};
 use tfplugin::value::Value;
 
@@ -185,6 +185,13 @@ fn read_spec(top: &mut Reader<'_>) -> StackSpec {
     spec.wordpress.ami_id = b.string("ami_id");
     spec.wordpress.key_name = b.string("key_name");
     spec.wordpress.config_extra = b.string("config_extra");
+
+    let mut b = top.block("site");
+    spec.site = SiteSpec {
+        title: b.string_or("title", d::SITE_TITLE),
+        admin_user: b.string_or("admin_user", d::SITE_ADMIN_USER),
+        admin_email: b.string("admin_email"),
+    };
 
     let mut b = top.block("autoscaling");
     spec.autoscaling.min_size = b.int_or("min_size", d::MIN_SIZE);
@@ -488,6 +495,14 @@ fn spec_attributes(spec: &StackSpec) -> BTreeMap<String, Value> {
             ]),
             None => Value::Null,
         },
+    );
+    top.insert(
+        "site".into(),
+        object([
+            ("title", Value::from(spec.site.title.as_str())),
+            ("admin_user", Value::from(spec.site.admin_user.as_str())),
+            ("admin_email", opt_string(&spec.site.admin_email)),
+        ]),
     );
     top.insert(
         "waf".into(),

@@ -176,6 +176,7 @@ Application Load Balancer, an Auto Scaling group running WordPress in Docker, an
             network(),
             bastion(),
             wordpress(),
+            site(),
             autoscaling(),
             database(),
             storage(),
@@ -346,6 +347,52 @@ A pinned AMI of another architecture than `instance_type` is refused at plan. Th
 is set; the `dns` record name when set, else the load balancer's name) unless this PHP defines \
 them; a change of that URL rolls out a new launch template version.",
             ),
+        ],
+    }
+}
+
+fn site() -> BlockDef {
+    BlockDef {
+        name: "site",
+        nesting: Nesting::Group,
+        description: "The WordPress site, installed at first boot so that no one else can reach \
+its installation wizard: once the database is available the first instance to take a lock on EFS \
+runs WP-CLI's `wp core install` (the `cli` tag of `wordpress.image`'s repository when that \
+repository is named `wordpress`, else `public.ecr.aws/docker/library/wordpress:cli`) with the \
+stack's `url`, these values and a generated administrator password; the others find WordPress \
+installed. The password is generated into the stack's Secrets Manager secret under \
+`wp_admin_password`, never into the state, a plan, the user data or a log: read it with \
+`aws secretsmanager get-secret-value --secret-id <name>/wordpress`. A database that already has \
+WordPress (an existing site) is left as it is. After the install WordPress owns the title, the \
+users and their passwords (change them in WordPress): a later change here only updates the \
+launch template for instances launched later, which find the site installed, without an \
+instance refresh.",
+        attributes: vec![
+            defaulted(
+                "title",
+                Str,
+                Default::Str(d::SITE_TITLE),
+                "The site's title at install, 1-200 characters on one line.",
+            )
+            .config_only(),
+            defaulted(
+                "admin_user",
+                Str,
+                Default::Str(d::SITE_ADMIN_USER),
+                "Login of the first administrator: 1-60 letters, digits, spaces and `_ . - @` \
+(what WordPress keeps in a login), no leading, trailing or double space. The default avoids \
+`admin`, the first name password guessers try.",
+            )
+            .config_only(),
+            attr(
+                "admin_email",
+                Str,
+                Optional,
+                "E-mail address of the first administrator (6-100 characters, an address \
+WordPress accepts), where WordPress sends password resets and notices. Default: \
+`wordpress@<the host of url>`, which rarely receives mail: set it.",
+            )
+            .config_only(),
         ],
     }
 }
