@@ -10,6 +10,7 @@ pub mod tiers;
 pub mod wait;
 
 pub use stack_model::{
+    alarms,
     cidr, engine_version, error, graph, image, naming, plan, preflight, secrets, settings, spec,
     state, userdata, validate,
 };

@@ -7,6 +7,7 @@
 //! - `create` and `update`: the two plans, `update` delegating each tier's attributes to
 //!   `changes`;
 //! - `waf`: the web ACL's create, delete and rate-limit lines;
+//! - `alarms`: the alarms' and their topic's create, delete and threshold lines;
 //! - `expected`: the objects a spec owns, so an update notices those deleted outside Terraform;
 //! - `hardening`: the TLS settings every stack keeps (EFS policy, DB parameter group), planned
 //!   back when a refresh did not find them;
@@ -22,6 +23,7 @@ pub mod output;
 pub mod risk;
 mod update;
 pub mod waf;
+pub mod alarms;
 
 pub use actions::{ActionKind, PlannedAction, StackPlan};
 pub use create::plan_create;

@@ -84,6 +84,8 @@ pub struct StackSpec {
     pub dns: Option<DnsSpec>,
     #[serde(default)]
     pub waf: WafSpec,
+    #[serde(default)]
+    pub alarms: crate::alarms::AlarmsSpec,
     pub timeouts: Timeouts,
 }
 
@@ -102,6 +104,7 @@ impl StackSpec {
             load_balancer: LoadBalancerSpec::default(),
             dns: None,
             waf: WafSpec::default(),
+            alarms: crate::alarms::AlarmsSpec::default(),
             timeouts: Timeouts::default(),
         }
     }

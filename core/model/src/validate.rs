@@ -19,6 +19,7 @@ mod network;
 mod storage;
 mod timeouts;
 mod waf;
+mod alarms;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -88,6 +89,7 @@ pub fn validate(spec: &StackSpec, region_zones: Option<&[String]>) -> Vec<SpecEr
         load_balancer::check_dns(&mut errors, dns);
     }
     waf::check_waf(&mut errors, &spec.waf);
+    alarms::check_alarms(&mut errors, &spec.alarms);
     timeouts::check_timeouts(&mut errors, &spec.timeouts);
     errors.0
 }

@@ -106,7 +106,9 @@ optional_fields!(
 required_fields!(
     aws_sdk_efs::types::Tag,
     aws_sdk_iam::types::Tag,
-    aws_sdk_wafv2::types::Tag
+    aws_sdk_wafv2::types::Tag,
+    aws_sdk_cloudwatch::types::Tag,
+    aws_sdk_sns::types::Tag
 );
 
 /// Tag descriptions, which are read but never written.

@@ -33,6 +33,8 @@ pub struct Stack {
     pub dns: Option<String>,
     /// The whole `waf { … }` body, or no block (a new stack's web ACL on by default).
     pub waf: Option<String>,
+    /// The whole `alarms { … }` body, or no block (a new stack's alarms on by default).
+    pub alarms: Option<String>,
     /// The `tags` map literal, e.g. `{ env = "test" }`.
     pub tags: String,
     /// The provider's `default_tags` map literal, if any.
@@ -52,6 +54,7 @@ impl Stack {
             load_balancer: String::new(),
             dns: None,
             waf: None,
+            alarms: None,
             tags: r#"{ env = "test" }"#.to_string(),
             default_tags: None,
             max_retries: None,
@@ -76,6 +79,9 @@ impl Stack {
         }
         if let Some(waf) = &self.waf {
             hcl += &block("waf", waf);
+        }
+        if let Some(alarms) = &self.alarms {
+            hcl += &block("alarms", alarms);
         }
         hcl += &format!("  tags = {}\n}}\n", self.tags);
         hcl

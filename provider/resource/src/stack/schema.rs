@@ -164,6 +164,8 @@ use Mode::{Optional, OptionalComputed, Required};
 
 /// The blocks of the services the stack runs (database, storage, load balancer, DNS, WAF).
 mod services;
+/// The alarms block.
+mod alarms;
 
 /// The whole resource.
 pub fn resource() -> ResourceDef {
@@ -182,6 +184,7 @@ Application Load Balancer, an Auto Scaling group running WordPress in Docker, an
             load_balancer(),
             dns(),
             waf(),
+            alarms::alarms(),
             timeouts(),
         ],
     }
