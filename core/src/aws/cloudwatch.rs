@@ -7,7 +7,7 @@ use aws_sdk_cloudwatch::types::{ComparisonOperator, Dimension, StateValue, Stati
 
 use crate::aws::tags::{retag_with, sdk_tags, tag_map};
 use crate::aws::{Clients, SendFor};
-use crate::error::{Result, StackError};
+use crate::error::Result;
 
 /// DeleteAlarms takes at most 100 names per call.
 const DELETE_BATCH: usize = 100;

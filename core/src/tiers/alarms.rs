@@ -356,8 +356,9 @@ pub async fn refresh(ctx: &StepContext) -> Result<()> {
     let has_subscriptions = !ctx
         .prior_with_prefix(&logical::qualified(logical::ALARM_SUBSCRIPTION, ""))
         .is_empty();
+    let prefix = alarm_prefix(ctx.stack());
     let (observed, topic) = tokio::join!(
-        cloudwatch::alarms_with_prefix(clients, &alarm_prefix(ctx.stack())),
+        cloudwatch::alarms_with_prefix(clients, &prefix),
         async {
             let Some(arn) = &prior_topic else {
                 return Ok(None);

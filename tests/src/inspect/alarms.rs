@@ -82,7 +82,7 @@ impl AwsInspector {
         Ok(out
             .tags()
             .iter()
-            .map(|t| (t.key().to_string(), t.value().to_string()))
+            .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string())))
             .collect())
     }
 
