@@ -67,7 +67,10 @@ async fn assert_wired(world: &World, state: &Value, topic: &str) {
         "{found:#?}"
     );
     let r = resources(state);
-    let lb = r["load_balancer"].split(":loadbalancer/").nth(1).expect("lb");
+    let lb = r["load_balancer"]
+        .split(":loadbalancer/")
+        .nth(1)
+        .expect("lb");
     let tg = r["target_group"].rsplit(':').next().expect("tg");
     for name in &names {
         let alarm = found.get(name).unwrap_or_else(|| panic!("{name} missing"));
@@ -108,7 +111,10 @@ async fn assert_wired(world: &World, state: &Value, topic: &str) {
         dims(&[("LoadBalancer", lb), ("TargetGroup", tg)])
     );
     let efs = alarm("efs-io-limit");
-    assert_eq!((efs.namespace.as_str(), efs.metric.as_str()), ("AWS/EFS", "PercentIOLimit"));
+    assert_eq!(
+        (efs.namespace.as_str(), efs.metric.as_str()),
+        ("AWS/EFS", "PercentIOLimit")
+    );
     assert_eq!(
         efs.dimensions,
         dims(&[("FileSystemId", &r["efs_file_system"])])
@@ -133,7 +139,12 @@ async fn alarms_notify_the_topic_are_repaired_and_can_use_a_given_topic() {
     let mut stack = Stack::lean(STACK);
 
     stack.alarms = Some(r#"email_addresses = ["ops at example.com"]"#.into());
-    assert_refused(&world, &stack, "is not an e-mail address", "email_addresses");
+    assert_refused(
+        &world,
+        &stack,
+        "is not an e-mail address",
+        "email_addresses",
+    );
     stack.alarms = Some(r#"topic_arn = "arn:aws:sqs:us-east-1:123456789012:ops""#.into());
     assert_refused(&world, &stack, "is not an SNS topic ARN", "topic_arn");
     stack.alarms = Some("db_cpu_percent = 150".into());
@@ -159,10 +170,16 @@ async fn alarms_notify_the_topic_are_repaired_and_can_use_a_given_topic() {
         .expect("subscriptions");
     assert_eq!(subscriptions.len(), 1, "{subscriptions:?}");
     assert_eq!(
-        (subscriptions[0].protocol.as_str(), subscriptions[0].endpoint.as_str()),
+        (
+            subscriptions[0].protocol.as_str(),
+            subscriptions[0].endpoint.as_str()
+        ),
         ("email", "ops@example.com")
     );
-    assert!(r.contains_key("alarm_subscription:ops@example.com"), "{r:?}");
+    assert!(
+        r.contains_key("alarm_subscription:ops@example.com"),
+        "{r:?}"
+    );
     let topic_tags = world.aws.topic_tags(&topic).await.expect("topic tags");
     assert_eq!(
         topic_tags.get("wordpress-ha:stack").map(String::as_str),
@@ -205,7 +222,11 @@ async fn alarms_notify_the_topic_are_repaired_and_can_use_a_given_topic() {
     assert_plan_repairs(&world, "alarm_topic");
     world.tf.apply().assert_success();
     let subscriptions = world.aws.topic_subscriptions(&topic).await.expect("subs");
-    assert_eq!(subscriptions.len(), 1, "subscribed again: {subscriptions:?}");
+    assert_eq!(
+        subscriptions.len(),
+        1,
+        "subscribed again: {subscriptions:?}"
+    );
     world.tf.plan().assert_code(0);
 
     // A threshold changed in place.
@@ -217,7 +238,10 @@ async fn alarms_notify_the_topic_are_repaired_and_can_use_a_given_topic() {
     let state = world.update_in_place(&stack);
     assert_eq!(state["alarms"]["db_connections"], 120);
     let found = alarms(&world).await;
-    assert_eq!(found[&format!("{STACK}-alarm-db-connections")].threshold, 120.0);
+    assert_eq!(
+        found[&format!("{STACK}-alarm-db-connections")].threshold,
+        120.0
+    );
 
     // A topic the user owns: the stack's own topic goes, the user's stays through destroy.
     let given = world
@@ -235,14 +259,23 @@ async fn alarms_notify_the_topic_are_repaired_and_can_use_a_given_topic() {
     let state = world.update_in_place(&stack);
     let r = resources(&state);
     assert!(!r.contains_key("alarm_topic"), "{r:?}");
-    assert!(!r.keys().any(|k| k.starts_with("alarm_subscription")), "{r:?}");
+    assert!(
+        !r.keys().any(|k| k.starts_with("alarm_subscription")),
+        "{r:?}"
+    );
     let topics = world.aws.topic_arns().await.expect("topics");
-    assert!(!topics.contains(&topic), "the stack's own topic is deleted: {topics:?}");
+    assert!(
+        !topics.contains(&topic),
+        "the stack's own topic is deleted: {topics:?}"
+    );
     assert_wired(&world, &state, &given).await;
     world.tf.plan().assert_code(0);
 
     world.destroy(STACK).await;
-    assert!(alarms(&world).await.is_empty(), "destroy deletes every alarm");
+    assert!(
+        alarms(&world).await.is_empty(),
+        "destroy deletes every alarm"
+    );
     let topics = world.aws.topic_arns().await.expect("topics");
     assert_eq!(topics, [given], "the user's topic is never deleted");
 }

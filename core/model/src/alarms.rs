@@ -219,10 +219,7 @@ pub fn wanted_alarms(spec: &StackSpec) -> Vec<AlarmDef> {
             evaluation_periods: 3,
             threshold: a.db_cpu_percent as f64,
             treat_missing_data: "missing",
-            description: format!(
-                "Database CPU above {}% for 15 minutes",
-                a.db_cpu_percent
-            ),
+            description: format!("Database CPU above {}% for 15 minutes", a.db_cpu_percent),
             ..def(
                 "db-cpu",
                 rds,
@@ -326,7 +323,10 @@ pub fn expected_objects(spec: &StackSpec) -> Vec<String> {
     if a.owns_topic() {
         names.push(l::ALARM_TOPIC.to_string());
         for email in &a.email_addresses {
-            names.push(l::qualified(l::ALARM_SUBSCRIPTION, &email.to_ascii_lowercase()));
+            names.push(l::qualified(
+                l::ALARM_SUBSCRIPTION,
+                &email.to_ascii_lowercase(),
+            ));
         }
     }
     names.push(l::GROUP_METRICS.to_string());

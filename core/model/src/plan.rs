@@ -14,6 +14,7 @@
 //! - `risk`: what each action risks (data loss, downtime, cost) and its one-line form.
 
 mod actions;
+pub mod alarms;
 mod changes;
 mod create;
 mod expected;
@@ -23,7 +24,6 @@ pub mod output;
 pub mod risk;
 mod update;
 pub mod waf;
-pub mod alarms;
 
 pub use actions::{ActionKind, PlannedAction, StackPlan};
 pub use create::plan_create;

@@ -11,6 +11,7 @@
 //! `instances` for the bastion, WordPress and its group, `database`, `storage`,
 //! `load_balancer` with DNS, `waf`, `timeouts`); the limits they enforce are the constants below.
 
+mod alarms;
 mod database;
 mod instances;
 mod load_balancer;
@@ -19,7 +20,6 @@ mod network;
 mod storage;
 mod timeouts;
 mod waf;
-mod alarms;
 
 use std::collections::BTreeMap;
 use std::time::Duration;

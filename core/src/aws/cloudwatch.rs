@@ -140,7 +140,9 @@ fn observed(alarm: &aws_sdk_cloudwatch::types::MetricAlarm) -> ObservedAlarm {
             actions: alarm.alarm_actions().to_vec(),
         },
         arn: text(alarm.alarm_arn()),
-        state: alarm.state_value().map(|s: &StateValue| s.as_str().to_string()),
+        state: alarm
+            .state_value()
+            .map(|s: &StateValue| s.as_str().to_string()),
         ok_actions: alarm.ok_actions().to_vec(),
     }
 }
@@ -238,6 +240,9 @@ mod tests {
         };
         assert!(read.is(&wanted));
         read.ok_actions.clear();
-        assert!(!read.is(&wanted), "an alarm that no longer sends OK is not the stack's");
+        assert!(
+            !read.is(&wanted),
+            "an alarm that no longer sends OK is not the stack's"
+        );
     }
 }

@@ -97,7 +97,10 @@ pub fn alarms_for(
             value.map(|v| BTreeMap::from([(name.to_string(), v)]))
         };
         match watched {
-            Watched::LoadBalancer => one("LoadBalancer", lb.as_deref().map(|a| dimension_of(a).into())),
+            Watched::LoadBalancer => one(
+                "LoadBalancer",
+                lb.as_deref().map(|a| dimension_of(a).into()),
+            ),
             Watched::TargetGroup => {
                 let tg = id(logical::TARGET_GROUP)?;
                 let lb = lb.as_deref()?;
@@ -357,30 +360,27 @@ pub async fn refresh(ctx: &StepContext) -> Result<()> {
         .prior_with_prefix(&logical::qualified(logical::ALARM_SUBSCRIPTION, ""))
         .is_empty();
     let prefix = alarm_prefix(ctx.stack());
-    let (observed, topic) = tokio::join!(
-        cloudwatch::alarms_with_prefix(clients, &prefix),
-        async {
-            let Some(arn) = &prior_topic else {
-                return Ok(None);
-            };
-            // The subscriptions only when the stack made some: the tags say the topic exists.
-            let (subscriptions, tags) = tokio::join!(
-                async {
-                    if has_subscriptions {
-                        sns::subscriptions(clients, arn).await
-                    } else {
-                        Ok(Vec::new())
-                    }
-                },
-                sns::tags_of(clients, arn)
-            );
-            match (subscriptions, tags) {
-                (Ok(subscriptions), Ok(tags)) => Ok(Some((subscriptions, tags))),
-                (Err(e), _) | (_, Err(e)) if e.is_not_found() => Ok(None),
-                (Err(e), _) | (_, Err(e)) => Err(e),
-            }
-        },
-    );
+    let (observed, topic) = tokio::join!(cloudwatch::alarms_with_prefix(clients, &prefix), async {
+        let Some(arn) = &prior_topic else {
+            return Ok(None);
+        };
+        // The subscriptions only when the stack made some: the tags say the topic exists.
+        let (subscriptions, tags) = tokio::join!(
+            async {
+                if has_subscriptions {
+                    sns::subscriptions(clients, arn).await
+                } else {
+                    Ok(Vec::new())
+                }
+            },
+            sns::tags_of(clients, arn)
+        );
+        match (subscriptions, tags) {
+            (Ok(subscriptions), Ok(tags)) => Ok(Some((subscriptions, tags))),
+            (Err(e), _) | (_, Err(e)) if e.is_not_found() => Ok(None),
+            (Err(e), _) | (_, Err(e)) => Err(e),
+        }
+    },);
     let observed: Vec<ObservedAlarm> = observed?
         .into_iter()
         .filter(|o| is_stack_alarm(ctx.stack(), &o.alarm.name))
@@ -490,7 +490,8 @@ mod tests {
 
     #[test]
     fn dimensions_are_the_arn_suffixes_cloudwatch_names() {
-        let lb = "arn:aws:elasticloadbalancing:us-east-1:1:loadbalancer/app/blog-alb/50dc6c495c0c9188";
+        let lb =
+            "arn:aws:elasticloadbalancing:us-east-1:1:loadbalancer/app/blog-alb/50dc6c495c0c9188";
         let tg = "arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/blog-tg/73e2d6bc24d8a067";
         assert_eq!(dimension_of(lb), "app/blog-alb/50dc6c495c0c9188");
         assert_eq!(dimension_of(tg), "targetgroup/blog-tg/73e2d6bc24d8a067");
@@ -500,15 +501,25 @@ mod tests {
     fn every_wanted_alarm_has_its_dimensions_and_the_topic() {
         let spec = StackSpec::with_name("blog");
         let ids = BTreeMap::from([
-            (logical::LOAD_BALANCER, "arn:aws:elasticloadbalancing:r:1:loadbalancer/app/a/1"),
-            (logical::TARGET_GROUP, "arn:aws:elasticloadbalancing:r:1:targetgroup/t/2"),
+            (
+                logical::LOAD_BALANCER,
+                "arn:aws:elasticloadbalancing:r:1:loadbalancer/app/a/1",
+            ),
+            (
+                logical::TARGET_GROUP,
+                "arn:aws:elasticloadbalancing:r:1:targetgroup/t/2",
+            ),
             (logical::DB_INSTANCE, "blog-db"),
             (logical::EFS_FILE_SYSTEM, "fs-1"),
             (logical::AUTOSCALING_GROUP, "blog-asg"),
         ]);
         let alarms = alarms_for(&spec, |l| ids.get(l).map(|v| v.to_string()), "arn:t");
         assert_eq!(alarms.len(), wanted_alarms(&spec).len());
-        let unhealthy = &alarms.iter().find(|(k, _)| *k == "unhealthy-targets").expect("x").1;
+        let unhealthy = &alarms
+            .iter()
+            .find(|(k, _)| *k == "unhealthy-targets")
+            .expect("x")
+            .1;
         assert_eq!(unhealthy.dimensions["TargetGroup"], "targetgroup/t/2");
         assert_eq!(unhealthy.dimensions["LoadBalancer"], "app/a/1");
         assert!(alarms.iter().all(|(_, a)| a.actions == ["arn:t"]));

@@ -51,7 +51,10 @@ impl AwsInspector {
                     arn: text(a.alarm_arn()),
                     namespace: text(a.namespace()),
                     metric: text(a.metric_name()),
-                    statistic: a.statistic().map(|s| s.as_str().to_string()).unwrap_or_default(),
+                    statistic: a
+                        .statistic()
+                        .map(|s| s.as_str().to_string())
+                        .unwrap_or_default(),
                     dimensions: a
                         .dimensions()
                         .iter()
@@ -82,7 +85,12 @@ impl AwsInspector {
         Ok(out
             .tags()
             .iter()
-            .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string())))
+            .filter_map(|t| {
+                Some((
+                    t.key()?.to_string(),
+                    t.value().unwrap_or_default().to_string(),
+                ))
+            })
             .collect())
     }
 
@@ -148,7 +156,13 @@ impl AwsInspector {
     ) -> Result<Vec<TaggedObject>, InspectError> {
         let mut found = Vec::new();
         for alarm in self.alarms_with_prefix("").await?.into_values() {
-            if self.alarm_tags(&alarm.arn).await?.get(STACK_TAG).map(String::as_str) == Some(stack) {
+            if self
+                .alarm_tags(&alarm.arn)
+                .await?
+                .get(STACK_TAG)
+                .map(String::as_str)
+                == Some(stack)
+            {
                 found.push(TaggedObject {
                     service: "cloudwatch",
                     kind: "alarm",
@@ -157,7 +171,13 @@ impl AwsInspector {
             }
         }
         for arn in self.topic_arns().await? {
-            if self.topic_tags(&arn).await?.get(STACK_TAG).map(String::as_str) == Some(stack) {
+            if self
+                .topic_tags(&arn)
+                .await?
+                .get(STACK_TAG)
+                .map(String::as_str)
+                == Some(stack)
+            {
                 found.push(TaggedObject {
                     service: "sns",
                     kind: "alarm-topic",

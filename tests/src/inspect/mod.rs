@@ -15,6 +15,7 @@
 //! - [`alarms`]: the alarms, their topic and its subscriptions.
 //! - [`teardown`]: a stack's VPC and everything in it deleted out of band, as an operator would.
 
+pub mod alarms;
 pub mod census;
 pub mod hardening;
 pub mod inventory;
@@ -22,7 +23,6 @@ pub mod network;
 pub mod services;
 pub mod teardown;
 pub mod waf;
-pub mod alarms;
 pub mod zone;
 
 use std::fmt;

@@ -126,7 +126,10 @@ mod tests {
             .find(|a| a.object == object::ALARMS)
             .expect("an alarms line")
             .line();
-        assert!(line.starts_with("create CloudWatch alarms: 8 alarms"), "{line}");
+        assert!(
+            line.starts_with("create CloudWatch alarms: 8 alarms"),
+            "{line}"
+        );
         assert!(line.contains("$0.80 a month"), "{line}");
     }
 

@@ -6,11 +6,36 @@ use crate::alarms::{bounds, AlarmsSpec};
 
 pub(super) fn check_alarms(errors: &mut Errors, alarms: &AlarmsSpec) {
     let ranges = [
-        ("http_5xx_threshold", alarms.http_5xx_threshold, bounds::HTTP_5XX_THRESHOLD, "5xx answers in 5 minutes"),
-        ("db_cpu_percent", alarms.db_cpu_percent, bounds::PERCENT, "percent"),
-        ("db_free_storage_gib", alarms.db_free_storage_gib, bounds::DB_FREE_STORAGE_GIB, "GiB"),
-        ("db_connections", alarms.db_connections, bounds::DB_CONNECTIONS, "connections"),
-        ("efs_io_limit_percent", alarms.efs_io_limit_percent, bounds::PERCENT, "percent"),
+        (
+            "http_5xx_threshold",
+            alarms.http_5xx_threshold,
+            bounds::HTTP_5XX_THRESHOLD,
+            "5xx answers in 5 minutes",
+        ),
+        (
+            "db_cpu_percent",
+            alarms.db_cpu_percent,
+            bounds::PERCENT,
+            "percent",
+        ),
+        (
+            "db_free_storage_gib",
+            alarms.db_free_storage_gib,
+            bounds::DB_FREE_STORAGE_GIB,
+            "GiB",
+        ),
+        (
+            "db_connections",
+            alarms.db_connections,
+            bounds::DB_CONNECTIONS,
+            "connections",
+        ),
+        (
+            "efs_io_limit_percent",
+            alarms.efs_io_limit_percent,
+            bounds::PERCENT,
+            "percent",
+        ),
     ];
     for (name, value, (min, max), unit) in ranges {
         if !(min..=max).contains(&value) {
@@ -42,7 +67,11 @@ topic yourself, or leave topic_arn out.",
     if alarms.email_addresses.len() > bounds::EMAIL_ADDRESSES {
         errors.push(
             path(&["alarms", "email_addresses"]),
-            format!("{} e-mail addresses; at most {} are allowed", alarms.email_addresses.len(), bounds::EMAIL_ADDRESSES),
+            format!(
+                "{} e-mail addresses; at most {} are allowed",
+                alarms.email_addresses.len(),
+                bounds::EMAIL_ADDRESSES
+            ),
             "Subscribe a mailing list rather than each person.",
         );
     }
@@ -74,12 +103,16 @@ pub fn is_topic_arn(arn: &str) -> bool {
         && partition.starts_with("aws")
         && service == "sns"
         && !region.is_empty()
-        && region.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && region
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && account.len() == 12
         && account.chars().all(|c| c.is_ascii_digit())
         && (1..=256).contains(&name.len())
         && !name.ends_with(".fifo")
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 /// A deliverable address's shape: one `@`, a local part, a dotted domain, no spaces.
@@ -139,7 +172,9 @@ mod tests {
         for bad in ["", "a@b", "@b.co", "a b@c.co", "a@@b.co", "a@-b.co"] {
             assert!(!is_email(bad), "{bad}");
         }
-        assert!(is_topic_arn("arn:aws-us-gov:sns:us-gov-west-1:123456789012:ops_1"));
+        assert!(is_topic_arn(
+            "arn:aws-us-gov:sns:us-gov-west-1:123456789012:ops_1"
+        ));
         assert!(!is_topic_arn("arn:aws:sns:us-east-1:123456789012:ops.fifo"));
         assert!(!is_topic_arn("arn:aws:sns:us-east-1:1234:ops"));
     }

@@ -246,7 +246,9 @@ impl Layout<'_> {
         if let Some(topic) = topic.as_mut() {
             for key in emails {
                 self.used.insert(key.clone());
-                topic.lines.push(format!("e-mail {}", &key[subscriptions.len()..]));
+                topic
+                    .lines
+                    .push(format!("e-mail {}", &key[subscriptions.len()..]));
             }
         }
         [alarms, topic]
@@ -255,7 +257,11 @@ impl Layout<'_> {
     /// The alarms notify the stack's topic.
     fn alarm_edges(&mut self) {
         let prefix = l::qualified(l::ALARM, "");
-        let first = self.objects.keys().find(|k| k.starts_with(&prefix)).cloned();
+        let first = self
+            .objects
+            .keys()
+            .find(|k| k.starts_with(&prefix))
+            .cloned();
         if let Some(first) = first {
             self.edge(&first, l::ALARM_TOPIC, Some("notifies"), true);
         }

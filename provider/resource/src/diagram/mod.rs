@@ -267,7 +267,10 @@ mod tests {
         let alarms = diagram.node("alarm:asg-at-max").expect("alarms node");
         assert!(alarms.lines.contains(&"db-cpu".to_string()), "{alarms:?}");
         let topic = diagram.node("alarm_topic").expect("topic node");
-        assert!(topic.lines.contains(&"e-mail ops@example.com".to_string()), "{topic:?}");
+        assert!(
+            topic.lines.contains(&"e-mail ops@example.com".to_string()),
+            "{topic:?}"
+        );
         assert!(diagram.not_drawn.is_empty(), "{:?}", diagram.not_drawn);
     }
 

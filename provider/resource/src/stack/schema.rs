@@ -162,10 +162,10 @@ use services::{database, dns, load_balancer, storage, waf};
 use AttrType::{Bool, Number, String as Str, StringList, StringMap};
 use Mode::{Optional, OptionalComputed, Required};
 
-/// The blocks of the services the stack runs (database, storage, load balancer, DNS, WAF).
-mod services;
 /// The alarms block.
 mod alarms;
+/// The blocks of the services the stack runs (database, storage, load balancer, DNS, WAF).
+mod services;
 
 /// The whole resource.
 pub fn resource() -> ResourceDef {
