@@ -206,7 +206,11 @@ fn plain_cases(state: &Value, other_ami: &str, certificate: &str, zone: &str) ->
             base.with("autoscaling", "min_size", "3")
                 .with("autoscaling", "max_size", "7")
                 .with("autoscaling", "desired_capacity", "4"),
-            &["update ASG: min 2 -> 3, max 4 -> 7, desired the group's own -> 4 [cost]"],
+            &[
+                "update ASG: min 2 -> 3, max 4 -> 7, desired the group's own -> 4 [cost]",
+                // The "at max capacity" alarm follows max_size.
+                "update CloudWatch alarms: asg-at-max threshold 4 -> 7",
+            ],
         ),
         case(
             "cpu-target",
@@ -322,7 +326,11 @@ fn plain_cases(state: &Value, other_ami: &str, certificate: &str, zone: &str) ->
             "efs-throughput",
             "plain",
             base.with("storage", "throughput_mode", r#""bursting""#),
-            &["update EFS file system: throughput mode elastic -> bursting [cost]"],
+            &[
+                "update EFS file system: throughput mode elastic -> bursting [cost]",
+                // Burst credits are watched in bursting mode, the I/O limit in the others.
+                "update CloudWatch alarms: efs-burst-credits created, efs-io-limit deleted",
+            ],
         ),
         case(
             "certificate-added",
