@@ -98,6 +98,17 @@ resource "wordpress_ha_stack" "this" {
     rate_limit = var.waf.rate_limit
   }
 
+  alarms {
+    enabled              = var.alarms.enabled
+    topic_arn            = var.alarms.topic_arn
+    email_addresses      = var.alarms.email_addresses
+    http_5xx_threshold   = var.alarms.http_5xx_threshold
+    db_cpu_percent       = var.alarms.db_cpu_percent
+    db_free_storage_gib  = var.alarms.db_free_storage_gib
+    db_connections       = var.alarms.db_connections
+    efs_io_limit_percent = var.alarms.efs_io_limit_percent
+  }
+
   dynamic "timeouts" {
     for_each = length(local.timeouts_set) > 0 ? [var.timeouts] : []
     content {

@@ -409,6 +409,45 @@ variable "waf" {
   }
 }
 
+variable "alarms" {
+  description = "CloudWatch alarms `<name>-alarm-<key>` (ALB 5xx, unhealthy targets, database CPU, free storage and connections, file system burst credits or I/O limit, Auto Scaling group at max capacity) notifying on ALARM and OK: `enabled` (null = the provider's default: on for new stacks, off for stacks created before the alarms existed; false removes them), `topic_arn` (null = the stack's own SNS topic `<name>-alarms`; else a standard topic you own, never changed or deleted), `email_addresses` (subscribed to the stack's own topic, each pending until its owner confirms), thresholds `http_5xx_threshold` (5xx in 5 minutes), `db_cpu_percent`, `db_free_storage_gib`, `db_connections`, `efs_io_limit_percent`. Costs $0.10 per alarm per month (8 alarms: $0.80); SNS stays in its free tier."
+  type = object({
+    enabled              = bool
+    topic_arn            = string
+    email_addresses      = list(string)
+    http_5xx_threshold   = number
+    db_cpu_percent       = number
+    db_free_storage_gib  = number
+    db_connections       = number
+    efs_io_limit_percent = number
+  })
+  default = {
+    enabled              = null
+    topic_arn            = null
+    email_addresses      = []
+    http_5xx_threshold   = 10
+    db_cpu_percent       = 80
+    db_free_storage_gib  = 2
+    db_connections       = 60
+    efs_io_limit_percent = 90
+  }
+
+  validation {
+    condition     = var.alarms.topic_arn == null || can(regex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$", var.alarms.topic_arn))
+    error_message = "The alarms.topic_arn must be a standard SNS topic ARN, arn:<partition>:sns:<region>:<account id>:<name>."
+  }
+
+  validation {
+    condition     = alltrue([for e in var.alarms.email_addresses : can(regex("^[^@\\s]+@[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)+$", e))])
+    error_message = "Each of alarms.email_addresses must be an e-mail address such as name@example.com."
+  }
+
+  validation {
+    condition     = var.alarms.db_cpu_percent >= 1 && var.alarms.db_cpu_percent <= 100 && var.alarms.efs_io_limit_percent >= 1 && var.alarms.efs_io_limit_percent <= 100
+    error_message = "The alarms.db_cpu_percent and alarms.efs_io_limit_percent must be percents between 1 and 100."
+  }
+}
+
 variable "timeouts" {
   description = "Bounds on `create`, `update` and `delete`, as durations such as \"45m\" or \"1h30m\"; null = the provider's default (60m, 60m, 45m)."
   type = object({

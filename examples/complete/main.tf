@@ -111,6 +111,17 @@ resource "wordpress_ha_stack" "site" {
     rate_limit = 1000
   }
 
+  # CloudWatch alarms ($0.10 per alarm-month) notifying the stack's own SNS topic; each address
+  # gets a confirmation e-mail and receives alarms only once it follows the link. Set
+  # `topic_arn` instead to notify a topic you own (the stack then never touches it).
+  alarms {
+    enabled            = true
+    email_addresses    = ["ops@example.com"]
+    http_5xx_threshold = 10
+    db_cpu_percent     = 80
+    db_connections     = 60
+  }
+
   timeouts {
     create = "90m"
     update = "75m"

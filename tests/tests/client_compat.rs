@@ -51,12 +51,14 @@ async fn terraform_1_0_3_reads_a_stack_from_elsewhere_upgrades_old_states_and_re
     // A stack as the released version made it: no web ACL.
     let mut stack = Stack::lean(STACK);
     stack.waf = Some("enabled = false".into());
+    stack.alarms = Some("enabled = false".into());
     let applied = world.apply(&stack);
 
     data_source_reads_the_stack(&world, &applied);
     password_wo_is_refused(&world, &stack);
     // Its configuration, as written for the release, has no `waf` block either.
     stack.waf = None;
+    stack.alarms = None;
     stack.write(&world.tf);
     a_version_0_state_upgrades_and_plans_clean(&world, &applied).await;
 
@@ -186,6 +188,11 @@ async fn a_version_0_state_upgrades_and_plans_clean(world: &World, applied: &Val
         upgraded["attributes"]["waf"]["enabled"],
         json!(false),
         "a stack from before the web ACL keeps running without one"
+    );
+    assert_eq!(
+        upgraded["attributes"]["alarms"]["enabled"],
+        json!(false),
+        "a stack from before the alarms keeps running without them"
     );
     assert!(upgraded["attributes"]["database"]["password"].is_null());
     assert!(upgraded["attributes"]["database"]["password_wo"].is_null());

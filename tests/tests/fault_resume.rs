@@ -189,6 +189,11 @@ const CASES: &[Case] = &[
     fail("wafv2", "CreateWebACL", 0, Destroy),
     fail("wafv2", "AssociateWebACL", 0, Resume),
     fail("wafv2", "AssociateWebACL", 0, Destroy),
+    // alarms
+    fail("sns", "CreateTopic", 0, Resume),
+    fail("monitoring", "PutMetricAlarm", 2, Resume),
+    fail("monitoring", "PutMetricAlarm", 0, Destroy),
+    fail("autoscaling", "EnableMetricsCollection", 0, Resume),
 ];
 
 impl Case {

@@ -21,6 +21,7 @@ use stack_tests::FaultConfig;
 
 /// The writes of an apply of the reliability stack (bastion, DNS, NAT per zone).
 const APPLY_WRITES: &[(&str, &str)] = &[
+    ("autoscaling", "EnableMetricsCollection"),
     ("autoscaling", "CreateAutoScalingGroup"),
     ("autoscaling", "PutScalingPolicy"),
     ("ec2", "AllocateAddress"),
@@ -65,6 +66,8 @@ const APPLY_WRITES: &[(&str, &str)] = &[
     ("secretsmanager", "PutSecretValue"),
     ("wafv2", "AssociateWebACL"),
     ("wafv2", "CreateWebACL"),
+    ("monitoring", "PutMetricAlarm"),
+    ("sns", "CreateTopic"),
 ];
 
 /// The writes of its destroy.
@@ -99,6 +102,8 @@ const DESTROY_WRITES: &[(&str, &str)] = &[
     ("secretsmanager", "DeleteSecret"),
     ("wafv2", "DeleteWebACL"),
     ("wafv2", "DisassociateWebACL"),
+    ("monitoring", "DeleteAlarms"),
+    ("sns", "DeleteTopic"),
 ];
 
 fn owned(list: &[(&str, &str)]) -> Vec<(String, String)> {

@@ -346,6 +346,14 @@ fn the_module_refuses_what_the_provider_refuses_with_its_own_messages() {
             "must be a fully qualified DNS name",
         ),
         (
+            "alarm_email",
+            object(
+                "alarms",
+                r#"enabled = true, topic_arn = null, email_addresses = ["ops at example"], http_5xx_threshold = 10, db_cpu_percent = 80, db_free_storage_gib = 2, db_connections = 60, efs_io_limit_percent = 90"#,
+            ),
+            "must be an e-mail address",
+        ),
+        (
             "waf_rate",
             object("waf", "enabled = true, rate_limit = 5"),
             "between 10 and 2000000000",

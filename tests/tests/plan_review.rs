@@ -195,6 +195,7 @@ fn plain_cases(state: &Value, other_ami: &str, certificate: &str, zone: &str) ->
             "create launch template: public.ecr.aws/docker/library/wordpress:6-apache on t3.small",
             "create ASG: 2..4 instances, CPU target 60% [cost]",
             "create WAF web ACL: AWS managed rules (WordPress, PHP, common, known bad inputs) + rate limit 2000 requests per 5 minutes per IP, associated with the ALB [cost]",
+            "create CloudWatch alarms: 8 alarms (alb-target-5xx, alb-elb-5xx, unhealthy-targets, db-cpu, db-free-storage, db-connections, efs-io-limit, asg-at-max), notifying the stack's own SNS topic (no subscribers yet); about $0.80 a month [cost]",
         ],
     )];
     replaced[0].actions = &["delete", "create"];
@@ -205,7 +206,11 @@ fn plain_cases(state: &Value, other_ami: &str, certificate: &str, zone: &str) ->
             base.with("autoscaling", "min_size", "3")
                 .with("autoscaling", "max_size", "7")
                 .with("autoscaling", "desired_capacity", "4"),
-            &["update ASG: min 2 -> 3, max 4 -> 7, desired the group's own -> 4 [cost]"],
+            &[
+                "update ASG: min 2 -> 3, max 4 -> 7, desired the group's own -> 4 [cost]",
+                // The "at max capacity" alarm follows max_size.
+                "update CloudWatch alarms: asg-at-max threshold 4 -> 7",
+            ],
         ),
         case(
             "cpu-target",
@@ -321,7 +326,11 @@ fn plain_cases(state: &Value, other_ami: &str, certificate: &str, zone: &str) ->
             "efs-throughput",
             "plain",
             base.with("storage", "throughput_mode", r#""bursting""#),
-            &["update EFS file system: throughput mode elastic -> bursting [cost]"],
+            &[
+                "update EFS file system: throughput mode elastic -> bursting [cost]",
+                // Burst credits are watched in bursting mode, the I/O limit in the others.
+                "update CloudWatch alarms: efs-burst-credits created, efs-io-limit deleted",
+            ],
         ),
         case(
             "certificate-added",

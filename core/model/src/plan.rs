@@ -8,12 +8,14 @@
 //!   `changes`;
 //! - `waf`: the web ACL's create, delete and rate-limit lines;
 //! - `site`: the install values, a launch template version without an instance refresh;
+//! - `alarms`: the alarms' and their topic's create, delete and threshold lines;
 //! - `expected`: the objects a spec owns, so an update notices those deleted outside Terraform;
 //! - `hardening`: the TLS settings every stack keeps (EFS policy, DB parameter group), planned
 //!   back when a refresh did not find them;
 //! - `risk`: what each action risks (data loss, downtime, cost) and its one-line form.
 
 mod actions;
+pub mod alarms;
 mod changes;
 mod create;
 mod expected;

@@ -1,6 +1,6 @@
 //! What a stack costs a month at on-demand prices, from the embedded, dated table in
 //! [`table`]: the app and bastion instances, the database (Multi-AZ doubles it), its storage,
-//! the NAT gateways, the load balancer and the web ACL with its rules. Usage-billed parts (data processed, LCUs, EFS
+//! the NAT gateways, the load balancer, the web ACL with its rules and the alarms. Usage-billed parts (data processed, LCUs, EFS
 //! storage and throughput, requests) are left out, so two estimates of the same region differ
 //! exactly by what a plan changes.
 
@@ -90,9 +90,14 @@ pub fn estimate(spec: &StackSpec, region: &str) -> Option<Estimate> {
     };
     Some(Estimate {
         region: region.to_string(),
-        monthly_usd: hourly * HOURS_PER_MONTH + storage + waf,
+        monthly_usd: hourly * HOURS_PER_MONTH + storage + waf + alarms_month(spec),
         unpriced,
     })
+}
+
+/// The alarms' monthly price (the topic and e-mails stay in SNS's free tier).
+pub fn alarms_month(spec: &StackSpec) -> f64 {
+    crate::alarms::wanted_alarms(spec).len() as f64 * crate::alarms::ALARM_MONTH_USD
 }
 
 /// The app instances an estimate counts: the desired capacity when set, else the minimum the

@@ -93,6 +93,7 @@ pub struct StackSpec {
     pub waf: WafSpec,
     #[serde(default)]
     pub site: SiteSpec,
+    pub alarms: crate::alarms::AlarmsSpec,
     pub timeouts: Timeouts,
 }
 
@@ -112,6 +113,7 @@ impl StackSpec {
             dns: None,
             waf: WafSpec::default(),
             site: SiteSpec::default(),
+            alarms: crate::alarms::AlarmsSpec::default(),
             timeouts: Timeouts::default(),
         }
     }

@@ -45,6 +45,13 @@ pub mod logical {
     /// WAFv2 web ACL (ARN) and its association with the load balancer (the ALB's ARN).
     pub const WAF_WEB_ACL: &str = "waf_web_acl";
     pub const WAF_ASSOCIATION: &str = "waf_association";
+    /// The alarms block: the stack's own SNS topic (ARN), each e-mail subscription
+    /// (`alarm_subscription:<address>`, its ARN or `pending confirmation`), each CloudWatch
+    /// alarm (`alarm:<key>`, its name) and the group's metrics collection (the group's name).
+    pub const ALARM_TOPIC: &str = "alarm_topic";
+    pub const ALARM_SUBSCRIPTION: &str = "alarm_subscription";
+    pub const ALARM: &str = "alarm";
+    pub const GROUP_METRICS: &str = "autoscaling_group_metrics";
     /// Secrets Manager secret (ARN) with the DB password and WordPress keys.
     pub const APP_SECRET: &str = "app_secret";
     /// IAM role (name) of the app instances, its inline policy (name), its instance profile (ARN).

@@ -11,6 +11,7 @@
 //! `instances` for the bastion, WordPress and its group, `database`, `storage`,
 //! `load_balancer` with DNS, `waf`, `site`, `timeouts`); the limits they enforce are the constants below.
 
+mod alarms;
 mod database;
 mod instances;
 mod load_balancer;
@@ -97,6 +98,7 @@ pub fn validate(spec: &StackSpec, region_zones: Option<&[String]>) -> Vec<SpecEr
     }
     waf::check_waf(&mut errors, &spec.waf);
     site::check_site(&mut errors, &spec.site);
+    alarms::check_alarms(&mut errors, &spec.alarms);
     timeouts::check_timeouts(&mut errors, &spec.timeouts);
     errors.0
 }

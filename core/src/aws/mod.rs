@@ -8,6 +8,7 @@ pub mod acm;
 pub mod autoscaling;
 pub mod call;
 pub mod call_log;
+pub mod cloudwatch;
 pub mod efs;
 pub mod elbv2;
 pub mod iam;
@@ -17,6 +18,7 @@ pub mod propagation;
 pub mod rds;
 pub mod route53;
 pub mod secretsmanager;
+pub mod sns;
 pub mod ssm;
 pub mod wafv2;
 
@@ -54,6 +56,8 @@ pub struct Clients {
     pub ssm: aws_sdk_ssm::Client,
     pub acm: aws_sdk_acm::Client,
     pub wafv2: aws_sdk_wafv2::Client,
+    pub cloudwatch: aws_sdk_cloudwatch::Client,
+    pub sns: aws_sdk_sns::Client,
 }
 
 impl Clients {
@@ -91,6 +95,8 @@ impl Clients {
             ssm: client!(aws_sdk_ssm),
             acm: client!(aws_sdk_acm),
             wafv2: client!(aws_sdk_wafv2),
+            cloudwatch: client!(aws_sdk_cloudwatch),
+            sns: client!(aws_sdk_sns),
         })
     }
 }

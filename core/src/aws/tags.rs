@@ -101,12 +101,14 @@ optional_fields!(
     aws_sdk_ec2::types::Tag,
     aws_sdk_elasticloadbalancingv2::types::Tag,
     aws_sdk_rds::types::Tag,
-    aws_sdk_secretsmanager::types::Tag
+    aws_sdk_secretsmanager::types::Tag,
+    aws_sdk_cloudwatch::types::Tag
 );
 required_fields!(
     aws_sdk_efs::types::Tag,
     aws_sdk_iam::types::Tag,
-    aws_sdk_wafv2::types::Tag
+    aws_sdk_wafv2::types::Tag,
+    aws_sdk_sns::types::Tag
 );
 
 /// Tag descriptions, which are read but never written.

@@ -300,6 +300,8 @@ mod tests {
             ssm: aws_sdk_ssm::Client::new(&config),
             acm: aws_sdk_acm::Client::new(&config),
             wafv2: aws_sdk_wafv2::Client::new(&config),
+            cloudwatch: aws_sdk_cloudwatch::Client::new(&config),
+            sns: aws_sdk_sns::Client::new(&config),
         }
     }
 }

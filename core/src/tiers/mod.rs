@@ -71,6 +71,7 @@
 //! state's ids rather than what another tier records, and read what is known by name or id
 //! at the same time as the lookups (a refresh is one or two rounds of concurrent calls).
 
+pub mod alarms;
 pub mod app;
 pub mod bastion;
 pub mod context;
@@ -115,6 +116,7 @@ pub fn all_steps(layout: &StackLayout) -> Vec<Step> {
     steps.extend(app::steps(layout));
     steps.extend(dns::steps(layout));
     steps.extend(waf::steps(layout));
+    steps.extend(alarms::steps(layout));
     order_last_steps(&mut steps);
     steps
 }

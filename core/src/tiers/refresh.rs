@@ -11,7 +11,9 @@
 
 use super::context::StepContext;
 use super::prefetch::Prefetch;
-use super::{app, bastion, database, dns, load_balancer, network, secrets, security, storage, waf};
+use super::{
+    alarms, app, bastion, database, dns, load_balancer, network, secrets, security, storage, waf,
+};
 use crate::error::Result;
 use crate::state::StackOutputs;
 
@@ -22,8 +24,8 @@ pub async fn refresh_all(ctx: &StepContext, prior: Option<&StackOutputs>) -> Res
         Some(outputs) if !ctx.is_import() => Prefetch::start(ctx, outputs),
         _ => Prefetch::none(),
     };
-    // Boxed: nine tiers' futures side by side are too big for a thread's stack in debug builds.
-    let (_, network, bastion_and_security, storage, database, front, app, secrets, waf) = tokio::join!(
+    // Boxed: ten tiers' futures side by side are too big for a thread's stack in debug builds.
+    let (_, network, bastion_and_security, storage, database, front, app, secrets, waf, alarms) = tokio::join!(
         prefetch.warm(),
         Box::pin(network::refresh_with(ctx, &prefetch)),
         Box::pin(bastion_and_security(ctx)),
@@ -32,7 +34,8 @@ pub async fn refresh_all(ctx: &StepContext, prior: Option<&StackOutputs>) -> Res
         Box::pin(load_balancer_and_dns(ctx)),
         Box::pin(app::refresh_with(ctx, &prefetch)),
         Box::pin(secrets::refresh(ctx)),
-        Box::pin(waf::refresh(ctx))
+        Box::pin(waf::refresh(ctx)),
+        Box::pin(alarms::refresh(ctx))
     );
     network?;
     bastion_and_security?;
@@ -41,7 +44,8 @@ pub async fn refresh_all(ctx: &StepContext, prior: Option<&StackOutputs>) -> Res
     front?;
     app?;
     secrets?;
-    waf
+    waf?;
+    alarms
 }
 
 /// The bastion and the security groups. On import the groups are judged against a spec the

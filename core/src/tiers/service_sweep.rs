@@ -1,5 +1,5 @@
 //! The part of a destroy's sweep that is not EC2: whatever Auto Scaling group, load balancer,
-//! target group, web ACL, DB instance, DB subnet or parameter group or EFS file system still carries the stack tag
+//! target group, web ACL, alarm, alarm topic, DB instance, DB subnet or parameter group or EFS file system still carries the stack tag
 //! (or the stack's fixed name) is deleted and waited out, before the EC2 sweep removes the
 //! security groups and subnets these objects sit in.
 //!
@@ -7,7 +7,7 @@
 //! the services works the same on AWS.
 
 use super::context::StepContext;
-use super::{app, database, storage, waf};
+use super::{alarms, app, database, storage, waf};
 use crate::aws::{autoscaling, efs, elbv2, rds, wafv2};
 use crate::error::{Result, StackError};
 use crate::naming::STACK_TAG;
@@ -17,11 +17,13 @@ use crate::wait;
 /// instances the EC2 sweep terminates), then what the group and the instances use.
 pub async fn sweep_services(ctx: &StepContext) -> Result<()> {
     sweep_groups(ctx).await?;
-    let (balancers, databases, file_systems) = tokio::join!(
+    let (balancers, databases, file_systems, alarms) = tokio::join!(
         sweep_load_balancing(ctx),
         sweep_databases(ctx),
-        sweep_file_systems(ctx)
+        sweep_file_systems(ctx),
+        alarms::sweep(ctx)
     );
+    alarms?;
     balancers?;
     databases?;
     file_systems?;

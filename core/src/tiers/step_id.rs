@@ -92,3 +92,13 @@ pub const DNS_RECORD: &str = "dns.record";
 pub const WAF_WEB_ACL: &str = "waf.web_acl";
 /// The web ACL's association with the load balancer.
 pub const WAF_ASSOCIATION: &str = "waf.association";
+
+// alarms
+/// The stack's own SNS topic (or its removal when the alarms notify a given topic, or none).
+pub const ALARM_TOPIC: &str = "alarms.topic";
+/// The topic's e-mail subscriptions.
+pub const ALARM_SUBSCRIPTIONS: &str = "alarms.subscriptions";
+/// The Auto Scaling group's metrics collection, which the "at max capacity" alarm watches.
+pub const GROUP_METRICS: &str = "alarms.group_metrics";
+/// The CloudWatch alarms, after everything they watch.
+pub const ALARMS: &str = "alarms.alarms";

@@ -143,6 +143,11 @@ resource "wordpress_ha_stack" "blog" {
     rate_limit = 1000
   }
 
+  alarms {
+    email_addresses = ["ops@example.com"]
+    db_connections  = 60
+  }
+
   timeouts {
     create = "90m"
   }

@@ -135,6 +135,24 @@ pub fn aws_dependencies(shape: &StackShape, pending: &PendingConfig) -> Vec<Floo
         2,
         0,
     ));
+    // The alarms (on unless a configuration turns them off, which the bench's shapes never
+    // do): the topic needs nothing, the group's metrics collection the group, and each alarm
+    // names what it watches (one PutMetricAlarm per alarm).
+    objects.push(object("alarm_topic", &[], 1, 0));
+    objects.push(object("group_metrics", &["autoscaling_group"], 1, 0));
+    objects.push(object(
+        "alarms",
+        &[
+            "alarm_topic",
+            "group_metrics",
+            "load_balancer",
+            "target_group",
+            "db_instance",
+            "file_system",
+        ],
+        8,
+        0,
+    ));
     if shape.dns.is_some() {
         // The alias names the load balancer's DNS name, known from its creation.
         objects.push(object(

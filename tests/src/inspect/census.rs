@@ -1,5 +1,5 @@
 //! The census of a stack: every live object tagged `wordpress-ha:stack = <name>`, asked of each
-//! service directly because moto's tagging API misses EIPs, launch templates, ASGs, Route 53,
+//! service directly (alarms and their topic included) because moto's tagging API misses EIPs, launch templates, ASGs, Route 53,
 //! IAM and secrets. Route 53 records cannot carry tags: [`super::inventory`] adds them.
 
 use super::{inspect_error, AwsInspector, InspectError, TaggedObject, REGION_TAG, STACK_TAG};
@@ -17,6 +17,7 @@ impl AwsInspector {
         found.extend(self.tagged_secrets(stack).await?);
         found.extend(self.tagged_iam_objects(stack).await?);
         found.extend(self.tagged_web_acls(stack).await?);
+        found.extend(self.tagged_alarm_objects(stack).await?);
         found.sort();
         Ok(found)
     }

@@ -1,6 +1,7 @@
 //! Everything a stack owns in AWS: the census of tagged objects, plus the parts that cannot
 //! carry the tag, found through their owners (mount targets, listeners, route-table
-//! associations, scaling policies, role policies, the web ACL's association) or their zone
+//! associations, scaling policies, role policies, the web ACL's association, the alarm
+//! topic's subscriptions) or their zone
 //! (the DNS record). Every e2e test,
 //! the reliability runner and the crash tests count "exactly one stack's worth" with it.
 
@@ -75,6 +76,13 @@ impl Inventory {
             }
         }
         inventory.parts.insert("waf-association", associations);
+        // The stack topic's subscriptions: they go with the topic, and carry no tag.
+        let mut subscriptions = BTreeSet::new();
+        for topic in inventory.ids_of("alarm-topic") {
+            let found = aws.topic_subscriptions(topic).await?;
+            subscriptions.extend(found.into_iter().map(|s| s.arn));
+        }
+        inventory.parts.insert("alarm-subscription", subscriptions);
         let mut policies = BTreeSet::new();
         for group in inventory.ids_of("auto-scaling-group") {
             let found = aws.scaling_policies(group).await?;
@@ -183,6 +191,9 @@ pub struct ExpectedStack {
     pub dns: bool,
     /// Whether a WAF web ACL guards the load balancer.
     pub waf: bool,
+    /// The stack's CloudWatch alarms (8 for a stack of default alarms, 0 without), each with
+    /// the stack's own topic.
+    pub alarms: usize,
 }
 
 impl ExpectedStack {
@@ -221,6 +232,8 @@ impl ExpectedStack {
             ("dns-record", usize::from(self.dns)),
             ("web-acl", usize::from(self.waf)),
             ("waf-association", usize::from(self.waf)),
+            ("alarm", self.alarms),
+            ("alarm-topic", usize::from(self.alarms > 0)),
         ];
         counts.into_iter().filter(|(_, n)| *n > 0).collect()
     }
@@ -261,6 +274,7 @@ mod tests {
             app_instances: 1,
             dns: true,
             waf: true,
+            alarms: 8,
         };
         let counts = lean.counts();
         assert_eq!(counts["nat-gateway"], 1);

@@ -12,8 +12,10 @@
 //!   [`hardening`]: the EFS backup and file system policies, the DB parameter group.
 //! - [`zone`]: hosted zones with AWS-shaped ids and their record sets.
 //! - [`waf`]: the web ACL guarding a resource, rule by rule.
+//! - [`alarms`]: the alarms, their topic and its subscriptions.
 //! - [`teardown`]: a stack's VPC and everything in it deleted out of band, as an operator would.
 
+pub mod alarms;
 pub mod census;
 pub mod hardening;
 pub mod inventory;
@@ -85,6 +87,8 @@ pub struct AwsInspector {
     pub secretsmanager: aws_sdk_secretsmanager::Client,
     pub iam: aws_sdk_iam::Client,
     pub wafv2: aws_sdk_wafv2::Client,
+    pub cloudwatch: aws_sdk_cloudwatch::Client,
+    pub sns: aws_sdk_sns::Client,
 }
 
 impl AwsInspector {
@@ -138,6 +142,8 @@ impl AwsInspector {
             secretsmanager: aws_sdk_secretsmanager::Client::new(config),
             iam: aws_sdk_iam::Client::new(config),
             wafv2: aws_sdk_wafv2::Client::new(config),
+            cloudwatch: aws_sdk_cloudwatch::Client::new(config),
+            sns: aws_sdk_sns::Client::new(config),
         }
     }
 }

@@ -34,6 +34,8 @@ pub struct Stack {
     pub waf: Option<String>,
     /// The whole `site { … }` body, or no block (the install's defaults).
     pub site: Option<String>,
+    /// The whole `alarms { … }` body, or no block (a new stack's alarms on by default).
+    pub alarms: Option<String>,
     /// The `tags` map literal, e.g. `{ env = "test" }`.
     pub tags: String,
     /// The provider's `default_tags` map literal, if any.
@@ -54,6 +56,7 @@ impl Stack {
             dns: None,
             waf: None,
             site: None,
+            alarms: None,
             tags: r#"{ env = "test" }"#.to_string(),
             default_tags: None,
             max_retries: None,
@@ -81,6 +84,9 @@ impl Stack {
         }
         if let Some(site) = &self.site {
             hcl += &block("site", site);
+        }
+        if let Some(alarms) = &self.alarms {
+            hcl += &block("alarms", alarms);
         }
         hcl += &format!("  tags = {}\n}}\n", self.tags);
         hcl

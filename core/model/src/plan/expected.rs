@@ -78,5 +78,6 @@ pub fn expected_objects(spec: &StackSpec) -> Vec<String> {
         names.push(l::WAF_WEB_ACL.into());
         names.push(l::WAF_ASSOCIATION.into());
     }
+    names.extend(crate::alarms::expected_objects(spec));
     names
 }

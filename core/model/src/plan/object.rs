@@ -22,3 +22,5 @@ pub const ASG: &str = "ASG";
 pub const SCALING_POLICY: &str = "scaling policy";
 pub const DNS_RECORD: &str = "Route 53 record";
 pub const WAF: &str = "WAF web ACL";
+pub const ALARMS: &str = "CloudWatch alarms";
+pub const ALARM_TOPIC: &str = "SNS alarm topic";

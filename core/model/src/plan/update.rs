@@ -54,6 +54,7 @@ pub fn plan_update(prior: &StackState, desired: &StackSpec) -> StackPlan {
     changes::plan_dns(before, desired, &mut plan, &mut template);
     super::waf::plan_waf(before, desired, &mut plan);
     super::site::plan_site(before, desired, &mut template);
+    super::alarms::plan_alarms(before, desired, &mut plan);
     if before.tags != desired.tags {
         plan.push(
             object::EVERY_OBJECT,

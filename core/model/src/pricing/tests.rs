@@ -109,3 +109,13 @@ fn the_web_acl_costs_five_dollars_and_one_per_rule() {
     assert!((saved + (5.0 + 5.0 * 1.0)).abs() < 1e-9, "{saved}");
     assert_eq!(format_monthly(saved), "-$10.00/month");
 }
+
+#[test]
+fn alarms_cost_ten_cents_each() {
+    let before = spec(&["us-east-1a", "us-east-1b"]);
+    let mut after = before.clone();
+    after.alarms.enabled = false;
+    let saved = priced(delta(Some(&before), Some(&after)));
+    assert!((saved + 8.0 * 0.10).abs() < 1e-9, "{saved}");
+    assert_eq!(format_monthly(saved), "-$0.80/month");
+}

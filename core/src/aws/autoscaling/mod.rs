@@ -3,6 +3,7 @@
 //! launch template changes ([`refresh`]).
 
 pub mod capacity;
+pub mod metrics;
 pub mod refresh;
 
 use std::collections::BTreeMap;
@@ -38,6 +39,8 @@ pub struct AutoScalingGroup {
     pub status: Option<String>,
     pub instance_ids: Vec<String>,
     pub tags: BTreeMap<String, String>,
+    /// The group metrics being collected (`GroupInServiceInstances`…).
+    pub enabled_metrics: Vec<String>,
 }
 
 /// The group as the stack wants it.
@@ -103,6 +106,11 @@ fn group_from(group: &SdkGroup) -> AutoScalingGroup {
             .map(str::to_string)
             .collect(),
         tags: tag_map(group.tags()),
+        enabled_metrics: group
+            .enabled_metrics()
+            .iter()
+            .filter_map(|m| m.metric().map(str::to_string))
+            .collect(),
     }
 }
 

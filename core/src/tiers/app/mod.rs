@@ -484,6 +484,8 @@ pub async fn refresh_with(ctx: &StepContext, prefetch: &Prefetch) -> Result<()> 
         return Ok(());
     };
     ctx.record(logical::AUTOSCALING_GROUP, &group.name);
+    // The alarms tier's metrics collection, read with the group (one describe for both).
+    super::alarms::observe_group_metrics(ctx, &group.name, &group.enabled_metrics);
     ctx.update_outputs(|o| o.asg_name = Some(group.name.clone()));
     ctx.update_state(|s| observe_group(&mut s.spec.autoscaling, &group));
     tag_sync::observe(ctx, &group.tags, &ctx.name(APP_GROUP, None));

@@ -17,6 +17,7 @@ fn observed() -> AutoScalingGroup {
         status: None,
         instance_ids: vec!["i-1".into(), "i-2".into()],
         tags: BTreeMap::new(),
+        enabled_metrics: Vec::new(),
     }
 }
 

@@ -206,7 +206,65 @@ impl Layout<'_> {
             &[],
             Shape::Box,
         );
-        tier("ops", "operations", [bastion])
+        let [alarms, topic] = self.alarm_nodes();
+        tier("ops", "operations", [bastion, alarms, topic])
+    }
+
+    /// One node for every alarm (their keys listed), the stack's topic beside it with its
+    /// subscriptions, and the group's metrics collection under the alarms.
+    fn alarm_nodes(&mut self) -> [Option<Node>; 2] {
+        let prefix = l::qualified(l::ALARM, "");
+        let keys: Vec<String> = self
+            .objects
+            .keys()
+            .filter(|k| k.starts_with(&prefix))
+            .cloned()
+            .collect();
+        let alarms = keys.first().cloned().map(|first| {
+            let mut lines = vec![format!("CloudWatch alarms ({})", keys.len())];
+            for key in &keys {
+                self.used.insert(key.clone());
+                lines.push(key[prefix.len()..].to_string());
+            }
+            if self.id_line(l::GROUP_METRICS).is_some() {
+                lines.push("group metrics collected".to_string());
+            }
+            Node {
+                key: first,
+                lines,
+                shape: Shape::Box,
+            }
+        });
+        let subscriptions = l::qualified(l::ALARM_SUBSCRIPTION, "");
+        let emails: Vec<String> = self
+            .objects
+            .keys()
+            .filter(|k| k.starts_with(&subscriptions))
+            .cloned()
+            .collect();
+        let mut topic = self.node(l::ALARM_TOPIC, "SNS alarm topic", &[], Shape::Box);
+        if let Some(topic) = topic.as_mut() {
+            for key in emails {
+                self.used.insert(key.clone());
+                topic
+                    .lines
+                    .push(format!("e-mail {}", &key[subscriptions.len()..]));
+            }
+        }
+        [alarms, topic]
+    }
+
+    /// The alarms notify the stack's topic.
+    fn alarm_edges(&mut self) {
+        let prefix = l::qualified(l::ALARM, "");
+        let first = self
+            .objects
+            .keys()
+            .find(|k| k.starts_with(&prefix))
+            .cloned();
+        if let Some(first) = first {
+            self.edge(&first, l::ALARM_TOPIC, Some("notifies"), true);
+        }
     }
 
     fn edge(&mut self, from: &str, to: &str, label: Option<&'static str>, dotted: bool) {
@@ -289,6 +347,7 @@ impl Layout<'_> {
             let nat = l::qualified(l::NAT_GATEWAY, zone);
             self.edge(&nat, l::INTERNET_GATEWAY, None, false);
         }
+        self.alarm_edges();
     }
 }
 

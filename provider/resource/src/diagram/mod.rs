@@ -254,6 +254,27 @@ mod tests {
     }
 
     #[test]
+    fn the_alarms_notify_the_topic_and_every_alarm_is_drawn() {
+        let stack = objects(&[
+            ("alarm:db-cpu", "shop-alarm-db-cpu"),
+            ("alarm:asg-at-max", "shop-alarm-asg-at-max"),
+            ("alarm_topic", "arn:aws:sns:r:1:shop-alarms"),
+            ("alarm_subscription:ops@example.com", "PendingConfirmation"),
+            ("autoscaling_group_metrics", "shop-asg"),
+        ]);
+        let diagram = diagram_of(&stack);
+        assert!(diagram.has_edge("alarm:asg-at-max", "alarm_topic"));
+        let alarms = diagram.node("alarm:asg-at-max").expect("alarms node");
+        assert!(alarms.lines.contains(&"db-cpu".to_string()), "{alarms:?}");
+        let topic = diagram.node("alarm_topic").expect("topic node");
+        assert!(
+            topic.lines.contains(&"e-mail ops@example.com".to_string()),
+            "{topic:?}"
+        );
+        assert!(diagram.not_drawn.is_empty(), "{:?}", diagram.not_drawn);
+    }
+
+    #[test]
     fn quotes_in_labels_are_escaped() {
         assert_eq!(mermaid_text(r#"a "b""#), "a #quot;b#quot;");
         assert_eq!(

@@ -10,6 +10,9 @@ use stack_model::spec::{DnsSpec, NatMode, Secret, SiteSpec, StackSpec, Timeouts,
 use stack_model::state::{StackOutputs, StackState};
 use tfplugin::value::Value;
 
+/// The alarms block, in its own file.
+mod alarms;
+
 /// Paths (`block.attribute`) whose value was unknown when the spec was read.
 #[derive(Debug, Default)]
 pub struct Unresolved(BTreeSet<String>);
@@ -244,6 +247,7 @@ fn read_spec(top: &mut Reader<'_>) -> StackSpec {
         enabled: b.bool_or("enabled", d::WAF_ENABLED),
         rate_limit: b.int_or("rate_limit", d::WAF_RATE_LIMIT),
     };
+    spec.alarms = alarms::read(top);
 
     if top.known("timeouts").is_some() {
         let mut b = top.block("timeouts");
@@ -511,6 +515,7 @@ fn spec_attributes(spec: &StackSpec) -> BTreeMap<String, Value> {
             ("rate_limit", Value::from(spec.waf.rate_limit)),
         ]),
     );
+    top.insert("alarms".into(), alarms::value(&spec.alarms));
     top
 }
 

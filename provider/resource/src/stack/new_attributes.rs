@@ -130,6 +130,23 @@ mod tests {
     }
 
     #[test]
+    fn a_state_from_before_the_alarms_block_reads_as_no_alarms() {
+        // As with the web ACL: alarms are on for new stacks only, an existing stack plans no
+        // change until its configuration sets `enabled = true`.
+        let def = schema::resource();
+        let raw = serde_json::json!({"name": "blog", "dns": null});
+        let state = Value::object_of([("name", Value::from("blog")), ("alarms", Value::Null)]);
+        let upgraded = fill_new_attributes(&def, state, &raw);
+        let alarms = upgraded.attr("alarms");
+        assert_eq!(alarms.attr("enabled"), &Value::from(false));
+        assert_eq!(
+            alarms.attr("db_connections"),
+            &Value::from(stack_model::alarms::defaults::DB_CONNECTIONS)
+        );
+        assert!(alarms.attr("topic_arn").is_null());
+    }
+
+    #[test]
     fn an_absent_dns_block_stays_absent() {
         let def = schema::resource();
         let raw = serde_json::json!({"name": "blog", "dns": null});

@@ -162,6 +162,8 @@ use services::{database, dns, load_balancer, storage, waf};
 use AttrType::{Bool, Number, String as Str, StringList, StringMap};
 use Mode::{Optional, OptionalComputed, Required};
 
+/// The alarms block.
+mod alarms;
 /// The blocks of the services the stack runs (database, storage, load balancer, DNS, WAF).
 mod services;
 
@@ -183,6 +185,7 @@ Application Load Balancer, an Auto Scaling group running WordPress in Docker, an
             load_balancer(),
             dns(),
             waf(),
+            alarms::alarms(),
             timeouts(),
         ],
     }
