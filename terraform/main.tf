@@ -91,6 +91,12 @@ resource "wordpress_ha_stack" "this" {
     rate_limit = var.waf.rate_limit
   }
 
+  logs {
+    enabled           = var.logs.enabled
+    retention_in_days = var.logs.retention_in_days
+    kms_key_id        = var.logs.kms_key_id
+  }
+
   dynamic "timeouts" {
     for_each = length(local.timeouts_set) > 0 ? [var.timeouts] : []
     content {

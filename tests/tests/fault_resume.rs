@@ -189,6 +189,10 @@ const CASES: &[Case] = &[
     fail("wafv2", "CreateWebACL", 0, Destroy),
     fail("wafv2", "AssociateWebACL", 0, Resume),
     fail("wafv2", "AssociateWebACL", 0, Destroy),
+    // logs
+    fail("logs", "CreateLogGroup", 0, Resume),
+    fail("logs", "CreateLogGroup", 0, Destroy),
+    fail("logs", "PutRetentionPolicy", 0, Resume),
 ];
 
 impl Case {

@@ -7,6 +7,7 @@
 //! - `create` and `update`: the two plans, `update` delegating each tier's attributes to
 //!   `changes`;
 //! - `waf`: the web ACL's create, delete and rate-limit lines;
+//! - `logs`: the log group's create, delete, retention and encryption lines;
 //! - `expected`: the objects a spec owns, so an update notices those deleted outside Terraform;
 //! - `hardening`: the TLS settings every stack keeps (EFS policy, DB parameter group), planned
 //!   back when a refresh did not find them;
@@ -17,6 +18,7 @@ mod changes;
 mod create;
 mod expected;
 mod hardening;
+pub mod logs;
 pub mod object;
 pub mod output;
 pub mod risk;

@@ -53,6 +53,11 @@ pub mod defaults {
     /// Requests per 5 minutes from one IP address before the rate rule blocks it: about 7 a
     /// second, far above one visitor's page loads, well below a scripted flood.
     pub const WAF_RATE_LIMIT: i64 = 2000;
+    /// New stacks ship their logs to the group; a stack created before it existed has none
+    /// (`legacy`).
+    pub const LOGS_ENABLED: bool = true;
+    /// Days CloudWatch Logs keeps an event: a month of history at a small storage cost.
+    pub const LOGS_RETENTION_IN_DAYS: i64 = 30;
 }
 
 /// Where the instances serve the provider's health file (see `userdata`).
@@ -84,6 +89,8 @@ pub struct StackSpec {
     pub dns: Option<DnsSpec>,
     #[serde(default)]
     pub waf: WafSpec,
+    #[serde(default)]
+    pub logs: LogsSpec,
     pub timeouts: Timeouts,
 }
 
@@ -102,6 +109,7 @@ impl StackSpec {
             load_balancer: LoadBalancerSpec::default(),
             dns: None,
             waf: WafSpec::default(),
+            logs: LogsSpec::default(),
             timeouts: Timeouts::default(),
         }
     }
@@ -392,6 +400,27 @@ impl Default for WafSpec {
         WafSpec {
             enabled: defaults::WAF_ENABLED,
             rate_limit: defaults::WAF_RATE_LIMIT,
+        }
+    }
+}
+
+/// The CloudWatch Logs group the WordPress container and the boot script write to
+/// (`/wordpress/<name>`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogsSpec {
+    pub enabled: bool,
+    /// Days an event is kept: one of `validate::LOG_RETENTION_DAYS`, 0 for never expire.
+    pub retention_in_days: i64,
+    /// The KMS key (ARN) encrypting the group; `None`: CloudWatch Logs' own encryption.
+    pub kms_key_id: Option<String>,
+}
+
+impl Default for LogsSpec {
+    fn default() -> Self {
+        LogsSpec {
+            enabled: defaults::LOGS_ENABLED,
+            retention_in_days: defaults::LOGS_RETENTION_IN_DAYS,
+            kms_key_id: None,
         }
     }
 }

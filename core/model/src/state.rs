@@ -45,6 +45,8 @@ pub mod logical {
     /// WAFv2 web ACL (ARN) and its association with the load balancer (the ALB's ARN).
     pub const WAF_WEB_ACL: &str = "waf_web_acl";
     pub const WAF_ASSOCIATION: &str = "waf_association";
+    /// CloudWatch Logs group (name) the instances write to.
+    pub const LOG_GROUP: &str = "log_group";
     /// Secrets Manager secret (ARN) with the DB password and WordPress keys.
     pub const APP_SECRET: &str = "app_secret";
     /// IAM role (name) of the app instances, its inline policy (name), its instance profile (ARN).

@@ -9,11 +9,12 @@
 //!
 //! One submodule per block of the configuration (`names` for the name and tags, `network`,
 //! `instances` for the bastion, WordPress and its group, `database`, `storage`,
-//! `load_balancer` with DNS, `waf`, `timeouts`); the limits they enforce are the constants below.
+//! `load_balancer` with DNS, `waf`, `logs`, `timeouts`); the limits they enforce are the constants below.
 
 mod database;
 mod instances;
 mod load_balancer;
+mod logs;
 mod names;
 mod network;
 mod storage;
@@ -64,6 +65,12 @@ pub const DNS_LABEL_MAX_LEN: usize = 63;
 /// `Limit`).
 pub const WAF_RATE_LIMIT_MIN: i64 = 10;
 pub const WAF_RATE_LIMIT_MAX: i64 = 2_000_000_000;
+/// The retentions CloudWatch Logs accepts (PutRetentionPolicy `retentionInDays`), in days;
+/// 0 stands for no retention policy: events never expire.
+pub const LOG_RETENTION_DAYS: [i64; 23] = [
+    0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+];
 /// Short timeouts are legitimate in tests against an emulator; below a second is a mistake.
 pub const MIN_TIMEOUT: Duration = Duration::from_secs(1);
 
@@ -88,6 +95,7 @@ pub fn validate(spec: &StackSpec, region_zones: Option<&[String]>) -> Vec<SpecEr
         load_balancer::check_dns(&mut errors, dns);
     }
     waf::check_waf(&mut errors, &spec.waf);
+    logs::check_logs(&mut errors, &spec.logs);
     timeouts::check_timeouts(&mut errors, &spec.timeouts);
     errors.0
 }

@@ -209,6 +209,7 @@ fn the_largest_valid_input_still_fits_ec2_user_data_limit() {
     fixture.config_extra = Some("x".repeat(CONFIG_EXTRA_MAX_BYTES));
     fixture.health_check_path = format!("/{}.html", "h".repeat(200));
     fixture.site_url = format!("https://{}.example.com", "s".repeat(63));
+    fixture.log_group = Some(format!("/wordpress/{}", "a".repeat(20)));
     let size = render(&fixture.input()).len();
     assert!(
         size <= USER_DATA_MAX_BYTES,

@@ -12,6 +12,7 @@ pub mod efs;
 pub mod elbv2;
 pub mod iam;
 pub mod launch_template;
+pub mod logs;
 pub mod not_found;
 pub mod propagation;
 pub mod rds;
@@ -54,6 +55,7 @@ pub struct Clients {
     pub ssm: aws_sdk_ssm::Client,
     pub acm: aws_sdk_acm::Client,
     pub wafv2: aws_sdk_wafv2::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
 }
 
 impl Clients {
@@ -91,6 +93,7 @@ impl Clients {
             ssm: client!(aws_sdk_ssm),
             acm: client!(aws_sdk_acm),
             wafv2: client!(aws_sdk_wafv2),
+            logs: client!(aws_sdk_cloudwatchlogs),
         })
     }
 }

@@ -300,6 +300,7 @@ mod tests {
             ssm: aws_sdk_ssm::Client::new(&config),
             acm: aws_sdk_acm::Client::new(&config),
             wafv2: aws_sdk_wafv2::Client::new(&config),
+            logs: aws_sdk_cloudwatchlogs::Client::new(&config),
         }
     }
 }

@@ -23,7 +23,7 @@ pub async fn refresh_all(ctx: &StepContext, prior: Option<&StackOutputs>) -> Res
         _ => Prefetch::none(),
     };
     // Boxed: nine tiers' futures side by side are too big for a thread's stack in debug builds.
-    let (_, network, bastion_and_security, storage, database, front, app, secrets, waf) = tokio::join!(
+    let (_, network, bastion_and_security, storage, database, front, app, secrets, waf, logs) = tokio::join!(
         prefetch.warm(),
         Box::pin(network::refresh_with(ctx, &prefetch)),
         Box::pin(bastion_and_security(ctx)),
@@ -32,7 +32,8 @@ pub async fn refresh_all(ctx: &StepContext, prior: Option<&StackOutputs>) -> Res
         Box::pin(load_balancer_and_dns(ctx)),
         Box::pin(app::refresh_with(ctx, &prefetch)),
         Box::pin(secrets::refresh(ctx)),
-        Box::pin(waf::refresh(ctx))
+        Box::pin(waf::refresh(ctx)),
+        Box::pin(logs::refresh(ctx))
     );
     network?;
     bastion_and_security?;
@@ -41,7 +42,8 @@ pub async fn refresh_all(ctx: &StepContext, prior: Option<&StackOutputs>) -> Res
     front?;
     app?;
     secrets?;
-    waf
+    waf?;
+    logs
 }
 
 /// The bastion and the security groups. On import the groups are judged against a spec the

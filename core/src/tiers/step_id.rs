@@ -92,3 +92,8 @@ pub const DNS_RECORD: &str = "dns.record";
 pub const WAF_WEB_ACL: &str = "waf.web_acl";
 /// The web ACL's association with the load balancer.
 pub const WAF_ASSOCIATION: &str = "waf.association";
+
+// logs
+/// The CloudWatch Logs group the instances write to (or its removal when `logs.enabled` is
+/// off).
+pub const LOG_GROUP: &str = "logs.group";

@@ -183,6 +183,8 @@ pub struct ExpectedStack {
     pub dns: bool,
     /// Whether a WAF web ACL guards the load balancer.
     pub waf: bool,
+    /// Whether the stack has its CloudWatch Logs group.
+    pub logs: bool,
 }
 
 impl ExpectedStack {
@@ -221,6 +223,7 @@ impl ExpectedStack {
             ("dns-record", usize::from(self.dns)),
             ("web-acl", usize::from(self.waf)),
             ("waf-association", usize::from(self.waf)),
+            ("log-group", usize::from(self.logs)),
         ];
         counts.into_iter().filter(|(_, n)| *n > 0).collect()
     }
@@ -261,6 +264,7 @@ mod tests {
             app_instances: 1,
             dns: true,
             waf: true,
+            logs: true,
         };
         let counts = lean.counts();
         assert_eq!(counts["nat-gateway"], 1);
@@ -273,6 +277,7 @@ mod tests {
             nat_per_zone: true,
             dns: false,
             waf: false,
+            logs: false,
             ..lean
         };
         let counts = wide.counts();

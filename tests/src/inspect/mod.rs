@@ -85,6 +85,7 @@ pub struct AwsInspector {
     pub secretsmanager: aws_sdk_secretsmanager::Client,
     pub iam: aws_sdk_iam::Client,
     pub wafv2: aws_sdk_wafv2::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
 }
 
 impl AwsInspector {
@@ -138,6 +139,7 @@ impl AwsInspector {
             secretsmanager: aws_sdk_secretsmanager::Client::new(config),
             iam: aws_sdk_iam::Client::new(config),
             wafv2: aws_sdk_wafv2::Client::new(config),
+            logs: aws_sdk_cloudwatchlogs::Client::new(config),
         }
     }
 }

@@ -45,6 +45,7 @@ pub fn expected_inventory() -> BTreeMap<&'static str, usize> {
         app_instances: 1,
         dns: true,
         waf: true,
+        logs: true,
     }
     .counts()
 }

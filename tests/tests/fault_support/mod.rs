@@ -30,6 +30,7 @@ pub const LEAN_STACK: ExpectedStack = ExpectedStack {
     app_instances: 1,
     dns: true,
     waf: true,
+    logs: true,
 };
 
 /// Panics unless the inventory holds exactly one lean stack: every kind at its count, no

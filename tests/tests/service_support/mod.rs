@@ -33,6 +33,8 @@ pub struct Stack {
     pub dns: Option<String>,
     /// The whole `waf { … }` body, or no block (a new stack's web ACL on by default).
     pub waf: Option<String>,
+    /// The whole `logs { … }` body, or no block (a new stack's log group on by default).
+    pub logs: Option<String>,
     /// The `tags` map literal, e.g. `{ env = "test" }`.
     pub tags: String,
     /// The provider's `default_tags` map literal, if any.
@@ -52,6 +54,7 @@ impl Stack {
             load_balancer: String::new(),
             dns: None,
             waf: None,
+            logs: None,
             tags: r#"{ env = "test" }"#.to_string(),
             default_tags: None,
             max_retries: None,
@@ -76,6 +79,9 @@ impl Stack {
         }
         if let Some(waf) = &self.waf {
             hcl += &block("waf", waf);
+        }
+        if let Some(logs) = &self.logs {
+            hcl += &block("logs", logs);
         }
         hcl += &format!("  tags = {}\n}}\n", self.tags);
         hcl

@@ -90,5 +90,6 @@ pub fn plan_create(spec: &StackSpec) -> StackPlan {
         .risk(Risk::DataLoss);
     }
     super::waf::plan_create(spec, &mut plan);
+    super::logs::plan_create(spec, &mut plan);
     plan
 }

@@ -78,5 +78,8 @@ pub fn expected_objects(spec: &StackSpec) -> Vec<String> {
         names.push(l::WAF_WEB_ACL.into());
         names.push(l::WAF_ASSOCIATION.into());
     }
+    if spec.logs.enabled {
+        names.push(l::LOG_GROUP.into());
+    }
     names
 }

@@ -22,3 +22,4 @@ pub const ASG: &str = "ASG";
 pub const SCALING_POLICY: &str = "scaling policy";
 pub const DNS_RECORD: &str = "Route 53 record";
 pub const WAF: &str = "WAF web ACL";
+pub const LOG_GROUP: &str = "CloudWatch Logs group";

@@ -53,6 +53,7 @@ pub fn plan_update(prior: &StackState, desired: &StackSpec) -> StackPlan {
     changes::plan_load_balancer(before, desired, &mut plan, &mut template);
     changes::plan_dns(before, desired, &mut plan, &mut template);
     super::waf::plan_waf(before, desired, &mut plan);
+    super::logs::plan_logs(before, desired, &mut plan, &mut template);
     if before.tags != desired.tags {
         plan.push(
             object::EVERY_OBJECT,

@@ -5,6 +5,8 @@
 # The database password and the keys are fetched from Secrets Manager with the instance role:
 # this script names the secret, it never holds its values.
 # Safe to run again: the fstab line is never duplicated and the container is replaced, not doubled.
+# When the stack has a CloudWatch Logs group (LOG_GROUP), the container logs there through
+# Docker's awslogs driver and the boot's own output is shipped there too (see "Central logs").
 #
 # Usage: wordpress-ha-boot [boot|watch-secret]
 #   boot (the default, run once by cloud-init): everything above, then a systemd timer that runs
@@ -202,11 +204,12 @@ pull_image() {
 
 # (Re)create the container: an env file is only read when a container is created.
 start_container() {
+  container_log_options
   local args=(
     -d --name "$CONTAINER_NAME" --restart always -p 80:80
     --env-file "$ENV_FILE"
     -v "$WP_CONTENT_DIR:/var/www/html/wp-content"
-    --log-driver journald --log-opt "tag=$CONTAINER_NAME"
+    "${CONTAINER_LOG_OPTIONS[@]}"
     --label "wordpress-ha.stack=$STACK_NAME"
   )
   if [[ -n "$HEALTH_CHECK_PATH" ]]; then
@@ -269,7 +272,97 @@ watch_secret() {
   printf '%s\n' "$current" >"$SECRET_VERSION_FILE"
 }
 
-boot() {
+# ---- Central logs (CloudWatch Logs) ----
+# With LOG_GROUP set the container logs through Docker's awslogs driver to the stream
+# wordpress/<instance id> (the group is the stack's: the driver never creates one), and the
+# boot's output, kept in BOOT_LOG while it runs and in the journal as always, is shipped to
+# boot/<instance id> when the boot ends, failed or not. Without it the container logs to the
+# journal. The instance role may write to that group's streams and nothing else.
+readonly BOOT_LOG="$CONFIG_DIR/boot.log"
+# cloud-init's record of the instance id: read from disk, so no network is needed.
+readonly INSTANCE_ID_FILE="$ROOT/var/lib/cloud/data/instance-id"
+# CloudWatch Logs may not be reachable yet when a boot fails early: 5 tries, 10 s apart.
+readonly SHIP_ATTEMPTS=5
+readonly SHIP_RETRY_SECONDS=10
+
+# Reads the boot log on stdin and prints PutLogEvents' events: one per non-empty line, in
+# order, stamped now, the newest lines first kept within one call's limits (1 MB, 10000 events).
+readonly LOG_EVENTS_OF='import json, sys, time
+now = int(time.time() * 1000)
+events, size = [], 0
+for line in reversed(sys.stdin.read().splitlines()):
+    line = line[:8000]
+    if not line.strip():
+        continue
+    size += len(line.encode("utf-8")) + 26
+    if size > 900000 or len(events) >= 9000:
+        break
+    events.append({"timestamp": now, "message": line})
+print(json.dumps(events[::-1]))'
+
+instance_id() {
+  cat "$INSTANCE_ID_FILE" 2>/dev/null || hostname
+}
+
+# The container's log options: awslogs to the stack's group (non-blocking, so a slow
+# CloudWatch Logs never stalls WordPress), else the journal.
+container_log_options() {
+  if [[ -z "$LOG_GROUP" ]]; then
+    CONTAINER_LOG_OPTIONS=(--log-driver journald --log-opt "tag=$CONTAINER_NAME")
+    return 0
+  fi
+  CONTAINER_LOG_OPTIONS=(
+    --log-driver awslogs
+    --log-opt "awslogs-group=$LOG_GROUP"
+    --log-opt "awslogs-region=$STACK_REGION"
+    --log-opt "awslogs-stream=$CONTAINER_NAME/$(instance_id)"
+    --log-opt awslogs-create-group=false
+    --log-opt mode=non-blocking
+    --log-opt max-buffer-size=4m
+  )
+}
+
+# One attempt: the stream (already there on a second run), then the events.
+ship_boot_log_once() {
+  local stream="$1" events="$2"
+  aws logs create-log-stream --log-group-name "$LOG_GROUP" --log-stream-name "$stream" \
+    --region "$STACK_REGION" >/dev/null 2>&1 || true
+  aws logs put-log-events --log-group-name "$LOG_GROUP" --log-stream-name "$stream" \
+    --region "$STACK_REGION" --log-events "file://$events" >/dev/null
+}
+
+# Ship BOOT_LOG to boot/<instance id>. A failure is only logged: the journal has it all.
+ship_boot_log() {
+  local events
+  events="$(mktemp "$CONFIG_DIR/boot-events.XXXXXX")"
+  python3 -c "$LOG_EVENTS_OF" <"$BOOT_LOG" >"$events" || true
+  if ! retry "$SHIP_ATTEMPTS" "$SHIP_RETRY_SECONDS" ship_boot_log_once "boot/$(instance_id)" "$events"; then
+    log "could not ship the boot log to $LOG_GROUP; the journal keeps it"
+  fi
+  rm -f "$events"
+}
+
+# boot_steps with its output also in BOOT_LOG, shipped once they end; their status is boot's.
+boot_logged() {
+  if [[ -z "$LOG_GROUP" ]]; then
+    boot_steps
+    return
+  fi
+  install -d -m 0755 "$CONFIG_DIR"
+  local status=0
+  set +e
+  (
+    set -e
+    boot_steps
+  ) 2>&1 | tee -a "$BOOT_LOG"
+  status=$?
+  set -e
+  ship_boot_log
+  return "$status"
+}
+# ---- end of central logs ----
+
+boot_steps() {
   install_packages
   mount_efs
   prepare_wp_content
@@ -285,7 +378,7 @@ boot() {
 
 main() {
   case "${1:-boot}" in
-    boot) boot ;;
+    boot) boot_logged ;;
     watch-secret) watch_secret ;;
     *)
       log "unknown command '$1': expected boot or watch-secret"

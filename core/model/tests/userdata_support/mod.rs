@@ -35,6 +35,8 @@ pub struct Fixture {
     pub config_extra: Option<String>,
     pub health_check_path: String,
     pub site_url: String,
+    /// The stack's CloudWatch Logs group; `None`: the journal only.
+    pub log_group: Option<String>,
 }
 
 impl Fixture {
@@ -65,6 +67,7 @@ impl Fixture {
             config_extra: Some("define('WP_MEMORY_LIMIT', '256M');".into()),
             health_check_path: PROVIDER_HEALTH_CHECK_PATH.into(),
             site_url: "https://blog.example.com".into(),
+            log_group: None,
         }
     }
 
@@ -90,6 +93,7 @@ impl Fixture {
         );
         fixture.health_check_path = "/health'check.html".into();
         fixture.site_url = "http://x\"$(touch PWNED-url)'.example".into();
+        fixture.log_group = Some("/wordpress/x'$(touch PWNED-logs)".into());
         fixture
     }
 
@@ -106,6 +110,7 @@ impl Fixture {
             config_extra: self.config_extra.as_deref(),
             health_check_path: &self.health_check_path,
             site_url: &self.site_url,
+            log_group: self.log_group.as_deref(),
         }
     }
 }

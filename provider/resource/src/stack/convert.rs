@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use stack_model::error::{FieldPath, SpecError};
-use stack_model::spec::{DnsSpec, NatMode, Secret, StackSpec, Timeouts, WafSpec};
+use stack_model::spec::{DnsSpec, LogsSpec, NatMode, Secret, StackSpec, Timeouts, WafSpec};
 use stack_model::state::{StackOutputs, StackState};
 use tfplugin::value::Value;
 
@@ -236,6 +236,13 @@ fn read_spec(top: &mut Reader<'_>) -> StackSpec {
     spec.waf = WafSpec {
         enabled: b.bool_or("enabled", d::WAF_ENABLED),
         rate_limit: b.int_or("rate_limit", d::WAF_RATE_LIMIT),
+    };
+
+    let mut b = top.block("logs");
+    spec.logs = LogsSpec {
+        enabled: b.bool_or("enabled", d::LOGS_ENABLED),
+        retention_in_days: b.int_or("retention_in_days", d::LOGS_RETENTION_IN_DAYS),
+        kms_key_id: b.string("kms_key_id"),
     };
 
     if top.known("timeouts").is_some() {
@@ -494,6 +501,23 @@ fn spec_attributes(spec: &StackSpec) -> BTreeMap<String, Value> {
         object([
             ("enabled", Value::from(spec.waf.enabled)),
             ("rate_limit", Value::from(spec.waf.rate_limit)),
+        ]),
+    );
+    top.insert(
+        "logs".into(),
+        object([
+            ("enabled", Value::from(spec.logs.enabled)),
+            (
+                "retention_in_days",
+                Value::from(spec.logs.retention_in_days),
+            ),
+            (
+                "kms_key_id",
+                spec.logs
+                    .kms_key_id
+                    .as_ref()
+                    .map_or(Value::Null, Value::from),
+            ),
         ]),
     );
     top

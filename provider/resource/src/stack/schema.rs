@@ -158,11 +158,11 @@ fn computed(name: &'static str, ty: AttrType, description: &'static str) -> Attr
     attr(name, ty, Mode::Computed, description)
 }
 
-use services::{database, dns, load_balancer, storage, waf};
+use services::{database, dns, load_balancer, logs, storage, waf};
 use AttrType::{Bool, Number, String as Str, StringList, StringMap};
 use Mode::{Optional, OptionalComputed, Required};
 
-/// The blocks of the services the stack runs (database, storage, load balancer, DNS, WAF).
+/// The blocks of the services the stack runs (database, storage, load balancer, DNS, WAF, logs).
 mod services;
 
 /// The whole resource.
@@ -182,6 +182,7 @@ Application Load Balancer, an Auto Scaling group running WordPress in Docker, an
             load_balancer(),
             dns(),
             waf(),
+            logs(),
             timeouts(),
         ],
     }

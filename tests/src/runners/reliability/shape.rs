@@ -74,6 +74,7 @@ resource "wordpress_ha_stack" "site" {{
             app_instances: 2,
             dns: true,
             waf: true,
+            logs: true,
         }
         .counts()
     }
