@@ -951,6 +951,7 @@ async fn check_tags(aws: &AwsInspector, want: &Expected) {
         "target-group",
         "auto-scaling-group",
         "web-acl",
+        "log-group",
     ] {
         assert!(
             kinds.contains(kind),

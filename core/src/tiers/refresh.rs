@@ -11,7 +11,9 @@
 
 use super::context::StepContext;
 use super::prefetch::Prefetch;
-use super::{app, bastion, database, dns, load_balancer, network, secrets, security, storage, waf};
+use super::{
+    app, bastion, database, dns, load_balancer, logs, network, secrets, security, storage, waf,
+};
 use crate::error::Result;
 use crate::state::StackOutputs;
 

@@ -138,6 +138,10 @@ resource "wordpress_ha_stack" "blog" {
     rate_limit = 1000
   }
 
+  logs {
+    retention_in_days = 90
+  }
+
   timeouts {
     create = "90m"
   }
