@@ -86,9 +86,10 @@ pub const TEST_ROOT_VARIABLE: &str = "WORDPRESS_HA_TEST_ROOT";
 /// EC2 refuses user data over 16 KiB (before base64).
 pub const USER_DATA_MAX_BYTES: usize = 16 * 1024;
 /// The most PHP `config_extra` may hold: base64 makes it 4/3 larger, and the rest of the
-/// document takes up to about 10 KiB (the secret watcher and its timer among it), so this
-/// keeps the whole under `USER_DATA_MAX_BYTES`.
-pub const CONFIG_EXTRA_MAX_BYTES: usize = 4 * 1024;
+/// document takes up to about 12 KiB (the secret watcher and its timer, the central logs'
+/// driver options and boot log shipping among it), so this keeps the whole under
+/// `USER_DATA_MAX_BYTES`. (4 KiB before the central logs.)
+pub const CONFIG_EXTRA_MAX_BYTES: usize = 3 * 1024;
 
 /// The secret's layout is `secrets`' to define; the script reads the same fields.
 pub use crate::secrets::{SECRET_HOST_FIELD, SECRET_PASSWORD_FIELD};

@@ -153,7 +153,7 @@ mod tests {
         let shorter = lines(&on, &spec(true, 7, None));
         assert_eq!(
             shorter,
-            ["update CloudWatch Logs group: retention 30 days -> 7 days [data loss]"]
+            ["update CloudWatch Logs group: retention 30 days -> 7 days [data-loss]"]
         );
         let keyed = lines(&on, &spec(true, 30, Some("arn:aws:kms:us-east-1:1:key/k")));
         assert_eq!(keyed, ["update CloudWatch Logs group: encryption CloudWatch Logs' own encryption -> KMS key arn:aws:kms:us-east-1:1:key/k"]);

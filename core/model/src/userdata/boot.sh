@@ -276,88 +276,54 @@ watch_secret() {
 # With LOG_GROUP set the container logs through Docker's awslogs driver to the stream
 # wordpress/<instance id> (the group is the stack's: the driver never creates one), and the
 # boot's output, kept in BOOT_LOG while it runs and in the journal as always, is shipped to
-# boot/<instance id> when the boot ends, failed or not. Without it the container logs to the
-# journal. The instance role may write to that group's streams and nothing else.
+# boot/<instance id> as one event when the boot ends, failed or not (5 tries, 10 s apart:
+# CloudWatch Logs may not be reachable when a boot fails early). Without it the container
+# logs to the journal. The instance role may write to that group's streams and nothing else.
 readonly BOOT_LOG="$CONFIG_DIR/boot.log"
+# Reads the boot log on stdin, prints PutLogEvents' events: its last 250 kB (an event's
+# limit is 256 KB), stamped now.
+readonly LOG_EVENT_OF='import json,sys,time;print(json.dumps([{"timestamp":int(time.time()*1000),"message":sys.stdin.read()[-250000:]or"-"}]))'
+
 # cloud-init's record of the instance id: read from disk, so no network is needed.
-readonly INSTANCE_ID_FILE="$ROOT/var/lib/cloud/data/instance-id"
-# CloudWatch Logs may not be reachable yet when a boot fails early: 5 tries, 10 s apart.
-readonly SHIP_ATTEMPTS=5
-readonly SHIP_RETRY_SECONDS=10
-
-# Reads the boot log on stdin and prints PutLogEvents' events: one per non-empty line, in
-# order, stamped now, the newest lines first kept within one call's limits (1 MB, 10000 events).
-readonly LOG_EVENTS_OF='import json, sys, time
-now = int(time.time() * 1000)
-events, size = [], 0
-for line in reversed(sys.stdin.read().splitlines()):
-    line = line[:8000]
-    if not line.strip():
-        continue
-    size += len(line.encode("utf-8")) + 26
-    if size > 900000 or len(events) >= 9000:
-        break
-    events.append({"timestamp": now, "message": line})
-print(json.dumps(events[::-1]))'
-
 instance_id() {
-  cat "$INSTANCE_ID_FILE" 2>/dev/null || hostname
+  cat "$ROOT/var/lib/cloud/data/instance-id" 2>/dev/null || hostname
 }
 
-# The container's log options: awslogs to the stack's group (non-blocking, so a slow
-# CloudWatch Logs never stalls WordPress), else the journal.
+# Non-blocking: a slow CloudWatch Logs never stalls WordPress.
 container_log_options() {
-  if [[ -z "$LOG_GROUP" ]]; then
-    CONTAINER_LOG_OPTIONS=(--log-driver journald --log-opt "tag=$CONTAINER_NAME")
-    return 0
+  CONTAINER_LOG_OPTIONS=(--log-driver journald --log-opt "tag=$CONTAINER_NAME")
+  if [[ -n "$LOG_GROUP" ]]; then
+    CONTAINER_LOG_OPTIONS=(--log-driver awslogs --log-opt "awslogs-group=$LOG_GROUP"
+      --log-opt "awslogs-region=$STACK_REGION" --log-opt "awslogs-stream=$CONTAINER_NAME/$(instance_id)"
+      --log-opt awslogs-create-group=false --log-opt mode=non-blocking)
   fi
-  CONTAINER_LOG_OPTIONS=(
-    --log-driver awslogs
-    --log-opt "awslogs-group=$LOG_GROUP"
-    --log-opt "awslogs-region=$STACK_REGION"
-    --log-opt "awslogs-stream=$CONTAINER_NAME/$(instance_id)"
-    --log-opt awslogs-create-group=false
-    --log-opt mode=non-blocking
-    --log-opt max-buffer-size=4m
-  )
 }
 
-# One attempt: the stream (already there on a second run), then the events.
-ship_boot_log_once() {
-  local stream="$1" events="$2"
-  aws logs create-log-stream --log-group-name "$LOG_GROUP" --log-stream-name "$stream" \
-    --region "$STACK_REGION" >/dev/null 2>&1 || true
-  aws logs put-log-events --log-group-name "$LOG_GROUP" --log-stream-name "$stream" \
-    --region "$STACK_REGION" --log-events "file://$events" >/dev/null
+# One attempt: the stream (already there on a second run), then the event in file $2.
+ship_once() {
+  local at=(--log-group-name "$LOG_GROUP" --log-stream-name "$1" --region "$STACK_REGION")
+  aws logs create-log-stream "${at[@]}" >/dev/null 2>&1 || true
+  aws logs put-log-events "${at[@]}" --log-events "file://$2" >/dev/null
 }
 
-# Ship BOOT_LOG to boot/<instance id>. A failure is only logged: the journal has it all.
-ship_boot_log() {
-  local events
-  events="$(mktemp "$CONFIG_DIR/boot-events.XXXXXX")"
-  python3 -c "$LOG_EVENTS_OF" <"$BOOT_LOG" >"$events" || true
-  if ! retry "$SHIP_ATTEMPTS" "$SHIP_RETRY_SECONDS" ship_boot_log_once "boot/$(instance_id)" "$events"; then
-    log "could not ship the boot log to $LOG_GROUP; the journal keeps it"
-  fi
-  rm -f "$events"
-}
-
-# boot_steps with its output also in BOOT_LOG, shipped once they end; their status is boot's.
+# boot_steps with their output also in BOOT_LOG, shipped once they end; their status is boot's.
 boot_logged() {
   if [[ -z "$LOG_GROUP" ]]; then
     boot_steps
     return
   fi
   install -d -m 0755 "$CONFIG_DIR"
-  local status=0
   set +e
   (
     set -e
     boot_steps
   ) 2>&1 | tee -a "$BOOT_LOG"
-  status=$?
+  local status=$? event
   set -e
-  ship_boot_log
+  event="$(mktemp "$CONFIG_DIR/event.XXXXXX")"
+  python3 -c "$LOG_EVENT_OF" <"$BOOT_LOG" >"$event" || true
+  retry 5 10 ship_once "boot/$(instance_id)" "$event" || log "boot log not shipped to $LOG_GROUP"
+  rm -f "$event"
   return "$status"
 }
 # ---- end of central logs ----

@@ -345,7 +345,8 @@ A pinned AMI of another architecture than `instance_type` is refused at plan. Th
                 "Extra PHP for `wp-config.php` (`WORDPRESS_CONFIG_EXTRA`). The provider adds \
 `WP_HOME` and `WP_SITEURL` set to the stack's `url` (https when `load_balancer.certificate_arn` \
 is set; the `dns` record name when set, else the load balancer's name) unless this PHP defines \
-them; a change of that URL rolls out a new launch template version.",
+them; a change of that URL rolls out a new launch template version. At most 3072 bytes: it \
+travels base64-encoded in the instances' user data, which EC2 caps at 16 KiB.",
             ),
         ],
     }
