@@ -169,7 +169,7 @@ async fn the_log_group_is_made_narrowly_writable_repaired_and_destroyed() {
         list(&logs[0]["Action"]),
         ["logs:CreateLogStream", "logs:PutLogEvents"]
     );
-    assert_eq!(list(&logs[0]["Resource"]), [streams.clone()]);
+    assert_eq!(list(&logs[0]["Resource"]), std::slice::from_ref(&streams));
     for statement in &statements {
         for resource in list(&statement["Resource"]) {
             assert!(
