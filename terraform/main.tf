@@ -109,6 +109,12 @@ resource "wordpress_ha_stack" "this" {
     efs_io_limit_percent = var.alarms.efs_io_limit_percent
   }
 
+  logs {
+    enabled           = var.logs.enabled
+    retention_in_days = var.logs.retention_in_days
+    kms_key_id        = var.logs.kms_key_id
+  }
+
   dynamic "timeouts" {
     for_each = length(local.timeouts_set) > 0 ? [var.timeouts] : []
     content {

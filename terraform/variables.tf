@@ -448,6 +448,25 @@ variable "alarms" {
   }
 }
 
+variable "logs" {
+  description = "The CloudWatch Logs group `/wordpress/<name>` the WordPress container (awslogs driver) and the boot script write to; the instance role may write to it only: `enabled` (null = the provider's default: on for new stacks, off for stacks created before the group existed; false deletes it), `retention_in_days` (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653, or 0 = never expire), `kms_key_id` (KMS key ARN; null = CloudWatch Logs' own encryption). Billed by use: about $0.50 per GB ingested and $0.03 per GB-month stored."
+  type = object({
+    enabled           = bool
+    retention_in_days = number
+    kms_key_id        = string
+  })
+  default = {
+    enabled           = null
+    retention_in_days = 30
+    kms_key_id        = null
+  }
+
+  validation {
+    condition     = contains([0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.logs.retention_in_days)
+    error_message = "The logs.retention_in_days must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653, or 0 to keep events forever."
+  }
+}
+
 variable "timeouts" {
   description = "Bounds on `create`, `update` and `delete`, as durations such as \"45m\" or \"1h30m\"; null = the provider's default (60m, 60m, 45m)."
   type = object({

@@ -22,7 +22,11 @@ use tokio_util::sync::CancellationToken;
 const ZONES: [&str; 2] = ["us-east-1a", "us-east-1b"];
 
 fn spec(name: &str) -> StackSpec {
-    support::spec(name, &ZONES, NatMode::Single, false)
+    let mut spec = support::spec(name, &ZONES, NatMode::Single, false);
+    // The policy's log-group statement is tests/tests/aws_logs.rs's: here the one statement
+    // reading the secret.
+    spec.logs.enabled = false;
+    spec
 }
 
 async fn clients_for(w: &support::World) -> Clients {

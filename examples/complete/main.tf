@@ -122,6 +122,16 @@ resource "wordpress_ha_stack" "site" {
     db_connections     = 60
   }
 
+  # On by default for new stacks: the container and the boot script log to /wordpress/<name>.
+  # Billed by use: about $0.50 per GB ingested and $0.03 per GB-month stored (us-east-1).
+  logs {
+    enabled           = true
+    retention_in_days = 90
+    # A symmetric KMS key whose policy lets logs.<region>.amazonaws.com use it; unset keeps
+    # CloudWatch Logs' own encryption.
+    kms_key_id = var.logs_kms_key_arn
+  }
+
   timeouts {
     create = "90m"
     update = "75m"

@@ -58,3 +58,9 @@ variable "skip_final_snapshot" {
   type        = bool
   default     = false
 }
+
+variable "logs_kms_key_arn" {
+  description = "ARN of a KMS key encrypting the site's log group; null keeps CloudWatch Logs' own encryption."
+  type        = string
+  default     = null
+}

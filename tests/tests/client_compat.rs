@@ -6,7 +6,9 @@
 //!   shape the release wrote, its AWS ids grafted from the live stack) upgrades and then plans
 //!   with no changes, and the next apply writes it back as version 1 without the password; a
 //!   stack without a web ACL whose configuration has no `waf` block stays without one (the
-//!   state lacks the block: it reads as `enabled = false`, the default for existing stacks).
+//!   state lacks the block: it reads as `enabled = false`, the default for existing stacks), and
+//!   likewise without a log group when it has no `logs` block (its instances keep logging to
+//!   the journal, and the plan shows no change).
 //!
 //! `write_the_v0_state_fixture` (ignored) is how the fixture was recorded: run it with
 //! `WORDPRESS_PROVIDER_BIN` pointing at a build of the release.
@@ -52,6 +54,7 @@ async fn terraform_1_0_3_reads_a_stack_from_elsewhere_upgrades_old_states_and_re
     let mut stack = Stack::lean(STACK);
     stack.waf = Some("enabled = false".into());
     stack.alarms = Some("enabled = false".into());
+    stack.logs = Some("enabled = false".into());
     let applied = world.apply(&stack);
 
     data_source_reads_the_stack(&world, &applied);
@@ -59,6 +62,7 @@ async fn terraform_1_0_3_reads_a_stack_from_elsewhere_upgrades_old_states_and_re
     // Its configuration, as written for the release, has no `waf` block either.
     stack.waf = None;
     stack.alarms = None;
+    stack.logs = None;
     stack.write(&world.tf);
     a_version_0_state_upgrades_and_plans_clean(&world, &applied).await;
 
@@ -193,6 +197,11 @@ async fn a_version_0_state_upgrades_and_plans_clean(world: &World, applied: &Val
         upgraded["attributes"]["alarms"]["enabled"],
         json!(false),
         "a stack from before the alarms keeps running without them"
+    );
+    assert_eq!(
+        upgraded["attributes"]["logs"]["enabled"],
+        json!(false),
+        "a stack from before the log group keeps logging to the journal"
     );
     assert!(upgraded["attributes"]["database"]["password"].is_null());
     assert!(upgraded["attributes"]["database"]["password_wo"].is_null());

@@ -194,6 +194,10 @@ const CASES: &[Case] = &[
     fail("monitoring", "PutMetricAlarm", 2, Resume),
     fail("monitoring", "PutMetricAlarm", 0, Destroy),
     fail("autoscaling", "EnableMetricsCollection", 0, Resume),
+    // logs
+    fail("logs", "CreateLogGroup", 0, Resume),
+    fail("logs", "CreateLogGroup", 0, Destroy),
+    fail("logs", "PutRetentionPolicy", 0, Resume),
 ];
 
 impl Case {

@@ -947,6 +947,7 @@ async fn check_tags(aws: &AwsInspector, want: &Expected) {
         "target-group",
         "auto-scaling-group",
         "web-acl",
+        "log-group",
     ] {
         assert!(
             kinds.contains(kind),

@@ -359,6 +359,14 @@ fn the_module_refuses_what_the_provider_refuses_with_its_own_messages() {
             "between 10 and 2000000000",
         ),
         (
+            "logs_retention",
+            object(
+                "logs",
+                "enabled = true, retention_in_days = 31, kms_key_id = null",
+            ),
+            "logs.retention_in_days must be one of",
+        ),
+        (
             "duration",
             object(
                 "timeouts",

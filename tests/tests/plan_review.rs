@@ -196,6 +196,7 @@ fn plain_cases(state: &Value, other_ami: &str, certificate: &str, zone: &str) ->
             "create ASG: 2..4 instances, CPU target 60% [cost]",
             "create WAF web ACL: AWS managed rules (WordPress, PHP, common, known bad inputs) + rate limit 2000 requests per 5 minutes per IP, associated with the ALB [cost]",
             "create CloudWatch alarms: 8 alarms (alb-target-5xx, alb-elb-5xx, unhealthy-targets, db-cpu, db-free-storage, db-connections, efs-io-limit, asg-at-max), notifying the stack's own SNS topic (no subscribers yet); about $0.80 a month [cost]",
+            "create CloudWatch Logs group: /wordpress/plain (retention 30 days, CloudWatch Logs' own encryption): the WordPress container and the boot script write to it [cost]",
         ],
     )];
     replaced[0].actions = &["delete", "create"];

@@ -2,10 +2,11 @@
 //! taken from the provider's word: who can reach what (security groups and where they are
 //! attached), encryption at rest, TLS required by the database (its parameter group) and the
 //! file system (its policy), file system backups, IMDSv2, public addresses, the TLS policy and
-//! the HTTP → HTTPS redirect, what the instances' role may read, and the WAF web ACL in front
-//! of the ALB.
+//! the HTTP → HTTPS redirect, what the instances' role may read (and write: only its log
+//! group's streams), the WAF web ACL in front of the ALB, and the log group's encryption.
 //!
-//! Two stacks: a full one (bastion with allowed CIDRs, HTTPS with a moto ACM certificate, DNS),
+//! Two stacks: a full one (bastion with allowed CIDRs, HTTPS with a moto ACM certificate, DNS,
+//! a log group under a KMS key),
 //! and one without a bastion, whose instances must then take no SSH at all, also across the
 //! update bastion disabled → enabled → disabled.
 
@@ -30,6 +31,10 @@ const WORLD_V4: &str = "0.0.0.0/0";
 const WORLD_V6: &str = "::/0";
 const SSH_CIDRS: [&str; 2] = ["198.51.100.0/24", "203.0.113.7/32"];
 
+/// The KMS key the full stack's log group is encrypted with (moto takes any key ARN).
+const LOGS_KEY: &str =
+    "arn:aws:kms:us-east-1:123456789012:key/0b1c2d3e-aaaa-bbbb-cccc-0123456789ab";
+
 fn full_stack_hcl(name: &str, zone_id: &str, certificate_arn: &str) -> String {
     format!(
         r#"
@@ -51,6 +56,9 @@ resource "wordpress_ha_stack" "site" {{
   dns {{
     zone_id     = "{zone_id}"
     record_name = "blog.example.com"
+  }}
+  logs {{
+    kms_key_id = "{LOGS_KEY}"
   }}
 }}
 "#,
@@ -118,6 +126,18 @@ async fn a_full_stack_admits_only_what_the_design_allows() {
         .expect("a web ACL guards the ALB");
     assert_eq!(guard.arn, resources["waf_web_acl"]);
     guard.assert_stack_rules(2000);
+    // The log group is encrypted with the configured KMS key (never left to a default the
+    // operator did not ask for), keeps events for a bounded time, and is the stack's.
+    let groups = aws
+        .log_groups("/wordpress/posture")
+        .await
+        .expect("log groups");
+    let [group] = groups.as_slice() else {
+        panic!("one log group: {groups:?}")
+    };
+    assert_eq!(group.arn, resources["log_group"]);
+    assert_eq!(group.kms_key_id.as_deref(), Some(LOGS_KEY), "{group:?}");
+    assert_eq!(group.retention_in_days, Some(30), "{group:?}");
 
     tf.destroy().assert_success();
     assert_nothing_tagged(&aws, stack).await;
@@ -679,6 +699,14 @@ async fn assert_role_reads_only_the_stack_secret(
         let document = policy_document(policy.policy_document());
         for statement in statements(&document) {
             assert_eq!(statement["Effect"], "Allow", "{name}: {document}");
+            let actions = string_or_list(&statement["Action"]);
+            if actions.iter().any(|a| a.starts_with("logs:")) {
+                // Write to the stack's log group's streams, nothing else of CloudWatch Logs.
+                assert_eq!(actions, ["logs:CreateLogStream", "logs:PutLogEvents"]);
+                let streams = format!("{}:*", resources(state)["log_group"]);
+                assert_eq!(string_or_list(&statement["Resource"]), [streams]);
+                continue;
+            }
             assert_eq!(
                 string_or_list(&statement["Resource"]),
                 std::slice::from_ref(&secret_arn),

@@ -36,6 +36,12 @@ pub fn object_name(stack: &str, role: &str, az: Option<&str>) -> String {
     }
 }
 
+/// `/wordpress/<stack>`: the CloudWatch Logs group the instances write to (group names may
+/// hold `/`, and the prefix keeps a stack's groups together in the console).
+pub fn log_group_name(stack: &str) -> String {
+    format!("/wordpress/{stack}")
+}
+
 /// A name that fits `limit` characters: the stack name is cut (never the role), and a
 /// trailing hyphen is dropped since ELB refuses names ending in one.
 pub fn bounded_name(stack: &str, role: &str, limit: usize) -> String {

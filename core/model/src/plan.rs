@@ -9,6 +9,7 @@
 //! - `waf`: the web ACL's create, delete and rate-limit lines;
 //! - `site`: the install values, a launch template version without an instance refresh;
 //! - `alarms`: the alarms' and their topic's create, delete and threshold lines;
+//! - `logs`: the log group's create, delete, retention and encryption lines;
 //! - `expected`: the objects a spec owns, so an update notices those deleted outside Terraform;
 //! - `hardening`: the TLS settings every stack keeps (EFS policy, DB parameter group), planned
 //!   back when a refresh did not find them;
@@ -20,6 +21,7 @@ mod changes;
 mod create;
 mod expected;
 mod hardening;
+pub mod logs;
 pub mod object;
 pub mod output;
 pub mod risk;

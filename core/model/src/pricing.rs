@@ -1,7 +1,7 @@
 //! What a stack costs a month at on-demand prices, from the embedded, dated table in
 //! [`table`]: the app and bastion instances, the database (Multi-AZ doubles it), its storage,
 //! the NAT gateways, the load balancer, the web ACL with its rules and the alarms. Usage-billed parts (data processed, LCUs, EFS
-//! storage and throughput, requests) are left out, so two estimates of the same region differ
+//! storage and throughput, requests, log ingestion and storage) are left out, so two estimates of the same region differ
 //! exactly by what a plan changes.
 
 pub mod table;

@@ -60,6 +60,11 @@ pub mod defaults {
     pub const SITE_ADMIN_USER: &str = "wpadmin";
     /// WP-CLI, when the WordPress image is not one whose repository also has the `cli` tag.
     pub const WORDPRESS_CLI_IMAGE: &str = "public.ecr.aws/docker/library/wordpress:cli";
+    /// New stacks ship their logs to the group; a stack created before it existed has none
+    /// (`legacy`).
+    pub const LOGS_ENABLED: bool = true;
+    /// Days CloudWatch Logs keeps an event: a month of history at a small storage cost.
+    pub const LOGS_RETENTION_IN_DAYS: i64 = 30;
 }
 
 /// Where the instances serve the provider's health file (see `userdata`).
@@ -94,6 +99,7 @@ pub struct StackSpec {
     #[serde(default)]
     pub site: SiteSpec,
     pub alarms: crate::alarms::AlarmsSpec,
+    pub logs: LogsSpec,
     pub timeouts: Timeouts,
 }
 
@@ -114,6 +120,7 @@ impl StackSpec {
             waf: WafSpec::default(),
             site: SiteSpec::default(),
             alarms: crate::alarms::AlarmsSpec::default(),
+            logs: LogsSpec::default(),
             timeouts: Timeouts::default(),
         }
     }
@@ -426,6 +433,27 @@ impl Default for SiteSpec {
             title: defaults::SITE_TITLE.to_string(),
             admin_user: defaults::SITE_ADMIN_USER.to_string(),
             admin_email: None,
+        }
+    }
+}
+
+/// The CloudWatch Logs group the WordPress container and the boot script write to
+/// (`/wordpress/<name>`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogsSpec {
+    pub enabled: bool,
+    /// Days an event is kept: one of `validate::LOG_RETENTION_DAYS`, 0 for never expire.
+    pub retention_in_days: i64,
+    /// The KMS key (ARN) encrypting the group; `None`: CloudWatch Logs' own encryption.
+    pub kms_key_id: Option<String>,
+}
+
+impl Default for LogsSpec {
+    fn default() -> Self {
+        LogsSpec {
+            enabled: defaults::LOGS_ENABLED,
+            retention_in_days: defaults::LOGS_RETENTION_IN_DAYS,
+            kms_key_id: None,
         }
     }
 }

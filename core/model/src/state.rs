@@ -52,6 +52,8 @@ pub mod logical {
     pub const ALARM_SUBSCRIPTION: &str = "alarm_subscription";
     pub const ALARM: &str = "alarm";
     pub const GROUP_METRICS: &str = "autoscaling_group_metrics";
+    /// CloudWatch Logs group (name) the instances write to.
+    pub const LOG_GROUP: &str = "log_group";
     /// Secrets Manager secret (ARN) with the DB password and WordPress keys.
     pub const APP_SECRET: &str = "app_secret";
     /// IAM role (name) of the app instances, its inline policy (name), its instance profile (ARN).

@@ -39,6 +39,16 @@
 //! new version, without replacing instances, so instances launched later boot with it
 //! directly.
 //!
+//! # Central logs
+//! With the stack's CloudWatch Logs group named (`log_group`), the container runs with Docker's
+//! `awslogs` driver (stream `wordpress/<instance id>`, `awslogs-create-group=false` so a
+//! deleted group is never made again behind the stack's back, non-blocking so a slow
+//! CloudWatch Logs never stalls WordPress), and the boot's output is kept in a file while it
+//! runs and shipped with `aws logs put-log-events` to `boot/<instance id>` when it ends, even
+//! when it fails: at that point the network is as up as the boot could make it, and the
+//! journal (cloud-init's output) keeps everything either way. The instance id comes from
+//! cloud-init's own record on disk, not from the network.
+//!
 //! cloud-init runs the script once per instance. A reboot needs no script: the fstab line
 //! (`_netdev`) remounts EFS, a systemd drop-in (`RequiresMountsFor`) holds Docker until then,
 //! and `--restart always` brings the container back. Run again anyway, the script changes
@@ -143,6 +153,9 @@ pub struct UserDataInput<'a> {
     pub site_title: &'a str,
     pub admin_user: &'a str,
     pub admin_email: Option<&'a str>,
+    /// The stack's CloudWatch Logs group (`logs.enabled`): the container's awslogs driver and
+    /// the shipped boot log write there. `None`: the journal only.
+    pub log_group: Option<&'a str>,
 }
 
 /// The cloud-init document (`#cloud-config`).
@@ -282,6 +295,7 @@ fn rendered_values(input: &UserDataInput) -> String {
         ("ADMIN_USER", input.admin_user.to_string()),
         ("ADMIN_EMAIL", admin_email(input)),
         ("CONTAINER_ENV", container_env(input)),
+        ("LOG_GROUP", input.log_group.unwrap_or("").to_string()),
     ];
     let mut block =
         String::from("# Values rendered from the stack's spec (no secret among them).\n");

@@ -9,12 +9,13 @@
 //!
 //! One submodule per block of the configuration (`names` for the name and tags, `network`,
 //! `instances` for the bastion, WordPress and its group, `database`, `storage`,
-//! `load_balancer` with DNS, `waf`, `site`, `timeouts`); the limits they enforce are the constants below.
+//! `load_balancer` with DNS, `waf`, `site`, `alarms`, `logs`, `timeouts`); the limits they enforce are the constants below.
 
 mod alarms;
 mod database;
 mod instances;
 mod load_balancer;
+mod logs;
 mod names;
 mod network;
 mod site;
@@ -73,6 +74,12 @@ pub const SITE_TITLE_MAX_LEN: usize = 200;
 pub const SITE_ADMIN_USER_MAX_LEN: usize = 60;
 pub const SITE_ADMIN_EMAIL_MIN_LEN: usize = 6;
 pub const SITE_ADMIN_EMAIL_MAX_LEN: usize = 100;
+/// The retentions CloudWatch Logs accepts (PutRetentionPolicy `retentionInDays`), in days;
+/// 0 stands for no retention policy: events never expire.
+pub const LOG_RETENTION_DAYS: [i64; 23] = [
+    0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+];
 /// Short timeouts are legitimate in tests against an emulator; below a second is a mistake.
 pub const MIN_TIMEOUT: Duration = Duration::from_secs(1);
 
@@ -99,6 +106,7 @@ pub fn validate(spec: &StackSpec, region_zones: Option<&[String]>) -> Vec<SpecEr
     waf::check_waf(&mut errors, &spec.waf);
     site::check_site(&mut errors, &spec.site);
     alarms::check_alarms(&mut errors, &spec.alarms);
+    logs::check_logs(&mut errors, &spec.logs);
     timeouts::check_timeouts(&mut errors, &spec.timeouts);
     errors.0
 }

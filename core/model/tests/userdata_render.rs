@@ -234,6 +234,7 @@ fn the_largest_valid_input_still_fits_ec2_user_data_limit() {
     fixture.admin_email = Some(format!("{}@example.com", "e".repeat(88)));
     fixture.health_check_path = format!("/{}.html", "h".repeat(200));
     fixture.site_url = format!("https://{}.example.com", "s".repeat(63));
+    fixture.log_group = Some(format!("/wordpress/{}", "a".repeat(20)));
     let size = userdata::compressed(&render(&fixture.input())).len();
     assert!(
         size <= USER_DATA_MAX_BYTES,

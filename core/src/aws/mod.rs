@@ -13,6 +13,7 @@ pub mod efs;
 pub mod elbv2;
 pub mod iam;
 pub mod launch_template;
+pub mod logs;
 pub mod not_found;
 pub mod propagation;
 pub mod rds;
@@ -58,6 +59,7 @@ pub struct Clients {
     pub wafv2: aws_sdk_wafv2::Client,
     pub cloudwatch: aws_sdk_cloudwatch::Client,
     pub sns: aws_sdk_sns::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
 }
 
 impl Clients {
@@ -97,6 +99,7 @@ impl Clients {
             wafv2: client!(aws_sdk_wafv2),
             cloudwatch: client!(aws_sdk_cloudwatch),
             sns: client!(aws_sdk_sns),
+            logs: client!(aws_sdk_cloudwatchlogs),
         })
     }
 }

@@ -82,6 +82,7 @@ pub mod ec2_tags;
 pub mod images;
 pub mod layout;
 pub mod load_balancer;
+pub mod logs;
 pub mod network;
 pub mod prefetch;
 pub mod refresh;
@@ -117,6 +118,7 @@ pub fn all_steps(layout: &StackLayout) -> Vec<Step> {
     steps.extend(dns::steps(layout));
     steps.extend(waf::steps(layout));
     steps.extend(alarms::steps(layout));
+    steps.extend(logs::steps(layout));
     order_last_steps(&mut steps);
     steps
 }

@@ -12,7 +12,8 @@
 use super::context::StepContext;
 use super::prefetch::Prefetch;
 use super::{
-    alarms, app, bastion, database, dns, load_balancer, network, secrets, security, storage, waf,
+    alarms, app, bastion, database, dns, load_balancer, logs, network, secrets, security, storage,
+    waf,
 };
 use crate::error::Result;
 use crate::state::StackOutputs;
@@ -24,8 +25,8 @@ pub async fn refresh_all(ctx: &StepContext, prior: Option<&StackOutputs>) -> Res
         Some(outputs) if !ctx.is_import() => Prefetch::start(ctx, outputs),
         _ => Prefetch::none(),
     };
-    // Boxed: ten tiers' futures side by side are too big for a thread's stack in debug builds.
-    let (_, network, bastion_and_security, storage, database, front, app, secrets, waf, alarms) = tokio::join!(
+    // Boxed: eleven tiers' futures side by side are too big for a thread's stack in debug builds.
+    let (_, network, bastion_and_security, storage, database, front, app, secrets, waf, alarms, logs) = tokio::join!(
         prefetch.warm(),
         Box::pin(network::refresh_with(ctx, &prefetch)),
         Box::pin(bastion_and_security(ctx)),
@@ -35,7 +36,8 @@ pub async fn refresh_all(ctx: &StepContext, prior: Option<&StackOutputs>) -> Res
         Box::pin(app::refresh_with(ctx, &prefetch)),
         Box::pin(secrets::refresh(ctx)),
         Box::pin(waf::refresh(ctx)),
-        Box::pin(alarms::refresh(ctx))
+        Box::pin(alarms::refresh(ctx)),
+        Box::pin(logs::refresh(ctx))
     );
     network?;
     bastion_and_security?;
@@ -45,7 +47,8 @@ pub async fn refresh_all(ctx: &StepContext, prior: Option<&StackOutputs>) -> Res
     app?;
     secrets?;
     waf?;
-    alarms
+    alarms?;
+    logs
 }
 
 /// The bastion and the security groups. On import the groups are judged against a spec the

@@ -1,5 +1,5 @@
 //! The part of a destroy's sweep that is not EC2: whatever Auto Scaling group, load balancer,
-//! target group, web ACL, alarm, alarm topic, DB instance, DB subnet or parameter group or EFS file system still carries the stack tag
+//! target group, web ACL, alarm, alarm topic, log group, DB instance, DB subnet or parameter group or EFS file system still carries the stack tag
 //! (or the stack's fixed name) is deleted and waited out, before the EC2 sweep removes the
 //! security groups and subnets these objects sit in.
 //!
@@ -8,7 +8,7 @@
 
 use super::context::StepContext;
 use super::{alarms, app, database, storage, waf};
-use crate::aws::{autoscaling, efs, elbv2, rds, wafv2};
+use crate::aws::{autoscaling, efs, elbv2, logs, rds, wafv2};
 use crate::error::{Result, StackError};
 use crate::naming::STACK_TAG;
 use crate::wait;
@@ -17,16 +17,37 @@ use crate::wait;
 /// instances the EC2 sweep terminates), then what the group and the instances use.
 pub async fn sweep_services(ctx: &StepContext) -> Result<()> {
     sweep_groups(ctx).await?;
-    let (balancers, databases, file_systems, alarms) = tokio::join!(
+    let (balancers, databases, file_systems, alarms, log_groups) = tokio::join!(
         sweep_load_balancing(ctx),
         sweep_databases(ctx),
         sweep_file_systems(ctx),
-        alarms::sweep(ctx)
+        alarms::sweep(ctx),
+        sweep_log_groups(ctx)
     );
     alarms?;
     balancers?;
     databases?;
     file_systems?;
+    log_groups?;
+    Ok(())
+}
+
+/// The log group of the stack's name, unless another stack's tag claims it. The instances'
+/// awslogs driver never creates a group (`awslogs-create-group=false`), so none comes back.
+async fn sweep_log_groups(ctx: &StepContext) -> Result<()> {
+    let name = crate::naming::log_group_name(ctx.stack());
+    let Some(group) = logs::find_log_group(&ctx.clients, &name).await? else {
+        return Ok(());
+    };
+    let tags = logs::tags_of(&ctx.clients, &group.arn).await?;
+    let claimed_elsewhere = tags
+        .as_ref()
+        .and_then(|t| t.get(STACK_TAG))
+        .is_some_and(|stack| stack != ctx.stack());
+    if !claimed_elsewhere {
+        logs::delete_log_group(&ctx.clients, &group.name).await?;
+        tracing::info!(log_group = %group.arn, "swept");
+    }
     Ok(())
 }
 

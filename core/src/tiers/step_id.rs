@@ -102,3 +102,7 @@ pub const ALARM_SUBSCRIPTIONS: &str = "alarms.subscriptions";
 pub const GROUP_METRICS: &str = "alarms.group_metrics";
 /// The CloudWatch alarms, after everything they watch.
 pub const ALARMS: &str = "alarms.alarms";
+// logs
+/// The CloudWatch Logs group the instances write to (or its removal when `logs.enabled` is
+/// off).
+pub const LOG_GROUP: &str = "logs.group";

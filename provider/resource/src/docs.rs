@@ -148,6 +148,10 @@ resource "wordpress_ha_stack" "blog" {
     db_connections  = 60
   }
 
+  logs {
+    retention_in_days = 90
+  }
+
   timeouts {
     create = "90m"
   }

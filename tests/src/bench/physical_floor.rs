@@ -93,9 +93,11 @@ pub fn aws_dependencies(shape: &StackShape, pending: &PendingConfig) -> Vec<Floo
         // Role, then the instance profile holding it.
         object("instance_profile", &[], 2, 0),
         object("secret", &[], 1, 0),
+        // Create, then its retention; the instances' awslogs driver never creates it.
+        object("log_group", &[], 2, 0),
         object(
             "launch_template",
-            &["security_groups", "instance_profile", "secret"],
+            &["security_groups", "instance_profile", "secret", "log_group"],
             1,
             0,
         ),

@@ -18,6 +18,7 @@ impl AwsInspector {
         found.extend(self.tagged_iam_objects(stack).await?);
         found.extend(self.tagged_web_acls(stack).await?);
         found.extend(self.tagged_alarm_objects(stack).await?);
+        found.extend(self.tagged_log_groups(stack).await?);
         found.sort();
         Ok(found)
     }
@@ -284,6 +285,64 @@ impl AwsInspector {
         Ok(found)
     }
 
+    /// CloudWatch Logs groups (by ARN, without `:*`), tags asked of each.
+    async fn tagged_log_groups(&self, stack: &str) -> Result<Vec<TaggedObject>, InspectError> {
+        let mut found = Vec::new();
+        for group in self.log_groups("").await? {
+            let tags = self
+                .logs
+                .list_tags_for_resource()
+                .resource_arn(&group.arn)
+                .send()
+                .await
+                .map_err(inspect_error("logs", "ListTagsForResource"))?;
+            let owned = tags
+                .tags()
+                .and_then(|tags| tags.get(STACK_TAG))
+                .is_some_and(|value| value == stack);
+            if owned {
+                found.push(TaggedObject {
+                    service: "logs",
+                    kind: "log-group",
+                    id: group.arn,
+                });
+            }
+        }
+        Ok(found)
+    }
+
+    /// Every log group whose name starts with `prefix`: name, ARN (no `:*`), retention, KMS key.
+    pub async fn log_groups(&self, prefix: &str) -> Result<Vec<LogGroupSeen>, InspectError> {
+        let mut groups = Vec::new();
+        let mut token = None;
+        loop {
+            let out = self
+                .logs
+                .describe_log_groups()
+                .log_group_name_prefix(prefix)
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(inspect_error("logs", "DescribeLogGroups"))?;
+            groups.extend(out.log_groups().iter().map(|g| {
+                LogGroupSeen {
+                    name: g.log_group_name().unwrap_or_default().to_string(),
+                    arn: g
+                        .log_group_arn()
+                        .map(str::to_string)
+                        .or_else(|| g.arn().map(|a| a.trim_end_matches(":*").to_string()))
+                        .unwrap_or_default(),
+                    retention_in_days: g.retention_in_days(),
+                    kms_key_id: g.kms_key_id().map(str::to_string),
+                }
+            }));
+            token = out.next_token().map(str::to_string);
+            if token.is_none() {
+                return Ok(groups);
+            }
+        }
+    }
+
     /// Every regional web ACL's ARN (one page of 100: tests make a handful).
     pub async fn web_acl_arns(&self) -> Result<Vec<String>, InspectError> {
         let out = self
@@ -539,4 +598,13 @@ mod tests {
             ]
         );
     }
+}
+
+/// One CloudWatch Logs group as DescribeLogGroups shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogGroupSeen {
+    pub name: String,
+    pub arn: String,
+    pub retention_in_days: Option<i32>,
+    pub kms_key_id: Option<String>,
 }

@@ -194,6 +194,8 @@ pub struct ExpectedStack {
     /// The stack's CloudWatch alarms (8 for a stack of default alarms, 0 without), each with
     /// the stack's own topic.
     pub alarms: usize,
+    /// Whether the stack has its CloudWatch Logs group.
+    pub logs: bool,
 }
 
 impl ExpectedStack {
@@ -234,6 +236,7 @@ impl ExpectedStack {
             ("waf-association", usize::from(self.waf)),
             ("alarm", self.alarms),
             ("alarm-topic", usize::from(self.alarms > 0)),
+            ("log-group", usize::from(self.logs)),
         ];
         counts.into_iter().filter(|(_, n)| *n > 0).collect()
     }
@@ -275,6 +278,7 @@ mod tests {
             dns: true,
             waf: true,
             alarms: 8,
+            logs: true,
         };
         let counts = lean.counts();
         assert_eq!(counts["nat-gateway"], 1);
@@ -287,6 +291,7 @@ mod tests {
             nat_per_zone: true,
             dns: false,
             waf: false,
+            logs: false,
             ..lean
         };
         let counts = wide.counts();

@@ -89,6 +89,7 @@ pub struct AwsInspector {
     pub wafv2: aws_sdk_wafv2::Client,
     pub cloudwatch: aws_sdk_cloudwatch::Client,
     pub sns: aws_sdk_sns::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
 }
 
 impl AwsInspector {
@@ -144,6 +145,7 @@ impl AwsInspector {
             wafv2: aws_sdk_wafv2::Client::new(config),
             cloudwatch: aws_sdk_cloudwatch::Client::new(config),
             sns: aws_sdk_sns::Client::new(config),
+            logs: aws_sdk_cloudwatchlogs::Client::new(config),
         }
     }
 }

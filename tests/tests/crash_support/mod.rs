@@ -46,6 +46,7 @@ pub fn expected_inventory() -> BTreeMap<&'static str, usize> {
         dns: true,
         waf: true,
         alarms: 8,
+        logs: true,
     }
     .counts()
 }

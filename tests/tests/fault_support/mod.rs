@@ -31,6 +31,7 @@ pub const LEAN_STACK: ExpectedStack = ExpectedStack {
     dns: true,
     waf: true,
     alarms: 8,
+    logs: true,
 };
 
 /// Panics unless the inventory holds exactly one lean stack: every kind at its count, no

@@ -36,6 +36,8 @@ pub struct Stack {
     pub site: Option<String>,
     /// The whole `alarms { … }` body, or no block (a new stack's alarms on by default).
     pub alarms: Option<String>,
+    /// The whole `logs { … }` body, or no block (a new stack's log group on by default).
+    pub logs: Option<String>,
     /// The `tags` map literal, e.g. `{ env = "test" }`.
     pub tags: String,
     /// The provider's `default_tags` map literal, if any.
@@ -57,6 +59,7 @@ impl Stack {
             waf: None,
             site: None,
             alarms: None,
+            logs: None,
             tags: r#"{ env = "test" }"#.to_string(),
             default_tags: None,
             max_retries: None,
@@ -87,6 +90,9 @@ impl Stack {
         }
         if let Some(alarms) = &self.alarms {
             hcl += &block("alarms", alarms);
+        }
+        if let Some(logs) = &self.logs {
+            hcl += &block("logs", logs);
         }
         hcl += &format!("  tags = {}\n}}\n", self.tags);
         hcl

@@ -91,5 +91,6 @@ pub fn plan_create(spec: &StackSpec) -> StackPlan {
     }
     super::waf::plan_create(spec, &mut plan);
     super::alarms::plan_create(spec, &mut plan);
+    super::logs::plan_create(spec, &mut plan);
     plan
 }

@@ -79,5 +79,8 @@ pub fn expected_objects(spec: &StackSpec) -> Vec<String> {
         names.push(l::WAF_ASSOCIATION.into());
     }
     names.extend(crate::alarms::expected_objects(spec));
+    if spec.logs.enabled {
+        names.push(l::LOG_GROUP.into());
+    }
     names
 }

@@ -24,3 +24,4 @@ pub const DNS_RECORD: &str = "Route 53 record";
 pub const WAF: &str = "WAF web ACL";
 pub const ALARMS: &str = "CloudWatch alarms";
 pub const ALARM_TOPIC: &str = "SNS alarm topic";
+pub const LOG_GROUP: &str = "CloudWatch Logs group";

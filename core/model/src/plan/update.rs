@@ -55,6 +55,7 @@ pub fn plan_update(prior: &StackState, desired: &StackSpec) -> StackPlan {
     super::waf::plan_waf(before, desired, &mut plan);
     super::site::plan_site(before, desired, &mut template);
     super::alarms::plan_alarms(before, desired, &mut plan);
+    super::logs::plan_logs(before, desired, &mut plan, &mut template);
     if before.tags != desired.tags {
         plan.push(
             object::EVERY_OBJECT,

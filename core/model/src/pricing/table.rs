@@ -3,7 +3,7 @@
 //! review says "no price" rather than guessing.
 //!
 //! Refresh it from the AWS price pages (EC2 On-Demand, Linux; RDS for MySQL, Single-AZ;
-//! VPC NAT gateway; Elastic Load Balancing; AWS WAF) and move `AS_OF` with it.
+//! VPC NAT gateway; Elastic Load Balancing; AWS WAF; Amazon CloudWatch) and move `AS_OF` with it.
 
 /// The day the prices below were read.
 pub const AS_OF: &str = "2025-06-01";
@@ -29,6 +29,12 @@ pub struct RegionPrices {
 
 /// AWS WAF's price per million requests inspected (usage-billed: not in an estimate).
 pub const WAF_PER_MILLION_REQUESTS: f64 = 0.60;
+
+/// CloudWatch Logs (us-east-1, Standard class): per GB ingested and per GB-month stored. The
+/// log group itself costs nothing; what the instances write is billed by use, so it is not in
+/// an estimate (the `logs` block's docs quote these).
+pub const LOGS_PER_GB_INGESTED: f64 = 0.50;
+pub const LOGS_PER_GB_MONTH_STORED: f64 = 0.03;
 
 const US_EC2: &[(&str, f64)] = &[
     ("t3.nano", 0.0052),

@@ -5,6 +5,8 @@
 # The database password and the keys are fetched from Secrets Manager with the instance role:
 # this script names the secret, it never holds its values.
 # Safe to run again: the fstab line is never duplicated and the container is replaced, not doubled.
+# When the stack has a CloudWatch Logs group (LOG_GROUP), the container logs there through
+# Docker's awslogs driver and the boot's own output is shipped there too (see "Central logs").
 #
 # Usage: wordpress-ha-boot [boot|watch-secret|install-site]
 #   boot (the default, run once by cloud-init): everything above, then a systemd timer that runs
@@ -225,11 +227,12 @@ pull_image() {
 
 # (Re)create the container: an env file is only read when a container is created.
 start_container() {
+  container_log_options
   local args=(
     -d --name "$CONTAINER_NAME" --restart always -p 80:80
     --env-file "$ENV_FILE"
     -v "$WP_CONTENT_DIR:/var/www/html/wp-content"
-    --log-driver journald --log-opt "tag=$CONTAINER_NAME"
+    "${CONTAINER_LOG_OPTIONS[@]}"
     --label "wordpress-ha.stack=$STACK_NAME"
   )
   if [[ -n "$HEALTH_CHECK_PATH" ]]; then
@@ -367,7 +370,63 @@ install_site() {
   log "WordPress is installed"
 }
 
-boot() {
+# ---- Central logs (CloudWatch Logs) ----
+# With LOG_GROUP set the container logs through Docker's awslogs driver to the stream
+# wordpress/<instance id> (the group is the stack's: the driver never creates one), and the
+# boot's output, kept in BOOT_LOG while it runs and in the journal as always, is shipped to
+# boot/<instance id> as one event when the boot ends, failed or not (5 tries, 10 s apart:
+# CloudWatch Logs may not be reachable when a boot fails early). Without it the container
+# logs to the journal. The instance role may write to that group's streams and nothing else.
+readonly BOOT_LOG="$CONFIG_DIR/boot.log"
+# Reads the boot log on stdin, prints PutLogEvents' events: its last 250 kB (an event's
+# limit is 256 KB), stamped now.
+readonly LOG_EVENT_OF='import json,sys,time;print(json.dumps([{"timestamp":int(time.time()*1000),"message":sys.stdin.read()[-250000:]or"-"}]))'
+
+# cloud-init's record of the instance id: read from disk, so no network is needed.
+instance_id() {
+  cat "$ROOT/var/lib/cloud/data/instance-id" 2>/dev/null || hostname
+}
+
+# Non-blocking: a slow CloudWatch Logs never stalls WordPress.
+container_log_options() {
+  CONTAINER_LOG_OPTIONS=(--log-driver journald --log-opt "tag=$CONTAINER_NAME")
+  if [[ -n "$LOG_GROUP" ]]; then
+    CONTAINER_LOG_OPTIONS=(--log-driver awslogs --log-opt "awslogs-group=$LOG_GROUP"
+      --log-opt "awslogs-region=$STACK_REGION" --log-opt "awslogs-stream=$CONTAINER_NAME/$(instance_id)"
+      --log-opt awslogs-create-group=false --log-opt mode=non-blocking)
+  fi
+}
+
+# One attempt: the stream (already there on a second run), then the event in file $2.
+ship_once() {
+  local at=(--log-group-name "$LOG_GROUP" --log-stream-name "$1" --region "$STACK_REGION")
+  aws logs create-log-stream "${at[@]}" >/dev/null 2>&1 || true
+  aws logs put-log-events "${at[@]}" --log-events "file://$2" >/dev/null
+}
+
+# boot_steps with their output also in BOOT_LOG, shipped once they end; their status is boot's.
+boot_logged() {
+  if [[ -z "$LOG_GROUP" ]]; then
+    boot_steps
+    return
+  fi
+  install -d -m 0755 "$CONFIG_DIR"
+  set +e
+  (
+    set -e
+    boot_steps
+  ) 2>&1 | tee -a "$BOOT_LOG"
+  local status=$? event
+  set -e
+  event="$(mktemp "$CONFIG_DIR/event.XXXXXX")"
+  python3 -c "$LOG_EVENT_OF" <"$BOOT_LOG" >"$event" || true
+  retry 5 10 ship_once "boot/$(instance_id)" "$event" || log "boot log not shipped to $LOG_GROUP"
+  rm -f "$event"
+  return "$status"
+}
+# ---- end of central logs ----
+
+boot_steps() {
   install_packages
   mount_efs
   prepare_wp_content
@@ -385,7 +444,7 @@ boot() {
 
 main() {
   case "${1:-boot}" in
-    boot) boot ;;
+    boot) boot_logged ;;
     watch-secret) watch_secret ;;
     install-site) install_site ;;
     *)

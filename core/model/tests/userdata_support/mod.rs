@@ -40,6 +40,8 @@ pub struct Fixture {
     pub admin_email: Option<String>,
     /// The site administrator's password in the secret: never rendered.
     pub admin_password: Secret,
+    /// The stack's CloudWatch Logs group; `None`: the journal only.
+    pub log_group: Option<String>,
 }
 
 impl Fixture {
@@ -74,6 +76,7 @@ impl Fixture {
             admin_user: "jane.admin".into(),
             admin_email: Some("jane@example.com".into()),
             admin_password: Secret::new("Adm1n-pa55_word~from.the+secret"),
+            log_group: None,
         }
     }
 
@@ -103,6 +106,7 @@ impl Fixture {
         fixture.admin_user = "a$(touch PWNED-user)".into();
         fixture.admin_email = Some("e'$(touch PWNED-email)@x.example".into());
         fixture.admin_password = Secret::new("p'$(touch PWNED-admin)\"`id`");
+        fixture.log_group = Some("/wordpress/x'$(touch PWNED-logs)".into());
         fixture
     }
 
@@ -122,6 +126,7 @@ impl Fixture {
             site_title: &self.site_title,
             admin_user: &self.admin_user,
             admin_email: self.admin_email.as_deref(),
+            log_group: self.log_group.as_deref(),
         }
     }
 }

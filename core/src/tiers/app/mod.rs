@@ -57,6 +57,8 @@ pub fn steps(layout: &StackLayout) -> Vec<Step> {
         step_id::INSTANCE_PROFILE.to_string(),
         // WordPress's URL is the stack's: the balancer's name unless DNS names it.
         step_id::LOAD_BALANCER.to_string(),
+        // The instances' awslogs driver never creates the group: it must exist before them.
+        step_id::LOG_GROUP.to_string(),
     ];
     // Instances mount EFS and pull the image at boot: their zone's mount target and NAT route
     // must exist first.
@@ -109,6 +111,7 @@ fn user_data(ctx: &StepContext) -> Result<String> {
         StackError::Internal("the site URL was not recorded by the load balancer step".into())
     })?;
     let efs_id = ctx.require(logical::EFS_FILE_SYSTEM)?;
+    let log_group = secrets::wanted_log_group(spec);
     Ok(userdata::render_base64(&UserDataInput {
         stack_name: ctx.stack(),
         region: &ctx.clients.region,
@@ -124,6 +127,7 @@ fn user_data(ctx: &StepContext) -> Result<String> {
         site_title: &spec.site.title,
         admin_user: &spec.site.admin_user,
         admin_email: spec.site.admin_email.as_deref(),
+        log_group: log_group.as_deref(),
     }))
 }
 

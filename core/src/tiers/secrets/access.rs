@@ -15,7 +15,9 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::{read_secret_policy, same_policy, tag_diff, trust_policy, READ_SECRET_POLICY};
+use super::{
+    instance_policy, same_policy, tag_diff, trust_policy, wanted_log_group, READ_SECRET_POLICY,
+};
 use crate::aws::iam::{self, profile_name_from_arn, InstanceProfile, Role};
 use crate::error::{Result, StackError};
 use crate::naming::{regional_name, IAM_NAME_LIMIT, IAM_POLICY_NAME_LIMIT, REGION_TAG, STACK_TAG};
@@ -142,7 +144,8 @@ async fn repair_role(ctx: &StepContext, role: Role) -> Result<Role> {
 }
 
 async fn create_role(ctx: &StepContext, name: &str) -> Result<Role> {
-    let description = "WordPress instances: may read the stack's secret, nothing else";
+    let description =
+        "WordPress instances: may read the stack's secret and write to its log group, nothing else";
     let tags = iam_tags(ctx, name);
     let created = iam::create_role(&ctx.clients, name, description, &trust_policy(), &tags).await;
     let role = match created {
@@ -174,7 +177,8 @@ async fn converge_role_policy(
     policy: &str,
     secret_arn: &str,
 ) -> Result<()> {
-    let wanted = read_secret_policy(secret_arn);
+    let log_group = wanted_log_group(ctx.spec());
+    let wanted = instance_policy(secret_arn, log_group.as_deref());
     let current = ctx
         .eventually("the app role's policy", || {
             iam::get_role_policy(&ctx.clients, role, policy)
@@ -373,7 +377,10 @@ pub async fn refresh(ctx: &StepContext) -> Result<()> {
     }
     let only_ours = inline? == [policy.clone()] && attached?.is_empty();
     let reads_the_secret = match (document?, secret_arn?) {
-        (Some(document), Some(arn)) => same_policy(&document, &read_secret_policy(&arn)),
+        (Some(document), Some(arn)) => {
+            let log_group = wanted_log_group(ctx.spec());
+            same_policy(&document, &instance_policy(&arn, log_group.as_deref()))
+        }
         _ => false,
     };
     if only_ours && reads_the_secret {

@@ -103,6 +103,54 @@ pub fn read_secret_policy(secret_arn: &str) -> String {
     .to_string()
 }
 
+/// The only actions the instances are allowed on the stack's log group: make a stream (the
+/// awslogs driver's `wordpress/<instance id>`, the boot log's `boot/<instance id>`) and write
+/// events to it. No DescribeLogStreams (neither needs it), no CreateLogGroup.
+pub const WRITE_LOG_ACTIONS: [&str; 2] = ["logs:CreateLogStream", "logs:PutLogEvents"];
+
+/// `arn:<partition>:logs:<region>:<account>:log-group:<name>:*`, the streams of that one group,
+/// in the secret's partition, region and account (the stack's).
+pub fn log_streams_arn(secret_arn: &str, log_group: &str) -> Option<String> {
+    let parts: Vec<&str> = secret_arn.splitn(6, ':').collect();
+    match parts.as_slice() {
+        ["arn", partition, _, region, account, _] => Some(format!(
+            "arn:{partition}:logs:{region}:{account}:log-group:{log_group}:*"
+        )),
+        _ => None,
+    }
+}
+
+/// The role's inline policy: read the one secret and, when the stack has a log group, write
+/// to that group's streams; nothing else.
+pub fn instance_policy(secret_arn: &str, log_group: Option<&str>) -> String {
+    let Some(streams) = log_group.and_then(|group| log_streams_arn(secret_arn, group)) else {
+        return read_secret_policy(secret_arn);
+    };
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": READ_SECRET_ACTIONS,
+                "Resource": secret_arn
+            },
+            {
+                "Effect": "Allow",
+                "Action": WRITE_LOG_ACTIONS,
+                "Resource": streams
+            }
+        ]
+    })
+    .to_string()
+}
+
+/// The log group the instances write to under this spec, if any.
+pub fn wanted_log_group(spec: &crate::spec::StackSpec) -> Option<String> {
+    spec.logs
+        .enabled
+        .then(|| crate::naming::log_group_name(&spec.name))
+}
+
 /// Whether two policy documents say the same (key order and spacing aside).
 pub fn same_policy(observed: &str, wanted: &str) -> bool {
     let parse = |doc: &str| serde_json::from_str::<Value>(doc).ok();

@@ -93,11 +93,13 @@ impl Layout<'_> {
 
     fn stack_group(&mut self, address: &str) -> Group {
         let dns = self.node(l::DNS_RECORD, "Route 53 alias record", &[], Shape::Box);
+        // Regional, outside the VPC: the instances reach it through the NAT.
+        let logs = self.node(l::LOG_GROUP, "CloudWatch Logs group", &[], Shape::Cylinder);
         let vpc = self.vpc_group();
         Group {
             key: "stack".to_string(),
             title: address.to_string(),
-            nodes: dns.into_iter().collect(),
+            nodes: dns.into_iter().chain(logs).collect(),
             groups: vec![vpc],
         }
     }
@@ -323,6 +325,7 @@ impl Layout<'_> {
             Some("MySQL 3306"),
             false,
         );
+        self.edge(l::AUTOSCALING_GROUP, l::LOG_GROUP, Some("logs"), true);
         let zones = self.zones();
         let nat_zones: Vec<&String> = zones
             .iter()

@@ -275,6 +275,18 @@ mod tests {
     }
 
     #[test]
+    fn the_instances_write_to_the_log_group() {
+        let stack = objects(&[
+            ("autoscaling_group", "logs-asg"),
+            ("log_group", "arn:aws:logs:r:1:log-group:/wordpress/logs"),
+        ]);
+        let diagram = diagram_of(&stack);
+        assert!(diagram.has_edge("autoscaling_group", "log_group"));
+        assert!(diagram.node("log_group").is_some());
+        assert!(diagram.not_drawn.is_empty(), "{:?}", diagram.not_drawn);
+    }
+
+    #[test]
     fn quotes_in_labels_are_escaped() {
         assert_eq!(mermaid_text(r#"a "b""#), "a #quot;b#quot;");
         assert_eq!(

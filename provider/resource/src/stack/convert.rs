@@ -6,7 +6,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use stack_model::error::{FieldPath, SpecError};
-use stack_model::spec::{DnsSpec, NatMode, Secret, SiteSpec, StackSpec, Timeouts, WafSpec};
+use stack_model::spec::{
+    DnsSpec, LogsSpec, NatMode, Secret, SiteSpec, StackSpec, Timeouts, WafSpec,
+};
 use stack_model::state::{StackOutputs, StackState};
 use tfplugin::value::Value;
 
@@ -248,6 +250,13 @@ fn read_spec(top: &mut Reader<'_>) -> StackSpec {
         rate_limit: b.int_or("rate_limit", d::WAF_RATE_LIMIT),
     };
     spec.alarms = alarms::read(top);
+
+    let mut b = top.block("logs");
+    spec.logs = LogsSpec {
+        enabled: b.bool_or("enabled", d::LOGS_ENABLED),
+        retention_in_days: b.int_or("retention_in_days", d::LOGS_RETENTION_IN_DAYS),
+        kms_key_id: b.string("kms_key_id"),
+    };
 
     if top.known("timeouts").is_some() {
         let mut b = top.block("timeouts");
@@ -516,6 +525,23 @@ fn spec_attributes(spec: &StackSpec) -> BTreeMap<String, Value> {
         ]),
     );
     top.insert("alarms".into(), alarms::value(&spec.alarms));
+    top.insert(
+        "logs".into(),
+        object([
+            ("enabled", Value::from(spec.logs.enabled)),
+            (
+                "retention_in_days",
+                Value::from(spec.logs.retention_in_days),
+            ),
+            (
+                "kms_key_id",
+                spec.logs
+                    .kms_key_id
+                    .as_ref()
+                    .map_or(Value::Null, Value::from),
+            ),
+        ]),
+    );
     top
 }
 

@@ -147,6 +147,22 @@ mod tests {
     }
 
     #[test]
+    fn a_state_from_before_the_logs_block_reads_as_journal_only() {
+        // Such a stack has no log group: its next plan shows no change until the
+        // configuration turns logs on, as for the web ACL.
+        let def = schema::resource();
+        let raw = serde_json::json!({"name": "blog", "dns": null});
+        let state = Value::object_of([("name", Value::from("blog")), ("logs", Value::Null)]);
+        let upgraded = fill_new_attributes(&def, state, &raw);
+        assert_eq!(upgraded.attr("logs").attr("enabled"), &Value::from(false));
+        assert_eq!(
+            upgraded.attr("logs").attr("retention_in_days"),
+            &Value::from(stack_model::spec::defaults::LOGS_RETENTION_IN_DAYS)
+        );
+        assert!(upgraded.attr("logs").attr("kms_key_id").is_null());
+    }
+
+    #[test]
     fn an_absent_dns_block_stays_absent() {
         let def = schema::resource();
         let raw = serde_json::json!({"name": "blog", "dns": null});

@@ -158,13 +158,13 @@ fn computed(name: &'static str, ty: AttrType, description: &'static str) -> Attr
     attr(name, ty, Mode::Computed, description)
 }
 
-use services::{database, dns, load_balancer, storage, waf};
+use services::{database, dns, load_balancer, logs, storage, waf};
 use AttrType::{Bool, Number, String as Str, StringList, StringMap};
 use Mode::{Optional, OptionalComputed, Required};
 
 /// The alarms block.
 mod alarms;
-/// The blocks of the services the stack runs (database, storage, load balancer, DNS, WAF).
+/// The blocks of the services the stack runs (database, storage, load balancer, DNS, WAF, logs).
 mod services;
 
 /// The whole resource.
@@ -186,6 +186,7 @@ Application Load Balancer, an Auto Scaling group running WordPress in Docker, an
             dns(),
             waf(),
             alarms::alarms(),
+            logs(),
             timeouts(),
         ],
     }
@@ -348,7 +349,8 @@ A pinned AMI of another architecture than `instance_type` is refused at plan. Th
                 "Extra PHP for `wp-config.php` (`WORDPRESS_CONFIG_EXTRA`). The provider adds \
 `WP_HOME` and `WP_SITEURL` set to the stack's `url` (https when `load_balancer.certificate_arn` \
 is set; the `dns` record name when set, else the load balancer's name) unless this PHP defines \
-them; a change of that URL rolls out a new launch template version.",
+them; a change of that URL rolls out a new launch template version. At most 4096 bytes: it \
+travels in the instances' gzipped user data, which EC2 caps at 16 KiB.",
             ),
         ],
     }

@@ -75,6 +75,7 @@ resource "wordpress_ha_stack" "site" {{
             dns: true,
             waf: true,
             alarms: 8,
+            logs: true,
         }
         .counts()
     }

@@ -273,3 +273,50 @@ place.",
         ],
     }
 }
+
+pub(super) fn logs() -> BlockDef {
+    BlockDef {
+        name: "logs",
+        nesting: Nesting::Group,
+        description: "A CloudWatch Logs group, `/wordpress/<name>`, that the WordPress container \
+(Docker's `awslogs` driver, stream `wordpress/<instance id>`) and the instances' boot script \
+(stream `boot/<instance id>`, shipped when the boot ends, failed or not) write to, besides the \
+instance journal. The instance role may create streams in and write events to that group only. \
+The driver never creates a group, so a group deleted outside Terraform stays deleted until the \
+next apply makes it again; a refresh shows it, and a retention or KMS key changed outside \
+Terraform, in the plan. Destroy deletes the group and its events. Cost (CloudWatch Logs list \
+prices, by use, not in the plan review's monthly estimate): about $0.50 per GB ingested and \
+$0.03 per GB-month stored in us-east-1.",
+        attributes: vec![
+            defaulted(
+                "enabled",
+                Bool,
+                Default::Bool(d::LOGS_ENABLED),
+                "Whether the instances ship their logs to the group. On for new stacks; a stack \
+created before this attribute existed keeps logging to the journal only until the configuration \
+sets `enabled = true`. Changing it rolls the instances (their user data names the group) and \
+`false` deletes the group with its events.",
+            )
+            .legacy(Default::Bool(false))
+            .default_on_create(),
+            defaulted(
+                "retention_in_days",
+                Number,
+                Default::Int(d::LOGS_RETENTION_IN_DAYS),
+                "Days CloudWatch Logs keeps an event: one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, \
+180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653, or 0 to keep events forever. \
+Changed in place; a shorter retention deletes the older events.",
+            ),
+            attr(
+                "kms_key_id",
+                Str,
+                Optional,
+                "ARN of a symmetric KMS key in the stack's region that encrypts the group's events; \
+its key policy must let the `logs.<region>.amazonaws.com` service principal use it. Unset: \
+CloudWatch Logs' own encryption (AES-256 with keys CloudWatch Logs manages, always on). Changed \
+in place (AssociateKmsKey / DisassociateKmsKey): events already written keep the key they were \
+written with.",
+            ),
+        ],
+    }
+}
