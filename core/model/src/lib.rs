@@ -7,6 +7,7 @@
 pub mod cidr;
 pub mod engine_version;
 pub mod error;
+pub mod firewall;
 pub mod graph;
 pub mod image;
 pub mod naming;
