@@ -69,6 +69,7 @@ resource "wordpress_ha_stack" "this" {
     backup_retention_days = var.database.backup_retention_days
     deletion_protection   = var.database.deletion_protection
     skip_final_snapshot   = var.database.skip_final_snapshot
+    snapshot_identifier   = var.db_snapshot_identifier
   }
 
   storage {

@@ -288,6 +288,12 @@ variable "database" {
   }
 }
 
+variable "db_snapshot_identifier" {
+  description = "Create the database from this RDS DB snapshot (identifier or ARN), e.g. the final snapshot of a destroyed stack; used only when the stack is created (changing it later is refused at plan). Null = an empty database."
+  type        = string
+  default     = null
+}
+
 variable "db_password" {
   description = "Master password of the database: 8-41 printable characters, none of /, \", @ or a space. Null = generated at create and kept in Secrets Manager."
   type        = string

@@ -10,8 +10,8 @@ pub mod tiers;
 pub mod wait;
 
 pub use stack_model::{
-    alarms, cidr, engine_version, error, graph, image, naming, plan, preflight, secrets, settings,
-    spec, state, userdata, validate,
+    alarms, cidr, engine_version, error, firewall, graph, image, naming, plan, preflight, secrets,
+    settings, spec, state, userdata, validate,
 };
 
 pub use engine::Engine;

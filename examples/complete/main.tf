@@ -85,6 +85,9 @@ resource "wordpress_ha_stack" "site" {
     backup_retention_days = 14
     deletion_protection   = false
     skip_final_snapshot   = var.skip_final_snapshot
+    # Restore a destroyed site's posts: create this stack from its final snapshot (only at
+    # create; see the guide on restoring a destroyed site).
+    # snapshot_identifier = "blog-final-1767225600"
   }
 
   storage {

@@ -3,7 +3,8 @@
 //! attached), encryption at rest, TLS required by the database (its parameter group) and the
 //! file system (its policy), file system backups, IMDSv2, public addresses, the TLS policy and
 //! the HTTP → HTTPS redirect, what the instances' role may read (and write: only its log
-//! group's streams), the WAF web ACL in front of the ALB, and the log group's encryption.
+//! group's streams), the WAF web ACL in front of the ALB, the log group's encryption, and a
+//! description on every rule of the stack's groups.
 //!
 //! Two stacks: a full one (bastion with allowed CIDRs, HTTPS with a moto ACM certificate, DNS,
 //! a log group under a KMS key),
@@ -106,6 +107,7 @@ async fn a_full_stack_admits_only_what_the_design_allows() {
 
     groups.assert_world_reaches_only_the_alb_and_the_bastion(&SSH_CIDRS);
     groups.assert_ingress_is_exactly(&expected_ingress(true, true, &SSH_CIDRS));
+    groups.assert_every_rule_described();
     assert_groups_attached_as_designed(&aws, &state, &groups).await;
     assert_database_private_and_encrypted(&aws, &state).await;
     assert_file_system_encrypted(&aws, &state).await;
@@ -166,6 +168,7 @@ async fn without_a_bastion_the_instances_take_no_ssh_across_updates() {
     let state = apply(&format!("allowed_ssh_cidrs = [\"{}\"]", ssh[0]));
     let groups = Groups::observe(&aws, &state).await;
     groups.assert_ingress_is_exactly(&expected_ingress(true, false, &ssh));
+    groups.assert_every_rule_described();
 
     let state = apply("enabled = false");
     let groups = Groups::observe(&aws, &state).await;
@@ -364,6 +367,43 @@ impl Groups {
                 .iter()
                 .all(|tier| found.contains(tier) || *tier == "bastion"),
             "every tier has its group: {found:?}"
+        );
+    }
+
+    /// Every rule of the stack's groups, ingress and egress, says what it lets in and why
+    /// (checkov CKV_AWS_23); the VPC's default group is AWS's, not the stack's.
+    fn assert_every_rule_described(&self) {
+        let mut undescribed = Vec::new();
+        for group in self
+            .all
+            .iter()
+            .filter(|g| g.group_id().is_some_and(|id| self.tier_of.contains_key(id)))
+        {
+            let label = self.label(group);
+            for (side, permissions) in [
+                ("ingress", group.ip_permissions()),
+                ("egress", group.ip_permissions_egress()),
+            ] {
+                for p in permissions {
+                    let described = p
+                        .ip_ranges()
+                        .iter()
+                        .map(|r| r.description())
+                        .chain(p.ipv6_ranges().iter().map(|r| r.description()))
+                        .chain(p.prefix_list_ids().iter().map(|l| l.description()))
+                        .chain(p.user_id_group_pairs().iter().map(|g| g.description()));
+                    for (n, description) in described.enumerate() {
+                        if description.is_none_or(|d| d.trim().is_empty()) {
+                            undescribed
+                                .push(format!("{label} {side} {:?} peer {n}", self.describe(p)));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(
+            undescribed.is_empty(),
+            "rules without a description: {undescribed:#?}"
         );
     }
 

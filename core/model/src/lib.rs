@@ -8,6 +8,7 @@ pub mod alarms;
 pub mod cidr;
 pub mod engine_version;
 pub mod error;
+pub mod firewall;
 pub mod graph;
 pub mod image;
 pub mod naming;

@@ -275,6 +275,11 @@ pub struct DatabaseSpec {
     pub backup_retention_days: i64,
     pub deletion_protection: bool,
     pub skip_final_snapshot: bool,
+    /// An RDS snapshot (identifier or ARN) the database is restored from when the stack is
+    /// created; ignored afterwards (changing it on a live stack is refused at plan). A spec
+    /// serialized before the field existed stands for a database created empty.
+    #[serde(default)]
+    pub snapshot_identifier: Option<String>,
 }
 
 impl Default for DatabaseSpec {
@@ -291,6 +296,7 @@ impl Default for DatabaseSpec {
             backup_retention_days: defaults::DB_BACKUP_RETENTION_DAYS,
             deletion_protection: defaults::DB_DELETION_PROTECTION,
             skip_final_snapshot: defaults::DB_SKIP_FINAL_SNAPSHOT,
+            snapshot_identifier: None,
         }
     }
 }

@@ -23,6 +23,9 @@ pub mod logical {
     pub const NAT_EIP: &str = "nat_eip";
     pub const NAT_GATEWAY: &str = "nat_gateway";
     pub const SECURITY_GROUP: &str = "security_group";
+    /// Every security-group rule carries its description (id: the VPC's), recorded only while
+    /// no rule's description is missing or changed.
+    pub const SECURITY_GROUP_RULE_DESCRIPTIONS: &str = "security_group_rule_descriptions";
     pub const BASTION_INSTANCE: &str = "bastion_instance";
     pub const EFS_FILE_SYSTEM: &str = "efs_file_system";
     pub const EFS_MOUNT_TARGET: &str = "efs_mount_target";

@@ -29,7 +29,10 @@ use std::time::Duration;
 use crate::error::{FieldPath, SpecError};
 use crate::spec::StackSpec;
 
-pub use database::{extended_support_warning, storage_shrink_error, MYSQL_80_STANDARD_SUPPORT_END};
+pub use database::{
+    extended_support_warning, is_snapshot_reference, snapshot_change_error, storage_shrink_error,
+    MYSQL_80_STANDARD_SUPPORT_END,
+};
 pub use site::is_wordpress_email;
 pub use timeouts::parse_duration;
 

@@ -1,20 +1,15 @@
 //! The security tier: five groups chained by group id, never by CIDR, least privilege.
 //!
-//! | group     | ingress                                              | egress                                   |
-//! |-----------|------------------------------------------------------|------------------------------------------|
-//! | `alb`     | 80 (and 443 with a certificate) from 0.0.0.0/0, ::/0 | 80 to `app` (forwarding, health checks)  |
-//! | `bastion` | 22 from each of `allowed_ssh_cidrs` (none if empty)  | 22 to `app`; 443 to 0.0.0.0/0 (updates)  |
-//! | `app`     | 80 from `alb`; 22 from `bastion` (when enabled)      | 2049 to `efs`; 3306 to `db`; 80 and 443 to 0.0.0.0/0 (image pulls, dnf, WordPress updates) |
-//! | `efs`     | 2049 from `app`                                      | none                                     |
-//! | `db`      | 3306 from `app`                                      | none                                     |
+//! The rules, with their descriptions, are `stack_model::firewall`'s (`desired_rules`).
 //!
 //! The default allow-all egress rule of every new group is revoked. Groups are stateful, so
 //! replies need no rule; the Amazon DNS resolver, NTP (169.254.169.123) and instance metadata
 //! are not subject to security groups, so none of them needs an egress rule either.
 //!
-//! Converging is a diff: the rules AWS reports against the rules above; missing ones are
-//! authorized and extra ones revoked (one call per group and direction), which also repairs
-//! rules added or removed out of band.
+//! Converging is a diff: the rules AWS reports against the wanted ones; missing ones are
+//! authorized and extra ones revoked, and a rule whose description is missing or changed gets
+//! the wanted one in place (UpdateSecurityGroupRuleDescriptions*; one call per group, direction
+//! and kind), which also repairs rules added, removed or described anew out of band.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -28,112 +23,14 @@ use super::step::Step;
 use super::step_id;
 use crate::aws::ec2::{self, Direction, Peer, Scope, SecurityGroup, SgRule};
 use crate::error::{Result, StackError};
-use crate::spec::StackSpec;
+pub use crate::firewall::TIERS;
+use crate::firewall::{desired_rules, group_description, rule_diff, same_rules};
 use crate::state::logical::{self, qualified};
-
-/// The tiers that own a security group, in creation order.
-pub const TIERS: [&str; 5] = ["alb", "bastion", "app", "efs", "db"];
-
-const WORLD_V4: &str = "0.0.0.0/0";
-const WORLD_V6: &str = "::/0";
 
 pub fn steps(_layout: &StackLayout) -> Vec<Step> {
     vec![Step::new(step_id::SECURITY_GROUPS, [step_id::VPC])
         .create(|ctx| async move { ensure_groups(&ctx).await })
         .delete(|ctx| async move { delete_groups(&ctx).await })]
-}
-
-fn description(tier: &str) -> &'static str {
-    match tier {
-        "alb" => "WordPress load balancer: HTTP(S) from the internet",
-        "bastion" => "SSH bastion: SSH from the allowed CIDRs only",
-        "app" => "WordPress instances: HTTP from the ALB, SSH from the bastion",
-        "efs" => "WordPress EFS: NFS from the instances",
-        "db" => "WordPress database: MySQL from the instances",
-        _ => "WordPress stack",
-    }
-}
-
-/// The desired (ingress, egress) rules of every tier, given the groups' ids.
-pub fn desired_rules(
-    spec: &StackSpec,
-    ids: &BTreeMap<String, String>,
-) -> BTreeMap<String, (Vec<SgRule>, Vec<SgRule>)> {
-    let group = |tier: &str| Peer::Group(ids.get(tier).cloned().unwrap_or_default());
-    let world = |port| {
-        [
-            SgRule::tcp(port, Peer::Cidr(WORLD_V4.into())),
-            SgRule::tcp(port, Peer::Ipv6Cidr(WORLD_V6.into())),
-        ]
-    };
-
-    let mut alb_in: Vec<SgRule> = world(80).to_vec();
-    if spec.load_balancer.certificate_arn.is_some() {
-        alb_in.extend(world(443));
-    }
-    let bastion_in = spec
-        .bastion
-        .allowed_ssh_cidrs
-        .iter()
-        .map(|cidr| {
-            let peer = if cidr.contains(':') {
-                Peer::Ipv6Cidr(cidr.clone())
-            } else {
-                Peer::Cidr(cidr.clone())
-            };
-            SgRule::tcp(22, peer)
-        })
-        .collect();
-    let rules = [
-        ("alb", alb_in, vec![SgRule::tcp(80, group("app"))]),
-        (
-            "bastion",
-            bastion_in,
-            vec![
-                SgRule::tcp(22, group("app")),
-                SgRule::tcp(443, Peer::Cidr(WORLD_V4.into())),
-            ],
-        ),
-        (
-            "app",
-            app_ingress(spec, group("alb"), group("bastion")),
-            vec![
-                SgRule::tcp(2049, group("efs")),
-                SgRule::tcp(3306, group("db")),
-                SgRule::tcp(80, Peer::Cidr(WORLD_V4.into())),
-                SgRule::tcp(443, Peer::Cidr(WORLD_V4.into())),
-            ],
-        ),
-        ("efs", vec![SgRule::tcp(2049, group("app"))], vec![]),
-        ("db", vec![SgRule::tcp(3306, group("app"))], vec![]),
-    ];
-    rules
-        .into_iter()
-        .map(|(tier, mut ingress, mut egress)| {
-            ingress.sort();
-            egress.sort();
-            (tier.to_string(), (ingress, egress))
-        })
-        .collect()
-}
-
-/// HTTP from the load balancer; SSH from the bastion only while there is a bastion (a
-/// disabled bastion keeps its empty group, which must not open port 22 on the instances).
-fn app_ingress(spec: &StackSpec, alb: Peer, bastion: Peer) -> Vec<SgRule> {
-    let mut ingress = vec![SgRule::tcp(80, alb)];
-    if spec.bastion.enabled {
-        ingress.push(SgRule::tcp(22, bastion));
-    }
-    ingress
-}
-
-/// Rules to add and to remove to get from `observed` to `wanted`.
-pub fn rule_diff(observed: &[SgRule], wanted: &[SgRule]) -> (Vec<SgRule>, Vec<SgRule>) {
-    let observed: BTreeSet<&SgRule> = observed.iter().collect();
-    let wanted: BTreeSet<&SgRule> = wanted.iter().collect();
-    let add = wanted.difference(&observed).map(|r| (*r).clone()).collect();
-    let remove = observed.difference(&wanted).map(|r| (*r).clone()).collect();
-    (add, remove)
 }
 
 fn group_name(ctx: &StepContext, tier: &str) -> String {
@@ -178,7 +75,7 @@ async fn ensure_groups(ctx: &StepContext) -> Result<()> {
         let id = ctx
             .create_or_adopt(
                 &format!("create security group {name}"),
-                || ec2::create_security_group(clients, vpc, &name, description(tier), &tags),
+                || ec2::create_security_group(clients, vpc, &name, group_description(tier), &tags),
                 || async {
                     let groups = ec2::security_groups(clients, Scope::Vpc(vpc)).await?;
                     Ok(groups
@@ -223,6 +120,9 @@ async fn ensure_groups(ctx: &StepContext) -> Result<()> {
         converge_group(ctx, group, ingress, egress)
     }))
     .await?;
+    if groups.len() == TIERS.len() {
+        ctx.record(logical::SECURITY_GROUP_RULE_DESCRIPTIONS, &vpc_id);
+    }
     Ok(())
 }
 
@@ -237,7 +137,15 @@ async fn converge_group(
         (Direction::Ingress, &group.ingress, ingress),
         (Direction::Egress, &group.egress, egress),
     ] {
-        let (add, remove) = rule_diff(observed, &wanted);
+        let diff = rule_diff(observed, &wanted);
+        let (add, remove) = (diff.add, diff.remove);
+        if !diff.redescribe.is_empty() {
+            ctx.eventually(&format!("describe rules on {}", group.id), || {
+                ec2::update_descriptions(clients, &group.id, direction, &diff.redescribe)
+            })
+            .await?;
+            tracing::info!(security_group = %group.id, ?direction, rules = diff.redescribe.len(), "rule descriptions updated");
+        }
         if !add.is_empty() {
             ctx.eventually(&format!("authorize rules on {}", group.id), || {
                 ec2::authorize(clients, &group.id, direction, &add)
@@ -285,6 +193,7 @@ async fn delete_groups(ctx: &StepContext) -> Result<()> {
         Ok::<_, StackError>(())
     }))
     .await?;
+    ctx.forget(logical::SECURITY_GROUP_RULE_DESCRIPTIONS);
     Ok(())
 }
 
@@ -357,6 +266,7 @@ pub async fn refresh(ctx: &StepContext) -> Result<()> {
         .map(|(t, g)| (t.clone(), g.id.clone()))
         .collect();
     let wanted = desired_rules(&spec, &ids);
+    let mut described = groups.len() == TIERS.len();
     for (tier, group) in &groups {
         let (ingress, egress) = wanted.get(tier).cloned().unwrap_or_default();
         let tagged = observe_tags(ctx, &group.tags, &group.group_name);
@@ -365,6 +275,17 @@ pub async fn refresh(ctx: &StepContext) -> Result<()> {
         } else {
             tracing::info!(security_group = %group.id, tier, "rules drifted from the configuration");
         }
+        let diff_in = rule_diff(&group.ingress, &ingress);
+        let diff_out = rule_diff(&group.egress, &egress);
+        if !diff_in.redescribe.is_empty() || !diff_out.redescribe.is_empty() {
+            tracing::info!(security_group = %group.id, tier, "rule descriptions drifted");
+            described = false;
+        }
+    }
+    // Recorded only while every rule the stack wants carries its description, so a missing
+    // or changed one is planned back as an update of the groups (`plan::hardening`).
+    if described {
+        ctx.record(logical::SECURITY_GROUP_RULE_DESCRIPTIONS, &vpc_id);
     }
     Ok(())
 }
@@ -381,11 +302,7 @@ fn groups_vpc(ctx: &StepContext, groups: &[SecurityGroup]) -> Option<String> {
 /// The ALB's 443 rules depend on the load balancer tier's certificate, which a concurrent
 /// import has not read yet: for `alb`, accept the rules with or without them.
 fn matches_spec(tier: &str, group: &SecurityGroup, ingress: &[SgRule], egress: &[SgRule]) -> bool {
-    let same = |a: &[SgRule], b: &[SgRule]| {
-        let a: BTreeSet<&SgRule> = a.iter().collect();
-        let b: BTreeSet<&SgRule> = b.iter().collect();
-        a == b
-    };
+    let same = same_rules;
     if !same(&group.egress, egress) {
         return false;
     }
@@ -404,120 +321,4 @@ fn matches_spec(tier: &str, group: &SecurityGroup, ingress: &[SgRule], egress: &
         .cloned()
         .collect();
     same(&without_https, &wanted_without_https)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn ids() -> BTreeMap<String, String> {
-        TIERS
-            .iter()
-            .map(|t| (t.to_string(), format!("sg-{t}")))
-            .collect()
-    }
-
-    #[test]
-    fn groups_are_chained_by_id_and_nothing_else_gets_in() {
-        let mut spec = StackSpec::with_name("blog");
-        spec.bastion.allowed_ssh_cidrs = vec!["203.0.113.0/24".into()];
-        let rules = desired_rules(&spec, &ids());
-        let ingress = |tier: &str| rules[tier].0.clone();
-        assert_eq!(ingress("app"), {
-            let mut v = vec![
-                SgRule::tcp(80, Peer::Group("sg-alb".into())),
-                SgRule::tcp(22, Peer::Group("sg-bastion".into())),
-            ];
-            v.sort();
-            v
-        });
-        assert_eq!(
-            ingress("efs"),
-            vec![SgRule::tcp(2049, Peer::Group("sg-app".into()))]
-        );
-        assert_eq!(
-            ingress("db"),
-            vec![SgRule::tcp(3306, Peer::Group("sg-app".into()))]
-        );
-        assert_eq!(
-            ingress("bastion"),
-            vec![SgRule::tcp(22, Peer::Cidr("203.0.113.0/24".into()))]
-        );
-        assert_eq!(
-            ingress("alb").len(),
-            2,
-            "80 over IPv4 and IPv6, no 443 without a certificate"
-        );
-        assert!(rules["efs"].1.is_empty() && rules["db"].1.is_empty());
-    }
-
-    #[test]
-    fn a_certificate_opens_443_and_no_cidrs_means_no_ssh() {
-        let mut spec = StackSpec::with_name("blog");
-        spec.load_balancer.certificate_arn = Some("arn:aws:acm:us-east-1:1:certificate/x".into());
-        let rules = desired_rules(&spec, &ids());
-        assert!(rules["alb"]
-            .0
-            .iter()
-            .any(|r| r.from_port == 443 && r.peer == Peer::Ipv6Cidr("::/0".into())));
-        assert!(rules["bastion"].0.is_empty());
-    }
-
-    fn port_22_on_app(spec: &StackSpec) -> Vec<SgRule> {
-        desired_rules(spec, &ids())["app"]
-            .0
-            .iter()
-            .filter(|r| r.from_port <= 22 && 22 <= r.to_port)
-            .cloned()
-            .collect()
-    }
-
-    #[test]
-    fn without_a_bastion_the_instances_take_no_ssh_at_all() {
-        let mut spec = StackSpec::with_name("blog");
-        spec.bastion.enabled = false;
-        spec.bastion.allowed_ssh_cidrs = vec!["203.0.113.0/24".into()];
-        assert!(port_22_on_app(&spec).is_empty());
-        assert_eq!(
-            desired_rules(&spec, &ids())["app"].0,
-            vec![SgRule::tcp(80, Peer::Group("sg-alb".into()))]
-        );
-    }
-
-    #[test]
-    fn toggling_the_bastion_revokes_then_restores_only_the_ssh_rule() {
-        let mut enabled = StackSpec::with_name("blog");
-        enabled.bastion.enabled = true;
-        let mut disabled = enabled.clone();
-        disabled.bastion.enabled = false;
-        let ssh = vec![SgRule::tcp(22, Peer::Group("sg-bastion".into()))];
-        assert_eq!(port_22_on_app(&enabled), ssh);
-
-        let app = |spec: &StackSpec| desired_rules(spec, &ids())["app"].clone();
-        // enabled → disabled: the converge diff revokes SSH and nothing else.
-        let (add, remove) = rule_diff(&app(&enabled).0, &app(&disabled).0);
-        assert!(add.is_empty());
-        assert_eq!(remove, ssh);
-        assert_eq!(app(&enabled).1, app(&disabled).1, "egress unchanged");
-        // disabled → enabled: it comes back.
-        let (add, remove) = rule_diff(&app(&disabled).0, &app(&enabled).0);
-        assert_eq!(add, ssh);
-        assert!(remove.is_empty());
-    }
-
-    #[test]
-    fn diff_adds_missing_and_removes_extra_rules() {
-        let default_egress = SgRule {
-            protocol: "-1".into(),
-            from_port: -1,
-            to_port: -1,
-            peer: Peer::Cidr("0.0.0.0/0".into()),
-        };
-        let wanted = vec![SgRule::tcp(3306, Peer::Group("sg-db".into()))];
-        let (add, remove) = rule_diff(std::slice::from_ref(&default_egress), &wanted);
-        assert_eq!(add, wanted);
-        assert_eq!(remove, vec![default_egress]);
-        let (add, remove) = rule_diff(&wanted, &wanted);
-        assert!(add.is_empty() && remove.is_empty());
-    }
 }

@@ -125,36 +125,42 @@ async fn handle(
 
 /// Run a preset's lookups against moto and let it decide; `None` forwards the call (also
 /// when moto could not be asked: the call then meets moto as it would without the preset).
+/// A decision may be a further lookup, built from the answers of the one before.
 async fn look_up(
     shared: &Shared,
     aws: &AwsRequest,
     parts: &RequestParts,
-    lookup: Lookup,
+    mut lookup: Lookup,
     nth: u64,
 ) -> Option<Verdict> {
-    let mut answers = Vec::new();
-    for request in lookup.requests() {
-        let mut asked = parts.clone();
-        asked.method = request.method.parse().ok()?;
-        let (answer, body) = forward(
-            &shared.upstream,
-            &asked,
-            &request.path_and_query,
-            Bytes::from(request.body),
-        )
-        .await
-        .ok()?;
-        answers.push((
-            answer.status.as_u16(),
-            String::from_utf8_lossy(&body).into_owned(),
-        ));
+    loop {
+        let mut answers = Vec::new();
+        for request in lookup.requests() {
+            let mut asked = parts.clone();
+            asked.method = request.method.parse().ok()?;
+            let (answer, body) = forward(
+                &shared.upstream,
+                &asked,
+                &request.path_and_query,
+                Bytes::from(request.body),
+            )
+            .await
+            .ok()?;
+            answers.push((
+                answer.status.as_u16(),
+                String::from_utf8_lossy(&body).into_owned(),
+            ));
+        }
+        let mut state = shared.state();
+        let state = &mut *state;
+        let action = state
+            .presets
+            .conclude(lookup, answers, &state.config, Instant::now())?;
+        match action {
+            Action::Lookup(next) => lookup = next,
+            action => return Some(preset_verdict(state, aws, nth, action)),
+        }
     }
-    let mut state = shared.state();
-    let state = &mut *state;
-    let action = state
-        .presets
-        .conclude(lookup, answers, &state.config, Instant::now())?;
-    Some(preset_verdict(state, aws, nth, action))
 }
 
 /// A preset's action as a verdict; refusals are counted as faults.

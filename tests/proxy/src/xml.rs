@@ -132,6 +132,38 @@ pub fn child_content(body: &str, block: Range<usize>, tag: &str) -> Option<Range
     None
 }
 
+/// The content ranges of every `<tag>…</tag>` directly inside `block` (an element of the same
+/// name nested in one is part of its content, not another entry).
+pub fn child_contents(body: &str, block: Range<usize>, tag: &str) -> Vec<Range<usize>> {
+    let slice = &body[block.clone()];
+    let mut depth = 0usize;
+    let mut start = 0;
+    let mut found = Vec::new();
+    for t in tags(slice).filter(|t| t.name == tag) {
+        match t.kind {
+            TagKind::Empty => {
+                if depth == 0 {
+                    let at = block.start + t.span.end;
+                    found.push(at..at);
+                }
+            }
+            TagKind::Open => {
+                if depth == 0 {
+                    start = t.span.end;
+                }
+                depth += 1;
+            }
+            TagKind::Close => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    found.push(block.start + start..block.start + t.span.start);
+                }
+            }
+        }
+    }
+    found
+}
+
 /// `body` with the given ranges (not overlapping) removed; `None` when there are none.
 pub fn remove_ranges(body: &str, mut ranges: Vec<Range<usize>>) -> Option<String> {
     if ranges.is_empty() {

@@ -146,6 +146,22 @@ fn tls_settings_a_refresh_did_not_find_are_planned_back() {
     assert!(plan.unknown_outputs.contains(output::RESOURCES));
 }
 
+#[test]
+fn rule_descriptions_a_refresh_did_not_find_are_an_update_of_the_groups() {
+    let spec = spec();
+    let mut state = existing(&spec);
+    state
+        .resources
+        .remove(logical::SECURITY_GROUP_RULE_DESCRIPTIONS);
+    let plan = plan_update(&state, &spec);
+    assert_eq!(plan.actions.len(), 1, "{plan:?}");
+    assert_eq!(plan.actions[0].object, object::SECURITY_GROUPS);
+    assert_eq!(plan.actions[0].action, ActionKind::Update);
+    assert!(plan.actions[0].detail.starts_with("rule descriptions"));
+    assert!(plan.replace.is_empty());
+    assert!(plan.unknown_outputs.contains(output::RESOURCES));
+}
+
 /// The summary as the provider shows it: `<verb> <object>: <detail>`.
 fn lines(plan: &StackPlan) -> Vec<String> {
     plan.actions

@@ -119,6 +119,7 @@ pub(super) fn check_database(errors: &mut Errors, database: &DatabaseSpec) {
         );
     }
     check_db_storage(errors, database);
+    check_snapshot(errors, database);
     check_db_identifier(
         errors,
         at("db_name"),
@@ -151,6 +152,59 @@ pub(super) fn check_database(errors: &mut Errors, database: &DatabaseSpec) {
             format!("backup_retention_days is {}; RDS keeps backups 0 to {BACKUP_RETENTION_MAX_DAYS} days", database.backup_retention_days),
             format!("Set backup_retention_days between 0 (no backups) and {BACKUP_RETENTION_MAX_DAYS}."),
         );
+    }
+}
+
+/// Plan-time rule (with the prior state): a restore happens only when the stack is created, so
+/// a `snapshot_identifier` changed on a live stack would silently do nothing; it is refused.
+pub fn snapshot_change_error(prior: &DatabaseSpec, desired: &DatabaseSpec) -> Option<SpecError> {
+    (prior.snapshot_identifier != desired.snapshot_identifier).then(|| {
+        let show = |s: &Option<String>| s.as_deref().map_or("none".to_string(), |s| format!("{s:?}"));
+        SpecError::new(
+            FieldPath::attrs(&["database", "snapshot_identifier"]),
+            format!(
+                "snapshot_identifier cannot change on an existing stack ({} -> {})",
+                show(&prior.snapshot_identifier),
+                show(&desired.snapshot_identifier)
+            ),
+            "The database is restored from a snapshot only when the stack is created; an existing database is never replaced by one (that would lose its data). Put snapshot_identifier back as it was, and restore into a new stack (another name) instead.",
+        )
+    })
+}
+
+/// An RDS DB snapshot identifier (`rds:` for automated ones) or a DB snapshot ARN.
+pub fn is_snapshot_reference(text: &str) -> bool {
+    let id = |s: &str| {
+        let s = s.strip_prefix("rds:").unwrap_or(s);
+        (1..=255).contains(&s.len())
+            && s.starts_with(|c: char| c.is_ascii_alphabetic())
+            && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && !s.ends_with('-')
+            && !s.contains("--")
+    };
+    match text.strip_prefix("arn:") {
+        None => id(text),
+        Some(rest) => {
+            let parts: Vec<&str> = rest.splitn(6, ':').collect();
+            matches!(parts.as_slice(), [partition, "rds", region, account, "snapshot", name]
+                if partition.starts_with("aws")
+                    && !region.is_empty()
+                    && account.len() == 12
+                    && account.chars().all(|c| c.is_ascii_digit())
+                    && id(name))
+        }
+    }
+}
+
+fn check_snapshot(errors: &mut Errors, database: &DatabaseSpec) {
+    if let Some(snapshot) = &database.snapshot_identifier {
+        if !is_snapshot_reference(snapshot) {
+            errors.push(
+                path(&["database", "snapshot_identifier"]),
+                format!("{snapshot:?} is not an RDS DB snapshot identifier or ARN"),
+                "Write the snapshot's identifier (a letter, then letters, digits and single hyphens, not ending with a hyphen, such as \"blog-final-1767225600\"; automated ones start with \"rds:\") or its ARN (arn:aws:rds:<region>:<account>:snapshot:<identifier>).",
+            );
+        }
     }
 }
 
@@ -244,5 +298,46 @@ fn check_db_identifier(
             format!("{label} {value:?} is a reserved word"),
             format!("Choose another {label}, such as \"wordpress\"."),
         );
+    }
+}
+
+#[cfg(test)]
+mod snapshot_tests {
+    use super::*;
+
+    #[test]
+    fn snapshot_references_are_identifiers_or_arns() {
+        for ok in [
+            "blog-final-1767225600",
+            "rds:blog-db-2026-12-01-03-10",
+            "arn:aws:rds:us-east-1:123456789012:snapshot:blog-final-1767225600",
+            "arn:aws-cn:rds:cn-north-1:123456789012:snapshot:rds:blog-db-2026",
+        ] {
+            assert!(is_snapshot_reference(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "1blog",
+            "blog--final",
+            "blog-",
+            "blog_final",
+            "arn:aws:rds:us-east-1:123:snapshot:blog",
+            "arn:aws:rds:us-east-1:123456789012:cluster-snapshot:blog",
+        ] {
+            assert!(!is_snapshot_reference(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn changing_the_snapshot_of_a_live_stack_is_refused_on_its_attribute() {
+        let prior = DatabaseSpec::default();
+        let restored = DatabaseSpec {
+            snapshot_identifier: Some("blog-final-1".into()),
+            ..DatabaseSpec::default()
+        };
+        let error = snapshot_change_error(&prior, &restored).expect("refused");
+        assert_eq!(error.path.to_string(), "database.snapshot_identifier");
+        assert!(error.detail.contains("new stack"), "{}", error.detail);
+        assert_eq!(snapshot_change_error(&restored, &restored), None);
     }
 }

@@ -1,4 +1,5 @@
-//! Security groups and their rules, compared one peer at a time.
+//! Security groups and their rules, compared one peer at a time; each rule is sent and read
+//! back with its description.
 
 use aws_sdk_ec2::types::{IpPermission, IpRange, Ipv6Range, ResourceType, UserIdGroupPair};
 
@@ -6,35 +7,7 @@ use super::{ignore_not_found, opt, tag_spec, Scope, Tags, NO_ID};
 use crate::aws::tags::tag_map;
 use crate::aws::{Clients, SendFor};
 use crate::error::Result;
-
-/// Where a rule's traffic comes from (ingress) or goes to (egress).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Peer {
-    Cidr(String),
-    Ipv6Cidr(String),
-    Group(String),
-}
-
-/// One security-group rule with a single peer: the unit compared when converging rules.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct SgRule {
-    /// `tcp`, `udp`, `icmp` or `-1` (all).
-    pub protocol: String,
-    pub from_port: i32,
-    pub to_port: i32,
-    pub peer: Peer,
-}
-
-impl SgRule {
-    pub fn tcp(port: i32, peer: Peer) -> SgRule {
-        SgRule {
-            protocol: "tcp".into(),
-            from_port: port,
-            to_port: port,
-            peer,
-        }
-    }
-}
+pub use crate::firewall::{Peer, SgRule};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SecurityGroup {
@@ -55,30 +28,25 @@ fn rules_of(permissions: &[IpPermission]) -> Vec<SgRule> {
         } else {
             (p.from_port().unwrap_or(-1), p.to_port().unwrap_or(-1))
         };
-        let rule = |peer| SgRule {
+        let rule = |peer, description: Option<&str>| SgRule {
             protocol: protocol.clone(),
             from_port,
             to_port,
             peer,
+            description: description.unwrap_or_default().to_string(),
         };
-        rules.extend(
-            p.ip_ranges()
-                .iter()
-                .filter_map(|r| r.cidr_ip())
-                .map(|c| rule(Peer::Cidr(c.into()))),
-        );
-        rules.extend(
-            p.ipv6_ranges()
-                .iter()
-                .filter_map(|r| r.cidr_ipv6())
-                .map(|c| rule(Peer::Ipv6Cidr(c.into()))),
-        );
-        rules.extend(
-            p.user_id_group_pairs()
-                .iter()
-                .filter_map(|g| g.group_id())
-                .map(|g| rule(Peer::Group(g.into()))),
-        );
+        rules.extend(p.ip_ranges().iter().filter_map(|r| {
+            r.cidr_ip()
+                .map(|c| rule(Peer::Cidr(c.into()), r.description()))
+        }));
+        rules.extend(p.ipv6_ranges().iter().filter_map(|r| {
+            r.cidr_ipv6()
+                .map(|c| rule(Peer::Ipv6Cidr(c.into()), r.description()))
+        }));
+        rules.extend(p.user_id_group_pairs().iter().filter_map(|g| {
+            g.group_id()
+                .map(|id| rule(Peer::Group(id.into()), g.description()))
+        }));
     }
     rules.sort();
     rules
@@ -89,10 +57,27 @@ fn permission_of(rule: &SgRule) -> IpPermission {
     if rule.protocol != "-1" {
         p = p.from_port(rule.from_port).to_port(rule.to_port);
     }
+    // An empty description is sent as none: AWS stores the two alike.
+    let description = Some(rule.description.clone()).filter(|d| !d.is_empty());
     match &rule.peer {
-        Peer::Cidr(c) => p.ip_ranges(IpRange::builder().cidr_ip(c).build()),
-        Peer::Ipv6Cidr(c) => p.ipv6_ranges(Ipv6Range::builder().cidr_ipv6(c).build()),
-        Peer::Group(g) => p.user_id_group_pairs(UserIdGroupPair::builder().group_id(g).build()),
+        Peer::Cidr(c) => p.ip_ranges(
+            IpRange::builder()
+                .cidr_ip(c)
+                .set_description(description)
+                .build(),
+        ),
+        Peer::Ipv6Cidr(c) => p.ipv6_ranges(
+            Ipv6Range::builder()
+                .cidr_ipv6(c)
+                .set_description(description)
+                .build(),
+        ),
+        Peer::Group(g) => p.user_id_group_pairs(
+            UserIdGroupPair::builder()
+                .group_id(g)
+                .set_description(description)
+                .build(),
+        ),
     }
     .build()
 }
@@ -191,7 +176,43 @@ pub async fn authorize(
     }
 }
 
-/// Remove `rules` from the group (one call); rules already gone are not an error.
+/// Give rules the group already has the descriptions `rules` carry (one call): AWS keeps rules
+/// that differ only by description as one rule, so this is the only way to change the text.
+pub async fn update_descriptions(
+    clients: &Clients,
+    group_id: &str,
+    direction: Direction,
+    rules: &[SgRule],
+) -> Result<()> {
+    if rules.is_empty() {
+        return Ok(());
+    }
+    let permissions: Vec<IpPermission> = rules.iter().map(permission_of).collect();
+    match direction {
+        Direction::Ingress => clients
+            .ec2
+            .update_security_group_rule_descriptions_ingress()
+            .group_id(group_id)
+            .set_ip_permissions(Some(permissions))
+            .send()
+            .for_object(group_id)
+            .await
+            .map(|_| ()),
+        Direction::Egress => clients
+            .ec2
+            .update_security_group_rule_descriptions_egress()
+            .group_id(group_id)
+            .set_ip_permissions(Some(permissions))
+            .send()
+            .for_object(group_id)
+            .await
+            .map(|_| ()),
+    }
+}
+
+/// Remove `rules` from the group (one call), each named with the description it was read
+/// with (an endpoint may match a group-to-group rule on it); rules already gone are not an
+/// error.
 pub async fn revoke(
     clients: &Clients,
     group_id: &str,
@@ -248,9 +269,10 @@ mod tests {
     #[test]
     fn permissions_round_trip_to_single_peer_rules() {
         let rules = vec![
-            SgRule::tcp(80, Peer::Cidr("0.0.0.0/0".into())),
-            SgRule::tcp(80, Peer::Ipv6Cidr("::/0".into())),
-            SgRule::tcp(3306, Peer::Group("sg-123".into())),
+            SgRule::tcp(80, Peer::Cidr("0.0.0.0/0".into()), "HTTP in"),
+            SgRule::tcp(80, Peer::Ipv6Cidr("::/0".into()), "HTTP in"),
+            SgRule::tcp(3306, Peer::Group("sg-123".into()), "MySQL in"),
+            SgRule::tcp(22, Peer::Group("sg-456".into()), ""),
         ];
         let permissions: Vec<IpPermission> = rules.iter().map(permission_of).collect();
         let mut expected = rules.clone();

@@ -277,6 +277,42 @@ pub async fn create_db_instance(
     })
 }
 
+/// Create the instance from a DB snapshot, in the stack's network, groups and parameter group.
+/// The snapshot decides the engine version, storage, database name, master user and password;
+/// the caller brings the rest to the spec with [`modify_db_instance`] once it is available.
+pub async fn restore_db_instance_from_snapshot(
+    clients: &Clients,
+    request: &DbInstanceRequest<'_>,
+    snapshot: &str,
+) -> Result<DbInstance> {
+    let output = clients
+        .rds
+        .restore_db_instance_from_db_snapshot()
+        .db_instance_identifier(request.identifier)
+        .db_snapshot_identifier(snapshot)
+        .engine(ENGINE)
+        .db_instance_class(request.instance_class)
+        .storage_type(STORAGE_TYPE)
+        .publicly_accessible(false)
+        .multi_az(request.multi_az)
+        .deletion_protection(request.deletion_protection)
+        .db_subnet_group_name(request.subnet_group)
+        .set_db_parameter_group_name(request.parameter_group.map(str::to_string))
+        .set_vpc_security_group_ids(Some(request.security_group_ids.to_vec()))
+        .copy_tags_to_snapshot(true)
+        .auto_minor_version_upgrade(engine_version::auto_minor_upgrades(request.engine_version))
+        .set_tags(Some(sdk_tags(request.tags)?))
+        .send()
+        .for_object(request.identifier)
+        .await?;
+    output.db_instance().map(instance_from).ok_or_else(|| {
+        StackError::Internal(format!(
+            "RestoreDBInstanceFromDBSnapshot {} returned no instance",
+            request.identifier
+        ))
+    })
+}
+
 /// Apply `change` at once (not in the next maintenance window): the user asked for it now.
 pub async fn modify_db_instance(
     clients: &Clients,

@@ -13,7 +13,7 @@ use super::layout::StackLayout;
 use super::step::Step;
 use super::step_id;
 use super::tag_sync;
-use crate::aws::rds::{self, DbInstance, DbInstanceRequest, DbModification};
+use crate::aws::rds::{self, DbInstance, DbModification};
 use crate::aws::secretsmanager;
 use crate::engine_version::{self, Standing};
 use crate::error::{Result, StackError};
@@ -24,6 +24,7 @@ use crate::wait::usual;
 
 pub use crate::validate::storage_shrink_error;
 
+mod create;
 pub mod parameters;
 
 /// The security group tier whose group guards the instance.
@@ -254,8 +255,14 @@ async fn converge_instance(ctx: &Arc<StepContext>) -> Result<()> {
             }
         }
         None => {
-            create_instance(ctx, &identifier, &group_id, &parameter_group, &password).await?;
+            let snapshot = ctx.spec().database.snapshot_identifier.clone();
+            create::create_instance(ctx, &identifier, &group_id, &parameter_group, &password)
+                .await?;
             ctx.record(logical::DB_INSTANCE, &identifier);
+            if snapshot.is_some() {
+                create::settle_restored(ctx, &identifier, &group_id, &parameter_group, &password)
+                    .await?;
+            }
         }
     }
     let ready = rds::wait_db_instance_available(&ctx.clients, ctx.bounds(), &identifier).await?;
@@ -320,49 +327,6 @@ pub fn storage_waits_detail(identifier: &str, current: i64, wanted: i64) -> Stri
     format!(
         "DB instance {identifier} is optimising its previous storage change (storage-optimization, which can last up to 6 hours on AWS), and RDS refuses another storage change meanwhile. The other database changes were applied; allocated_storage stays at {current} GiB, and the change to {wanted} GiB is planned again: apply once the optimisation has ended."
     )
-}
-
-async fn create_instance(
-    ctx: &StepContext,
-    identifier: &str,
-    group_id: &str,
-    parameter_group: &str,
-    password: &Secret,
-) -> Result<()> {
-    let spec = &ctx.spec().database;
-    let subnet_group = ctx.require(logical::DB_SUBNET_GROUP)?;
-    let groups = vec![group_id.to_string()];
-    let tags = instance_tags(ctx, identifier);
-    let created = rds::create_db_instance(
-        &ctx.clients,
-        &DbInstanceRequest {
-            identifier,
-            instance_class: &spec.instance_class,
-            engine_version: &spec.engine_version,
-            allocated_storage: spec.allocated_storage,
-            max_allocated_storage: spec.max_allocated_storage,
-            multi_az: spec.multi_az,
-            db_name: &spec.db_name,
-            username: &spec.username,
-            password,
-            backup_retention_days: spec.backup_retention_days,
-            deletion_protection: spec.deletion_protection,
-            subnet_group: &subnet_group,
-            security_group_ids: &groups,
-            parameter_group: Some(parameter_group),
-            tags: &tags,
-        },
-    )
-    .await;
-    match created {
-        // The SDK re-sent a create whose answer was lost: the first call made our instance.
-        Err(error) if error.aws_code() == Some("DBInstanceAlreadyExists") => {}
-        outcome => {
-            outcome?;
-        }
-    }
-    tracing::info!(db_instance = %identifier, "creating DB instance");
-    Ok(())
 }
 
 fn record_endpoint(ctx: &StepContext, db: &DbInstance) {

@@ -158,10 +158,13 @@ provider block depends on values computed during apply, apply those first.",
         }
         let plan = match prior_spec {
             Some(prior_spec) if config_unknowns.is_empty() => {
-                if let Some(error) = stack_model::validate::storage_shrink_error(
-                    &prior_spec.database,
-                    &desired.database,
-                ) {
+                let refused = [
+                    stack_model::validate::storage_shrink_error,
+                    stack_model::validate::snapshot_change_error,
+                ]
+                .iter()
+                .find_map(|rule| rule(&prior_spec.database, &desired.database));
+                if let Some(error) = refused {
                     return Err(vec![spec_diagnostic(error)]);
                 }
                 let prior = state_from_value(&req.prior_state, prior_spec, &[]);

@@ -221,6 +221,7 @@ fn read_spec(top: &mut Reader<'_>) -> StackSpec {
     db.backup_retention_days = b.int_or("backup_retention_days", d::DB_BACKUP_RETENTION_DAYS);
     db.deletion_protection = b.bool_or("deletion_protection", d::DB_DELETION_PROTECTION);
     db.skip_final_snapshot = b.bool_or("skip_final_snapshot", d::DB_SKIP_FINAL_SNAPSHOT);
+    db.snapshot_identifier = b.string("snapshot_identifier");
 
     let mut b = top.block("storage");
     spec.storage.throughput_mode = b.string_or("throughput_mode", d::EFS_THROUGHPUT_MODE);
@@ -471,6 +472,7 @@ fn spec_attributes(spec: &StackSpec) -> BTreeMap<String, Value> {
             ),
             ("deletion_protection", Value::from(d.deletion_protection)),
             ("skip_final_snapshot", Value::from(d.skip_final_snapshot)),
+            ("snapshot_identifier", opt_string(&d.snapshot_identifier)),
         ]),
     );
     let s = &spec.storage;

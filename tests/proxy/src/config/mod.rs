@@ -15,7 +15,7 @@
 //! ```
 //!
 //! The AWS-behaviour sections (`iam_propagation`, `instances`, `launch_failures`, `rds_states`,
-//! `instance_refresh`, `efs_update`, `efs_backups`, `secret_versions`, `quotas`, `images`, `orderable_db`, `waf`) are described in
+//! `instance_refresh`, `efs_update`, `efs_backups`, `secret_versions`, `quotas`, `images`, `orderable_db`, `waf`, `sg_rule_descriptions`) are described in
 //! `presets` below.
 
 use std::path::Path;
@@ -28,7 +28,7 @@ mod presets;
 pub use presets::{
     EfsBackupsConfig, EfsUpdateConfig, IamPropagationConfig, ImagesConfig, InstanceRefreshConfig,
     InstancesConfig, LaunchFailuresConfig, OrderableDbConfig, QuotasConfig, RdsStatesConfig,
-    RefreshOutcome, SecretVersionsConfig, WafConfig,
+    RefreshOutcome, SecretVersionsConfig, SgRuleDescriptionsConfig, WafConfig,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -82,6 +82,8 @@ pub struct FaultConfig {
     pub orderable_db: Option<OrderableDbConfig>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub waf: Option<WafConfig>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sg_rule_descriptions: Option<SgRuleDescriptionsConfig>,
 }
 
 fn take_preset<T: Clone>(mine: &mut Option<T>, theirs: &Option<T>) {
@@ -217,6 +219,7 @@ impl FaultConfig {
             ("images", self.images.is_some()),
             ("orderable_db", self.orderable_db.is_some()),
             ("waf", self.waf.is_some()),
+            ("sg_rule_descriptions", self.sg_rule_descriptions.is_some()),
         ]
         .into_iter()
         .filter_map(|(name, on)| on.then_some(name))
@@ -238,6 +241,7 @@ impl FaultConfig {
         take_preset(&mut self.images, &other.images);
         take_preset(&mut self.orderable_db, &other.orderable_db);
         take_preset(&mut self.waf, &other.waf);
+        take_preset(&mut self.sg_rule_descriptions, &other.sg_rule_descriptions);
         self
     }
 

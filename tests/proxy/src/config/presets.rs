@@ -14,7 +14,8 @@
 //!               "max_nat_gateways_per_az": 5 },
 //!   "images": { "root_snapshot_gib": 8 },
 //!   "orderable_db": { "instance_classes": ["db.t3.micro"], "engine_versions": ["8.4.5"] },
-//!   "waf": { "unavailable_ms": 2000 } }
+//!   "waf": { "unavailable_ms": 2000 },
+//!   "sg_rule_descriptions": {} }
 //! ```
 
 use serde::{Deserialize, Serialize};
@@ -141,6 +142,12 @@ pub struct SecretVersionsConfig {
 pub struct WafConfig {
     pub unavailable_ms: u64,
 }
+
+/// UpdateSecurityGroupRuleDescriptions* on group-to-group rules, which moto never matches
+/// once the description changes: played as a revoke and an authorize of each such rule.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SgRuleDescriptionsConfig {}
 
 /// Account limits, counted over what moto holds in the caller's region.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -4,8 +4,9 @@
 //! ([`rds`]), the instance-refresh API ([`refresh`]), EFS UpdateFileSystem ([`efs`]) and
 //! PutBackupPolicy ([`efs_backups`]), secret
 //! metadata that lags a write ([`secrets`]), account quotas ([`quotas`]), image root
-//! snapshot sizes ([`images`]), orderable MySQL instance options ([`orderable`]) and WAFv2's
-//! refusals of a web ACL too new to associate or still associated to delete ([`waf`]).
+//! snapshot sizes ([`images`]), orderable MySQL instance options ([`orderable`]), WAFv2's
+//! refusals of a web ACL too new to associate or still associated to delete ([`waf`]) and new
+//! descriptions of group-to-group security-group rules ([`sg_descriptions`]).
 //!
 //! The server asks [`Presets::before`] what to do with each call that no fault took, runs
 //! any [`Lookup`] against moto, and hands every successful answer to [`Presets::after`].
@@ -20,6 +21,7 @@ pub mod rds;
 pub mod refresh;
 pub mod reply;
 pub mod secrets;
+pub mod sg_descriptions;
 pub mod templates;
 pub mod waf;
 
@@ -38,6 +40,7 @@ use quotas::QuotaCheck;
 use refresh::{RefreshRecord, Refreshes};
 use reply::Reply;
 use secrets::SecretVersions;
+use sg_descriptions::PairUpdate;
 use templates::Templates;
 use waf::WebAcls;
 
@@ -61,6 +64,12 @@ pub enum Lookup {
     FileSystem { id: String, body: String },
     /// `GET` of this file system, to answer a PutBackupPolicy carrying `body`.
     BackupPolicy { id: String, body: String },
+    /// The group whose group-pair rules an UpdateSecurityGroupRuleDescriptions* call (`body`)
+    /// describes anew.
+    RuleDescriptions { update: PairUpdate, body: String },
+    /// The original call (`body`), then the revoke and authorize that replace its group pairs;
+    /// the original call's answer is the caller's.
+    ReplacePairs { body: String, queries: [String; 2] },
 }
 
 /// One request to moto, sent with the original call's headers.
@@ -69,6 +78,14 @@ pub struct UpstreamRequest {
     pub method: &'static str,
     pub path_and_query: String,
     pub body: String,
+}
+
+fn post(body: String) -> UpstreamRequest {
+    UpstreamRequest {
+        method: "POST",
+        path_and_query: "/".to_string(),
+        body,
+    }
 }
 
 impl Lookup {
@@ -82,6 +99,11 @@ impl Lookup {
                     path_and_query: "/".to_string(),
                     body,
                 })
+                .collect(),
+            Lookup::RuleDescriptions { update, .. } => vec![post(update.describe_query())],
+            Lookup::ReplacePairs { body, queries } => std::iter::once(body.clone())
+                .chain(queries.iter().cloned())
+                .map(post)
                 .collect(),
             Lookup::FileSystem { id, .. } | Lookup::BackupPolicy { id, .. } => {
                 vec![UpstreamRequest {
@@ -153,6 +175,14 @@ impl Presets {
                 return Some(Action::Refuse(error));
             }
         }
+        if config.sg_rule_descriptions.is_some() {
+            if let Some(update) = PairUpdate::of(request) {
+                return Some(Action::Lookup(Lookup::RuleDescriptions {
+                    update,
+                    body: String::from_utf8_lossy(body).into_owned(),
+                }));
+            }
+        }
         if let Some(quotas) = &config.quotas {
             if let Some(check) = QuotaCheck::of(request, quotas) {
                 return Some(Action::Lookup(Lookup::Quota(check)));
@@ -214,6 +244,27 @@ impl Presets {
                 let (status, described) = answers.into_iter().next()?;
                 let answer = self.efs_backups.put(&id, &body, status, &described, now);
                 Some(answer.map_or_else(Action::Refuse, Action::Reply))
+            }
+            Lookup::RuleDescriptions { update, body } => {
+                let (status, described) = answers.into_iter().next()?;
+                if status != 200 {
+                    return None;
+                }
+                let queries = update.replay_queries(&described)?;
+                Some(Action::Lookup(Lookup::ReplacePairs { body, queries }))
+            }
+            Lookup::ReplacePairs { .. } => {
+                // The first failure, else the original call's own answer.
+                let (status, answer) = answers
+                    .iter()
+                    .find(|(status, _)| *status != 200)
+                    .or(answers.first())?
+                    .clone();
+                Some(Action::Reply(Reply {
+                    status,
+                    content_type: "text/xml",
+                    body: answer,
+                }))
             }
         }
     }

@@ -121,6 +121,11 @@ compared with the previous one).",
                 Default::Bool(d::DB_SKIP_FINAL_SNAPSHOT),
                 "Delete the database without taking a final snapshot. Otherwise destroy keeps one, named `<name>-final-<unix seconds>` (numbered `-2`, `-3`... if that name is taken). The snapshot holds the posts, not `wp-content`: with `storage.backups` the file system's recovery points are in AWS Backup's vault `aws/efs/automatic-backup-vault` of the same region and account, kept after the destroy until they expire (35 days); restore the file system from the latest one before the stack was destroyed. When set, the plan of a destroy warns that the database goes without one (Terraform 1.3 and later ask providers to plan destroys; earlier versions show nothing).",
             ),
+            attr(
+                "snapshot_identifier",
+                Str,
+                Optional,
+                "Create the database from this RDS DB snapshot (its identifier, such as the `<name>-final-<unix seconds>` final snapshot a destroyed stack kept, or its ARN) instead of empty: RestoreDBInstanceFromDBSnapshot into the stack's subnet group, security group and TLS parameter group, then brought to this block's settings (class, Multi-AZ, storage, backups, deletion protection, tags) and given the stack's own master password (a restored instance keeps the snapshot's) before WordPress is pointed at it. The snapshot must be `available`, of the `mysql` engine, and not newer than `engine_version`; `db_name` and `username` must be the snapshot's. Used only when the stack is created: changing it on an existing stack is refused at plan (restore into a new stack instead). The snapshot holds the posts, not `wp-content`: the README's section \"Restoring a destroyed site\" shows the whole restore, with the file system's recovery point."),
         ],
     }
 }
