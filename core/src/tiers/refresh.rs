@@ -26,7 +26,19 @@ pub async fn refresh_all(ctx: &StepContext, prior: Option<&StackOutputs>) -> Res
         _ => Prefetch::none(),
     };
     // Boxed: eleven tiers' futures side by side are too big for a thread's stack in debug builds.
-    let (_, network, bastion_and_security, storage, database, front, app, secrets, waf, alarms, logs) = tokio::join!(
+    let (
+        _,
+        network,
+        bastion_and_security,
+        storage,
+        database,
+        front,
+        app,
+        secrets,
+        waf,
+        alarms,
+        logs,
+    ) = tokio::join!(
         prefetch.warm(),
         Box::pin(network::refresh_with(ctx, &prefetch)),
         Box::pin(bastion_and_security(ctx)),
