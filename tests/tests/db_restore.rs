@@ -3,14 +3,18 @@
 //! snapshot comes back as a new stack restored from it (RestoreDBInstanceFromDBSnapshot, then
 //! the stack's own password set with ModifyDBInstance), whose re-plan is clean and whose
 //! destroy leaves nothing; changing the identifier on the live stack, or writing one that is
-//! no snapshot reference, fails the plan on the attribute.
+//! no snapshot reference, fails the plan on the attribute. A restore stopped before the
+//! password was set is finished by the next apply (the instance's restore-pending tag).
 
 mod common;
 mod fault_support;
 
-use aws_fault_proxy::config::{InstanceRefreshConfig, RdsStatesConfig};
+use aws_fault_proxy::config::{
+    InstanceRefreshConfig, RdsStatesConfig, ScriptedFault, ScriptedKind,
+};
 use common::assert_nothing_tagged;
-use fault_support::{lean_stack_hcl, ZONE_NAME};
+use fault_support::{lean_stack_hcl, ADDRESS, ZONE_NAME};
+use stack_core::tiers::database::RESTORE_PENDING_TAG;
 use stack_tests::harness::terraform::TerraformDir;
 use stack_tests::inspect::AwsInspector;
 use stack_tests::{FaultConfig, FaultProxy, Moto};
@@ -93,7 +97,43 @@ async fn a_destroyed_stack_comes_back_from_its_final_snapshot() {
     tf.write_stack(&stack_hcl(&zone_id, &restored))
         .expect("write main.tf");
     let before = proxy.stats();
+    // The first ModifyDBInstance (the password) fails: the apply stops with the instance
+    // restored but still on the snapshot's password, which its tag says.
+    proxy
+        .set_config(FaultConfig {
+            scripted: vec![ScriptedFault {
+                service: Some("rds".into()),
+                operation: "ModifyDBInstance".into(),
+                nth: Some(0),
+                fault: ScriptedKind::Error {
+                    status: 400,
+                    code: "InvalidParameterCombination".into(),
+                    message: Some("played by the test".into()),
+                },
+            }],
+            ..faults()
+        })
+        .expect("scripted fault");
+    tf.apply().assert_failure();
+    let pending = aws.db_instance(&format!("{STACK}-db")).await;
+    assert!(
+        has_tag(&pending, RESTORE_PENDING_TAG),
+        "the interrupted restore is marked on the instance"
+    );
+    proxy.set_config(faults()).expect("faults back");
+    tf.run(&["untaint", ADDRESS]).assert_success();
+    let resumed_from = proxy.stats();
     tf.apply().assert_success();
+    assert!(
+        proxy.stats().calls_to("rds", "ModifyDBInstance")
+            > resumed_from.calls_to("rds", "ModifyDBInstance"),
+        "the resumed apply sets the stack's password"
+    );
+    let settled = aws.db_instance(&format!("{STACK}-db")).await;
+    assert!(
+        !has_tag(&settled, RESTORE_PENDING_TAG),
+        "settled once the password is set"
+    );
     let stats = proxy.stats();
     let calls = |op: &str| stats.calls_to("rds", op) - before.calls_to("rds", op);
     assert_eq!(calls("RestoreDBInstanceFromDBSnapshot"), 1);
@@ -123,4 +163,8 @@ async fn a_destroyed_stack_comes_back_from_its_final_snapshot() {
         .expect("write main.tf");
     tf.destroy().assert_success();
     assert_nothing_tagged(&aws, STACK).await;
+}
+
+fn has_tag(db: &aws_sdk_rds::types::DbInstance, key: &str) -> bool {
+    db.tag_list().iter().any(|t| t.key() == Some(key))
 }

@@ -2,12 +2,24 @@
 //! `database.snapshot_identifier` names (RestoreDBInstanceFromDBSnapshot) and then brought to
 //! the stack's spec once RDS has made it.
 
+use std::collections::BTreeMap;
+
 use super::{instance_tags, modification_for, modify_instance};
-use crate::aws::rds::{self, DbInstanceRequest};
+use crate::aws::rds::{self, DbInstance, DbInstanceRequest};
 use crate::error::Result;
 use crate::spec::Secret;
 use crate::state::logical;
 use crate::tiers::context::StepContext;
+
+/// Carried by an instance restored from a snapshot until [`settle_restored`] has given it the
+/// stack's password: on AWS, not in the state, so a restore interrupted before that (and the
+/// refreshes in between) still gets settled by the next apply.
+pub const RESTORE_PENDING_TAG: &str = "wordpress-ha:restore-pending";
+
+/// Whether `found` is a restored instance still running with its snapshot's password.
+pub(super) fn restore_pending(found: &DbInstance) -> bool {
+    found.tags.contains_key(RESTORE_PENDING_TAG)
+}
 
 /// A restored instance runs with the snapshot's master password, backup retention and storage
 /// ceiling: once it is available, everything the spec sets differently is modified, and the
@@ -28,7 +40,19 @@ pub(super) async fn settle_restored(
         Some(password.clone()),
     );
     tracing::info!(db_instance = %identifier, "giving the restored DB instance the stack's password and settings");
-    modify_instance(ctx, identifier, &restored, change).await
+    modify_instance(ctx, identifier, &restored, change).await?;
+    match &restored.arn {
+        Some(arn) if restore_pending(&restored) => {
+            rds::retag(
+                &ctx.clients,
+                arn,
+                &BTreeMap::new(),
+                &[RESTORE_PENDING_TAG.to_string()],
+            )
+            .await
+        }
+        _ => Ok(()),
+    }
 }
 
 pub(super) async fn create_instance(
@@ -41,7 +65,10 @@ pub(super) async fn create_instance(
     let spec = &ctx.spec().database;
     let subnet_group = ctx.require(logical::DB_SUBNET_GROUP)?;
     let groups = vec![group_id.to_string()];
-    let tags = instance_tags(ctx, identifier);
+    let mut tags = instance_tags(ctx, identifier);
+    if let Some(snapshot) = &spec.snapshot_identifier {
+        tags.insert(RESTORE_PENDING_TAG.to_string(), snapshot.clone());
+    }
     let request = DbInstanceRequest {
         identifier,
         instance_class: &spec.instance_class,

@@ -25,6 +25,8 @@ use crate::wait::usual;
 pub use crate::validate::storage_shrink_error;
 
 mod create;
+
+pub use create::RESTORE_PENDING_TAG;
 pub mod parameters;
 
 /// The security group tier whose group guards the instance.
@@ -228,6 +230,12 @@ async fn converge_instance(ctx: &Arc<StepContext>) -> Result<()> {
     let parameter_group = ctx.require(logical::DB_PARAMETER_GROUP)?;
     let (password, password_changed) = settle_password(ctx).await?;
     match rds::describe_db_instance(&ctx.clients, &identifier).await? {
+        // A restore interrupted before the stack's password was set: finish it.
+        Some(found) if create::restore_pending(&found) => {
+            ctx.record(logical::DB_INSTANCE, &identifier);
+            create::settle_restored(ctx, &identifier, &group_id, &parameter_group, &password)
+                .await?;
+        }
         Some(found) => {
             ctx.record(logical::DB_INSTANCE, &identifier);
             let observed = wait_until_it_takes_changes(ctx, &identifier, &found).await?;
