@@ -6,12 +6,12 @@ use std::collections::BTreeMap;
 
 use crate::aws::{acm, ec2, rds, route53, Clients};
 use crate::error::Result;
-use crate::preflight::{FoundRecord, PreflightFacts, PreflightQuery};
+use crate::preflight::{FoundRecord, PreflightFacts, PreflightQuery, SnapshotFacts};
 use crate::tiers::load_balancer::names_stack_load_balancer;
 
 /// Ask AWS what `query` needs; nothing when it is empty.
 pub async fn facts(clients: &Clients, query: &PreflightQuery) -> Result<PreflightFacts> {
-    let (eips, network, offered, orderable, dns, key_pairs, certificate) = tokio::try_join!(
+    let (eips, network, offered, orderable, dns, key_pairs, certificate, snapshot) = tokio::try_join!(
         elastic_ips(clients, query),
         network_room(clients, query),
         offerings(clients, query),
@@ -19,6 +19,7 @@ pub async fn facts(clients: &Clients, query: &PreflightQuery) -> Result<Prefligh
         record(clients, query),
         key_pairs(clients, query),
         certificate(clients, query),
+        snapshot(clients, query),
     )?;
     let (eip_limit, eips_in_use) = eips;
     let (vpcs_in_use, internet_gateways_in_use, nat_gateways_in_use) = network;
@@ -36,7 +37,15 @@ pub async fn facts(clients: &Clients, query: &PreflightQuery) -> Result<Prefligh
         stack_alb_dns_name,
         key_pairs,
         certificate,
+        snapshot,
     })
+}
+
+async fn snapshot(clients: &Clients, query: &PreflightQuery) -> Result<Option<SnapshotFacts>> {
+    match &query.snapshot {
+        Some((identifier, _)) => rds::describe_db_snapshot(clients, identifier).await,
+        None => Ok(None),
+    }
 }
 
 async fn elastic_ips(clients: &Clients, query: &PreflightQuery) -> Result<(Option<usize>, usize)> {

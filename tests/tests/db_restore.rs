@@ -3,7 +3,7 @@
 //! snapshot comes back as a new stack restored from it (RestoreDBInstanceFromDBSnapshot, then
 //! the stack's own password set with ModifyDBInstance), whose re-plan is clean and whose
 //! destroy leaves nothing; changing the identifier on the live stack, or writing one that is
-//! no snapshot reference, fails the plan on the attribute. A restore stopped before the
+//! no snapshot reference or one RDS does not know, fails the plan on the attribute. A restore stopped before the
 //! password was set is finished by the next apply (the instance's restore-pending tag).
 
 mod common;
@@ -69,6 +69,27 @@ async fn a_destroyed_stack_comes_back_from_its_final_snapshot() {
         refused.points_at_attribute("snapshot_identifier"),
         "{}",
         refused.combined()
+    );
+
+    // A well-formed identifier RDS does not know fails the plan too (the preflight asks).
+    tf.write_stack(&stack_hcl(
+        &zone_id,
+        "    snapshot_identifier = \"restored-final-missing\"",
+    ))
+    .expect("write main.tf");
+    let before_plan = proxy.stats();
+    let missing = tf.plan().assert_failure();
+    let shown = missing.combined();
+    assert!(
+        missing.points_at_attribute("snapshot_identifier"),
+        "{shown}"
+    );
+    assert!(shown.contains("does not exist in this region"), "{shown}");
+    assert_eq!(
+        proxy.stats().calls_to("rds", "DescribeDBSnapshots")
+            - before_plan.calls_to("rds", "DescribeDBSnapshots"),
+        1,
+        "asked once, at plan"
     );
 
     // The first site, destroyed keeping its final snapshot.

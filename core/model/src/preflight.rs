@@ -11,6 +11,9 @@ use crate::error::{FieldPath, SpecError};
 use crate::spec::{DnsSpec, NatMode, StackSpec};
 use crate::state::{logical, StackState};
 
+mod snapshot;
+pub use snapshot::SnapshotFacts;
+
 /// AWS's default per-region quotas for what no API reports (Elastic IPs come from
 /// DescribeAccountAttributes instead).
 pub const DEFAULT_VPC_QUOTA: usize = 5;
@@ -53,6 +56,9 @@ pub struct PreflightQuery {
     pub key_pairs: Vec<(FieldPath, String)>,
     /// A certificate named anew, and the record name it must cover.
     pub certificate: Option<(String, Option<String>)>,
+    /// The DB snapshot a new stack's database is restored from, and the engine version the
+    /// configuration asks for.
+    pub snapshot: Option<(String, String)>,
 }
 
 impl PreflightQuery {
@@ -155,6 +161,14 @@ impl PreflightQuery {
                 query.certificate = Some((arn.clone(), record_name));
             }
         }
+        // Only a create restores: on a live stack a changed identifier is refused outright.
+        if prior.is_none() {
+            query.snapshot = desired
+                .database
+                .snapshot_identifier
+                .clone()
+                .map(|id| (id, desired.database.engine_version.clone()));
+        }
         query
     }
 
@@ -205,6 +219,8 @@ pub struct PreflightFacts {
     pub key_pairs: BTreeSet<String>,
     /// `None`: no such certificate.
     pub certificate: Option<CertificateFacts>,
+    /// `None`: no such DB snapshot (or none asked).
+    pub snapshot: Option<SnapshotFacts>,
 }
 
 /// The errors of `facts` for what `query` adds.
@@ -269,6 +285,9 @@ pub fn judge(query: &PreflightQuery, facts: &PreflightFacts) -> Vec<SpecError> {
     }
     if let Some((arn, name)) = &query.certificate {
         certificate(arn, name.as_deref(), facts, &mut errors);
+    }
+    if let Some((identifier, version)) = &query.snapshot {
+        snapshot::judge(identifier, facts.snapshot.as_ref(), version, &mut errors);
     }
     errors
 }

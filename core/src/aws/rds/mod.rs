@@ -13,6 +13,7 @@ use crate::spec::Secret;
 
 mod orderable;
 mod parameter_groups;
+mod snapshots;
 mod states;
 
 pub use orderable::{engine_listed, orderable_versions};
@@ -20,6 +21,7 @@ pub use parameter_groups::{
     create_db_parameter_group, delete_db_parameter_group, describe_db_parameter_group, is_in_use,
     set_parameters, user_parameters, DbParameterGroup, ParameterGroupStatus,
 };
+pub use snapshots::describe_db_snapshot;
 
 pub use states::{
     accepts_changes, accepts_delete, is_invalid_state, start_db_instance,
