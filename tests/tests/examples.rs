@@ -347,6 +347,7 @@ async fn the_ci_plan_review_script_summarises_an_update() {
         "Cost:",
         "- update ASG: max 4 -> 6 [cost]",
         "Other changes:",
+        "- update CloudWatch alarms: asg-at-max threshold 4 -> 6",
         "- update launch template: new version (image wordpress:6-apache -> wordpress:6.6-php8.3-apache)",
     ];
     for line in expected {

@@ -13,36 +13,8 @@
 //! - "at max capacity" compares the group's in-service instances with `autoscaling.max_size`,
 //!   which needs the group's metrics collection (the tier turns it on).
 
-use serde::{Deserialize, Serialize};
-
+pub use crate::alarm_settings::{bounds, defaults, AlarmsSpec};
 use crate::spec::StackSpec;
-
-/// Default values of the block's attributes.
-pub mod defaults {
-    /// New stacks get alarms; a stack created before they existed keeps none (`legacy`).
-    pub const ENABLED: bool = true;
-    /// 5xx answers in 5 minutes, per alarm (the targets' and the balancer's own).
-    pub const HTTP_5XX_THRESHOLD: i64 = 10;
-    /// Average database CPU over 15 minutes.
-    pub const DB_CPU_PERCENT: i64 = 80;
-    /// Free database storage below which the alarm fires.
-    pub const DB_FREE_STORAGE_GIB: i64 = 2;
-    /// Open database connections: a `db.t3.micro` (MySQL's `max_connections` scales with
-    /// memory) allows about 85, so 60 leaves room to act.
-    pub const DB_CONNECTIONS: i64 = 60;
-    /// Share of a General Purpose file system's I/O limit in use.
-    pub const EFS_IO_LIMIT_PERCENT: i64 = 90;
-}
-
-/// Bounds of the thresholds (validation quotes them).
-pub mod bounds {
-    pub const HTTP_5XX_THRESHOLD: (i64, i64) = (1, 1_000_000);
-    pub const PERCENT: (i64, i64) = (1, 100);
-    pub const DB_FREE_STORAGE_GIB: (i64, i64) = (1, 65_536);
-    pub const DB_CONNECTIONS: (i64, i64) = (1, 100_000);
-    /// SNS allows any number of subscriptions; a stack's list stays readable.
-    pub const EMAIL_ADDRESSES: usize = 10;
-}
 
 /// Burst credits (bytes) below which a `bursting` file system alarms: about 100 GiB, hours of
 /// work at its baseline before it is throttled.
@@ -52,43 +24,6 @@ const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
 /// What an alarm costs a month (standard resolution, every region the plan review prices);
 /// the SNS topic and e-mail notifications stay in SNS's free tier.
 pub const ALARM_MONTH_USD: f64 = 0.10;
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AlarmsSpec {
-    pub enabled: bool,
-    /// A topic the user owns: the stack creates no topic and never deletes this one.
-    pub topic_arn: Option<String>,
-    /// Subscribed to the stack's own topic (each stays "pending confirmation" until its
-    /// owner follows the link AWS mails).
-    pub email_addresses: Vec<String>,
-    pub http_5xx_threshold: i64,
-    pub db_cpu_percent: i64,
-    pub db_free_storage_gib: i64,
-    pub db_connections: i64,
-    pub efs_io_limit_percent: i64,
-}
-
-impl Default for AlarmsSpec {
-    fn default() -> Self {
-        AlarmsSpec {
-            enabled: defaults::ENABLED,
-            topic_arn: None,
-            email_addresses: Vec::new(),
-            http_5xx_threshold: defaults::HTTP_5XX_THRESHOLD,
-            db_cpu_percent: defaults::DB_CPU_PERCENT,
-            db_free_storage_gib: defaults::DB_FREE_STORAGE_GIB,
-            db_connections: defaults::DB_CONNECTIONS,
-            efs_io_limit_percent: defaults::EFS_IO_LIMIT_PERCENT,
-        }
-    }
-}
-
-impl AlarmsSpec {
-    /// The stack creates (and owns) the topic: alarms on and no topic given.
-    pub fn owns_topic(&self) -> bool {
-        self.enabled && self.topic_arn.is_none()
-    }
-}
 
 /// The object an alarm watches, whose id becomes the metric's dimensions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -312,30 +247,6 @@ pub fn wanted_alarms(spec: &StackSpec) -> Vec<AlarmDef> {
     alarms
 }
 
-/// The state's logical names of what the alarms block owns for this spec.
-pub fn expected_objects(spec: &StackSpec) -> Vec<String> {
-    use crate::state::logical as l;
-    let a = &spec.alarms;
-    if !a.enabled {
-        return Vec::new();
-    }
-    let mut names = Vec::new();
-    if a.owns_topic() {
-        names.push(l::ALARM_TOPIC.to_string());
-        for email in &a.email_addresses {
-            names.push(l::qualified(
-                l::ALARM_SUBSCRIPTION,
-                &email.to_ascii_lowercase(),
-            ));
-        }
-    }
-    names.push(l::GROUP_METRICS.to_string());
-    for alarm in wanted_alarms(spec) {
-        names.push(l::qualified(l::ALARM, alarm.key));
-    }
-    names
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -364,11 +275,10 @@ mod tests {
         assert_eq!(keys(&spec).len(), 7);
         spec.alarms.enabled = false;
         assert!(keys(&spec).is_empty());
-        assert!(expected_objects(&spec).is_empty());
     }
 
     #[test]
-    fn the_at_max_alarm_follows_max_size_and_a_given_topic_owns_nothing() {
+    fn the_at_max_alarm_follows_max_size() {
         let mut spec = StackSpec::with_name("blog");
         spec.autoscaling.max_size = 6;
         let at_max = wanted_alarms(&spec)
@@ -376,11 +286,5 @@ mod tests {
             .find(|a| a.key == "asg-at-max")
             .expect("at max");
         assert_eq!(at_max.threshold, 6.0);
-        spec.alarms.email_addresses = vec!["Ops@Example.com".into()];
-        assert!(expected_objects(&spec).contains(&"alarm_subscription:ops@example.com".into()));
-        spec.alarms.topic_arn = Some("arn:aws:sns:us-east-1:123456789012:ops".into());
-        let names = expected_objects(&spec);
-        assert!(!names.iter().any(|n| n.starts_with("alarm_topic")));
-        assert!(!names.iter().any(|n| n.starts_with("alarm_subscription")));
     }
 }

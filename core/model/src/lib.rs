@@ -4,6 +4,7 @@
 //! AWS side renders from them (`naming`, `cidr`, `userdata`, `secrets`, `image`). Pure: no AWS SDK, no
 //! Terraform wire types; `wordpress-core` (lib `stack_core`) drives AWS from these types.
 
+pub mod alarm_settings;
 pub mod alarms;
 pub mod cidr;
 pub mod engine_version;

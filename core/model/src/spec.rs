@@ -98,7 +98,7 @@ pub struct StackSpec {
     pub waf: WafSpec,
     #[serde(default)]
     pub site: SiteSpec,
-    pub alarms: crate::alarms::AlarmsSpec,
+    pub alarms: crate::alarm_settings::AlarmsSpec,
     pub logs: LogsSpec,
     pub timeouts: Timeouts,
 }
@@ -119,7 +119,7 @@ impl StackSpec {
             dns: None,
             waf: WafSpec::default(),
             site: SiteSpec::default(),
-            alarms: crate::alarms::AlarmsSpec::default(),
+            alarms: crate::alarm_settings::AlarmsSpec::default(),
             logs: LogsSpec::default(),
             timeouts: Timeouts::default(),
         }

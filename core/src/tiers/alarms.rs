@@ -7,7 +7,7 @@
 //! Four steps: the topic (needs nothing of the stack), its subscriptions, the group's metrics
 //! collection (after the group: "at max capacity" watches a group metric, collected only while
 //! it is on; collection is free, so it stays on when the alarms go), and the alarms, after
-//! everything they watch. They exist whether or not `alarms.enabled` is set, so turning it off
+//! the objects whose AWS ids they name (not the database: its identifier is the stack's own). They exist whether or not `alarms.enabled` is set, so turning it off
 //! deletes what the stack made. A refresh that finds an alarm gone or changed, the topic gone,
 //! a subscription gone or the metrics collection off leaves the object out of `resources`: the
 //! plan shows it as deleted outside Terraform and the next apply puts it back.
@@ -15,7 +15,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use futures::future::try_join_all;
+use futures::future::join_all;
 
 use super::context::StepContext;
 use super::layout::StackLayout;
@@ -65,7 +65,6 @@ pub fn steps(_layout: &StackLayout) -> Vec<Step> {
                 step_id::ALARM_TOPIC,
                 step_id::LOAD_BALANCER,
                 step_id::TARGET_GROUP,
-                step_id::DB_INSTANCE,
                 step_id::FILE_SYSTEM,
                 step_id::GROUP_METRICS,
             ],
@@ -109,7 +108,12 @@ pub fn alarms_for(
                     ("LoadBalancer".to_string(), dimension_of(lb).to_string()),
                 ]))
             }
-            Watched::Database => one("DBInstanceIdentifier", id(logical::DB_INSTANCE)),
+            // The identifier is the stack's choice, known before RDS makes the instance: the
+            // alarms do not wait for the database (CloudWatch takes a dimension of anything).
+            Watched::Database => one(
+                "DBInstanceIdentifier",
+                Some(super::database::instance_identifier(&spec.name)),
+            ),
             Watched::FileSystem => one("FileSystemId", id(logical::EFS_FILE_SYSTEM)),
             Watched::Group => one("AutoScalingGroupName", id(logical::AUTOSCALING_GROUP)),
         }
@@ -280,7 +284,12 @@ async fn converge_alarms(ctx: &Arc<StepContext>) -> Result<()> {
         let found = observed.iter().find(|o| o.alarm.name == alarm.name);
         converge_alarm(ctx, key, alarm, found)
     });
-    try_join_all(puts).await?;
+    // Every put runs to its end, so each alarm AWS made is recorded even when another fails
+    // (a failed try_join would drop puts already sent).
+    join_all(puts)
+        .await
+        .into_iter()
+        .collect::<Result<Vec<()>>>()?;
     let keep: BTreeSet<&str> = wanted.iter().map(|(_, a)| a.name.as_str()).collect();
     let unwanted: Vec<String> = observed
         .iter()

@@ -104,6 +104,8 @@ async fn converge_group(ctx: &Arc<StepContext>) -> Result<()> {
             created
         }
     };
+    // Recorded before its settings: a failure setting them keeps the group in the state.
+    ctx.record(logical::LOG_GROUP, &group.arn);
     let retention = wanted_retention(spec);
     if group.retention_in_days != retention {
         logs::set_retention(&ctx.clients, &group.name, retention).await?;
@@ -113,7 +115,6 @@ async fn converge_group(ctx: &Arc<StepContext>) -> Result<()> {
         logs::set_kms_key(&ctx.clients, &group.name, spec.kms_key_id.as_deref()).await?;
         tracing::info!(log_group = %group.name, kms_key = ?spec.kms_key_id, "set the log group's KMS key");
     }
-    ctx.record(logical::LOG_GROUP, &group.arn);
     Ok(())
 }
 

@@ -78,9 +78,60 @@ pub fn expected_objects(spec: &StackSpec) -> Vec<String> {
         names.push(l::WAF_WEB_ACL.into());
         names.push(l::WAF_ASSOCIATION.into());
     }
-    names.extend(crate::alarms::expected_objects(spec));
+    names.extend(alarm_objects(spec));
     if spec.logs.enabled {
         names.push(l::LOG_GROUP.into());
     }
     names
+}
+
+/// The state's logical names of what the alarms block owns for this spec.
+fn alarm_objects(spec: &StackSpec) -> Vec<String> {
+    use crate::state::logical as l;
+    let a = &spec.alarms;
+    if !a.enabled {
+        return Vec::new();
+    }
+    let mut names = Vec::new();
+    if a.owns_topic() {
+        names.push(l::ALARM_TOPIC.to_string());
+        for email in &a.email_addresses {
+            names.push(l::qualified(
+                l::ALARM_SUBSCRIPTION,
+                &email.to_ascii_lowercase(),
+            ));
+        }
+    }
+    names.push(l::GROUP_METRICS.to_string());
+    for alarm in crate::alarms::wanted_alarms(spec) {
+        names.push(l::qualified(l::ALARM, alarm.key));
+    }
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn alarm_names(spec: &StackSpec) -> Vec<String> {
+        expected_objects(spec)
+            .into_iter()
+            .filter(|n| n.starts_with("alarm"))
+            .collect()
+    }
+
+    #[test]
+    fn the_alarms_own_their_topic_and_subscriptions_unless_a_topic_is_given() {
+        let mut spec = StackSpec::with_name("blog");
+        spec.alarms.email_addresses = vec!["Ops@Example.com".into()];
+        let names = alarm_names(&spec);
+        assert!(names.contains(&"alarm_topic".into()), "{names:?}");
+        assert!(names.contains(&"alarm_subscription:ops@example.com".into()));
+        spec.alarms.topic_arn = Some("arn:aws:sns:us-east-1:123456789012:ops".into());
+        let names = alarm_names(&spec);
+        assert!(!names.iter().any(|n| n.starts_with("alarm_topic")));
+        assert!(!names.iter().any(|n| n.starts_with("alarm_subscription")));
+        spec.alarms.enabled = false;
+        assert!(alarm_names(&spec).is_empty());
+    }
 }
