@@ -10,10 +10,11 @@ mod support;
 use std::collections::BTreeMap;
 
 use stack_core::aws::{iam, AwsSettings, Clients};
+use stack_core::naming::log_group_name;
 use stack_core::naming::{REGION_TAG, STACK_TAG};
 use stack_core::spec::NatMode;
 use stack_core::state::logical;
-use stack_core::tiers::secrets::{read_secret_policy, role_name, trust_policy, READ_SECRET_POLICY};
+use stack_core::tiers::secrets::{instance_policy, role_name, trust_policy, READ_SECRET_POLICY};
 use stack_core::{StackSpec, StackState};
 use stack_tests::FaultConfig;
 use tokio_util::sync::CancellationToken;
@@ -64,11 +65,14 @@ async fn make_legacy(clients: &Clients, state: &StackState) -> StackState {
         .await
         .unwrap();
     let secret = &state.resources[logical::APP_SECRET];
+    // The policy's document as the stack wants it today (reading the secret, writing to the
+    // log group): only the names are old.
+    let log_group = state.spec.logs.enabled.then(|| log_group_name(STACK));
     iam::put_role_policy(
         clients,
         LEGACY_NAME,
         READ_SECRET_POLICY,
-        &read_secret_policy(secret),
+        &instance_policy(secret, log_group.as_deref()),
     )
     .await
     .unwrap();

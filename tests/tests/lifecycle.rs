@@ -132,11 +132,19 @@ async fn a_security_group_rule_revoked_out_of_band_is_restored_by_the_next_apply
     let state = tf.resource_values(ADDRESS);
     let app = state_str(&state, "/security_group_ids/app").to_string();
     let alb = state_str(&state, "/security_group_ids/alb").to_string();
+    // The rule as the group holds it, description included: a group-to-group revoke must name
+    // the rule exactly (see ARCHITECTURE.md's AWS behaviours).
+    let description = rule_description(&aws, &app, &alb).await;
     let http_from_alb = IpPermission::builder()
         .ip_protocol("tcp")
         .from_port(80)
         .to_port(80)
-        .user_id_group_pairs(UserIdGroupPair::builder().group_id(&alb).build())
+        .user_id_group_pairs(
+            UserIdGroupPair::builder()
+                .group_id(&alb)
+                .set_description(description)
+                .build(),
+        )
         .build();
     aws.ec2
         .revoke_security_group_ingress()
@@ -160,6 +168,24 @@ async fn a_security_group_rule_revoked_out_of_band_is_restored_by_the_next_apply
 
     tf.destroy().assert_success();
     assert_nothing_tagged(&aws, "sgdrift").await;
+}
+
+/// The description of the app group's HTTP rule from the ALB's group.
+async fn rule_description(aws: &AwsInspector, app: &str, alb: &str) -> Option<String> {
+    let out = aws
+        .ec2
+        .describe_security_groups()
+        .group_ids(app)
+        .send()
+        .await
+        .expect("describe the app group");
+    out.security_groups()
+        .iter()
+        .flat_map(|g| g.ip_permissions())
+        .filter(|p| p.from_port() == Some(80) && p.to_port() == Some(80))
+        .flat_map(|p| p.user_id_group_pairs())
+        .find(|pair| pair.group_id() == Some(alb))
+        .and_then(|pair| pair.description().map(str::to_string))
 }
 
 async fn app_allows_http_from(aws: &AwsInspector, app: &str, alb: &str) -> bool {

@@ -162,6 +162,8 @@ impl StackError {
         self.aws_code().is_some_and(|code| {
             code.ends_with("NotFound")
                 || code.ends_with("NotFoundFault")
+                // CloudWatch Logs, Secrets Manager and CloudWatch alarms name it so.
+                || code == "ResourceNotFoundException"
                 || code == "NoSuchHostedZone"
                 || code == "NoSuchEntity"
                 || code == "ValidationError" && self.to_string().contains("not found")
@@ -200,5 +202,25 @@ mod tests {
 object (DependencyViolation)"
         );
         assert!(error(None).to_string().ends_with("dependent object"));
+    }
+
+    #[test]
+    fn every_service_s_not_found_reads_as_not_found() {
+        let error = |code: &str| StackError::Aws {
+            service: "logs",
+            operation: "DeleteLogGroup",
+            resource: "/wordpress/blog".into(),
+            code: Some(code.to_string()),
+            message: "The specified log group does not exist.".into(),
+        };
+        for code in [
+            "ResourceNotFoundException",
+            "InvalidVpcID.NotFound",
+            "DBInstanceNotFoundFault",
+            "NoSuchEntity",
+        ] {
+            assert!(error(code).is_not_found(), "{code}");
+        }
+        assert!(!error("AccessDeniedException").is_not_found());
     }
 }

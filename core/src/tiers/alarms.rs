@@ -65,7 +65,9 @@ pub fn steps(_layout: &StackLayout) -> Vec<Step> {
                 step_id::ALARM_TOPIC,
                 step_id::LOAD_BALANCER,
                 step_id::TARGET_GROUP,
-                step_id::FILE_SYSTEM,
+                // After the throughput step: the file system's alarm follows its mode, so a
+                // refused mode change leaves the alarm of the mode it keeps.
+                step_id::FILE_SYSTEM_THROUGHPUT,
                 step_id::GROUP_METRICS,
             ],
         )

@@ -585,18 +585,3 @@ pub(super) fn plan_dns(
     plan.unknown_outputs
         .extend([output::URL, output::RESOURCES]);
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_refresh_marker_reads_as_a_re_tag_not_as_a_removed_key() {
-        let before = BTreeMap::from([
-            ("env".to_string(), "test".to_string()),
-            (RETAG_MARKER.to_string(), "team".to_string()),
-        ]);
-        let after = BTreeMap::from([("env".to_string(), "prod".to_string())]);
-        assert_eq!(map_changes(&before, &after), "~env re-tag team");
-    }
-}

@@ -369,3 +369,14 @@ fn recreated_objects_are_listed_by_name() {
         ["Create stack: recreate what was deleted outside Terraform: bastion_instance"]
     );
 }
+
+#[test]
+fn a_refresh_marker_reads_as_a_re_tag_not_as_a_removed_key() {
+    use std::collections::BTreeMap;
+    let before = BTreeMap::from([
+        ("env".to_string(), "test".to_string()),
+        (crate::naming::RETAG_MARKER.to_string(), "team".to_string()),
+    ]);
+    let after = BTreeMap::from([("env".to_string(), "prod".to_string())]);
+    assert_eq!(changes::map_changes(&before, &after), "~env re-tag team");
+}
