@@ -327,6 +327,9 @@ async fn efs_throughput_change_is_sent_to_efs_and_a_refusal_holds_nothing_else_b
     let mut stack = Stack::lean("updefs");
     // Moto answers 500, which the SDK retries with backoff: keep the refusal quick.
     stack.max_retries = Some(1);
+    // The file system's alarm follows the configured mode even when EFS refuses it (the next
+    // apply puts it back): without alarms the last plan below judges the file system alone.
+    stack.alarms = Some("enabled = false".into());
     let before = world.apply(&stack);
     let efs = text(&before, "/efs_id").to_string();
     let template = text(&before, "/launch_template_id").to_string();

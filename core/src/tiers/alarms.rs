@@ -65,9 +65,7 @@ pub fn steps(_layout: &StackLayout) -> Vec<Step> {
                 step_id::ALARM_TOPIC,
                 step_id::LOAD_BALANCER,
                 step_id::TARGET_GROUP,
-                // After the throughput step: the file system's alarm follows its mode, so a
-                // refused mode change leaves the alarm of the mode it keeps.
-                step_id::FILE_SYSTEM_THROUGHPUT,
+                step_id::FILE_SYSTEM,
                 step_id::GROUP_METRICS,
             ],
         )

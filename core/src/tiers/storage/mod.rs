@@ -171,8 +171,8 @@ fn explain_throughput_refusal(error: StackError, fs: &FileSystem) -> StackError 
             resource,
             code,
             message: format!(
-                "{message}. The file system keeps throughput mode {}; nothing else was held back \
-but its alarm, which follows the mode, and the next apply tries again (EFS allows one throughput mode change or decrease per 24 hours)",
+                "{message}. The file system keeps throughput mode {}; nothing else was held back, \
+and the next apply tries again (EFS allows one throughput mode change or decrease per 24 hours)",
                 fs.throughput_mode.as_deref().unwrap_or("unknown")
             ),
         },
