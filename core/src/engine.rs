@@ -26,6 +26,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use crate::aws::coalesce::Coalescer;
 use crate::aws::{ec2, AwsSettings, Clients};
 use crate::error::{PartialFailure, Result, StackError};
 use crate::graph::{self, Node};
@@ -50,6 +51,8 @@ pub struct Engine {
     time_scale: f64,
     /// Waiter polls of every operation so far (see [`Engine::polls_made`]).
     polls: Arc<AtomicU64>,
+    /// Stack reads running side by side share their describes through it.
+    coalescer: Coalescer,
 }
 
 impl Engine {
@@ -64,6 +67,7 @@ impl Engine {
             clients,
             time_scale,
             polls: Arc::new(AtomicU64::new(0)),
+            coalescer: Coalescer::default(),
         })
     }
 
@@ -208,7 +212,8 @@ impl Engine {
             spec: prior.spec.clone(),
             zones,
         };
-        let ctx = self.context(
+        let _in_flight = self.coalescer.read_started();
+        let mut ctx = self.context(
             Operation::Refresh,
             layout,
             READ_TIMEOUT,
@@ -216,6 +221,7 @@ impl Engine {
             fresh,
             prior.resources.clone(),
         );
+        ctx.clients.coalescer = Some(self.coalescer.clone());
         let started = Instant::now();
         tiers::refresh::refresh_all(&ctx, Some(&prior.outputs)).await?;
         let state = finished_state(&ctx);

@@ -30,6 +30,9 @@ const REQUIRED: &[&str] = &[
     "refresh.calls",
     "refresh.service",
     "refresh.wall",
+    "refresh.stacks_calls",
+    "refresh.stacks_ratio",
+    "refresh.stacks_wall",
     "plan.floor",
     "plan.noop",
     "plan.no_refresh",
@@ -127,6 +130,28 @@ fn quick_benchmark_produces_every_figure_and_the_report() {
         .filter_map(|f| f["duration_factor"].as_f64())
         .collect();
     assert_eq!(targeted_ratios, DURATION_FACTORS, "{report:#}");
+
+    // Stacks refreshed together share their describes: without that, N stacks of one shape
+    // cost exactly N times the calls of one (each row compares the same shape).
+    let scaled: Vec<&Value> = figures
+        .iter()
+        .filter(|f| f["id"] == "refresh.stacks_ratio")
+        .collect();
+    assert_eq!(
+        scaled.len(),
+        2,
+        "the scale and the wide refresh: {report:#}"
+    );
+    for row in scaled {
+        let stacks = row["stacks"]
+            .as_f64()
+            .expect("the row names its stack count");
+        let ratio = row["summary"]["median"].as_f64().expect("a measured ratio");
+        assert!(
+            ratio < stacks - 0.2,
+            "{stacks} stacks refreshed together cost {ratio:.2}× one stack's calls: {row:#}"
+        );
+    }
 
     let text = std::fs::read_to_string(&markdown).expect("markdown written");
     for section in [

@@ -17,6 +17,7 @@ use aws_sdk_ec2::types::{
     ResponseLaunchTemplateData, TagSpecification, VolumeType,
 };
 
+use crate::aws::coalesce::keyed;
 use crate::aws::tags::{sdk_tags, tag_map};
 use crate::aws::{ec2, Clients, SendFor};
 use crate::error::{Result, StackError};
@@ -229,13 +230,30 @@ fn is_missing_template(error: &StackError) -> bool {
     })
 }
 
-/// The template named `name`, or `None`.
+/// The template named `name`, or `None` (by the `launch-template-name` filter, which leaves
+/// out a missing template, so a refresh's look-up can be shared with other reads').
 pub async fn find_by_name(clients: &Clients, name: &str) -> Result<Option<LaunchTemplate>> {
-    let call = clients
+    let all = keyed(clients, "launch-template-name", &[name.to_string()], named).await?;
+    Ok(all.iter().find(|template| template.name == name).cloned())
+}
+
+async fn named(clients: Clients, names: Vec<String>) -> Result<Vec<LaunchTemplate>> {
+    let what = names.join(", ");
+    let by = Filter::builder()
+        .name("launch-template-name")
+        .set_values(Some(names))
+        .build();
+    let found = clients
         .ec2
         .describe_launch_templates()
-        .launch_template_names(name);
-    first_template(call, name).await
+        .filters(by)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .for_object(what)
+        .await?;
+    Ok(found.iter().map(template_from).collect())
 }
 
 /// The template `id`, or `None`.

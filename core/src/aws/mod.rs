@@ -9,6 +9,7 @@ pub mod autoscaling;
 pub mod call;
 pub mod call_log;
 pub mod cloudwatch;
+pub mod coalesce;
 pub mod efs;
 pub mod elbv2;
 pub mod iam;
@@ -60,6 +61,9 @@ pub struct Clients {
     pub cloudwatch: aws_sdk_cloudwatch::Client,
     pub sns: aws_sdk_sns::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
+    /// Set on a stack read's clients: its look-ups may share calls with other reads
+    /// ([`coalesce`]). Creates, waits and deletes never go through it.
+    pub coalescer: Option<coalesce::Coalescer>,
 }
 
 impl Clients {
@@ -100,6 +104,7 @@ impl Clients {
             cloudwatch: client!(aws_sdk_cloudwatch),
             sns: client!(aws_sdk_sns),
             logs: client!(aws_sdk_cloudwatchlogs),
+            coalescer: None,
         })
     }
 }

@@ -13,6 +13,17 @@ pub fn none_if_not_found<T>(error: StackError) -> Result<Option<T>> {
     ok_if_not_found(error).map(|()| None)
 }
 
+/// No objects for a not-found error of a call that asked for `asked` = one object. A call that
+/// asked for several fails instead: one missing object must not hide the others (a shared
+/// look-up's readers then each ask alone, see `crate::aws::coalesce`).
+pub fn empty_if_one_not_found<T>(asked: usize, error: StackError) -> Result<Vec<T>> {
+    if asked == 1 && is_not_found(&error) {
+        Ok(Vec::new())
+    } else {
+        Err(error)
+    }
+}
+
 /// `Ok(())` for a not-found error (deleting what is gone), the error otherwise.
 pub fn ok_if_not_found(error: StackError) -> Result<()> {
     if is_not_found(&error) {

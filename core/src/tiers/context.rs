@@ -303,6 +303,7 @@ mod tests {
             cloudwatch: aws_sdk_cloudwatch::Client::new(&config),
             sns: aws_sdk_sns::Client::new(&config),
             logs: aws_sdk_cloudwatchlogs::Client::new(&config),
+            coalescer: None,
         }
     }
 }

@@ -109,6 +109,9 @@ pub struct Figure {
     /// at several (`durations.rs`); rows of one id differ by it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub duration_factor: Option<f64>,
+    /// Stacks in the configuration, when rows of one id differ by it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stacks: Option<usize>,
 }
 
 impl Figure {
@@ -122,7 +125,13 @@ impl Figure {
             target: None,
             note: String::new(),
             duration_factor: None,
+            stacks: None,
         }
+    }
+
+    pub fn stacks(mut self, stacks: usize) -> Figure {
+        self.stacks = Some(stacks);
+        self
     }
 
     pub fn duration_factor(mut self, factor: f64) -> Figure {

@@ -78,6 +78,9 @@ pub struct Cli {
     /// Stacks in the scale scenario's configuration (default 10; 2 with --quick).
     #[arg(long)]
     pub scale_stacks: Option<usize>,
+    /// Stacks of the wide refresh, measured once after the runs (default 50; 3 with --quick).
+    #[arg(long)]
+    pub refresh_stacks: Option<usize>,
     /// The proxy's timings (default tests/proxy/configs/aws-timings.json).
     #[arg(long)]
     pub timings: Option<PathBuf>,
@@ -95,6 +98,7 @@ pub struct Options {
     pub json: Option<PathBuf>,
     pub handshakes: usize,
     pub scale_stacks: usize,
+    pub refresh_stacks: usize,
     pub timings: PathBuf,
     /// Factor applied to the timings file's durations and latency (1, or 0.1 with --quick),
     /// and to the provider's time scale with them.
@@ -128,6 +132,7 @@ impl Options {
             json: cli.json,
             handshakes: pick(cli.handshakes, 50, 5),
             scale_stacks: pick(cli.scale_stacks, 10, 2),
+            refresh_stacks: pick(cli.refresh_stacks, 50, 3),
             timings: cli.timings.unwrap_or_else(|| {
                 root.join("tests")
                     .join("proxy")
@@ -164,6 +169,7 @@ mod tests {
         assert_eq!(options.output, Path::new("/repo/BENCHMARKS.md"));
         assert!(options.build && options.micro);
         assert_eq!(options.scale_stacks, 10);
+        assert_eq!(options.refresh_stacks, 50);
         assert!((options.provider_time_scale() - 1.0 / 60.0).abs() < 1e-12);
     }
 

@@ -5,7 +5,7 @@ use crate::calls;
 use crate::durations;
 use crate::figures::{Figure, Summary, Unit};
 use crate::options::Options;
-use crate::scenarios::Samples;
+use crate::scenarios::{Samples, ScaledRefresh};
 
 pub const APPLY: &str = "1 Apply";
 pub const REFRESH: &str = "2 Refresh";
@@ -130,7 +130,55 @@ fn refresh_figures(s: &Samples) -> Vec<Figure> {
         )
         .samples(s.refresh_wall.clone()),
     );
+    rows.extend(
+        s.refresh_at_scale
+            .iter()
+            .flat_map(|(n, refresh)| scaled_refresh(*n, refresh)),
+    );
     rows
+}
+
+/// The issue's bounds on a refresh of many stacks: at most 2× the calls of one for 10 stacks,
+/// 4× for 50; none below 10 stacks (`--quick`).
+fn scaled_refresh_target(stacks: usize) -> Option<f64> {
+    match stacks {
+        50.. => Some(4.0),
+        10.. => Some(2.0),
+        _ => None,
+    }
+}
+
+fn scaled_refresh(stacks: usize, refresh: &ScaledRefresh) -> Vec<Figure> {
+    let mut ratio = Figure::new(
+        "refresh.stacks_ratio",
+        REFRESH,
+        &format!("calls of {stacks} stacks refreshed together / calls of one stack"),
+        Unit::Ratio,
+    )
+    .samples(refresh.over_single.clone())
+    .stacks(stacks);
+    if let Some(target) = scaled_refresh_target(stacks) {
+        ratio = ratio.target(target);
+    }
+    vec![
+        Figure::new(
+            "refresh.stacks_calls",
+            REFRESH,
+            &format!("AWS calls of a refresh of {stacks} stacks in one configuration"),
+            Unit::Count,
+        )
+        .samples(refresh.calls.clone())
+        .stacks(stacks),
+        ratio,
+        Figure::new(
+            "refresh.stacks_wall",
+            REFRESH,
+            &format!("`terraform apply -refresh-only` of {stacks} stacks, wall time"),
+            Unit::Seconds,
+        )
+        .samples(refresh.wall.clone())
+        .stacks(stacks),
+    ]
 }
 
 fn plan_figures(s: &Samples, standalone: &Standalone) -> Vec<Figure> {
@@ -189,6 +237,9 @@ fn plan_figures(s: &Samples, standalone: &Standalone) -> Vec<Figure> {
     ]
 }
 
+/// The stripped distribution binary (issue 14's footprint target).
+const BINARY_TARGET_MB: f64 = 25.0;
+
 fn footprint_figures(s: &Samples, standalone: &Standalone) -> Vec<Figure> {
     let schema = Figure::new(
         "footprint.schema",
@@ -207,7 +258,7 @@ fn footprint_figures(s: &Samples, standalone: &Standalone) -> Vec<Figure> {
             Unit::MB,
         )
         .samples(standalone.binary_mb.into_iter().collect())
-        .target(40.0),
+        .target(BINARY_TARGET_MB),
         Figure::new(
             "footprint.rss",
             FOOTPRINT,
@@ -309,6 +360,12 @@ pub fn details(samples: &Samples) -> Vec<String> {
     }
     notes.extend(where_the_time_goes(samples));
     notes.extend(why_refresh_misses(samples));
+    notes.extend(
+        samples
+            .refresh_at_scale
+            .iter()
+            .map(|(n, r)| shared_reads(*n, r)),
+    );
     notes.extend(durations::floor_notes(&samples.by_factor));
     if let Some(chain) = &samples.last_chain {
         let steps: Vec<String> = chain
@@ -376,6 +433,41 @@ fn why_refresh_misses(s: &Samples) -> Option<String> {
         median_of("elasticloadbalancing"),
         calls - secrets_tier
     ))
+}
+
+/// What a refresh of `stacks` stacks spent, split into the reads shared across stacks (fewer
+/// calls than stacks) and those made once per stack.
+fn shared_reads(stacks: usize, refresh: &ScaledRefresh) -> String {
+    let mut shared = Vec::new();
+    let mut per_stack = Vec::new();
+    for (service, ops) in &refresh.last_calls {
+        for (op, n) in ops {
+            let line = format!("{service} {op} ×{n}");
+            if (*n as usize) < stacks {
+                shared.push(line);
+            } else {
+                per_stack.push((line, *n));
+            }
+        }
+    }
+    let per_stack_calls: u64 = per_stack.iter().map(|(_, n)| n).sum();
+    let per_stack: Vec<String> = per_stack.into_iter().map(|(line, _)| line).collect();
+    format!(
+        "Refresh of {stacks} stacks together, last run ({} calls): shared across the stacks \
+         (fewer calls than stacks): {}; made at least once per stack ({per_stack_calls} \
+         calls): {}.",
+        calls::total(&refresh.last_calls),
+        if shared.is_empty() {
+            "none".to_string()
+        } else {
+            shared.join(", ")
+        },
+        if per_stack.is_empty() {
+            "none".to_string()
+        } else {
+            per_stack.join(", ")
+        },
+    )
 }
 
 /// Medians turned into sentences: where an apply's and a plan's time goes beyond the floor.

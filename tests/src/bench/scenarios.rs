@@ -66,12 +66,26 @@ pub struct Samples {
     pub scale_peak_mb: Vec<f64>,
     pub scale_calls_per_stack: Vec<f64>,
     pub scale_reads_per_object: Vec<f64>,
+    /// Refreshes of several stacks in one configuration, by stack count.
+    pub refresh_at_scale: BTreeMap<usize, ScaledRefresh>,
     /// The last run's critical chain and its refresh calls by operation, for the details.
     pub last_chain: Option<CriticalPath>,
     pub last_durations: BTreeMap<String, f64>,
     pub last_refresh_calls: Calls,
     /// Steps the provider logged that the declared graph does not know (should be none).
     pub unknown_steps: Vec<String>,
+}
+
+/// `terraform apply -refresh-only` of N stacks in one configuration (one provider process).
+#[derive(Debug, Default, Clone)]
+pub struct ScaledRefresh {
+    /// AWS calls, ConfigureProvider's apart.
+    pub calls: Vec<f64>,
+    pub wall: Vec<f64>,
+    /// Those calls / the calls of the 1-stack refresh of the same run.
+    pub over_single: Vec<f64>,
+    /// The last refresh's calls by operation.
+    pub last_calls: Calls,
 }
 
 /// One watched apply.
@@ -263,6 +277,52 @@ impl World {
         tf.write_stack(&hcl)?;
         let run = self.apply(&tf, "6 (scale apply)")?;
         samples.record_scale(&run, stacks.len());
+        self.measure_refresh_of(&tf, stacks.len(), samples)
+    }
+
+    /// Scenario 2 widened, once per benchmark: `refresh_stacks` stacks in one configuration,
+    /// applied at the shortest durations (only the refresh is measured), then refreshed.
+    pub fn wide_refresh_run(&self, stacks: usize, samples: &mut Samples) -> Result<()> {
+        let fastest = self.duration_factors.iter().copied().fold(USUAL, f64::min);
+        self.play_durations(fastest)?;
+        let zone = self.zone_if_needed()?;
+        let shapes = stack::many(stacks, "wide", |name, cidr| {
+            self.shape_in_zone(name, cidr, &zone)
+        });
+        let tf = self.terraform_dir("bench-wide-refresh")?;
+        let hcl: String = shapes.iter().map(StackShape::hcl).collect();
+        tf.write_stack(&hcl)?;
+        self.apply(&tf, "2 (wide refresh's apply)")?;
+        self.measure_refresh_of(&tf, stacks, samples)
+    }
+
+    /// A refresh of every stack of `tf` (Terraform's default parallelism): its calls, also
+    /// against the last 1-stack refresh, and its wall time.
+    fn measure_refresh_of(
+        &self,
+        tf: &TerraformDir,
+        stacks: usize,
+        samples: &mut Samples,
+    ) -> Result<()> {
+        let before = self.proxy.stats();
+        let refreshed = expect(
+            "2 (refresh of many stacks)",
+            observe::run(tf, &["apply", "-refresh-only", "-auto-approve"], false)?,
+            0,
+        )?;
+        let (_, made) = calls::split_off(
+            calls::between(&before, &self.proxy.stats()),
+            CONFIGURE_OPERATIONS,
+        );
+        let total = calls::total(&made) as f64;
+        let single = samples.refresh_calls.last().copied();
+        let row = samples.refresh_at_scale.entry(stacks).or_default();
+        row.last_calls = made;
+        let made = total;
+        row.calls.push(made);
+        row.wall.push(refreshed.wall.as_secs_f64());
+        row.over_single
+            .extend(single.map(|one| made / one.max(1.0)));
         Ok(())
     }
 

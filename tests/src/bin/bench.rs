@@ -98,6 +98,11 @@ fn run(options: &Options, root: &Path) -> Result<()> {
         ));
         world.scale_run(&mut samples)?;
     }
+    say(&format!(
+        "{} stacks in one configuration, refreshed together",
+        options.refresh_stacks
+    ));
+    world.wide_refresh_run(options.refresh_stacks, &mut samples)?;
     let report = Report {
         figures: scenario_figures::figures(&samples, &standalone, options),
         details: scenario_figures::details(&samples),

@@ -13,6 +13,7 @@ use aws_sdk_autoscaling::types::{
     PredefinedMetricSpecification, Tag, TargetTrackingConfiguration,
 };
 
+use crate::aws::coalesce::keyed;
 use crate::aws::not_found::{ok_if_not_found, wait_until_gone};
 use crate::aws::tags::tag_map;
 use crate::aws::{Clients, NoBlindResend, SendFor};
@@ -136,15 +137,25 @@ fn template_spec(id: &str, version: i64) -> LaunchTemplateSpecification {
 }
 
 /// The group `name`, or `None` (also while AWS finishes deleting it, it is reported).
+/// A refresh's look-up is shared with other reads' when reads run together.
 pub async fn describe_group(clients: &Clients, name: &str) -> Result<Option<AutoScalingGroup>> {
-    let output = clients
+    let all = keyed(clients, "group-names", &[name.to_string()], groups_named).await?;
+    Ok(all.iter().find(|group| group.name == name).cloned())
+}
+
+async fn groups_named(clients: Clients, names: Vec<String>) -> Result<Vec<AutoScalingGroup>> {
+    let what = names.join(", ");
+    let found = clients
         .autoscaling
         .describe_auto_scaling_groups()
-        .auto_scaling_group_names(name)
+        .set_auto_scaling_group_names(Some(names))
+        .into_paginator()
+        .items()
         .send()
-        .for_object(name)
+        .try_collect()
+        .for_object(what)
         .await?;
-    Ok(output.auto_scaling_groups().first().map(group_from))
+    Ok(found.iter().map(group_from).collect())
 }
 
 /// Every group carrying `tag_key = tag_value`. The tagging API does not see ASGs, so ask
@@ -358,33 +369,59 @@ pub async fn put_cpu_target_policy(
 }
 
 /// The policy `policy_name` of `group`, or `None`.
+/// Policies are asked for by name alone (each stack's name is its own), so a refresh's look-up
+/// can be shared with other reads'; the group is checked here.
 pub async fn describe_policy(
     clients: &Clients,
     group: &str,
     policy_name: &str,
 ) -> Result<Option<ScalingPolicy>> {
-    let output = clients
+    let all = keyed(
+        clients,
+        "policy-names",
+        &[policy_name.to_string()],
+        policies_named,
+    )
+    .await?;
+    Ok(all
+        .iter()
+        .find(|(of_group, p)| of_group == group && p.name == policy_name)
+        .map(|(_, policy)| policy.clone()))
+}
+
+/// The policies named `names`, with their groups.
+async fn policies_named(
+    clients: Clients,
+    names: Vec<String>,
+) -> Result<Vec<(String, ScalingPolicy)>> {
+    let what = names.join(", ");
+    let found = clients
         .autoscaling
         .describe_policies()
-        .auto_scaling_group_name(group)
-        .policy_names(policy_name)
+        .set_policy_names(Some(names))
+        .into_paginator()
+        .items()
         .send()
-        .for_object(format!("{group}/{policy_name}"))
+        .try_collect()
+        .for_object(what)
         .await?;
-    Ok(output
-        .scaling_policies()
+    Ok(found
         .iter()
-        .find(|p| p.policy_name() == Some(policy_name))
         .map(|p| {
             let tracking = p.target_tracking_configuration();
-            ScalingPolicy {
-                name: policy_name.to_string(),
+            let policy = ScalingPolicy {
+                name: p.policy_name().unwrap_or_default().to_string(),
                 arn: p.policy_arn().map(str::to_string),
                 metric: tracking
                     .and_then(|t| t.predefined_metric_specification())
                     .and_then(|m| m.predefined_metric_type())
                     .map(|t| t.as_str().to_string()),
                 target_value: tracking.and_then(|t| t.target_value()),
-            }
-        }))
+            };
+            (
+                p.auto_scaling_group_name().unwrap_or_default().to_string(),
+                policy,
+            )
+        })
+        .collect())
 }

@@ -1,12 +1,13 @@
 //! Instances: the bastion's launch and the look-ups of the stack's instances.
 
 use aws_sdk_ec2::types::{
-    BlockDeviceMapping, EbsBlockDevice, HttpTokensState, InstanceMetadataEndpointState,
+    BlockDeviceMapping, EbsBlockDevice, Filter, HttpTokensState, InstanceMetadataEndpointState,
     InstanceMetadataOptionsRequest, InstanceNetworkInterfaceSpecification, InstanceStateName,
     InstanceType, ResourceType, VolumeType,
 };
 
 use super::images::Image;
+use super::scoped::{scoped, InScope};
 use super::{filter, ignore_not_found, opt, tag_spec, Scope, Tags, NO_ID};
 use crate::aws::tags::tag_map;
 use crate::aws::{ec2_send_once, Clients, SendFor};
@@ -15,6 +16,7 @@ use crate::error::Result;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Instance {
     pub id: String,
+    pub vpc_id: String,
     /// `pending`, `running`, `stopping`, `stopped`, `shutting-down`, `terminated`.
     pub state: String,
     pub subnet_id: String,
@@ -51,14 +53,19 @@ pub async fn instances(
     scope: Scope<'_>,
     name: Option<&str>,
 ) -> Result<Vec<Instance>> {
-    let mut call = clients
+    let Some(name) = name else {
+        return scoped(clients, scope, "vpc-id", "instances", instances_by).await;
+    };
+    let call = clients
         .ec2
         .describe_instances()
-        .filters(scope.filter("vpc-id"));
-    if let Some(name) = name {
-        call = call.filters(filter("tag:Name", &[name]));
-    }
+        .filters(scope.filter("vpc-id"))
+        .filters(filter("tag:Name", &[name]));
     describe_instances(call, &scope.describe()).await
+}
+
+async fn instances_by(clients: Clients, by: Filter, what: String) -> Result<Vec<Instance>> {
+    describe_instances(clients.ec2.describe_instances().filters(by), &what).await
 }
 
 pub async fn instance(clients: &Clients, instance_id: &str) -> Result<Option<Instance>> {
@@ -88,6 +95,7 @@ async fn describe_instances(
         .flat_map(|r| r.instances())
         .map(|i| Instance {
             id: opt(i.instance_id()),
+            vpc_id: opt(i.vpc_id()),
             state: i
                 .state()
                 .and_then(|s| s.name())
@@ -221,4 +229,13 @@ pub async fn terminate_instance(clients: &Clients, instance_id: &str) -> Result<
 /// Whether EC2 reports the instance as running.
 pub fn is_running(instance: &Instance) -> bool {
     instance.state == InstanceStateName::Running.as_str()
+}
+
+impl InScope for Instance {
+    fn vpc_ids(&self) -> Vec<&str> {
+        vec![&self.vpc_id]
+    }
+    fn tags(&self) -> &Tags {
+        &self.tags
+    }
 }

@@ -12,6 +12,7 @@ mod addresses;
 mod images;
 mod instances;
 mod routing;
+mod scoped;
 mod security_groups;
 mod tags;
 mod vpc;

@@ -2,6 +2,7 @@
 
 use aws_sdk_ec2::types::{Filter, ResourceType};
 
+use super::scoped::{scoped, InScope};
 use super::{filter, ignore_not_found, opt, tag_spec, Scope, Tags, NO_ID};
 use crate::aws::tags::tag_map;
 use crate::aws::{ec2_send_once, Clients, SendFor};
@@ -25,15 +26,30 @@ pub async fn internet_gateways(
     clients: &Clients,
     scope: Scope<'_>,
 ) -> Result<Vec<InternetGateway>> {
+    scoped(
+        clients,
+        scope,
+        "attachment.vpc-id",
+        "IGW",
+        describe_internet_gateways,
+    )
+    .await
+}
+
+async fn describe_internet_gateways(
+    clients: Clients,
+    by: Filter,
+    what: String,
+) -> Result<Vec<InternetGateway>> {
     let found = clients
         .ec2
         .describe_internet_gateways()
-        .filters(scope.filter("attachment.vpc-id"))
+        .filters(by)
         .into_paginator()
         .items()
         .send()
         .try_collect()
-        .for_object(format!("IGW of {}", scope.describe()))
+        .for_object(what)
         .await?;
     Ok(found
         .iter()
@@ -136,15 +152,30 @@ pub async fn stack_route_tables(clients: &Clients, stack: &str) -> Result<Vec<Ro
 }
 
 pub async fn route_tables(clients: &Clients, scope: Scope<'_>) -> Result<Vec<RouteTable>> {
+    scoped(
+        clients,
+        scope,
+        "vpc-id",
+        "route tables",
+        describe_route_tables,
+    )
+    .await
+}
+
+async fn describe_route_tables(
+    clients: Clients,
+    by: Filter,
+    what: String,
+) -> Result<Vec<RouteTable>> {
     let found = clients
         .ec2
         .describe_route_tables()
-        .filters(scope.filter("vpc-id"))
+        .filters(by)
         .into_paginator()
         .items()
         .send()
         .try_collect()
-        .for_object(format!("route tables of {}", scope.describe()))
+        .for_object(what)
         .await?;
     Ok(found
         .iter()
@@ -332,6 +363,7 @@ pub async fn delete_route_table(clients: &Clients, table_id: &str) -> Result<()>
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NatGateway {
     pub id: String,
+    pub vpc_id: String,
     pub subnet_id: String,
     /// `pending`, `available`, `deleting`, `deleted`, `failed`.
     pub state: String,
@@ -353,18 +385,26 @@ pub async fn stack_nat_gateways(clients: &Clients, stack: &str) -> Result<Vec<Na
 }
 
 pub async fn nat_gateways(clients: &Clients, scope: Scope<'_>) -> Result<Vec<NatGateway>> {
-    describe_nat_gateways(clients, scope.filter("vpc-id"), &scope.describe()).await
+    scoped(
+        clients,
+        scope,
+        "vpc-id",
+        "NAT gateways",
+        describe_nat_gateways,
+    )
+    .await
 }
 
 pub async fn nat_gateway(clients: &Clients, nat_id: &str) -> Result<Option<NatGateway>> {
-    let found = describe_nat_gateways(clients, filter("nat-gateway-id", &[nat_id]), nat_id).await?;
+    let by = filter("nat-gateway-id", &[nat_id]);
+    let found = describe_nat_gateways(clients.clone(), by, nat_id.to_string()).await?;
     Ok(found.into_iter().next())
 }
 
 async fn describe_nat_gateways(
-    clients: &Clients,
+    clients: Clients,
     by: Filter,
-    what: &str,
+    what: String,
 ) -> Result<Vec<NatGateway>> {
     let found = clients
         .ec2
@@ -380,6 +420,7 @@ async fn describe_nat_gateways(
         .iter()
         .map(|n| NatGateway {
             id: opt(n.nat_gateway_id()),
+            vpc_id: opt(n.vpc_id()),
             subnet_id: opt(n.subnet_id()),
             state: n
                 .state()
@@ -435,4 +476,31 @@ pub async fn delete_nat_gateway(clients: &Clients, nat_id: &str) -> Result<()> {
             .await
             .map(|_| ()),
     )
+}
+
+impl InScope for InternetGateway {
+    fn vpc_ids(&self) -> Vec<&str> {
+        self.attached_vpcs.iter().map(String::as_str).collect()
+    }
+    fn tags(&self) -> &Tags {
+        &self.tags
+    }
+}
+
+impl InScope for RouteTable {
+    fn vpc_ids(&self) -> Vec<&str> {
+        vec![&self.vpc_id]
+    }
+    fn tags(&self) -> &Tags {
+        &self.tags
+    }
+}
+
+impl InScope for NatGateway {
+    fn vpc_ids(&self) -> Vec<&str> {
+        vec![&self.vpc_id]
+    }
+    fn tags(&self) -> &Tags {
+        &self.tags
+    }
 }

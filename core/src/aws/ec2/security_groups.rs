@@ -1,8 +1,9 @@
 //! Security groups and their rules, compared one peer at a time; each rule is sent and read
 //! back with its description.
 
-use aws_sdk_ec2::types::{IpPermission, IpRange, Ipv6Range, ResourceType, UserIdGroupPair};
+use aws_sdk_ec2::types::{Filter, IpPermission, IpRange, Ipv6Range, ResourceType, UserIdGroupPair};
 
+use super::scoped::{scoped, InScope};
 use super::{ignore_not_found, opt, tag_spec, Scope, Tags, NO_ID};
 use crate::aws::tags::tag_map;
 use crate::aws::{Clients, SendFor};
@@ -87,15 +88,23 @@ pub async fn stack_security_groups(clients: &Clients, stack: &str) -> Result<Vec
 }
 
 pub async fn security_groups(clients: &Clients, scope: Scope<'_>) -> Result<Vec<SecurityGroup>> {
+    scoped(clients, scope, "vpc-id", "groups", describe_security_groups).await
+}
+
+async fn describe_security_groups(
+    clients: Clients,
+    by: Filter,
+    what: String,
+) -> Result<Vec<SecurityGroup>> {
     let found = clients
         .ec2
         .describe_security_groups()
-        .filters(scope.filter("vpc-id"))
+        .filters(by)
         .into_paginator()
         .items()
         .send()
         .try_collect()
-        .for_object(format!("groups of {}", scope.describe()))
+        .for_object(what)
         .await?;
     Ok(found
         .iter()
@@ -260,6 +269,15 @@ pub async fn delete_security_group(clients: &Clients, group_id: &str) -> Result<
             .await
             .map(|_| ()),
     )
+}
+
+impl InScope for SecurityGroup {
+    fn vpc_ids(&self) -> Vec<&str> {
+        vec![&self.vpc_id]
+    }
+    fn tags(&self) -> &Tags {
+        &self.tags
+    }
 }
 
 #[cfg(test)]

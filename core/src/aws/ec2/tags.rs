@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use aws_sdk_ec2::types::Tag;
 
 use super::{filter, opt, Tags};
+use crate::aws::coalesce::keyed;
 use crate::aws::tags::{sdk_tags, TagPair};
 use crate::aws::{Clients, SendFor};
 use crate::error::Result;
@@ -17,6 +18,20 @@ const TAG_FILTER_LIMIT: usize = 200;
 /// a refresh reads the tags of objects whose own describe is not otherwise needed (internet
 /// gateway, elastic IPs, launch template). An id without tags, or gone, is absent.
 pub async fn tags_by_resource(clients: &Clients, ids: &[String]) -> Result<BTreeMap<String, Tags>> {
+    let all = keyed(
+        clients,
+        "resource-id",
+        ids,
+        |clients: Clients, ids: Vec<String>| async move { tags_of_ids(&clients, &ids).await },
+    )
+    .await?;
+    Ok(ids
+        .iter()
+        .filter_map(|id| Some((id.clone(), all.get(id)?.clone())))
+        .collect())
+}
+
+async fn tags_of_ids(clients: &Clients, ids: &[String]) -> Result<BTreeMap<String, Tags>> {
     let mut found: BTreeMap<String, Tags> = BTreeMap::new();
     for chunk in ids.chunks(TAG_FILTER_LIMIT) {
         let values: Vec<&str> = chunk.iter().map(String::as_str).collect();

@@ -2,8 +2,9 @@
 
 use aws_sdk_ec2::operation::describe_availability_zones::builders::DescribeAvailabilityZonesFluentBuilder;
 use aws_sdk_ec2::operation::describe_availability_zones::DescribeAvailabilityZonesOutput;
-use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType};
+use aws_sdk_ec2::types::{AttributeBooleanValue, Filter, ResourceType};
 
+use super::scoped::{scoped, InScope};
 use super::{filter, ignore_not_found, opt, tag_spec, Scope, Tags, NO_ID};
 use crate::aws::tags::tag_map;
 use crate::aws::{ec2_send_once, Clients, SendFor};
@@ -51,15 +52,19 @@ pub async fn stack_vpcs(clients: &Clients, stack: &str) -> Result<Vec<Vpc>> {
 
 /// VPCs of the scope (`Scope::Vpc`: that VPC, if it exists).
 pub async fn vpcs(clients: &Clients, scope: Scope<'_>) -> Result<Vec<Vpc>> {
+    scoped(clients, scope, "vpc-id", "VPC", describe_vpcs).await
+}
+
+async fn describe_vpcs(clients: Clients, by: Filter, what: String) -> Result<Vec<Vpc>> {
     let found = clients
         .ec2
         .describe_vpcs()
-        .filters(scope.filter("vpc-id"))
+        .filters(by)
         .into_paginator()
         .items()
         .send()
         .try_collect()
-        .for_object(format!("VPC of {}", scope.describe()))
+        .for_object(what)
         .await?;
     Ok(found
         .iter()
@@ -137,15 +142,19 @@ pub async fn stack_subnets(clients: &Clients, stack: &str) -> Result<Vec<Subnet>
 }
 
 pub async fn subnets(clients: &Clients, scope: Scope<'_>) -> Result<Vec<Subnet>> {
+    scoped(clients, scope, "vpc-id", "subnets", describe_subnets).await
+}
+
+async fn describe_subnets(clients: Clients, by: Filter, what: String) -> Result<Vec<Subnet>> {
     let found = clients
         .ec2
         .describe_subnets()
-        .filters(scope.filter("vpc-id"))
+        .filters(by)
         .into_paginator()
         .items()
         .send()
         .try_collect()
-        .for_object(format!("subnets of {}", scope.describe()))
+        .for_object(what)
         .await?;
     Ok(found
         .iter()
@@ -191,4 +200,22 @@ pub async fn delete_subnet(clients: &Clients, subnet_id: &str) -> Result<()> {
             .await
             .map(|_| ()),
     )
+}
+
+impl InScope for Vpc {
+    fn vpc_ids(&self) -> Vec<&str> {
+        vec![&self.id]
+    }
+    fn tags(&self) -> &Tags {
+        &self.tags
+    }
+}
+
+impl InScope for Subnet {
+    fn vpc_ids(&self) -> Vec<&str> {
+        vec![&self.vpc_id]
+    }
+    fn tags(&self) -> &Tags {
+        &self.tags
+    }
 }

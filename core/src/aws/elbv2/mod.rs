@@ -12,7 +12,8 @@ use aws_sdk_elasticloadbalancingv2::types::{
     TargetGroup as SdkTargetGroup, TargetTypeEnum,
 };
 
-use crate::aws::not_found::{none_if_not_found, ok_if_not_found, wait_until_gone};
+use crate::aws::coalesce::keyed;
+use crate::aws::not_found::{empty_if_one_not_found, ok_if_not_found, wait_until_gone};
 use crate::aws::tags::{retag_with, sdk_tags, tag_map};
 use crate::aws::{elbv2_send_once, Clients, SendFor};
 use crate::error::{Result, StackError};
@@ -100,50 +101,45 @@ fn single<T>(items: Vec<T>) -> Option<T> {
 
 // ---- load balancer ----
 
-/// How ELB's describe calls find one object: by its name or by its ARN.
-#[derive(Clone, Copy)]
-enum Lookup<'a> {
-    Name(&'a str),
-    Arn(&'a str),
-}
-
-impl Lookup<'_> {
-    fn key(&self) -> &str {
-        match self {
-            Lookup::Name(key) | Lookup::Arn(key) => key,
-        }
-    }
-}
+/// Most names or ARNs one ELB describe takes.
+const KEYS_PER_CALL: usize = 20;
 
 /// The load balancer named `name`, or `None`.
 pub async fn find_load_balancer(clients: &Clients, name: &str) -> Result<Option<LoadBalancer>> {
-    lookup_load_balancer(clients, Lookup::Name(name)).await
+    let fetch = |clients, names| load_balancers(clients, By::Names, names);
+    let all = keyed(clients, "load-balancer-names", &[name.to_string()], fetch).await?;
+    Ok(all.iter().find(|lb| lb.name == name).cloned())
 }
 
 /// The load balancer `arn`, or `None`.
 pub async fn describe_load_balancer(clients: &Clients, arn: &str) -> Result<Option<LoadBalancer>> {
-    lookup_load_balancer(clients, Lookup::Arn(arn)).await
+    let fetch = |clients, arns| load_balancers(clients, By::Arns, arns);
+    let all = keyed(clients, "load-balancer-arns", &[arn.to_string()], fetch).await?;
+    Ok(all.iter().find(|lb| lb.arn == arn).cloned())
 }
 
-async fn lookup_load_balancer(
-    clients: &Clients,
-    lookup: Lookup<'_>,
-) -> Result<Option<LoadBalancer>> {
-    let request = clients.elbv2.describe_load_balancers();
-    let request = match lookup {
-        Lookup::Name(name) => request.names(name),
-        Lookup::Arn(arn) => request.load_balancer_arns(arn),
-    };
-    match request.send().for_object(lookup.key()).await {
-        Ok(output) => Ok(single(
-            output
-                .load_balancers()
-                .iter()
-                .map(load_balancer_from)
-                .collect(),
-        )),
-        Err(e) => none_if_not_found(e),
+/// How an ELB describe names the objects it is asked for. A refresh's look-ups by either are
+/// shared with other reads' (`crate::aws::coalesce`).
+#[derive(Debug, Clone, Copy)]
+enum By {
+    Names,
+    Arns,
+}
+
+async fn load_balancers(clients: Clients, by: By, keys: Vec<String>) -> Result<Vec<LoadBalancer>> {
+    let mut found = Vec::new();
+    for chunk in keys.chunks(KEYS_PER_CALL) {
+        let request = clients.elbv2.describe_load_balancers();
+        let request = match by {
+            By::Names => request.set_names(Some(chunk.to_vec())),
+            By::Arns => request.set_load_balancer_arns(Some(chunk.to_vec())),
+        };
+        match request.send().for_object(chunk.join(", ")).await {
+            Ok(output) => found.extend(output.load_balancers().iter().map(load_balancer_from)),
+            Err(e) => found.extend(empty_if_one_not_found(chunk.len(), e)?),
+        }
     }
+    Ok(found)
 }
 
 /// An internet-facing ALB in `subnet_ids` behind `security_group_ids`.
@@ -314,30 +310,32 @@ pub async fn wait_load_balancer_deleted(
 
 /// The target group named `name`, or `None`.
 pub async fn find_target_group(clients: &Clients, name: &str) -> Result<Option<TargetGroup>> {
-    lookup_target_group(clients, Lookup::Name(name)).await
+    let fetch = |clients, names| target_groups(clients, By::Names, names);
+    let all = keyed(clients, "target-group-names", &[name.to_string()], fetch).await?;
+    Ok(all.iter().find(|tg| tg.name == name).cloned())
 }
 
 /// The target group `arn`, or `None`.
 pub async fn describe_target_group(clients: &Clients, arn: &str) -> Result<Option<TargetGroup>> {
-    lookup_target_group(clients, Lookup::Arn(arn)).await
+    let fetch = |clients, arns| target_groups(clients, By::Arns, arns);
+    let all = keyed(clients, "target-group-arns", &[arn.to_string()], fetch).await?;
+    Ok(all.iter().find(|tg| tg.arn == arn).cloned())
 }
 
-async fn lookup_target_group(clients: &Clients, lookup: Lookup<'_>) -> Result<Option<TargetGroup>> {
-    let request = clients.elbv2.describe_target_groups();
-    let request = match lookup {
-        Lookup::Name(name) => request.names(name),
-        Lookup::Arn(arn) => request.target_group_arns(arn),
-    };
-    match request.send().for_object(lookup.key()).await {
-        Ok(output) => Ok(single(
-            output
-                .target_groups()
-                .iter()
-                .map(target_group_from)
-                .collect(),
-        )),
-        Err(e) => none_if_not_found(e),
+async fn target_groups(clients: Clients, by: By, keys: Vec<String>) -> Result<Vec<TargetGroup>> {
+    let mut found = Vec::new();
+    for chunk in keys.chunks(KEYS_PER_CALL) {
+        let request = clients.elbv2.describe_target_groups();
+        let request = match by {
+            By::Names => request.set_names(Some(chunk.to_vec())),
+            By::Arns => request.set_target_group_arns(Some(chunk.to_vec())),
+        };
+        match request.send().for_object(chunk.join(", ")).await {
+            Ok(output) => found.extend(output.target_groups().iter().map(target_group_from)),
+            Err(e) => found.extend(empty_if_one_not_found(chunk.len(), e)?),
+        }
     }
+    Ok(found)
 }
 
 /// What the target group's health check asks and accepts.
@@ -492,13 +490,25 @@ pub async fn retag(
     .await
 }
 
-/// ARN → tags, for up to any number of ARNs (DescribeTags takes 20 at a time).
+/// ARN → tags, for up to any number of ARNs (DescribeTags takes 20 at a time), in a call shared
+/// with other reads' when reads run together.
 pub async fn tags_of(
     clients: &Clients,
     arns: &[String],
 ) -> Result<BTreeMap<String, BTreeMap<String, String>>> {
+    let all = keyed(clients, "tag-arns", arns, tags_of_arns).await?;
+    Ok(arns
+        .iter()
+        .filter_map(|arn| Some((arn.clone(), all.get(arn)?.clone())))
+        .collect())
+}
+
+async fn tags_of_arns(
+    clients: Clients,
+    arns: Vec<String>,
+) -> Result<BTreeMap<String, BTreeMap<String, String>>> {
     let mut tags = BTreeMap::new();
-    for chunk in arns.chunks(20) {
+    for chunk in arns.chunks(KEYS_PER_CALL) {
         let output = clients
             .elbv2
             .describe_tags()

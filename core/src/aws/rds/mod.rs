@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use aws_sdk_rds::types::{DbInstance as SdkDbInstance, DbSubnetGroup as SdkDbSubnetGroup};
 
+use crate::aws::coalesce::keyed;
 use crate::aws::not_found::{none_if_not_found, ok_if_not_found};
 use crate::aws::tags::{retag_with, sdk_tags, tag_map};
 use crate::aws::{Clients, SendFor};
@@ -196,21 +197,39 @@ fn i32_of(value: i64) -> i32 {
 }
 
 /// The instance `identifier`, or `None` when it does not exist.
+/// A refresh's look-up is shared with other reads' when reads run together (by the
+/// `db-instance-id` filter, which leaves out a missing instance instead of failing the call).
 pub async fn describe_db_instance(
     clients: &Clients,
     identifier: &str,
 ) -> Result<Option<DbInstance>> {
-    let result = clients
+    let all = keyed(
+        clients,
+        "db-instance-id",
+        &[identifier.to_string()],
+        instances_named,
+    )
+    .await?;
+    Ok(all.iter().find(|db| db.identifier == identifier).cloned())
+}
+
+async fn instances_named(clients: Clients, identifiers: Vec<String>) -> Result<Vec<DbInstance>> {
+    let what = identifiers.join(", ");
+    let by = aws_sdk_rds::types::Filter::builder()
+        .name("db-instance-id")
+        .set_values(Some(identifiers))
+        .build();
+    let found = clients
         .rds
         .describe_db_instances()
-        .db_instance_identifier(identifier)
+        .filters(by)
+        .into_paginator()
+        .items()
         .send()
-        .for_object(identifier)
-        .await;
-    match result {
-        Ok(output) => Ok(output.db_instances().first().map(instance_from)),
-        Err(e) => none_if_not_found(e),
-    }
+        .try_collect()
+        .for_object(what)
+        .await?;
+    Ok(found.iter().map(instance_from).collect())
 }
 
 /// Every DB instance of the region carrying `tag_key = tag_value` (sweeps, import).
