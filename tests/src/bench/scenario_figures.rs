@@ -5,7 +5,8 @@ use crate::calls;
 use crate::durations;
 use crate::figures::{Figure, Summary, Unit};
 use crate::options::Options;
-use crate::scenarios::{Samples, ScaledRefresh};
+use crate::scenarios::Samples;
+use crate::wide_refresh;
 
 pub const APPLY: &str = "1 Apply";
 pub const REFRESH: &str = "2 Refresh";
@@ -133,52 +134,9 @@ fn refresh_figures(s: &Samples) -> Vec<Figure> {
     rows.extend(
         s.refresh_at_scale
             .iter()
-            .flat_map(|(n, refresh)| scaled_refresh(*n, refresh)),
+            .flat_map(|(n, refresh)| wide_refresh::figures(*n, refresh)),
     );
     rows
-}
-
-/// The issue's bounds on a refresh of many stacks: at most 2× the calls of one for 10 stacks,
-/// 4× for 50; none below 10 stacks (`--quick`).
-fn scaled_refresh_target(stacks: usize) -> Option<f64> {
-    match stacks {
-        50.. => Some(4.0),
-        10.. => Some(2.0),
-        _ => None,
-    }
-}
-
-fn scaled_refresh(stacks: usize, refresh: &ScaledRefresh) -> Vec<Figure> {
-    let mut ratio = Figure::new(
-        "refresh.stacks_ratio",
-        REFRESH,
-        &format!("calls of {stacks} stacks refreshed together / calls of one stack"),
-        Unit::Ratio,
-    )
-    .samples(refresh.over_single.clone())
-    .stacks(stacks);
-    if let Some(target) = scaled_refresh_target(stacks) {
-        ratio = ratio.target(target);
-    }
-    vec![
-        Figure::new(
-            "refresh.stacks_calls",
-            REFRESH,
-            &format!("AWS calls of a refresh of {stacks} stacks in one configuration"),
-            Unit::Count,
-        )
-        .samples(refresh.calls.clone())
-        .stacks(stacks),
-        ratio,
-        Figure::new(
-            "refresh.stacks_wall",
-            REFRESH,
-            &format!("`terraform apply -refresh-only` of {stacks} stacks, wall time"),
-            Unit::Seconds,
-        )
-        .samples(refresh.wall.clone())
-        .stacks(stacks),
-    ]
 }
 
 fn plan_figures(s: &Samples, standalone: &Standalone) -> Vec<Figure> {
@@ -364,7 +322,7 @@ pub fn details(samples: &Samples) -> Vec<String> {
         samples
             .refresh_at_scale
             .iter()
-            .map(|(n, r)| shared_reads(*n, r)),
+            .map(|(n, r)| wide_refresh::shared_reads(*n, r)),
     );
     notes.extend(durations::floor_notes(&samples.by_factor));
     if let Some(chain) = &samples.last_chain {
@@ -433,41 +391,6 @@ fn why_refresh_misses(s: &Samples) -> Option<String> {
         median_of("elasticloadbalancing"),
         calls - secrets_tier
     ))
-}
-
-/// What a refresh of `stacks` stacks spent, split into the reads shared across stacks (fewer
-/// calls than stacks) and those made once per stack.
-fn shared_reads(stacks: usize, refresh: &ScaledRefresh) -> String {
-    let mut shared = Vec::new();
-    let mut per_stack = Vec::new();
-    for (service, ops) in &refresh.last_calls {
-        for (op, n) in ops {
-            let line = format!("{service} {op} ×{n}");
-            if (*n as usize) < stacks {
-                shared.push(line);
-            } else {
-                per_stack.push((line, *n));
-            }
-        }
-    }
-    let per_stack_calls: u64 = per_stack.iter().map(|(_, n)| n).sum();
-    let per_stack: Vec<String> = per_stack.into_iter().map(|(line, _)| line).collect();
-    format!(
-        "Refresh of {stacks} stacks together, last run ({} calls): shared across the stacks \
-         (fewer calls than stacks): {}; made at least once per stack ({per_stack_calls} \
-         calls): {}.",
-        calls::total(&refresh.last_calls),
-        if shared.is_empty() {
-            "none".to_string()
-        } else {
-            shared.join(", ")
-        },
-        if per_stack.is_empty() {
-            "none".to_string()
-        } else {
-            per_stack.join(", ")
-        },
-    )
 }
 
 /// Medians turned into sentences: where an apply's and a plan's time goes beyond the floor.

@@ -21,6 +21,7 @@ use crate::options::Options;
 use crate::physical_floor::{aws_dependencies, describe, physical_floor};
 use crate::provider_log::ProviderLog;
 use crate::stack::{self, StackShape};
+use crate::wide_refresh::ScaledRefresh;
 
 /// Every sample the runs collected, by figure.
 #[derive(Debug, Default)]
@@ -74,18 +75,6 @@ pub struct Samples {
     pub last_refresh_calls: Calls,
     /// Steps the provider logged that the declared graph does not know (should be none).
     pub unknown_steps: Vec<String>,
-}
-
-/// `terraform apply -refresh-only` of N stacks in one configuration (one provider process).
-#[derive(Debug, Default, Clone)]
-pub struct ScaledRefresh {
-    /// AWS calls, ConfigureProvider's apart.
-    pub calls: Vec<f64>,
-    pub wall: Vec<f64>,
-    /// Those calls / the calls of the 1-stack refresh of the same run.
-    pub over_single: Vec<f64>,
-    /// The last refresh's calls by operation.
-    pub last_calls: Calls,
 }
 
 /// One watched apply.

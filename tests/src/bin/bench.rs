@@ -41,6 +41,8 @@ mod scenario_figures;
 mod scenarios;
 #[path = "../bench/stack.rs"]
 mod stack;
+#[path = "../bench/wide_refresh.rs"]
+mod wide_refresh;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
