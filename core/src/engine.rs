@@ -67,7 +67,7 @@ impl Engine {
             clients,
             time_scale,
             polls: Arc::new(AtomicU64::new(0)),
-            coalescer: Coalescer::default(),
+            coalescer: Coalescer::from_env(),
         })
     }
 
@@ -212,7 +212,6 @@ impl Engine {
             spec: prior.spec.clone(),
             zones,
         };
-        let _in_flight = self.coalescer.read_started();
         let mut ctx = self.context(
             Operation::Refresh,
             layout,

@@ -58,6 +58,10 @@ fn quick_benchmark_produces_every_figure_and_the_report() {
     let json = out.path().join("bench.json");
     let run = Command::new(BENCH)
         .args(["--quick", "--no-build", "--output"])
+        // Rounds of shared reads stay open longer than the provider's 20 ms: on a loaded
+        // machine the stacks' ReadResource calls may arrive further apart (this test counts
+        // calls, not time).
+        .env("WORDPRESS_HA_SHARED_READ_WINDOW_MS", "300")
         .arg(&markdown)
         .arg("--json")
         .arg(&json)
@@ -148,7 +152,7 @@ fn quick_benchmark_produces_every_figure_and_the_report() {
             .expect("the row names its stack count");
         let ratio = row["summary"]["median"].as_f64().expect("a measured ratio");
         assert!(
-            ratio < stacks - 0.2,
+            ratio < stacks - 0.5,
             "{stacks} stacks refreshed together cost {ratio:.2}× one stack's calls: {row:#}"
         );
     }

@@ -3,16 +3,16 @@
 //! kind join into one call with every stack's filter value, and each read keeps its own part
 //! of the answer.
 //!
-//! A look-up opens a round; look-ups of the same kind within [`ROUND_WINDOW`] join it; then one
-//! call is made for all. A read alone in the process never waits: the round is only used while
-//! another read is in flight. A failed shared call is not an answer for anyone: each read then
-//! makes its own call, so an error names that read's own object.
+//! A look-up opens a round; look-ups of the same kind within the window ([`ROUND_WINDOW`], or
+//! `WINDOW_ENV`) join it; then one call is made for all. Every read's look-ups go through
+//! rounds, a lone one's too: the first ReadResource of a plan cannot know that nine more are
+//! a few milliseconds behind it. A failed shared call is not an answer for anyone: each read
+//! then makes its own call, so an error names that read's own object.
 //! `tests/tests/refresh_scale.rs` counts the calls of ten stacks refreshed together.
 
 use std::any::{Any, TypeId};
 use std::collections::{BTreeSet, HashMap};
 use std::future::Future;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -25,7 +25,11 @@ use crate::error::Result;
 /// How long a round stays open for other reads' look-ups after the first one. ReadResource
 /// calls that Terraform sends together arrive within a few milliseconds of each other; a
 /// round costs its reads this much once, against a round trip to AWS of tens of milliseconds.
-pub const ROUND_WINDOW: Duration = Duration::from_millis(25);
+pub const ROUND_WINDOW: Duration = Duration::from_millis(20);
+
+/// Milliseconds a round stays open, instead of [`ROUND_WINDOW`] (tests that count shared calls
+/// widen it, so that a loaded machine's slow ReadResource arrivals still meet).
+pub const WINDOW_ENV: &str = "WORDPRESS_HA_SHARED_READ_WINDOW_MS";
 
 /// What a shared call answered (`None`: it failed, each read asks for itself).
 type Answer = Option<Arc<dyn Any + Send + Sync>>;
@@ -39,15 +43,13 @@ struct Round {
 /// One kind of look-up: the type it answers with and the filter its values go into.
 type Kind = (TypeId, &'static str);
 
-#[derive(Default)]
 struct Inner {
-    /// Stack reads in flight in this process.
-    reads: AtomicUsize,
+    window: Duration,
     rounds: Mutex<HashMap<Kind, Round>>,
 }
 
 /// The process's rounds, shared by every read (cheap to clone).
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Coalescer {
     inner: Arc<Inner>,
 }
@@ -55,19 +57,14 @@ pub struct Coalescer {
 impl std::fmt::Debug for Coalescer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Coalescer")
-            .field("reads", &self.inner.reads.load(Ordering::Relaxed))
+            .field("window", &self.inner.window)
             .finish()
     }
 }
 
-/// A read in flight; dropping it ends the read.
-pub struct ReadInFlight {
-    inner: Arc<Inner>,
-}
-
-impl Drop for ReadInFlight {
-    fn drop(&mut self) {
-        self.inner.reads.fetch_sub(1, Ordering::SeqCst);
+impl Default for Coalescer {
+    fn default() -> Coalescer {
+        Coalescer::with_window(ROUND_WINDOW)
     }
 }
 
@@ -76,17 +73,22 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Coalescer {
-    /// Count a stack read until the guard is dropped.
-    pub fn read_started(&self) -> ReadInFlight {
-        self.inner.reads.fetch_add(1, Ordering::SeqCst);
-        ReadInFlight {
-            inner: self.inner.clone(),
+    pub fn with_window(window: Duration) -> Coalescer {
+        Coalescer {
+            inner: Arc::new(Inner {
+                window,
+                rounds: Mutex::new(HashMap::new()),
+            }),
         }
     }
 
-    /// Whether another read runs beside this one, so that a round can gather anything.
-    pub fn has_company(&self) -> bool {
-        self.inner.reads.load(Ordering::SeqCst) > 1
+    /// The window `WINDOW_ENV` sets, else [`ROUND_WINDOW`].
+    pub fn from_env() -> Coalescer {
+        let window = std::env::var(WINDOW_ENV)
+            .ok()
+            .and_then(|ms| ms.parse::<u64>().ok())
+            .map_or(ROUND_WINDOW, Duration::from_millis);
+        Coalescer::with_window(window)
     }
 
     /// The answer of the round `values` joined for look-ups answering `R` through
@@ -132,7 +134,7 @@ impl Coalescer {
         let inner = self.inner.clone();
         let values = gathered.clone();
         let answer = async move {
-            tokio::time::sleep(ROUND_WINDOW).await;
+            tokio::time::sleep(inner.window).await;
             // Closed under the rounds' lock, which joiners hold while adding: nobody joins
             // after the values are taken.
             lock(&inner.rounds).remove(&kind);
@@ -149,8 +151,8 @@ impl Coalescer {
     }
 }
 
-/// What `fetch` answers for `keys`: alone when this read has no company (or its clients no
-/// coalescer), else the answer of the round named `round`, with other reads' keys too (the
+/// What `fetch` answers for `keys`: alone when the clients have no coalescer (everything but a
+/// stack read), else the answer of the round named `round`, with other reads' keys too (the
 /// caller picks its own). A failed shared call is followed by this read's own.
 pub async fn keyed<R, F, Fut>(
     clients: &Clients,
@@ -163,7 +165,7 @@ where
     F: Fn(Clients, Vec<String>) -> Fut + Clone + Send + 'static,
     Fut: Future<Output = Result<R>> + Send + 'static,
 {
-    if let Some(coalescer) = clients.coalescer.as_ref().filter(|c| c.has_company()) {
+    if let Some(coalescer) = &clients.coalescer {
         let batch = clients.clone();
         let shared_fetch = fetch.clone();
         let shared = coalescer
@@ -186,7 +188,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::AtomicU32;
+    use std::sync::atomic::{AtomicU32, Ordering};
 
     /// Ten look-ups started together make one call with every value; each gets all answers.
     #[tokio::test]
@@ -230,17 +232,5 @@ mod tests {
             .await;
         assert_eq!(first.as_deref(), Some(&vec!["a".to_string()]));
         assert!(second.is_none());
-    }
-
-    #[test]
-    fn company_counts_reads_in_flight() {
-        let coalescer = Coalescer::default();
-        let one = coalescer.read_started();
-        assert!(!coalescer.has_company());
-        let two = coalescer.read_started();
-        assert!(coalescer.has_company());
-        drop(two);
-        drop(one);
-        assert!(!coalescer.has_company());
     }
 }
