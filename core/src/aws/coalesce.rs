@@ -143,7 +143,7 @@ impl Coalescer {
             Some(Arc::new(answer) as Arc<dyn Any + Send + Sync>)
         }
         // Its calls are no one read's: logged outside every stack's span.
-        .instrument(tracing::debug_span!(parent: None, "shared read", filter = kind.1));
+        .instrument(tracing::debug_span!(parent: None, "shared read", shared = kind.1));
         Round {
             values: gathered,
             answer: answer.boxed().shared(),
