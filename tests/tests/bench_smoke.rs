@@ -136,7 +136,8 @@ fn quick_benchmark_produces_every_figure_and_the_report() {
     assert_eq!(targeted_ratios, DURATION_FACTORS, "{report:#}");
 
     // Stacks refreshed together share their describes: without that, N stacks of one shape
-    // cost exactly N times the calls of one (each row compares the same shape).
+    // cost exactly N times the calls of one (each row compares the same shape); sharing must save
+    // more than a quarter of one stack's calls (15 of the lean stack's 36 can be shared).
     let scaled: Vec<&Value> = figures
         .iter()
         .filter(|f| f["id"] == "refresh.stacks_ratio")
@@ -152,7 +153,7 @@ fn quick_benchmark_produces_every_figure_and_the_report() {
             .expect("the row names its stack count");
         let ratio = row["summary"]["median"].as_f64().expect("a measured ratio");
         assert!(
-            ratio < stacks - 0.5,
+            ratio < stacks - 0.25,
             "{stacks} stacks refreshed together cost {ratio:.2}× one stack's calls: {row:#}"
         );
     }
