@@ -316,6 +316,15 @@ fn quotas(query: &PreflightQuery, facts: &PreflightFacts, errors: &mut Vec<SpecE
             ));
         }
     }
+}
+
+/// Warnings for what `query` adds against AWS's *default* quotas of VPCs, internet gateways
+/// and NAT gateways per zone. No EC2 API reports the quota an account really has, and many
+/// accounts have raised these, so reaching a default is told, not refused (the Elastic IP
+/// limit is the account's own, `vpc-max-elastic-ips`, and [`judge`] refuses on it).
+pub fn cautions(query: &PreflightQuery, facts: &PreflightFacts) -> Vec<SpecError> {
+    let mut cautions = Vec::new();
+    let nat_path = || FieldPath::attrs(&["network", "nat_gateways"]);
     if query.new_vpc {
         let vpc_path = FieldPath::attrs(&["network", "vpc_cidr"]);
         for (what, in_use, limit, code) in [
@@ -333,11 +342,11 @@ fn quotas(query: &PreflightQuery, facts: &PreflightFacts, errors: &mut Vec<SpecE
             ),
         ] {
             if in_use >= limit {
-                errors.push(SpecError::new(
+                cautions.push(SpecError::new(
                     vpc_path.clone(),
-                    format!("no room for another of the region's {what}: {in_use} exist"),
+                    format!("the region may have no room for another of its {what}: {in_use} exist"),
                     format!(
-                        "AWS's default quota is {limit} {what} per region and {in_use} exist; apply would fail with {code}. Delete unused {what}, or request a higher quota in Service Quotas."
+                        "AWS's default quota is {limit} {what} per region and {in_use} exist; unless this account's quota was raised, apply will fail with {code}. Delete unused {what}, or request a higher quota in Service Quotas."
                     ),
                 ));
             }
@@ -346,15 +355,16 @@ fn quotas(query: &PreflightQuery, facts: &PreflightFacts, errors: &mut Vec<SpecE
     for az in &query.new_nat_zones {
         let in_use = facts.nat_gateways_in_use.get(az).copied().unwrap_or(0);
         if in_use >= DEFAULT_NAT_GATEWAYS_PER_ZONE {
-            errors.push(SpecError::new(
+            cautions.push(SpecError::new(
                 nat_path(),
-                format!("no room for another NAT gateway in {az}: {in_use} exist"),
+                format!("{az} may have no room for another NAT gateway: {in_use} exist"),
                 format!(
-                    "AWS's default quota is {DEFAULT_NAT_GATEWAYS_PER_ZONE} NAT gateways per Availability Zone and {az} has {in_use}; apply would fail with NatGatewayLimitExceeded. Use another zone, delete unused NAT gateways, or request a higher quota in Service Quotas."
+                    "AWS's default quota is {DEFAULT_NAT_GATEWAYS_PER_ZONE} NAT gateways per Availability Zone and {az} has {in_use}; unless this account's quota was raised, apply will fail with NatGatewayLimitExceeded. Use another zone, delete unused NAT gateways, or request a higher quota in Service Quotas."
                 ),
             ));
         }
     }
+    cautions
 }
 
 fn record(check: &RecordCheck, facts: &PreflightFacts, errors: &mut Vec<SpecError>) {

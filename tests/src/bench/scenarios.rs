@@ -282,8 +282,9 @@ impl World {
         let hcl: String = shapes.iter().map(StackShape::hcl).collect();
         tf.write_stack(&hcl)?;
         // All at once: Terraform plans each stack again just before applying it, and the
-        // preflight then judges AWS's default quotas (5 VPCs, 5 Elastic IPs per region) against
-        // the stacks already made. This apply is not measured; only the refresh after it is.
+        // preflight then judges the account's Elastic IP limit (moto reports AWS's default, 5)
+        // against the addresses of the stacks already made. This apply is not measured; only
+        // the refresh after it is.
         let parallelism = format!("-parallelism={stacks}");
         expect(
             "2 (wide refresh's apply)",

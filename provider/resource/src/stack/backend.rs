@@ -121,10 +121,8 @@ provider block depends on values computed during apply, apply those first.",
             .collect()
     }
 
-    async fn plan(
-        &self,
-        req: &PlanRequest,
-    ) -> Result<(Value, Vec<AttributePath>), Vec<Diagnostic>> {
+    /// The planned state, the paths that force a replacement, and warnings.
+    async fn plan(&self, req: &PlanRequest) -> Result<PlannedChange, Vec<Diagnostic>> {
         let zones = self.region_zones().await;
         let errors = self.validation_errors(&req.config, zones.as_deref());
         if !errors.is_empty() {
@@ -156,6 +154,7 @@ provider block depends on values computed during apply, apply those first.",
             )
             .await?;
         }
+        let mut warnings = Vec::new();
         let plan = match prior_spec {
             Some(prior_spec) if config_unknowns.is_empty() => {
                 let refused = [
@@ -169,12 +168,12 @@ provider block depends on values computed during apply, apply those first.",
                 }
                 let prior = state_from_value(&req.prior_state, prior_spec, &[]);
                 let engine = self.engine().await.ok();
-                preflight::check(engine.as_deref(), &desired, Some(&prior)).await?;
+                warnings = preflight::check(engine.as_deref(), &desired, Some(&prior)).await?;
                 plan_update(&prior, &desired)
             }
             None if config_unknowns.is_empty() => {
                 let engine = self.engine().await.ok();
-                preflight::check(engine.as_deref(), &desired, None).await?;
+                warnings = preflight::check(engine.as_deref(), &desired, None).await?;
                 plan_create(&desired)
             }
             _ => plan_create(&desired),
@@ -188,9 +187,13 @@ provider block depends on values computed during apply, apply those first.",
             replace_paths(&plan)
         };
         log_plan(&desired, &plan);
-        Ok((planned, replace))
+        Ok((planned, replace, warnings))
     }
 }
+
+/// What `WordpressProvider::plan` answers: the planned state, the paths that force a
+/// replacement, and the warnings found on the way.
+type PlannedChange = (Value, Vec<AttributePath>, Vec<Diagnostic>);
 
 fn log_plan(spec: &StackSpec, plan: &StackPlan) {
     for action in &plan.actions {
@@ -397,7 +400,8 @@ impl ProviderBackend for WordpressProvider {
             return response;
         }
         match self.plan(&req).await {
-            Ok((planned, replace)) => {
+            Ok((planned, replace, warnings)) => {
+                response.diagnostics.extend(warnings);
                 // An update keeps the stack's identity; a create learns it at apply.
                 response.planned_identity = req
                     .prior_identity

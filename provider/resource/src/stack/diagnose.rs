@@ -22,6 +22,11 @@ pub fn spec_diagnostic(error: SpecError) -> Diagnostic {
     Diagnostic::error(error.summary, error.detail).with_path(attribute_path(&error.path))
 }
 
+/// The same finding as a warning on its attribute: the plan goes on.
+pub fn spec_warning(finding: SpecError) -> Diagnostic {
+    Diagnostic::warning(finding.summary, finding.detail).with_path(attribute_path(&finding.path))
+}
+
 pub fn stack_diagnostic(error: &StackError) -> Diagnostic {
     match error {
         StackError::InvalidSpec(errors) => {
