@@ -191,8 +191,9 @@ impl Engine {
         }
     }
 
-    /// Refresh every owned object. `Ok(None)` means the stack no longer exists: its VPC is
-    /// gone (a partial loss with the VPC still there is an in-place repair, `Ok(Some)`).
+    /// Refresh every owned object. `Ok(None)` means the stack no longer exists: the VPC it
+    /// had is gone, or nothing of it is left (a partial loss with the VPC still there is an
+    /// in-place repair, `Ok(Some)`); see [`stack_is_gone`].
     #[tracing::instrument(name = "read", skip_all, fields(stack = %prior.spec.name))]
     pub async fn read(&self, prior: &StackState) -> Result<Option<StackState>> {
         let zones = prior
@@ -229,7 +230,7 @@ impl Engine {
             objects = state.resources.len(),
             "stack read"
         );
-        if state.resource(logical::VPC).is_none() {
+        if stack_is_gone(prior, &state) {
             // The VPC, and with it everything that lived inside, is gone: the stack was deleted
             // out of band. Terraform then plans a create, which adopts what is left outside
             // the VPC by name and tag (secret, IAM role and profile, DNS record). The NAT
@@ -495,6 +496,13 @@ async fn run_bounded(
             })
         }
     }
+}
+
+/// Whether a refresh finds the stack deleted: the VPC it had is gone, or nothing of it is left.
+/// A create that failed before its VPC was made is not gone while it owns anything else.
+fn stack_is_gone(prior: &StackState, refreshed: &StackState) -> bool {
+    let had_vpc = prior.resource(logical::VPC).is_some();
+    refreshed.resource(logical::VPC).is_none() && (had_vpc || refreshed.resources.is_empty())
 }
 
 /// The context's state with the outputs derived from `resources` filled in.

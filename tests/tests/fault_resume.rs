@@ -71,6 +71,9 @@ struct Case {
     /// The database stays `creating` this long (the proxy's `rds_states`), for writes only a
     /// database slower than the fleet makes; 0: moto's at-once database.
     db_creating_ms: u64,
+    /// Every DescribeVpcs is held this long, so that the fault lands while the VPC step still
+    /// asks whether its VPC exists: the failed create owns objects but no VPC; 0: not held.
+    vpc_held_ms: u64,
 }
 
 const fn fail(service: &'static str, operation: &'static str, nth: u64, then: Then) -> Case {
@@ -80,6 +83,20 @@ const fn fail(service: &'static str, operation: &'static str, nth: u64, then: Th
         nth,
         then,
         db_creating_ms: 0,
+        vpc_held_ms: 0,
+    }
+}
+
+/// Long enough on a loaded machine for the faulted root step to fail before the VPC step's
+/// first DescribeVpcs is answered.
+const VPC_HELD_MS: u64 = 4_000;
+
+/// A fault on a step that needs no VPC, landing before the VPC exists (see
+/// `stack_is_gone` in `core/src/engine.rs`).
+const fn fail_before_the_vpc(service: &'static str, operation: &'static str, then: Then) -> Case {
+    Case {
+        vpc_held_ms: VPC_HELD_MS,
+        ..fail(service, operation, 0, then)
     }
 }
 
@@ -187,6 +204,8 @@ const CASES: &[Case] = &[
     // waf
     fail("wafv2", "CreateWebACL", 0, Resume),
     fail("wafv2", "CreateWebACL", 0, Destroy),
+    fail_before_the_vpc("wafv2", "CreateWebACL", Destroy),
+    fail_before_the_vpc("wafv2", "CreateWebACL", Resume),
     fail("wafv2", "AssociateWebACL", 0, Resume),
     fail("wafv2", "AssociateWebACL", 0, Destroy),
     // alarms
@@ -202,24 +221,40 @@ const CASES: &[Case] = &[
 
 impl Case {
     fn label(&self) -> String {
+        let held = if self.vpc_held_ms > 0 {
+            " (VPC not yet made)"
+        } else {
+            ""
+        };
         format!(
-            "{} {}#{} then {:?}",
+            "{} {}#{} then {:?}{held}",
             self.service, self.operation, self.nth, self.then
         )
     }
 
     fn fault(&self) -> FaultConfig {
-        FaultConfig {
-            scripted: vec![ScriptedFault {
-                service: Some(self.service.to_string()),
-                operation: self.operation.to_string(),
-                nth: Some(self.nth),
-                fault: ScriptedKind::Error {
-                    status: 400,
-                    code: FAULT_CODE.to_string(),
-                    message: Some(FAULT_MESSAGE.to_string()),
+        let mut scripted = vec![ScriptedFault {
+            service: Some(self.service.to_string()),
+            operation: self.operation.to_string(),
+            nth: Some(self.nth),
+            fault: ScriptedKind::Error {
+                status: 400,
+                code: FAULT_CODE.to_string(),
+                message: Some(FAULT_MESSAGE.to_string()),
+            },
+        }];
+        if self.vpc_held_ms > 0 {
+            scripted.push(ScriptedFault {
+                service: Some("ec2".into()),
+                operation: "DescribeVpcs".into(),
+                nth: None,
+                fault: ScriptedKind::Delay {
+                    ms: self.vpc_held_ms,
                 },
-            }],
+            });
+        }
+        FaultConfig {
+            scripted,
             rds_states: (self.db_creating_ms > 0).then(|| RdsStatesConfig {
                 creating_ms: self.db_creating_ms,
                 ..RdsStatesConfig::default()
@@ -436,6 +471,12 @@ async fn run_case(case: Case, index: usize, moto: &Moto) {
         .map(|i| state_resources(&i["attributes"]))
         .unwrap_or_default();
     assert_state_matches_aws(&partial, &world.inventory().await, "after the failure");
+    if case.vpc_held_ms > 0 {
+        assert!(
+            !partial.is_empty() && !partial.contains_key("vpc"),
+            "the fault was meant to land after other objects were made but before the VPC: {partial:?}"
+        );
+    }
 
     world
         .proxy

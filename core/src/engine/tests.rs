@@ -67,3 +67,24 @@ fn outputs_follow_zone_order_and_skip_missing_objects() {
     assert_eq!(state.outputs.nat_gateway_ids, vec!["nat-b"]);
     assert_eq!(state.outputs.security_group_ids.len(), 1);
 }
+
+#[test]
+fn a_stack_is_gone_when_its_vpc_is_or_nothing_is_left() {
+    let with = |ids: &[(&str, &str)]| {
+        let mut state = StackState::new(StackSpec::with_name("blog"));
+        for (name, id) in ids {
+            state.resources.insert(name.to_string(), id.to_string());
+        }
+        state
+    };
+    let whole = with(&[(logical::VPC, "vpc-1"), (logical::EFS_FILE_SYSTEM, "fs-1")]);
+    let outside_the_vpc = with(&[(logical::EFS_FILE_SYSTEM, "fs-1")]);
+    let nothing = with(&[]);
+    assert!(!stack_is_gone(&whole, &whole));
+    // Deleted out of band: Terraform plans a create, which adopts the leftovers.
+    assert!(stack_is_gone(&whole, &outside_the_vpc));
+    assert!(stack_is_gone(&whole, &nothing));
+    // A create that failed before its VPC was made: destroy must still see the file system.
+    assert!(!stack_is_gone(&outside_the_vpc, &outside_the_vpc));
+    assert!(stack_is_gone(&outside_the_vpc, &nothing));
+}

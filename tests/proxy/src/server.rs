@@ -17,7 +17,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
 use crate::aws_errors::AwsError;
-use crate::config::ScriptedKind;
+use crate::config::{ScriptedFault, ScriptedKind};
 use crate::consistency;
 use crate::control;
 use crate::faults::{FaultKind, RandomFault};
@@ -183,13 +183,16 @@ fn decide(shared: &Shared, aws: &AwsRequest, body: &[u8]) -> (Verdict, std::time
     let state = &mut *state;
     state.stats.record_call(&aws.call);
     let roll = state.dice.roll(&state.config, &aws.call);
-    let scripted = state
+    let matching = state
         .config
         .scripted
         .iter()
-        .find(|s| s.matches(&aws.call.service, &aws.call.operation, roll.nth));
-    let fault = scripted
-        .map(|s| scripted_verdict(&s.fault, aws.protocol))
+        .filter(|s| s.matches(&aws.call.service, &aws.call.operation, roll.nth));
+    let held: std::time::Duration = matching.clone().filter_map(ScriptedFault::delay).sum();
+    let latency = roll.latency + held;
+    let fault = matching
+        .filter_map(|s| scripted_verdict(&s.fault, aws.protocol))
+        .next()
         .or_else(|| roll.fault.map(|f| random_verdict(f, aws.protocol)))
         .or_else(|| {
             let refused = state
@@ -205,7 +208,7 @@ fn decide(shared: &Shared, aws: &AwsRequest, body: &[u8]) -> (Verdict, std::time
     match fault {
         Some((verdict, kind)) => {
             state.stats.record_fault(&aws.call, roll.nth, kind);
-            (verdict, roll.latency)
+            (verdict, latency)
         }
         None => {
             let action = state
@@ -215,7 +218,7 @@ fn decide(shared: &Shared, aws: &AwsRequest, body: &[u8]) -> (Verdict, std::time
                 Some(action) => preset_verdict(state, aws, roll.nth, action),
                 None => Verdict::Forward { drop_after: false },
             };
-            (verdict, roll.latency)
+            (verdict, latency)
         }
     }
 }
@@ -232,8 +235,10 @@ fn random_verdict(fault: RandomFault, protocol: Protocol) -> (Verdict, FaultKind
     (verdict, fault.kind())
 }
 
-fn scripted_verdict(fault: &ScriptedKind, protocol: Protocol) -> (Verdict, FaultKind) {
-    match fault {
+/// The scripted fault's verdict; `None` for a delay, which is no fault.
+fn scripted_verdict(fault: &ScriptedKind, protocol: Protocol) -> Option<(Verdict, FaultKind)> {
+    let verdict = match fault {
+        ScriptedKind::Delay { .. } => return None,
         ScriptedKind::Throttle => random_verdict(RandomFault::Throttle, protocol),
         ScriptedKind::ServerError => {
             random_verdict(RandomFault::ServerError { unavailable: false }, protocol)
@@ -248,7 +253,8 @@ fn scripted_verdict(fault: &ScriptedKind, protocol: Protocol) -> (Verdict, Fault
             Verdict::Answer(AwsError::custom(*status, code, message.as_deref())),
             FaultKind::Error,
         ),
-    }
+    };
+    Some(verdict)
 }
 
 /// Learn created objects from a successful response and show pending states in it.

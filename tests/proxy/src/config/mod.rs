@@ -115,6 +115,11 @@ pub enum ScriptedKind {
     ServerError,
     DropBefore,
     DropAfter,
+    /// Hold the call this long, then let it through as if unscripted: a slow answer, not a
+    /// fault (e.g. to have one step still asking while another fails).
+    Delay {
+        ms: u64,
+    },
     /// Any AWS error, in the service's format: `{"error": {"status": 400, "code": "X"}}`.
     Error {
         status: u16,
@@ -129,6 +134,14 @@ impl ScriptedFault {
         self.service.as_deref().is_none_or(|s| s == service)
             && self.operation == operation
             && self.nth.is_none_or(|n| n == nth)
+    }
+
+    /// How long a [`ScriptedKind::Delay`] holds the call; `None` for the faults.
+    pub fn delay(&self) -> Option<std::time::Duration> {
+        match self.fault {
+            ScriptedKind::Delay { ms } => Some(std::time::Duration::from_millis(ms)),
+            _ => None,
+        }
     }
 }
 
