@@ -2,9 +2,9 @@
 //! when the cancel token fires.
 //!
 //! The first poll is at once (many AWS objects are ready immediately); later ones back off
-//! exponentially with jitter up to `Backoff::max`, and past that to a tenth of the time waited
-//! so far (`schedule::PROMPT_SHARE`), so a ready object is noticed within max(15 s, 10 % of the
-//! wait) however long AWS takes. `Bounds::polls` counts every poll.
+//! exponentially with jitter up to `Backoff::max`, and past that to a twentieth of the time
+//! waited so far (`schedule::PROMPT_SHARE`), so a ready object is noticed within max(15 s, 5 %
+//! of the wait) however long AWS takes. `Bounds::polls` counts every poll.
 //!
 //! Every waiter in the core goes through [`until`], so Ctrl-C (StopProvider) and the
 //! `timeouts` block are honoured in one place.

@@ -71,7 +71,7 @@ fn gaps(times: &[Duration]) -> Vec<Duration> {
 
 #[tokio::test(start_paused = true)]
 async fn polls_back_off_exponentially_with_jitter_and_a_cap() {
-    // Within the first 150 s a tenth of the wait is below the cap, so the cap holds.
+    // Within the first 300 s a twentieth of the wait is below the cap, so the cap holds.
     let times = poll_times(&bounds(3600), Duration::from_secs(140)).await;
     assert_eq!(times[0], Duration::ZERO, "the first poll is at once");
     let mut nominal = Backoff::AWS.first;
@@ -103,7 +103,7 @@ async fn lateness(ready_after: Duration) -> (Duration, Duration, usize) {
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_ready_object_is_seen_within_fifteen_seconds_or_a_tenth_of_the_wait() {
+async fn a_ready_object_is_seen_within_fifteen_seconds_or_a_twentieth_of_the_wait() {
     // From a NAT gateway early to a Multi-AZ database late: none is seen late.
     for seconds in [0, 3, 45, 90, 150, 370, 720, 1200, 2400] {
         let ready_after = Duration::from_secs(seconds);
@@ -113,12 +113,12 @@ async fn a_ready_object_is_seen_within_fifteen_seconds_or_a_tenth_of_the_wait() 
             "ready after {ready_after:?}, seen {late:?} later (promise {promise:?})"
         );
         // Prompt does not mean busy: the interval keeps growing with the wait.
-        assert!(polls <= 60, "{polls} polls for {ready_after:?}");
+        assert!(polls <= 80, "{polls} polls for {ready_after:?}");
     }
 }
 
 #[tokio::test(start_paused = true)]
-async fn long_waits_poll_at_a_tenth_of_the_time_waited() {
+async fn long_waits_poll_at_a_twentieth_of_the_time_waited() {
     let times = poll_times(&bounds(4 * 3600), Duration::from_secs(1800)).await;
     for pair in times.windows(2) {
         let allowed = Backoff::AWS
@@ -128,8 +128,8 @@ async fn long_waits_poll_at_a_tenth_of_the_time_waited() {
     }
     let last_gap = gaps(&times).pop().unwrap();
     assert!(
-        last_gap >= Duration::from_secs(120),
-        "half an hour in, polls are minutes apart: {last_gap:?}"
+        last_gap >= Duration::from_secs(60),
+        "half an hour in, polls are a minute or more apart: {last_gap:?}"
     );
 }
 
