@@ -26,7 +26,9 @@ pub fn steps(layout: &StackLayout) -> Vec<Step> {
     };
     let deps = [
         step_id::public_subnet(first_zone),
-        step_id::SECURITY_GROUPS.into(),
+        // Its SSH rule and revoked default egress before it boots.
+        step_id::SECURITY_RULES.into(),
+        step_id::VPC_DNS.into(),
         step_id::PUBLIC_ROUTES.into(),
     ];
     vec![Step::new(step_id::BASTION, deps)

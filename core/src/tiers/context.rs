@@ -39,6 +39,8 @@ pub struct StepContext {
     /// Tag keys the previous configuration set and this one no longer does.
     retired_tags: BTreeSet<String>,
     state: Mutex<StackState>,
+    /// Logical names of the objects this operation created rather than found.
+    created: Mutex<BTreeSet<String>>,
 }
 
 impl StepContext {
@@ -60,6 +62,7 @@ impl StepContext {
             prior,
             retired_tags: BTreeSet::new(),
             state: Mutex::new(state),
+            created: Mutex::new(BTreeSet::new()),
         }
     }
 
@@ -202,6 +205,22 @@ impl StepContext {
     /// Record that the stack owns `id` under `logical_name`.
     pub fn record(&self, logical_name: impl Into<String>, id: impl Into<String>) {
         self.lock().resources.insert(logical_name.into(), id.into());
+    }
+    /// Record `id` as an object this operation just created, with the spec's settings: a later
+    /// step can skip reading them back (`created_here`).
+    pub fn record_created(&self, logical_name: &str, id: impl Into<String>) {
+        self.record(logical_name, id);
+        self.created
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert(logical_name.to_string());
+    }
+    /// Whether this operation created the object (`record_created`) rather than found it.
+    pub fn created_here(&self, logical_name: &str) -> bool {
+        self.created
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .contains(logical_name)
     }
     /// The object is gone: drop it from the state.
     pub fn forget(&self, logical_name: &str) {

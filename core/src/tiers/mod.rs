@@ -210,6 +210,34 @@ mod tests {
     }
 
     #[test]
+    fn objects_naming_a_group_wait_for_it_and_only_what_runs_code_waits_for_rules_and_dns() {
+        let edges = edges(&layout(&["a", "b"], NatMode::OnePerAz, true));
+        let mount_target = step_id::mount_target("a");
+        for id in [
+            step_id::DB_INSTANCE,
+            step_id::LOAD_BALANCER,
+            step_id::LAUNCH_TEMPLATE,
+            mount_target.as_str(),
+        ] {
+            let before = ancestors(&edges, id);
+            assert!(
+                before.contains(step_id::SECURITY_GROUPS),
+                "{id}: {before:?}"
+            );
+            assert!(
+                !before.contains(step_id::SECURITY_RULES),
+                "{id}: {before:?}"
+            );
+            assert!(!before.contains(step_id::VPC_DNS), "{id}: {before:?}");
+        }
+        for id in [step_id::AUTOSCALING_GROUP, step_id::BASTION] {
+            let before = ancestors(&edges, id);
+            assert!(before.contains(step_id::SECURITY_RULES), "{id}: {before:?}");
+            assert!(before.contains(step_id::VPC_DNS), "{id}: {before:?}");
+        }
+    }
+
+    #[test]
     fn nat_gateways_do_not_wait_for_each_other_and_routes_wait_for_their_own() {
         let edges = edges(&layout(&["a", "b", "c"], NatMode::OnePerAz, true));
         for az in ["a", "b", "c"] {

@@ -27,10 +27,18 @@ pub use crate::firewall::TIERS;
 use crate::firewall::{desired_rules, group_description, rule_diff, same_rules};
 use crate::state::logical::{self, qualified};
 
+/// Two steps: the groups, then their rules. What only names a group (the database, mount
+/// targets, balancer and launch template) needs its id, so it does not wait for the rules;
+/// what runs code in the VPC (the fleet, the bastion) does. Deleting the groups revokes their
+/// rules first, so the rules step has nothing to delete.
 pub fn steps(_layout: &StackLayout) -> Vec<Step> {
-    vec![Step::new(step_id::SECURITY_GROUPS, [step_id::VPC])
-        .create(|ctx| async move { ensure_groups(&ctx).await })
-        .delete(|ctx| async move { delete_groups(&ctx).await })]
+    vec![
+        Step::new(step_id::SECURITY_GROUPS, [step_id::VPC])
+            .create(|ctx| async move { ensure_groups(&ctx).await })
+            .delete(|ctx| async move { delete_groups(&ctx).await }),
+        Step::new(step_id::SECURITY_RULES, [step_id::SECURITY_GROUPS])
+            .create(|ctx| async move { ensure_rules(&ctx).await }),
+    ]
 }
 
 fn group_name(ctx: &StepContext, tier: &str) -> String {
@@ -58,11 +66,16 @@ fn groups_by_tier(
 async fn ensure_groups(ctx: &StepContext) -> Result<()> {
     let clients = &ctx.clients;
     let vpc_id = ctx.require(logical::VPC)?;
-    let existing = groups_by_tier(
-        ctx,
-        &vpc_id,
-        ec2::security_groups(clients, Scope::Vpc(&vpc_id)).await?,
-    );
+    // A VPC this apply made holds none of them (a duplicate name is adopted all the same).
+    let existing = if ctx.created_here(logical::VPC) {
+        BTreeMap::new()
+    } else {
+        groups_by_tier(
+            ctx,
+            &vpc_id,
+            ec2::security_groups(clients, Scope::Vpc(&vpc_id)).await?,
+        )
+    };
     let missing: Vec<&str> = TIERS
         .iter()
         .copied()
@@ -100,16 +113,18 @@ async fn ensure_groups(ctx: &StepContext) -> Result<()> {
             .map(|g| ensure_tags(ctx, &g.id, &g.tags, &g.group_name)),
     )
     .await?;
-    // New groups come with AWS's default egress rule: read them back to converge from truth.
-    let groups = if missing.is_empty() {
-        existing
-    } else {
-        groups_by_tier(
-            ctx,
-            &vpc_id,
-            ec2::security_groups(clients, Scope::Vpc(&vpc_id)).await?,
-        )
-    };
+    Ok(())
+}
+
+/// Converge every group's rules. The groups are read again: new ones come with AWS's default
+/// egress rule, and converging starts from what AWS holds.
+async fn ensure_rules(ctx: &StepContext) -> Result<()> {
+    let vpc_id = ctx.require(logical::VPC)?;
+    let groups = groups_by_tier(
+        ctx,
+        &vpc_id,
+        ec2::security_groups(&ctx.clients, Scope::Vpc(&vpc_id)).await?,
+    );
     let ids: BTreeMap<String, String> = groups
         .iter()
         .map(|(t, g)| (t.clone(), g.id.clone()))

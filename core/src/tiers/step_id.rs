@@ -4,6 +4,7 @@
 
 // network
 pub const VPC: &str = "network.vpc";
+pub const VPC_DNS: &str = "network.vpc_dns";
 pub const INTERNET_GATEWAY: &str = "network.internet_gateway";
 /// Public route table, its default route to the IGW, and its subnet associations.
 pub const PUBLIC_ROUTES: &str = "network.public_routes";
@@ -39,6 +40,7 @@ pub fn all_private_routes(zones: &[String]) -> Vec<String> {
 // security
 /// All five security groups with their rules.
 pub const SECURITY_GROUPS: &str = "security.groups";
+pub const SECURITY_RULES: &str = "security.rules";
 
 // bastion
 pub const BASTION: &str = "bastion.instance";

@@ -2,7 +2,7 @@
 
 use aws_sdk_ec2::operation::describe_availability_zones::builders::DescribeAvailabilityZonesFluentBuilder;
 use aws_sdk_ec2::operation::describe_availability_zones::DescribeAvailabilityZonesOutput;
-use aws_sdk_ec2::types::{AttributeBooleanValue, Filter, ResourceType};
+use aws_sdk_ec2::types::{AttributeBooleanValue, Filter, ResourceType, VpcAttributeName};
 
 use super::scoped::{scoped, InScope};
 use super::{filter, ignore_not_found, opt, tag_spec, Scope, Tags, NO_ID};
@@ -89,6 +89,25 @@ pub async fn create_vpc(clients: &Clients, cidr: &str, tags: &Tags) -> Result<St
         .await?;
     let id = out.vpc().and_then(|v| v.vpc_id()).map(str::to_string);
     id.ok_or_else(|| call.refusal(cidr, None, NO_ID))
+}
+
+/// Whether DNS resolution and DNS host names are both on (one attribute per call).
+pub async fn vpc_dns_enabled(clients: &Clients, vpc_id: &str) -> Result<bool> {
+    let ask = |attribute| {
+        clients
+            .ec2
+            .describe_vpc_attribute()
+            .vpc_id(vpc_id)
+            .attribute(attribute)
+            .send()
+            .for_object(vpc_id)
+    };
+    let (support, hostnames) = futures::try_join!(
+        ask(VpcAttributeName::EnableDnsSupport),
+        ask(VpcAttributeName::EnableDnsHostnames)
+    )?;
+    let on = |value: Option<&AttributeBooleanValue>| value.and_then(|v| v.value()) == Some(true);
+    Ok(on(support.enable_dns_support()) && on(hostnames.enable_dns_hostnames()))
 }
 
 /// DNS resolution and DNS host names on: EFS mount by name and RDS endpoints need both.

@@ -86,7 +86,11 @@ async fn converge_file_system(ctx: &Arc<StepContext>) -> Result<()> {
         None => create_file_system(ctx, spec).await?,
     };
     let created = found_id.is_none();
-    ctx.record(logical::EFS_FILE_SYSTEM, &fs.id);
+    if created {
+        ctx.record_created(logical::EFS_FILE_SYSTEM, &fs.id);
+    } else {
+        ctx.record(logical::EFS_FILE_SYSTEM, &fs.id);
+    }
     ctx.update_outputs(|o| o.efs_id = Some(fs.id.clone()));
     let fs = efs::wait_file_system_available(&ctx.clients, ctx.bounds(), &fs.id).await?;
     converge_backups(ctx, &fs.id, spec.backups, created).await?;
@@ -134,6 +138,11 @@ async fn converge_policy(ctx: &StepContext, id: &str, created: bool) -> Result<(
 /// Put the file system in the spec's throughput mode. A refusal is an error that says what
 /// stays as it was: AWS allows a mode change (or a decrease) once every 24 hours.
 async fn converge_throughput(ctx: &Arc<StepContext>) -> Result<()> {
+    if ctx.created_here(logical::EFS_FILE_SYSTEM) {
+        // CreateFileSystem set the spec's throughput: nothing to read back on the apply's
+        // last step.
+        return Ok(());
+    }
     let spec = &ctx.spec().storage;
     let id = ctx.require(logical::EFS_FILE_SYSTEM)?;
     let Some(fs) = efs::describe_file_system(&ctx.clients, &id).await? else {
