@@ -28,7 +28,6 @@ pub fn steps(layout: &StackLayout) -> Vec<Step> {
         step_id::public_subnet(first_zone),
         // Its SSH rule and revoked default egress before it boots.
         step_id::SECURITY_RULES.into(),
-        step_id::VPC_DNS.into(),
         step_id::PUBLIC_ROUTES.into(),
     ];
     vec![Step::new(step_id::BASTION, deps)

@@ -210,7 +210,7 @@ mod tests {
     }
 
     #[test]
-    fn objects_naming_a_group_wait_for_it_and_only_what_runs_code_waits_for_rules_and_dns() {
+    fn objects_naming_a_group_wait_for_it_and_only_what_runs_code_waits_for_its_rules() {
         let edges = edges(&layout(&["a", "b"], NatMode::OnePerAz, true));
         let mount_target = step_id::mount_target("a");
         for id in [
@@ -228,12 +228,10 @@ mod tests {
                 !before.contains(step_id::SECURITY_RULES),
                 "{id}: {before:?}"
             );
-            assert!(!before.contains(step_id::VPC_DNS), "{id}: {before:?}");
         }
         for id in [step_id::AUTOSCALING_GROUP, step_id::BASTION] {
             let before = ancestors(&edges, id);
             assert!(before.contains(step_id::SECURITY_RULES), "{id}: {before:?}");
-            assert!(before.contains(step_id::VPC_DNS), "{id}: {before:?}");
         }
     }
 

@@ -4,7 +4,6 @@
 
 // network
 pub const VPC: &str = "network.vpc";
-pub const VPC_DNS: &str = "network.vpc_dns";
 pub const INTERNET_GATEWAY: &str = "network.internet_gateway";
 /// Public route table, its default route to the IGW, and its subnet associations.
 pub const PUBLIC_ROUTES: &str = "network.public_routes";

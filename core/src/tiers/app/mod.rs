@@ -67,8 +67,6 @@ pub fn steps(layout: &StackLayout) -> Vec<Step> {
         step_id::TARGET_GROUP.to_string(),
         // The balancer's way in and the least-privilege way out, before any instance boots.
         step_id::SECURITY_RULES.to_string(),
-        // Instances mount EFS by name and resolve the database's endpoint.
-        step_id::VPC_DNS.to_string(),
     ];
     group_deps.extend(step_id::all_private_subnets(&layout.zones));
     group_deps.extend(step_id::all_private_routes(&layout.zones));

@@ -41,10 +41,6 @@ pub fn steps(layout: &StackLayout) -> Vec<Step> {
         Step::new(step_id::VPC, Vec::<String>::new())
             .create(|ctx| async move { ensure_vpc(&ctx).await })
             .delete(|ctx| async move { delete_vpc(&ctx).await }),
-        // Only what runs in the VPC needs its DNS; groups, subnets and the database do not
-        // wait for it.
-        Step::new(step_id::VPC_DNS, [step_id::VPC])
-            .create(|ctx| async move { ensure_vpc_dns(&ctx).await }),
         Step::new(step_id::INTERNET_GATEWAY, [step_id::VPC])
             .create(|ctx| async move { ensure_internet_gateway(&ctx).await })
             .delete(|ctx| async move { delete_internet_gateway(&ctx).await }),
@@ -196,6 +192,10 @@ async fn ensure_vpc(ctx: &StepContext) -> Result<()> {
             }
             ctx.record(logical::VPC, &vpc.id);
             ensure_tags(ctx, &vpc.id, &vpc.tags, &name).await?;
+            // A create may have stopped between CreateVpc and the DNS calls.
+            if !ec2::vpc_dns_enabled(clients, &vpc.id).await? {
+                enable_dns(ctx, &vpc.id).await?;
+            }
         }
         None => {
             let tags = ctx.tags(&name);
@@ -208,22 +208,19 @@ async fn ensure_vpc(ctx: &StepContext) -> Result<()> {
                 .await?;
             ctx.record_created(logical::VPC, &id);
             tracing::info!(vpc = %id, cidr = %wanted_cidr, "VPC created");
+            // Retried while AWS does not know the new VPC yet: the steps after this one name
+            // it in creates (subnets, groups, gateway) and can count on it being known.
+            enable_dns(ctx, &id).await?;
         }
     }
     Ok(())
 }
 
 /// DNS resolution and host names on: instances mount EFS by name and resolve the database's
-/// endpoint. A VPC found rather than created is read first (a create may have stopped before
-/// this step), so an apply that finds both on writes nothing.
-async fn ensure_vpc_dns(ctx: &StepContext) -> Result<()> {
-    let clients = &ctx.clients;
-    let id = ctx.require(logical::VPC)?;
-    if !ctx.created_here(logical::VPC) && ec2::vpc_dns_enabled(clients, &id).await? {
-        return Ok(());
-    }
+/// endpoint.
+async fn enable_dns(ctx: &StepContext, id: &str) -> Result<()> {
     ctx.eventually(&format!("enable DNS on {id}"), || {
-        ec2::enable_vpc_dns(clients, &id)
+        ec2::enable_vpc_dns(&ctx.clients, id)
     })
     .await?;
     tracing::info!(vpc = %id, "VPC DNS resolution and host names on");
