@@ -37,8 +37,10 @@ pub fn all_private_routes(zones: &[String]) -> Vec<String> {
 }
 
 // security
-/// All five security groups with their rules.
+/// All five security groups, made (their ids are what the database, mount targets, balancer
+/// and template need).
 pub const SECURITY_GROUPS: &str = "security.groups";
+/// Their rules converged (what the fleet and the bastion need before they boot).
 pub const SECURITY_RULES: &str = "security.rules";
 
 // bastion
