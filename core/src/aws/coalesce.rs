@@ -23,9 +23,9 @@ use super::Clients;
 use crate::error::Result;
 
 /// How long a round stays open for other reads' look-ups after the first one; a round costs
-/// its reads this much once, against a round trip to AWS of tens of milliseconds. The bench's
-/// notes show how many stacks a round gathers (BENCHMARKS.md: 2 to 5 of 10 at once, about 2
-/// when Terraform starts each read as an earlier one ends).
+/// its reads this much once, against a round trip to AWS of tens of milliseconds. How many
+/// stacks a round gathers depends on how Terraform staggers its ReadResource calls: the
+/// bench's notes in BENCHMARKS.md count the shared calls of each kind at 10 and 50 stacks.
 pub const ROUND_WINDOW: Duration = Duration::from_millis(20);
 
 /// Milliseconds a round stays open, instead of [`ROUND_WINDOW`] (tests that count shared calls

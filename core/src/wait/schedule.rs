@@ -49,9 +49,9 @@ pub(crate) const JITTER: f64 = 0.15;
 
 /// A long wait's interval may grow to this share of the time waited so far, and no further:
 /// an object that turns ready is seen within max(`Backoff::max`, 5 % of the wait), whether AWS
-/// takes 45 seconds or 20 minutes to make it. A 15-minute database then costs about 40 polls
-/// and is seen at most 45 s late (a tenth was 30 polls and 90 s: BENCHMARKS.md measured the
-/// database as the chain's largest lateness).
+/// takes 45 seconds or 20 minutes to make it. A 15-minute database is then seen at most 45 s
+/// late for about 50 polls (the schedule without its jitter; a tenth was 90 s for 37 polls):
+/// BENCHMARKS.md measured the database as the chain's largest lateness.
 pub const PROMPT_SHARE: f64 = 0.05;
 
 /// When a waiter polls next. Times are AWS time (before `time_scale`).
